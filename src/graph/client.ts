@@ -1,0 +1,61 @@
+/**
+ * Graph operations the provider needs, typed, on top of the process-wide scheduler. Every failure
+ * surfaces as EntraGraphError; a 404 is a value where "not there" is a normal answer.
+ */
+import { EntraGraphError } from "./errors";
+import { pathOnly, RequestScheduler, GraphResponse, GraphRequest } from "./scheduler";
+import { GraphUser, InvitationRequest, InvitationResponse, USER_SELECT } from "./types";
+
+export class GraphClient {
+  constructor(private readonly scheduler: RequestScheduler) {}
+
+  /** `POST /invitations`: invites, re-invites or (with resetRedemption) resets a guest. */
+  async invite(body: InvitationRequest): Promise<InvitationResponse> {
+    const res = await this.call<InvitationResponse>({ method: "POST", path: "/invitations", body, lane: "invitations" });
+    return res.body;
+  }
+
+  /** `GET /users/{id}` with `$select`; undefined when the user is not there. */
+  async getUser(id: string, opts: { retryNotFoundUntil?: number; select?: readonly string[] } = {}): Promise<GraphUser | undefined> {
+    const select = (opts.select ?? USER_SELECT).join(",");
+    const res = await this.call<GraphUser>({ method: "GET", path: `/users/${encodeURIComponent(id)}?$select=${select}`, lane: "users", retryNotFoundUntil: opts.retryNotFoundUntil }, [404]);
+    return res.status === 404 ? undefined : res.body;
+  }
+
+  /** The live user (not deleted) whose `mail` or `otherMails` is this address, if any. */
+  async findUserByEmail(email: string): Promise<GraphUser | undefined> {
+    const q = email.replace(/'/g, "''");
+    const filter = encodeURIComponent(`mail eq '${q}' or otherMails/any(x:x eq '${q}')`);
+    const res = await this.call<{ value: GraphUser[] }>({ method: "GET", path: `/users?$filter=${filter}&$select=${USER_SELECT.join(",")}&$top=2`, lane: "users" });
+    return res.body.value?.[0];
+  }
+
+  /** `PATCH /users/{id}`. Throws EntraGraphError (notFound on 404). */
+  async patchUser(id: string, patch: Partial<GraphUser>, opts: { retryNotFoundUntil?: number } = {}): Promise<void> {
+    await this.call({ method: "PATCH", path: `/users/${encodeURIComponent(id)}`, body: patch, lane: "users", retryNotFoundUntil: opts.retryNotFoundUntil });
+  }
+
+  /** `DELETE /users/{id}` (soft delete, restorable for 30 days). False when it was already gone. */
+  async deleteUser(id: string): Promise<boolean> {
+    const res = await this.call({ method: "DELETE", path: `/users/${encodeURIComponent(id)}`, lane: "users" }, [404]);
+    return res.status !== 404;
+  }
+
+  private async call<T>(req: GraphRequest, accept: number[] = []): Promise<GraphResponse<T>> {
+    const res = await this.scheduler.submit<T>(req);
+    if ((res.status >= 200 && res.status < 300) || accept.includes(res.status)) return res;
+    throw toError(req, res);
+  }
+}
+
+export function toError(req: GraphRequest, res: GraphResponse): EntraGraphError {
+  const body = res.body as { error?: { code?: string; message?: string; innerError?: { "request-id"?: string } } } | undefined;
+  const err = body?.error;
+  return new EntraGraphError({
+    status: res.status,
+    code: err?.code ?? `HTTP${res.status}`,
+    message: err?.message ?? (typeof res.body === "string" ? res.body.slice(0, 200) : "no error body"),
+    requestId: err?.innerError?.["request-id"] ?? res.headers["request-id"],
+    request: `${req.method} ${pathOnly(req.path)}${req.body && (req.body as InvitationRequest).resetRedemption ? " (resetRedemption)" : ""}`,
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * One error type for every failed Graph call. It carries what Graph said (status, `error.code`,
+ * message, request-id) and, for the failures users meet most, a hint that says how to fix it.
+ * Code branches on `code` and `status`, never on `message`.
+ */
+export class EntraGraphError extends Error {
+  /** HTTP status Graph answered with (0 when no response arrived). */
+  readonly status: number;
+  /** Graph's `error.code`, e.g. `Authorization_RequestDenied`, or a transport code such as `ECONNRESET`. */
+  readonly code: string;
+  /** Graph's `request-id`, to quote to Microsoft support. */
+  readonly requestId?: string;
+  /** What to do about it, where we know. */
+  readonly hint?: string;
+  /** Method and path of the request that failed (no query secrets are ever in it). */
+  readonly request: string;
+
+  constructor(init: { status: number; code: string; message: string; requestId?: string; request: string; hint?: string }) {
+    const hint = init.hint ?? hintFor(init.status, init.code, init.request, init.message);
+    const parts = [`${init.request} failed: ${init.status ? `${init.status} ` : ""}${init.code}: ${init.message}`];
+    if (init.requestId) parts.push(`(request-id ${init.requestId})`);
+    if (hint) parts.push(`\nFix: ${hint}`);
+    super(parts.join(" "));
+    this.name = "EntraGraphError";
+    this.status = init.status;
+    this.code = init.code;
+    this.requestId = init.requestId;
+    this.hint = hint;
+    this.request = init.request;
+  }
+
+  /** Graph answered 404: the object is not there (or not yet, while replication lags). */
+  get notFound(): boolean {
+    return this.status === 404;
+  }
+}
+
+/** Remediation for the common failures. Pure; exported for tests. */
+export function hintFor(status: number, code: string, request: string, message = ""): string | undefined {
+  const isInvite = request.includes("/invitations");
+  if (status === 401) {
+    return "the access token was refused: check entra:tenantId / ARM_TENANT_ID and that the credential belongs to that tenant, and that the clock is right.";
+  }
+  if (status === 403 && isInvite && /reset/i.test(message + request)) {
+    return "resetting a guest's redemption needs User.ReadWrite.All (application) or, delegated, the Helpdesk or User Administrator role; app-only tokens cannot reset users who hold directory roles.";
+  }
+  if (status === 403 && isInvite) {
+    return "inviting needs the User.Invite.All permission (admin-consented). If it is granted, the tenant may restrict invitations to admins (External collaboration settings > Guest invite settings): give the app the Guest Inviter role or relax that setting.";
+  }
+  if (status === 403 && /PATCH|DELETE/.test(request)) {
+    return "changing or deleting users needs User.ReadWrite.All (admin-consented). With User.Invite.All alone, leave userProperties unset and use onDelete: \"retain\".";
+  }
+  if (status === 403) {
+    return "reading users needs User.Read.All or User.ReadWrite.All (admin-consented).";
+  }
+  if (status === 400 && /blocked|deny|not allowed/i.test(message) && isInvite) {
+    return "the guest's domain is blocked by the tenant's B2B allow/deny list or cross-tenant access settings; ask the tenant admin to allow it.";
+  }
+  if (status === 400 && /doesn't match any emails/i.test(message)) {
+    return "a redemption reset needs the new address on the user first (mail or otherMails); grant User.ReadWrite.All so the provider can set it.";
+  }
+  if (status === 429 || code === "TooManyRequests") {
+    return "Graph is throttling this tenant; lower entra:maxConcurrency or retry later.";
+  }
+  return undefined;
+}
+
+/** Transport failures worth a retry: the connection broke before a response arrived. */
+export function isTransientNetworkError(err: unknown): boolean {
+  const codes = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_CLOSED", "EAI_AGAIN"]);
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && codes.has(code)) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === "string" && /other side closed|socket hang up|fetch failed|terminated/i.test(message)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
