@@ -1,0 +1,42 @@
+// Prepares what the end-to-end suites, the demo and the benchmark need:
+//  - installPackage(): this package installed the way a user gets it (npm pack, then unpacked into
+//    <dir>/node_modules/pulumi-entra-invitation), so Pulumi serializes the provider as users see it;
+//  - preparePulumi(): the Pulumi CLI (built from source if none is on PATH) and the dynamic-provider
+//    launcher on PATH, a local backend, no update checks.
+"use strict";
+const { execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+/**
+ * `npm pack` the built package and `npm install` the tarball into <dir> (which gets a package.json of
+ * its own, so Node does not resolve the package name to this checkout), with its dependencies from
+ * npm's cache. That is what a user's program has: @pulumi/pulumi and this package side by side.
+ */
+function installPackage(root, dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const pkgJson = path.join(dir, "package.json");
+  if (!fs.existsSync(pkgJson)) fs.writeFileSync(pkgJson, JSON.stringify({ name: `entra-invitation-${path.basename(dir)}`, private: true }, null, 2) + "\n");
+  const out = path.join(root, ".stack");
+  fs.mkdirSync(out, { recursive: true });
+  const name = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", out], { cwd: root, encoding: "utf8" }).trim().split("\n").pop();
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", "--no-package-lock", "--loglevel=error", path.join(out, name)], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  fs.rmSync(path.join(out, name));
+  return path.join(dir, "node_modules", "pulumi-entra-invitation");
+}
+
+/** Environment for running the Pulumi CLI here. */
+function preparePulumi(root, env = process.env) {
+  const bin = execFileSync("bash", [path.join(root, "scripts/ensure-pulumi.sh")], { cwd: root, encoding: "utf8", env, stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop();
+  const launcher = path.join(root, "node_modules/@pulumi/pulumi");
+  installPackage(root, path.join(root, ".stack/pkg"));
+  return {
+    PATH: [bin, launcher, path.join(root, "node_modules/.bin"), env.PATH].join(path.delimiter),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    ENTRA_E2E_PACKAGE_DIR: path.join(root, ".stack/pkg"),
+  };
+}
+
+module.exports = { installPackage, preparePulumi };

@@ -1,0 +1,14 @@
+/**
+ * pulumi-entra-invitation: Microsoft Entra B2B guest invitations as Pulumi resources.
+ *
+ * - `Invitation`: one guest (program side); `invitationProvider`: the dynamic provider behind it.
+ * - `GuestList`: a declarative guest list from entries or a file.
+ * The Graph emulator is at `pulumi-entra-invitation/emulator`, the test kit at `.../testing`.
+ */
+import * as invitationProvider from "./provider";
+
+export { Invitation, INVITATION_MODULE, INVITATION_TYPE } from "./resource";
+export type { InvitationArgs, CcRecipientInput } from "./resource";
+export type { CheckedInputs, InvitationOutputs, OnDelete, UserProperties } from "./provider/types";
+export { EntraGraphError } from "./graph/errors";
+export { invitationProvider };

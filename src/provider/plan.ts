@@ -1,0 +1,152 @@
+/**
+ * Lifecycle decisions as pure functions: inputs and state in, a plan out. The runtime carries the
+ * plans out against Graph; these functions never do I/O.
+ */
+import type { GraphUser, InvitationRequest, InvitationResponse } from "../graph/types";
+import { CheckedInputs, INPUT_KEYS, INVITATION_ONLY_KEYS, InvitationOutputs, OnDelete, REPLACE_KEYS, USER_PROPERTY_KEYS, UserProperties } from "./types";
+
+/** Canonical JSON: object keys sorted, undefined dropped. Equal values give equal strings. */
+export function canonical(v: unknown): string {
+  if (v === undefined) return "undefined";
+  if (v === null || typeof v !== "object") return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonical(x))).join(",")}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}`;
+}
+
+/** The inputs alone (no `__provider`, no outputs), for fingerprints and comparisons. */
+export function inputsOf(props: Partial<CheckedInputs> & Record<string, unknown>): Partial<CheckedInputs> {
+  const out: Record<string, unknown> = {};
+  for (const k of INPUT_KEYS) if (props[k] !== undefined) out[k] = props[k];
+  return out as Partial<CheckedInputs>;
+}
+
+/** A stable identity of a set of checked inputs. */
+export function fingerprint(props: Record<string, unknown>): string {
+  return canonical(inputsOf(props));
+}
+
+export interface DiffPlan {
+  changes: boolean;
+  /** Changed inputs that force a replacement (a redemption reset of the same user). */
+  replaces: string[];
+  /** Every changed input. */
+  changed: string[];
+  stables: string[];
+  deleteBeforeReplace: true;
+}
+
+/** diff(olds = state, news = checked inputs). */
+export function planDiff(olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>): DiffPlan {
+  const changed: string[] = [];
+  for (const k of INPUT_KEYS) {
+    if (canonical(olds[k]) !== canonical(news[k])) changed.push(k);
+  }
+  // Older state may lack defaults; a missing default is not a change.
+  const effective = changed.filter((k) => !(k === "invitedUserType" && (olds[k] ?? "Guest") === (news[k] ?? "Guest")) && !(k === "sendInvitationMessage" && !olds[k] && !news[k]));
+  const replaces = effective.filter((k) => (REPLACE_KEYS as readonly string[]).includes(k));
+  return {
+    changes: effective.length > 0,
+    replaces,
+    changed: effective,
+    stables: replaces.length ? [] : ["userId"],
+    deleteBeforeReplace: true,
+  };
+}
+
+/** The user properties a PATCH sets so that the user matches `news` (only what changed, null clears). */
+export function userPatch(olds: Partial<CheckedInputs>, news: Partial<CheckedInputs>): Partial<GraphUser> {
+  const patch: Record<string, unknown> = {};
+  if (news.invitedUserDisplayName !== undefined && news.invitedUserDisplayName !== olds.invitedUserDisplayName) patch.displayName = news.invitedUserDisplayName;
+  if ((news.invitedUserType ?? "Guest") !== (olds.invitedUserType ?? "Guest")) patch.userType = news.invitedUserType ?? "Guest";
+  const before: UserProperties = olds.userProperties ?? {};
+  const after: UserProperties = news.userProperties ?? {};
+  for (const k of USER_PROPERTY_KEYS) {
+    if (after[k] !== before[k]) patch[k] = after[k] ?? null;
+  }
+  return patch as Partial<GraphUser>;
+}
+
+export type UpdatePlan = {
+  /** PATCH /users/{id} with this, when not empty. */
+  patch: Partial<GraphUser>;
+  /** Re-issue the invitation (no reset) when the guest has not redeemed yet. */
+  reissueIfPending: boolean;
+};
+
+/** update(olds = state, news = checked inputs): what to send. */
+export function planUpdate(olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>): UpdatePlan {
+  const changed = planDiff(olds, news).changed;
+  return {
+    patch: userPatch(olds, news),
+    reissueIfPending: changed.some((k) => (INVITATION_ONLY_KEYS as readonly string[]).includes(k)),
+  };
+}
+
+/** The `POST /invitations` body for these inputs. */
+export function invitationBody(inputs: CheckedInputs, opts: { userId?: string; reset?: boolean } = {}): InvitationRequest {
+  const body: InvitationRequest = {
+    invitedUserEmailAddress: inputs.invitedUserEmailAddress,
+    inviteRedirectUrl: inputs.inviteRedirectUrl,
+    invitedUserType: inputs.invitedUserType ?? "Guest",
+    sendInvitationMessage: inputs.sendInvitationMessage ?? false,
+  };
+  if (inputs.invitedUserDisplayName) body.invitedUserDisplayName = inputs.invitedUserDisplayName;
+  const info = inputs.invitedUserMessageInfo;
+  if (info) {
+    body.invitedUserMessageInfo = {};
+    if (info.customizedMessageBody) body.invitedUserMessageInfo.customizedMessageBody = info.customizedMessageBody;
+    if (info.messageLanguage) body.invitedUserMessageInfo.messageLanguage = info.messageLanguage;
+    if (info.ccRecipients?.length) body.invitedUserMessageInfo.ccRecipients = info.ccRecipients.map((c) => ({ emailAddress: c.name ? { address: c.address, name: c.name } : { address: c.address } }));
+  }
+  const userId = opts.userId ?? inputs.invitedUser;
+  if (userId) body.invitedUser = { id: userId };
+  if (opts.reset) body.resetRedemption = true;
+  if (inputs.invitedUserSponsors?.length) body.invitedUserSponsors = inputs.invitedUserSponsors.map((id) => ({ id }));
+  return body;
+}
+
+/** State after an invitation was issued. */
+export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResponse, extra: { adopted: boolean; now: Date; user?: GraphUser }): InvitationOutputs {
+  const userId = res.invitedUser?.id;
+  if (!userId) throw new Error("Graph's invitation response names no invited user");
+  const pending = (res.status ?? "PendingAcceptance") === "PendingAcceptance";
+  return {
+    ...(inputsOf(inputs as unknown as Record<string, unknown>) as CheckedInputs),
+    userId,
+    inviteRedeemUrl: res.inviteRedeemUrl,
+    invitationId: res.id,
+    status: res.status,
+    externalUserState: pending ? "PendingAcceptance" : extra.user?.externalUserState ?? "Accepted",
+    externalUserStateChangeDateTime: pending ? extra.now.toISOString() : extra.user?.externalUserStateChangeDateTime ?? null,
+    adopted: extra.adopted,
+    invitedAt: extra.now.toISOString(),
+  };
+}
+
+/**
+ * read: the state and the inputs as the guest is now. Only what the program manages is read back
+ * (a property the program leaves out stays out), so drift shows in the next preview as a change of
+ * exactly that property.
+ */
+export function planRead(olds: InvitationOutputs, user: GraphUser): { props: InvitationOutputs; inputs: Partial<CheckedInputs> } {
+  const props: InvitationOutputs = { ...olds };
+  if (olds.invitedUserDisplayName !== undefined && user.displayName != null) props.invitedUserDisplayName = user.displayName;
+  if (user.userType === "Guest" || user.userType === "Member") props.invitedUserType = user.userType;
+  if (olds.userProperties) {
+    const live: UserProperties = {};
+    for (const k of Object.keys(olds.userProperties) as (keyof UserProperties)[]) {
+      const v = user[k];
+      if (v != null) live[k] = v;
+    }
+    props.userProperties = Object.keys(live).length ? live : undefined;
+  }
+  props.externalUserState = user.externalUserState ?? null;
+  props.externalUserStateChangeDateTime = user.externalUserStateChangeDateTime ?? null;
+  return { props, inputs: inputsOf(props as unknown as Record<string, unknown>) };
+}
+
+/** What delete does with the guest: the policy, with adopted guests retained unless told otherwise. */
+export function deletePolicy(state: Partial<InvitationOutputs>): OnDelete {
+  return state.onDelete ?? (state.adopted ? "retain" : "delete");
+}

@@ -1,0 +1,204 @@
+/**
+ * The provider runtime: carries out the plans of plan.ts against Graph. Runs in the dynamic-provider
+ * plugin process. Every function here is one lifecycle step; decisions live in plan.ts.
+ */
+import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
+import { EntraGraphError, GraphClient, graphClientFor, GraphSettings, resolveSettings, GraphUser } from "../graph";
+import { checkInputs } from "./validate";
+import { deletePolicy, inputsOf, invitationBody, outputsFromInvitation, planDiff, planRead, planUpdate, userPatch } from "./plan";
+import { claimReplacement, noteChecked, noteDiffed, takePendingReset } from "./replacements";
+import type { CheckedInputs, InvitationOutputs } from "./types";
+
+/** How long after an invitation a 404 on the new user is taken for replication lag, not absence. */
+export const REPLICATION_LAG_MS = 120_000;
+
+type Config = Parameters<NonNullable<ResourceProvider["configure"]>>[0]["config"];
+
+let settings: GraphSettings | undefined;
+
+function graph(): GraphClient {
+  settings ??= resolveSettings(() => undefined, process.env);
+  return graphClientFor(settings);
+}
+
+function warn(message: string): void {
+  process.stderr.write(`warning: pulumi-entra-invitation: ${message}\n`);
+}
+
+export async function configureRuntime(config: Config): Promise<void> {
+  settings = resolveSettings((k) => config.get(k), process.env);
+}
+
+export async function checkStep(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+  const { inputs, failures } = checkInputs(news);
+  if (failures.length) return { inputs: news, failures };
+  noteChecked(inputs as unknown as Record<string, unknown>);
+  return { inputs };
+}
+
+export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>) {
+  noteDiffed(id, olds, news);
+  const plan = planDiff(olds, news);
+  return { changes: plan.changes, replaces: plan.replaces, stables: plan.stables, deleteBeforeReplace: plan.deleteBeforeReplace };
+}
+
+export async function createStep(props: CheckedInputs & Record<string, unknown>) {
+  const inputs = inputsOf(props) as CheckedInputs;
+  const g = graph();
+  const pending = takePendingReset(props);
+  if (pending) {
+    const outs = await resetRedemption(g, inputs, pending.userId, { olds: pending.olds, mailPatched: pending.mailPatched });
+    if (outs) return { id: outs.userId, outs };
+    warn(`user ${pending.userId} was gone before its redemption could be reset; inviting ${inputs.invitedUserEmailAddress} afresh.`);
+  }
+  if (inputs.invitedUser && inputs.resetRedemption) {
+    const outs = await resetRedemption(g, inputs, inputs.invitedUser, { olds: { adopted: true } });
+    if (!outs) throw new Error(`invitedUser ${inputs.invitedUser} does not exist: check the object id, or leave out invitedUser and resetRedemption to invite ${inputs.invitedUserEmailAddress} as a new guest.`);
+    return { id: outs.userId, outs };
+  }
+
+  let existing: GraphUser | undefined;
+  if (inputs.invitedUser) {
+    existing = await g.getUser(inputs.invitedUser).catch((e) => degradeRead(e, inputs.invitedUser!));
+  } else {
+    existing = await g.findUserByEmail(inputs.invitedUserEmailAddress).catch((e) => degradeRead(e, inputs.invitedUserEmailAddress));
+  }
+  const now = new Date();
+  const res = await g.invite(invitationBody(inputs));
+  const outs = outputsFromInvitation(inputs, res, { adopted: existing !== undefined || inputs.invitedUser !== undefined, now, user: existing });
+  // A new guest already has the invitation's name and type; an adopted one gets what the program says.
+  const patch = existing ? userPatch(fromUser(existing), inputs) : userPatch({}, { userProperties: inputs.userProperties });
+  if (Object.keys(patch).length) await g.patchUser(outs.userId, patch, { retryNotFoundUntil: now.getTime() + REPLICATION_LAG_MS });
+  return { id: outs.userId, outs };
+}
+
+/** A missing read permission must not fail a create: warn and invite without the adoption check. */
+function degradeRead(e: unknown, what: string): undefined {
+  if (e instanceof EntraGraphError && e.status === 403) {
+    warn(`cannot read users (${e.code}) to look for an existing guest ${what}: inviting anyway; grant User.Read.All so adopted guests are recognised (and retained on delete).`);
+    return undefined;
+  }
+  throw e;
+}
+
+/** The inputs an existing user already satisfies, for a PATCH of only what differs. */
+function fromUser(u: GraphUser): Partial<CheckedInputs> {
+  const props: Record<string, string> = {};
+  for (const k of ["givenName", "surname", "companyName", "department", "jobTitle", "usageLocation"] as const) {
+    const v = u[k];
+    if (v != null) props[k] = v;
+  }
+  return { invitedUserDisplayName: u.displayName ?? undefined, invitedUserType: u.userType === "Member" ? "Member" : "Guest", userProperties: props };
+}
+
+/**
+ * Reset the redemption of an existing user: put the new address on the user (Graph rejects a reset
+ * whose address is on neither mail nor otherMails), then `POST /invitations` with resetRedemption.
+ * Undefined when the user is gone.
+ */
+async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: string, opts: { olds: Partial<InvitationOutputs>; mailPatched?: boolean }): Promise<InvitationOutputs | undefined> {
+  const emailChanged = opts.olds.invitedUserEmailAddress !== undefined && opts.olds.invitedUserEmailAddress !== inputs.invitedUserEmailAddress;
+  if (!opts.mailPatched && (emailChanged || opts.olds.invitedUserEmailAddress === undefined)) {
+    const user = opts.olds.invitedUserEmailAddress === undefined ? await g.getUser(userId, { select: ["id", "mail", "otherMails"] }) : ({ id: userId } as GraphUser);
+    if (!user) return undefined;
+    const has = [user.mail, ...(user.otherMails ?? [])].some((m) => m?.toLowerCase() === inputs.invitedUserEmailAddress);
+    if (!has) {
+      try {
+        await g.patchUser(userId, { mail: inputs.invitedUserEmailAddress });
+      } catch (e) {
+        if (e instanceof EntraGraphError && e.notFound) return undefined;
+        throw e;
+      }
+    }
+  }
+  const now = new Date();
+  let res;
+  try {
+    res = await g.invite(invitationBody(inputs, { userId, reset: true }));
+  } catch (e) {
+    if (e instanceof EntraGraphError && e.notFound) return undefined;
+    throw e;
+  }
+  const outs = outputsFromInvitation(inputs, res, { adopted: opts.olds.adopted ?? false, now });
+  const patch = userPatch(opts.olds, inputs);
+  delete patch.userType; // the invitation set it
+  if (Object.keys(patch).length) await g.patchUser(userId, patch);
+  return outs;
+}
+
+export async function readStep(id: string, props: InvitationOutputs) {
+  const g = graph();
+  const invitedAt = props.invitedAt ? Date.parse(props.invitedAt) : 0;
+  const lagUntil = invitedAt + REPLICATION_LAG_MS > Date.now() ? invitedAt + REPLICATION_LAG_MS : undefined;
+  const user = await g.getUser(id, { retryNotFoundUntil: lagUntil });
+  if (!user) return {}; // gone: drops out of state, the next `up` invites again
+  const { props: outs, inputs } = planRead(props, user);
+  return { id, props: outs, inputs };
+}
+
+export async function updateStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>) {
+  const g = graph();
+  const inputs = inputsOf(news) as CheckedInputs;
+  const plan = planUpdate(olds, inputs);
+  const outs: InvitationOutputs = { ...computed(olds), ...inputs };
+  if (Object.keys(plan.patch).length) {
+    try {
+      await g.patchUser(id, plan.patch);
+    } catch (e) {
+      if (e instanceof EntraGraphError && e.notFound) {
+        throw new Error(`guest ${id} (${olds.invitedUserEmailAddress}) no longer exists in Entra: run \`pulumi up --refresh\` so it drops out of state and is invited again.`);
+      }
+      throw e;
+    }
+  }
+  if (plan.reissueIfPending) {
+    const user = await g.getUser(id, { select: ["id", "externalUserState", "externalUserStateChangeDateTime"] });
+    if (user?.externalUserState === "PendingAcceptance") {
+      const now = new Date();
+      const res = await g.invite(invitationBody(inputs, { userId: id }));
+      Object.assign(outs, { inviteRedeemUrl: res.inviteRedeemUrl, invitationId: res.id, status: res.status, invitedAt: now.toISOString() });
+    } else if (user) {
+      outs.externalUserState = user.externalUserState ?? null;
+      outs.externalUserStateChangeDateTime = user.externalUserStateChangeDateTime ?? null;
+    }
+  }
+  return { outs };
+}
+
+function computed(o: InvitationOutputs): InvitationOutputs {
+  const { userId, inviteRedeemUrl, invitationId, status, externalUserState, externalUserStateChangeDateTime, adopted, invitedAt } = o;
+  return { userId, inviteRedeemUrl, invitationId, status, externalUserState, externalUserStateChangeDateTime, adopted: adopted ?? false, invitedAt } as InvitationOutputs;
+}
+
+export async function deleteStep(id: string, props: InvitationOutputs) {
+  const g = graph();
+  const claim = claimReplacement(id);
+  if (claim) {
+    // First half of a replacement: keep the user. Put the new address on it now, so that a run that
+    // dies before the create finds this user by that address next time instead of inviting a second.
+    const next = claim.news.invitedUserEmailAddress;
+    if (next && next !== props.invitedUserEmailAddress) {
+      try {
+        await g.patchUser(id, { mail: next });
+        claim.pending.mailPatched = true;
+      } catch (e) {
+        if (!(e instanceof EntraGraphError && e.notFound)) throw e;
+      }
+    }
+    return;
+  }
+  switch (deletePolicy(props)) {
+    case "delete":
+      await g.deleteUser(id);
+      return;
+    case "disable":
+      try {
+        await g.patchUser(id, { accountEnabled: false });
+      } catch (e) {
+        if (!(e instanceof EntraGraphError && e.notFound)) throw e;
+      }
+      return;
+    case "retain":
+      return;
+  }
+}

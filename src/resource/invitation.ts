@@ -1,0 +1,91 @@
+/**
+ * `Invitation`: a Microsoft Entra B2B invitation (Graph `POST /invitations`, the cmdlet
+ * `New-EntraInvitation`) as a Pulumi resource. Program side only: input types, defaults, resource
+ * options. The lifecycle runs in the provider (`pulumi-entra-invitation/provider`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as provider from "../provider";
+import type { OnDelete, UserProperties } from "../provider/types";
+
+/** A cc recipient: an address, or an address with a display name. */
+export type CcRecipientInput = string | { address: string; name?: string };
+
+export interface InvitationArgs {
+  /** The guest's email address (required). Changing it resets the redemption of the same user. */
+  invitedUserEmailAddress: pulumi.Input<string>;
+  /** Where the guest lands after redeeming, e.g. `https://myapps.microsoft.com` (required). */
+  inviteRedirectUrl: pulumi.Input<string>;
+  /** The guest's display name; kept true in place. */
+  invitedUserDisplayName?: pulumi.Input<string>;
+  /** `Guest` (default) or `Member` (needs a company administrator). Kept true in place. */
+  invitedUserType?: pulumi.Input<"Guest" | "Member">;
+  /** Send Microsoft's invitation email. Default false, as Graph. */
+  sendInvitationMessage?: pulumi.Input<boolean>;
+  /** The invitation email's body, language and one cc recipient. */
+  invitedUserMessageInfo?: pulumi.Input<{
+    customizedMessageBody?: pulumi.Input<string>;
+    messageLanguage?: pulumi.Input<string>;
+    ccRecipients?: pulumi.Input<pulumi.Input<CcRecipientInput>[]>;
+  }>;
+  /** An existing user to invite: its object id, or any object with an `id` (e.g. an `azuread.User`). */
+  invitedUser?: pulumi.Input<string | { id: pulumi.Input<string> }>;
+  /** With `invitedUser`: reset that user's redemption when the resource is created (`-ResetRedemption`). */
+  resetRedemption?: pulumi.Input<boolean>;
+  /** Sponsors of the guest: user or group object ids (at most 5). */
+  invitedUserSponsors?: pulumi.Input<pulumi.Input<string>[]>;
+  /** More properties of the guest's user, kept true with PATCH: needs User.ReadWrite.All. */
+  userProperties?: pulumi.Input<{ [K in keyof UserProperties]: pulumi.Input<string> }>;
+  /** Any values; when they change, the guest's redemption is reset (same user, same object id). */
+  triggers?: pulumi.Input<unknown>;
+  /**
+   * What happens to the guest when this resource leaves the stack: `delete` (soft delete, restorable
+   * for 30 days), `disable` (accountEnabled false) or `retain`. Default: `delete`, but `retain` for a
+   * guest that existed before (adopted).
+   */
+  onDelete?: pulumi.Input<OnDelete>;
+}
+
+/** The type token: `pulumi-nodejs:dynamic/entra:Invitation`. */
+export const INVITATION_MODULE = "entra";
+export const INVITATION_TYPE = "Invitation";
+
+export class Invitation extends pulumi.dynamic.Resource {
+  /** The guest's user object id (also the resource id). */
+  declare public readonly userId: pulumi.Output<string>;
+  /** The redemption link (a bearer link: secret in state). Re-issued invitations get a new one. */
+  declare public readonly inviteRedeemUrl: pulumi.Output<string | undefined>;
+  /** The id of the last invitation issued (Graph cannot read invitations back). */
+  declare public readonly invitationId: pulumi.Output<string | undefined>;
+  /** The invitation's status as Graph returned it. */
+  declare public readonly status: pulumi.Output<string | undefined>;
+  /** `PendingAcceptance` or `Accepted`, as of the last create, update or refresh. */
+  declare public readonly externalUserState: pulumi.Output<string | null>;
+  declare public readonly externalUserStateChangeDateTime: pulumi.Output<string | null>;
+  /** The guest existed before this resource: retained on delete unless `onDelete` says otherwise. */
+  declare public readonly adopted: pulumi.Output<boolean>;
+  declare public readonly invitedUserEmailAddress: pulumi.Output<string>;
+  declare public readonly invitedUserDisplayName: pulumi.Output<string | undefined>;
+  declare public readonly invitedUserType: pulumi.Output<"Guest" | "Member">;
+
+  constructor(name: string, args: InvitationArgs, opts?: pulumi.CustomResourceOptions) {
+    const invitedUser = args.invitedUser === undefined ? undefined : pulumi.output(args.invitedUser).apply((u) => (typeof u === "object" && u !== null ? u.id : u));
+    const props: Record<string, unknown> = {
+      ...args,
+      invitedUser,
+      userId: undefined,
+      inviteRedeemUrl: undefined,
+      invitationId: undefined,
+      status: undefined,
+      externalUserState: undefined,
+      externalUserStateChangeDateTime: undefined,
+      adopted: undefined,
+    };
+    super(provider, name, props, {
+      ...opts,
+      // Every replacement (email or triggers change, `up --replace`) is delete-then-create, so the
+      // provider sees the delete half first and keeps the user for the reset.
+      deleteBeforeReplace: true,
+      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "inviteRedeemUrl"],
+    }, INVITATION_MODULE, INVITATION_TYPE);
+  }
+}

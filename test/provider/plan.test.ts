@@ -1,0 +1,89 @@
+import { canonical, deletePolicy, invitationBody, planDiff, planRead, planUpdate, userPatch } from "../../src/provider/plan";
+import type { CheckedInputs, InvitationOutputs } from "../../src/provider/types";
+
+const inputs: CheckedInputs = { invitedUserEmailAddress: "jane@contoso.com", inviteRedirectUrl: "https://myapps.microsoft.com", invitedUserType: "Guest", sendInvitationMessage: false };
+const state: InvitationOutputs = { ...inputs, userId: "u1", adopted: false, externalUserState: "PendingAcceptance" };
+
+describe("planDiff", () => {
+  it.each<[string, Partial<CheckedInputs>, { changes: boolean; replaces: string[] }]>([
+    ["nothing changed", {}, { changes: false, replaces: [] }],
+    ["email changed: replace (reset)", { invitedUserEmailAddress: "jane@fabrikam.com" }, { changes: true, replaces: ["invitedUserEmailAddress"] }],
+    ["triggers changed: replace (reset)", { triggers: ["rotate-1"] }, { changes: true, replaces: ["triggers"] }],
+    ["invitedUser changed: replace", { invitedUser: "00000000-0000-0000-0000-000000000001" }, { changes: true, replaces: ["invitedUser"] }],
+    ["display name: in place", { invitedUserDisplayName: "Jane" }, { changes: true, replaces: [] }],
+    ["userType: in place", { invitedUserType: "Member" }, { changes: true, replaces: [] }],
+    ["user properties: in place", { userProperties: { jobTitle: "Auditor" } }, { changes: true, replaces: [] }],
+    ["redirect: in place", { inviteRedirectUrl: "https://contoso.com" }, { changes: true, replaces: [] }],
+    ["message: in place", { invitedUserMessageInfo: { customizedMessageBody: "hi" } }, { changes: true, replaces: [] }],
+    ["onDelete: in place", { onDelete: "retain" }, { changes: true, replaces: [] }],
+  ])("%s", (_n, change, expected) => {
+    const d = planDiff(state, { ...inputs, ...change });
+    expect(d).toMatchObject(expected);
+    expect(d.deleteBeforeReplace).toBe(true);
+  });
+
+  it("treats a missing default in old state as no change", () => {
+    const old = { ...state } as Partial<InvitationOutputs>;
+    delete old.invitedUserType;
+    delete old.sendInvitationMessage;
+    expect(planDiff(old, inputs).changes).toBe(false);
+  });
+
+  it("ignores key order", () => {
+    expect(canonical({ a: 1, b: { c: 2, d: 3 } })).toBe(canonical({ b: { d: 3, c: 2 }, a: 1 }));
+  });
+});
+
+describe("planUpdate", () => {
+  it.each<[string, Partial<CheckedInputs>, Partial<CheckedInputs>, { patch: object; reissueIfPending: boolean }]>([
+    ["display name", {}, { invitedUserDisplayName: "Jane D" }, { patch: { displayName: "Jane D" }, reissueIfPending: false }],
+    ["userType", {}, { invitedUserType: "Member" }, { patch: { userType: "Member" }, reissueIfPending: false }],
+    ["property added", {}, { userProperties: { jobTitle: "Auditor" } }, { patch: { jobTitle: "Auditor" }, reissueIfPending: false }],
+    ["property removed clears it", { userProperties: { jobTitle: "Auditor", department: "Audit" } }, { userProperties: { department: "Audit" } }, { patch: { jobTitle: null }, reissueIfPending: false }],
+    ["message changed", {}, { invitedUserMessageInfo: { customizedMessageBody: "Welcome" } }, { patch: {}, reissueIfPending: true }],
+    ["redirect changed", {}, { inviteRedirectUrl: "https://contoso.com" }, { patch: {}, reissueIfPending: true }],
+    ["sendInvitationMessage changed", {}, { sendInvitationMessage: true }, { patch: {}, reissueIfPending: true }],
+    ["onDelete only", {}, { onDelete: "disable" }, { patch: {}, reissueIfPending: false }],
+  ])("%s", (_n, before, after, expected) => {
+    expect(planUpdate({ ...state, ...before }, { ...inputs, ...after })).toEqual(expected);
+  });
+});
+
+describe("deletePolicy", () => {
+  it.each<[string, Partial<InvitationOutputs>, string]>([
+    ["invited by us: delete", { adopted: false }, "delete"],
+    ["adopted: retain", { adopted: true }, "retain"],
+    ["adopted but told to delete", { adopted: true, onDelete: "delete" }, "delete"],
+    ["told to disable", { adopted: false, onDelete: "disable" }, "disable"],
+    ["told to retain", { onDelete: "retain" }, "retain"],
+  ])("%s", (_n, s, expected) => expect(deletePolicy(s)).toBe(expected));
+});
+
+describe("planRead", () => {
+  it("reads back only managed properties and the redemption state", () => {
+    const old: InvitationOutputs = { ...state, invitedUserDisplayName: "Jane", userProperties: { jobTitle: "Auditor" } };
+    const r = planRead(old, { id: "u1", displayName: "Jane (changed)", userType: "Guest", jobTitle: "CFO", department: "Finance", externalUserState: "Accepted", externalUserStateChangeDateTime: "2026-01-01T00:00:00Z" });
+    expect(r.props).toMatchObject({ invitedUserDisplayName: "Jane (changed)", userProperties: { jobTitle: "CFO" }, externalUserState: "Accepted" });
+    expect(r.props.userProperties).not.toHaveProperty("department");
+    expect(r.inputs).toMatchObject({ invitedUserDisplayName: "Jane (changed)", userProperties: { jobTitle: "CFO" } });
+    expect(r.inputs).not.toHaveProperty("userId");
+  });
+  it("does not invent a display name the program does not manage", () => {
+    const r = planRead(state, { id: "u1", displayName: "Someone", userType: "Guest" });
+    expect(r.props.invitedUserDisplayName).toBeUndefined();
+  });
+});
+
+describe("invitationBody", () => {
+  it("maps inputs to Graph's fields", () => {
+    expect(invitationBody({ ...inputs, invitedUserDisplayName: "Jane", invitedUserMessageInfo: { ccRecipients: [{ address: "b@c.com", name: "Boss" }], messageLanguage: "de-DE" }, invitedUserSponsors: ["s1"] })).toEqual({
+      invitedUserEmailAddress: "jane@contoso.com", inviteRedirectUrl: "https://myapps.microsoft.com", invitedUserType: "Guest", sendInvitationMessage: false,
+      invitedUserDisplayName: "Jane", invitedUserMessageInfo: { messageLanguage: "de-DE", ccRecipients: [{ emailAddress: { address: "b@c.com", name: "Boss" } }] },
+      invitedUserSponsors: [{ id: "s1" }],
+    });
+  });
+  it("resets the named user", () => {
+    expect(invitationBody(inputs, { userId: "u1", reset: true })).toMatchObject({ invitedUser: { id: "u1" }, resetRedemption: true });
+  });
+  it("userPatch sends nothing when nothing changed", () => expect(userPatch(inputs, inputs)).toEqual({}));
+});
