@@ -73,19 +73,22 @@ function registerTypeScript(dir: string): void {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
+  // Pulumi.yaml's `main` may name the program's folder (the root stack: `main: stack/`).
+  const projectYaml = fs.readFileSync(path.join(args.dir, "Pulumi.yaml"), "utf8");
+  const mainDir = path.resolve(args.dir, /^main:\s*(\S+)/m.exec(projectYaml)?.[1] ?? ".");
   // The program's own copy of the SDK, so the inline program and the automation server share it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const auto = require(require.resolve("@pulumi/pulumi/automation", { paths: [args.dir] })) as typeof import("@pulumi/pulumi/automation");
-  registerTypeScript(args.dir);
-  const entry = ["index.ts", "index.js"].map((f) => path.join(args.dir, f)).find((f) => fs.existsSync(f));
-  if (!entry) throw new Error(`no index.ts or index.js in ${args.dir}`);
+  const auto = require(require.resolve("@pulumi/pulumi/automation", { paths: [mainDir] })) as typeof import("@pulumi/pulumi/automation");
+  registerTypeScript(mainDir);
+  const entry = ["index.ts", "index.js"].map((f) => path.join(mainDir, f)).find((f) => fs.existsSync(f));
+  if (!entry) throw new Error(`no index.ts or index.js in ${mainDir}`);
   const program = async (): Promise<Record<string, unknown>> => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(entry) as Record<string, unknown> & { default?: unknown };
     const exported = typeof mod.default === "function" ? await (mod.default as () => unknown)() : mod;
     return { ...(exported as Record<string, unknown>) };
   };
-  const projectName = /name:\s*(\S+)/.exec(fs.readFileSync(path.join(args.dir, "Pulumi.yaml"), "utf8"))?.[1] ?? "entra";
+  const projectName = /^name:\s*(\S+)/m.exec(projectYaml)?.[1] ?? "entra";
   const stack = await auto.LocalWorkspace.createOrSelectStack({ stackName: args.stack, projectName, program }, { workDir: args.dir, envVars: {} });
   for (const [k, v] of Object.entries(args.config)) await stack.setConfig(k, { value: v });
   for (const [k, v] of Object.entries(args.secretConfig)) await stack.setConfig(k, { value: v, secret: true });

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// `npm run demo`: the guest-list stack at the repository root, end to end, on one machine.
+// Starts the Graph emulator, makes sure the Pulumi CLI is there, runs `pulumi up` of the root stack
+// with guests.yaml, shows the guests, lets one guest redeem and changes another out of band, shows
+// the drift preview (`pulumi preview --refresh`), applies it, and cleans up. Exits non-zero on any
+// failure.
+"use strict";
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+const root = path.resolve(__dirname, "..");
+const step = (msg) => process.stdout.write(`\n\x1b[1m==> ${msg}\x1b[0m\n`);
+const fail = (msg) => {
+  process.stderr.write(`\ndemo failed: ${msg}\n`);
+  process.exit(1);
+};
+
+function runOrFail(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
+  if (r.status !== 0) fail(`'${cmd} ${args.join(" ")}' exited ${r.status}`);
+}
+
+async function main() {
+  // Node reads NODE_EXTRA_CA_CERTS only at start: make the emulator's CA first, then re-run with it.
+  if (!process.env.ENTRA_DEMO_CHILD) {
+    step("Building the package");
+    runOrFail(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"]);
+    const caDir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-demo-ca-"));
+    const ca = require(path.join(root, "dist/emulator/certs.js")).ensureCa(caDir);
+    const r = spawnSync(process.execPath, [__filename], { stdio: "inherit", env: { ...process.env, ENTRA_DEMO_CHILD: "1", ENTRA_EMULATOR_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.certPath } });
+    fs.rmSync(caDir, { recursive: true, force: true });
+    process.exit(r.status ?? 1);
+  }
+
+  step("Making sure the Pulumi CLI is there (scripts/ensure-pulumi.sh) and installing the package into stack/ as a user has it");
+  const { installPackage, preparePulumi } = require("./prepare-e2e.js");
+  const env = { ...process.env, ...preparePulumi(root) };
+  installPackage(root, path.join(root, "stack"));
+
+  step("Starting the Microsoft Graph emulator");
+  const { startEmulator } = require(path.join(root, "dist/emulator"));
+  const { providerEnv, adminGraphClient } = require(path.join(root, "dist/testing"));
+  const emu = await startEmulator({ latencyMs: 20 });
+  console.log(`   Graph ${emu.graphUrl}  tenant ${emu.tenantId}`);
+
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-demo-state-"));
+  Object.assign(env, providerEnv(emu), {
+    PULUMI_BACKEND_URL: `file://${stateDir}`,
+    PULUMI_CONFIG_PASSPHRASE: "demo-passphrase",
+    PULUMI_HOME: path.join(stateDir, "home"),
+  });
+  const pulumi = (op, ...extra) => {
+    const r = spawnSync(process.execPath, [path.join(root, "dist/testing/stack-runner.js"), "--dir", root, "--stack", "demo", "--op", op, ...extra], { cwd: root, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const last = (r.stdout || "").trim().split("\n").pop();
+    let res;
+    try {
+      res = JSON.parse(last);
+    } catch {
+      fail(`pulumi ${op}: ${r.stderr || r.stdout}`);
+    }
+    process.stdout.write(res.stdout.replace(/^/gm, "   "));
+    if (!res.ok) fail(`pulumi ${op}: ${res.error}\n${res.stderr}`);
+    return res;
+  };
+  const table = (outputs) => {
+    const guests = outputs.guests.value;
+    const users = new Map(emu.users().map((u) => [u.id, u]));
+    const rows = Object.entries(guests).map(([key, g]) => [key, users.get(g.userId)?.mail ?? "?", g.userId, g.externalUserState]);
+    const widths = [0, 1, 2, 3].map((i) => Math.max(...[["guest", "email", "user id", "state"][i].length, ...rows.map((r) => String(r[i]).length)]));
+    const line = (r) => "   " + r.map((c, i) => String(c).padEnd(widths[i])).join("  ");
+    console.log(line(["guest", "email", "user id", "state"]));
+    for (const r of rows) console.log(line(r));
+    return guests;
+  };
+
+  try {
+    step("pulumi up: inviting the guests of guests.yaml");
+    const up = pulumi("up");
+    const guests = table(up.outputs);
+
+    const keys = Object.keys(guests);
+    const redeemed = keys[0];
+    const renamed = keys[1];
+    step(`The guest '${redeemed}' redeems the invitation; an admin renames '${renamed}' in the portal (out of band)`);
+    emu.redeem(guests[redeemed].userId);
+    await adminGraphClient(emu).api(`/users/${guests[renamed].userId}`).patch({ displayName: "Renamed In The Portal" });
+
+    step("pulumi preview --refresh: the drift preview a pipeline shows on a pull request");
+    const preview = pulumi("preview", "--refresh");
+    const changed = preview.steps.filter((s) => s.op !== "same" && s.type.includes("Invitation"));
+    if (!changed.some((s) => s.urn.endsWith(renamed) && s.op === "update")) fail(`the drift preview did not show '${renamed}' as an update`);
+
+    step("pulumi up --refresh: setting the renamed guest back, reading the redemption");
+    const fixed = pulumi("up", "--refresh");
+    table(fixed.outputs);
+    if (fixed.outputs.guests.value[redeemed].externalUserState !== "Accepted") fail(`'${redeemed}' should be Accepted after the refresh`);
+
+    step("pulumi destroy: cleaning up");
+    pulumi("destroy");
+    step("Done: the guest list was invited, drift was previewed and set right, and everything was cleaned up.");
+  } finally {
+    await emu.close();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => fail(e && e.stack ? e.stack : String(e)));

@@ -1,0 +1,13 @@
+/**
+ * The test kit: what this project's own tests (and a user's) need to prove behaviour against real
+ * parts — the Graph emulator over HTTPS, the SDK's dynamic-provider gRPC server, the Pulumi engine —
+ * and to assert what Graph saw.
+ */
+export { startEmulator } from "../emulator";
+export type { RunningEmulator, EmulatorOptions, RequestLogEntry, EmulatedUser } from "../emulator";
+export { ProviderServer, invitationUrn } from "./provider-server";
+export { TestStack } from "./stack";
+export type { RunResult, StepEvent, StateResource, TestStackOptions, RunOptions } from "./stack";
+export { adminGraphClient, providerEnv } from "./graph-admin";
+export type { GraphTarget } from "./graph-admin";
+export { graphWrites, requestsTo, describeRequests } from "./requests";
