@@ -11,4 +11,6 @@ export { Invitation, INVITATION_MODULE, INVITATION_TYPE } from "./resource";
 export type { InvitationArgs, CcRecipientInput } from "./resource";
 export type { CheckedInputs, InvitationOutputs, OnDelete, UserProperties } from "./provider/types";
 export { EntraGraphError } from "./graph/errors";
+export { GuestList, GuestListError, parseGuestFile, resolveGuests, planGuestList, GUEST_LIST_TYPE } from "./guestlist";
+export type { GuestEntry, GuestDefaults, GuestListArgs, GuestOutputs, GuestFile, GuestListIssue, ResolvedGuest } from "./guestlist";
 export { invitationProvider };

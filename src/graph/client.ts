@@ -22,6 +22,12 @@ export class GraphClient {
     return res.status === 404 ? undefined : res.body;
   }
 
+  /** True when the user is in the recycle bin (soft-deleted, restorable). */
+  async isDeleted(id: string): Promise<boolean> {
+    const res = await this.call({ method: "GET", path: `/directory/deletedItems/${encodeURIComponent(id)}?$select=id`, lane: "users" }, [404]);
+    return res.status !== 404;
+  }
+
   /** The live user (not deleted) whose `mail` or `otherMails` is this address, if any. */
   async findUserByEmail(email: string): Promise<GraphUser | undefined> {
     const q = email.replace(/'/g, "''");

@@ -53,6 +53,9 @@ export function hintFor(status: number, code: string, request: string, message =
   if (status === 403) {
     return "reading users needs User.Read.All or User.ReadWrite.All (admin-consented).";
   }
+  if (status === 400 && /blocked from signing in/i.test(message)) {
+    return "the guest's account exists but is disabled (for example by onDelete: \"disable\"). Enable it (accountEnabled: true) if it should get access again, or delete it; the provider does not re-enable accounts on its own.";
+  }
   if (status === 400 && /blocked|deny|not allowed/i.test(message) && isInvite) {
     return "the guest's domain is blocked by the tenant's B2B allow/deny list or cross-tenant access settings; ask the tenant admin to allow it.";
   }

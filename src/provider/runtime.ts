@@ -6,11 +6,14 @@ import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { EntraGraphError, GraphClient, graphClientFor, GraphSettings, resolveSettings, GraphUser } from "../graph";
 import { checkInputs } from "./validate";
 import { deletePolicy, inputsOf, invitationBody, outputsFromInvitation, planDiff, planRead, planUpdate, userPatch } from "./plan";
-import { claimReplacement, noteChecked, noteDiffed, takePendingReset } from "./replacements";
+import { claimReplacement, noteChecked, takePendingReset } from "./replacements";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 
-/** How long after an invitation a 404 on the new user is taken for replication lag, not absence. */
-export const REPLICATION_LAG_MS = 120_000;
+/**
+ * How long after an invitation a 404 on the new user is taken for replication lag, not absence
+ * (ENTRA_REPLICATION_LAG_SECONDS, default 60). A user found in deletedItems is gone at once.
+ */
+export const REPLICATION_LAG_MS = Number(process.env.ENTRA_REPLICATION_LAG_SECONDS ?? "60") * 1000;
 
 type Config = Parameters<NonNullable<ResourceProvider["configure"]>>[0]["config"];
 
@@ -29,15 +32,14 @@ export async function configureRuntime(config: Config): Promise<void> {
   settings = resolveSettings((k) => config.get(k), process.env);
 }
 
-export async function checkStep(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+export async function checkStep(olds: Record<string, unknown>, news: Record<string, unknown>) {
   const { inputs, failures } = checkInputs(news);
   if (failures.length) return { inputs: news, failures };
-  noteChecked(inputs as unknown as Record<string, unknown>);
+  noteChecked(olds, inputs as unknown as Record<string, unknown>);
   return { inputs };
 }
 
-export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>) {
-  noteDiffed(id, olds, news);
+export async function diffStep(_id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>) {
   const plan = planDiff(olds, news);
   return { changes: plan.changes, replaces: plan.replaces, stables: plan.stables, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
@@ -130,7 +132,8 @@ export async function readStep(id: string, props: InvitationOutputs) {
   const g = graph();
   const invitedAt = props.invitedAt ? Date.parse(props.invitedAt) : 0;
   const lagUntil = invitedAt + REPLICATION_LAG_MS > Date.now() ? invitedAt + REPLICATION_LAG_MS : undefined;
-  const user = await g.getUser(id, { retryNotFoundUntil: lagUntil });
+  let user = await g.getUser(id);
+  if (!user && lagUntil && !(await g.isDeleted(id))) user = await g.getUser(id, { retryNotFoundUntil: lagUntil });
   if (!user) return {}; // gone: drops out of state, the next `up` invites again
   const { props: outs, inputs } = planRead(props, user);
   return { id, props: outs, inputs };
@@ -172,7 +175,7 @@ function computed(o: InvitationOutputs): InvitationOutputs {
 
 export async function deleteStep(id: string, props: InvitationOutputs) {
   const g = graph();
-  const claim = claimReplacement(id);
+  const claim = claimReplacement(id, props);
   if (claim) {
     // First half of a replacement: keep the user. Put the new address on it now, so that a run that
     // dies before the create finds this user by that address next time instead of inviting a second.

@@ -6,7 +6,7 @@
  * language host binary is needed. Everything else is the engine's: plan, steps, state, the
  * dynamic-provider plugin.
  *
- *   node stack-runner.js --dir <program folder> --stack <name> --op up|preview|refresh|destroy|export|outputs
+ *   node stack-runner.js --dir <program folder> --stack <name> --op up|preview|refresh|destroy|cancel|outputs
  *        [--refresh] [--replace <urn>]... [--target <urn>]... [--config key=value]... [--secret-config key=value]...
  *
  * The folder needs Pulumi.yaml, an index.js or index.ts and node_modules with @pulumi/pulumi and this
@@ -126,11 +126,11 @@ async function main(): Promise<void> {
         result.summary = r.summary.resourceChanges as Record<string, number>;
         break;
       }
+      case "cancel":
+        await stack.cancel();
+        break;
       case "outputs":
         result.outputs = await stack.outputs();
-        break;
-      case "export":
-        result.state = await stack.exportStack();
         break;
       default:
         throw new Error(`unknown --op ${args.op}`);

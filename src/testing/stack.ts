@@ -93,14 +93,24 @@ export class TestStack {
   destroy(o: RunOptions = {}): Promise<RunResult> {
     return this.run("destroy", o);
   }
-  async exportState(): Promise<{ deployment: { resources?: StateResource[] } }> {
-    const r = await this.run("export", {});
-    if (!r.ok) throw new Error(r.error);
-    return r.state as { deployment: { resources?: StateResource[] } };
+  /** `pulumi cancel`: releases the lock a killed run left. */
+  cancel(): Promise<RunResult> {
+    return this.run("cancel", {});
+  }
+  /**
+   * The state as the backend keeps it at rest (secrets encrypted): the checkpoint file of the local
+   * backend. (The Automation API's exportStack decrypts secrets, so it is not used for audits.)
+   */
+  exportState(): { deployment: { resources?: StateResource[] } } {
+    const file = path.join(this.stateDir, ".pulumi", "stacks", this.stackName, `${this.stackName}.json`);
+    const checkpoint = JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint: { latest?: { resources?: StateResource[] } } };
+    return { deployment: checkpoint.checkpoint.latest ?? {} };
   }
 
   run(op: string, o: RunOptions): Promise<RunResult> {
-    const args = [path.join(__dirname, "stack-runner.js"), "--dir", this.dir, "--stack", this.stackName, "--op", op];
+    // Under ts-jest this file runs from src/; the runner is plain Node and runs from dist/.
+    const runner = __filename.endsWith(".ts") ? path.resolve(__dirname, "../../dist/testing/stack-runner.js") : path.join(__dirname, "stack-runner.js");
+    const args = [runner, "--dir", this.dir, "--stack", this.stackName, "--op", op];
     if (o.refresh) args.push("--refresh");
     for (const u of o.replace ?? []) args.push("--replace", u);
     for (const u of o.target ?? []) args.push("--target", u);

@@ -7,6 +7,7 @@ import { invitationProvider } from "../../src";
 import { graphWrites, providerEnv, requestsTo, RunningEmulator, startEmulator, adminGraphClient } from "../../src/testing";
 import type { InvitationOutputs } from "../../src/provider/types";
 import { INVALID_INVITATION_INPUTS, VALID_BASE } from "./invalid-inputs";
+import { resetLifecycleRegistry } from "../../src/provider/replacements";
 
 type Props = Record<string, unknown>;
 const p = invitationProvider;
@@ -35,7 +36,10 @@ afterAll(async () => {
   await emu.close();
 });
 
-beforeEach(() => emu.reset());
+beforeEach(() => {
+  emu.reset();
+  resetLifecycleRegistry(); // each test is a deployment of its own (a fresh plugin process)
+});
 
 async function checked(news: Props): Promise<Props> {
   const r = await p.check!({}, news);
@@ -50,7 +54,9 @@ async function createGuest(news: Props): Promise<{ id: string; outs: InvitationO
 
 /** What the engine does for a replacement: check, diff, delete (old), create (new). */
 async function replace(id: string, olds: InvitationOutputs, news: Props): Promise<{ id: string; outs: InvitationOutputs }> {
-  const inputs = await checked(news);
+  // The engine checks the program's inputs against the old inputs from state, then diffs.
+  const r0 = await p.check!(olds, news);
+  const inputs = r0.inputs as Props;
   const d = await p.diff!(id, olds, inputs);
   expect(d.replaces?.length ?? 0).toBeGreaterThan(0);
   expect(d.deleteBeforeReplace).toBe(true);
@@ -182,6 +188,20 @@ describe("replace = reset redemption of the same user", () => {
     expect(emu.users()).toEqual([expect.objectContaining({ id, mail: "a@fabrikam.com", externalUserState: "PendingAcceptance" })]);
   });
 
+  it("up --replace (the engine sends only check({}, news), no diff): the delete half keeps the user, the create resets it", async () => {
+    const { id, outs } = await createGuest({ invitedUserEmailAddress: "forced@contoso.com", inviteRedirectUrl: redirect, onDelete: "delete" });
+    emu.clearRequests();
+    const news = { invitedUserEmailAddress: "forced@contoso.com", inviteRedirectUrl: redirect, onDelete: "delete", invitedUserDisplayName: "Changed too" };
+    const inputs = (await p.check!({}, news)).inputs as Props;
+    await p.delete!(id, outs);
+    const r = await p.create(inputs);
+    expect(r.id).toBe(id);
+    const writes = graphWrites(emu.requests());
+    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual(["POST /v1.0/invitations", `PATCH /v1.0/users/${id}`]);
+    expect(writes[0].body).toMatchObject({ resetRedemption: true, invitedUser: { id } });
+    expect(writes[1].body).toEqual({ displayName: "Changed too" });
+  });
+
   it("triggers change: reset without a mail PATCH", async () => {
     const { id, outs } = await createGuest({ invitedUserEmailAddress: "t@contoso.com", inviteRedirectUrl: redirect, triggers: [1] });
     emu.clearRequests();
@@ -190,10 +210,11 @@ describe("replace = reset redemption of the same user", () => {
     expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual(["POST /v1.0/invitations"]);
   });
 
-  it("a delete not preceded by a diff against program inputs (resource left the stack) follows the policy", async () => {
+  it("a delete of a resource the program no longer declares (no check against its old inputs) follows the policy", async () => {
     const { id, outs } = await createGuest({ invitedUserEmailAddress: "leaver@contoso.com", inviteRedirectUrl: redirect });
-    // Refresh diffs with the old inputs; they never passed check in this process, so this is no replacement.
-    await p.diff!(id, outs, { ...outs, invitedUserEmailAddress: "someone-else@contoso.com" });
+    resetLifecycleRegistry(); // the next deployment: the program no longer declares it
+    // Refresh diffs with the old inputs, but only resources the program declares are checked.
+    await p.diff!(id, outs, { ...outs });
     await p.delete!(id, outs);
     expect(requestsTo(emu.requests(), "DELETE", `/v1.0/users/${id}`)).toHaveLength(1);
   });
@@ -211,6 +232,7 @@ describe("delete by policy", () => {
     if (adopt) await adminGraphClient(emu).api("/invitations").post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect });
     const { id, outs } = await createGuest({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect, ...extra });
     expect(outs.adopted).toBe(adopt);
+    resetLifecycleRegistry(); // a later deployment, in which the resource left the program
     await p.delete!(id, outs);
     const u = emu.users({ includeDeleted: true }).find((x) => x.id === id)!;
     expect({ deleted: !!u.deletedDateTime, enabled: u.accountEnabled }).toEqual(expected);
@@ -218,6 +240,7 @@ describe("delete by policy", () => {
 
   it("404 is success", async () => {
     const { id, outs } = await createGuest({ invitedUserEmailAddress: "twice@contoso.com", inviteRedirectUrl: redirect });
+    resetLifecycleRegistry();
     await p.delete!(id, outs);
     await expect(p.delete!(id, outs)).resolves.toBeUndefined();
     await expect(p.delete!(id, { ...outs, onDelete: "disable" })).resolves.toBeUndefined();

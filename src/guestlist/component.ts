@@ -1,0 +1,103 @@
+/**
+ * `GuestList`: a declarative guest list. One `Invitation` per entry, named from the entry's `key` or
+ * else its email, so reordering the list replaces nothing and a keyed guest can change its email (a
+ * redemption reset of the same user). Every entry is validated before any resource is declared.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { Invitation } from "../resource/invitation";
+import { AzureAdModule, loadAzureAd } from "./azuread";
+import { planGuestList } from "./resolve";
+import { GuestListArgs, GuestListError, GuestOutputs, ResolvedGuest } from "./types";
+
+export const GUEST_LIST_TYPE = "entra:index:GuestList";
+
+/** The key of guests without an external user state (e.g. an internal user) in `summary`. */
+export const NO_STATE = "None";
+
+export class GuestList extends pulumi.ComponentResource {
+  /** Per guest name (key, or normalised email): user id, email, state, and the redeem link (secret). */
+  public readonly guests: Record<string, GuestOutputs>;
+  /** How many guests are in each external user state, e.g. `{ PendingAcceptance: 3, Accepted: 1 }`. */
+  public readonly summary: pulumi.Output<Record<string, number>>;
+  /** The `Invitation` of each guest, by guest name: for wiring your own resources to a guest. */
+  public readonly invitations: Record<string, Invitation>;
+  /** The `azuread.GroupMember` of each membership, by `guestName/groupObjectId`. */
+  public readonly memberships: Record<string, pulumi.CustomResource>;
+
+  constructor(name: string, args: GuestListArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(GUEST_LIST_TYPE, name, {}, opts);
+    const file = args.file === undefined ? undefined : readGuestFile(args.file, name);
+    const plan = planGuestList({ guests: args.guests, defaults: args.defaults, file }, name);
+    // Loaded only when needed: programs without groups never load (or need) @pulumi/azuread.
+    const azuread: AzureAdModule | undefined = plan.some((g) => g.groups.length > 0) ? loadAzureAd() : undefined;
+
+    this.invitations = {};
+    this.memberships = {};
+    this.guests = {};
+    for (const g of plan) {
+      const invitation = new Invitation(`${name}-${g.name}`, g.args, { parent: this, aliases: aliasesOf(name, g) });
+      this.invitations[g.name] = invitation;
+      this.guests[g.name] = {
+        userId: invitation.userId,
+        email: invitation.invitedUserEmailAddress,
+        inviteRedeemUrl: pulumi.secret(invitation.inviteRedeemUrl),
+        externalUserState: invitation.externalUserState,
+      };
+      for (const groupObjectId of g.groups) {
+        if (!azuread) continue;
+        this.memberships[`${g.name}/${groupObjectId}`] = new azuread.GroupMember(
+          `${name}-${g.name}-${groupObjectId}`,
+          { groupObjectId, memberObjectId: invitation.userId },
+          { parent: this, aliases: aliasesOf(name, g, `-${groupObjectId}`) },
+        );
+      }
+    }
+    const states = Object.values(this.invitations).map((i) => i.externalUserState);
+    this.summary = states.length ? pulumi.all(states).apply(countStates) : pulumi.output<Record<string, number>>({});
+    this.registerOutputs({ guests: this.guests, summary: this.summary });
+  }
+}
+
+/** Count guests per state, keys sorted. */
+export function countStates(states: readonly (string | null | undefined)[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const s of states) {
+    const k = s || NO_STATE;
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function aliasesOf(list: string, g: ResolvedGuest, suffix = ""): pulumi.Alias[] | undefined {
+  return g.formerNames.length ? g.formerNames.map((n) => ({ name: `${list}-${n}${suffix}` })) : undefined;
+}
+
+/** Read a guest file as text: UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is an error. */
+export function readGuestFile(file: string, listName?: string): { text: string; fileName: string } {
+  if (typeof file !== "string" || !file.trim()) {
+    throw new GuestListError([{ source: "file", reason: "must be the path of a .yaml, .json or .csv guest file" }], listName);
+  }
+  const abs = path.resolve(file);
+  const rel = path.relative(process.cwd(), abs);
+  const fileName = rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : file;
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(abs);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new GuestListError([{ source: fileName, reason: code === "ENOENT" ? `no such file${fileName === abs ? "" : ` (looked for ${abs})`}` : `cannot be read: ${e instanceof Error ? e.message : String(e)}` }], listName);
+  }
+  return { text: decodeText(bytes, fileName, listName), fileName };
+}
+
+export function decodeText(bytes: Uint8Array, fileName = "file", listName?: string): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes.subarray(2));
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new GuestListError([{ source: fileName, reason: "is not UTF-8 text: save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')" }], listName);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The guest list's types: what a program or a file declares (entries, defaults), what validation
+ * turns them into (resolved guests), and how problems are reported (one error listing them all).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { InvitationArgs } from "../resource/invitation";
+
+/**
+ * One guest: every `Invitation` input, plus
+ * - `key`: a stable name for the guest. With a key, the guest's email can change (a redemption
+ *   reset of the same user); without one, the guest is named after its email.
+ * - `groups`: object ids of groups the guest is added to (needs the optional `@pulumi/azuread`).
+ * `inviteRedirectUrl` may come from the defaults instead.
+ */
+export interface GuestEntry extends Omit<InvitationArgs, "inviteRedirectUrl"> {
+  inviteRedirectUrl?: InvitationArgs["inviteRedirectUrl"];
+  /** Letters, digits, `.`, `_`, `-` (at most 64, starting with a letter or digit); case-insensitive. */
+  key?: string;
+  /** Group object ids (GUIDs). Replaces the default groups; `[]` means none. */
+  groups?: string[];
+}
+
+/** Values every entry gets unless it sets its own. Object fields merge field by field; lists are replaced. */
+export interface GuestDefaults {
+  inviteRedirectUrl?: InvitationArgs["inviteRedirectUrl"];
+  sendInvitationMessage?: InvitationArgs["sendInvitationMessage"];
+  invitedUserMessageInfo?: InvitationArgs["invitedUserMessageInfo"];
+  invitedUserType?: InvitationArgs["invitedUserType"];
+  onDelete?: InvitationArgs["onDelete"];
+  invitedUserSponsors?: InvitationArgs["invitedUserSponsors"];
+  userProperties?: InvitationArgs["userProperties"];
+  groups?: string[];
+}
+
+export interface GuestListArgs {
+  /** Guests declared in the program. */
+  guests?: GuestEntry[];
+  /**
+   * A guest file: `.yaml`/`.yml`, `.json`, or `.csv` (plain header row, or the Entra portal's
+   * bulk-invite template). Relative paths are resolved from the working directory (the project).
+   */
+  file?: string;
+  /** Defaults for every entry. A file's own `defaults:` section takes precedence over these. */
+  defaults?: GuestDefaults;
+}
+
+/** The outputs of one guest. `inviteRedeemUrl` is secret (a bearer link). */
+export interface GuestOutputs {
+  userId: pulumi.Output<string>;
+  email: pulumi.Output<string>;
+  inviteRedeemUrl: pulumi.Output<string | undefined>;
+  externalUserState: pulumi.Output<string | null>;
+}
+
+export type GuestFileFormat = "yaml" | "json" | "csv" | "portal-csv";
+
+/** Where an entry (or the defaults) came from, for messages. */
+export interface EntryLocation {
+  /** 1-based line of the entry. */
+  line: number;
+  /** Lines of its top-level fields (canonical names), where known. */
+  fields: Record<string, number>;
+  /** How the file wrote a field, when it differs from the canonical name (e.g. `email`, `[inviteeEmail]`). */
+  labels: Record<string, string>;
+}
+
+/** A parsed guest file: entries with canonical field names and plain values, and where each came from. */
+export interface GuestFile {
+  fileName: string;
+  format: GuestFileFormat;
+  guests: Record<string, unknown>[];
+  /** Parallel to `guests`. */
+  locations: EntryLocation[];
+  defaults?: Record<string, unknown>;
+  defaultsLocation?: EntryLocation;
+  /** Problems found while reading (unknown columns, a field given twice, ...): reported with the rest. */
+  issues: GuestListIssue[];
+}
+
+/** A guest after defaults and validation: what the component declares. */
+export interface ResolvedGuest {
+  /** The guest's name: its key (lower case) or its normalised email, Pulumi-safe. Unique in the list. */
+  name: string;
+  key?: string;
+  /** Normalised (trimmed, lower-case) email, when known at this point (not an Output). */
+  email?: string;
+  /** The Invitation's inputs: the entry over the defaults, without `key` and `groups`. */
+  args: InvitationArgs;
+  /** Group object ids, lower case, without repeats. */
+  groups: string[];
+  /** Earlier names of the same guest (the email-derived name of a keyed guest), used as aliases. */
+  formerNames: string[];
+  /** `guests.yaml:12` or `guests[3]`. */
+  where: string;
+}
+
+export interface GuestListIssue {
+  /** The file name, or `guests` / `defaults` for program values. */
+  source: string;
+  line?: number;
+  /** Index into the program's `guests`, when the entry came from the program. */
+  index?: number;
+  /** The guest as the user knows it (key or email), when the issue is about one. */
+  guest?: string;
+  /** The field, as the user wrote it where known. */
+  property?: string;
+  reason: string;
+}
+
+export function formatIssue(i: GuestListIssue): string {
+  const where = i.line !== undefined ? `${i.source}:${i.line}` : i.index !== undefined ? `${i.source}[${i.index}]` : i.source;
+  const who = i.guest !== undefined ? ` guest '${i.guest}':` : "";
+  const what = i.property !== undefined ? ` ${i.property}:` : "";
+  return `${where}:${who}${what} ${i.reason}`;
+}
+
+const MAX_LISTED = 100;
+
+/** Every problem of a guest list at once, thrown before any resource (and so any Graph call) exists. */
+export class GuestListError extends Error {
+  readonly issues: readonly GuestListIssue[];
+
+  constructor(issues: readonly GuestListIssue[], listName?: string) {
+    const n = issues.length;
+    const sources = [...new Set(issues.map((i) => i.source))].join(", ");
+    const head = `${listName ? `GuestList '${listName}': ` : ""}${n} problem${n === 1 ? "" : "s"} in ${sources}; nothing was sent to Microsoft Graph:`;
+    const lines = issues.slice(0, MAX_LISTED).map((i) => `  - ${formatIssue(i)}`);
+    if (n > MAX_LISTED) lines.push(`  ... and ${n - MAX_LISTED} more`);
+    super([head, ...lines].join("\n"));
+    this.name = "GuestListError";
+    this.issues = issues;
+  }
+}
