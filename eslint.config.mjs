@@ -13,8 +13,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**/*.js", "**/*.cjs"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly" } },
+    files: ["scripts/**/*.js", "**/*.cjs", "jest.config.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly", __filename: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

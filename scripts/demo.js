@@ -5,7 +5,7 @@
 // the drift preview (`pulumi preview --refresh`), applies it, and cleans up. Exits non-zero on any
 // failure.
 "use strict";
-const { spawnSync } = require("node:child_process");
+const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
@@ -51,8 +51,16 @@ async function main() {
     PULUMI_CONFIG_PASSPHRASE: "demo-passphrase",
     PULUMI_HOME: path.join(stateDir, "home"),
   });
-  const pulumi = (op, ...extra) => {
-    const r = spawnSync(process.execPath, [path.join(root, "dist/testing/stack-runner.js"), "--dir", root, "--stack", "demo", "--op", op, ...extra], { cwd: root, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  // Asynchronous on purpose: the emulator answers from this process's event loop.
+  const pulumi = async (op, ...extra) => {
+    const r = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [path.join(root, "dist/testing/stack-runner.js"), "--dir", root, "--stack", "demo", "--op", op, ...extra], { cwd: root, env });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("exit", () => resolve({ stdout, stderr }));
+    });
     const last = (r.stdout || "").trim().split("\n").pop();
     let res;
     try {
@@ -77,7 +85,7 @@ async function main() {
 
   try {
     step("pulumi up: inviting the guests of guests.yaml");
-    const up = pulumi("up");
+    const up = await pulumi("up");
     const guests = table(up.outputs);
 
     const keys = Object.keys(guests);
@@ -88,17 +96,17 @@ async function main() {
     await adminGraphClient(emu).api(`/users/${guests[renamed].userId}`).patch({ displayName: "Renamed In The Portal" });
 
     step("pulumi preview --refresh: the drift preview a pipeline shows on a pull request");
-    const preview = pulumi("preview", "--refresh");
+    const preview = await pulumi("preview", "--refresh");
     const changed = preview.steps.filter((s) => s.op !== "same" && s.type.includes("Invitation"));
     if (!changed.some((s) => s.urn.endsWith(renamed) && s.op === "update")) fail(`the drift preview did not show '${renamed}' as an update`);
 
     step("pulumi up --refresh: setting the renamed guest back, reading the redemption");
-    const fixed = pulumi("up", "--refresh");
+    const fixed = await pulumi("up", "--refresh");
     table(fixed.outputs);
     if (fixed.outputs.guests.value[redeemed].externalUserState !== "Accepted") fail(`'${redeemed}' should be Accepted after the refresh`);
 
     step("pulumi destroy: cleaning up");
-    pulumi("destroy");
+    await pulumi("destroy");
     step("Done: the guest list was invited, drift was previewed and set right, and everything was cleaned up.");
   } finally {
     await emu.close();

@@ -8,8 +8,10 @@
 #    it and repeats its replaces.
 #
 # The Node.js language host (pulumi-language-nodejs) is not needed: the tests and the demo run their
-# programs through the Automation API, whose Node.js SDK serves the language runtime itself. The
-# dynamic-provider launcher (pulumi-resource-pulumi-nodejs) ships inside @pulumi/pulumi.
+# programs through the Automation API, whose Node.js SDK serves the language runtime itself. (Its Go
+# module is not served by the module proxy here, so it cannot be built.) The dynamic-provider
+# launcher (pulumi-resource-pulumi-nodejs) ships inside @pulumi/pulumi; it is copied next to the CLI,
+# where a normal install keeps it, so the engine finds it as a bundled plugin.
 #
 # Prints the folder to put first on PATH as its last line.
 set -euo pipefail
@@ -59,6 +61,9 @@ GO
   )
   rm -rf "$work"
 fi
+
+launcher="$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+[ -f "$launcher" ] && install -m 0755 "$launcher" "$bin/pulumi-resource-pulumi-nodejs"
 
 echo "ensure-pulumi: pulumi $("$bin/pulumi" version 2>/dev/null) at $bin" >&2
 echo "$bin"

@@ -28,10 +28,9 @@ function installPackage(root, dir) {
 /** Environment for running the Pulumi CLI here. */
 function preparePulumi(root, env = process.env) {
   const bin = execFileSync("bash", [path.join(root, "scripts/ensure-pulumi.sh")], { cwd: root, encoding: "utf8", env, stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop();
-  const launcher = path.join(root, "node_modules/@pulumi/pulumi");
   installPackage(root, path.join(root, ".stack/pkg"));
   return {
-    PATH: [bin, launcher, path.join(root, "node_modules/.bin"), env.PATH].join(path.delimiter),
+    PATH: [bin, env.PATH].join(path.delimiter),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",

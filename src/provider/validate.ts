@@ -15,6 +15,8 @@ export interface CheckOutcome {
 }
 
 const FORBIDDEN_LOCAL = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,]/;
+// Control and invisible characters are exactly what these patterns are for.
+// eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LANGUAGE = /^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|\d{3}))?$/i;
@@ -88,6 +90,7 @@ function checkText(v: unknown, max: number, what: string): { ok: string } | { re
   if (typeof v !== "string") return { reason: `must be a string, not ${typeName(v)}` };
   const t = v.trim();
   if (!t) return { reason: `is empty: give ${what} or leave it out` };
+  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(t)) return { reason: "contains a control character" };
   if (t.length > max) return { reason: `is ${t.length} characters; at most ${max}` };
   return { ok: t };

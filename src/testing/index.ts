@@ -11,3 +11,4 @@ export type { RunResult, StepEvent, StateResource, TestStackOptions, RunOptions 
 export { adminGraphClient, providerEnv } from "./graph-admin";
 export type { GraphTarget } from "./graph-admin";
 export { graphWrites, requestsTo, describeRequests } from "./requests";
+export { serializedInvitationProvider } from "./serialized";

@@ -3,6 +3,7 @@
  * Pulumi did and what Graph saw. Runs in `npm test` (CI=true included): scripts/test.js builds the
  * Pulumi CLI if needed and installs the package the way a user does.
  */
+import { execSync } from "node:child_process";
 import { describeRequests, graphWrites, providerEnv, requestsTo, RunningEmulator, startEmulator, TestStack, adminGraphClient, RunResult } from "../../src/testing";
 
 jest.setTimeout(300_000);
@@ -255,7 +256,6 @@ afterAll(() => {
 });
 
 function killTree(pid: number): void {
-  const { execSync } = require("node:child_process") as typeof import("node:child_process");
   const all = new Set<number>([pid]);
   for (let round = 0; round < 5; round++) {
     const out = execSync("ps -eo pid=,ppid=", { encoding: "utf8" });

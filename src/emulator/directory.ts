@@ -1,0 +1,696 @@
+/**
+ * The emulated directory: users (guests), invitations, soft delete and restore, sponsors.
+ * Pure state and Graph-like validation, no HTTP: every method either returns data or throws a
+ * {@link GraphError} that the routes turn into Graph's error response.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { GraphError, badRequest, notFound } from "./errors";
+import { FilterNode, addressCandidates, matchFilter } from "./filter";
+import type { EmulatedUser } from "./types";
+
+/** A user as stored: the public shape plus bookkeeping. */
+export interface StoredUser extends EmulatedUser {
+  /** Epoch ms the invitation created the user (replication lag is measured from here). */
+  createdAtMs: number;
+}
+
+/** What the directory needs to know about its tenant. */
+export interface DirectoryOptions {
+  tenantId: string;
+  /** The initial domain, used in guest UPNs: x_domain#EXT#@<tenantDomain>. */
+  tenantDomain: string;
+  now?: () => number;
+}
+
+/** Result of POST /invitations. */
+export interface InvitationResult {
+  /** The invitation as Graph returns it (without @odata.context). */
+  invitation: Record<string, unknown>;
+  user: StoredUser;
+  created: boolean;
+}
+
+/** Graph's default property set of GET /users and /users/{id} without $select. */
+export const DEFAULT_USER_SELECT = [
+  "businessPhones",
+  "displayName",
+  "givenName",
+  "jobTitle",
+  "mail",
+  "mobilePhone",
+  "officeLocation",
+  "preferredLanguage",
+  "surname",
+  "userPrincipalName",
+  "id",
+] as const;
+
+/** Properties that $select accepts (canonical spelling). */
+const SELECTABLE = [
+  "id",
+  "displayName",
+  "mail",
+  "otherMails",
+  "userPrincipalName",
+  "userType",
+  "externalUserState",
+  "externalUserStateChangeDateTime",
+  "creationType",
+  "accountEnabled",
+  "givenName",
+  "surname",
+  "companyName",
+  "department",
+  "jobTitle",
+  "usageLocation",
+  "createdDateTime",
+  "deletedDateTime",
+  "businessPhones",
+  "mobilePhone",
+  "officeLocation",
+  "preferredLanguage",
+  "proxyAddresses",
+] as const;
+const SELECTABLE_BY_LOWER = new Map<string, string>(SELECTABLE.map((p) => [p.toLowerCase(), p]));
+
+/** Properties PATCH /users/{id} may change. */
+const WRITABLE = new Set([
+  "displayName",
+  "userType",
+  "mail",
+  "otherMails",
+  "accountEnabled",
+  "givenName",
+  "surname",
+  "companyName",
+  "department",
+  "jobTitle",
+  "usageLocation",
+]);
+/** Known properties of a user that the emulator does not let PATCH change. */
+const READ_ONLY = new Set([...SELECTABLE, "sponsors", "identities", "onPremisesSyncEnabled", "memberOf", "manager"].filter((p) => !WRITABLE.has(p)));
+const MAX_LENGTH: Record<string, number> = { displayName: 256, givenName: 64, surname: 64, companyName: 64, department: 64, jobTitle: 128 };
+
+const INVITATION_PROPS = new Set([
+  "id",
+  "invitedUserDisplayName",
+  "invitedUserEmailAddress",
+  "invitedUserMessageInfo",
+  "invitedUserType",
+  "inviteRedeemUrl",
+  "inviteRedirectUrl",
+  "resetRedemption",
+  "sendInvitationMessage",
+  "status",
+  "invitedUser",
+  "invitedUserSponsors",
+]);
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Characters an invited address's local part may not contain (plus whitespace and "@"). */
+const FORBIDDEN_LOCAL = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,\s@]/;
+const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** Graph's timestamp format: ISO 8601 UTC without milliseconds. */
+export function graphTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** True for a GUID. */
+export function isGuid(s: string): boolean {
+  return GUID.test(s);
+}
+
+/**
+ * Validates an address the way the invitation manager does: one "@", a local part without
+ * ~ ! # $ % ^ & * ( ) + = [ ] { } \ / | ; : " < > ? , or whitespace, "." and "-" not at its start
+ * or end, no "..", and a domain of at least two DNS labels.
+ */
+export function isValidEmail(addr: string): boolean {
+  if (addr.length > 254) return false;
+  const at = addr.indexOf("@");
+  if (at <= 0 || at !== addr.lastIndexOf("@")) return false;
+  const local = addr.slice(0, at);
+  const domain = addr.slice(at + 1);
+  if (local.length > 64 || FORBIDDEN_LOCAL.test(local) || local.includes("..")) return false;
+  if (/^[.-]|[.-]$/.test(local)) return false;
+  const labels = domain.split(".");
+  if (labels.length < 2) return false;
+  if (!labels.every((l) => DOMAIN_LABEL.test(l))) return false;
+  return /^[A-Za-z]{2,}$/.test(labels[labels.length - 1]);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function unknownProperty(prop: string, type: string): GraphError {
+  return badRequest(
+    `The property '${prop}' does not exist on type 'microsoft.graph.${type}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+  );
+}
+
+function checkProps(obj: Record<string, unknown>, allowed: Set<string>, type: string): void {
+  for (const k of Object.keys(obj)) {
+    if (k.startsWith("@odata.")) continue;
+    if (!allowed.has(k)) throw unknownProperty(k, type);
+  }
+}
+
+function literal(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+function optString(obj: Record<string, unknown>, key: string): string | undefined {
+  const v = obj[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw badRequest(`Cannot convert the literal '${literal(v)}' to the expected type 'Edm.String'.`);
+  return v;
+}
+
+function optBoolean(obj: Record<string, unknown>, key: string): boolean | undefined {
+  const v = obj[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "boolean") throw badRequest(`Cannot convert the literal '${literal(v)}' to the expected type 'Edm.Boolean'.`);
+  return v;
+}
+
+/** Parsed and validated invitedUserMessageInfo. */
+interface MessageInfo {
+  messageLanguage: string | null;
+  customizedMessageBody: string | null;
+  ccRecipients: { emailAddress: { address: string; name: string | null } }[];
+}
+
+function parseMessageInfo(v: unknown): MessageInfo {
+  const info: MessageInfo = { messageLanguage: null, customizedMessageBody: null, ccRecipients: [] };
+  if (v === undefined || v === null) return info;
+  if (!isObject(v)) throw badRequest("Cannot read the value of 'invitedUserMessageInfo': a 'microsoft.graph.invitedUserMessageInfo' object was expected.");
+  checkProps(v, new Set(["messageLanguage", "customizedMessageBody", "ccRecipients"]), "invitedUserMessageInfo");
+  const lang = optString(v, "messageLanguage");
+  if (lang !== undefined) {
+    if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(lang)) throw badRequest(`The messageLanguage '${lang}' is not a valid language code.`);
+    info.messageLanguage = lang;
+  }
+  info.customizedMessageBody = optString(v, "customizedMessageBody") ?? null;
+  const cc = v.ccRecipients;
+  if (cc !== undefined && cc !== null) {
+    if (!Array.isArray(cc)) throw badRequest("Cannot read the value of 'ccRecipients': a collection of 'microsoft.graph.recipient' was expected.");
+    for (const r of cc) {
+      if (!isObject(r)) throw badRequest("Cannot read a value of 'ccRecipients': a 'microsoft.graph.recipient' object was expected.");
+      checkProps(r, new Set(["emailAddress"]), "recipient");
+      const ea = r.emailAddress;
+      if (!isObject(ea)) throw badRequest("A recipient of 'ccRecipients' needs an 'emailAddress'.");
+      checkProps(ea, new Set(["address", "name"]), "emailAddress");
+      const address = optString(ea, "address");
+      if (!address || !isValidEmail(address)) throw badRequest(`The ccRecipients address '${address ?? ""}' is not a valid email address.`);
+      info.ccRecipients.push({ emailAddress: { address, name: optString(ea, "name") ?? null } });
+    }
+    // Graph honours only one cc recipient.
+    info.ccRecipients = info.ccRecipients.slice(0, 1);
+  }
+  return info;
+}
+
+function copyUser(u: StoredUser): EmulatedUser {
+  const { createdAtMs: _createdAtMs, ...rest } = u;
+  return { ...rest, otherMails: [...u.otherMails], sponsors: [...u.sponsors] };
+}
+
+/** The emulated tenant's users. */
+export class Directory {
+  private readonly users = new Map<string, StoredUser>();
+  /** lower-case address (mail or otherMails) → ids of active users carrying it. */
+  private readonly byAddress = new Map<string, Set<string>>();
+  /** lower-case UPN → id (active and deleted users). */
+  private readonly byUpn = new Map<string, string>();
+  /** Active users sorted by id, rebuilt lazily. */
+  private sortedActive: StoredUser[] | undefined;
+  private readonly now: () => number;
+  /** Called after every change (used to save the state file). */
+  onChange: () => void = () => undefined;
+
+  constructor(private readonly opts: DirectoryOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  // ---------- bookkeeping ----------
+
+  private addresses(u: StoredUser): string[] {
+    const all = u.mail ? [u.mail, ...u.otherMails] : [...u.otherMails];
+    return [...new Set(all.map((a) => a.toLowerCase()))];
+  }
+
+  private index(u: StoredUser): void {
+    if (u.deletedDateTime) return;
+    for (const a of this.addresses(u)) {
+      let set = this.byAddress.get(a);
+      if (!set) this.byAddress.set(a, (set = new Set()));
+      set.add(u.id);
+    }
+  }
+
+  private unindex(u: StoredUser): void {
+    for (const a of this.addresses(u)) {
+      const set = this.byAddress.get(a);
+      if (!set) continue;
+      set.delete(u.id);
+      if (set.size === 0) this.byAddress.delete(a);
+    }
+  }
+
+  private changed(): void {
+    this.sortedActive = undefined;
+    this.onChange();
+  }
+
+  private activeByAddress(lowerAddr: string): StoredUser[] {
+    const ids = this.byAddress.get(lowerAddr);
+    if (!ids) return [];
+    const out: StoredUser[] = [];
+    for (const id of ids) {
+      const u = this.users.get(id);
+      if (u && !u.deletedDateTime) out.push(u);
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  private hasAddress(u: StoredUser, lowerAddr: string): boolean {
+    return this.addresses(u).includes(lowerAddr);
+  }
+
+  private uniqueUpn(prefix: string): string {
+    const suffix = `#EXT#@${this.opts.tenantDomain}`;
+    let upn = `${prefix}${suffix}`;
+    for (let n = 1; this.byUpn.has(upn.toLowerCase()); n++) upn = `${prefix}${n}${suffix}`;
+    return upn;
+  }
+
+  // ---------- reads ----------
+
+  /** An active (not deleted) user by id or userPrincipalName. */
+  get(idOrUpn: string): StoredUser | undefined {
+    let u = this.users.get(idOrUpn) ?? this.users.get(idOrUpn.toLowerCase());
+    if (!u && idOrUpn.includes("@")) {
+      const id = this.byUpn.get(idOrUpn.toLowerCase());
+      u = id ? this.users.get(id) : undefined;
+    }
+    return u && !u.deletedDateTime ? u : undefined;
+  }
+
+  /** A soft-deleted user by id. */
+  getDeleted(id: string): StoredUser | undefined {
+    const u = this.users.get(id) ?? this.users.get(id.toLowerCase());
+    return u && u.deletedDateTime ? u : undefined;
+  }
+
+  /** Active users matching the filter, sorted by id (the paging order). */
+  list(filter?: FilterNode): StoredUser[] {
+    if (filter) {
+      const addrs = addressCandidates(filter);
+      if (addrs) {
+        const seen = new Map<string, StoredUser>();
+        for (const a of addrs) for (const u of this.activeByAddress(a)) seen.set(u.id, u);
+        return [...seen.values()].filter((u) => matchFilter(filter, u)).sort((a, b) => (a.id < b.id ? -1 : 1));
+      }
+    }
+    if (!this.sortedActive) {
+      this.sortedActive = [...this.users.values()].filter((u) => !u.deletedDateTime).sort((a, b) => (a.id < b.id ? -1 : 1));
+    }
+    return filter ? this.sortedActive.filter((u) => matchFilter(filter, u)) : this.sortedActive;
+  }
+
+  /** Soft-deleted users matching the filter, sorted by id. */
+  listDeleted(filter?: FilterNode): StoredUser[] {
+    return [...this.users.values()]
+      .filter((u) => u.deletedDateTime && (!filter || matchFilter(filter, u)))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /** Every user (copies), optionally with the deleted ones. */
+  all(includeDeleted = false): EmulatedUser[] {
+    return [...this.users.values()].filter((u) => includeDeleted || !u.deletedDateTime).map(copyUser);
+  }
+
+  /** The full property view of a user that $select picks from. */
+  view(u: StoredUser): Record<string, unknown> {
+    return {
+      ...copyUser(u),
+      businessPhones: [],
+      mobilePhone: null,
+      officeLocation: null,
+      preferredLanguage: null,
+      proxyAddresses: u.mail ? [`SMTP:${u.mail}`] : [],
+    };
+  }
+
+  /** Resolves a $select value to canonical property names; throws Graph's 400 for an unknown one. */
+  static parseSelect(select: string | undefined): string[] | undefined {
+    if (select === undefined) return undefined;
+    const out: string[] = [];
+    for (const raw of select.split(",")) {
+      const name = raw.trim();
+      if (!name) continue;
+      if (name === "*") return [...SELECTABLE];
+      const canonical = SELECTABLE_BY_LOWER.get(name.toLowerCase());
+      if (!canonical) {
+        if (name.toLowerCase() === "sponsors") throw badRequest("Navigation property 'sponsors' cannot be used in $select; use $expand=sponsors.");
+        throw badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.user'.`);
+      }
+      if (!out.includes(canonical)) out.push(canonical);
+    }
+    return out.length ? out : undefined;
+  }
+
+  /** A user as Graph returns it for the given $select (default set without). */
+  serialize(u: StoredUser, select: readonly string[] | undefined, extra: readonly string[] = []): Record<string, unknown> {
+    const v = this.view(u);
+    const out: Record<string, unknown> = {};
+    for (const k of select ?? [...DEFAULT_USER_SELECT, ...extra]) out[k] = v[k];
+    return out;
+  }
+
+  // ---------- invitations ----------
+
+  /**
+   * POST /invitations. Validates the body like Graph, creates a guest for a new address, returns
+   * the existing user for a known one, or resets redemption. `canReset` tells whether the caller
+   * holds User.ReadWrite.All (resetRedemption needs it).
+   */
+  invite(body: unknown, canReset: boolean, tenantId: string): InvitationResult {
+    if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    checkProps(body, INVITATION_PROPS, "invitation");
+    const address = optString(body, "invitedUserEmailAddress")?.trim();
+    const redirect = optString(body, "inviteRedirectUrl");
+    const displayName = optString(body, "invitedUserDisplayName");
+    const typeRaw = optString(body, "invitedUserType");
+    const send = optBoolean(body, "sendInvitationMessage") ?? false;
+    const reset = optBoolean(body, "resetRedemption") ?? false;
+    if (!address) throw badRequest("Invalid request: 'invitedUserEmailAddress' is a required property and cannot be empty.");
+    if (!redirect) throw badRequest("Invalid request: 'inviteRedirectUrl' is a required property and cannot be empty.");
+    if (!isValidEmail(address)) throw badRequest("The Primary SMTP Address is an invalid value.");
+    let url: URL | undefined;
+    try {
+      url = new URL(redirect);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+      throw badRequest(`The inviteRedirectUrl '${redirect}' is not a valid absolute http or https URL.`);
+    }
+    let userType: "Guest" | "Member" = "Guest";
+    if (typeRaw !== undefined) {
+      const t = typeRaw.toLowerCase();
+      if (t === "guest") userType = "Guest";
+      else if (t === "member") userType = "Member";
+      else throw badRequest(`The invitedUserType '${typeRaw}' is not valid. Valid values are 'Guest' and 'Member'.`);
+    }
+    if (displayName !== undefined && displayName.length > 256) throw badRequest("The invitedUserDisplayName may not be longer than 256 characters.");
+    const messageInfo = parseMessageInfo(body.invitedUserMessageInfo);
+    let invitedUserId: string | undefined;
+    if (body.invitedUser !== undefined && body.invitedUser !== null) {
+      if (!isObject(body.invitedUser)) throw badRequest("Cannot read the value of 'invitedUser': a 'microsoft.graph.user' object was expected.");
+      const id = optString(body.invitedUser, "id");
+      if (id !== undefined) {
+        if (!isGuid(id)) throw badRequest(`Invalid object identifier '${id}'.`, "Request_BadRequest");
+        invitedUserId = id.toLowerCase();
+      }
+    }
+    const sponsors: string[] = [];
+    const rawSponsors = body.invitedUserSponsors;
+    if (rawSponsors !== undefined && rawSponsors !== null) {
+      if (!Array.isArray(rawSponsors)) throw badRequest("Cannot read the value of 'invitedUserSponsors': a collection of 'microsoft.graph.directoryObject' was expected.");
+      for (const s of rawSponsors) {
+        const id = isObject(s) ? s.id : undefined;
+        if (typeof id !== "string" || !isGuid(id)) throw badRequest(`Invalid sponsor: each entry of 'invitedUserSponsors' needs the 'id' of a user or group.`);
+        if (!sponsors.includes(id.toLowerCase())) sponsors.push(id.toLowerCase());
+      }
+    }
+    if (reset && !invitedUserId) throw badRequest("Invalid request: 'invitedUser.id' is required when 'resetRedemption' is true.");
+    if (reset && !canReset) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+
+    const now = this.now();
+    const lower = address.toLowerCase();
+    let user: StoredUser | undefined;
+    let created = false;
+    let status: string;
+    if (invitedUserId) {
+      user = this.get(invitedUserId);
+      if (!user) throw notFound(invitedUserId);
+      if (reset) {
+        if (!this.hasAddress(user, lower)) {
+          throw badRequest("The email you're using to invite this user doesn't match any emails on the user object. Add the email to the user's mail or otherMails first.");
+        }
+        user.externalUserState = "PendingAcceptance";
+        user.externalUserStateChangeDateTime = graphTime(now);
+        this.changed();
+        status = "PendingAcceptance";
+      } else {
+        status = user.externalUserState === "Accepted" || user.externalUserState === null ? "Completed" : "PendingAcceptance";
+      }
+    } else {
+      const existing = this.activeByAddress(lower);
+      user = existing[0];
+      if (user) {
+        if (!user.accountEnabled) {
+          throw badRequest(
+            `The invited user already exists in the directory as object ID ${user.id} and is blocked from signing in. Enable the account, or delete it, before inviting again.`,
+          );
+        }
+        if (user.externalUserState === null) {
+          throw badRequest("Non-external user already exists with the given mail address and can't be invited.");
+        }
+        status = user.externalUserState === "Accepted" ? "Completed" : "PendingAcceptance";
+      } else {
+        const at = address.indexOf("@");
+        const id = randomUUID();
+        user = {
+          id,
+          displayName: displayName?.trim() ? displayName : address.slice(0, at),
+          mail: address,
+          otherMails: [],
+          userPrincipalName: this.uniqueUpn(`${address.slice(0, at)}_${address.slice(at + 1)}`),
+          userType,
+          externalUserState: "PendingAcceptance",
+          externalUserStateChangeDateTime: graphTime(now),
+          creationType: "Invitation",
+          accountEnabled: true,
+          givenName: null,
+          surname: null,
+          companyName: null,
+          department: null,
+          jobTitle: null,
+          usageLocation: null,
+          createdDateTime: graphTime(now),
+          deletedDateTime: null,
+          sponsors,
+          createdAtMs: now,
+        };
+        this.users.set(id, user);
+        this.byUpn.set(user.userPrincipalName.toLowerCase(), id);
+        this.index(user);
+        this.changed();
+        created = true;
+        status = "PendingAcceptance";
+      }
+    }
+
+    const invitationId = randomUUID();
+    const rd = `https://invitations.microsoft.com/redeem/?tenant=${tenantId}&user=${invitationId}&ticket=${encodeURIComponent(randomBytes(24).toString("base64"))}&ver=2.0`;
+    const invitation: Record<string, unknown> = {
+      id: invitationId,
+      inviteRedeemUrl: `https://login.microsoftonline.com/redeem?rd=${encodeURIComponent(rd)}`,
+      invitedUserDisplayName: displayName ?? null,
+      invitedUserType: userType,
+      invitedUserEmailAddress: address,
+      sendInvitationMessage: send,
+      resetRedemption: reset,
+      inviteRedirectUrl: redirect,
+      status,
+      invitedUserMessageInfo: messageInfo,
+      invitedUser: { id: user.id },
+    };
+    return { invitation, user, created };
+  }
+
+  // ---------- writes ----------
+
+  /** PATCH /users/{id}: validates every property first, then applies all of them. */
+  patch(id: string, body: unknown): void {
+    const u = this.get(id);
+    if (!u) throw notFound(id);
+    if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    const invalid = (k: string): GraphError => badRequest(`Invalid value specified for property '${k}' of resource 'User'.`, "Request_BadRequest");
+    const updates: Partial<StoredUser> = {};
+    for (const [k, v] of Object.entries(body)) {
+      if (k.startsWith("@odata.")) continue;
+      if (!WRITABLE.has(k)) {
+        if (READ_ONLY.has(k)) throw badRequest(`Property '${k}' is read-only and cannot be set.`, "Request_BadRequest");
+        throw badRequest(`Property '${k}' does not exist as a declared property or extension property.`, "Request_BadRequest");
+      }
+      switch (k) {
+        case "displayName":
+          if (typeof v !== "string" || !v.trim() || v.length > 256) throw invalid(k);
+          updates.displayName = v;
+          break;
+        case "userType": {
+          const t = typeof v === "string" ? v.toLowerCase() : "";
+          if (t !== "guest" && t !== "member") throw invalid(k);
+          updates.userType = t === "guest" ? "Guest" : "Member";
+          break;
+        }
+        case "accountEnabled":
+          if (typeof v !== "boolean") throw invalid(k);
+          updates.accountEnabled = v;
+          break;
+        case "mail":
+          if (v !== null && (typeof v !== "string" || !isValidEmail(v))) throw invalid(k);
+          updates.mail = v;
+          break;
+        case "otherMails":
+          if (!Array.isArray(v) || !v.every((x): x is string => typeof x === "string" && isValidEmail(x))) throw invalid(k);
+          updates.otherMails = [...v];
+          break;
+        case "usageLocation":
+          if (v !== null && (typeof v !== "string" || !/^[A-Za-z]{2}$/.test(v))) throw invalid(k);
+          updates.usageLocation = v === null ? null : v.toUpperCase();
+          break;
+        default: {
+          // givenName, surname, companyName, department, jobTitle
+          if (v !== null && (typeof v !== "string" || v.length > MAX_LENGTH[k])) throw invalid(k);
+          (updates as Record<string, unknown>)[k] = v;
+        }
+      }
+    }
+    if (updates.mail) {
+      const lower = updates.mail.toLowerCase();
+      const conflict = this.activeByAddress(lower).some((o) => o.id !== u.id && o.mail?.toLowerCase() === lower);
+      if (conflict) throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
+    }
+    if (Object.keys(updates).length === 0) return;
+    this.unindex(u);
+    Object.assign(u, updates);
+    this.index(u);
+    this.changed();
+  }
+
+  /** DELETE /users/{id}: soft delete into deletedItems. */
+  remove(id: string): void {
+    const u = this.get(id);
+    if (!u) throw notFound(id);
+    this.unindex(u);
+    u.deletedDateTime = graphTime(this.now());
+    this.changed();
+  }
+
+  /** POST /directory/deletedItems/{id}/restore. */
+  restore(id: string): StoredUser {
+    const u = this.getDeleted(id);
+    if (!u) throw notFound(id);
+    if (u.mail) {
+      const lower = u.mail.toLowerCase();
+      if (this.activeByAddress(lower).some((o) => o.mail?.toLowerCase() === lower)) {
+        throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
+      }
+    }
+    u.deletedDateTime = null;
+    this.index(u);
+    this.changed();
+    return u;
+  }
+
+  /** DELETE /directory/deletedItems/{id}: permanent deletion. */
+  purge(id: string): void {
+    const u = this.getDeleted(id);
+    if (!u) throw notFound(id);
+    this.users.delete(u.id);
+    this.byUpn.delete(u.userPrincipalName.toLowerCase());
+    this.changed();
+  }
+
+  /** POST /users/{id}/sponsors/$ref. */
+  addSponsor(id: string, sponsorId: string): void {
+    const u = this.get(id);
+    if (!u) throw notFound(id);
+    const sid = sponsorId.toLowerCase();
+    if (u.sponsors.includes(sid)) {
+      throw badRequest("One or more added object references already exist for the following modified properties: 'sponsors'.", "Request_BadRequest");
+    }
+    u.sponsors.push(sid);
+    this.changed();
+  }
+
+  /** DELETE /users/{id}/sponsors/{sponsorId}/$ref. */
+  removeSponsor(id: string, sponsorId: string): void {
+    const u = this.get(id);
+    if (!u) throw notFound(id);
+    const i = u.sponsors.indexOf(sponsorId.toLowerCase());
+    if (i < 0) throw notFound(sponsorId);
+    u.sponsors.splice(i, 1);
+    this.changed();
+  }
+
+  /** The guest redeems: externalUserState Accepted. */
+  redeem(id: string): EmulatedUser {
+    const u = this.get(id);
+    if (!u) throw notFound(id);
+    u.externalUserState = "Accepted";
+    u.externalUserStateChangeDateTime = graphTime(this.now());
+    this.changed();
+    return copyUser(u);
+  }
+
+  /** Empties the directory. */
+  reset(): void {
+    this.users.clear();
+    this.byAddress.clear();
+    this.byUpn.clear();
+    this.changed();
+  }
+
+  // ---------- persistence ----------
+
+  /** The users for the state file. */
+  toJSON(): StoredUser[] {
+    return [...this.users.values()].map((u) => ({ ...u, otherMails: [...u.otherMails], sponsors: [...u.sponsors] }));
+  }
+
+  /** Replaces the directory with users from a state file (unknown fields are dropped, missing ones defaulted). */
+  load(users: unknown): void {
+    if (!Array.isArray(users)) throw new Error("state file: 'users' must be an array");
+    this.users.clear();
+    this.byAddress.clear();
+    this.byUpn.clear();
+    for (const raw of users) {
+      if (!isObject(raw) || typeof raw.id !== "string" || typeof raw.userPrincipalName !== "string") throw new Error("state file: a user needs id and userPrincipalName");
+      const str = (k: string): string | null => (typeof raw[k] === "string" ? (raw[k] as string) : null);
+      const created = str("createdDateTime") ?? graphTime(this.now());
+      const u: StoredUser = {
+        id: raw.id,
+        displayName: str("displayName") ?? raw.userPrincipalName,
+        mail: str("mail"),
+        otherMails: Array.isArray(raw.otherMails) ? raw.otherMails.filter((x): x is string => typeof x === "string") : [],
+        userPrincipalName: raw.userPrincipalName,
+        userType: raw.userType === "Member" ? "Member" : "Guest",
+        externalUserState: raw.externalUserState === "Accepted" ? "Accepted" : raw.externalUserState === "PendingAcceptance" ? "PendingAcceptance" : null,
+        externalUserStateChangeDateTime: str("externalUserStateChangeDateTime"),
+        creationType: str("creationType"),
+        accountEnabled: raw.accountEnabled !== false,
+        givenName: str("givenName"),
+        surname: str("surname"),
+        companyName: str("companyName"),
+        department: str("department"),
+        jobTitle: str("jobTitle"),
+        usageLocation: str("usageLocation"),
+        createdDateTime: created,
+        deletedDateTime: str("deletedDateTime"),
+        sponsors: Array.isArray(raw.sponsors) ? raw.sponsors.filter((x): x is string => typeof x === "string") : [],
+        createdAtMs: typeof raw.createdAtMs === "number" ? raw.createdAtMs : Date.parse(created) || 0,
+      };
+      this.users.set(u.id, u);
+      this.byUpn.set(u.userPrincipalName.toLowerCase(), u.id);
+      this.index(u);
+    }
+    this.sortedActive = undefined;
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The part of OData `$filter` that Graph answers on /users without advanced queries:
+ * `prop eq 'value'` (mail, userType, id, userPrincipalName, displayName, givenName, surname,
+ * creationType, externalUserState, accountEnabled), `otherMails/any(x:x eq 'value')`,
+ * `startswith(prop,'value')`, combined with `and` / `or` and parentheses.
+ * String comparisons are case-insensitive, as in Graph.
+ */
+import { GraphError, badRequest } from "./errors";
+
+/** Parsed filter. */
+export type FilterNode =
+  | { kind: "and" | "or"; left: FilterNode; right: FilterNode }
+  | { kind: "eq"; prop: string; value: string | boolean | null }
+  | { kind: "startswith"; prop: string; value: string }
+  | { kind: "any"; prop: string; value: string };
+
+/** Anything with the user's properties as fields (a stored user is passed as is, without copying). */
+export type Filterable = object;
+
+/** Properties `eq` is supported on, canonical spelling by lower-case name. */
+const EQ_PROPS = new Map(
+  ["mail", "userType", "id", "userPrincipalName", "displayName", "givenName", "surname", "creationType", "externalUserState", "accountEnabled"].map(
+    (p) => [p.toLowerCase(), p] as const,
+  ),
+);
+const STARTSWITH_PROPS = new Map(["mail", "userPrincipalName", "displayName", "givenName", "surname"].map((p) => [p.toLowerCase(), p] as const));
+const ANY_PROPS = new Map([["othermails", "otherMails"]]);
+
+type Token =
+  | { t: "ident"; v: string; pos: number }
+  | { t: "string"; v: string; pos: number }
+  | { t: "punct"; v: "(" | ")" | "," | ":"; pos: number };
+
+function syntaxError(filter: string, pos: number): GraphError {
+  return badRequest(`Invalid filter clause: Syntax error at position ${pos} in '${filter}'.`);
+}
+
+function unsupported(prop: string): GraphError {
+  return new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`);
+}
+
+function tokenize(s: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i];
+    if (c === " " || c === "\t") {
+      i++;
+    } else if (c === "(" || c === ")" || c === "," || c === ":") {
+      out.push({ t: "punct", v: c, pos: i });
+      i++;
+    } else if (c === "'") {
+      const start = i;
+      let v = "";
+      i++;
+      for (;;) {
+        if (i >= s.length) throw syntaxError(s, start);
+        if (s[i] === "'") {
+          if (s[i + 1] === "'") {
+            v += "'";
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        v += s[i];
+        i++;
+      }
+      out.push({ t: "string", v, pos: start });
+    } else if (/[A-Za-z0-9_./@-]/.test(c)) {
+      const start = i;
+      while (i < s.length && /[A-Za-z0-9_./@-]/.test(s[i])) i++;
+      out.push({ t: "ident", v: s.slice(start, i), pos: start });
+    } else {
+      throw syntaxError(s, i);
+    }
+  }
+  return out;
+}
+
+/** Parses a `$filter` value; throws a Graph 400 for bad syntax or an unsupported clause. */
+export function parseFilter(filter: string): FilterNode {
+  const toks = tokenize(filter);
+  let p = 0;
+  const peek = (): Token | undefined => toks[p];
+  const endPos = (): number => (p < toks.length ? toks[p].pos : filter.length);
+  const isKeyword = (tok: Token | undefined, kw: string): boolean => tok?.t === "ident" && tok.v.toLowerCase() === kw;
+  const expectPunct = (v: string): void => {
+    const tok = peek();
+    if (tok?.t !== "punct" || tok.v !== v) throw syntaxError(filter, endPos());
+    p++;
+  };
+  const literal = (): string | boolean | null => {
+    const tok = peek();
+    if (!tok) throw syntaxError(filter, endPos());
+    p++;
+    if (tok.t === "string") return tok.v;
+    if (tok.t === "ident") {
+      const v = tok.v.toLowerCase();
+      if (v === "true") return true;
+      if (v === "false") return false;
+      if (v === "null") return null;
+    }
+    throw syntaxError(filter, tok.pos);
+  };
+
+  const primary = (): FilterNode => {
+    const tok = peek();
+    if (!tok) throw syntaxError(filter, endPos());
+    if (tok.t === "punct" && tok.v === "(") {
+      p++;
+      const inner = orExpr();
+      expectPunct(")");
+      return inner;
+    }
+    if (tok.t !== "ident") throw syntaxError(filter, tok.pos);
+    p++;
+    const name = tok.v;
+    const lower = name.toLowerCase();
+    if (lower === "not") throw new GraphError(400, "Request_UnsupportedQuery", "Unsupported query: 'not' needs advanced query capabilities (ConsistencyLevel: eventual and $count=true).");
+    if (lower === "startswith") {
+      expectPunct("(");
+      const propTok = peek();
+      if (propTok?.t !== "ident") throw syntaxError(filter, endPos());
+      p++;
+      expectPunct(",");
+      const value = literal();
+      expectPunct(")");
+      const prop = STARTSWITH_PROPS.get(propTok.v.toLowerCase());
+      if (!prop) throw unsupported(propTok.v);
+      if (typeof value !== "string") throw syntaxError(filter, propTok.pos);
+      return { kind: "startswith", prop, value };
+    }
+    if (lower.endsWith("/any")) {
+      const propName = name.slice(0, -4);
+      expectPunct("(");
+      const varTok = peek();
+      if (varTok?.t !== "ident") throw syntaxError(filter, endPos());
+      p++;
+      expectPunct(":");
+      const ref = peek();
+      if (ref?.t !== "ident" || ref.v !== varTok.v) throw syntaxError(filter, endPos());
+      p++;
+      const op = peek();
+      if (!isKeyword(op, "eq")) {
+        if (op?.t === "ident") throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported query: operator '${op.v}' in a lambda on '${propName}'.`);
+        throw syntaxError(filter, endPos());
+      }
+      p++;
+      const value = literal();
+      expectPunct(")");
+      const prop = ANY_PROPS.get(propName.toLowerCase());
+      if (!prop) throw unsupported(propName);
+      if (typeof value !== "string") throw syntaxError(filter, varTok.pos);
+      return { kind: "any", prop, value };
+    }
+    const op = peek();
+    if (op?.t !== "ident") throw syntaxError(filter, endPos());
+    const opName = op.v.toLowerCase();
+    if (!["eq", "ne", "gt", "ge", "lt", "le", "in"].includes(opName)) throw syntaxError(filter, op.pos);
+    p++;
+    const prop = EQ_PROPS.get(lower);
+    if (!prop) throw unsupported(name);
+    if (opName !== "eq") throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported query: operator '${opName}' on property '${prop}' needs advanced query capabilities.`);
+    const value = literal();
+    return { kind: "eq", prop, value };
+  };
+
+  const andExpr = (): FilterNode => {
+    let left = primary();
+    while (isKeyword(peek(), "and")) {
+      p++;
+      left = { kind: "and", left, right: primary() };
+    }
+    return left;
+  };
+  const orExpr = (): FilterNode => {
+    let left = andExpr();
+    while (isKeyword(peek(), "or")) {
+      p++;
+      left = { kind: "or", left, right: andExpr() };
+    }
+    return left;
+  };
+
+  if (toks.length === 0) throw syntaxError(filter, 0);
+  const node = orExpr();
+  if (p !== toks.length) throw syntaxError(filter, endPos());
+  return node;
+}
+
+function same(a: unknown, b: string | boolean | null): boolean {
+  if (typeof a === "string" && typeof b === "string") return a.toLowerCase() === b.toLowerCase();
+  return (a ?? null) === b;
+}
+
+function field(u: Filterable, prop: string): unknown {
+  return (u as Record<string, unknown>)[prop];
+}
+
+/** Evaluates a parsed filter on one object. */
+export function matchFilter(node: FilterNode, u: Filterable): boolean {
+  switch (node.kind) {
+    case "and":
+      return matchFilter(node.left, u) && matchFilter(node.right, u);
+    case "or":
+      return matchFilter(node.left, u) || matchFilter(node.right, u);
+    case "eq":
+      return same(field(u, node.prop), node.value);
+    case "startswith": {
+      const v = field(u, node.prop);
+      return typeof v === "string" && v.toLowerCase().startsWith(node.value.toLowerCase());
+    }
+    case "any": {
+      const arr = field(u, node.prop);
+      return Array.isArray(arr) && arr.some((x) => same(x, node.value));
+    }
+  }
+}
+
+/**
+ * Addresses (lower-case) that every match must carry in mail or otherMails, when the filter
+ * pins them down; undefined when it does not (then every user is a candidate).
+ */
+export function addressCandidates(node: FilterNode): string[] | undefined {
+  switch (node.kind) {
+    case "eq":
+      return node.prop === "mail" && typeof node.value === "string" ? [node.value.toLowerCase()] : undefined;
+    case "any":
+      return [node.value.toLowerCase()];
+    case "startswith":
+      return undefined;
+    case "and": {
+      const l = addressCandidates(node.left);
+      const r = addressCandidates(node.right);
+      if (l && r) return l.length <= r.length ? l : r;
+      return l ?? r;
+    }
+    case "or": {
+      const l = addressCandidates(node.left);
+      const r = addressCandidates(node.right);
+      return l && r ? [...l, ...r] : undefined;
+    }
+  }
+}

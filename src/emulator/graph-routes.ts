@@ -1,0 +1,395 @@
+/**
+ * The Graph v1.0 routes: one request in (top-level or a $batch sub-request), one outcome out.
+ * Order of work: injected latency → injected fault → token (401) → route (400/405) →
+ * permission (403) → throttle (429) → replication lag (404) → the directory.
+ *
+ * Routes: POST /invitations; GET /users; GET/PATCH/DELETE /users/{id}; GET /users/{id}/sponsors;
+ * POST /users/{id}/sponsors/$ref; DELETE /users/{id}/sponsors/{sid}/$ref;
+ * GET /directory/deletedItems/microsoft.graph.user; GET/DELETE /directory/deletedItems/{id};
+ * POST /directory/deletedItems/{id}/restore; POST /$batch.
+ */
+import { randomUUID } from "node:crypto";
+import type { TokenClaims } from "./auth";
+import { runBatch } from "./batch";
+import { EmulatorContext, drawLatency } from "./context";
+import { Directory, StoredUser, isGuid } from "./directory";
+import { GraphError, badRequest, graphErrorBody, notFound } from "./errors";
+import type { FaultKind } from "./faults";
+import { parseFilter } from "./filter";
+
+/** Marks a request body that is not valid JSON. */
+export const INVALID_JSON = Symbol("invalid JSON");
+
+/** One Graph request. */
+export interface GraphCall {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** Path and query as sent, starting with the version: /v1.0/users/ID?$select=a. */
+  target: string;
+  /** Parsed JSON body, undefined without a body, INVALID_JSON when it did not parse. */
+  body: unknown;
+  contentType?: string;
+  /** host[:port] the client used (for @odata.context and nextLink). */
+  host: string;
+  authorization?: string;
+  /** Claims of the enclosing $batch (sub-requests do not carry their own token). */
+  claims?: TokenClaims;
+  requestId: string;
+  clientRequestId: string;
+  /** The sub-request id inside a $batch. */
+  inBatch?: string;
+}
+
+/** The answer to one Graph request. */
+export interface GraphOutcome {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+  fault?: FaultKind;
+  /** Destroy the socket instead of answering: before ("reset") or after ("drop") the work. */
+  action?: "reset" | "drop";
+}
+
+const READ = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+const WRITE = ["User.ReadWrite.All", "Directory.ReadWrite.All"];
+const RESTORE = ["User.ReadWrite.All", "User.DeleteRestore.All", "Directory.ReadWrite.All"];
+const INVITE = ["User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"];
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Splits a target into decoded path segments and its query. */
+export function splitTarget(target: string): { segments: string[]; query: URLSearchParams; rawQuery: string } {
+  const q = target.indexOf("?");
+  const path = q < 0 ? target : target.slice(0, q);
+  const rawQuery = q < 0 ? "" : target.slice(q + 1);
+  return { segments: path.split("/").filter(Boolean).map(decodeSegment), query: new URLSearchParams(rawQuery), rawQuery };
+}
+
+/** True for a top-level POST /v1.0/$batch. */
+export function isBatchTarget(target: string): boolean {
+  const { segments } = splitTarget(target);
+  return segments.length === 2 && segments[1] === "$batch";
+}
+
+/** Reads a system query option (case-insensitive, "$" optional). */
+function option(query: URLSearchParams, name: string): string | undefined {
+  for (const [k, v] of query) {
+    const key = k.toLowerCase();
+    if (key === `$${name}` || key === name) return v;
+  }
+  return undefined;
+}
+
+function errorOutcome(call: GraphCall, e: GraphError, extra: Record<string, string> = {}): GraphOutcome {
+  return { status: e.status, headers: { ...extra, ...e.headers }, body: graphErrorBody(e.code, e.message, call.requestId, call.clientRequestId) };
+}
+
+function methodNotAllowed(): GraphError {
+  return new GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
+}
+
+function segmentNotFound(seg: string): GraphError {
+  return badRequest(`Resource not found for the segment '${seg}'.`);
+}
+
+/**
+ * Executes one Graph request, logs it, and returns the outcome (the caller writes it or, for
+ * a $batch, collects it).
+ */
+export async function executeGraph(ctx: EmulatorContext, call: GraphCall): Promise<GraphOutcome> {
+  const batch = !call.inBatch && call.method === "POST" && isBatchTarget(call.target);
+  if (!batch) {
+    const ms = drawLatency(ctx);
+    if (ms > 0) await sleep(ms);
+  }
+  const now = Date.now();
+  const fault = ctx.faults.draw(call.inBatch !== undefined);
+  let outcome: GraphOutcome;
+  if (fault === "reset") {
+    outcome = { status: 0, headers: {}, fault, action: "reset" };
+  } else if (fault === "429" || fault === "503" || fault === "504") {
+    const e =
+      fault === "429"
+        ? new GraphError(429, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header.", { "Retry-After": "1" })
+        : fault === "503"
+          ? new GraphError(503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later.", { "Retry-After": "1" })
+          : new GraphError(504, "GatewayTimeout", "The gateway did not receive a timely response from the upstream service.");
+    outcome = { ...errorOutcome(call, e), fault };
+  } else {
+    try {
+      const claims = call.claims ?? ctx.auth.verify(call.authorization);
+      outcome = batch ? await runBatch(ctx, call, claims, (sub) => executeGraph(ctx, sub)) : route(ctx, call, claims, now);
+    } catch (e) {
+      outcome = e instanceof GraphError ? errorOutcome(call, e) : errorOutcome(call, new GraphError(500, "generalException", `Emulator error: ${String(e)}`));
+    }
+    if (fault === "drop") outcome = { ...outcome, fault, action: "drop" };
+  }
+  ctx.log.add({
+    time: new Date(now).toISOString(),
+    method: call.method,
+    path: call.target,
+    status: outcome.status,
+    ...(call.body !== undefined ? { body: call.body === INVALID_JSON ? "<invalid JSON>" : call.body } : {}),
+    ...(call.inBatch !== undefined ? { inBatch: call.inBatch } : {}),
+    ...(fault ? { fault } : {}),
+  });
+  return outcome;
+}
+
+/** Routes an authenticated request. Never throws: errors become outcomes. */
+function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: number): GraphOutcome {
+  let extra: Record<string, string> = {};
+  const roles = new Set(claims.roles);
+  const { segments, query } = splitTarget(call.target);
+  const base = `https://${call.host}/v1.0`;
+  const dir = ctx.directory;
+
+  /** 403 unless the token holds one of `perms`; then the throttle. */
+  const guard = (perms: readonly string[], cls: "invitation" | { cost: number; write: boolean }): void => {
+    if (!perms.some((p) => roles.has(p))) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    const d = cls === "invitation" ? ctx.throttle.invitation(ctx.tenantId, now) : ctx.throttle.users(claims.appid, claims.tid, cls.cost, cls.write, now);
+    extra = d.headers;
+    if (!d.ok) throw new GraphError(429, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header.", d.headers);
+  };
+  const jsonBody = (required: boolean): unknown => {
+    if (call.body === INVALID_JSON) {
+      throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    }
+    if (call.body !== undefined && !call.contentType) {
+      throw badRequest("Write requests (excluding DELETE) must contain the Content-Type header declaration.");
+    }
+    if (call.body !== undefined && !/json/i.test(call.contentType ?? "")) {
+      throw new GraphError(415, "UnsupportedMediaType", `Content-Type '${call.contentType}' is not supported; use application/json.`);
+    }
+    if (required && call.body === undefined) {
+      throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    }
+    return call.body;
+  };
+  const lagging = (u: StoredUser): boolean => ctx.replicationLagMs > 0 && now < u.createdAtMs + ctx.replicationLagMs;
+  const visibleUser = (id: string): StoredUser => {
+    const u = dir.get(id);
+    if (!u || lagging(u)) throw notFound(id);
+    return u;
+  };
+  const ok = (status: number, body?: unknown): GraphOutcome => ({ status, headers: extra, ...(body !== undefined ? { body } : {}) });
+  const selectContext = (entitySet: string, select: string[] | undefined, entity: boolean): string =>
+    `${base}/$metadata#${entitySet}${select ? `(${select.join(",")})` : ""}${entity ? "/$entity" : ""}`;
+
+  try {
+    if (segments.length === 0) throw badRequest("Invalid version: the request URL needs a version segment such as /v1.0.");
+    if (segments[0] !== "v1.0") throw badRequest(`Invalid version: ${segments[0]}`);
+    const s = segments.slice(1);
+    if (s.length === 0) throw segmentNotFound("v1.0");
+    switch (s[0]) {
+      case "$batch":
+        throw badRequest(call.inBatch !== undefined ? "A $batch request cannot contain another $batch request." : "The $batch endpoint accepts POST only.");
+
+      case "invitations": {
+        if (call.method !== "POST" || s.length !== 1) throw methodNotAllowed();
+        const body = jsonBody(true);
+        guard(INVITE, "invitation");
+        const canReset = WRITE.some((p) => roles.has(p));
+        const r = dir.invite(body, canReset, ctx.tenantId);
+        return ok(201, { "@odata.context": `${base}/$metadata#invitations/$entity`, ...r.invitation });
+      }
+
+      case "users": {
+        if (s.length === 1) {
+          if (call.method !== "GET") throw methodNotAllowed();
+          return listUsers(ctx, call, query, guard, ok, `${base}/users`, false);
+        }
+        const id = s[1];
+        if (s.length === 2) {
+          if (call.method === "GET") {
+            const select = Directory.parseSelect(option(query, "select"));
+            const expand = option(query, "expand");
+            const expandSponsors = expand !== undefined && expand.trim().toLowerCase() === "sponsors";
+            if (expand !== undefined && !expandSponsors) {
+              throw badRequest(`Parsing OData Select and Expand failed: Could not find a navigation property named '${expand}' on type 'microsoft.graph.user'.`);
+            }
+            guard(READ, { cost: (select ? 1 : 2) + (expandSponsors ? 1 : 0), write: false });
+            const u = visibleUser(id);
+            const body: Record<string, unknown> = { "@odata.context": selectContext("users", select, true), ...dir.serialize(u, select) };
+            if (expandSponsors) body.sponsors = sponsorObjects(dir, u);
+            return ok(200, body);
+          }
+          if (call.method === "PATCH") {
+            const body = jsonBody(true);
+            guard(WRITE, { cost: 3, write: true });
+            visibleUser(id);
+            dir.patch(id, body);
+            return ok(204);
+          }
+          if (call.method === "DELETE") {
+            guard(WRITE, { cost: 3, write: true });
+            visibleUser(id);
+            dir.remove(id);
+            return ok(204);
+          }
+          throw methodNotAllowed();
+        }
+        if (s[2] !== "sponsors") throw segmentNotFound(s[2]);
+        if (s.length === 3) {
+          if (call.method !== "GET") throw methodNotAllowed();
+          guard(READ, { cost: 2, write: false });
+          const u = visibleUser(id);
+          return ok(200, { "@odata.context": `${base}/$metadata#directoryObjects`, value: sponsorObjects(dir, u) });
+        }
+        if (s.length === 4 && s[3] === "$ref") {
+          if (call.method !== "POST") throw methodNotAllowed();
+          const body = jsonBody(true);
+          guard(WRITE, { cost: 3, write: true });
+          visibleUser(id);
+          const ref = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["@odata.id"] : undefined;
+          const m = typeof ref === "string" ? /([0-9a-fA-F-]{36})\/?$/.exec(ref) : null;
+          if (!m || !isGuid(m[1])) throw badRequest("The request body needs '@odata.id' with the URL of a user or group, e.g. https://graph.microsoft.com/v1.0/users/{id}.");
+          dir.addSponsor(id, m[1]);
+          return ok(204);
+        }
+        if (s.length === 5 && s[4] === "$ref") {
+          if (call.method !== "DELETE") throw methodNotAllowed();
+          guard(WRITE, { cost: 3, write: true });
+          visibleUser(id);
+          dir.removeSponsor(id, s[3]);
+          return ok(204);
+        }
+        throw segmentNotFound(s[s.length - 1]);
+      }
+
+      case "directory": {
+        if (s[1] !== "deletedItems") throw segmentNotFound(s[1] ?? "directory");
+        if (s.length === 2) throw badRequest("Listing deletedItems needs a type cast, e.g. /directory/deletedItems/microsoft.graph.user.", "Request_BadRequest");
+        const id = s[2];
+        if (s.length === 3 && id === "microsoft.graph.user") {
+          if (call.method !== "GET") throw methodNotAllowed();
+          return listUsers(ctx, call, query, guard, ok, `${base}/directory/deletedItems/microsoft.graph.user`, true);
+        }
+        if (s.length === 3) {
+          if (call.method === "GET") {
+            const select = Directory.parseSelect(option(query, "select"));
+            guard(READ, { cost: select ? 1 : 2, write: false });
+            const u = dir.getDeleted(id);
+            if (!u) throw notFound(id);
+            return ok(200, {
+              "@odata.context": `${base}/$metadata#directoryObjects/$entity`,
+              "@odata.type": "#microsoft.graph.user",
+              ...dir.serialize(u, select, ["deletedDateTime"]),
+            });
+          }
+          if (call.method === "DELETE") {
+            guard(RESTORE, { cost: 3, write: true });
+            dir.purge(id);
+            return ok(204);
+          }
+          throw methodNotAllowed();
+        }
+        if (s.length === 4 && (s[3] === "restore" || s[3] === "microsoft.graph.restore")) {
+          if (call.method !== "POST") throw methodNotAllowed();
+          jsonBody(false);
+          guard(RESTORE, { cost: 3, write: true });
+          const u = dir.restore(id);
+          return ok(200, { "@odata.context": `${base}/$metadata#directoryObjects/$entity`, "@odata.type": "#microsoft.graph.user", ...dir.serialize(u, undefined) });
+        }
+        throw segmentNotFound(s[s.length - 1]);
+      }
+
+      default:
+        throw segmentNotFound(s[0]);
+    }
+  } catch (e) {
+    if (e instanceof GraphError) return errorOutcome(call, e, extra);
+    return errorOutcome(call, new GraphError(500, "generalException", `Emulator error: ${String(e)}`), extra);
+  }
+}
+
+function sponsorObjects(dir: Directory, u: StoredUser): Record<string, unknown>[] {
+  return u.sponsors.map((sid) => {
+    const s = dir.get(sid);
+    return s
+      ? { "@odata.type": "#microsoft.graph.user", id: s.id, displayName: s.displayName, mail: s.mail, userPrincipalName: s.userPrincipalName }
+      : { "@odata.type": "#microsoft.graph.directoryObject", id: sid };
+  });
+}
+
+const SKIPTOKEN_PREFIX = "emu1:";
+
+/** GET /users (or deleted users) with $filter, $select, $top and $skiptoken paging. */
+function listUsers(
+  ctx: EmulatorContext,
+  call: GraphCall,
+  query: URLSearchParams,
+  guard: (perms: readonly string[], cls: { cost: number; write: boolean }) => void,
+  ok: (status: number, body?: unknown) => GraphOutcome,
+  url: string,
+  deleted: boolean,
+): GraphOutcome {
+  for (const [k] of query) {
+    const key = k.toLowerCase().replace(/^\$/, "");
+    if (key === "count" || key === "orderby" || key === "search" || key === "skip" || key === "expand") {
+      throw new GraphError(
+        400,
+        "Request_UnsupportedQuery",
+        `Unsupported query option '$${key}': it needs advanced query capabilities (ConsistencyLevel: eventual), which the emulator does not serve.`,
+      );
+    }
+  }
+  const selectRaw = option(query, "select");
+  const filterRaw = option(query, "filter");
+  const topRaw = option(query, "top");
+  const skipToken = option(query, "skiptoken");
+  const select = Directory.parseSelect(selectRaw);
+  const filter = filterRaw !== undefined ? parseFilter(filterRaw) : undefined;
+  let top = 100;
+  if (topRaw !== undefined) {
+    top = /^\d+$/.test(topRaw) ? Number(topRaw) : NaN;
+    if (!(top >= 1 && top <= 999)) throw badRequest(`Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`, "Request_BadRequest");
+  }
+  let after: string | undefined;
+  if (skipToken !== undefined) {
+    const decoded = Buffer.from(skipToken, "base64url").toString("utf8");
+    if (!decoded.startsWith(SKIPTOKEN_PREFIX)) throw badRequest("The specified page token value is invalid.", "Request_BadRequest");
+    after = decoded.slice(SKIPTOKEN_PREFIX.length);
+  }
+  guard(READ, { cost: Math.max(1, 2 - (select ? 1 : 0) - (top < 20 ? 1 : 0)), write: false });
+  const all = deleted ? ctx.directory.listDeleted(filter) : ctx.directory.list(filter);
+  let start = 0;
+  if (after !== undefined) {
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (all[mid].id <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    start = lo;
+  }
+  const page = all.slice(start, start + top);
+  const entitySet = deleted ? "directoryObjects/microsoft.graph.user" : "users";
+  const body: Record<string, unknown> = {
+    "@odata.context": `https://${call.host}/v1.0/$metadata#${entitySet}${select ? `(${select.join(",")})` : ""}`,
+    value: page.map((u) => ctx.directory.serialize(u, select, deleted ? ["deletedDateTime"] : [])),
+  };
+  if (start + top < all.length && page.length > 0) {
+    const params: string[] = [];
+    if (filterRaw !== undefined) params.push(`$filter=${encodeURIComponent(filterRaw)}`);
+    if (selectRaw !== undefined) params.push(`$select=${encodeURIComponent(selectRaw)}`);
+    if (topRaw !== undefined) params.push(`$top=${top}`);
+    params.push(`$skiptoken=${Buffer.from(SKIPTOKEN_PREFIX + page[page.length - 1].id).toString("base64url")}`);
+    body["@odata.nextLink"] = `${url}?${params.join("&")}`;
+  }
+  return ok(200, body);
+}
+
+/** A new request id. */
+export function newRequestId(): string {
+  return randomUUID();
+}

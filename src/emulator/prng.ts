@@ -1,0 +1,16 @@
+/** A small seeded PRNG (mulberry32) so that fault and latency sequences can be reproduced. */
+
+/** Returns numbers in [0, 1). */
+export type Random = () => number;
+
+/** Creates a PRNG from a 32-bit seed. */
+export function createRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

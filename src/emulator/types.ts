@@ -1,0 +1,115 @@
+/**
+ * Public types of the local Microsoft Graph emulator (`pulumi-entra-invitation/emulator`).
+ * Re-exported from `index.ts`; other modules import them from here to avoid import cycles.
+ */
+
+/** Options of {@link startEmulator}. Everything that makes the emulator "realistic" is off by default. */
+export interface EmulatorOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Added delay per Graph request (fixed, or uniform between min and max). Default 0. */
+  latencyMs?: number | { min: number; max: number };
+  /** "graph" applies Graph's documented limits (invitations 150/5 s per tenant, users resource units). Default "off". */
+  throttle?: "graph" | "off";
+  /** Injected faults by rate, e.g. "503=0.05,504=0.02,reset=0.01,drop=0.02,429=0.01". Default none. */
+  faults?: string | FaultRates;
+  /** New users answer 404 on /users/{id} for this many ms after the invitation created them. Default 0. */
+  replicationLagMs?: number;
+  /** Keep the directory in this JSON file between runs (loaded at start, saved on change and on close). */
+  statePath?: string;
+  /** Directory of the CA (ca.pem / ca-key.pem); default process.env.ENTRA_EMULATOR_CA_DIR, else a fresh temp dir. */
+  caDir?: string;
+  /** Tenant id of the emulated tenant (default a fixed GUID). */
+  tenantId?: string;
+  /** Client id of the default app registration (default a fixed GUID). */
+  clientId?: string;
+  /** Client secret of the default app registration (default random per start). */
+  clientSecret?: string;
+  /** Lifetime of issued access tokens. Default 3600. */
+  tokenLifetimeSeconds?: number;
+  /** Seed of the PRNG used for faults and latency (default random). */
+  seed?: number;
+}
+
+/** Probability (0..1) per Graph request of each injected fault. */
+export interface FaultRates {
+  "429"?: number;
+  "503"?: number;
+  "504"?: number;
+  /** Destroy the socket without a response, before the request is performed. */
+  reset?: number;
+  /** "Commit then drop": perform the request, then destroy the socket without a response. */
+  drop?: number;
+}
+
+/** One entry of the request log (Graph and token requests; admin calls are not logged). */
+export interface RequestLogEntry {
+  seq: number;
+  /** ISO time the request arrived. */
+  time: string;
+  method: string;
+  /** Path including the query, as sent, e.g. /v1.0/users/ID?$select=a,b. Batch sub-requests get the /v1.0 prefix. */
+  path: string;
+  /** HTTP status answered; 0 when the connection was reset without an answer. */
+  status: number;
+  /** Parsed JSON request body (token requests: the form without the secret). */
+  body?: unknown;
+  /** The batch request id when this was a $batch sub-request. */
+  inBatch?: string;
+  /** The injected fault: "429" | "503" | "504" | "reset" | "drop". Throttling is not a fault (status 429 without fault). */
+  fault?: string;
+}
+
+/** A user of the emulated directory, as the admin API and {@link RunningEmulator.users} return it. */
+export interface EmulatedUser {
+  id: string;
+  displayName: string;
+  mail: string | null;
+  otherMails: string[];
+  userPrincipalName: string;
+  userType: "Guest" | "Member";
+  externalUserState: "PendingAcceptance" | "Accepted" | null;
+  externalUserStateChangeDateTime: string | null;
+  creationType: string | null;
+  accountEnabled: boolean;
+  givenName: string | null;
+  surname: string | null;
+  companyName: string | null;
+  department: string | null;
+  jobTitle: string | null;
+  usageLocation: string | null;
+  createdDateTime: string;
+  deletedDateTime: string | null;
+  /** Object ids of the sponsors. */
+  sponsors: string[];
+}
+
+/** A started emulator. */
+export interface RunningEmulator {
+  /** "https://localhost:PORT" (no trailing slash, no /v1.0). */
+  graphUrl: string;
+  /** "https://localhost:PORT": the authorityHost for @azure/identity. */
+  authorityHost: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** PEM file of the CA that signed the server certificate (for NODE_EXTRA_CA_CERTS). */
+  caCertPath: string;
+  port: number;
+  /** Register another app (e.g. least privilege ["User.Invite.All"], or in another tenant). */
+  addClient(opts: { roles: string[]; tenantId?: string }): { clientId: string; clientSecret: string };
+  /** The request log (same data as GET /_emulator/requests). */
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  /** Empty the directory and the log. */
+  reset(): void;
+  /** The guest accepts the invitation: externalUserState "Accepted", change time set. */
+  redeem(userId: string): void;
+  setFaults(f: string | FaultRates | undefined): void;
+  setLatency(ms: number | { min: number; max: number }): void;
+  setThrottle(t: "graph" | "off"): void;
+  setReplicationLag(ms: number): void;
+  users(opts?: { includeDeleted?: boolean }): EmulatedUser[];
+  /** Stop listening, drop open connections, save the state file. */
+  close(): Promise<void>;
+}
