@@ -1,0 +1,99 @@
+/**
+ * A declarative guest list with the real engine: up; add an entry; change a keyed entry's email (a
+ * redemption reset of the same user); remove an entry. Each step's plan (preview) and effect (what
+ * Graph saw) asserted.
+ */
+import { graphWrites, providerEnv, requestsTo, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+
+jest.setTimeout(300_000);
+
+const PROGRAM = `
+const path = require("path");
+const { GuestList } = require("pulumi-entra-invitation");
+const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" } });
+module.exports = { guests: list.guests, summary: list.summary };
+`;
+
+const yaml = (entries: string[]): string => `guests:\n${entries.join("\n")}\n`;
+const AVERY = "  - key: fabrikam-lead\n    email: avery@fabrikam.com\n    displayName: Avery";
+const SAM = "  - email: sam@northwind.example\n    displayName: Sam";
+const JO = "  - email: jo@adatum.example";
+
+let emu: RunningEmulator;
+let stack: TestStack;
+
+const ok = (r: RunResult): RunResult => {
+  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
+  return r;
+};
+/** The plan per guest: the engine's step, "replace" for the steps of a replacement. */
+const plan = (r: RunResult): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const s of r.steps.filter((x) => x.type.endsWith(":Invitation"))) {
+    const name = s.urn.split("::").pop()!;
+    out[name] = /replace/.test(s.op) ? "replace" : s.op;
+  }
+  return out;
+};
+const live = (): string[] => emu.users().filter((u) => !u.deletedDateTime).map((u) => u.mail!).sort();
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  stack = new TestStack({ name: "e2e-guestlist", program: PROGRAM, env: providerEnv(emu), files: { "guests.yaml": yaml([AVERY, SAM]) } });
+});
+afterAll(async () => {
+  await emu?.close();
+  stack?.dispose();
+});
+
+let averyId = "";
+
+test("up invites the list; outputs per guest and a summary", async () => {
+  const r = ok(await stack.up());
+  expect(live()).toEqual(["avery@fabrikam.com", "sam@northwind.example"]);
+  const guests = r.outputs!.guests.value as Record<string, { userId: string; externalUserState: string }>;
+  averyId = guests["fabrikam-lead"].userId;
+  expect(Object.keys(guests).sort()).toEqual(["fabrikam-lead", "sam@northwind.example"].sort());
+  expect(r.outputs!.summary.value).toEqual({ PendingAcceptance: 2 });
+});
+
+test("adding an entry: preview shows one create; up invites only that guest", async () => {
+  stack.writeFile("guests.yaml", yaml([JO, AVERY, SAM])); // reordered too: nothing else may change
+  const p = ok(await stack.preview());
+  expect(plan(p)).toEqual({ "partners-fabrikam-lead": "same", "partners-sam@northwind.example": "same", "partners-jo@adatum.example": "create" });
+  emu.clearRequests();
+  ok(await stack.up());
+  expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual(["POST /v1.0/invitations"]);
+  expect(live()).toEqual(["avery@fabrikam.com", "jo@adatum.example", "sam@northwind.example"]);
+});
+
+test("changing a keyed entry's email: preview shows a replace; up resets the same user", async () => {
+  stack.writeFile("guests.yaml", yaml([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM]));
+  const p = ok(await stack.preview());
+  expect(plan(p)["partners-fabrikam-lead"]).toBe("replace");
+  emu.clearRequests();
+  const r = ok(await stack.up());
+  expect((r.outputs!.guests.value as Record<string, { userId: string }>)["fabrikam-lead"].userId).toBe(averyId);
+  expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${averyId}`, "POST /v1.0/invitations"]);
+  expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations")[0].body).toMatchObject({ resetRedemption: true, invitedUser: { id: averyId } });
+  expect(live()).toEqual(["avery.lee@fabrikam.com", "jo@adatum.example", "sam@northwind.example"]);
+});
+
+test("removing an entry: preview shows one delete; up deletes only that guest", async () => {
+  stack.writeFile("guests.yaml", yaml([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com")]));
+  const p = ok(await stack.preview());
+  expect(plan(p)).toMatchObject({ "partners-sam@northwind.example": "delete", "partners-fabrikam-lead": "same", "partners-jo@adatum.example": "same" });
+  emu.clearRequests();
+  ok(await stack.up());
+  expect(graphWrites(emu.requests()).map((w) => w.method)).toEqual(["DELETE"]);
+  expect(live()).toEqual(["avery.lee@fabrikam.com", "jo@adatum.example"]);
+});
+
+test("an invalid list stops the preview before any Graph call, naming file and line", async () => {
+  stack.writeFile("guests.yaml", yaml([JO, "  - email: not-an-address\n    displayName: X"]));
+  emu.clearRequests();
+  const p = await stack.preview();
+  expect(p.ok).toBe(false);
+  expect(`${p.error}${p.stdout}`).toMatch(/guests\.yaml:\d+/);
+  expect(emu.requests().filter((r) => r.path.startsWith("/v1.0/"))).toEqual([]);
+});
