@@ -111,6 +111,7 @@ async function main() {
   } finally {
     await emu.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
+    fs.rmSync(path.join(root, "Pulumi.demo.yaml"), { force: true }); // the demo stack's settings file
   }
 }
 
