@@ -32,8 +32,12 @@ const ca = ensureCa(caDir);
 
 const env = { ...process.env, ENTRA_EMULATOR_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.certPath };
 
-const selected = args.includes("--selectProjects") ? args[args.indexOf("--selectProjects") + 1] : "all";
-if (selected !== "unit") {
+// --selectProjects takes one or more project names; only `unit` needs neither the CLI nor the install.
+const selected = [];
+if (args.includes("--selectProjects")) {
+  for (let i = args.indexOf("--selectProjects") + 1; i < args.length && !args[i].startsWith("-"); i++) selected.push(args[i]);
+}
+if (selected.length === 0 || selected.some((p) => p !== "unit")) {
   const { preparePulumi } = require(path.join(root, "scripts/prepare-e2e.js"));
   Object.assign(env, preparePulumi(root, env));
 }

@@ -42,8 +42,8 @@ export class GraphClient {
   }
 
   /** `DELETE /users/{id}` (soft delete, restorable for 30 days). False when it was already gone. */
-  async deleteUser(id: string): Promise<boolean> {
-    const res = await this.call({ method: "DELETE", path: `/users/${encodeURIComponent(id)}`, lane: "users" }, [404]);
+  async deleteUser(id: string, opts: { retryNotFoundUntil?: number } = {}): Promise<boolean> {
+    const res = await this.call({ method: "DELETE", path: `/users/${encodeURIComponent(id)}`, lane: "users", retryNotFoundUntil: opts.retryNotFoundUntil }, [404]);
     return res.status !== 404;
   }
 

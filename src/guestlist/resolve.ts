@@ -203,7 +203,12 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
     else problem(unknownFieldReason(k, ctx.location === undefined), k);
   }
 
-  scanFormulas(own, (path, ch) => problem(formulaReason(ch), path));
+  // Invitation's check reports leading formula characters too: report each field once.
+  const formulas = new Set<string>();
+  scanFormulas(own, (path, ch) => {
+    formulas.add(path);
+    problem(formulaReason(ch), path);
+  });
 
   let key: string | undefined;
   if (own.key !== undefined && own.key !== null) {
@@ -224,6 +229,7 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
   for (const f of failures) {
     const path = f.property.split(".");
     if (!known.has(path[0])) continue; // reported above as an unknown field
+    if (formulas.has(f.property)) continue; // reported above as a formula
     if (getPath(own, path) === undefined && getPath(defaults, path) !== undefined) continue; // reported once, at the defaults
     const required = /is required$/.test(f.reason);
     const reason = stripLead(f.reason, path[path.length - 1]) + (required && f.property === "inviteRedirectUrl" ? ": give it in the entry or in the defaults" : required ? ": give it in the entry" : "");
@@ -274,14 +280,18 @@ function checkDefaults(layer: DefaultsLayer, issues: GuestListIssue[]): void {
     else if ((ENTRY_KEYS as readonly string[]).includes(k)) problem(`'${k}' cannot be a default: each guest sets its own (defaults may set ${DEFAULT_KEYS.join(", ")})`, k);
     else problem(unknownFieldReason(k, layer.location === undefined), k);
   }
-  scanFormulas(own, (path, ch) => problem(formulaReason(ch), path));
+  const formulas = new Set<string>();
+  scanFormulas(own, (path, ch) => {
+    formulas.add(path);
+    problem(formulaReason(ch), path);
+  });
   if (own.groups !== undefined) checkGroups(own.groups, (r) => problem(r, "groups"));
   const probe: Record<string, unknown> = { ...own, invitedUserEmailAddress: "placeholder@example.com" };
   delete probe.groups;
   if (probe.inviteRedirectUrl === undefined || probe.inviteRedirectUrl === null) probe.inviteRedirectUrl = "https://example.com";
   for (const f of checkInputs(toCheckable(probe)).failures) {
     const path = f.property.split(".");
-    if (getPath(own, path) === undefined) continue;
+    if (getPath(own, path) === undefined || formulas.has(f.property)) continue;
     problem(stripLead(f.reason, path[path.length - 1]), f.property);
   }
 }

@@ -18,10 +18,36 @@ export const REPLICATION_LAG_MS = Number(process.env.ENTRA_REPLICATION_LAG_SECON
 type Config = Parameters<NonNullable<ResourceProvider["configure"]>>[0]["config"];
 
 let settings: GraphSettings | undefined;
+/**
+ * A configure that failed. The SDK caches the provider before its configure returns, so later calls
+ * in this process run without it: they must fail the same way, not fall back to the environment.
+ */
+let configError: unknown;
 
 function graph(): GraphClient {
+  if (configError) throw configError;
   settings ??= resolveSettings(() => undefined, process.env);
   return graphClientFor(settings);
+}
+
+/** Until when a 404 on this guest may be replication lag (its last invitation was recent), if it may. */
+function lagWindow(props: { invitedAt?: string }): number | undefined {
+  const until = props.invitedAt ? Date.parse(props.invitedAt) + REPLICATION_LAG_MS : 0;
+  return until > Date.now() ? until : undefined;
+}
+
+/**
+ * A write to a guest that tolerates replication lag: a 404 within the lag window of the guest's last
+ * invitation is retried until the window closes, unless the user is in the recycle bin (really gone).
+ */
+async function lagTolerant<T>(g: GraphClient, id: string, props: { invitedAt?: string }, write: (retryNotFoundUntil?: number) => Promise<T>): Promise<T> {
+  try {
+    return await write(undefined);
+  } catch (e) {
+    const lag = lagWindow(props);
+    if (!(e instanceof EntraGraphError && e.notFound) || !lag || (await g.isDeleted(id))) throw e;
+    return write(lag);
+  }
 }
 
 function warn(message: string): void {
@@ -29,10 +55,17 @@ function warn(message: string): void {
 }
 
 export async function configureRuntime(config: Config): Promise<void> {
-  settings = resolveSettings((k) => config.get(k), process.env);
+  try {
+    settings = resolveSettings((k) => config.get(k), process.env);
+    configError = undefined;
+  } catch (e) {
+    configError = e;
+    throw e;
+  }
 }
 
 export async function checkStep(olds: Record<string, unknown>, news: Record<string, unknown>) {
+  if (configError) throw configError;
   const { inputs, failures } = checkInputs(news);
   if (failures.length) return { inputs: news, failures };
   noteChecked(olds, inputs as unknown as Record<string, unknown>);
@@ -106,7 +139,7 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
     const has = [user.mail, ...(user.otherMails ?? [])].some((m) => m?.toLowerCase() === inputs.invitedUserEmailAddress);
     if (!has) {
       try {
-        await g.patchUser(userId, { mail: inputs.invitedUserEmailAddress });
+        await lagTolerant(g, userId, opts.olds, (until) => g.patchUser(userId, { mail: inputs.invitedUserEmailAddress }, { retryNotFoundUntil: until }));
       } catch (e) {
         if (e instanceof EntraGraphError && e.notFound) return undefined;
         throw e;
@@ -124,7 +157,7 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
   const outs = outputsFromInvitation(inputs, res, { adopted: opts.olds.adopted ?? false, now });
   const patch = userPatch(opts.olds, inputs);
   delete patch.userType; // the invitation set it
-  if (Object.keys(patch).length) await g.patchUser(userId, patch);
+  if (Object.keys(patch).length) await lagTolerant(g, userId, opts.olds, (until) => g.patchUser(userId, patch, { retryNotFoundUntil: until }));
   return outs;
 }
 
@@ -146,7 +179,7 @@ export async function updateStep(id: string, olds: InvitationOutputs, news: Chec
   const outs: InvitationOutputs = { ...computed(olds), ...inputs };
   if (Object.keys(plan.patch).length) {
     try {
-      await g.patchUser(id, plan.patch);
+      await lagTolerant(g, id, olds, (until) => g.patchUser(id, plan.patch, { retryNotFoundUntil: until }));
     } catch (e) {
       if (e instanceof EntraGraphError && e.notFound) {
         throw new Error(`guest ${id} (${olds.invitedUserEmailAddress}) no longer exists in Entra: run \`pulumi up --refresh\` so it drops out of state and is invited again.`);
@@ -155,7 +188,10 @@ export async function updateStep(id: string, olds: InvitationOutputs, news: Chec
     }
   }
   if (plan.reissueIfPending) {
-    const user = await g.getUser(id, { select: ["id", "externalUserState", "externalUserStateChangeDateTime"] });
+    const select = ["id", "externalUserState", "externalUserStateChangeDateTime"];
+    let user = await g.getUser(id, { select });
+    const lag = lagWindow(olds);
+    if (!user && lag && !(await g.isDeleted(id))) user = await g.getUser(id, { select, retryNotFoundUntil: lag });
     if (user?.externalUserState === "PendingAcceptance") {
       const now = new Date();
       const res = await g.invite(invitationBody(inputs, { userId: id }));
@@ -182,7 +218,7 @@ export async function deleteStep(id: string, props: InvitationOutputs) {
     const next = claim.news.invitedUserEmailAddress;
     if (next && next !== props.invitedUserEmailAddress) {
       try {
-        await g.patchUser(id, { mail: next });
+        await lagTolerant(g, id, props, (until) => g.patchUser(id, { mail: next }, { retryNotFoundUntil: until }));
         claim.pending.mailPatched = true;
       } catch (e) {
         if (!(e instanceof EntraGraphError && e.notFound)) throw e;
@@ -191,12 +227,16 @@ export async function deleteStep(id: string, props: InvitationOutputs) {
     return;
   }
   switch (deletePolicy(props)) {
-    case "delete":
-      await g.deleteUser(id);
+    case "delete": {
+      // A 404 shortly after the invitation may be replication lag: unless the user is in the recycle
+      // bin already, try again until the lag is over (else the guest would stay behind, live).
+      const lag = lagWindow(props);
+      if (!(await g.deleteUser(id)) && lag && !(await g.isDeleted(id))) await g.deleteUser(id, { retryNotFoundUntil: lag });
       return;
+    }
     case "disable":
       try {
-        await g.patchUser(id, { accountEnabled: false });
+        await lagTolerant(g, id, props, (until) => g.patchUser(id, { accountEnabled: false }, { retryNotFoundUntil: until }));
       } catch (e) {
         if (!(e instanceof EntraGraphError && e.notFound)) throw e;
       }

@@ -20,6 +20,10 @@ const FORBIDDEN_LOCAL = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,]/;
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LANGUAGE = /^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|\d{3}))?$/i;
+/** Bidirectional overrides and isolates: they make text read differently from what it is. */
+const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
+/** Leading characters that make a spreadsheet run a cell as a formula (CSV injection), as GuestList checks. */
+const FORMULA_START = /^[=+\-@]/;
 
 /** Graph's limits on the values (user properties as the directory stores them). */
 export const LIMITS = {
@@ -50,7 +54,7 @@ export function checkEmail(raw: unknown): { ok: string } | { reason: string } {
   if (at < 0 || v.indexOf("@") !== at) return { reason: `'${v}' must contain exactly one '@', e.g. jane@contoso.com` };
   const local = v.slice(0, at);
   const domain = v.slice(at + 1);
-  if (!local) return { reason: `'${v}' has nothing before the '@'` };
+  if (!local) return { reason: `'${v}' has nothing before the '@': give the mailbox name, e.g. jane@contoso.com` };
   if (local.length > LIMITS.localPart) return { reason: `the part before '@' is ${local.length} characters; at most ${LIMITS.localPart}` };
   const bad = local.match(FORBIDDEN_LOCAL);
   if (bad) return { reason: `'${v}': the character '${bad[0]}' is not allowed before the '@' (Graph rejects ~ ! # $ % ^ & * ( ) + = [ ] { } \\ / | ; : " < > ? ,)` };
@@ -69,8 +73,9 @@ export function checkRedirectUrl(raw: unknown): { ok: string } | { reason: strin
   if (typeof raw !== "string") return { reason: `must be a string URL, not ${typeName(raw)}` };
   const v = raw.trim();
   if (!v) return { reason: "is empty: give where the guest lands after redeeming, e.g. https://myapps.microsoft.com" };
-  if (INVISIBLE.test(v) || /\s/.test(v)) return { reason: "contains white space or an invisible character" };
+  if (INVISIBLE.test(v) || /\s/.test(v)) return { reason: "contains white space or an invisible character: remove it (write a space inside the URL as %20)" };
   if (v.length > LIMITS.redirectUrl) return { reason: `is ${v.length} characters; at most ${LIMITS.redirectUrl}` };
+  if (v.includes("\\")) return { reason: `'${v}' contains a backslash, which browsers read as '/': write the URL with '/' only` };
   let u: URL;
   try {
     u = new URL(v);
@@ -79,6 +84,7 @@ export function checkRedirectUrl(raw: unknown): { ok: string } | { reason: strin
   }
   if (u.protocol !== "https:" && u.protocol !== "http:") return { reason: `'${v}' uses '${u.protocol}': only https (or http) redirect URLs are accepted` };
   if (!u.hostname) return { reason: `'${v}' has no host` };
+  if (u.username || u.password) return { reason: `'${v}' has user info before '@', so the guest would land on ${u.hostname}: give the URL without it, e.g. https://${u.hostname}/` };
   return { ok: v };
 }
 
@@ -86,12 +92,16 @@ function typeName(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
 }
 
-function checkText(v: unknown, max: number, what: string): { ok: string } | { reason: string } {
+function checkText(v: unknown, max: number, what: string, multiline = false): { ok: string } | { reason: string } {
   if (typeof v !== "string") return { reason: `must be a string, not ${typeName(v)}` };
   const t = v.trim();
   if (!t) return { reason: `is empty: give ${what} or leave it out` };
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(t)) return { reason: "contains a control character" };
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(t)) return { reason: "contains a control character: remove it" };
+  if (!multiline && /[\t\n\r\u2028\u2029]/.test(t)) return { reason: "contains a line break or tab: keep it on one line" };
+  if (BIDI.test(t)) return { reason: "contains a right-to-left or left-to-right override, which makes it read differently from what it is: remove it" };
+  const f = FORMULA_START.exec(t);
+  if (f) return { reason: `starts with '${f[0]}': a spreadsheet opening an export of the directory would run it as a formula (CSV injection); remove the leading character` };
   if (t.length > max) return { reason: `is ${t.length} characters; at most ${max}` };
   return { ok: t };
 }
@@ -146,9 +156,9 @@ export function checkInputs(news: Record<string, unknown>): CheckOutcome {
     for (const s of v) {
       if (isUnknown(s)) ids.push(s as string);
       else if (typeof s === "string" && GUID.test(s.trim())) ids.push(s.trim().toLowerCase());
-      else return { reason: `entry ${JSON.stringify(s)} is not an object id (GUID)` };
+      else return { reason: `entry ${JSON.stringify(s)} is not an object id (GUID): give the sponsor's object id, e.g. azuread.User.objectId` };
     }
-    if (new Set(ids).size !== ids.length) return { reason: "lists a sponsor twice" };
+    if (new Set(ids).size !== ids.length) return { reason: "lists a sponsor twice: remove the repeat" };
     return { ok: ids };
   });
   take("userProperties", (v) => checkUserProperties(v, fail));
@@ -173,7 +183,7 @@ function checkMessageInfo(v: unknown, fail: (p: string, r: string) => void): { o
   if (o.customizedMessageBody !== undefined && o.customizedMessageBody !== null) {
     if (isUnknown(o.customizedMessageBody)) info.customizedMessageBody = o.customizedMessageBody as string;
     else {
-      const r = checkText(o.customizedMessageBody, LIMITS.messageBody, "a message");
+      const r = checkText(o.customizedMessageBody, LIMITS.messageBody, "a message", true);
       if ("reason" in r) fail("invitedUserMessageInfo.customizedMessageBody", `customizedMessageBody ${r.reason}`);
       else info.customizedMessageBody = r.ok;
     }
