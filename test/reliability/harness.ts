@@ -29,23 +29,22 @@ export const INTERRUPT_RUNS = intEnv("INTERRUPT_RUNS", 3, 25);
 /** Seed of the emulator's fault draws and of the suites' own choices (printed, so a run can be repeated). */
 export const SEED = Number(process.env.RELIABILITY_SEED) || (Date.now() % 1_000_000) + 1;
 
-/** The installed package (scripts/test.js, scripts/prepare-e2e.js). Suites that need it skip without it. */
+/** The installed package (scripts/test.js, scripts/prepare-e2e.js). */
 export const PKG_DIR = process.env.ENTRA_E2E_PACKAGE_DIR ?? "";
 export const HAVE_PACKAGE = PKG_DIR !== "" && fs.existsSync(path.join(PKG_DIR, "node_modules", "pulumi-entra-invitation"));
-/** `describe` when the package is installed for end-to-end runs, else `describe.skip`. */
-export const describeInstalled: jest.Describe = HAVE_PACKAGE ? describe : describe.skip;
-
-/** A small deterministic PRNG (mulberry32) for the suites' own random choices. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/**
+ * The suites that need the installed package and the CLI. They are never skipped: without the
+ * package (not run through `npm test` / scripts/test.js) they fail, saying so.
+ */
+export const describeInstalled: jest.Describe = describe;
+if (!HAVE_PACKAGE) {
+  beforeAll(() => {
+    throw new Error("the package is not installed for end-to-end runs: run these suites with `npm test` or `node scripts/test.js --selectProjects reliability`");
+  });
 }
+
+/** A small deterministic PRNG (the emulator's mulberry32) for the suites' own random choices. */
+export { createRandom as prng } from "../../src/emulator/prng";
 
 // ---------------------------------------------------------------------------------------------
 // Secrets
