@@ -106,6 +106,11 @@ export function invitationBody(inputs: CheckedInputs, opts: { userId?: string; r
   return body;
 }
 
+/** A time as Graph writes it: ISO 8601 in UTC with whole seconds. */
+export function graphTime(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 /** State after an invitation was issued. */
 export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResponse, extra: { adopted: boolean; now: Date; user?: GraphUser }): InvitationOutputs {
   const userId = res.invitedUser?.id;
@@ -118,7 +123,8 @@ export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResp
     invitationId: res.id,
     status: res.status,
     externalUserState: pending ? "PendingAcceptance" : extra.user?.externalUserState ?? "Accepted",
-    externalUserStateChangeDateTime: pending ? extra.now.toISOString() : extra.user?.externalUserStateChangeDateTime ?? null,
+    // Graph's form (whole seconds), so that a refresh right after does not show a change of format.
+    externalUserStateChangeDateTime: pending ? graphTime(extra.now) : extra.user?.externalUserStateChangeDateTime ?? null,
     adopted: extra.adopted,
     invitedAt: extra.now.toISOString(),
   };

@@ -23,6 +23,8 @@ export interface StepEvent {
   diffs?: string[];
   keys?: string[];
   detailedDiff?: Record<string, { kind: string }>;
+  /** For refresh steps: the outputs whose value the refresh changed. */
+  refreshedOutputs?: string[];
 }
 
 export interface RunResult {
@@ -97,6 +99,15 @@ async function main(): Promise<void> {
   const onEvent = (e: import("@pulumi/pulumi/automation").EngineEvent): void => {
     const m = e.resourcePreEvent?.metadata;
     if (m && m.type !== "pulumi:pulumi:Stack") steps.push({ op: m.op, urn: m.urn, type: m.type, diffs: m.diffs, keys: m.keys, detailedDiff: m.detailedDiff as StepEvent["detailedDiff"] });
+    const o = e.resOutputsEvent?.metadata;
+    if (o && o.op === "refresh" && o.type !== "pulumi:pulumi:Stack") {
+      const before = (o.old?.outputs ?? {}) as Record<string, unknown>;
+      const after = (o.new?.outputs ?? {}) as Record<string, unknown>;
+      const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+      const step = steps.find((s) => s.urn === o.urn && s.op === "refresh");
+      if (step) step.refreshedOutputs = changed;
+      else steps.push({ op: "refresh", urn: o.urn, type: o.type, refreshedOutputs: changed });
+    }
   };
   let stdout = "";
   let stderr = "";

@@ -94,6 +94,13 @@ describe("the real Pulumi engine against the emulator", () => {
     const r = expectOk(await stack.up());
     expect(r.summary).toEqual({ same: 4 });
     expect(graphWrites(emu.requests())).toEqual([]);
+    // A drift preview with nothing changed out of band shows nothing: no refresh diff, no step.
+    const p = expectOk(await stack.preview({ refresh: true }));
+    const refreshed = p.steps.filter((s) => s.type === invitationType && s.op === "refresh");
+    expect(refreshed).toHaveLength(3);
+    expect(refreshed.flatMap((s) => s.refreshedOutputs ?? ["(no outputs event)"])).toEqual([]);
+    expect(p.steps.filter((s) => s.type === invitationType && !["same", "refresh"].includes(s.op))).toEqual([]);
+    expect(graphWrites(emu.requests())).toEqual([]);
   });
 
   test("3. displayName, userType and userProperties change in place: same user, PATCH seen", async () => {
