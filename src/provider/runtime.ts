@@ -98,8 +98,8 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
   } else {
     existing = await g.findUserByEmail(inputs.invitedUserEmailAddress).catch((e) => degradeRead(e, inputs.invitedUserEmailAddress));
   }
-  const now = new Date();
   const res = await g.invite(invitationBody(inputs));
+  const now = new Date(); // after the answer: nearest to the time Graph stamped
   const outs = outputsFromInvitation(inputs, res, { adopted: existing !== undefined || inputs.invitedUser !== undefined, now, user: existing });
   // A new guest already has the invitation's name and type; an adopted one gets what the program says.
   const patch = existing ? userPatch(fromUser(existing), inputs) : userPatch({}, { userProperties: inputs.userProperties });
@@ -146,7 +146,6 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
       }
     }
   }
-  const now = new Date();
   let res;
   try {
     res = await g.invite(invitationBody(inputs, { userId, reset: true }));
@@ -154,6 +153,7 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
     if (e instanceof EntraGraphError && e.notFound) return undefined;
     throw e;
   }
+  const now = new Date();
   const outs = outputsFromInvitation(inputs, res, { adopted: opts.olds.adopted ?? false, now });
   const patch = userPatch(opts.olds, inputs);
   delete patch.userType; // the invitation set it
