@@ -3,12 +3,14 @@
  * instance per (endpoint, tenant, client), whichever resource or provider code version asks.
  *
  * - a concurrency cap on HTTP requests in flight;
- * - a budget per Graph limit: invitations 150 per 5 s per tenant (sliding window), users by resource
- *   units (token bucket);
- * - 429 honoured with `Retry-After` (and the whole lane paused until then), 5xx and broken
- *   connections retried with jittered backoff, a deadline per request;
- * - concurrent requests coalesced into `$batch` calls of up to 20, each sub-request retried on its
- *   own.
+ * - a budget per Graph limit: invitations 150 per 5 s per tenant (sliding window whose slots stay
+ *   taken until the answer arrives), users by resource units (token bucket, kept in step with
+ *   `x-ms-resource-unit` and `x-ms-throttle-limit-percentage`), user writes 3,000 per 150 s;
+ * - 429 honoured with `Retry-After`, pausing what the `x-ms-throttle-*` headers say was throttled
+ *   (the lane, or only user writes); 5xx, broken connections and timeouts retried with jittered
+ *   backoff; a deadline per request, also while it waits for budget;
+ * - concurrent requests coalesced into `$batch` calls of up to 20 (after a short linger, so that a
+ *   burst of calls from the engine fills them), each sub-request retried on its own.
  * All our calls are safe to re-send: re-inviting an address returns the same guest, PATCH is
  * idempotent and a repeated DELETE answers 404, which callers treat as done.
  */
@@ -50,25 +52,64 @@ export interface RequestScheduler {
 export interface SchedulerStats {
   /** HTTP requests sent (a `$batch` counts once). */
   httpRequests: number;
-  /** Graph operations carried, including those inside batches. */
+  /** Graph operations carried, including those inside batches (a retry counts again). */
   operations: number;
   batches: number;
+  /** 429 answers received (top-level or inside a batch). */
   throttled: number;
+  /** Re-sends after a 429, a 5xx or a network failure (not the 404 retries of replication lag). */
   retries: number;
+  /** Requests given up: deadline passed, or a failure that is not worth a retry. */
   failures: number;
 }
 
 export interface SchedulerOptions {
+  /** HTTP requests in flight at most (a `$batch` counts once). */
   maxConcurrency: number;
   batching: boolean;
-  /** Per request, from first submit to giving up. Default 10 minutes. */
+  /** Per request, from submit to giving up (also while waiting for budget). Default 10 minutes. */
   deadlineMs?: number;
+  /** Graph: 150 invitations per 5 s per tenant. */
   invitationsPerWindow?: number;
   invitationWindowMs?: number;
+  /** Added to every window, for clocks and Graph's own bookkeeping. Default 50 ms. */
+  windowMarginMs?: number;
+  /** Graph: 3,500 resource units per 10 s per app and tenant (smallest tenants). */
   resourceUnits?: number;
   resourceUnitPeriodMs?: number;
+  /** Units never taken, for requests that reach Graph sooner than others. Default 100. */
+  resourceUnitReserve?: number;
+  /** Graph: 3,000 user writes per 150 s per app and tenant. */
+  writesPerWindow?: number;
+  writeWindowMs?: number;
+  /** How long a request that could go waits for others to share its `$batch`. Default 5 ms. */
+  lingerMs?: number;
+  /** How long users requests wait for resource units to refill for a whole `$batch` rather than go one by one. Default 250 ms. */
+  budgetLingerMs?: number;
   now?: () => number;
   random?: () => number;
+}
+
+/** Defaults: Graph's documented limits (see graph-facts.md). */
+export const SCHEDULER_DEFAULTS = {
+  deadlineMs: 600_000,
+  invitationsPerWindow: 150,
+  invitationWindowMs: 5_000,
+  windowMarginMs: 50,
+  resourceUnits: 3_500,
+  resourceUnitPeriodMs: 10_000,
+  resourceUnitReserve: 100,
+  writesPerWindow: 3_000,
+  writeWindowMs: 150_000,
+  lingerMs: 5,
+  budgetLingerMs: 250,
+} as const;
+
+/** What a request holds of the budgets while in flight. */
+interface Held {
+  invitation?: boolean;
+  write?: boolean;
+  units?: number;
 }
 
 interface Item {
@@ -76,51 +117,73 @@ interface Item {
   resolve(r: GraphResponse): void;
   reject(e: unknown): void;
   attempt: number;
+  /** Not to be sent before (backoff, Retry-After). */
   notBefore: number;
+  /** When it became ready to go (for the linger). */
+  readySince: number;
   deadline: number;
+  lastResponse?: GraphResponse;
   lastError?: unknown;
+  held?: Held;
 }
 
+/** Pause keys: a 429 pauses what Graph says it throttled. */
+type PauseKey = "invitations" | "users" | "userWrites";
+
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
-const MAX_BATCH = 20;
+export const MAX_BATCH = 20;
 
 /** Resource units a user request costs (Graph: 1 with $select, 2 without; writes 3 here). */
-function unitCost(req: GraphRequest): number {
+export function unitCost(req: Pick<GraphRequest, "method" | "path">): number {
   if (req.method !== "GET") return 3;
   return req.path.includes("$select=") ? 1 : 2;
 }
 
+const isWrite = (req: GraphRequest): boolean => req.lane === "users" && req.method !== "GET";
+
 export class Scheduler implements RequestScheduler {
-  private readonly queue: Item[] = [];
+  private queue: Item[] = [];
   private inflight = 0;
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
   private pumpQueued = false;
   private readonly invitations: SlidingWindow;
+  private readonly writes: SlidingWindow;
   private readonly units: TokenBucket;
-  private readonly pausedUntil: Record<Lane, number> = { invitations: 0, users: 0 };
+  private readonly pausedUntil: Record<PauseKey, number> = { invitations: 0, users: 0, userWrites: 0 };
+  /** What is known of the users budget Graph has left: nothing yet, asking, known from an answer. */
+  private usersState: "fresh" | "probing" | "known" = "fresh";
   private readonly counters: SchedulerStats = { httpRequests: 0, operations: 0, batches: 0, throttled: 0, retries: 0, failures: 0 };
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly o: Required<Omit<SchedulerOptions, "now" | "random">>;
 
-  constructor(private readonly transport: Transport, private readonly opts: SchedulerOptions) {
+  constructor(private readonly transport: Transport, opts: SchedulerOptions) {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
-    // A little under Graph's 150 / 5 s so that clock and network jitter do not cost a 429.
-    this.invitations = new SlidingWindow(opts.invitationsPerWindow ?? 148, opts.invitationWindowMs ?? 5_050);
-    this.units = new TokenBucket(opts.resourceUnits ?? 3_000, opts.resourceUnitPeriodMs ?? 10_000, this.now());
+    const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    this.o = { ...SCHEDULER_DEFAULTS, ...defined } as Required<Omit<SchedulerOptions, "now" | "random">>;
+    if (!(this.o.maxConcurrency >= 1)) throw new Error(`Scheduler: maxConcurrency must be at least 1, got ${this.o.maxConcurrency}`);
+    this.invitations = new SlidingWindow(this.o.invitationsPerWindow, this.o.invitationWindowMs + this.o.windowMarginMs);
+    this.writes = new SlidingWindow(this.o.writesPerWindow, this.o.writeWindowMs + this.o.windowMarginMs);
+    this.units = new TokenBucket(this.o.resourceUnits, this.o.resourceUnitPeriodMs, this.now(), Math.min(this.o.resourceUnitReserve, this.o.resourceUnits / 2));
   }
 
   submit<T = unknown>(req: GraphRequest): Promise<GraphResponse<T>> {
     return new Promise<GraphResponse>((resolve, reject) => {
       const now = this.now();
-      this.queue.push({ req, resolve, reject, attempt: 0, notBefore: now, deadline: now + (this.opts.deadlineMs ?? 600_000) });
+      this.queue.push({ req, resolve, reject, attempt: 0, notBefore: now, readySince: now, deadline: now + this.o.deadlineMs });
       this.schedulePump();
     }) as Promise<GraphResponse<T>>;
   }
 
   stats(): SchedulerStats {
     return { ...this.counters };
+  }
+
+  /** Requests waiting (not in flight). */
+  get waiting(): number {
+    return this.queue.length;
   }
 
   private schedulePump(): void {
@@ -133,7 +196,7 @@ export class Scheduler implements RequestScheduler {
   }
 
   private wakeAt(at: number): void {
-    if (at >= this.timerAt) return;
+    if (!(at < Infinity) || at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(() => {
@@ -143,36 +206,146 @@ export class Scheduler implements RequestScheduler {
     }, Math.max(1, at - this.now()));
   }
 
-  /** Take what may go now (budget, backoff, concurrency) and send it, batched where allowed. */
+  private pauseOf(req: GraphRequest): number {
+    if (req.lane === "invitations") return this.pausedUntil.invitations;
+    const p = this.pausedUntil.users;
+    return isWrite(req) ? Math.max(p, this.pausedUntil.userWrites) : p;
+  }
+
+  /** Take what may go now (deadline, backoff, pause, budget, concurrency) and send it, batched where allowed. */
   private pump(): void {
     const now = this.now();
     let nextWake = Infinity;
-    while (this.inflight < this.opts.maxConcurrency && this.queue.length > 0) {
+    const ready: Item[] = [];
+    const keep: Item[] = [];
+    for (const item of this.queue) {
+      if (now >= item.deadline) {
+        this.expire(item);
+        continue;
+      }
+      keep.push(item);
+      const blockedUntil = Math.max(item.notBefore, this.pauseOf(item.req));
+      if (blockedUntil > now) {
+        nextWake = Math.min(nextWake, blockedUntil, item.deadline);
+        continue;
+      }
+      if (item.readySince < blockedUntil) item.readySince = blockedUntil;
+      ready.push(item);
+    }
+    this.queue = keep;
+
+    // Linger: a few ready requests wait briefly for company, unless a full batch is there already.
+    if (this.o.batching && ready.length > 0 && ready.length < MAX_BATCH && this.o.lingerMs > 0) {
+      let oldest = Infinity;
+      for (const it of ready) oldest = Math.min(oldest, it.readySince);
+      if (now < oldest + this.o.lingerMs) {
+        this.wakeAt(Math.min(nextWake, oldest + this.o.lingerMs));
+        return;
+      }
+    }
+
+    // Users lane. A fresh scheduler does not know how much of the app's resource units other
+    // processes (the previous `pulumi` command) left: one batch goes first, the rest after its answer
+    // (which carries x-ms-throttle-limit-percentage above 80 % use, or a 429). Later, when the units
+    // trickle in slower than requests wait, wait for a batch's worth (at most budgetLingerMs) instead
+    // of sending one request per refilled unit: same throughput, 20 times fewer requests.
+    let usersAllowance = this.usersState === "probing" ? 0 : this.usersState === "fresh" ? MAX_BATCH : Infinity;
+    if (this.o.batching && usersAllowance > 0 && this.o.budgetLingerMs > 0) {
+      let n = 0;
+      let cost = 0;
+      for (const it of ready) {
+        if (it.req.lane !== "users") continue;
+        if (++n > MAX_BATCH) break;
+        cost += unitCost(it.req);
+      }
+      if (n >= 2) {
+        const need = Math.min(cost, this.units.capacity - this.units.reserve);
+        const have = this.units.available(now);
+        if (have < need) {
+          const wait = Math.ceil(((need - have) * this.units.periodMs) / this.units.capacity);
+          if (wait <= this.o.budgetLingerMs) {
+            usersAllowance = 0;
+            nextWake = Math.min(nextWake, now + wait);
+          }
+        }
+      }
+    }
+
+    const sent = new Set<Item>();
+    const blocked = new Set<string>();
+    let cursor = 0;
+    while (this.inflight < this.o.maxConcurrency && cursor < ready.length) {
       const picked: Item[] = [];
-      const limit = this.opts.batching ? MAX_BATCH : 1;
-      for (let i = 0; i < this.queue.length && picked.length < limit; ) {
-        const item = this.queue[i];
-        const wait = this.readyAt(item, now);
-        if (wait !== true) {
-          nextWake = Math.min(nextWake, wait);
-          i++;
+      const limit = this.o.batching ? MAX_BATCH : 1;
+      for (; cursor < ready.length && picked.length < limit; cursor++) {
+        const item = ready[cursor];
+        const key = isWrite(item.req) ? "write" : item.req.lane;
+        if (blocked.has(key)) continue;
+        if (item.req.lane === "users" && usersAllowance <= 0) continue;
+        const at = this.take(item, now);
+        if (at !== true) {
+          // FIFO per budget: once one request of a kind must wait, later ones of that kind wait too.
+          blocked.add(key);
+          nextWake = Math.min(nextWake, at);
           continue;
         }
-        this.queue.splice(i, 1);
         picked.push(item);
+        if (item.req.lane === "users") {
+          usersAllowance--;
+          if (this.usersState === "fresh") this.usersState = "probing";
+        }
       }
       if (picked.length === 0) break;
+      for (const it of picked) sent.add(it);
       this.dispatch(picked);
     }
-    if (nextWake < Infinity) this.wakeAt(nextWake);
+    if (sent.size) this.queue = this.queue.filter((it) => !sent.has(it));
+    if (ready.length > sent.size && this.inflight < this.o.maxConcurrency) {
+      // Budget-bound: a window that frees at an answer (Infinity) is woken by that answer.
+      for (const it of ready) if (!sent.has(it)) nextWake = Math.min(nextWake, it.deadline);
+    }
+    this.wakeAt(nextWake);
   }
 
-  /** True when the item may be sent now (and its budget is taken), else when to look again. */
-  private readyAt(item: Item, now: number): true | number {
-    if (item.notBefore > now) return item.notBefore;
-    const lane = item.req.lane;
-    if (this.pausedUntil[lane] > now) return this.pausedUntil[lane];
-    return lane === "invitations" ? this.invitations.tryTake(now) : this.units.tryTake(unitCost(item.req), now);
+  /** Take the budgets an item needs: true, or when to look again. */
+  private take(item: Item, now: number): true | number {
+    const req = item.req;
+    if (req.lane === "invitations") {
+      const at = this.invitations.tryTake(now);
+      if (at !== true) return at;
+      item.held = { invitation: true };
+      return true;
+    }
+    const cost = unitCost(req);
+    if (isWrite(req)) {
+      if (this.units.available(now) < Math.min(cost, this.units.capacity - this.units.reserve)) return this.units.tryTake(cost, now);
+      const w = this.writes.tryTake(now);
+      if (w !== true) return w;
+      this.units.tryTake(cost, now);
+      item.held = { write: true, units: cost };
+      return true;
+    }
+    const at = this.units.tryTake(cost, now);
+    if (at !== true) return at;
+    item.held = { units: cost };
+    return true;
+  }
+
+  /** The request's answer (or failure) arrived: windows start now; units are corrected from Graph's headers. */
+  private release(item: Item, now: number, res?: GraphResponse): void {
+    if (item.req.lane === "users") this.usersState = "known";
+    const held = item.held;
+    item.held = undefined;
+    if (!held) return;
+    if (held.invitation) this.invitations.release(now);
+    if (held.write) this.writes.release(now);
+    if (held.units !== undefined && res) {
+      const charged = Number(res.headers["x-ms-resource-unit"]);
+      if (res.status !== 429 && Number.isFinite(charged) && charged > 0 && charged !== held.units) this.units.adjust(charged - held.units, now);
+      // Graph sends it above 80 % of the budget, as a fraction (0.8 to 1.8); read "85" as 85 % too.
+      const pct = Number(res.headers["x-ms-throttle-limit-percentage"]);
+      if (Number.isFinite(pct) && pct > 0) this.units.observeUsage(pct > 5 ? pct / 100 : pct, now);
+    }
   }
 
   private dispatch(items: Item[]): void {
@@ -186,8 +359,11 @@ export class Scheduler implements RequestScheduler {
     if (items.length === 1) {
       const [item] = items;
       this.transport
-        .send(item.req)
-        .then((res) => this.settle(item, res), (err) => this.settleError(item, err))
+        .send({ method: item.req.method, path: item.req.path, body: item.req.body })
+        .then(
+          (res) => this.settle(item, res),
+          (err) => this.settleError(item, err),
+        )
         .finally(done);
       return;
     }
@@ -195,46 +371,55 @@ export class Scheduler implements RequestScheduler {
     const body = { requests: items.map((it, i) => subRequest(String(i + 1), it.req)) };
     this.transport
       .send({ method: "POST", path: "/$batch", body })
-      .then((res) => {
-        const responses = (res.body as { responses?: BatchSubResponse[] } | undefined)?.responses;
-        if (res.status !== 200 || !Array.isArray(responses)) {
-          // The batch itself failed: every item gets the same answer and its own retry.
-          for (const it of items) this.settle(it, res);
-          return;
-        }
-        const byId = new Map(responses.map((r) => [String(r.id), r]));
-        for (const [i, it] of items.entries()) {
-          const r = byId.get(String(i + 1));
-          if (!r) this.settleError(it, new Error("$batch response lacks a sub-response"));
-          else this.settle(it, { status: r.status, headers: lowerKeys(r.headers ?? {}), body: r.body });
-        }
-      }, (err) => {
-        for (const it of items) this.settleError(it, err);
-      })
+      .then(
+        (res) => {
+          const responses = (res.body as { responses?: BatchSubResponse[] } | undefined)?.responses;
+          if (res.status !== 200 || !Array.isArray(responses)) {
+            // The batch itself failed: every item gets the same answer and its own retry.
+            for (const it of items) this.settle(it, res);
+            return;
+          }
+          const byId = new Map(responses.map((r) => [String(r.id), r]));
+          for (const [i, it] of items.entries()) {
+            const r = byId.get(String(i + 1));
+            if (!r) this.settleError(it, new MissingSubResponse());
+            else this.settle(it, { status: r.status, headers: lowerKeys(r.headers ?? {}), body: r.body });
+          }
+        },
+        (err) => {
+          for (const it of items) this.settleError(it, err);
+        },
+      )
       .finally(done);
   }
 
   private settle(item: Item, res: GraphResponse): void {
     const now = this.now();
-    const lane = item.req.lane;
+    this.release(item, now, res);
     if (res.status === 429) {
       this.counters.throttled++;
       const wait = retryAfterMs(res.headers["retry-after"], now) ?? backoffMs(item.attempt + 1, this.random);
-      this.pausedUntil[lane] = Math.max(this.pausedUntil[lane], now + wait);
+      const info = `${res.headers["x-ms-throttle-information"] ?? ""} ${res.headers["x-ms-throttle-scope"] ?? ""}`;
+      const key: PauseKey = item.req.lane === "invitations" ? "invitations" : /WriteLimit/i.test(info) ? "userWrites" : "users";
+      this.pausedUntil[key] = Math.max(this.pausedUntil[key], now + wait);
+      if (key === "users") this.units.drain(now);
       return this.retry(item, now + wait, res);
     }
     if (RETRYABLE_STATUS.has(res.status)) {
-      return this.retry(item, now + backoffMs(item.attempt + 1, this.random), res);
+      const wait = Math.max(backoffMs(item.attempt + 1, this.random), retryAfterMs(res.headers["retry-after"], now) ?? 0);
+      return this.retry(item, now + wait, res);
     }
     if (res.status === 404 && item.req.retryNotFoundUntil && now < item.req.retryNotFoundUntil) {
-      return this.retry(item, now + Math.min(250 * 2 ** item.attempt, 2_000), res, false);
+      return this.retry(item, Math.min(now + Math.min(250 * 2 ** item.attempt, 2_000), item.req.retryNotFoundUntil), res, false);
     }
     item.resolve(res);
   }
 
   private settleError(item: Item, err: unknown): void {
-    if (isTransientNetworkError(err)) {
-      return this.retry(item, this.now() + backoffMs(item.attempt + 1, this.random), undefined, true, err);
+    const now = this.now();
+    this.release(item, now);
+    if (!isPermanentNetworkError(err) && (isTransientNetworkError(err) || isTimeout(err) || err instanceof MissingSubResponse)) {
+      return this.retry(item, now + backoffMs(item.attempt + 1, this.random), undefined, true, err);
     }
     this.counters.failures++;
     item.reject(err);
@@ -242,17 +427,55 @@ export class Scheduler implements RequestScheduler {
 
   private retry(item: Item, at: number, res: GraphResponse | undefined, count = true, err?: unknown): void {
     item.attempt++;
+    item.lastResponse = res;
     item.lastError = err;
-    if (at > item.deadline) {
-      this.counters.failures++;
-      if (res) return item.resolve(res);
-      return item.reject(new EntraGraphError({ status: 0, code: "DeadlineExceeded", message: `gave up after ${item.attempt} attempts: ${String((err as Error | undefined)?.message ?? err)}`, request: `${item.req.method} ${pathOnly(item.req.path)}` }));
-    }
+    if (at > item.deadline) return this.expire(item);
     if (count) this.counters.retries++;
     item.notBefore = at;
+    item.readySince = at;
     this.queue.push(item);
     this.wakeAt(at);
   }
+
+  /** Give up on an item: its last answer if there was one (the caller turns it into an error), else DeadlineExceeded. */
+  private expire(item: Item): void {
+    this.counters.failures++;
+    if (item.lastResponse) return item.resolve(item.lastResponse);
+    const cause = item.lastError ? `: ${String((item.lastError as Error).message ?? item.lastError)}` : " waiting for Graph's rate budget";
+    item.reject(
+      new EntraGraphError({
+        status: 0,
+        code: "DeadlineExceeded",
+        message: `gave up after ${item.attempt} attempt(s) and ${Math.round(this.o.deadlineMs / 1000)} s${cause}`,
+        request: `${item.req.method} ${pathOnly(item.req.path)}`,
+      }),
+    );
+  }
+}
+
+class MissingSubResponse extends Error {
+  constructor() {
+    super("$batch response lacks a sub-response");
+  }
+}
+
+/**
+ * Failures a retry cannot mend, however a wrapper words them ("fetch failed"): the host does not
+ * resolve, or its certificate is not trusted (NODE_EXTRA_CA_CERTS for a local endpoint).
+ */
+export function isPermanentNetworkError(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^(ENOTFOUND|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_)/.test(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function isTimeout(err: unknown): boolean {
+  const name = (err as { name?: unknown } | undefined)?.name;
+  return name === "TimeoutError" || name === "AbortError";
 }
 
 interface BatchSubResponse {
@@ -289,10 +512,11 @@ export class DirectScheduler implements RequestScheduler {
   private readonly counters: SchedulerStats = { httpRequests: 0, operations: 0, batches: 0, throttled: 0, retries: 0, failures: 0 };
   constructor(private readonly transport: Transport) {}
   async submit<T = unknown>(req: GraphRequest): Promise<GraphResponse<T>> {
-    this.counters.httpRequests++;
-    this.counters.operations++;
     for (;;) {
-      const res = await this.transport.send(req);
+      this.counters.httpRequests++;
+      this.counters.operations++;
+      const res = await this.transport.send({ method: req.method, path: req.path, body: req.body });
+      if (res.status === 429) this.counters.throttled++;
       if (res.status === 404 && req.retryNotFoundUntil && Date.now() < req.retryNotFoundUntil) {
         await new Promise((r) => setTimeout(r, 500));
         continue;

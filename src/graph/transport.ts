@@ -1,9 +1,11 @@
 /**
  * HTTP to Graph through @microsoft/microsoft-graph-client: its AuthenticationHandler puts the token
- * on (only for https and the hosts it knows, plus `customHosts`), its HTTPMessageHandler sends.
- * Responses come back raw so the scheduler decides about retries.
+ * on (only for https and the hosts it knows, plus `customHosts`), then `fetch` sends (our last
+ * middleware, which keeps a network failure's cause: the client's own wrapper drops it). Responses
+ * come back raw so the scheduler decides about retries. With `sdkRetries` (the benchmark's baseline)
+ * the client's default middleware chain is used as it is.
  */
-import type { TokenCredential } from "@azure/identity";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import type { Client as GraphSdkClient } from "@microsoft/microsoft-graph-client";
 import type { GraphResponse, HttpMethod, Transport } from "./scheduler";
 
@@ -14,6 +16,41 @@ export interface TransportOptions {
   sdkRetries?: boolean;
   /** Abort one HTTP exchange after this long. Default 100 s, as Graph's own gateway. */
   timeoutMs?: number;
+  /**
+   * One token request at a time, the token shared until shortly before it expires (default: on
+   * unless `sdkRetries`, so the baseline keeps the credential exactly as @azure/identity gives it,
+   * which can fetch a token for each of many concurrent first calls).
+   */
+  shareToken?: boolean;
+}
+
+/** Concurrent `getToken` calls share one request; the token is reused until 5 minutes before it expires. */
+export function sharedTokenCredential(inner: TokenCredential, now: () => number = Date.now): TokenCredential {
+  const cache = new Map<string, AccessToken>();
+  const pending = new Map<string, Promise<AccessToken | null>>();
+  return {
+    getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      const key = Array.isArray(scopes) ? scopes.join(" ") : scopes;
+      const hit = cache.get(key);
+      if (hit && hit.expiresOnTimestamp - now() > 300_000) return Promise.resolve(hit);
+      let p = pending.get(key);
+      if (!p) {
+        p = inner.getToken(scopes, options).then(
+          (t) => {
+            pending.delete(key);
+            if (t) cache.set(key, t);
+            return t;
+          },
+          (e: unknown) => {
+            pending.delete(key);
+            throw e;
+          },
+        );
+        pending.set(key, p);
+      }
+      return p;
+    },
+  };
 }
 
 export function createTransport(opts: TransportOptions): Transport {
@@ -21,25 +58,45 @@ export function createTransport(opts: TransportOptions): Transport {
   const graph = require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
   const { TokenCredentialAuthenticationProvider } = require("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials") as typeof import("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials");
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const authProvider = new TokenCredentialAuthenticationProvider(opts.credential, { scopes: [`${opts.graphEndpoint}/.default`] });
+  const credential = (opts.shareToken ?? !opts.sdkRetries) ? sharedTokenCredential(opts.credential) : opts.credential;
+  const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [`${opts.graphEndpoint}/.default`] });
   const host = new URL(opts.graphEndpoint).hostname;
   const customHosts = new Set([host]);
   let client: GraphSdkClient;
+  // Failures of fetch by the signal of their request: the Graph client wraps them into a GraphError
+  // that drops the cause (and, across realms, even the message), which says whether a retry helps.
+  const failures = new WeakMap<object, unknown>();
   if (opts.sdkRetries) {
     client = graph.Client.initWithMiddleware({ authProvider, baseUrl: `${opts.graphEndpoint}/`, customHosts, defaultVersion: "v1.0" });
   } else {
     const auth = new graph.AuthenticationHandler(authProvider);
-    const http = new graph.HTTPMessageHandler();
-    auth.setNext(http);
+    auth.setNext({
+      async execute(context) {
+        try {
+          context.response = await fetch(context.request, context.options);
+        } catch (e) {
+          const signal = context.options?.signal;
+          if (signal) failures.set(signal, e);
+          throw e;
+        }
+      },
+    });
     client = graph.Client.initWithMiddleware({ middleware: auth, baseUrl: `${opts.graphEndpoint}/`, customHosts, defaultVersion: "v1.0" });
   }
   const timeoutMs = opts.timeoutMs ?? 100_000;
 
   return {
     async send(req: { method: HttpMethod; path: string; body?: unknown }): Promise<GraphResponse> {
-      let request = client.api(req.path).responseType(graph.ResponseType.RAW).option("signal", AbortSignal.timeout(timeoutMs));
+      const signal = AbortSignal.timeout(timeoutMs);
+      let request = client.api(req.path).responseType(graph.ResponseType.RAW).option("signal", signal);
       if (req.body !== undefined) request = request.header("Content-Type", "application/json");
-      const raw = (await callMethod(request, req.method, req.body)) as Response;
+      let raw: Response;
+      try {
+        raw = (await callMethod(request, req.method, req.body)) as Response;
+      } catch (e) {
+        // The network failure itself (with its cause and code), not the Graph client's wrapper.
+        throw failures.get(signal) ?? e;
+      }
       const headers: Record<string, string> = {};
       raw.headers.forEach((v, k) => (headers[k.toLowerCase()] = v));
       const text = raw.status === 204 ? "" : await raw.text();

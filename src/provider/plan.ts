@@ -106,6 +106,13 @@ export function invitationBody(inputs: CheckedInputs, opts: { userId?: string; r
   return body;
 }
 
+/** Two ISO times within `toleranceMs` of each other. */
+export function closeTimes(a: string | null | undefined, b: string | null | undefined, toleranceMs = 5_000): boolean {
+  if (!a || !b) return false;
+  const d = Math.abs(Date.parse(a) - Date.parse(b));
+  return Number.isFinite(d) && d <= toleranceMs;
+}
+
 /** A time as Graph writes it: ISO 8601 in UTC with whole seconds. */
 export function graphTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -147,8 +154,11 @@ export function planRead(olds: InvitationOutputs, user: GraphUser): { props: Inv
     }
     props.userProperties = Object.keys(live).length ? live : undefined;
   }
+  // The change time recorded at the invitation is our clock's estimate of Graph's stamp; while the
+  // state is the same and the two agree within a few seconds, keep it, so a refresh shows no change.
+  const sameState = (olds.externalUserState ?? null) === (user.externalUserState ?? null);
   props.externalUserState = user.externalUserState ?? null;
-  props.externalUserStateChangeDateTime = user.externalUserStateChangeDateTime ?? null;
+  props.externalUserStateChangeDateTime = sameState && closeTimes(olds.externalUserStateChangeDateTime, user.externalUserStateChangeDateTime) ? olds.externalUserStateChangeDateTime ?? null : user.externalUserStateChangeDateTime ?? null;
   return { props, inputs: inputsOf(props as unknown as Record<string, unknown>) };
 }
 

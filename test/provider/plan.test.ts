@@ -68,6 +68,14 @@ describe("planRead", () => {
     expect(r.inputs).toMatchObject({ invitedUserDisplayName: "Jane (changed)", userProperties: { jobTitle: "CFO" } });
     expect(r.inputs).not.toHaveProperty("userId");
   });
+  it.each<[string, Partial<InvitationOutputs>, { externalUserState: string; externalUserStateChangeDateTime: string }, string]>([
+    ["keeps the invitation-time estimate when Graph's stamp is a second off", { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:00Z" }, { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:01Z" }, "2026-11-27T10:00:00Z"],
+    ["takes Graph's time when the state changed", { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:00Z" }, { externalUserState: "Accepted", externalUserStateChangeDateTime: "2026-11-27T10:00:02Z" }, "2026-11-27T10:00:02Z"],
+    ["takes Graph's time when it is far off", { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:00Z" }, { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-28T10:00:00Z" }, "2026-11-28T10:00:00Z"],
+  ])("change time: %s", (_n, old, live, expected) => {
+    expect(planRead({ ...state, ...old }, { id: "u1", userType: "Guest", ...live }).props.externalUserStateChangeDateTime).toBe(expected);
+  });
+
   it("does not invent a display name the program does not manage", () => {
     const r = planRead(state, { id: "u1", displayName: "Someone", userType: "Guest" });
     expect(r.props.invitedUserDisplayName).toBeUndefined();

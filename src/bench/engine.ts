@@ -1,0 +1,113 @@
+/**
+ * The real-engine part of the benchmark: a program that declares N `Invitation`s, run with the Pulumi
+ * CLI through the Automation API (TestStack), against the emulator: `pulumi up`, the state file's
+ * size, `pulumi preview --refresh`, `pulumi destroy`.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { startEmulator } from "../emulator";
+import { providerEnv } from "../testing/graph-admin";
+import { TestStack } from "../testing/stack";
+import { round, summarizeLog } from "./measure";
+
+export interface EngineStep {
+  ok: boolean;
+  seconds: number;
+  requests: number;
+  operations: number;
+  throttled: number;
+  error?: string;
+  summary?: Record<string, number>;
+  /** Seconds from the command's start to its first and its last Graph request (the rest is the engine's own work). */
+  firstGraphRequestAt?: number;
+  lastGraphRequestAt?: number;
+}
+
+export interface EngineResult {
+  guests: number;
+  skipCheckpoints: boolean;
+  up: EngineStep;
+  previewRefresh: EngineStep;
+  destroy: EngineStep;
+  stateFileBytes: number;
+  /** The state file (as the local backend writes it, indented) over the number of guests. */
+  stateBytesPerGuest: number;
+  /** One guest's resource in state as compact JSON: what the provider returns and what the engine adds. */
+  stateResource?: { compactBytes: number; inputsAndOutputsBytes: number; providerTextBytes: number; secretBytes: number; engineMetadataBytes: number; stackTraceBytes: number };
+  /** `__provider` as the engine stored it for the first guest. */
+  providerBytes: number;
+}
+
+function program(n: number): string {
+  return `
+const { Invitation } = require("pulumi-entra-invitation");
+const guests = [];
+for (let i = 0; i < ${n}; i++) {
+  guests.push(new Invitation("guest-" + i, {
+    invitedUserEmailAddress: "engine." + i + "@contoso.com",
+    inviteRedirectUrl: "https://myapps.microsoft.com",
+    invitedUserDisplayName: "Guest " + i + " (engine)",
+  }));
+}
+module.exports = { count: guests.length };
+`;
+}
+
+export async function runEngine(o: { pkgDir: string; guests: number; latencyMs: number; skipCheckpoints?: boolean; log: (s: string) => void }): Promise<EngineResult> {
+  const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
+  // PULUMI_SKIP_CHECKPOINTS: the engine writes the whole state after every step by default (so the
+  // file backend writes O(N) bytes N times); skipped, it writes it at the end only.
+  const env = { ...providerEnv(emu), ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}) };
+  const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-engine-${o.guests}`, program: program(o.guests), env });
+  const step = async (name: string, run: () => ReturnType<TestStack["up"]>): Promise<EngineStep> => {
+    emu.clearRequests();
+    const t0 = performance.now();
+    const wall0 = Date.now();
+    const r = await run();
+    const seconds = round((performance.now() - t0) / 1000);
+    const log = emu.requests();
+    const s = summarizeLog(log);
+    const times = log.filter((e) => e.path.startsWith("/v1.0/")).map((e) => Date.parse(e.time) - wall0);
+    const out: EngineStep = { ok: r.ok, seconds, requests: s.requests, operations: s.operations, throttled: s.throttled, summary: r.summary };
+    if (times.length) {
+      out.firstGraphRequestAt = round(Math.min(...times) / 1000, 1);
+      out.lastGraphRequestAt = round(Math.max(...times) / 1000, 1);
+    }
+    if (process.env.ENTRA_BENCH_VERBOSE) {
+      const hist: Record<number, number> = {};
+      for (const t of times) hist[Math.floor(t / 5000) * 5] = (hist[Math.floor(t / 5000) * 5] ?? 0) + 1;
+      o.log(`    Graph operations per 5 s: ${Object.entries(hist).map(([k, v]) => `${k}s:${v}`).join(" ")}`);
+    }
+    if (!r.ok) out.error = `${r.error ?? ""}\n${r.stderr.slice(-2000)}`;
+    o.log(`  engine ${name}: ${r.ok ? "ok" : "FAILED"} in ${seconds}s, ${s.requests} HTTP requests (${s.operations} operations), ${s.throttled} 429s; Graph requests from ${out.firstGraphRequestAt ?? "-"} s to ${out.lastGraphRequestAt ?? "-"} s`);
+    return out;
+  };
+  try {
+    const up = await step("pulumi up", () => stack.up({ timeoutMs: 1_800_000 }));
+    const file = path.join(stack.stateDir, ".pulumi", "stacks", stack.stackName, `${stack.stackName}.json`);
+    const stateFileBytes = fs.existsSync(file) ? fs.statSync(file).size : 0;
+    let providerBytes = 0;
+    let stateResource: EngineResult["stateResource"];
+    if (up.ok) {
+      const invs = (stack.exportState().deployment.resources ?? []).filter((r) => r.type === "pulumi-nodejs:dynamic/entra:Invitation") as unknown as Record<string, unknown>[];
+      providerBytes = Buffer.byteLength(String((invs[0]?.outputs as Record<string, unknown> | undefined)?.__provider ?? ""));
+      const avg = (f: (r: Record<string, unknown>) => number): number => round(invs.reduce((n, r) => n + f(r), 0) / Math.max(1, invs.length), 0);
+      const bytes = (v: unknown): number => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)));
+      stateResource = {
+        compactBytes: avg(bytes),
+        inputsAndOutputsBytes: avg((r) => bytes(r.inputs) + bytes(r.outputs)),
+        providerTextBytes: 2 * providerBytes,
+        secretBytes: avg((r) => bytes((r.outputs as Record<string, unknown>).inviteRedeemUrl)),
+        engineMetadataBytes: avg((r) => bytes(r) - bytes(r.inputs) - bytes(r.outputs)),
+        stackTraceBytes: avg((r) => bytes(r.stackTrace)),
+      };
+    }
+    o.log(`  engine state: ${stateFileBytes} bytes in the state file = ${round(stateFileBytes / o.guests, 0)} per guest; one guest compact: ${JSON.stringify(stateResource)}`);
+    const previewRefresh = await step("pulumi preview --refresh", () => stack.preview({ refresh: true, timeoutMs: 1_800_000 }));
+    const destroy = await step("pulumi destroy", () => stack.destroy({ timeoutMs: 1_800_000 }));
+    return { guests: o.guests, skipCheckpoints: o.skipCheckpoints ?? false, up, previewRefresh, destroy, stateFileBytes, stateBytesPerGuest: round(stateFileBytes / o.guests, 0), stateResource, providerBytes };
+  } finally {
+    stack.dispose();
+    await emu.close();
+  }
+}
