@@ -46,13 +46,19 @@ function serialNumber(): string {
   return b.toString("hex");
 }
 
-function createCa(): ServerCertificate {
+/** A certificate for a fresh RSA key pair, with a random serial, valid from a little before now. */
+function newCertificate(): { cert: forge.pki.Certificate; keys: { publicKey: string; privateKey: string }; now: number } {
   const keys = rsaKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
   cert.serialNumber = serialNumber();
   const now = Date.now();
   cert.validity.notBefore = new Date(now - BACKDATE_MS);
+  return { cert, keys, now };
+}
+
+function createCa(): ServerCertificate {
+  const { cert, keys, now } = newCertificate();
   cert.validity.notAfter = new Date(now + VALIDITY_MS);
   const name = [
     { name: "commonName", value: `Entra Graph Emulator throw-away CA ${crypto.randomBytes(4).toString("hex")}` },
@@ -165,12 +171,7 @@ export function issueServerCert(
 ): ServerCertificate {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
-  const keys = rsaKeyPair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
-  cert.serialNumber = serialNumber();
-  const now = Date.now();
-  cert.validity.notBefore = new Date(now - BACKDATE_MS);
+  const { cert, keys, now } = newCertificate();
   const notAfter = Math.min(now + VALIDITY_MS, caCert.validity.notAfter.getTime());
   cert.validity.notAfter = new Date(notAfter);
   const dns = hosts.find((h) => !isIp(h)) ?? hosts[0] ?? "localhost";
