@@ -9,6 +9,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import { stopProcess } from "../testing/provider-server";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 type Msg = Record<string, (...args: unknown[]) => unknown>;
@@ -100,10 +101,6 @@ export class GrpcPlugin {
 
   async close(): Promise<void> {
     this.client.close();
-    if (this.child.exitCode === null) {
-      const exited = new Promise((r) => this.child.once("exit", r));
-      this.child.kill("SIGTERM");
-      await exited;
-    }
+    await stopProcess(this.child);
   }
 }

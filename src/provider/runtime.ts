@@ -50,6 +50,17 @@ async function lagTolerant<T>(g: GraphClient, id: string, props: { invitedAt?: s
   }
 }
 
+/**
+ * Read a guest, tolerating replication lag the same way: a 404 within the lag window of its last
+ * invitation is retried until the window closes, unless the user is in the recycle bin.
+ */
+async function readGuest(g: GraphClient, id: string, props: { invitedAt?: string }, select?: readonly string[]): Promise<GraphUser | undefined> {
+  const user = await g.getUser(id, { select });
+  const lag = lagWindow(props);
+  if (user || !lag || (await g.isDeleted(id))) return user;
+  return g.getUser(id, { select, retryNotFoundUntil: lag });
+}
+
 function warn(message: string): void {
   process.stderr.write(`warning: pulumi-entra-invitation: ${message}\n`);
 }
@@ -162,11 +173,7 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
 }
 
 export async function readStep(id: string, props: InvitationOutputs) {
-  const g = graph();
-  const invitedAt = props.invitedAt ? Date.parse(props.invitedAt) : 0;
-  const lagUntil = invitedAt + REPLICATION_LAG_MS > Date.now() ? invitedAt + REPLICATION_LAG_MS : undefined;
-  let user = await g.getUser(id);
-  if (!user && lagUntil && !(await g.isDeleted(id))) user = await g.getUser(id, { retryNotFoundUntil: lagUntil });
+  const user = await readGuest(graph(), id, props);
   if (!user) return {}; // gone: drops out of state, the next `up` invites again
   const { props: outs, inputs } = planRead(props, user);
   return { id, props: outs, inputs };
@@ -188,10 +195,7 @@ export async function updateStep(id: string, olds: InvitationOutputs, news: Chec
     }
   }
   if (plan.reissueIfPending) {
-    const select = ["id", "externalUserState", "externalUserStateChangeDateTime"];
-    let user = await g.getUser(id, { select });
-    const lag = lagWindow(olds);
-    if (!user && lag && !(await g.isDeleted(id))) user = await g.getUser(id, { select, retryNotFoundUntil: lag });
+    const user = await readGuest(g, id, olds, ["id", "externalUserState", "externalUserStateChangeDateTime"]);
     if (user?.externalUserState === "PendingAcceptance") {
       const now = new Date();
       const res = await g.invite(invitationBody(inputs, { userId: id }));

@@ -138,12 +138,16 @@ export class ProviderServer {
 
   async close(): Promise<void> {
     this.client.close();
-    if (this.child.exitCode === null) {
-      const exited = new Promise((r) => this.child.once("exit", r));
-      this.child.kill("SIGTERM");
-      await exited;
-    }
+    await stopProcess(this.child);
   }
+}
+
+/** SIGTERM a child process (if it still runs) and wait until it has exited. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
 }
 
 /** A URN the engine would give an Invitation named `name`. */
