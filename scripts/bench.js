@@ -52,5 +52,8 @@ if (args.some((a) => a.startsWith("--engine"))) {
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
   });
 }
-const r = spawnSync(process.execPath, [path.join(root, "dist/bench/index.js"), ...args], { cwd: root, stdio: "inherit", env });
+// ENTRA_BENCH_NODE_ARGS: extra Node flags for the benchmark's own process (e.g. "--cpu-prof");
+// ENTRA_BENCH_PLUGIN_NODE_ARGS does the same for the plugin processes (src/bench/grpc.ts).
+const nodeArgs = (process.env.ENTRA_BENCH_NODE_ARGS || "").split(/\s+/).filter(Boolean);
+const r = spawnSync(process.execPath, [...nodeArgs, path.join(root, "dist/bench/index.js"), ...args], { cwd: root, stdio: "inherit", env });
 process.exit(r.status ?? 1);

@@ -87,7 +87,7 @@ function growth(x: number, y: number, w: number, h: number, rows: R[]): string {
 export function renderChart(r: R): string {
   const n = num(r.guests) ?? 0;
   const W = 1200;
-  const H = 380;
+  const H = 440;
   const parts: string[] = [];
   const engine = r.engine as { up?: { seconds: number; ok: boolean } } | null | undefined;
   const createBars: Bar[] = [
@@ -104,11 +104,15 @@ export function renderChart(r: R): string {
   if (num(r.baselineRefreshSeconds) !== undefined) cmp.push({ label: "refresh: baseline", value: num(r.baselineRefreshSeconds)!, color: COLORS.base, note: `${r.baselineRefreshRequests} req` });
   cmp.push({ label: "no-change diff: sched.", value: num(r.diffSeconds) ?? 0, color: COLORS.ours, note: `${r.diffRequests} req` });
   if (num(r.baselineDiffSeconds) !== undefined) cmp.push({ label: "no-change diff: base.", value: num(r.baselineDiffSeconds)!, color: COLORS.base, note: `${r.baselineDiffRequests} req` });
+  if (num(r.serverFloorRefreshSeconds) !== undefined) {
+    cmp.push({ label: "refresh: server alone", value: num(r.serverFloorRefreshSeconds)!, color: COLORS.floor, note: "no-op provider" });
+    cmp.push({ label: "diff: server alone", value: num(r.serverFloorDiffSeconds)!, color: COLORS.floor, note: "no-op provider" });
+  }
   if (num(r.graphLayerRefreshSeconds) !== undefined) {
     cmp.push({ label: "reads only: scheduler", value: num(r.graphLayerRefreshSeconds)!, color: COLORS.ours, note: `${r.graphLayerRefreshRequests} req` });
     cmp.push({ label: "reads only: baseline", value: num(r.graphLayerBaselineRefreshSeconds)!, color: COLORS.base, note: `${r.graphLayerBaselineRefreshRequests} req` });
   }
-  parts.push(bars(20, 200, 380, 180, `Refresh and no-change diff of ${n} (seconds)`, "s", cmp));
+  parts.push(bars(20, 200, 380, 230, `Refresh and no-change diff of ${n} (seconds)`, "s", cmp));
 
   parts.push(growth(440, 10, 740, 360, (r.growth as R[] | undefined) ?? []));
   const m = r.machine as { nproc?: number; node?: string; memoryGB?: number } | undefined;

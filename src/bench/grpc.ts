@@ -29,7 +29,9 @@ export class GrpcPlugin {
   static async start(o: { cwd: string; env: NodeJS.ProcessEnv; onStderr?: (l: string) => void }): Promise<GrpcPlugin> {
     const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js", { paths: [o.cwd] });
     const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [o.cwd] }));
-    const child = spawn(process.execPath, [entry, "127.0.0.1:0"], { cwd: o.cwd, env: o.env, stdio: ["ignore", "pipe", "pipe"] });
+    // ENTRA_BENCH_PLUGIN_NODE_ARGS: extra Node flags for the plugin, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = (o.env.ENTRA_BENCH_PLUGIN_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, entry, "127.0.0.1:0"], { cwd: o.cwd, env: o.env, stdio: ["ignore", "pipe", "pipe"] });
     const lines: string[] = [];
     readline.createInterface({ input: child.stderr! }).on("line", (l) => {
       if (lines.length < 200) lines.push(l);

@@ -22,7 +22,7 @@ import { renderChart } from "./chart";
 import { renderMarkdown } from "./report";
 import { runEngine, EngineResult } from "./engine";
 import { PhaseResult, round, sleep } from "./measure";
-import { createAll, destroyAll, diffAll, graphLayerReads, Guest, makeGuests, Plugin, refreshAll, stateSizes } from "./provider-suite";
+import { createAll, destroyAll, diffAll, graphLayerReads, Guest, makeGuests, nullProvider, Plugin, refreshAll, stateSizes, withProvider } from "./provider-suite";
 
 export interface BenchOptions {
   guests: number;
@@ -80,6 +80,8 @@ export interface SuiteResult {
   baseline?: { create?: PhaseResult; refresh: PhaseResult; diff: PhaseResult; destroy?: PhaseResult };
   /** Reads of every guest by the Graph layer alone (no gRPC), scheduled and baseline. */
   graphLayer?: { refresh: PhaseResult; baselineRefresh: PhaseResult };
+  /** Refresh and no-change diff through the same gRPC server with a provider that does nothing: the server's own cost. */
+  serverFloor?: { refresh: PhaseResult; diff: PhaseResult };
   propsBytes: number;
   inputsBytes: number;
 }
@@ -143,6 +145,24 @@ export async function runSuite(o: { pkgDir: string; provider: string; guests: nu
       if (b) runs.bDiff.push(await diffAll(b, emu, guests));
     }
     await stop(s, b);
+    // The gRPC server's own cost: the same calls, the same state, a provider that does nothing.
+    let serverFloor: SuiteResult["serverFloor"];
+    if (b) {
+      const nulls = withProvider(guests, nullProvider(o.provider));
+      const n = await Plugin.start({ pkgDir: o.pkgDir, emu, scheduler: "on" }, o.provider);
+      open.add(n);
+      await n.warm(nulls.find((g) => g.id));
+      const fr: PhaseResult[] = [];
+      const fd: PhaseResult[] = [];
+      for (let rep = 0; rep < o.repeat; rep++) {
+        fr.push(await refreshAll(n, emu, nulls, false));
+        fd.push(await diffAll(n, emu, nulls));
+      }
+      await stop(n);
+      serverFloor = { refresh: median(fr), diff: median(fd) };
+      o.log(line("server floor: refresh", serverFloor.refresh, undefined, fr));
+      o.log(line("server floor: diff", serverFloor.diff, undefined, fd));
+    }
     const refresh = median(runs.refresh);
     const diff = median(runs.diff);
     o.log(line("refresh", refresh, undefined, runs.refresh));
@@ -184,7 +204,7 @@ export async function runSuite(o: { pkgDir: string; provider: string; guests: nu
       o.log(line("baseline destroy", baseline.destroy));
       await stop(b);
     }
-    return { guests: o.guests, floorSeconds, create, refresh, diff, destroy, baseline, graphLayer, ...sizes };
+    return { guests: o.guests, floorSeconds, create, refresh, diff, destroy, baseline, graphLayer, serverFloor, ...sizes };
   } finally {
     for (const p of open) await p.close();
     await emu.close();
@@ -245,6 +265,11 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     graphLayerBaselineRefreshSeconds: main.graphLayer?.baselineRefresh.seconds ?? null,
     graphLayerBaselineRefreshRequests: main.graphLayer?.baselineRefresh.requests ?? null,
     graphLayerRefreshSpeedup: ratio(main.graphLayer?.baselineRefresh.seconds, main.graphLayer?.refresh.seconds),
+    serverFloorRefreshSeconds: main.serverFloor?.refresh.seconds ?? null,
+    serverFloorDiffSeconds: main.serverFloor?.diff.seconds ?? null,
+    // The best speed-up any provider could show through this server: the baseline's time over the server's own.
+    refreshSpeedupBound: ratio(b?.refresh.seconds, main.serverFloor?.refresh.seconds),
+    diffSpeedupBound: ratio(b?.diff.seconds, main.serverFloor?.diff.seconds),
     destroySeconds: main.destroy.seconds,
     destroyRequests: main.destroy.requests,
     destroyFailures: main.destroy.failures,

@@ -130,6 +130,23 @@ export async function destroyAll(p: Plugin, emu: RunningEmulator, guests: Guest[
   return result;
 }
 
+/**
+ * A dynamic provider that answers Check, Diff and Read from what it is given, with no Graph call and
+ * no work: run through the same gRPC server with the same state, it measures the server's own cost
+ * per call, the floor under any provider's refresh and diff. Padded to the length of `like` so the
+ * requests are as large as the real provider's.
+ */
+export function nullProvider(like: string): string {
+  const text = "exports.handler = function () { return { check: async (olds, news) => ({ inputs: news }), diff: async () => ({ changes: false }), read: async (id, props) => ({ id, props }) }; };";
+  return text + (like.length > text.length + 5 ? ` /*${" ".repeat(like.length - text.length - 5)}*/` : "");
+}
+
+/** The same guests (same ids and state) with another `__provider`. */
+export function withProvider(guests: Guest[], provider: string): Guest[] {
+  const swap = (o: Record<string, unknown> | undefined): Record<string, unknown> | undefined => (o ? { ...o, __provider: provider } : o);
+  return guests.map((g) => ({ ...g, inputs: swap(g.inputs)!, props: swap(g.props) }));
+}
+
 /** JSON bytes of what the provider returned for a guest: outputs (with `__provider`), and inputs + outputs as state keeps both. */
 export function stateSizes(guests: Guest[]): { propsBytes: number; inputsBytes: number } {
   const created = guests.filter((g) => g.props);

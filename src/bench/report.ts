@@ -31,6 +31,10 @@ export function renderMarkdown(r: R): string {
   if (r.graphLayerRefreshSeconds !== null && r.graphLayerRefreshSeconds !== undefined) {
     lines.push(`| Graph layer alone: read all (no gRPC) | ${n(r.graphLayerRefreshSeconds)} s | ${n(r.graphLayerRefreshRequests)} | 0 | 0 | ${n(r.graphLayerBaselineRefreshSeconds)} s | ${n(r.graphLayerBaselineRefreshRequests)} | 0 | 0 | ${x(r.graphLayerRefreshSpeedup)} | ${x(Number(r.graphLayerBaselineRefreshRequests) / Number(r.graphLayerRefreshRequests))} | |`);
   }
+  if (r.serverFloorRefreshSeconds !== null && r.serverFloorRefreshSeconds !== undefined) {
+    lines.push(`| gRPC server alone: refresh with a no-op provider | ${n(r.serverFloorRefreshSeconds)} s | 0 | 0 | 0 | ${n(p.baseline?.refresh.seconds)} s | | | | at most ${x(r.refreshSpeedupBound)} | | |`);
+    lines.push(`| gRPC server alone: no-change diff with a no-op provider | ${n(r.serverFloorDiffSeconds)} s | 0 | 0 | 0 | ${n(p.baseline?.diff.seconds)} s | | | | at most ${x(r.diffSpeedupBound)} | | |`);
+  }
   const growth = (r.growth as R[] | undefined) ?? [];
   if (growth.length) {
     lines.push("", "| guests | floor | create | × floor | create requests | 429s | refresh | refresh requests | no-change diff | destroy | destroy requests | 429s in all |", "|---|---|---|---|---|---|---|---|---|---|---|---|");
