@@ -1,4 +1,4 @@
-import { describeSettings, resolveSettings } from "../../src/graph/settings";
+import { DEFAULT_MAX_CONCURRENCY, describeSettings, resolveSettings } from "../../src/graph/settings";
 import { resolveEndpoints, isLoopbackHost } from "../../src/graph/endpoints";
 import { hintFor, EntraGraphError } from "../../src/graph/errors";
 
@@ -26,6 +26,24 @@ describe("credential resolution order: entra:* config, then azuread:* config, th
   it("never puts a secret in the description", () => {
     const s = resolveSettings(cfg({ "entra:tenantId": "t", "entra:clientId": "c", "entra:clientSecret": "hunter2" }), {});
     expect(describeSettings(s)).not.toContain("hunter2");
+  });
+});
+
+describe("scheduler settings", () => {
+  it.each<[string, Record<string, string>, Record<string, string>, number]>([
+    ["default", {}, {}, DEFAULT_MAX_CONCURRENCY],
+    ["entra:maxConcurrency", { "entra:maxConcurrency": "8" }, { ENTRA_MAX_CONCURRENCY: "32" }, 8],
+    ["ENTRA_MAX_CONCURRENCY", {}, { ENTRA_MAX_CONCURRENCY: "32" }, 32],
+  ])("maxConcurrency: %s", (_n, config, env, expected) => {
+    expect(resolveSettings(cfg(config), env).maxConcurrency).toBe(expected);
+  });
+
+  it("the default carries a 1,000-guest refresh at once (50 batches of 20)", () => {
+    expect(DEFAULT_MAX_CONCURRENCY * 20).toBeGreaterThanOrEqual(1000);
+  });
+
+  it.each(["0", "257", "1.5", "many"])("refuses maxConcurrency %s with the range", (v) => {
+    expect(() => resolveSettings(cfg({ "entra:maxConcurrency": v }), {})).toThrow(new RegExp(`whole number from 1 to 256, not '${v}'`));
   });
 });
 
