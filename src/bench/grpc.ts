@@ -29,8 +29,10 @@ export class GrpcPlugin {
   static async start(o: { cwd: string; env: NodeJS.ProcessEnv; onStderr?: (l: string) => void }): Promise<GrpcPlugin> {
     const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js", { paths: [o.cwd] });
     const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [o.cwd] }));
-    // ENTRA_BENCH_PLUGIN_NODE_ARGS: extra Node flags for the plugin, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    // ENTRA_BENCH_PLUGIN_NODE_ARGS: extra Node flags for the plugin, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+    // (a profiled plugin exits on SIGTERM, so that Node writes the profile).
     const nodeArgs = (o.env.ENTRA_BENCH_PLUGIN_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+    if (nodeArgs.some((a) => a.startsWith("--cpu-prof") || a.startsWith("--heap-prof"))) nodeArgs.push("--require", path.join(__dirname, "exit-on-term.js"));
     const child = spawn(process.execPath, [...nodeArgs, entry, "127.0.0.1:0"], { cwd: o.cwd, env: o.env, stdio: ["ignore", "pipe", "pipe"] });
     const lines: string[] = [];
     readline.createInterface({ input: child.stderr! }).on("line", (l) => {
