@@ -33,6 +33,8 @@ export interface RunOptions {
   /** Called with the CLI's process id once it runs (to kill it in tests). */
   onSpawn?: (pid: number) => void;
   timeoutMs?: number;
+  /** Environment for this run only (the CLI and the plugins it starts), over the stack's. */
+  env?: Record<string, string>;
 }
 
 export class TestStack {
@@ -117,7 +119,7 @@ export class TestStack {
     for (const [k, v] of Object.entries(o.config ?? {})) args.push("--config", `${k}=${v}`);
     for (const [k, v] of Object.entries(o.secretConfig ?? {})) args.push("--secret-config", `${k}=${v}`);
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd: this.dir, env: { ...process.env, ...this.env }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, args, { cwd: this.dir, env: { ...process.env, ...this.env, ...o.env }, stdio: ["ignore", "pipe", "pipe"] });
       if (child.pid && o.onSpawn) o.onSpawn(child.pid);
       let out = "";
       let err = "";
