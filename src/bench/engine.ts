@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startEmulator } from "../emulator";
+import { DEFAULT_ROLES, startEmulator } from "../emulator";
 import { providerEnv } from "../testing/graph-admin";
 import { TestStack } from "../testing/stack";
 import { round, summarizeLog } from "./measure";
@@ -28,6 +28,8 @@ export interface EngineResult {
   skipCheckpoints: boolean;
   up: EngineStep;
   previewRefresh: EngineStep;
+  /** `pulumi preview --refresh` again with the baseline plugin (ENTRA_SCHEDULER=off, another app registration). */
+  baselinePreviewRefresh?: EngineStep;
   destroy: EngineStep;
   stateFileBytes: number;
   /** The state file (as the local backend writes it, indented) over the number of guests. */
@@ -53,7 +55,7 @@ module.exports = { count: guests.length };
 `;
 }
 
-export async function runEngine(o: { pkgDir: string; guests: number; latencyMs: number; skipCheckpoints?: boolean; log: (s: string) => void }): Promise<EngineResult> {
+export async function runEngine(o: { pkgDir: string; guests: number; latencyMs: number; skipCheckpoints?: boolean; baseline?: boolean; log: (s: string) => void }): Promise<EngineResult> {
   const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
   // PULUMI_SKIP_CHECKPOINTS: the engine writes the whole state after every step by default (so the
   // file backend writes O(N) bytes N times); skipped, it writes it at the end only.
@@ -104,8 +106,15 @@ export async function runEngine(o: { pkgDir: string; guests: number; latencyMs: 
     }
     o.log(`  engine state: ${stateFileBytes} bytes in the state file = ${round(stateFileBytes / o.guests, 0)} per guest; one guest compact: ${JSON.stringify(stateResource)}`);
     const previewRefresh = await step("pulumi preview --refresh", () => stack.preview({ refresh: true, timeoutMs: 1_800_000 }));
+    let baselinePreviewRefresh: EngineStep | undefined;
+    if (o.baseline && up.ok) {
+      // The same command with the baseline plugin, as another app of the tenant (its own resource units).
+      const app = emu.addClient({ roles: DEFAULT_ROLES });
+      const env = { ENTRA_SCHEDULER: "off", ARM_CLIENT_ID: app.clientId, ARM_CLIENT_SECRET: app.clientSecret };
+      baselinePreviewRefresh = await step("pulumi preview --refresh (baseline)", () => stack.preview({ refresh: true, timeoutMs: 1_800_000, env }));
+    }
     const destroy = await step("pulumi destroy", () => stack.destroy({ timeoutMs: 1_800_000 }));
-    return { guests: o.guests, skipCheckpoints: o.skipCheckpoints ?? false, up, previewRefresh, destroy, stateFileBytes, stateBytesPerGuest: round(stateFileBytes / o.guests, 0), stateResource, providerBytes };
+    return { guests: o.guests, skipCheckpoints: o.skipCheckpoints ?? false, up, previewRefresh, baselinePreviewRefresh, destroy, stateFileBytes, stateBytesPerGuest: round(stateFileBytes / o.guests, 0), stateResource, providerBytes };
   } finally {
     stack.dispose();
     await emu.close();

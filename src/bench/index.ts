@@ -230,7 +230,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   let engine: EngineResult | undefined;
   if (o.engine) {
     log(`real engine, ${o.guests} guests${o.engineSkipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}:`);
-    engine = await runEngine({ pkgDir: o.pkgDir, guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, log });
+    engine = await runEngine({ pkgDir: o.pkgDir, guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, baseline: o.baseline, log });
   }
 
   const b = main.baseline;

@@ -42,10 +42,12 @@ export function renderMarkdown(r: R): string {
       lines.push(`| ${g.guests} | ${n(g.floorSeconds)} s | ${n(g.createSeconds)} s | ${x(Number(g.createSeconds) / Number(g.floorSeconds))} | ${g.createRequests} | ${g.createThrottled} | ${n(g.refreshSeconds)} s | ${g.refreshRequests} | ${n(g.diffSeconds)} s | ${n(g.destroySeconds)} s | ${g.destroyRequests} | ${g.throttled} |`);
     }
   }
-  const e = r.engine as { guests: number; up: R; previewRefresh: R; destroy: R; stateBytesPerGuest: number; stateResource?: R } | null;
+  const e = r.engine as { guests: number; up: R; previewRefresh: R; baselinePreviewRefresh?: R; destroy: R; stateBytesPerGuest: number; stateResource?: R } | null;
   if (e) {
     lines.push("", `| real engine${(e as { skipCheckpoints?: boolean }).skipCheckpoints ? " (PULUMI_SKIP_CHECKPOINTS=true)" : ""} | seconds | HTTP requests | operations | 429s | Graph requests from … to … s |`, "|---|---|---|---|---|---|");
-    for (const [name, s] of [["pulumi up", e.up], ["pulumi preview --refresh", e.previewRefresh], ["pulumi destroy", e.destroy]] as const) {
+    const steps: [string, R | undefined][] = [["pulumi up", e.up], ["pulumi preview --refresh", e.previewRefresh], ["pulumi preview --refresh, baseline plugin", e.baselinePreviewRefresh], ["pulumi destroy", e.destroy]];
+    for (const [name, s] of steps) {
+      if (!s) continue;
       lines.push(`| ${name} | ${n(s.seconds)}${s.ok ? "" : " (failed)"} | ${s.requests} | ${s.operations} | ${s.throttled} | ${n(s.firstGraphRequestAt, 1)} … ${n(s.lastGraphRequestAt, 1)} |`);
     }
   }
