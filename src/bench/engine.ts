@@ -26,6 +26,8 @@ export interface EngineStep {
 export interface EngineResult {
   guests: number;
   skipCheckpoints: boolean;
+  /** PULUMI_PARALLEL, or undefined for the CLI's default (4 × GOMAXPROCS). */
+  parallel?: number;
   up: EngineStep;
   previewRefresh: EngineStep;
   /** `pulumi preview --refresh` again with the baseline plugin (ENTRA_SCHEDULER=off, another app registration). */
@@ -55,11 +57,12 @@ module.exports = { count: guests.length };
 `;
 }
 
-export async function runEngine(o: { pkgDir: string; guests: number; latencyMs: number; skipCheckpoints?: boolean; baseline?: boolean; log: (s: string) => void }): Promise<EngineResult> {
+export async function runEngine(o: { pkgDir: string; guests: number; latencyMs: number; skipCheckpoints?: boolean; parallel?: number; baseline?: boolean; log: (s: string) => void }): Promise<EngineResult> {
   const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
   // PULUMI_SKIP_CHECKPOINTS: the engine writes the whole state after every step by default (so the
   // file backend writes O(N) bytes N times); skipped, it writes it at the end only.
-  const env = { ...providerEnv(emu), ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}) };
+  // PULUMI_PARALLEL: the engine's --parallel; unset, the CLI runs 4 operations per CPU at once.
+  const env = { ...providerEnv(emu), ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}), ...(o.parallel ? { PULUMI_PARALLEL: String(o.parallel) } : {}) };
   const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-engine-${o.guests}`, program: program(o.guests), env });
   const step = async (name: string, run: () => ReturnType<TestStack["up"]>): Promise<EngineStep> => {
     emu.clearRequests();
@@ -114,7 +117,7 @@ export async function runEngine(o: { pkgDir: string; guests: number; latencyMs: 
       baselinePreviewRefresh = await step("pulumi preview --refresh (baseline)", () => stack.preview({ refresh: true, timeoutMs: 1_800_000, env }));
     }
     const destroy = await step("pulumi destroy", () => stack.destroy({ timeoutMs: 1_800_000 }));
-    return { guests: o.guests, skipCheckpoints: o.skipCheckpoints ?? false, up, previewRefresh, baselinePreviewRefresh, destroy, stateFileBytes, stateBytesPerGuest: round(stateFileBytes / o.guests, 0), stateResource, providerBytes };
+    return { guests: o.guests, skipCheckpoints: o.skipCheckpoints ?? false, parallel: o.parallel, up, previewRefresh, baselinePreviewRefresh, destroy, stateFileBytes, stateBytesPerGuest: round(stateFileBytes / o.guests, 0), stateResource, providerBytes };
   } finally {
     stack.dispose();
     await emu.close();

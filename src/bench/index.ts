@@ -7,6 +7,7 @@
  *   --sizes a,b,c      growth study: the scheduled provider at each size (default: the main size only)
  *   --engine           also the real engine: `pulumi up`, `pulumi preview --refresh`, `pulumi destroy`
  *   --engine-skip-checkpoints  the same with PULUMI_SKIP_CHECKPOINTS=true (state written once, not after every step)
+ *   --engine-parallel P  the engine's --parallel (PULUMI_PARALLEL; the CLI's default is 4 per CPU)
  *   --no-baseline      skip the baseline plugin (ENTRA_SCHEDULER=off)
  *   --no-baseline-create  measure the baseline's refresh / diff / destroy but not its create
  *   --repeat N         runs of refresh and no-change diff at the main size, median reported (default 3)
@@ -30,6 +31,8 @@ export interface BenchOptions {
   sizes: number[];
   engine: boolean;
   engineSkipCheckpoints: boolean;
+  /** PULUMI_PARALLEL for the engine runs (unset: the CLI's default, 4 × the CPUs). */
+  engineParallel?: number;
   baseline: boolean;
   baselineCreate: boolean;
   json: boolean;
@@ -56,6 +59,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case "--sizes": o.sizes = (v() ?? "").split(",").filter(Boolean).map((s) => num(k, s.trim())); break;
       case "--engine": o.engine = true; break;
       case "--engine-skip-checkpoints": o.engine = o.engineSkipCheckpoints = true; break;
+      case "--engine-parallel": o.engine = true; o.engineParallel = num(k, v()); break;
       case "--no-baseline": o.baseline = false; break;
       case "--no-baseline-create": o.baselineCreate = false; break;
       case "--json": o.json = true; break;
@@ -229,8 +233,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   }
   let engine: EngineResult | undefined;
   if (o.engine) {
-    log(`real engine, ${o.guests} guests${o.engineSkipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}:`);
-    engine = await runEngine({ pkgDir: o.pkgDir, guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, baseline: o.baseline, log });
+    log(`real engine, ${o.guests} guests${o.engineSkipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}, parallel ${o.engineParallel ?? `${4 * os.availableParallelism()} (the CLI's default)`}:`);
+    engine = await runEngine({ pkgDir: o.pkgDir, guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, parallel: o.engineParallel, baseline: o.baseline, log });
   }
 
   const b = main.baseline;

@@ -44,7 +44,9 @@ export function renderMarkdown(r: R): string {
   }
   const e = r.engine as { guests: number; up: R; previewRefresh: R; baselinePreviewRefresh?: R; destroy: R; stateBytesPerGuest: number; stateResource?: R } | null;
   if (e) {
-    lines.push("", `| real engine${(e as { skipCheckpoints?: boolean }).skipCheckpoints ? " (PULUMI_SKIP_CHECKPOINTS=true)" : ""} | seconds | HTTP requests | operations | 429s | Graph requests from … to … s |`, "|---|---|---|---|---|---|");
+    const ee = e as { skipCheckpoints?: boolean; parallel?: number };
+    const how = [ee.skipCheckpoints ? "PULUMI_SKIP_CHECKPOINTS=true" : "", ee.parallel ? `PULUMI_PARALLEL=${ee.parallel}` : ""].filter(Boolean).join(", ");
+    lines.push("", `| real engine${how ? ` (${how})` : ""} | seconds | HTTP requests | operations | 429s | Graph requests from … to … s |`, "|---|---|---|---|---|---|");
     const steps: [string, R | undefined][] = [["pulumi up", e.up], ["pulumi preview --refresh", e.previewRefresh], ["pulumi preview --refresh, baseline plugin", e.baselinePreviewRefresh], ["pulumi destroy", e.destroy]];
     for (const [name, s] of steps) {
       if (!s) continue;
