@@ -1,7 +1,7 @@
 /**
  * The provider part of the benchmark: N guests through the SDK's dynamic-provider gRPC server (the
- * process the engine starts for dynamic resources, running the package as installed), with the
- * engine's concurrency: every resource's call at once.
+ * process the engine starts for dynamic resources, running the package as installed), every
+ * resource's call at once: the engine with `--parallel` at least N (its default is 4 per CPU).
  *
  * Phases: create (Check + Create), refresh (Read), no-change diff (Check + Diff, which needs no
  * Graph call at all), destroy (Delete).
