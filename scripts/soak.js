@@ -100,7 +100,7 @@ if (bad) {
   p();
   const inv = bad.invitation || {};
   const gl = bad.guestList || {};
-  p(`Invitation: ${inv.refused}/${inv.cases} refused through the plugin's gRPC Check, 0 requests in the emulator's log. GuestList: ${gl.refused}/${gl.cases} refused by the planner and by the component under mocks (no Invitation registered). Total ${(inv.refused || 0) + (gl.refused || 0)}/${(inv.cases || 0) + (gl.cases || 0)}. Gaps (accepted, should be refused): ${(bad.gaps.invitation.length + bad.gaps.guestList.length)}.`);
+  p(`Invitation: ${inv.refused}/${inv.cases} refused through the plugin's gRPC Check, 0 requests in the emulator's log. GuestList: ${gl.refused}/${gl.cases} refused by the planner and by the component under mocks (no Invitation registered). Total ${(inv.refused || 0) + (gl.refused || 0)}/${(inv.cases || 0) + (gl.cases || 0)}. Gaps this suite found (inputs that were accepted), all refused now and asserted: ${(bad.gaps.invitation.length + bad.gaps.guestList.length)}.`);
   p();
 }
 if (auth) {

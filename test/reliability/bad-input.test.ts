@@ -7,7 +7,7 @@
  * - GuestList: the shared table (test/guestlist/invalid-inputs.ts) plus bad-inputs.ts, through the
  *   pure planner and through the component under Pulumi's mocks (no Invitation may be registered).
  * - Two through the real engine: `up` fails, the emulator saw nothing, the state holds no guest.
- * - Gaps: inputs accepted today that should be refused, as `test.failing` (they flip once fixed).
+ * - Gaps: inputs this suite found accepted that should have been refused; fixed, and asserted refused.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";

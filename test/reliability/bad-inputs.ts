@@ -3,8 +3,8 @@
  * test/guestlist/invalid-inputs.ts: unicode and whitespace tricks, relative and script URLs,
  * oversized bodies, wrong types, unknown fields, conflicting options, CSV injection.
  *
- * GAPS: inputs that are accepted today but should be refused (see docs/reliability.md, findings).
- * The suite runs them as `test.failing`, so they flip (and must move to the tables) once fixed.
+ * GAPS: inputs this suite found accepted that should have been refused (docs/reliability.md,
+ * findings). They are refused now, and the suite asserts that they stay refused.
  */
 import type { GuestListInput } from "../../src/guestlist";
 import type { InvalidGuestListCase } from "../guestlist/invalid-inputs";
@@ -106,7 +106,7 @@ export const MORE_INVALID_GUESTLIST_INPUTS: InvalidGuestListCase[] = [
   ["program: resetRedemption as \"yes\"", { guests: [{ invitedUserEmailAddress: "a@contoso.com", inviteRedirectUrl: R, resetRedemption: "yes" as never }] }, /resetRedemption: must be true or false, not "yes"/],
 ];
 
-/** Accepted today, refused once fixed: [name, extra inputs, property that should be named]. */
+/** Found accepted, refused since: [name, extra inputs, property the refusal names]. */
 export const INVITATION_GAPS: [string, Record<string, unknown>, string][] = [
   ["redirect with user info that hides the real host (https://myapps.microsoft.com@evil.example)", { inviteRedirectUrl: "https://myapps.microsoft.com@evil.example/" }, "inviteRedirectUrl"],
   ["redirect with backslashes (https:\\\\evil.example, which browsers read as https://evil.example)", { inviteRedirectUrl: "https:\\\\evil.example" }, "inviteRedirectUrl"],
