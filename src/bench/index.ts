@@ -153,9 +153,7 @@ export async function runSuite(o: { pkgDir: string; provider: string; guests: nu
     let serverFloor: SuiteResult["serverFloor"];
     if (b) {
       const nulls = withProvider(guests, nullProvider(o.provider));
-      const n = await Plugin.start({ pkgDir: o.pkgDir, emu, scheduler: "on" }, o.provider);
-      open.add(n);
-      await n.warm(nulls.find((g) => g.id));
+      const n = await start("on", nulls.find((g) => g.id));
       const fr: PhaseResult[] = [];
       const fd: PhaseResult[] = [];
       for (let rep = 0; rep < o.repeat; rep++) {
