@@ -7,11 +7,12 @@
 #    plain `go install mod@version` refuses it: we build it from a small wrapper module that requires
 #    it and repeats its replaces.
 #
-# The Node.js language host (pulumi-language-nodejs) is not needed: the tests and the demo run their
-# programs through the Automation API, whose Node.js SDK serves the language runtime itself. (Its Go
-# module is not served by the module proxy here, so it cannot be built.) The dynamic-provider
-# launcher (pulumi-resource-pulumi-nodejs) ships inside @pulumi/pulumi; it is copied next to the CLI,
-# where a normal install keeps it, so the engine finds it as a bundled plugin.
+# 3. The Node.js language host (pulumi-language-nodejs), which `pulumi up` starts to compile and run a
+#    TypeScript/JavaScript program: from PATH or beside the CLI (a normal install has it there), else
+#    built from the source kept in ../shared/tools/pulumi-language-nodejs (ENTRA_LANGUAGE_HOST_SRC
+#    overrides the folder) into the same bin folder. Its Go module is not served by the module proxy.
+# 4. The dynamic-provider launcher (pulumi-resource-pulumi-nodejs) ships inside @pulumi/pulumi; it is
+#    copied next to the CLI, where a normal install keeps it, so the engine finds it as a bundled plugin.
 #
 # Prints the folder to put first on PATH as its last line.
 set -euo pipefail
@@ -20,10 +21,30 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 version=${PULUMI_VERSION:-$(node -p "require('$root/node_modules/@pulumi/pulumi/package.json').version" 2>/dev/null || echo 3.276.0)}
 bin="$root/.tools/pulumi/$version/bin"
 
+# The language host: beside the CLI in $1, on PATH, or built from source into .tools (never into a
+# user's own Pulumi install).
+ensure_language_host() {
+  local dir=$1
+  [ -x "$dir/pulumi-language-nodejs" ] && return 0
+  [ -x "$bin/pulumi-language-nodejs" ] && return 0
+  command -v pulumi-language-nodejs >/dev/null 2>&1 && return 0
+  local src=${ENTRA_LANGUAGE_HOST_SRC:-$root/../shared/tools/pulumi-language-nodejs}
+  if [ ! -f "$src/build.sh" ] || ! command -v go >/dev/null 2>&1; then
+    echo "ensure-pulumi: no Node.js language host (pulumi-language-nodejs) beside $dir/pulumi or on PATH, and none to build (no $src/build.sh or no Go toolchain). Install Pulumi the normal way (https://www.pulumi.com/docs/install/), which puts it beside the CLI, or set ENTRA_LANGUAGE_HOST_SRC to its source." >&2
+    return 1
+  fi
+  mkdir -p "$bin"
+  echo "ensure-pulumi: building pulumi-language-nodejs from $src into $bin (about a minute)" >&2
+  bash "$src/build.sh" "$bin" >/dev/null
+}
+
 if [ -z "${ENTRA_FORCE_PULUMI_BUILD:-}" ] && command -v pulumi >/dev/null 2>&1; then
   have=$(pulumi version 2>/dev/null | sed 's/^v//')
-  echo "ensure-pulumi: using pulumi $have from PATH ($(command -v pulumi))" >&2
-  dirname "$(command -v pulumi)"
+  here=$(dirname "$(command -v pulumi)")
+  echo "ensure-pulumi: using pulumi $have from PATH ($here)" >&2
+  ensure_language_host "$here"
+  # A host built into .tools is reached through PATH; the CLI stays the one found on PATH.
+  if [ ! -x "$here/pulumi-language-nodejs" ] && [ -x "$bin/pulumi-language-nodejs" ]; then echo "$bin"; else echo "$here"; fi
   exit 0
 fi
 
@@ -64,6 +85,7 @@ fi
 
 launcher="$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
 [ -f "$launcher" ] && install -m 0755 "$launcher" "$bin/pulumi-resource-pulumi-nodejs"
+ensure_language_host "$bin"
 
 echo "ensure-pulumi: pulumi $("$bin/pulumi" version 2>/dev/null) at $bin" >&2
 echo "$bin"
