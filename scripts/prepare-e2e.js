@@ -12,15 +12,20 @@ const path = require("node:path");
  * `npm pack` the built package and `npm install` the tarball into <dir> (which gets a package.json of
  * its own, so Node does not resolve the package name to this checkout), with its dependencies from
  * npm's cache. That is what a user's program has: @pulumi/pulumi and this package side by side.
+ * With `typescript`, also TypeScript and Node's types at this checkout's versions, as
+ * `pulumi new typescript` puts them beside a TypeScript program.
  */
-function installPackage(root, dir) {
+function installPackage(root, dir, { typescript = false } = {}) {
+  root = path.resolve(root);
+  dir = path.resolve(dir);
   fs.mkdirSync(dir, { recursive: true });
   const pkgJson = path.join(dir, "package.json");
   if (!fs.existsSync(pkgJson)) fs.writeFileSync(pkgJson, JSON.stringify({ name: `entra-invitation-${path.basename(dir)}`, private: true }, null, 2) + "\n");
   const out = path.join(root, ".stack");
   fs.mkdirSync(out, { recursive: true });
   const name = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", out], { cwd: root, encoding: "utf8" }).trim().split("\n").pop();
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", "--no-package-lock", "--loglevel=error", path.join(out, name)], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  const extra = typescript ? ["typescript", "@types/node"].map((p) => `${p}@${require(path.join(root, "node_modules", p, "package.json")).version}`) : [];
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", "--no-package-lock", "--loglevel=error", path.join(out, name), ...extra], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
   fs.rmSync(path.join(out, name));
   return path.join(dir, "node_modules", "pulumi-entra-invitation");
 }
@@ -28,7 +33,7 @@ function installPackage(root, dir) {
 /** Environment for running the Pulumi CLI here. */
 function preparePulumi(root, env = process.env) {
   const bin = execFileSync("bash", [path.join(root, "scripts/ensure-pulumi.sh")], { cwd: root, encoding: "utf8", env, stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop();
-  installPackage(root, path.join(root, ".stack/pkg"));
+  installPackage(root, path.join(root, ".stack/pkg"), { typescript: true });
   return {
     PATH: [bin, env.PATH].join(path.delimiter),
     PULUMI_SKIP_UPDATE_CHECK: "true",

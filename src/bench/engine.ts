@@ -42,10 +42,12 @@ export interface EngineResult {
   providerBytes: number;
 }
 
+/** The benchmark's TypeScript program: N guests, run by `pulumi` through the Node.js language host. */
 function program(n: number): string {
   return `
-const { Invitation } = require("pulumi-entra-invitation");
-const guests = [];
+import { Invitation } from "pulumi-entra-invitation";
+
+const guests: Invitation[] = [];
 for (let i = 0; i < ${n}; i++) {
   guests.push(new Invitation("guest-" + i, {
     invitedUserEmailAddress: "engine." + i + "@contoso.com",
@@ -53,7 +55,7 @@ for (let i = 0; i < ${n}; i++) {
     invitedUserDisplayName: "Guest " + i + " (engine)",
   }));
 }
-module.exports = { count: guests.length };
+export const count = guests.length;
 `;
 }
 

@@ -1,26 +1,27 @@
 /**
- * A Pulumi stack for tests: a program folder beside the installed package, a local file backend
- * and passphrase secrets in a temporary folder, the real Pulumi CLI. Each operation runs
- * stack-runner.js in a fresh Node process (as the CLI would run a program) and returns its result.
+ * A Pulumi stack for tests: a program folder laid out as `pulumi new typescript` lays it out
+ * (Pulumi.yaml, package.json, tsconfig.json, index.ts) next to the packed package installed as a user
+ * has it, a local file backend and passphrase secrets in a temporary folder, and the plain `pulumi`
+ * CLI, which runs the program through the Node.js language host. Each operation is one CLI command.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { RunResult } from "./stack-runner";
+import { outputs, PulumiOp, runPulumi, RunResult } from "./pulumi-cli";
 
-export type { RunResult, StepEvent } from "./stack-runner";
+export type { RunResult, StepEvent, DiagnosticEvent } from "./pulumi-cli";
 
 export interface TestStackOptions {
   /** Folder whose node_modules holds the installed package (scripts/prepare-e2e.js: ENTRA_E2E_PACKAGE_DIR). */
   packageDir?: string;
   /** A name for the program folder and the stack. */
   name: string;
-  /** The program (index.js or index.ts source). */
+  /** The program's source (TypeScript unless programFile says otherwise). */
   program: string;
-  programFile?: "index.js" | "index.ts";
+  /** Default `index.ts`. */
+  programFile?: string;
   /** Extra environment for the CLI and the provider plugin (Graph endpoint, credentials). */
   env?: Record<string, string>;
-  /** Files to write beside the program, e.g. a guest list. */
+  /** Files to write beside the program, e.g. a guest list; they may replace package.json or tsconfig.json. */
   files?: Record<string, string>;
 }
 
@@ -28,6 +29,8 @@ export interface RunOptions {
   refresh?: boolean;
   replace?: string[];
   target?: string[];
+  /** The engine's `--parallel`; the CLI's default when unset. */
+  parallel?: number;
   config?: Record<string, string>;
   secretConfig?: Record<string, string>;
   /** Called with the CLI's process id once it runs (to kill it in tests). */
@@ -36,6 +39,24 @@ export interface RunOptions {
   /** Environment for this run only (the CLI and the plugins it starts), over the stack's. */
   env?: Record<string, string>;
 }
+
+/** tsconfig.json of `pulumi new typescript`. */
+export const TYPESCRIPT_TSCONFIG = {
+  compilerOptions: {
+    strict: true,
+    outDir: "bin",
+    target: "es2020",
+    module: "commonjs",
+    moduleResolution: "node",
+    sourceMap: true,
+    experimentalDecorators: true,
+    pretty: true,
+    noFallthroughCasesInSwitch: true,
+    noImplicitReturns: true,
+    forceConsistentCasingInFileNames: true,
+  },
+  files: ["index.ts"],
+};
 
 export class TestStack {
   readonly dir: string;
@@ -52,6 +73,10 @@ export class TestStack {
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.mkdirSync(this.stateDir, { recursive: true });
     fs.writeFileSync(path.join(this.dir, "Pulumi.yaml"), `name: ${opts.name}\nruntime: nodejs\ndescription: test stack\n`);
+    const file = this.programFile;
+    const pkg = { name: opts.name, main: file, devDependencies: { "@types/node": "^20", typescript: "^5" }, dependencies: { "@pulumi/pulumi": "^3", "pulumi-entra-invitation": "*" } };
+    this.writeFile("package.json", JSON.stringify(pkg, null, 2) + "\n");
+    if (file.endsWith(".ts")) this.writeFile("tsconfig.json", JSON.stringify({ ...TYPESCRIPT_TSCONFIG, files: [file] }, null, 2) + "\n");
     this.setProgram(opts.program);
     for (const [f, text] of Object.entries(opts.files ?? {})) this.writeFile(f, text);
     this.env = {
@@ -69,8 +94,12 @@ export class TestStack {
     return this.opts.name;
   }
 
+  private get programFile(): string {
+    return this.opts.programFile ?? "index.ts";
+  }
+
   setProgram(source: string): void {
-    fs.writeFileSync(path.join(this.dir, this.opts.programFile ?? "index.js"), source);
+    fs.writeFileSync(path.join(this.dir, this.programFile), source);
   }
 
   writeFile(name: string, text: string): void {
@@ -109,36 +138,17 @@ export class TestStack {
     return { deployment: checkpoint.checkpoint.latest ?? {} };
   }
 
-  run(op: string, o: RunOptions): Promise<RunResult> {
-    // Under ts-jest this file runs from src/; the runner is plain Node and runs from dist/.
-    const runner = __filename.endsWith(".ts") ? path.resolve(__dirname, "../../dist/testing/stack-runner.js") : path.join(__dirname, "stack-runner.js");
-    const args = [runner, "--dir", this.dir, "--stack", this.stackName, "--op", op];
-    if (o.refresh) args.push("--refresh");
-    for (const u of o.replace ?? []) args.push("--replace", u);
-    for (const u of o.target ?? []) args.push("--target", u);
-    for (const [k, v] of Object.entries(o.config ?? {})) args.push("--config", `${k}=${v}`);
-    for (const [k, v] of Object.entries(o.secretConfig ?? {})) args.push("--secret-config", `${k}=${v}`);
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd: this.dir, env: { ...process.env, ...this.env, ...o.env }, stdio: ["ignore", "pipe", "pipe"] });
-      if (child.pid && o.onSpawn) o.onSpawn(child.pid);
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-      const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 600_000);
-      child.on("error", reject);
-      child.on("exit", (code, signal) => {
-        clearTimeout(timer);
-        const last = out.trim().split("\n").pop() ?? "";
-        try {
-          const r = JSON.parse(last) as RunResult;
-          r.stderr = `${r.stderr}${err}`;
-          resolve(r);
-        } catch {
-          resolve({ op, ok: false, error: `stack-runner exited ${code ?? signal}: ${err.slice(-2000)}`, stdout: out, stderr: err, steps: [], seconds: 0 });
-        }
-      });
-    });
+  run(op: PulumiOp, o: RunOptions): Promise<RunResult> {
+    return runPulumi({ ...o, dir: this.dir, stack: this.stackName, op, env: this.runEnv(o.env) });
+  }
+
+  /** The stack's outputs now. */
+  outputs(): Promise<Record<string, { value: unknown; secret: boolean }>> {
+    return outputs(this.dir, this.stackName, this.runEnv());
+  }
+
+  private runEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
+    return { ...process.env, ...this.env, ...extra };
   }
 
   /** Remove the program folder and its state. */

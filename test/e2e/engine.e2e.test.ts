@@ -8,17 +8,20 @@ import { describeRequests, graphWrites, providerEnv, requestsTo, RunningEmulator
 
 jest.setTimeout(300_000);
 
+// A TypeScript program as a user writes one (index.ts beside package.json and tsconfig.json), run by
+// \`pulumi up\` through the Node.js language host: the guests come from guests.json.
 const PROGRAM = `
-const fs = require("fs");
-const path = require("path");
-const { Invitation } = require("pulumi-entra-invitation");
-const guests = JSON.parse(fs.readFileSync(path.join(__dirname, "guests.json"), "utf8"));
-const out = {};
-for (const { name, ...args } of guests) {
+import * as fs from "fs";
+import * as path from "path";
+import { Invitation, InvitationArgs } from "pulumi-entra-invitation";
+
+type Guest = { name: string } & InvitationArgs;
+const list: Guest[] = JSON.parse(fs.readFileSync(path.join(__dirname, "guests.json"), "utf8"));
+export const guests: Record<string, object> = {};
+for (const { name, ...args } of list) {
   const inv = new Invitation(name, args);
-  out[name] = { userId: inv.userId, adopted: inv.adopted, state: inv.externalUserState, redeem: inv.inviteRedeemUrl };
+  guests[name] = { userId: inv.userId, adopted: inv.adopted, state: inv.externalUserState, redeem: inv.inviteRedeemUrl };
 }
-module.exports = { guests: out };
 `;
 
 type Guest = { name: string } & Record<string, unknown>;

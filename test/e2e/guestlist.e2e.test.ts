@@ -8,10 +8,12 @@ import { graphWrites, providerEnv, requestsTo, RunningEmulator, RunResult, start
 jest.setTimeout(300_000);
 
 const PROGRAM = `
-const path = require("path");
-const { GuestList } = require("pulumi-entra-invitation");
+import * as path from "path";
+import { GuestList } from "pulumi-entra-invitation";
+
 const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" } });
-module.exports = { guests: list.guests, summary: list.summary };
+export const guests = list.guests;
+export const summary = list.summary;
 `;
 
 const yaml = (entries: string[]): string => `guests:\n${entries.join("\n")}\n`;

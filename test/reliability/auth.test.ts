@@ -362,7 +362,7 @@ describeInstalled("the real engine with User.Invite.All alone: is the warning sh
     const app = emu.addClient({ roles: ["User.Invite.All"] });
     const scanner = new SecretScanner(emu.clientSecret, app.clientSecret);
     const program = `const { Invitation } = require("pulumi-entra-invitation");\nconst g = new Invitation("vendor", { invitedUserEmailAddress: "vendor@fabrikam.example", inviteRedirectUrl: "${REDIRECT}", onDelete: "retain" });\nmodule.exports = { userId: g.userId };\n`;
-    const stack = new TestStack({ name: "rel-least-privilege", program, env: { ...providerEnv({ ...emu, clientId: app.clientId, clientSecret: app.clientSecret }) } });
+    const stack = new TestStack({ name: "rel-least-privilege", program, programFile: "index.js", env: { ...providerEnv({ ...emu, clientId: app.clientId, clientSecret: app.clientSecret }) } });
     try {
       const r = await stack.up();
       for (const t of [r.stdout, r.stderr, r.error, JSON.stringify(stack.exportState())]) scanner.scan("least-privilege up", t);

@@ -186,7 +186,7 @@ describeInstalled("through the real engine: `up` fails before Graph is called", 
 
   test("an Invitation with a javascript: redirect: up fails naming inviteRedirectUrl; no request", async () => {
     const program = `const { Invitation } = require("pulumi-entra-invitation");\nnew Invitation("eve", { invitedUserEmailAddress: "eve@contoso.com", inviteRedirectUrl: "javascript:alert(document.cookie)" });\n`;
-    const stack = new TestStack({ name: "rel-bad-invitation", program, env: providerEnv(emu) });
+    const stack = new TestStack({ name: "rel-bad-invitation", program, programFile: "index.js", env: providerEnv(emu) });
     stacks.push(stack);
     const r = await stack.up();
     expect(r.ok).toBe(false);

@@ -162,7 +162,7 @@ describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the r
   beforeAll(async () => {
     emu = await startEmulator({ latencyMs: { min: 100, max: 400 }, seed: SEED });
     scanner = new SecretScanner(emu.clientSecret);
-    stack = new TestStack({ name: "rel-interrupted", program: PROGRAM, env: providerEnv(emu) });
+    stack = new TestStack({ name: "rel-interrupted", program: PROGRAM, programFile: "index.js", env: providerEnv(emu) });
     guests = Array.from({ length: 6 }, newGuest);
     write();
     const r = await stack.up();
