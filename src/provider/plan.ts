@@ -3,7 +3,7 @@
  * plans out against Graph; these functions never do I/O.
  */
 import type { GraphUser, InvitationRequest, InvitationResponse } from "../graph/types";
-import { CheckedInputs, INPUT_KEYS, INVITATION_ONLY_KEYS, InvitationOutputs, OnDelete, REPLACE_KEYS, USER_PROPERTY_KEYS, UserProperties } from "./types";
+import { CheckedInputs, INPUT_KEYS, INVITATION_ONLY_KEYS, InvitationOutputs, OnDelete, REPLACE_KEYS, UNKNOWN, USER_PROPERTY_KEYS, UserProperties } from "./types";
 
 /** Canonical JSON: object keys sorted, undefined dropped. Equal values give equal strings. */
 export function canonical(v: unknown): string {
@@ -52,6 +52,42 @@ export function planDiff(olds: Partial<InvitationOutputs>, news: Partial<Checked
     stables: replaces.length ? [] : ["userId"],
     deleteBeforeReplace: true,
   };
+}
+
+/**
+ * Why a replacement happens: a changed input that forces it, or `requested` (the engine replaces
+ * without such a change: `pulumi up --replace`, `replaceOnChanges`).
+ */
+export type ReplaceCause = (typeof REPLACE_KEYS)[number] | "requested";
+
+/** A user object id as a reviewer needs it: the first group of the GUID. */
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 8)}\u2026` : id;
+}
+
+/** One line of a diagnostic: control characters (a line break would split it) shown as `?`. */
+function oneLine(s: string): string {
+  return Array.from(s, (ch) => (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? "?" : ch)).join("");
+}
+
+/**
+ * The line a preview shows for a replacement, which the engine displays as `+- replace` but which
+ * resets the redemption of the same user. Names the guest, the cause and the user, e.g.
+ * `kim@contoso.com: email change to kim@fabrikam.com → redemption reset of the same user 467a1b2c… (not deleted)`.
+ * Never shows `triggers` values, redeem URLs or other outputs.
+ */
+export function replacementNotice(userId: string, olds: Partial<CheckedInputs>, news: Partial<CheckedInputs>, causes: readonly ReplaceCause[]): string {
+  const show = (v: string | undefined) => (v === undefined || v === UNKNOWN ? "[unknown]" : v);
+  const reasons: string[] = [];
+  for (const c of REPLACE_KEYS) {
+    if (!causes.includes(c)) continue;
+    if (c === "invitedUserEmailAddress") reasons.push(`email change to ${show(news.invitedUserEmailAddress)}`);
+    else if (c === "invitedUser") reasons.push(`invitedUser change to ${news.invitedUser === undefined ? "none" : shortId(show(news.invitedUser))}`);
+    else reasons.push("triggers change");
+  }
+  if (!reasons.length) reasons.push("replace requested");
+  const guest = olds.invitedUserEmailAddress ?? news.invitedUserEmailAddress;
+  return oneLine(`${guest === undefined ? "guest" : show(guest)}: ${reasons.join(", ")} \u2192 redemption reset of the same user ${shortId(userId)} (not deleted)`);
 }
 
 /** The user properties a PATCH sets so that the user matches `news` (only what changed, null clears). */

@@ -5,8 +5,8 @@
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { EntraGraphError, GraphClient, graphClientFor, GraphSettings, resolveSettings, GraphUser } from "../graph";
 import { checkInputs } from "./validate";
-import { deletePolicy, inputsOf, invitationBody, outputsFromInvitation, planDiff, planRead, planUpdate, userPatch } from "./plan";
-import { claimReplacement, noteChecked, takePendingReset } from "./replacements";
+import { deletePolicy, fingerprint, inputsOf, invitationBody, outputsFromInvitation, planDiff, planRead, planUpdate, ReplaceCause, replacementNotice, userPatch } from "./plan";
+import { claimReplacement, lifecycleRegistry, noteChecked, takePendingReset } from "./replacements";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 
 /**
@@ -65,6 +65,65 @@ function warn(message: string): void {
   process.stderr.write(`warning: pulumi-entra-invitation: ${message}\n`);
 }
 
+/** Sends one INFO line to the engine's log; rejects when the engine cannot be reached. */
+type EngineLog = (message: string) => Promise<void>;
+/** `null`: this process has no engine to log to (tests, the gRPC test kit). */
+let engineLog: EngineLog | null | undefined;
+
+/**
+ * The engine's `Log` RPC, reached the way every plugin reaches it: the engine starts the SDK's
+ * dynamic-provider plugin (`cmd/dynamic-provider/index.js`) with its own address as the first
+ * argument. The SDK's `pulumi.log` is not connected in the plugin (it prints `info: [runtime] ...`
+ * to stdout), so the client is made from the plugin's own copy of the SDK. A dynamic provider's
+ * methods get no URN, so the line belongs to the stack, not to the resource.
+ */
+function connectEngineLog(): EngineLog | null {
+  const main = require.main;
+  const addr = process.argv[2];
+  if (!main || !/[\\/]cmd[\\/]dynamic-provider[\\/]index\.js$/.test(main.filename) || !addr || !/^\S+:[1-9]\d*$/.test(addr)) return null;
+  try {
+    const grpc = main.require("@grpc/grpc-js") as { credentials: { createInsecure(): unknown } };
+    const { EngineClient } = main.require("../../proto/engine_grpc_pb") as { EngineClient: new (addr: string, creds: unknown) => { log(req: unknown, opts: { deadline: number }, cb: (err: Error | null) => void): void } };
+    const { LogRequest, LogSeverity } = main.require("../../proto/engine_pb") as { LogRequest: new () => { setSeverity(s: number): void; setMessage(m: string): void }; LogSeverity: { INFO: number } };
+    const client = new EngineClient(addr, grpc.credentials.createInsecure());
+    return (message) =>
+      new Promise((resolve, reject) => {
+        const req = new LogRequest();
+        req.setSeverity(LogSeverity.INFO);
+        req.setMessage(message);
+        client.log(req, { deadline: Date.now() + 5_000 }, (err) => (err ? reject(err) : resolve()));
+      });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A line the engine shows under "Diagnostics" (as info, for the stack). Through the engine's log
+ * when there is one: the engine hides the stdout and stderr of resource plugins it does not
+ * recognise by name as a dynamic provider. Otherwise, or if that fails, on stderr like `warn`.
+ */
+async function notice(message: string): Promise<void> {
+  engineLog ??= connectEngineLog();
+  if (engineLog) {
+    try {
+      return await engineLog(message);
+    } catch {
+      // fall through to stderr
+    }
+  }
+  process.stderr.write(`${message}\n`);
+}
+
+/** Ids whose replacement a diff in this process has announced (a delete then says nothing more). */
+const announced = new Set<string>();
+
+/** These checked inputs passed `check` in this process (not the old inputs a refresh diffs against). */
+function checkedHere(news: Partial<CheckedInputs>): boolean {
+  const seen = news.invitedUserEmailAddress === undefined ? undefined : lifecycleRegistry().byEmail.get(news.invitedUserEmailAddress);
+  return seen !== undefined && fingerprint(seen as Record<string, unknown>) === fingerprint(news as Record<string, unknown>);
+}
+
 export async function configureRuntime(config: Config): Promise<void> {
   try {
     settings = resolveSettings((k) => config.get(k), process.env);
@@ -83,8 +142,14 @@ export async function checkStep(olds: Record<string, unknown>, news: Record<stri
   return { inputs };
 }
 
-export async function diffStep(_id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>) {
+export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>) {
   const plan = planDiff(olds, news);
+  // A preview shows `+- replace`; say that it is a redemption reset of the same user. A refresh
+  // diffs the old inputs (never a replacement, never checked here): it says nothing.
+  if (plan.replaces.length && checkedHere(news)) {
+    announced.add(id);
+    await notice(replacementNotice(id, olds, news, plan.replaces as ReplaceCause[]));
+  }
   return { changes: plan.changes, replaces: plan.replaces, stables: plan.stables, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
 
@@ -217,6 +282,11 @@ export async function deleteStep(id: string, props: InvitationOutputs) {
   const g = graph();
   const claim = claimReplacement(id, props);
   if (claim) {
+    // `pulumi up --replace` (or replaceOnChanges) replaces without a diff that said so: say it now.
+    if (!announced.delete(id)) {
+      const causes = planDiff(props, claim.news).replaces as ReplaceCause[];
+      await notice(replacementNotice(id, props, claim.news, causes.length ? causes : ["requested"]));
+    }
     // First half of a replacement: keep the user. Put the new address on it now, so that a run that
     // dies before the create finds this user by that address next time instead of inviting a second.
     const next = claim.news.invitedUserEmailAddress;

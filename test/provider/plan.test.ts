@@ -1,5 +1,5 @@
-import { canonical, deletePolicy, invitationBody, planDiff, planRead, planUpdate, userPatch } from "../../src/provider/plan";
-import type { CheckedInputs, InvitationOutputs } from "../../src/provider/types";
+import { canonical, deletePolicy, invitationBody, planDiff, planRead, planUpdate, ReplaceCause, replacementNotice, shortId, userPatch } from "../../src/provider/plan";
+import { type CheckedInputs, type InvitationOutputs, UNKNOWN } from "../../src/provider/types";
 
 const inputs: CheckedInputs = { invitedUserEmailAddress: "jane@contoso.com", inviteRedirectUrl: "https://myapps.microsoft.com", invitedUserType: "Guest", sendInvitationMessage: false };
 const state: InvitationOutputs = { ...inputs, userId: "u1", adopted: false, externalUserState: "PendingAcceptance" };
@@ -32,6 +32,33 @@ describe("planDiff", () => {
   it("ignores key order", () => {
     expect(canonical({ a: 1, b: { c: 2, d: 3 } })).toBe(canonical({ b: { d: 3, c: 2 }, a: 1 }));
   });
+});
+
+describe("replacementNotice", () => {
+  const id = "467a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b";
+  const kim = { ...inputs, invitedUserEmailAddress: "kim@contoso.com" };
+  describe.each<[string, Partial<CheckedInputs>, Partial<CheckedInputs>, ReplaceCause[], string]>([
+    ["email change", kim, { invitedUserEmailAddress: "kim@fabrikam.com" }, ["invitedUserEmailAddress"], "kim@contoso.com: email change to kim@fabrikam.com \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
+    ["triggers change (values never shown)", { ...kim, triggers: { rotate: "secret-1" } }, { triggers: { rotate: "secret-2" } }, ["triggers"], "kim@contoso.com: triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
+    ["email and triggers change", kim, { invitedUserEmailAddress: "kim@fabrikam.com", triggers: ["r2"] }, ["triggers", "invitedUserEmailAddress"], "kim@contoso.com: email change to kim@fabrikam.com, triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
+    ["email not known until the update", kim, { invitedUserEmailAddress: UNKNOWN }, ["invitedUserEmailAddress"], "kim@contoso.com: email change to [unknown] \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
+    ["invitedUser change", kim, { invitedUser: "00000000-0000-0000-0000-000000000001" }, ["invitedUser"], "kim@contoso.com: invitedUser change to 00000000\u2026 \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
+    ["pulumi up --replace (no changed input)", kim, {}, ["requested"], "kim@contoso.com: replace requested \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
+    ["a line break in old state stays one line", { ...kim, invitedUserEmailAddress: "kim@contoso.com\nx" }, {}, ["triggers"], "kim@contoso.com?x: triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
+  ])("%s", (_n, olds, change, causes, expected) => {
+    const news = { ...olds, ...change };
+    const state: Partial<InvitationOutputs> = { ...olds, userId: id, inviteRedeemUrl: "https://login.microsoftonline.com/redeem?rd=SECRET-TICKET", adopted: false };
+    const line = replacementNotice(id, state, news, causes);
+    it("reads as a reset of the same user", () => expect(line).toBe(expected));
+    it("is one line with no redeem URL or trigger value", () => {
+      expect(line).not.toMatch(/[\r\n]|SECRET|redeem\?|secret-/);
+    });
+  });
+
+  it.each([
+    ["467a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b", "467a1b2c\u2026"],
+    ["short-id", "short-id"],
+  ])("shortId(%s)", (full, short) => expect(shortId(full)).toBe(short));
 });
 
 describe("planUpdate", () => {
