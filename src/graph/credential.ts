@@ -1,13 +1,69 @@
-/** Turns a resolved CredentialSpec into an @azure/identity TokenCredential. The only I/O here is theirs. */
+/**
+ * Turns a resolved CredentialSpec into an @azure/identity TokenCredential. The only I/O here is theirs.
+ *
+ * Every credential that talks to an authority gets the resolved `authorityHost` (a national cloud's,
+ * or a custom one such as the emulator's) and, unless that host is one of the public or national
+ * clouds' login hosts, `disableInstanceDiscovery: true`: MSAL otherwise asks the public cloud's
+ * instance discovery about the host before its first token request, which fails for any host it
+ * does not know ("endpoints_resolution_error").
+ */
 import * as fs from "node:fs";
 import type { TokenCredential } from "@azure/identity";
 import type { CredentialSpec } from "./settings";
 
-export function createCredential(spec: CredentialSpec, authorityHost: string): TokenCredential {
+/**
+ * Login hosts of the public and national clouds (MSAL's own list of known authorities). Instance
+ * discovery knows these; it is kept for them so MSAL can use the cloud's aliases and metadata.
+ */
+const WELL_KNOWN_AUTHORITY_HOSTS: ReadonlySet<string> = new Set([
+  "login.microsoftonline.com",
+  "login.windows.net",
+  "login.microsoft.com",
+  "sts.windows.net",
+  "login.microsoftonline.us",
+  "login-us.microsoftonline.com",
+  "login.chinacloudapi.cn",
+  "login.partner.microsoftonline.cn",
+]);
+
+/** True when `authorityHost` is the https login host of the public cloud or a national cloud (exact host, any path). */
+export function isWellKnownAuthority(authorityHost: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(authorityHost);
+  } catch {
+    return false;
+  }
+  return url.protocol === "https:" && url.port === "" && WELL_KNOWN_AUTHORITY_HOSTS.has(url.hostname.toLowerCase());
+}
+
+/** The options every credential that talks to an authority gets: the host, and instance discovery only for the known clouds. */
+export function authorityOptions(authorityHost: string): { authorityHost: string; disableInstanceDiscovery: boolean } {
+  return { authorityHost, disableInstanceDiscovery: !isWellKnownAuthority(authorityHost) };
+}
+
+/**
+ * The AKS workload identity that a managed-identity credential would use, if the environment has one
+ * (AZURE_FEDERATED_TOKEN_FILE with AZURE_TENANT_ID and a client id, as the workload identity webhook
+ * sets them).
+ */
+export function workloadIdentityFromEnv(env: Record<string, string | undefined>, clientId?: string): { tenantId: string; clientId: string; tokenFilePath: string } | undefined {
+  const tenantId = env.AZURE_TENANT_ID;
+  const id = clientId ?? env.AZURE_CLIENT_ID;
+  const tokenFilePath = env.AZURE_FEDERATED_TOKEN_FILE;
+  return tenantId && id && tokenFilePath ? { tenantId, clientId: id, tokenFilePath } : undefined;
+}
+
+/**
+ * The @azure/identity credential for a resolved spec, with the authority (see the module comment).
+ * `env` is where a managed identity looks for an AKS workload identity (default `process.env`, which
+ * is also what @azure/identity itself reads).
+ */
+export function createCredential(spec: CredentialSpec, authorityHost: string, env: Record<string, string | undefined> = process.env): TokenCredential {
   // Loaded lazily: @azure/identity is large and most provider calls of a process reuse one credential.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const identity = require("@azure/identity") as typeof import("@azure/identity");
-  const common = { authorityHost, disableInstanceDiscovery: !isWellKnownAuthority(authorityHost) };
+  const common = authorityOptions(authorityHost);
   switch (spec.kind) {
     case "clientSecret":
       return new identity.ClientSecretCredential(spec.tenantId, spec.clientId, spec.clientSecret, common);
@@ -15,15 +71,29 @@ export function createCredential(spec: CredentialSpec, authorityHost: string): T
       return new identity.ClientCertificateCredential(spec.tenantId, spec.clientId, { certificatePath: spec.certificatePath, certificatePassword: spec.certificatePassword }, common);
     case "oidc":
       return new identity.ClientAssertionCredential(spec.tenantId, spec.clientId, () => oidcAssertion(spec), common);
-    case "managedIdentity":
+    case "managedIdentity": {
+      // On AKS with workload identity, ManagedIdentityCredential exchanges the federated token itself,
+      // through a WorkloadIdentityCredential made without our options: at AZURE_AUTHORITY_HOST or the
+      // public cloud, regardless of the authority configured here. Make that credential ourselves.
+      const workload = workloadIdentityFromEnv(env, spec.clientId);
+      if (workload) return new identity.WorkloadIdentityCredential({ ...workload, ...common });
+      // Every other managed identity (VM/VMSS IMDS, App Service and Functions IDENTITY_ENDPOINT,
+      // Azure Arc, Cloud Shell, Service Fabric) has no authority: the platform's local endpoint
+      // issues the token for the cloud the resource runs in, so authorityHost does not apply.
       return spec.clientId ? new identity.ManagedIdentityCredential({ clientId: spec.clientId }) : new identity.ManagedIdentityCredential();
+    }
     case "default":
-      return new identity.DefaultAzureCredential({ tenantId: spec.tenantId, authorityHost });
+      // DefaultAzureCredential (4.14) hands its options to each credential of its chain:
+      // EnvironmentCredential passes them on to the ClientSecret/ClientCertificate credential it
+      // makes from AZURE_*, WorkloadIdentityCredential (AZURE_FEDERATED_TOKEN_FILE) uses them, so all
+      // of them get the authority and the discovery setting, and no chain of our own is needed (the
+      // reported failure was only the missing disableInstanceDiscovery). ManagedIdentityCredential
+      // has no authority (above; with a workload identity, WorkloadIdentityCredential comes first in
+      // the chain, unless AZURE_TOKEN_CREDENTIALS leaves only ManagedIdentityCredential in it); the
+      // developer credentials (Azure CLI, PowerShell, azd, VS Code, broker) sign in through their own
+      // tool and use that tool's cloud (`az cloud set`), not authorityHost.
+      return new identity.DefaultAzureCredential({ tenantId: spec.tenantId, ...common });
   }
-}
-
-function isWellKnownAuthority(host: string): boolean {
-  return /login\.(microsoftonline\.(com|us)|chinacloudapi\.cn)/.test(host);
 }
 
 /**

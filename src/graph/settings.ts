@@ -2,6 +2,8 @@
  * Where the provider's Graph settings come from, resolved without I/O:
  * explicit provider config (`entra:*`), then the `azuread:*` keys users of @pulumi/azuread already
  * set, then the environment (`ENTRA_*`, `ARM_*`, CI OIDC variables), then DefaultAzureCredential.
+ * The login authority: entra:authorityHost / ENTRA_AUTHORITY_HOST, else the named cloud's, else
+ * AZURE_AUTHORITY_HOST, else the public cloud's.
  */
 import { resolveEndpoints, CloudName } from "./endpoints";
 
@@ -39,6 +41,16 @@ export interface GraphSettings {
 const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 
 /**
+ * @azure/identity's own AZURE_AUTHORITY_HOST (the AKS workload identity webhook sets it), used when
+ * neither entra:authorityHost / ENTRA_AUTHORITY_HOST nor a cloud (entra:environment,
+ * azuread:environment, ARM_ENVIRONMENT) is set: the authority the platform says, not the public one.
+ */
+function ambientAuthorityHost(environment: string | undefined, env: Record<string, string | undefined>): string | undefined {
+  if (environment) return undefined;
+  return env.AZURE_AUTHORITY_HOST?.trim() || undefined;
+}
+
+/**
  * Resolve settings from stack config and environment. Throws an error that names the settings to
  * set when the combination is incomplete (e.g. a client id without a tenant).
  */
@@ -51,10 +63,11 @@ export function resolveSettings(config: ConfigGetter, env: Record<string, string
     for (const k of envKeys) if (env[k]) return env[k];
     return undefined;
   };
+  const environment = pick("environment", "environment", "ARM_ENVIRONMENT");
   const endpoints = resolveEndpoints({
-    environment: pick("environment", "environment", "ARM_ENVIRONMENT"),
+    environment,
     graphEndpoint: pick("graphEndpoint", undefined, "ENTRA_GRAPH_ENDPOINT"),
-    authorityHost: pick("authorityHost", undefined, "ENTRA_AUTHORITY_HOST"),
+    authorityHost: pick("authorityHost", undefined, "ENTRA_AUTHORITY_HOST") ?? ambientAuthorityHost(environment, env),
   });
 
   const tenantId = pick("tenantId", "tenantId", "ARM_TENANT_ID");
