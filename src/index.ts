@@ -4,6 +4,8 @@
  * - `Invitation`: one guest (program side); `invitationProvider`: the dynamic provider behind it.
  * - `GuestList`: a declarative guest list from entries or a file.
  * The Graph emulator is at `pulumi-entra-invitation/emulator`, the test kit at `.../testing`.
+ *
+ * @module pulumi-entra-invitation
  */
 import * as invitationProvider from "./provider";
 

@@ -11,6 +11,8 @@
  * await emu.close();
  * ```
  * The process that talks to it must trust `caCertPath` (NODE_EXTRA_CA_CERTS, read at start).
+ *
+ * @module pulumi-entra-invitation/emulator
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";

@@ -8,7 +8,12 @@ export interface EmulatorOptions {
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
   /** Added delay per Graph request (fixed, or uniform between min and max). Default 0. */
-  latencyMs?: number | { min: number; max: number };
+  latencyMs?: number | {
+    /** Shortest delay, ms. */
+    min: number;
+    /** Longest delay, ms. */
+    max: number;
+  };
   /** "graph" applies Graph's documented limits (invitations 150/5 s per tenant, users resource units). Default "off". */
   throttle?: "graph" | "off";
   /** Injected faults by rate, e.g. "503=0.05,504=0.02,reset=0.01,drop=0.02,429=0.01". Default none. */
@@ -33,8 +38,11 @@ export interface EmulatorOptions {
 
 /** Probability (0..1) per Graph request of each injected fault. */
 export interface FaultRates {
+  /** Answer 429 Too Many Requests (with `Retry-After`) instead of doing the work. */
   "429"?: number;
+  /** Answer 503 Service Unavailable instead of doing the work. */
   "503"?: number;
+  /** Answer 504 Gateway Timeout instead of doing the work. */
   "504"?: number;
   /** Destroy the socket without a response, before the request is performed. */
   reset?: number;
@@ -44,9 +52,11 @@ export interface FaultRates {
 
 /** One entry of the request log (Graph and token requests; admin calls are not logged). */
 export interface RequestLogEntry {
+  /** Position in the log, increasing from 1 (kept across {@link RunningEmulator.clearRequests}). */
   seq: number;
   /** ISO time the request arrived. */
   time: string;
+  /** HTTP method, e.g. `POST`. */
   method: string;
   /** Path including the query, as sent, e.g. /v1.0/users/ID?$select=a,b. Batch sub-requests get the /v1.0 prefix. */
   path: string;
@@ -62,23 +72,41 @@ export interface RequestLogEntry {
 
 /** A user of the emulated directory, as the admin API and {@link RunningEmulator.users} return it. */
 export interface EmulatedUser {
+  /** Object id. */
   id: string;
+  /** Display name. */
   displayName: string;
+  /** Email address (the invited address for guests). */
   mail: string | null;
+  /** Other addresses of the user; an invitation finds a guest by these too. */
   otherMails: string[];
+  /** For guests `local_domain#EXT#@` + the tenant's domain, as Graph makes it. */
   userPrincipalName: string;
+  /** `Guest` or `Member`. */
   userType: "Guest" | "Member";
+  /** Redemption state; null for users that were not invited. */
   externalUserState: "PendingAcceptance" | "Accepted" | null;
+  /** When `externalUserState` last changed (ISO time). */
   externalUserStateChangeDateTime: string | null;
+  /** `Invitation` for invited users. */
   creationType: string | null;
+  /** False once disabled (e.g. by `onDelete: disable`). */
   accountEnabled: boolean;
+  /** First name. */
   givenName: string | null;
+  /** Last name. */
   surname: string | null;
+  /** Company name. */
   companyName: string | null;
+  /** Department. */
   department: string | null;
+  /** Job title. */
   jobTitle: string | null;
+  /** Two-letter country code. */
   usageLocation: string | null;
+  /** When the user was created (ISO time). */
   createdDateTime: string;
+  /** When the user was soft-deleted (ISO time); null unless in the recycle bin. */
   deletedDateTime: string | null;
   /** Object ids of the sponsors. */
   sponsors: string[];
@@ -90,25 +118,40 @@ export interface RunningEmulator {
   graphUrl: string;
   /** "https://localhost:PORT": the authorityHost for @azure/identity. */
   authorityHost: string;
+  /** Tenant id of the emulated tenant (lower case). */
   tenantId: string;
+  /** Client id of the default app registration (roles `User.Invite.All`, `User.ReadWrite.All`). */
   clientId: string;
+  /** Client secret of the default app registration. */
   clientSecret: string;
   /** PEM file of the CA that signed the server certificate (for NODE_EXTRA_CA_CERTS). */
   caCertPath: string;
+  /** The TCP port it listens on (127.0.0.1 and ::1). */
   port: number;
   /** Register another app (e.g. least privilege ["User.Invite.All"], or in another tenant). */
-  addClient(opts: { roles: string[]; tenantId?: string }): { clientId: string; clientSecret: string };
+  addClient(opts: { roles: string[]; tenantId?: string }): {
+    /** The new app's client id. */
+    clientId: string;
+    /** The new app's client secret. */
+    clientSecret: string;
+  };
   /** The request log (same data as GET /_emulator/requests). */
   requests(): RequestLogEntry[];
+  /** Empty the request log. */
   clearRequests(): void;
-  /** Empty the directory and the log. */
+  /** Empty the directory, the log and the throttling windows. */
   reset(): void;
   /** The guest accepts the invitation: externalUserState "Accepted", change time set. */
   redeem(userId: string): void;
+  /** Replace the injected fault rates (`undefined`: none), as {@link EmulatorOptions.faults}. */
   setFaults(f: string | FaultRates | undefined): void;
+  /** Change the added latency per Graph request, as {@link EmulatorOptions.latencyMs}. */
   setLatency(ms: number | { min: number; max: number }): void;
+  /** Turn Graph's throttling on (`graph`) or off. */
   setThrottle(t: "graph" | "off"): void;
+  /** Change the replication lag of new users, as {@link EmulatorOptions.replicationLagMs}. */
   setReplicationLag(ms: number): void;
+  /** The users of the directory; soft-deleted ones only with `includeDeleted`. */
   users(opts?: { includeDeleted?: boolean }): EmulatedUser[];
   /** Stop listening, drop open connections, save the state file. */
   close(): Promise<void>;

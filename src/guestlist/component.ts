@@ -11,11 +11,18 @@ import { AzureAdModule, loadAzureAd } from "./azuread";
 import { planGuestList } from "./resolve";
 import { GuestListArgs, GuestListError, GuestOutputs, ResolvedGuest } from "./types";
 
+/** The component's type token. */
 export const GUEST_LIST_TYPE = "entra:index:GuestList";
 
 /** The key of guests without an external user state (e.g. an internal user) in `summary`. */
 export const NO_STATE = "None";
 
+/**
+ * A declarative guest list: one {@link Invitation} per entry of `guests` and of `file`, named
+ * `<list>-<key>` or `<list>-<email>`, plus an `azuread.GroupMember` per group membership. Every
+ * entry is checked first; any problem throws one {@link GuestListError} listing them all, before
+ * any resource is declared.
+ */
 export class GuestList extends pulumi.ComponentResource {
   /** Per guest name (key, or normalised email): user id, email, state, and the redeem link (secret). */
   public readonly guests: Record<string, GuestOutputs>;
@@ -26,6 +33,11 @@ export class GuestList extends pulumi.ComponentResource {
   /** The `azuread.GroupMember` of each membership, by `guestName/groupObjectId`. */
   public readonly memberships: Record<string, pulumi.CustomResource>;
 
+  /**
+   * @param name The list's name; the prefix of every guest's resource name.
+   * @param args The guests, the guest file and the defaults.
+   * @param opts Component options; they reach the invitations through `parent`.
+   */
   constructor(name: string, args: GuestListArgs, opts?: pulumi.ComponentResourceOptions) {
     super(GUEST_LIST_TYPE, name, {}, opts);
     const file = args.file === undefined ? undefined : readGuestFile(args.file, name);
@@ -92,6 +104,7 @@ export function readGuestFile(file: string, listName?: string): { text: string; 
   return { text: decodeText(bytes, fileName, listName), fileName };
 }
 
+/** Decode a file's bytes: UTF-16 LE/BE with a BOM, else strict UTF-8 (a UTF-8 BOM is dropped); anything else throws a {@link GuestListError}. */
 export function decodeText(bytes: Uint8Array, fileName = "file", listName?: string): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes.subarray(2));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes.subarray(2));

@@ -14,6 +14,7 @@ import { CsvRecord, CsvSyntaxError, readCsv, sniffDelimiter, stripBom } from "./
 import { cellValue, fieldPath, LIST_PATHS, PORTAL_KEYS, splitList, suggestField } from "./fields";
 import { EntryLocation, GuestFile, GuestFileFormat, GuestListError, GuestListIssue } from "./types";
 
+/** The format by extension (and, for `.csv`, the portal's `version:` first line); undefined for other extensions. */
 export function guestFileFormat(fileName: string, text: string): GuestFileFormat | undefined {
   const ext = /\.([a-z]+)$/i.exec(fileName)?.[1]?.toLowerCase();
   if (ext === "yaml" || ext === "yml") return "yaml";
@@ -22,6 +23,12 @@ export function guestFileFormat(fileName: string, text: string): GuestFileFormat
   return undefined;
 }
 
+/**
+ * Parse a guest file's text. Throws a {@link GuestListError} for an unknown extension, an empty file
+ * or a syntax error (with its line); other problems are returned in `issues`.
+ * @param text The file's text (decoded; a BOM is allowed).
+ * @param fileName The name used for the format and in messages.
+ */
 export function parseGuestFile(text: string, fileName: string): GuestFile {
   const format = guestFileFormat(fileName, text);
   if (!format) {

@@ -13,6 +13,7 @@ import type { InvitationArgs } from "../resource/invitation";
  * `inviteRedirectUrl` may come from the defaults instead.
  */
 export interface GuestEntry extends Omit<InvitationArgs, "inviteRedirectUrl"> {
+  /** Where the guest lands after redeeming; required here or in the defaults. */
   inviteRedirectUrl?: InvitationArgs["inviteRedirectUrl"];
   /** Letters, digits, `.`, `_`, `-` (at most 64, starting with a letter or digit); case-insensitive. */
   key?: string;
@@ -22,16 +23,25 @@ export interface GuestEntry extends Omit<InvitationArgs, "inviteRedirectUrl"> {
 
 /** Values every entry gets unless it sets its own. Object fields merge field by field; lists are replaced. */
 export interface GuestDefaults {
+  /** See {@link InvitationArgs.inviteRedirectUrl}. */
   inviteRedirectUrl?: InvitationArgs["inviteRedirectUrl"];
+  /** See {@link InvitationArgs.sendInvitationMessage}. */
   sendInvitationMessage?: InvitationArgs["sendInvitationMessage"];
+  /** See {@link InvitationArgs.invitedUserMessageInfo}; merged field by field with the entry's. */
   invitedUserMessageInfo?: InvitationArgs["invitedUserMessageInfo"];
+  /** See {@link InvitationArgs.invitedUserType}. */
   invitedUserType?: InvitationArgs["invitedUserType"];
+  /** See {@link InvitationArgs.onDelete}. */
   onDelete?: InvitationArgs["onDelete"];
+  /** See {@link InvitationArgs.invitedUserSponsors}; an entry's list replaces this one. */
   invitedUserSponsors?: InvitationArgs["invitedUserSponsors"];
+  /** See {@link InvitationArgs.userProperties}; merged field by field with the entry's. */
   userProperties?: InvitationArgs["userProperties"];
+  /** Group object ids every guest is added to; an entry's list replaces this one. */
   groups?: string[];
 }
 
+/** The inputs of a {@link GuestList}: `guests`, `file`, or both. */
 export interface GuestListArgs {
   /** Guests declared in the program. */
   guests?: GuestEntry[];
@@ -46,12 +56,17 @@ export interface GuestListArgs {
 
 /** The outputs of one guest. `inviteRedeemUrl` is secret (a bearer link). */
 export interface GuestOutputs {
+  /** The guest's user object id. */
   userId: pulumi.Output<string>;
+  /** The guest's email address (lower case). */
   email: pulumi.Output<string>;
+  /** The redemption link (secret). */
   inviteRedeemUrl: pulumi.Output<string | undefined>;
+  /** `PendingAcceptance` or `Accepted`, as of the last create, update or refresh. */
   externalUserState: pulumi.Output<string | null>;
 }
 
+/** How a guest file was read: `portal-csv` is the Entra portal's bulk-invite template. */
 export type GuestFileFormat = "yaml" | "json" | "csv" | "portal-csv";
 
 /** Where an entry (or the defaults) came from, for messages. */
@@ -66,12 +81,17 @@ export interface EntryLocation {
 
 /** A parsed guest file: entries with canonical field names and plain values, and where each came from. */
 export interface GuestFile {
+  /** The file name used in messages (`guests.csv:4: ...`). */
   fileName: string;
+  /** How the file was read. */
   format: GuestFileFormat;
+  /** The entries, with canonical field names (`invitedUserEmailAddress`, not `email`). */
   guests: Record<string, unknown>[];
   /** Parallel to `guests`. */
   locations: EntryLocation[];
+  /** The file's `defaults:` section (YAML and JSON only), with canonical field names. */
   defaults?: Record<string, unknown>;
+  /** Where the `defaults:` section is. */
   defaultsLocation?: EntryLocation;
   /** Problems found while reading (unknown columns, a field given twice, ...): reported with the rest. */
   issues: GuestListIssue[];
@@ -81,6 +101,7 @@ export interface GuestFile {
 export interface ResolvedGuest {
   /** The guest's name: its key (lower case) or its normalised email, Pulumi-safe. Unique in the list. */
   name: string;
+  /** The entry's key as written, if it has one. */
   key?: string;
   /** Normalised (trimmed, lower-case) email, when known at this point (not an Output). */
   email?: string;
@@ -94,9 +115,11 @@ export interface ResolvedGuest {
   where: string;
 }
 
+/** One problem of a guest list, printed as `file:line: guest 'x': field: reason`. */
 export interface GuestListIssue {
   /** The file name, or `guests` / `defaults` for program values. */
   source: string;
+  /** 1-based line in the file, when the issue comes from a file. */
   line?: number;
   /** Index into the program's `guests`, when the entry came from the program. */
   index?: number;
@@ -104,9 +127,11 @@ export interface GuestListIssue {
   guest?: string;
   /** The field, as the user wrote it where known. */
   property?: string;
+  /** What is wrong and how to fix it. */
   reason: string;
 }
 
+/** One issue as one line: `guests.csv:4: guest 'a@contoso.com': displayName: reason`. */
 export function formatIssue(i: GuestListIssue): string {
   const where = i.line !== undefined ? `${i.source}:${i.line}` : i.index !== undefined ? `${i.source}[${i.index}]` : i.source;
   const who = i.guest !== undefined ? ` guest '${i.guest}':` : "";
@@ -118,8 +143,13 @@ const MAX_LISTED = 100;
 
 /** Every problem of a guest list at once, thrown before any resource (and so any Graph call) exists. */
 export class GuestListError extends Error {
+  /** Every problem found, in file order. */
   readonly issues: readonly GuestListIssue[];
 
+  /**
+   * @param issues The problems; the message lists the first 100.
+   * @param listName The `GuestList`'s name, put at the head of the message.
+   */
   constructor(issues: readonly GuestListIssue[], listName?: string) {
     const n = issues.length;
     const sources = [...new Set(issues.map((i) => i.source))].join(", ");

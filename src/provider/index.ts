@@ -3,6 +3,8 @@
  * exports are exactly the provider's methods, so Pulumi serializes it into state as one
  * `require("pulumi-entra-invitation/provider")` — small, free of paths and secrets, and still
  * resolvable after a package upgrade.
+ *
+ * @module pulumi-entra-invitation/provider
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { checkStep, configureRuntime, createStep, deleteStep, diffStep, readStep, updateStep } from "./runtime";

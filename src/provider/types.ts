@@ -8,52 +8,79 @@ export type OnDelete = "delete" | "disable" | "retain";
 
 /** User properties the provider keeps true with `PATCH /users/{id}`. */
 export interface UserProperties {
+  /** First name (at most 64 characters). */
   givenName?: string;
+  /** Last name (at most 64 characters). */
   surname?: string;
+  /** The guest's company (at most 64 characters). */
   companyName?: string;
+  /** The guest's department (at most 64 characters). */
   department?: string;
+  /** The guest's job title. */
   jobTitle?: string;
+  /** Two-letter ISO 3166 country code, e.g. `DE`; upper-cased by `check`. */
   usageLocation?: string;
 }
 
+/** The keys of {@link UserProperties}. */
 export const USER_PROPERTY_KEYS = ["givenName", "surname", "companyName", "department", "jobTitle", "usageLocation"] as const;
 
+/** A cc recipient of the invitation email, after `check`. */
 export interface CcRecipient {
+  /** Email address, lower case. */
   address: string;
+  /** Display name, if given. */
   name?: string;
 }
 
 /** Inputs after `check`: validated and normalised (trimmed, addresses lower case, defaults set). */
 export interface CheckedInputs {
+  /** The guest's email address, trimmed and lower case. A change resets the redemption of the same user. */
   invitedUserEmailAddress: string;
+  /** Absolute `https` (or `http`) URL the guest lands on after redeeming. */
   inviteRedirectUrl: string;
+  /** The guest's display name; kept true in place. */
   invitedUserDisplayName?: string;
+  /** `Guest` (the default) or `Member`; kept true in place. */
   invitedUserType: "Guest" | "Member";
+  /** Whether Microsoft sends the invitation email (default false, as Graph). */
   sendInvitationMessage: boolean;
+  /** The invitation email's body, language and cc recipient. */
   invitedUserMessageInfo?: {
+    /** Custom text of the invitation email. */
     customizedMessageBody?: string;
+    /** ISO 639 language tag of the email, e.g. `de-DE`. */
     messageLanguage?: string;
+    /** At most one recipient (Graph honours only one). */
     ccRecipients?: CcRecipient[];
   };
   /** Object id of an existing user to invite (or, with resetRedemption, to reset). */
   invitedUser?: string;
+  /** With `invitedUser`: reset that user's redemption when the resource is created. */
   resetRedemption?: boolean;
+  /** Sponsors' user or group object ids (lower case, at most 5), sent with the invitation. */
   invitedUserSponsors?: string[];
+  /** Properties of the guest's user kept true with `PATCH /users/{id}`. */
   userProperties?: UserProperties;
   /** Any values; a change forces a replacement, i.e. a redemption reset of the same user. */
   triggers?: unknown;
+  /** What happens to the guest when the resource is deleted (see {@link OnDelete}). */
   onDelete?: OnDelete;
 }
 
 /** Everything in state: the inputs as applied plus what Graph said. */
 export interface InvitationOutputs extends CheckedInputs {
+  /** The guest's user object id (also the resource id). */
   userId: string;
   /** Bearer link for redeeming the invitation: marked secret by the resource. */
   inviteRedeemUrl?: string;
+  /** The id of the last invitation issued (Graph cannot read invitations back). */
   invitationId?: string;
   /** The invitation's status as Graph returned it (`PendingAcceptance`, `Completed`, ...). */
   status?: string;
+  /** `PendingAcceptance` or `Accepted`, as of the last create, update or refresh. */
   externalUserState?: string | null;
+  /** When `externalUserState` last changed (ISO time, as Graph gives it). */
   externalUserStateChangeDateTime?: string | null;
   /** The guest existed before this resource (same address, or `invitedUser`): retained on delete unless onDelete says otherwise. */
   adopted: boolean;

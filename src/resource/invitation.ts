@@ -8,8 +8,14 @@ import * as provider from "../provider";
 import type { OnDelete, UserProperties } from "../provider/types";
 
 /** A cc recipient: an address, or an address with a display name. */
-export type CcRecipientInput = string | { address: string; name?: string };
+export type CcRecipientInput = string | {
+  /** Email address. */
+  address: string;
+  /** Display name. */
+  name?: string;
+};
 
+/** The inputs of an {@link Invitation}; they map to the `New-EntraInvitation` parameters. */
 export interface InvitationArgs {
   /** The guest's email address (required). Changing it resets the redemption of the same user. */
   invitedUserEmailAddress: pulumi.Input<string>;
@@ -23,12 +29,18 @@ export interface InvitationArgs {
   sendInvitationMessage?: pulumi.Input<boolean>;
   /** The invitation email's body, language and one cc recipient. */
   invitedUserMessageInfo?: pulumi.Input<{
+    /** Custom text of the invitation email. */
     customizedMessageBody?: pulumi.Input<string>;
+    /** ISO 639 language tag of the email, e.g. `de-DE` or `fr`. */
     messageLanguage?: pulumi.Input<string>;
+    /** At most one recipient (Graph honours only one). */
     ccRecipients?: pulumi.Input<pulumi.Input<CcRecipientInput>[]>;
   }>;
   /** An existing user to invite: its object id, or any object with an `id` (e.g. an `azuread.User`). */
-  invitedUser?: pulumi.Input<string | { id: pulumi.Input<string> }>;
+  invitedUser?: pulumi.Input<string | {
+    /** The user's object id. */
+    id: pulumi.Input<string>;
+  }>;
   /** With `invitedUser`: reset that user's redemption when the resource is created (`-ResetRedemption`). */
   resetRedemption?: pulumi.Input<boolean>;
   /** Sponsors of the guest: user or group object ids (at most 5). */
@@ -45,10 +57,16 @@ export interface InvitationArgs {
   onDelete?: pulumi.Input<OnDelete>;
 }
 
-/** The type token: `pulumi-nodejs:dynamic/entra:Invitation`. */
+/** The module part of the type token `pulumi-nodejs:dynamic/entra:Invitation`. */
 export const INVITATION_MODULE = "entra";
+/** The type part of the type token `pulumi-nodejs:dynamic/entra:Invitation`. */
 export const INVITATION_TYPE = "Invitation";
 
+/**
+ * One Entra B2B guest. Create invites (or adopts an existing guest with the same address); a
+ * replacement (email or `triggers` change, `up --replace`) resets the redemption of the same user;
+ * delete follows `onDelete`. The resource id is the guest's user object id.
+ */
 export class Invitation extends pulumi.dynamic.Resource {
   /** The guest's user object id (also the resource id). */
   declare public readonly userId: pulumi.Output<string>;
@@ -60,13 +78,22 @@ export class Invitation extends pulumi.dynamic.Resource {
   declare public readonly status: pulumi.Output<string | undefined>;
   /** `PendingAcceptance` or `Accepted`, as of the last create, update or refresh. */
   declare public readonly externalUserState: pulumi.Output<string | null>;
+  /** When `externalUserState` last changed (ISO time). */
   declare public readonly externalUserStateChangeDateTime: pulumi.Output<string | null>;
   /** The guest existed before this resource: retained on delete unless `onDelete` says otherwise. */
   declare public readonly adopted: pulumi.Output<boolean>;
+  /** The guest's email address as applied (trimmed, lower case). */
   declare public readonly invitedUserEmailAddress: pulumi.Output<string>;
+  /** The display name as applied (refresh reads it back from the user). */
   declare public readonly invitedUserDisplayName: pulumi.Output<string | undefined>;
+  /** `Guest` or `Member` as applied (refresh reads it back from the user). */
   declare public readonly invitedUserType: pulumi.Output<"Guest" | "Member">;
 
+  /**
+   * @param name The resource name, unique in the stack.
+   * @param args The invitation's inputs.
+   * @param opts Resource options; `deleteBeforeReplace` is always set and `inviteRedeemUrl` is always secret.
+   */
   constructor(name: string, args: InvitationArgs, opts?: pulumi.CustomResourceOptions) {
     const invitedUser = args.invitedUser === undefined ? undefined : pulumi.output(args.invitedUser).apply((u) => (typeof u === "object" && u !== null ? u.id : u));
     const props: Record<string, unknown> = {

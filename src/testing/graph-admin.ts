@@ -6,11 +6,17 @@ import { ClientSecretCredential } from "@azure/identity";
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 
+/** A Graph endpoint and an app to sign in with; a {@link RunningEmulator} is one. */
 export interface GraphTarget {
+  /** Graph's base URL without the version, e.g. `https://localhost:8443`. */
   graphUrl: string;
+  /** The login endpoint for `@azure/identity`. */
   authorityHost: string;
+  /** The tenant to sign in to. */
   tenantId: string;
+  /** The app's client id. */
   clientId: string;
+  /** The app's client secret. */
   clientSecret: string;
 }
 

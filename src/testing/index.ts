@@ -2,6 +2,8 @@
  * The test kit: what this project's own tests (and a user's) need to prove behaviour against real
  * parts — the Graph emulator over HTTPS, the SDK's dynamic-provider gRPC server, the Pulumi engine —
  * and to assert what Graph saw.
+ *
+ * @module pulumi-entra-invitation/testing
  */
 export { startEmulator } from "../emulator";
 export type { RunningEmulator, EmulatorOptions, RequestLogEntry, EmulatedUser } from "../emulator";

@@ -17,13 +17,18 @@ function sdkRequire<T>(id: string): T {
   return require(require.resolve(id, { paths: [sdkDir] })) as T;
 }
 
+/** What `check` answered: the checked inputs and the failures, each naming its property. */
 export interface CheckResult { inputs: Record<string, unknown>; failures: { property: string; reason: string }[] }
+/** What `diff` answered. */
 export interface DiffResult { changes: "none" | "some" | "unknown"; replaces: string[]; deleteBeforeReplace: boolean }
+/** What `read` answered: empty `id` and `props` when the resource is gone. */
 export interface ReadResult { id: string; props: Record<string, unknown>; inputs?: Record<string, unknown> }
 
+/** How {@link ProviderServer.start} starts the plugin. */
 export interface ProviderServerOptions {
   /** The program folder: where `require("pulumi-entra-invitation/provider")` must resolve (the engine starts the plugin there). */
   cwd: string;
+  /** The plugin's environment (default: this process's), e.g. with {@link providerEnv}. */
   env?: NodeJS.ProcessEnv;
   /** Where the plugin's stderr goes (default: collected in `stderr`). */
   onStderr?: (line: string) => void;
@@ -31,8 +36,14 @@ export interface ProviderServerOptions {
 
 /** A running dynamic-provider plugin process and a typed gRPC client for it. */
 export class ProviderServer {
-  private constructor(private readonly child: ChildProcess, private readonly client: Msg & { close(): void }, readonly stderr: string[]) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly client: Msg & { close(): void },
+    /** The plugin's stderr lines so far (the provider's warnings go there). */
+    readonly stderr: string[],
+  ) {}
 
+  /** Starts the SDK's dynamic-provider plugin in `opts.cwd` and connects to it. */
   static async start(opts: ProviderServerOptions): Promise<ProviderServer> {
     const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js", { paths: [opts.cwd] });
     const child = spawn(process.execPath, [entry, "127.0.0.1:0"], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -73,6 +84,7 @@ export class ProviderServer {
     await this.call("configure", req);
   }
 
+  /** `Check`: validate and normalise `news` (with `olds` of the last run, or `{}`). */
   async check(urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult> {
     const req = new (ProviderServer.proto().CheckRequest)();
     req.setUrn(urn);
@@ -83,6 +95,7 @@ export class ProviderServer {
     return { inputs: (res.getInputs() as Struct).toJavaScript(), failures };
   }
 
+  /** `Diff`: what changes between state (`olds`) and checked inputs (`news`). */
   async diff(urn: string, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<DiffResult> {
     const req = new (ProviderServer.proto().DiffRequest)();
     req.setUrn(urn);
@@ -94,7 +107,13 @@ export class ProviderServer {
     return { changes: changes === 2 ? "some" : changes === 1 ? "none" : "unknown", replaces: res.getReplacesList() as string[], deleteBeforeReplace: res.getDeletebeforereplace() as boolean };
   }
 
-  async create(urn: string, props: Record<string, unknown>): Promise<{ id: string; props: Record<string, unknown> }> {
+  /** `Create`: the new resource's id and output properties. */
+  async create(urn: string, props: Record<string, unknown>): Promise<{
+    /** The resource id (the guest's user object id). */
+    id: string;
+    /** The outputs, as stored in state. */
+    props: Record<string, unknown>;
+  }> {
     const req = new (ProviderServer.proto().CreateRequest)();
     req.setUrn(urn);
     req.setProperties(ProviderServer.struct(props));
@@ -102,6 +121,7 @@ export class ProviderServer {
     return { id: res.getId() as string, props: (res.getProperties() as Struct).toJavaScript() };
   }
 
+  /** `Read` (refresh): the resource as it is now. */
   async read(urn: string, id: string, props: Record<string, unknown>, inputs?: Record<string, unknown>): Promise<ReadResult> {
     const req = new (ProviderServer.proto().ReadRequest)();
     req.setUrn(urn);
@@ -113,6 +133,7 @@ export class ProviderServer {
     return { id: res.getId() as string, props: (res.getProperties() as Struct | undefined)?.toJavaScript() ?? {}, inputs: inp?.toJavaScript() };
   }
 
+  /** `Update`: the new output properties. */
   async update(urn: string, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<Record<string, unknown>> {
     const req = new (ProviderServer.proto().UpdateRequest)();
     req.setUrn(urn);
@@ -123,6 +144,7 @@ export class ProviderServer {
     return (res.getProperties() as Struct).toJavaScript();
   }
 
+  /** `Delete`: removes (or keeps) the guest as its `onDelete` says. */
   async delete(urn: string, id: string, props: Record<string, unknown>): Promise<void> {
     const req = new (ProviderServer.proto().DeleteRequest)();
     req.setUrn(urn);
@@ -136,6 +158,7 @@ export class ProviderServer {
     return this.child.pid;
   }
 
+  /** Closes the client and stops the plugin (SIGTERM), waiting for it to exit. */
   async close(): Promise<void> {
     this.client.close();
     await stopProcess(this.child);

@@ -12,61 +12,92 @@ import * as path from "node:path";
 
 /** One resource step of the engine's plan (or a refresh). */
 export interface StepEvent {
+  /** The step: `same`, `create`, `update`, `replace`, `delete`, `refresh`, ... */
   op: string;
+  /** The resource's URN. */
   urn: string;
+  /** The resource's type token. */
   type: string;
+  /** The properties that differ, as the provider's diff named them. */
   diffs?: string[];
+  /** The properties that force a replacement. */
   keys?: string[];
-  detailedDiff?: Record<string, { kind: string }>;
+  /** Per property path, what the change is. */
+  detailedDiff?: Record<string, {
+    /** `add`, `update`, `delete`, or the `-replace` forms of them. */
+    kind: string;
+  }>;
   /** For refresh steps: the outputs whose value the refresh changed. */
   refreshedOutputs?: string[];
 }
 
 /** A diagnostic the engine showed (under "Diagnostics"), from the program or a provider. */
 export interface DiagnosticEvent {
+  /** `info`, `warning`, `error`, ... */
   severity: string;
+  /** The message, trimmed. */
   message: string;
+  /** The resource it is about, if any. */
   urn?: string;
 }
 
 /** What one operation did. */
 export interface RunResult {
+  /** The operation: `up`, `preview`, `refresh`, `destroy` or `cancel`. */
   op: string;
+  /** The CLI exited 0. */
   ok: boolean;
   /** Why it failed: the end of what the CLI printed. */
   error?: string;
   /** Everything the CLI printed on stdout (what a person at a terminal reads). */
   stdout: string;
+  /** Everything the CLI printed on stderr. */
   stderr: string;
   /** Steps by kind, as the CLI's summary counts them (`same`, `create`, `update`, `replace`, ...). */
   summary?: Record<string, number>;
+  /** The resource steps, in the order the engine announced them (the stack itself left out). */
   steps: StepEvent[];
+  /** The diagnostics the engine showed. */
   diagnostics: DiagnosticEvent[];
   /** The stack's outputs after `up` (secret ones flagged). */
-  outputs?: Record<string, { value: unknown; secret: boolean }>;
+  outputs?: Record<string, {
+    /** The value, secrets in plain text. */
+    value: unknown;
+    /** The CLI masks it without `--show-secrets`. */
+    secret: boolean;
+  }>;
+  /** Wall-clock time of the whole call, config and stack selection included. */
   seconds: number;
 }
 
 /** An operation of the plain CLI. */
 export type PulumiOp = "up" | "preview" | "refresh" | "destroy" | "cancel";
 
+/** One operation of {@link runPulumi}. */
 export interface PulumiRunOptions {
   /** The folder with Pulumi.yaml. */
   dir: string;
+  /** The stack, selected (and created the first time) before the operation. */
   stack: string;
+  /** The operation. */
   op: PulumiOp;
+  /** `--refresh`. */
   refresh?: boolean;
+  /** URNs for `--replace`. */
   replace?: string[];
+  /** URNs for `--target`. */
   target?: string[];
   /** `--parallel`; the CLI's default (4 × CPUs) when unset. */
   parallel?: number;
   /** Plain and secret stack config set (`pulumi config set`) before the operation. */
   config?: Record<string, string>;
+  /** Stack config set with `--secret`. */
   secretConfig?: Record<string, string>;
   /** The whole environment of the CLI (and so of the language host, program and plugins). */
   env: NodeJS.ProcessEnv;
   /** Called with the CLI's process id once it runs (to kill it in tests). */
   onSpawn?: (pid: number) => void;
+  /** The CLI is killed (SIGKILL) after this long. Default 10 minutes. */
   timeoutMs?: number;
 }
 

@@ -13,7 +13,16 @@ const inv = new Invitation("probe", { invitedUserEmailAddress: "probe@contoso.co
 inv.urn.apply(() => process.stdout.write(JSON.stringify({ type: seen.type, provider: seen.inputs.__provider })));
 `;
 
-export function serializedInvitationProvider(programDir: string): { type: string; provider: string } {
+/**
+ * Serializes an `Invitation`'s provider as the SDK does for a program in `programDir`, where the
+ * package must be installed.
+ */
+export function serializedInvitationProvider(programDir: string): {
+  /** The resource's type token (`pulumi-nodejs:dynamic/entra:Invitation`). */
+  type: string;
+  /** The serialized `__provider` text stored in state. */
+  provider: string;
+} {
   const out = execFileSync(process.execPath, ["-e", SCRIPT], { cwd: programDir, encoding: "utf8" });
   return JSON.parse(out) as { type: string; provider: string };
 }

@@ -10,6 +10,7 @@ import { outputs, PulumiOp, runPulumi, RunResult } from "./pulumi-cli";
 
 export type { RunResult, StepEvent, DiagnosticEvent } from "./pulumi-cli";
 
+/** How a {@link TestStack} lays out its program folder. */
 export interface TestStackOptions {
   /** Folder whose node_modules holds the installed package (scripts/prepare-e2e.js: ENTRA_E2E_PACKAGE_DIR). */
   packageDir?: string;
@@ -25,16 +26,23 @@ export interface TestStackOptions {
   files?: Record<string, string>;
 }
 
+/** Flags and settings of one {@link TestStack} operation. */
 export interface RunOptions {
+  /** `--refresh`. */
   refresh?: boolean;
+  /** URNs for `--replace`. */
   replace?: string[];
+  /** URNs for `--target`. */
   target?: string[];
   /** The engine's `--parallel`; the CLI's default when unset. */
   parallel?: number;
+  /** Stack config set (`pulumi config set`) before the operation. */
   config?: Record<string, string>;
+  /** Stack config set with `--secret` before the operation. */
   secretConfig?: Record<string, string>;
   /** Called with the CLI's process id once it runs (to kill it in tests). */
   onSpawn?: (pid: number) => void;
+  /** The CLI is killed (SIGKILL) after this long. Default 10 minutes. */
   timeoutMs?: number;
   /** Environment for this run only (the CLI and the plugins it starts), over the stack's. */
   env?: Record<string, string>;
@@ -58,8 +66,14 @@ export const TYPESCRIPT_TSCONFIG = {
   files: ["index.ts"],
 };
 
+/**
+ * A program folder with its own local backend, driven by the plain `pulumi` CLI. The constructor
+ * writes the folder (replacing one of the same name); each operation is one CLI command.
+ */
 export class TestStack {
+  /** The program folder (Pulumi.yaml, package.json, the program). */
   readonly dir: string;
+  /** The local backend's folder (inside `dir`). */
   readonly stateDir: string;
   private readonly env: Record<string, string>;
 
@@ -90,6 +104,7 @@ export class TestStack {
     };
   }
 
+  /** The stack's name (also the project's). */
   get stackName(): string {
     return this.opts.name;
   }
@@ -98,10 +113,12 @@ export class TestStack {
     return this.opts.programFile ?? "index.ts";
   }
 
+  /** Replace the program's source; the next operation runs it. */
   setProgram(source: string): void {
     fs.writeFileSync(path.join(this.dir, this.programFile), source);
   }
 
+  /** Write a file into the program folder. */
   writeFile(name: string, text: string): void {
     fs.writeFileSync(path.join(this.dir, name), text);
   }
@@ -112,15 +129,19 @@ export class TestStack {
     return `urn:pulumi:${this.stackName}::${this.stackName}::${t}::${name}`;
   }
 
+  /** `pulumi up --yes --skip-preview`. */
   up(o: RunOptions = {}): Promise<RunResult> {
     return this.run("up", o);
   }
+  /** `pulumi preview --diff`. */
   preview(o: RunOptions = {}): Promise<RunResult> {
     return this.run("preview", o);
   }
+  /** `pulumi refresh --yes --skip-preview`. */
   refresh(o: RunOptions = {}): Promise<RunResult> {
     return this.run("refresh", o);
   }
+  /** `pulumi destroy --yes --skip-preview`. */
   destroy(o: RunOptions = {}): Promise<RunResult> {
     return this.run("destroy", o);
   }
@@ -132,18 +153,30 @@ export class TestStack {
    * The state as the backend keeps it at rest (secrets encrypted): the checkpoint file of the local
    * backend. (The Automation API's exportStack decrypts secrets, so it is not used for audits.)
    */
-  exportState(): { deployment: { resources?: StateResource[] } } {
+  exportState(): {
+    /** The latest deployment of the checkpoint. */
+    deployment: {
+      /** The resources in state. */
+      resources?: StateResource[];
+    };
+  } {
     const file = path.join(this.stateDir, ".pulumi", "stacks", this.stackName, `${this.stackName}.json`);
     const checkpoint = JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint: { latest?: { resources?: StateResource[] } } };
     return { deployment: checkpoint.checkpoint.latest ?? {} };
   }
 
+  /** Run one operation of the CLI on this stack; never throws for a failed operation (`ok: false`). */
   run(op: PulumiOp, o: RunOptions): Promise<RunResult> {
     return runPulumi({ ...o, dir: this.dir, stack: this.stackName, op, env: this.runEnv(o.env) });
   }
 
   /** The stack's outputs now. */
-  outputs(): Promise<Record<string, { value: unknown; secret: boolean }>> {
+  outputs(): Promise<Record<string, {
+    /** The value, secrets in plain text. */
+    value: unknown;
+    /** The CLI masks it without `--show-secrets`. */
+    secret: boolean;
+  }>> {
     return outputs(this.dir, this.stackName, this.runEnv());
   }
 
@@ -157,12 +190,20 @@ export class TestStack {
   }
 }
 
+/** A resource as the checkpoint keeps it (secrets encrypted). */
 export interface StateResource {
+  /** The resource's URN. */
   urn: string;
+  /** The resource's type token. */
   type: string;
+  /** The resource id (for an `Invitation`, the guest's user object id). */
   id?: string;
+  /** The inputs as last applied. */
   inputs?: Record<string, unknown>;
+  /** The outputs (state). */
   outputs?: Record<string, unknown>;
+  /** Marked for deletion (the old half of a create-before-delete replacement). */
   delete?: boolean;
+  /** Deleted as the first half of a delete-before-replace replacement whose create has not run yet. */
   pendingReplacement?: boolean;
 }
