@@ -6,10 +6,24 @@
  * Strict where RFC 4180 is: a quote inside an unquoted field, text after a closing quote, or a quote
  * that never closes is an error with its line and column, not a guess. One leniency: spaces around a
  * quoted field (`a, "b, c" ,d`) are dropped, as hand-written files often have them.
+ *
+ * Why not a library: csv-parse 7.0.3 was evaluated (2026-12) by putting a `readCsv` on top of it
+ * (`bom`, `relax_column_count`, `skip_empty_lines: false`, `record_delimiter: ["\r\n", "\n", "\r"]`,
+ * start lines from `info.lines` of the record before) under test/guestlist: 6 of its 122 tests fail.
+ * - Error positions: csv-parse gives the field index, not the character column, and reports an
+ *   unclosed quote at the end of the file instead of the line where the quote opened, so messages
+ *   such as `guests.csv:2: not valid CSV: column 15: a quoted field is never closed` are lost.
+ * - Spaces around a quoted field: `ltrim`/`rtrim` reject them, `trim` also trims unquoted cells,
+ *   which this reader keeps as written.
+ * Restoring those means scanning the text for quotes again, i.e. keeping this reader anyway, plus a
+ * 1.7 MB runtime dependency. `;` detection (`sniffDelimiter`) and UTF-16 decoding (`decodeText` in
+ * component.ts) stay ours either way. More in docs/dependencies.md.
  */
 
+/** The delimiters guest files use: `,`, or `;` from spreadsheets in locales with a decimal comma. */
 export type CsvDelimiter = "," | ";";
 
+/** One record (row) of a CSV text. */
 export interface CsvRecord {
   /** The cells as written (quotes removed, doubled quotes undone; no trimming). */
   cells: string[];
@@ -17,10 +31,14 @@ export interface CsvRecord {
   line: number;
 }
 
+/** Text that is not valid CSV, with the 1-based line and column where reading stopped. */
 export class CsvSyntaxError extends Error {
   constructor(
+    /** 1-based line. */
     readonly line: number,
+    /** 1-based column (characters). */
     readonly column: number,
+    /** What is wrong and how to fix it. */
     readonly reason: string,
   ) {
     super(`line ${line}, column ${column}: ${reason}`);
@@ -47,6 +65,7 @@ export function sniffDelimiter(text: string): CsvDelimiter {
   return semicolons > commas ? ";" : ",";
 }
 
+/** The text without a leading byte-order mark. */
 export function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
