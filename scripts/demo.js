@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `npm run demo`: the guest-list stack at the repository root, end to end, on one machine.
-// Starts the Graph emulator, makes sure the Pulumi CLI is there, runs `pulumi up` of the root stack
-// with guests.yaml, shows the guests, lets one guest redeem and changes another out of band, shows
-// the drift preview (`pulumi preview --refresh`), applies it, and cleans up. Exits non-zero on any
-// failure.
+// `npm run demo`: the guest-list stack at the repository root, end to end, on one machine, with the
+// plain `pulumi` CLI as a person types it. Starts the Graph emulator, makes sure the Pulumi CLI and
+// its Node.js language host are there, installs the packed package into stack/, runs `pulumi up` of
+// the root stack with guests.yaml, shows the guests, lets one guest redeem and changes another out of
+// band, shows the drift preview (`pulumi preview --refresh --diff`), applies it (`pulumi up
+// --refresh`), and cleans up (`pulumi destroy`). What the CLI prints is shown as it prints it. Exits
+// non-zero on any failure.
 "use strict";
 const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -34,10 +36,10 @@ async function main() {
     process.exit(r.status ?? 1);
   }
 
-  step("Making sure the Pulumi CLI is there (scripts/ensure-pulumi.sh) and installing the package into stack/ as a user has it");
+  step("Making sure the Pulumi CLI and its Node.js language host are there (scripts/ensure-pulumi.sh); installing the package into stack/ as a user has it (npm run stack:install)");
   const { installPackage, preparePulumi } = require("./prepare-e2e.js");
-  const env = { ...process.env, ...preparePulumi(root) };
-  installPackage(root, path.join(root, "stack"));
+  const env = { ...process.env, ...preparePulumi(root, process.env, { e2ePackage: false }) };
+  installPackage(root, path.join(root, "stack"), { typescript: true });
 
   step("Starting the Microsoft Graph emulator");
   const { startEmulator } = require(path.join(root, "dist/emulator"));
@@ -50,28 +52,20 @@ async function main() {
     PULUMI_BACKEND_URL: `file://${stateDir}`,
     PULUMI_CONFIG_PASSPHRASE: "demo-passphrase",
     PULUMI_HOME: path.join(stateDir, "home"),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
   });
-  // Asynchronous on purpose: the emulator answers from this process's event loop.
-  const pulumi = async (op, ...extra) => {
-    const r = await new Promise((resolve) => {
-      const child = spawn(process.execPath, [path.join(root, "dist/testing/stack-runner.js"), "--dir", root, "--stack", "demo", "--op", op, ...extra], { cwd: root, env });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("exit", () => resolve({ stdout, stderr }));
+  // Asynchronous on purpose: the emulator answers from this process's event loop. The CLI writes
+  // to this terminal directly, as when a person types the command.
+  const cli = (args, { quiet = false } = {}) =>
+    new Promise((resolve) => {
+      if (!quiet) process.stdout.write(`\n   $ pulumi ${args.join(" ")}\n`);
+      const child = spawn("pulumi", args, { cwd: root, env, stdio: ["ignore", quiet ? "pipe" : "inherit", quiet ? "pipe" : "inherit"] });
+      let out = "";
+      if (quiet) child.stdout.on("data", (d) => (out += d));
+      if (quiet) child.stderr.on("data", (d) => (out += d));
+      child.on("exit", (code) => (code === 0 ? resolve(out) : fail(`'pulumi ${args.join(" ")}' exited ${code}${quiet ? `: ${out}` : ""}`)));
     });
-    const last = (r.stdout || "").trim().split("\n").pop();
-    let res;
-    try {
-      res = JSON.parse(last);
-    } catch {
-      fail(`pulumi ${op}: ${r.stderr || r.stdout}`);
-    }
-    process.stdout.write(res.stdout.replace(/^/gm, "   "));
-    if (!res.ok) fail(`pulumi ${op}: ${res.error}\n${res.stderr}`);
-    return res;
-  };
+  const outputs = async () => ({ guests: { value: JSON.parse(await cli(["stack", "output", "guests", "--json"], { quiet: true })) } });
   const table = (outputs) => {
     const guests = outputs.guests.value;
     const users = new Map(emu.users().map((u) => [u.id, u]));
@@ -84,9 +78,10 @@ async function main() {
   };
 
   try {
+    await cli(["stack", "init", "demo"], { quiet: true });
     step("pulumi up: inviting the guests of guests.yaml");
-    const up = await pulumi("up");
-    const guests = table(up.outputs);
+    await cli(["up", "--yes"]);
+    const guests = table(await outputs());
 
     const keys = Object.keys(guests);
     const redeemed = keys[0];
@@ -95,18 +90,18 @@ async function main() {
     emu.redeem(guests[redeemed].userId);
     await adminGraphClient(emu).api(`/users/${guests[renamed].userId}`).patch({ displayName: "Renamed In The Portal" });
 
-    step("pulumi preview --refresh: the drift preview a pipeline shows on a pull request");
-    const preview = await pulumi("preview", "--refresh");
-    const changed = preview.steps.filter((s) => s.op !== "same" && s.type.includes("Invitation"));
-    if (!changed.some((s) => s.urn.endsWith(renamed) && s.op === "update")) fail(`the drift preview did not show '${renamed}' as an update`);
+    step("pulumi preview --refresh --diff: the drift preview a pipeline shows on a pull request");
+    await cli(["preview", "--refresh", "--diff"]);
 
     step("pulumi up --refresh: setting the renamed guest back, reading the redemption");
-    const fixed = await pulumi("up", "--refresh");
-    table(fixed.outputs);
-    if (fixed.outputs.guests.value[redeemed].externalUserState !== "Accepted") fail(`'${redeemed}' should be Accepted after the refresh`);
+    await cli(["up", "--refresh", "--yes"]);
+    const fixed = table(await outputs());
+    if (fixed[redeemed].externalUserState !== "Accepted") fail(`'${redeemed}' should be Accepted after the refresh`);
+    const user = emu.users().find((u) => u.id === guests[renamed].userId);
+    if (user?.displayName === "Renamed In The Portal") fail(`'${renamed}' should have its declared name back`);
 
     step("pulumi destroy: cleaning up");
-    await pulumi("destroy");
+    await cli(["destroy", "--yes"]);
     step("Done: the guest list was invited, drift was previewed and set right, and everything was cleaned up.");
   } finally {
     await emu.close();

@@ -30,10 +30,13 @@ function installPackage(root, dir, { typescript = false } = {}) {
   return path.join(dir, "node_modules", "pulumi-entra-invitation");
 }
 
-/** Environment for running the Pulumi CLI here. */
-function preparePulumi(root, env = process.env) {
+/**
+ * Environment for running the Pulumi CLI (and its Node.js language host) here; with `e2ePackage`,
+ * also the package installed into .stack/pkg, where the test kit makes its program folders.
+ */
+function preparePulumi(root, env = process.env, { e2ePackage = true } = {}) {
   const bin = execFileSync("bash", [path.join(root, "scripts/ensure-pulumi.sh")], { cwd: root, encoding: "utf8", env, stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop();
-  installPackage(root, path.join(root, ".stack/pkg"), { typescript: true });
+  if (e2ePackage) installPackage(root, path.join(root, ".stack/pkg"), { typescript: true });
   return {
     PATH: [bin, env.PATH].join(path.delimiter),
     PULUMI_SKIP_UPDATE_CHECK: "true",
