@@ -83,6 +83,8 @@ export interface PulumiRunOptions {
   op: PulumiOp;
   /** `--refresh`. */
   refresh?: boolean;
+  /** For preview: `--diff`, every property (the CLI then prints diagnostics inline, with no "Diagnostics:" section). */
+  diff?: boolean;
   /** URNs for `--replace`. */
   replace?: string[];
   /** URNs for `--target`. */
@@ -135,12 +137,12 @@ async function execOk(args: string[], cwd: string, env: NodeJS.ProcessEnv): Prom
 }
 
 /** The flags of one operation, as a pipeline would type them. */
-export function operationArgs(o: Pick<PulumiRunOptions, "op" | "stack" | "refresh" | "replace" | "target" | "parallel">, eventLog: string): string[] {
+export function operationArgs(o: Pick<PulumiRunOptions, "op" | "stack" | "refresh" | "replace" | "target" | "parallel" | "diff">, eventLog: string): string[] {
   const args: string[] = [o.op, "--stack", o.stack, "--non-interactive", "--color", "never"];
   if (o.op === "cancel") return [...args, "--yes"];
   args.push("--event-log", eventLog);
-  if (o.op === "preview") args.push("--diff");
-  else args.push("--yes", "--skip-preview");
+  if (o.op !== "preview") args.push("--yes", "--skip-preview");
+  else if (o.diff) args.push("--diff");
   if (o.refresh) args.push("--refresh");
   for (const u of o.replace ?? []) args.push("--replace", u);
   for (const u of o.target ?? []) args.push("--target", u);

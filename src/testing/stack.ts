@@ -30,6 +30,8 @@ export interface TestStackOptions {
 export interface RunOptions {
   /** `--refresh`. */
   refresh?: boolean;
+  /** For preview: `--diff`. */
+  diff?: boolean;
   /** URNs for `--replace`. */
   replace?: string[];
   /** URNs for `--target`. */

@@ -120,6 +120,11 @@ describe("the real Pulumi engine against the emulator", () => {
   test("4. an email change replaces: same user id, mail PATCH then resetRedemption, no DELETE", async () => {
     emu.clearRequests();
     setGuests(guests.map((g) => (g.name === "bob" ? { ...g, invitedUserEmailAddress: "bob@fabrikam.example" } : g)));
+    // What a reviewer reads: the CLI's "+-" comes with one line under Diagnostics that says it is a reset.
+    const p = expectOk(await stack.preview());
+    expect(p.stdout).toMatch(/^ \+- +pulumi-nodejs:dynamic\/entra:Invitation bob replace/m);
+    expect(diagnosticsSection(p.stdout)).toEqual([`bob@fabrikam.com: email change to bob@fabrikam.example → redemption reset of the same user ${ids.bob.slice(0, 8)}… (not deleted)`]);
+    expect(graphWrites(emu.requests())).toEqual([]);
     const r = expectOk(await stack.up());
     expect(r.summary).toMatchObject({ replace: 1 });
     expect(userIdOf(r, "bob")).toBe(ids.bob);
@@ -143,8 +148,13 @@ describe("the real Pulumi engine against the emulator", () => {
     expect(writes[0].body).toMatchObject({ resetRedemption: true, invitedUser: { id: ids.carol } });
     expect(emu.users().find((u) => u.id === ids.carol)?.externalUserState).toBe("PendingAcceptance");
 
+    // `up --replace`: the engine calls no diff, so the line comes from the delete half, in the update.
+    expect(diagnosticsSection(r.stdout)).toEqual([`carol@northwind.example: replace requested → redemption reset of the same user ${ids.carol.slice(0, 8)}… (not deleted)`]);
+
     emu.clearRequests();
     setGuests(guests.map((g) => (g.name === "carol" ? { ...g, triggers: { rotated: "2026-11" } } : g)));
+    const p = expectOk(await stack.preview());
+    expect(diagnosticsSection(p.stdout)).toEqual([`carol@northwind.example: triggers change → redemption reset of the same user ${ids.carol.slice(0, 8)}… (not deleted)`]);
     r = expectOk(await stack.up());
     expect(r.summary).toMatchObject({ replace: 1 });
     expect(userIdOf(r, "carol")).toBe(ids.carol);
@@ -264,6 +274,13 @@ afterAll(() => {
   process.stdout.write(`e2e timings (ms): ${JSON.stringify(timings)}\n`);
   if (process.env.E2E_KEEP !== "1") stack?.dispose();
 });
+
+/** The lines the CLI printed under "Diagnostics:" for the stack, without their indentation. */
+function diagnosticsSection(stdout: string): string[] {
+  const m = /^Diagnostics:\n([\s\S]*?)\n(?:\S|$)/m.exec(stdout);
+  if (!m) return [];
+  return m[1].split("\n").filter((l) => /^ {4}\S/.test(l)).map((l) => l.trim());
+}
 
 function killTree(pid: number): void {
   const all = new Set<number>([pid]);
