@@ -3,7 +3,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".tools/", ".stack/", "coverage/", "**/node_modules/"] },
+  { ignores: ["dist/", "node_modules/", ".tools/", ".stack/", "coverage/", "docs/api/", "**/node_modules/"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
