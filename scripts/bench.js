@@ -39,7 +39,7 @@ if (!process.env.ENTRA_BENCH_CHILD) {
 const { installPackage } = require("./prepare-e2e.js");
 const pkgDir = path.join(root, ".stack", "bench");
 say(`installing the package into ${path.relative(root, pkgDir)} (npm pack + npm install, as a user has it)`);
-installPackage(root, pkgDir);
+installPackage(root, pkgDir, { typescript: true });
 const env = { ...process.env, ENTRA_BENCH_PACKAGE_DIR: pkgDir };
 if (args.some((a) => a.startsWith("--engine"))) {
   // The Pulumi CLI (built from source by scripts/ensure-pulumi.sh when none is on PATH) and the

@@ -8,6 +8,9 @@
  *   --engine           also the real engine: `pulumi up`, `pulumi preview --refresh`, `pulumi destroy`
  *   --engine-skip-checkpoints  the same with PULUMI_SKIP_CHECKPOINTS=true (state written once, not after every step)
  *   --engine-parallel P  the engine's --parallel (PULUMI_PARALLEL; the CLI's default is 4 per CPU)
+ *   --engine-hosts     only the real engine, three ways in one run: the plain CLI through the Node.js
+ *                      language host at the CLI's default parallelism and at --parallel 64, and an
+ *                      Automation API inline program at the default (the way programs ran here before)
  *   --no-baseline      skip the baseline plugin (ENTRA_SCHEDULER=off)
  *   --no-baseline-create  measure the baseline's refresh / diff / destroy but not its create
  *   --repeat N         runs of refresh and no-change diff at the main size, median reported (default 3)
@@ -21,7 +24,7 @@ import { DEFAULT_ROLES, startEmulator } from "../emulator";
 import { serializedInvitationProvider } from "../testing/serialized";
 import { renderChart } from "./chart";
 import { renderMarkdown } from "./report";
-import { runEngine, EngineResult } from "./engine";
+import { runEngine, EngineHost, EngineResult, EngineStep } from "./engine";
 import { PhaseResult, round, sleep } from "./measure";
 import { createAll, destroyAll, diffAll, graphLayerReads, Guest, makeGuests, nullProvider, Plugin, refreshAll, stateSizes, withProvider } from "./provider-suite";
 
@@ -33,6 +36,8 @@ export interface BenchOptions {
   engineSkipCheckpoints: boolean;
   /** PULUMI_PARALLEL for the engine runs (unset: the CLI's default, 4 × the CPUs). */
   engineParallel?: number;
+  /** Only the engine: language host (default parallelism, 64) beside an inline program. */
+  engineHosts: boolean;
   baseline: boolean;
   baselineCreate: boolean;
   json: boolean;
@@ -44,7 +49,7 @@ export interface BenchOptions {
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
-  const o: BenchOptions = { guests: 1000, latencyMs: 50, sizes: [], engine: false, engineSkipCheckpoints: false, baseline: true, baselineCreate: true, json: false, repeat: 3, pkgDir: env.ENTRA_BENCH_PACKAGE_DIR ?? "" };
+  const o: BenchOptions = { guests: 1000, latencyMs: 50, sizes: [], engine: false, engineSkipCheckpoints: false, engineHosts: false, baseline: true, baselineCreate: true, json: false, repeat: 3, pkgDir: env.ENTRA_BENCH_PACKAGE_DIR ?? "" };
   const num = (k: string, v: string | undefined, min = 1): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${k} needs a whole number >= ${min}, not '${v}'`);
@@ -60,6 +65,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case "--engine": o.engine = true; break;
       case "--engine-skip-checkpoints": o.engine = o.engineSkipCheckpoints = true; break;
       case "--engine-parallel": o.engine = true; o.engineParallel = num(k, v()); break;
+      case "--engine-hosts": o.engine = o.engineHosts = true; break;
       case "--no-baseline": o.baseline = false; break;
       case "--no-baseline-create": o.baselineCreate = false; break;
       case "--json": o.json = true; break;
@@ -223,6 +229,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const providerBytes = Buffer.byteLength(provider);
   log(`__provider: ${providerBytes} bytes: ${provider.replace(/\s+/g, " ").slice(0, 160)}`);
 
+  if (o.engineHosts) return engineHosts(o, log, started);
+
   const main = await runSuite({ pkgDir: o.pkgDir, provider, guests: o.guests, latencyMs: o.latencyMs, baseline: o.baseline, baselineCreate: o.baselineCreate, repeat: o.repeat, log });
   const growth: SuiteResult[] = [];
   for (const n of o.sizes) {
@@ -317,6 +325,33 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     fs.writeFileSync(o.markdown, renderMarkdown(result));
     log(`tables: ${o.markdown}`);
   }
+  log(`benchmark done in ${result.benchSeconds} s`);
+  if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result;
+}
+
+/**
+ * `--engine-hosts`: the same N-guest program, `pulumi up` / `preview --refresh` / `destroy`, run the
+ * way users run it (the plain CLI and the language host) at the CLI's default parallelism and at 64,
+ * and as an Automation API inline program, one after the other against fresh emulators.
+ */
+async function engineHosts(o: BenchOptions, log: (s: string) => void, started: number): Promise<Record<string, unknown>> {
+  const runs: { label: string; host: EngineHost; parallel?: number }[] = [
+    { label: `language host, default parallelism (${4 * os.availableParallelism()})`, host: "language-host" },
+    { label: "language host, --parallel 64", host: "language-host", parallel: 64 },
+    { label: `Automation API inline program, default parallelism (${4 * os.availableParallelism()})`, host: "inline" },
+  ];
+  const results: EngineResult[] = [];
+  for (const r of runs) {
+    log(`real engine, ${o.guests} guests, ${r.label}${o.engineSkipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}:`);
+    results.push(await runEngine({ pkgDir: o.pkgDir, guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, parallel: r.parallel, host: r.host, baseline: false, log }));
+  }
+  log(`\n| how the program runs | pulumi up | preview --refresh | destroy |\n|---|---|---|---|`);
+  for (const [i, e] of results.entries()) {
+    const cell = (s: EngineStep): string => (s.ok ? `${s.seconds.toFixed(1)} s (${s.requests} req, ${s.throttled} × 429)` : "failed");
+    log(`| ${runs[i].label} | ${cell(e.up)} | ${cell(e.previewRefresh)} | ${cell(e.destroy)} |`);
+  }
+  const result = { guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, engineHosts: results.map((e, i) => ({ label: runs[i].label, ...e })), date: new Date().toISOString(), benchSeconds: round((Date.now() - started) / 1000, 1) };
   log(`benchmark done in ${result.benchSeconds} s`);
   if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   return result;

@@ -169,7 +169,7 @@ export class TestStack {
 
   /** Run one operation of the CLI on this stack; never throws for a failed operation (`ok: false`). */
   run(op: PulumiOp, o: RunOptions): Promise<RunResult> {
-    return runPulumi({ ...o, dir: this.dir, stack: this.stackName, op, env: this.runEnv(o.env) });
+    return runPulumi({ ...o, dir: this.dir, stack: this.stackName, op, env: this.environment(o.env) });
   }
 
   /** The stack's outputs now. */
@@ -179,10 +179,11 @@ export class TestStack {
     /** The CLI masks it without `--show-secrets`. */
     secret: boolean;
   }>> {
-    return outputs(this.dir, this.stackName, this.runEnv());
+    return outputs(this.dir, this.stackName, this.environment());
   }
 
-  private runEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
+  /** The environment operations run with: this process's, the stack's (backend, secrets, plugins), then `extra`. */
+  environment(extra?: Record<string, string>): NodeJS.ProcessEnv {
     return { ...process.env, ...this.env, ...extra };
   }
 
