@@ -1,5 +1,6 @@
 /**
- * The emulated directory: users (guests), invitations, soft delete and restore, sponsors.
+ * The emulated directory: users (guests), invitations, soft delete and restore, sponsors, open
+ * extensions.
  * Pure state and Graph-like validation, no HTTP: every method either returns data or throws a
  * {@link GraphError} that the routes turn into Graph's error response.
  */
@@ -8,11 +9,25 @@ import { GraphError, badRequest, notFound } from "./errors";
 import { FilterNode, addressCandidates, matchFilter } from "./filter";
 import type { EmulatedUser } from "./types";
 
+/** An open extension (`microsoft.graph.openTypeExtension`) as stored on a user. */
+export interface StoredExtension {
+  /** The app (client id) that created it: Graph allows two open extensions per app on a directory object. */
+  appId: string;
+  /** `extensionName` and the custom data, in the order written (no `@odata.*`, no `id`). */
+  data: Record<string, unknown>;
+}
+
 /** A user as stored: the public shape plus bookkeeping. */
 export interface StoredUser extends EmulatedUser {
   /** Epoch ms the invitation created the user (replication lag is measured from here). */
   createdAtMs: number;
+  /** Open extensions (`/users/{id}/extensions`); absent when there are none. */
+  extensions?: StoredExtension[];
 }
+
+/** Graph's limits on open extensions of directory objects: 2 KB each (with the definition), 2 per app per object. */
+export const OPEN_EXTENSION_LIMITS = { maxBytes: 2048, perApp: 2 } as const;
+const OPEN_EXTENSION_TYPE = "microsoft.graph.openTypeExtension";
 
 /** What the directory needs to know about its tenant. */
 export interface DirectoryOptions {
@@ -213,7 +228,7 @@ function parseMessageInfo(v: unknown): MessageInfo {
 }
 
 function copyUser(u: StoredUser): EmulatedUser {
-  const { createdAtMs: _createdAtMs, ...rest } = u;
+  const { createdAtMs: _createdAtMs, extensions: _extensions, ...rest } = u;
   return { ...rest, otherMails: [...u.otherMails], sponsors: [...u.sponsors] };
 }
 
@@ -630,6 +645,121 @@ export class Directory {
     this.changed();
   }
 
+  // ---------- open extensions ----------
+
+  /** Where an extension id points: `name`, or the fully qualified `microsoft.graph.openTypeExtension.name`. */
+  private static extensionKey(idOrName: string): string {
+    const lower = idOrName.toLowerCase();
+    const prefix = `${OPEN_EXTENSION_TYPE.toLowerCase()}.`;
+    return lower.startsWith(prefix) ? lower.slice(prefix.length) : lower;
+  }
+
+  /** An extension as Graph returns it: `@odata.type`, `extensionName`, `id` (the name, for directory objects) and the data. */
+  static extensionView(e: StoredExtension): Record<string, unknown> {
+    const { extensionName, ...data } = e.data;
+    return { "@odata.type": `#${OPEN_EXTENSION_TYPE}`, extensionName, id: extensionName, ...data };
+  }
+
+  /** Checks custom data of an open extension: primitives or arrays of primitives, as Graph documents. */
+  private static checkExtensionData(body: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(body)) {
+      if (k.startsWith("@odata.") || k === "id") continue;
+      const primitive = (x: unknown): boolean => x === null || ["string", "number", "boolean"].includes(typeof x);
+      if (!primitive(v) && !(Array.isArray(v) && v.every(primitive))) {
+        throw badRequest(`Invalid value for property '${k}': the data of an open extension can be primitive types or arrays of primitive types.`);
+      }
+      out[k] = v;
+    }
+    return out;
+  }
+
+  private static checkExtensionType(body: Record<string, unknown>, required: boolean): void {
+    const t = body["@odata.type"];
+    if (t === undefined && !required) return;
+    if (typeof t !== "string" || t.replace(/^#/, "").toLowerCase() !== OPEN_EXTENSION_TYPE.toLowerCase()) {
+      throw badRequest(`An open extension needs '@odata.type': '${OPEN_EXTENSION_TYPE}'.`);
+    }
+  }
+
+  private static checkExtensionSize(data: Record<string, unknown>): void {
+    const bytes = Buffer.byteLength(JSON.stringify({ "@odata.type": OPEN_EXTENSION_TYPE, ...data }));
+    if (bytes > OPEN_EXTENSION_LIMITS.maxBytes) {
+      throw badRequest(`The open extension is ${bytes} bytes; an open extension of a directory object can hold at most ${OPEN_EXTENSION_LIMITS.maxBytes} bytes.`);
+    }
+  }
+
+  /** The open extensions of an active user, as Graph returns them. */
+  listExtensions(id: string): Record<string, unknown>[] {
+    const u = this.get(id);
+    if (!u) throw notFound(id);
+    return (u.extensions ?? []).map((e) => Directory.extensionView(e));
+  }
+
+  /** One open extension of an active user by name (or fully qualified id). */
+  getExtension(id: string, name: string): Record<string, unknown> {
+    const u = this.get(id);
+    if (!u) throw notFound(id);
+    const e = this.findExtension(u, name);
+    if (!e) throw notFound(name);
+    return Directory.extensionView(e);
+  }
+
+  private findExtension(u: StoredUser, name: string): StoredExtension | undefined {
+    const key = Directory.extensionKey(name);
+    return (u.extensions ?? []).find((e) => String(e.data.extensionName).toLowerCase() === key);
+  }
+
+  /** POST /users/{id}/extensions: creates an open extension; 409 when the name is taken. */
+  addExtension(id: string, body: unknown, appId: string): Record<string, unknown> {
+    const u = this.get(id);
+    if (!u) throw notFound(id);
+    if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    Directory.checkExtensionType(body, true);
+    const name = body.extensionName;
+    if (typeof name !== "string" || !name.trim()) throw badRequest("Invalid request: 'extensionName' is a required property and cannot be empty.");
+    // Graph's code for a taken name is not documented: 409 with this code is the emulator's choice.
+    if (this.findExtension(u, name)) throw new GraphError(409, "NameAlreadyExists", `An extension with the name '${name}' already exists on this object.`);
+    if ((u.extensions ?? []).filter((e) => e.appId === appId).length >= OPEN_EXTENSION_LIMITS.perApp) {
+      throw badRequest(`An application can add at most ${OPEN_EXTENSION_LIMITS.perApp} open extensions to a directory object.`);
+    }
+    const data = { extensionName: name, ...Directory.checkExtensionData(body) };
+    Directory.checkExtensionSize(data);
+    const e: StoredExtension = { appId, data };
+    (u.extensions ??= []).push(e);
+    this.changed();
+    return Directory.extensionView(e);
+  }
+
+  /** PATCH /users/{id}/extensions/{name}: properties given are set (added or replaced), others kept. */
+  updateExtension(id: string, name: string, body: unknown): void {
+    const u = this.get(id);
+    if (!u) throw notFound(id);
+    const e = this.findExtension(u, name);
+    if (!e) throw notFound(name);
+    if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    Directory.checkExtensionType(body, false);
+    if (body.extensionName !== undefined && String(body.extensionName).toLowerCase() !== String(e.data.extensionName).toLowerCase()) {
+      throw badRequest("The extensionName of an open extension cannot be changed.");
+    }
+    const { extensionName: _name, ...changes } = Directory.checkExtensionData(body);
+    const data = { ...e.data, ...changes };
+    Directory.checkExtensionSize(data);
+    e.data = data;
+    this.changed();
+  }
+
+  /** DELETE /users/{id}/extensions/{name}. */
+  removeExtension(id: string, name: string): void {
+    const u = this.get(id);
+    if (!u) throw notFound(id);
+    const e = this.findExtension(u, name);
+    if (!e) throw notFound(name);
+    u.extensions = (u.extensions ?? []).filter((x) => x !== e);
+    if (u.extensions.length === 0) delete u.extensions;
+    this.changed();
+  }
+
   /** The guest redeems: externalUserState Accepted. */
   redeem(id: string): EmulatedUser {
     const u = this.get(id);
@@ -652,7 +782,12 @@ export class Directory {
 
   /** The users for the state file. */
   toJSON(): StoredUser[] {
-    return [...this.users.values()].map((u) => ({ ...u, otherMails: [...u.otherMails], sponsors: [...u.sponsors] }));
+    return [...this.users.values()].map((u) => ({
+      ...u,
+      otherMails: [...u.otherMails],
+      sponsors: [...u.sponsors],
+      ...(u.extensions ? { extensions: u.extensions.map((e) => ({ appId: e.appId, data: { ...e.data } })) } : {}),
+    }));
   }
 
   /** Replaces the directory with users from a state file (unknown fields are dropped, missing ones defaulted). */
@@ -687,6 +822,10 @@ export class Directory {
         sponsors: Array.isArray(raw.sponsors) ? raw.sponsors.filter((x): x is string => typeof x === "string") : [],
         createdAtMs: typeof raw.createdAtMs === "number" ? raw.createdAtMs : Date.parse(created) || 0,
       };
+      const exts = Array.isArray(raw.extensions)
+        ? raw.extensions.filter((e): e is StoredExtension => isObject(e) && typeof e.appId === "string" && isObject(e.data) && typeof e.data.extensionName === "string")
+        : [];
+      if (exts.length) u.extensions = exts.map((e) => ({ appId: e.appId, data: { ...e.data } }));
       this.users.set(u.id, u);
       this.byUpn.set(u.userPrincipalName.toLowerCase(), u.id);
       this.index(u);

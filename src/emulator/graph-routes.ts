@@ -3,8 +3,10 @@
  * Order of work: injected latency → injected fault → token (401) → route (400/405) →
  * permission (403) → throttle (429) → replication lag (404) → the directory.
  *
- * Routes: POST /invitations; GET /users; GET/PATCH/DELETE /users/{id}; GET /users/{id}/sponsors;
- * POST /users/{id}/sponsors/$ref; DELETE /users/{id}/sponsors/{sid}/$ref;
+ * Routes: POST /invitations; GET /users (`$expand=extensions`); GET/PATCH/DELETE /users/{id}
+ * (`$expand=sponsors|extensions`); GET /users/{id}/sponsors; POST /users/{id}/sponsors/$ref;
+ * DELETE /users/{id}/sponsors/{sid}/$ref; GET/POST /users/{id}/extensions;
+ * GET/PATCH/DELETE /users/{id}/extensions/{name};
  * GET /directory/deletedItems/microsoft.graph.user; GET/DELETE /directory/deletedItems/{id};
  * POST /directory/deletedItems/{id}/restore; POST /$batch.
  */
@@ -211,15 +213,12 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
         if (s.length === 2) {
           if (call.method === "GET") {
             const select = Directory.parseSelect(option(query, "select"));
-            const expand = option(query, "expand");
-            const expandSponsors = expand !== undefined && expand.trim().toLowerCase() === "sponsors";
-            if (expand !== undefined && !expandSponsors) {
-              throw badRequest(`Parsing OData Select and Expand failed: Could not find a navigation property named '${expand}' on type 'microsoft.graph.user'.`);
-            }
-            guard(READ, { cost: (select ? 1 : 2) + (expandSponsors ? 1 : 0), write: false });
+            const expand = parseExpand(option(query, "expand"), ["sponsors", "extensions"]);
+            guard(READ, { cost: (select ? 1 : 2) + expand.length, write: false });
             const u = visibleUser(id);
             const body: Record<string, unknown> = { "@odata.context": selectContext("users", select, true), ...dir.serialize(u, select) };
-            if (expandSponsors) body.sponsors = sponsorObjects(dir, u);
+            if (expand.includes("sponsors")) body.sponsors = sponsorObjects(dir, u);
+            if (expand.includes("extensions")) Object.assign(body, expandedExtensions(u, `${base}/$metadata#users('${u.id}')/extensions`));
             return ok(200, body);
           }
           if (call.method === "PATCH") {
@@ -236,6 +235,46 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
             return ok(204);
           }
           throw methodNotAllowed();
+        }
+        if (s[2] === "extensions") {
+          if (s.length === 3) {
+            if (call.method === "GET") {
+              guard(READ, { cost: 1, write: false });
+              const u = visibleUser(id);
+              return ok(200, { "@odata.context": `${base}/$metadata#users('${u.id}')/extensions`, value: dir.listExtensions(u.id) });
+            }
+            if (call.method === "POST") {
+              const body = jsonBody(true);
+              guard(WRITE, { cost: 3, write: true });
+              const u = visibleUser(id);
+              const ext = dir.addExtension(u.id, body, claims.appid);
+              return ok(201, { "@odata.context": `${base}/$metadata#users('${u.id}')/extensions/$entity`, ...ext });
+            }
+            throw methodNotAllowed();
+          }
+          if (s.length === 4) {
+            const name = s[3];
+            if (call.method === "GET") {
+              guard(READ, { cost: 1, write: false });
+              const u = visibleUser(id);
+              return ok(200, { "@odata.context": `${base}/$metadata#users('${u.id}')/extensions/$entity`, ...dir.getExtension(u.id, name) });
+            }
+            if (call.method === "PATCH") {
+              const body = jsonBody(true);
+              guard(WRITE, { cost: 3, write: true });
+              const u = visibleUser(id);
+              dir.updateExtension(u.id, name, body);
+              return ok(204);
+            }
+            if (call.method === "DELETE") {
+              guard(WRITE, { cost: 3, write: true });
+              const u = visibleUser(id);
+              dir.removeExtension(u.id, name);
+              return ok(204);
+            }
+            throw methodNotAllowed();
+          }
+          throw segmentNotFound(s[s.length - 1]);
         }
         if (s[2] !== "sponsors") throw segmentNotFound(s[2]);
         if (s.length === 3) {
@@ -311,6 +350,28 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
   }
 }
 
+/**
+ * `$expand` of a user: a comma-separated list of navigation properties from `allowed` (Graph's
+ * message for any other). Empty without `$expand`.
+ */
+function parseExpand(raw: string | undefined, allowed: readonly string[]): string[] {
+  if (raw === undefined) return [];
+  const out: string[] = [];
+  for (const part of raw.split(",")) {
+    const name = part.trim();
+    if (!name) continue;
+    const known = allowed.find((a) => a.toLowerCase() === name.toLowerCase());
+    if (!known) throw badRequest(`Parsing OData Select and Expand failed: Could not find a navigation property named '${name}' on type 'microsoft.graph.user'.`);
+    if (!out.includes(known)) out.push(known);
+  }
+  return out;
+}
+
+/** The `extensions` of a user as `$expand=extensions` adds them. */
+function expandedExtensions(u: StoredUser, context: string): Record<string, unknown> {
+  return { "extensions@odata.context": context, extensions: (u.extensions ?? []).map((e) => Directory.extensionView(e)) };
+}
+
 function sponsorObjects(dir: Directory, u: StoredUser): Record<string, unknown>[] {
   return u.sponsors.map((sid) => {
     const s = dir.get(sid);
@@ -334,7 +395,7 @@ function listUsers(
 ): GraphOutcome {
   for (const [k] of query) {
     const key = k.toLowerCase().replace(/^\$/, "");
-    if (key === "count" || key === "orderby" || key === "search" || key === "skip" || key === "expand") {
+    if (key === "count" || key === "orderby" || key === "search" || key === "skip" || (key === "expand" && deleted)) {
       throw new GraphError(
         400,
         "Request_UnsupportedQuery",
@@ -346,7 +407,13 @@ function listUsers(
   const filterRaw = option(query, "filter");
   const topRaw = option(query, "top");
   const skipToken = option(query, "skiptoken");
+  const expandRaw = option(query, "expand");
   const select = Directory.parseSelect(selectRaw);
+  // A list expands extensions only (sponsors of many users at once: not served).
+  const expand = parseExpand(expandRaw, ["sponsors", "extensions"]);
+  if (expand.includes("sponsors")) {
+    throw new GraphError(400, "Request_UnsupportedQuery", "Unsupported query option '$expand=sponsors' on a list of users: the emulator expands 'extensions' only.");
+  }
   const filter = filterRaw !== undefined ? parseFilter(filterRaw) : undefined;
   let top = 100;
   if (topRaw !== undefined) {
@@ -359,7 +426,7 @@ function listUsers(
     if (!decoded.startsWith(SKIPTOKEN_PREFIX)) throw badRequest("The specified page token value is invalid.", "Request_BadRequest");
     after = decoded.slice(SKIPTOKEN_PREFIX.length);
   }
-  guard(READ, { cost: Math.max(1, 2 - (select ? 1 : 0) - (top < 20 ? 1 : 0)), write: false });
+  guard(READ, { cost: Math.max(1, 2 - (select ? 1 : 0) - (top < 20 ? 1 : 0)) + expand.length, write: false });
   const all = deleted ? ctx.directory.listDeleted(filter) : ctx.directory.list(filter);
   let start = 0;
   if (after !== undefined) {
@@ -376,12 +443,16 @@ function listUsers(
   const entitySet = deleted ? "directoryObjects/microsoft.graph.user" : "users";
   const body: Record<string, unknown> = {
     "@odata.context": `https://${call.host}/v1.0/$metadata#${entitySet}${select ? `(${select.join(",")})` : ""}`,
-    value: page.map((u) => ctx.directory.serialize(u, select, deleted ? ["deletedDateTime"] : [])),
+    value: page.map((u) => {
+      const v = ctx.directory.serialize(u, select, deleted ? ["deletedDateTime"] : []);
+      return expand.includes("extensions") ? { ...v, ...expandedExtensions(u, `https://${call.host}/v1.0/$metadata#users('${u.id}')/extensions`) } : v;
+    }),
   };
   if (start + top < all.length && page.length > 0) {
     const params: string[] = [];
     if (filterRaw !== undefined) params.push(`$filter=${encodeURIComponent(filterRaw)}`);
     if (selectRaw !== undefined) params.push(`$select=${encodeURIComponent(selectRaw)}`);
+    if (expandRaw !== undefined) params.push(`$expand=${encodeURIComponent(expandRaw)}`);
     if (topRaw !== undefined) params.push(`$top=${top}`);
     params.push(`$skiptoken=${Buffer.from(SKIPTOKEN_PREFIX + page[page.length - 1].id).toString("base64url")}`);
     body["@odata.nextLink"] = `${url}?${params.join("&")}`;
