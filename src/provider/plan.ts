@@ -3,6 +3,7 @@
  * plans out against Graph; these functions never do I/O.
  */
 import type { GraphUser, InvitationRequest, InvitationResponse } from "../graph/types";
+import { describeMark, markChanges, MarkOwner, markOwner, OwnershipMark, readMark, ResourceIdentity } from "./mark";
 import { CheckedInputs, INPUT_KEYS, INVITATION_ONLY_KEYS, InvitationOutputs, OnDelete, REPLACE_KEYS, UNKNOWN, USER_PROPERTY_KEYS, UserProperties } from "./types";
 
 /** Canonical JSON: object keys sorted, undefined dropped. Equal values give equal strings. */
@@ -201,4 +202,115 @@ export function planRead(olds: InvitationOutputs, user: GraphUser): { props: Inv
 /** What delete does with the guest: the policy, with adopted guests retained unless told otherwise. */
 export function deletePolicy(state: Partial<InvitationOutputs>): OnDelete {
   return state.onDelete ?? (state.adopted ? "retain" : "delete");
+}
+
+/** A user found before a create (by address or `invitedUser`), with its open extensions when read. */
+export type FoundUser = GraphUser & { creationType?: string | null; extensions?: Record<string, unknown>[] };
+
+/**
+ * What a create does:
+ * - `invite`: nobody has the address: `POST /invitations`, then mark the new guest as this resource's;
+ * - `take`: the user exists: no invitation, no email, no invitation budget — only the PATCHes that
+ *   make the user what the program declares. `adopted` false when the user carries this stack's mark
+ *   (a rerun after a crash or a lost state: the stack invited it and keeps applying `onDelete`),
+ *   else true (retained on delete unless `onDelete` says otherwise). `warnings` name what a reviewer
+ *   should know (another stack's mark, a disabled account);
+ * - `refuse`: nothing is sent; `message` says why and what to do.
+ */
+export type CreatePlan =
+  | { action: "invite" }
+  | { action: "take"; userId: string; adopted: boolean; owner: MarkOwner; mark?: OwnershipMark; patch: Partial<GraphUser>; markChanges: Record<string, unknown>; warnings: string[] }
+  | { action: "refuse"; message: string };
+
+/** The `onDelete` a guest this stack owns gets when the program does not say: delete. */
+export function ownedOnDelete(inputs: Partial<CheckedInputs>): OnDelete {
+  return inputs.onDelete ?? "delete";
+}
+
+/**
+ * The PATCH that makes an existing user what the program declares: the display name if declared,
+ * the user type, and the user properties the program sets (one it leaves out is left alone, as
+ * refresh leaves it out). Empty when the user already matches.
+ */
+export function adoptionPatch(user: GraphUser, inputs: Partial<CheckedInputs>): Partial<GraphUser> {
+  const patch: Record<string, unknown> = {};
+  if (inputs.invitedUserDisplayName !== undefined && inputs.invitedUserDisplayName !== user.displayName) patch.displayName = inputs.invitedUserDisplayName;
+  const type = inputs.invitedUserType ?? "Guest";
+  if (type !== (user.userType === "Member" ? "Member" : "Guest")) patch.userType = type;
+  const props: UserProperties = inputs.userProperties ?? {};
+  for (const k of USER_PROPERTY_KEYS) {
+    const v = props[k];
+    if (v !== undefined && v !== (user[k] ?? undefined)) patch[k] = v;
+  }
+  return patch as Partial<GraphUser>;
+}
+
+/** Sponsors the program declares that the user does not have yet (ids lower case). */
+export function sponsorsToAdd(declared: readonly string[] | undefined, existing: readonly string[]): string[] {
+  const have = new Set(existing.map((s) => s.toLowerCase()));
+  return (declared ?? []).map((s) => s.toLowerCase()).filter((s) => !have.has(s));
+}
+
+/** A member of the tenant (not a B2B guest): never invited, no redemption state. */
+export function isTenantMember(user: FoundUser): boolean {
+  return (user.externalUserState ?? null) === null && user.creationType !== "Invitation";
+}
+
+/**
+ * create: what to do, given the user the lookup found (`undefined`: none) and how it was looked up
+ * (by `invitedUser`, or by address), from the resource `self` (undefined when its identity is not
+ * known: then no mark is this resource's).
+ */
+export function planCreate(inputs: CheckedInputs, found: FoundUser | undefined, self: ResourceIdentity | undefined): CreatePlan {
+  const email = inputs.invitedUserEmailAddress;
+  if (!found) {
+    if (inputs.invitedUser) {
+      return { action: "refuse", message: `invitedUser ${inputs.invitedUser} does not exist: check the object id, or leave out invitedUser to invite ${email} as a new guest.` };
+    }
+    return { action: "invite" };
+  }
+  if (!inputs.invitedUser && isTenantMember(found)) {
+    return {
+      action: "refuse",
+      message: `${email} belongs to a member of this tenant, not a guest (object id ${found.id}): an Invitation does not take it over by its address. Name the user with invitedUser to manage it as a guest, or use another address.`,
+    };
+  }
+  const mark = readMark(found.extensions);
+  const owner = markOwner(mark, self);
+  const owned = owner === "self" || owner === "stack";
+  const warnings: string[] = [];
+  if (owner === "other" && mark) {
+    warnings.push(`${email} is already managed by the stack ${describeMark(mark)}: adopted, not invited; this stack retains it when the guest leaves the stack, unless onDelete says otherwise.`);
+  }
+  if (owner === "stack" && mark && self) warnings.push(`${email} was marked by the resource ${mark.resource} of this stack: now managed by ${self.name}.`);
+  if (found.accountEnabled === false) warnings.push(`${email} (${found.id}) is disabled (accountEnabled: false): ${owned ? "taken over" : "adopted"} as it is; enable it in Entra to let the guest sign in.`);
+  return {
+    action: "take",
+    userId: found.id,
+    adopted: !owned,
+    owner,
+    mark,
+    patch: adoptionPatch(found, inputs),
+    markChanges: owned && mark && self ? markChanges(mark, self, ownedOnDelete(inputs)) : {},
+    warnings,
+  };
+}
+
+/** State after a create that took over an existing user: no invitation, so no redeem URL, invitation id or status. */
+export function outputsFromUser(inputs: CheckedInputs, user: GraphUser, adopted: boolean): InvitationOutputs {
+  return {
+    ...(inputsOf(inputs as unknown as Record<string, unknown>) as CheckedInputs),
+    userId: user.id,
+    externalUserState: user.externalUserState ?? null,
+    externalUserStateChangeDateTime: user.externalUserStateChangeDateTime ?? null,
+    adopted,
+  };
+}
+
+/** update: the mark's properties to PATCH (its `onDelete`), for a guest this stack owns; empty otherwise. */
+export function planMarkUpdate(olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>): Record<string, unknown> {
+  if (olds.adopted) return {};
+  const before = ownedOnDelete(olds);
+  const after = ownedOnDelete(news);
+  return before === after ? {} : { onDelete: after };
 }

@@ -3,11 +3,21 @@
  * plugin process. Every function here is one lifecycle step; decisions live in plan.ts.
  */
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
-import { EntraGraphError, GraphClient, graphClientFor, GraphSettings, resolveSettings, GraphUser } from "../graph";
+import { EntraGraphError, GraphClient, graphClientFor, GraphSettings, resolveSettings, GraphUser, schedulerFor } from "../graph";
+import { ExtensionClient, UserWithExtensions } from "../graph/extensions";
 import { checkInputs } from "./validate";
-import { deletePolicy, fingerprint, inputsOf, invitationBody, outputsFromInvitation, planDiff, planRead, planUpdate, ReplaceCause, replacementNotice, userPatch } from "./plan";
+import {
+  deletePolicy, fingerprint, FoundUser, inputsOf, invitationBody, outputsFromInvitation, outputsFromUser, ownedOnDelete, planCreate, planDiff, planMarkUpdate, planRead, planUpdate,
+  ReplaceCause, replacementNotice, sponsorsToAdd, userPatch,
+} from "./plan";
+import { markData, MARK_NAME, markOwner, parseMark, ResourceIdentity } from "./mark";
 import { claimReplacement, lifecycleRegistry, noteChecked, takePendingReset } from "./replacements";
 import type { CheckedInputs, InvitationOutputs } from "./types";
+import { captureCreateUrns, identityOf, urnOf } from "./urn";
+
+// In the SDK's plugin process: give `create` the URN of its resource (the stack and resource an
+// ownership mark names). A no-op elsewhere.
+captureCreateUrns();
 
 /**
  * How long after an invitation a 404 on the new user is taken for replication lag, not absence
@@ -24,10 +34,18 @@ let settings: GraphSettings | undefined;
  */
 let configError: unknown;
 
-function graph(): GraphClient {
+function currentSettings(): GraphSettings {
   if (configError) throw configError;
-  settings ??= resolveSettings(() => undefined, process.env);
-  return graphClientFor(settings);
+  return (settings ??= resolveSettings(() => undefined, process.env));
+}
+
+function graph(): GraphClient {
+  return graphClientFor(currentSettings());
+}
+
+/** Open extensions (ownership marks) and lookups that read them, on the same scheduler as {@link graph}. */
+function extensions(): ExtensionClient {
+  return new ExtensionClient(schedulerFor(currentSettings()));
 }
 
 /** Until when a 404 on this guest may be replication lag (its last invitation was recent), if it may. */
@@ -65,8 +83,8 @@ function warn(message: string): void {
   process.stderr.write(`warning: pulumi-entra-invitation: ${message}\n`);
 }
 
-/** Sends one INFO line to the engine's log; rejects when the engine cannot be reached. */
-type EngineLog = (message: string) => Promise<void>;
+/** Sends one line to the engine's log (about the resource `urn`, if given); rejects when the engine cannot be reached. */
+type EngineLog = (message: string, severity?: "info" | "warning", urn?: string) => Promise<void>;
 /** `null`: this process has no engine to log to (tests, the gRPC test kit). */
 let engineLog: EngineLog | null | undefined;
 
@@ -84,13 +102,17 @@ function connectEngineLog(): EngineLog | null {
   try {
     const grpc = main.require("@grpc/grpc-js") as { credentials: { createInsecure(): unknown } };
     const { EngineClient } = main.require("../../proto/engine_grpc_pb") as { EngineClient: new (addr: string, creds: unknown) => { log(req: unknown, opts: { deadline: number }, cb: (err: Error | null) => void): void } };
-    const { LogRequest, LogSeverity } = main.require("../../proto/engine_pb") as { LogRequest: new () => { setSeverity(s: number): void; setMessage(m: string): void }; LogSeverity: { INFO: number } };
+    const { LogRequest, LogSeverity } = main.require("../../proto/engine_pb") as {
+      LogRequest: new () => { setSeverity(s: number): void; setMessage(m: string): void; setUrn(u: string): void };
+      LogSeverity: { INFO: number; WARNING: number };
+    };
     const client = new EngineClient(addr, grpc.credentials.createInsecure());
-    return (message) =>
+    return (message, severity = "info", urn) =>
       new Promise((resolve, reject) => {
         const req = new LogRequest();
-        req.setSeverity(LogSeverity.INFO);
+        req.setSeverity(severity === "warning" ? LogSeverity.WARNING : LogSeverity.INFO);
         req.setMessage(message);
+        if (urn) req.setUrn(urn);
         client.log(req, { deadline: Date.now() + 5_000 }, (err) => (err ? reject(err) : resolve()));
       });
   } catch {
@@ -113,6 +135,22 @@ async function notice(message: string): Promise<void> {
     }
   }
   process.stderr.write(`${message}\n`);
+}
+
+/**
+ * A warning the engine shows under "Diagnostics", about the resource `urn` when known (the engine
+ * then lists it under that resource). Through the engine's log when there is one, else like `warn`.
+ */
+async function engineWarning(message: string, urn?: string): Promise<void> {
+  engineLog ??= connectEngineLog();
+  if (engineLog) {
+    try {
+      return await engineLog(`pulumi-entra-invitation: ${message}`, "warning", urn);
+    } catch {
+      // fall through to stderr
+    }
+  }
+  warn(message);
 }
 
 /** Ids whose replacement a diff in this process has announced (a delete then says nothing more). */
@@ -168,19 +206,125 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
     return { id: outs.userId, outs };
   }
 
-  let existing: GraphUser | undefined;
-  if (inputs.invitedUser) {
-    existing = await g.getUser(inputs.invitedUser).catch((e) => degradeRead(e, inputs.invitedUser!));
-  } else {
-    existing = await g.findUserByEmail(inputs.invitedUserEmailAddress).catch((e) => degradeRead(e, inputs.invitedUserEmailAddress));
+  const x = extensions();
+  const urn = urnOf(props);
+  const self = identityOf(props);
+  const lookup = await lookUp(x, inputs);
+  const plan = planCreate(inputs, lookup.user, self);
+  if (plan.action === "refuse") throw new Error(plan.message);
+
+  if (plan.action === "take") {
+    // The guest exists: no invitation (no email, no invitation budget); only what the program declares.
+    for (const w of plan.warnings) await engineWarning(w, urn);
+    const user = lookup.user!;
+    if (Object.keys(plan.patch).length) await g.patchUser(user.id, plan.patch);
+    const sponsors = inputs.invitedUserSponsors?.length ? sponsorsToAdd(inputs.invitedUserSponsors, await x.sponsorIds(user.id)) : [];
+    for (const sid of sponsors) await x.addSponsor(user.id, sid, currentSettings().graphEndpoint);
+    if (Object.keys(plan.markChanges).length && !marksDenied) {
+      await writeMark(() => x.updateExtension(user.id, MARK_NAME, plan.markChanges), urn);
+    }
+    return { id: user.id, outs: outputsFromUser(inputs, user, plan.adopted) };
   }
+
   const res = await g.invite(invitationBody(inputs));
   const now = new Date(); // after the answer: nearest to the time Graph stamped
-  const outs = outputsFromInvitation(inputs, res, { adopted: existing !== undefined || inputs.invitedUser !== undefined, now, user: existing });
-  // A new guest already has the invitation's name and type; an adopted one gets what the program says.
-  const patch = existing ? userPatch(fromUser(existing), inputs) : userPatch({}, { userProperties: inputs.userProperties });
-  if (Object.keys(patch).length) await g.patchUser(outs.userId, patch, { retryNotFoundUntil: now.getTime() + REPLICATION_LAG_MS });
+  const outs = outputsFromInvitation(inputs, res, { adopted: false, now });
+  // A new guest already has the invitation's name and type.
+  const patch = userPatch({}, { userProperties: inputs.userProperties });
+  const lagUntil = now.getTime() + REPLICATION_LAG_MS;
+  if (Object.keys(patch).length) await g.patchUser(outs.userId, patch, { retryNotFoundUntil: lagUntil });
+  if (await markNewGuest(x, outs.userId, self, ownedOnDelete(inputs), { canRead: lookup.canRead, lagUntil, urn }) === "other") outs.adopted = true;
   return { id: outs.userId, outs };
+}
+
+/** An earlier mark in this process got 403 (no User.ReadWrite.All): later ones are not tried. */
+let marksDenied = false;
+/** The one warning about skipped marks has been shown. */
+let markWarningShown = false;
+/** `$expand=extensions` on a lookup was refused (400) once: look up without it and read the mark apart. */
+let expandRefused = false;
+
+async function marksSkipped(reason: string, urn?: string): Promise<void> {
+  if (markWarningShown) return;
+  markWarningShown = true;
+  await engineWarning(`${reason}: guests are invited without an ownership mark, so a rerun after a lost state adopts them (retained on delete) and \`entra-guests orphans\` cannot find them. Grant User.ReadWrite.All to mark them.`, urn);
+}
+
+/** A write of a mark that may be refused for want of User.ReadWrite.All: then one warning, and no more marks in this process. */
+async function writeMark(write: () => Promise<unknown>, urn?: string): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (e) {
+    if (e instanceof EntraGraphError && e.status === 403) {
+      marksDenied = true;
+      await marksSkipped(`cannot write ownership marks (${e.code})`, urn);
+      return false;
+    }
+    throw e;
+  }
+}
+
+/**
+ * The user with the address (or `invitedUser`), with its open extensions. Without read permission
+ * (403): a warning, and the create invites without the check (`canRead` false).
+ */
+async function lookUp(x: ExtensionClient, inputs: CheckedInputs): Promise<{ user?: FoundUser; canRead: boolean }> {
+  const what = inputs.invitedUser ?? inputs.invitedUserEmailAddress;
+  const find = (expand: boolean): Promise<UserWithExtensions | undefined> =>
+    inputs.invitedUser ? x.getUser(inputs.invitedUser, { expand }) : x.findUserByEmail(inputs.invitedUserEmailAddress, { expand });
+  try {
+    if (!expandRefused) {
+      try {
+        return { user: await find(true), canRead: true };
+      } catch (e) {
+        if (!(e instanceof EntraGraphError && e.status === 400)) throw e;
+        expandRefused = true;
+      }
+    }
+    const user = await find(false);
+    if (user) {
+      const mark = await x.getExtension(user.id, MARK_NAME);
+      user.extensions = mark ? [mark] : [];
+    }
+    return { user, canRead: true };
+  } catch (e) {
+    return { user: degradeRead(e, what), canRead: false };
+  }
+}
+
+/**
+ * Marks a guest this resource just invited. Never fails the create: a missing permission is one
+ * warning; a mark already there (a re-sent request, or a guest the lookup could not see) is read
+ * and, if another stack's, kept (the guest is then adopted: `other` is returned).
+ */
+async function markNewGuest(x: ExtensionClient, userId: string, self: ResourceIdentity | undefined, onDelete: ReturnType<typeof ownedOnDelete>, o: { canRead: boolean; lagUntil: number; urn?: string }): Promise<"marked" | "other" | "skipped"> {
+  if (!self) {
+    await marksSkipped("this resource's stack is not known (no URN from the engine)", o.urn);
+    return "skipped";
+  }
+  if (!o.canRead) {
+    await marksSkipped("cannot read users (no User.Read.All), so cannot write them either", o.urn);
+    return "skipped";
+  }
+  if (marksDenied) return "skipped";
+  try {
+    return (await writeMark(() => x.addExtension(userId, MARK_NAME, markData(self, onDelete), { retryNotFoundUntil: o.lagUntil }), o.urn)) ? "marked" : "skipped";
+  } catch (e) {
+    const existing = e instanceof EntraGraphError && (e.status === 409 || e.status === 400) ? await x.getExtension(userId, MARK_NAME).catch(() => undefined) : undefined;
+    const mark = existing ? parseMark(existing) : undefined;
+    if (mark) {
+      const owner = markOwner(mark, self);
+      if (owner === "other") {
+        await engineWarning(`${userId} turned out to be managed by the stack ${mark.project}/${mark.stack} (resource ${mark.resource}): adopted, its mark kept.`, o.urn);
+        return "other";
+      }
+      if (owner === "stack") await writeMark(() => x.updateExtension(userId, MARK_NAME, markData(self, onDelete)), o.urn);
+      return "marked";
+    }
+    await engineWarning(`could not mark guest ${userId} as this stack's (${e instanceof Error ? e.message : String(e)}): invited without an ownership mark.`, o.urn);
+    return "skipped";
+  }
 }
 
 /** A missing read permission must not fail a create: warn and invite without the adoption check. */
@@ -190,16 +334,6 @@ function degradeRead(e: unknown, what: string): undefined {
     return undefined;
   }
   throw e;
-}
-
-/** The inputs an existing user already satisfies, for a PATCH of only what differs. */
-function fromUser(u: GraphUser): Partial<CheckedInputs> {
-  const props: Record<string, string> = {};
-  for (const k of ["givenName", "surname", "companyName", "department", "jobTitle", "usageLocation"] as const) {
-    const v = u[k];
-    if (v != null) props[k] = v;
-  }
-  return { invitedUserDisplayName: u.displayName ?? undefined, invitedUserType: u.userType === "Member" ? "Member" : "Guest", userProperties: props };
 }
 
 /**
@@ -258,6 +392,12 @@ export async function updateStep(id: string, olds: InvitationOutputs, news: Chec
       }
       throw e;
     }
+  }
+  // A guest this stack owns: its mark follows onDelete (what `entra-guests orphans --apply` does).
+  const markChange = planMarkUpdate(olds, inputs);
+  if (Object.keys(markChange).length && !marksDenied) {
+    // 404: no mark (a guest invited before marks existed, or without the permission): nothing to follow.
+    await writeMark(() => extensions().updateExtension(id, MARK_NAME, markChange));
   }
   if (plan.reissueIfPending) {
     const user = await readGuest(g, id, olds, ["id", "externalUserState", "externalUserStateChangeDateTime"]);
@@ -318,4 +458,11 @@ export async function deleteStep(id: string, props: InvitationOutputs) {
     case "retain":
       return;
   }
+}
+
+/** Forget what this process learnt about marks (tests: each test is a plugin process of its own). */
+export function resetMarkState(): void {
+  marksDenied = false;
+  markWarningShown = false;
+  expandRefused = false;
 }

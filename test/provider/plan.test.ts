@@ -1,4 +1,5 @@
-import { canonical, deletePolicy, invitationBody, planDiff, planRead, planUpdate, ReplaceCause, replacementNotice, shortId, userPatch } from "../../src/provider/plan";
+import { adoptionPatch, canonical, deletePolicy, invitationBody, outputsFromUser, planCreate, planDiff, planMarkUpdate, planRead, planUpdate, ReplaceCause, replacementNotice, shortId, sponsorsToAdd, userPatch } from "../../src/provider/plan";
+import { markChanges, markData, MarkOwner, markOwner, parseUrn, readMark } from "../../src/provider/mark";
 import { type CheckedInputs, type InvitationOutputs, UNKNOWN } from "../../src/provider/types";
 
 const inputs: CheckedInputs = { invitedUserEmailAddress: "jane@contoso.com", inviteRedirectUrl: "https://myapps.microsoft.com", invitedUserType: "Guest", sendInvitationMessage: false };
@@ -121,4 +122,114 @@ describe("invitationBody", () => {
     expect(invitationBody(inputs, { userId: "u1", reset: true })).toMatchObject({ invitedUser: { id: "u1" }, resetRedemption: true });
   });
   it("userPatch sends nothing when nothing changed", () => expect(userPatch(inputs, inputs)).toEqual({}));
+});
+
+describe("planCreate: an existing user is taken over without an invitation", () => {
+  const self = { project: "guests", stack: "prod", name: "partners-jane" };
+  const mark = (m: Partial<{ project: string; stack: string; resource: string; onDelete: string }> = {}) => ({
+    "@odata.type": "#microsoft.graph.openTypeExtension", extensionName: "com.pulumi.entraInvitation", id: "com.pulumi.entraInvitation",
+    version: 1, project: "guests", stack: "prod", resource: "partners-jane", onDelete: "delete", ...m,
+  });
+  const guest = { id: "u1", displayName: "Jane", userType: "Guest", externalUserState: "Accepted", creationType: "Invitation", accountEnabled: true };
+  type Row = [string, Partial<CheckedInputs>, Record<string, unknown> | undefined, object];
+  it.each<Row>([
+    ["nobody has the address: invite", {}, undefined, { action: "invite" }],
+    ["invitedUser that does not exist: refused", { invitedUser: "00000000-0000-0000-0000-000000000009" }, undefined, { action: "refuse", message: expect.stringMatching(/^invitedUser 0{8}-.* does not exist: check the object id/) }],
+    ["an unmarked guest: adopted, nothing to patch", {}, guest, { action: "take", userId: "u1", adopted: true, owner: "none", patch: {}, markChanges: {}, warnings: [] }],
+    ["an unmarked guest, another name: adopted, name patched", { invitedUserDisplayName: "Jane Doe" }, guest, { action: "take", adopted: true, patch: { displayName: "Jane Doe" } }],
+    ["a Member guest declared Member: nothing to patch", { invitedUserType: "Member" }, { ...guest, userType: "Member" }, { action: "take", adopted: true, patch: {} }],
+    ["a Member guest declared Guest (the default): userType patched", {}, { ...guest, userType: "Member" }, { action: "take", patch: { userType: "Guest" } }],
+    ["marked by this very resource: owned, not adopted", {}, { ...guest, extensions: [mark()] }, { action: "take", adopted: false, owner: "self", markChanges: {}, warnings: [] }],
+    ["owned, onDelete now disable: the mark follows", { onDelete: "disable" }, { ...guest, extensions: [mark()] }, { action: "take", adopted: false, markChanges: { onDelete: "disable" } }],
+    ["marked by another resource of this stack: owned, the mark names this one", {}, { ...guest, extensions: [mark({ resource: "old-name" })] }, { action: "take", adopted: false, owner: "stack", markChanges: { resource: "partners-jane" }, warnings: [expect.stringContaining("was marked by the resource old-name of this stack")] }],
+    ["marked by another stack: adopted, with a warning naming that stack", {}, { ...guest, extensions: [mark({ stack: "staging", resource: "jane" })] }, { action: "take", adopted: true, owner: "other", markChanges: {}, warnings: ["jane@contoso.com is already managed by the stack guests/staging (resource jane): adopted, not invited; this stack retains it when the guest leaves the stack, unless onDelete says otherwise."] }],
+    ["marked by another project's stack of the same name: adopted", {}, { ...guest, extensions: [mark({ project: "other" })] }, { action: "take", adopted: true, owner: "other" }],
+    ["another extension of that name that is no mark: adopted, no warning", {}, { ...guest, extensions: [{ extensionName: "com.pulumi.entraInvitation", foo: 1 }] }, { action: "take", adopted: true, owner: "none", warnings: [] }],
+    ["a disabled guest: adopted as it is, with a warning", {}, { ...guest, accountEnabled: false }, { action: "take", adopted: true, warnings: [expect.stringContaining("is disabled (accountEnabled: false): adopted as it is")] }],
+    ["a member of the tenant by address: refused", {}, { id: "m1", userType: "Member", externalUserState: null, creationType: null }, { action: "refuse", message: expect.stringContaining("belongs to a member of this tenant, not a guest (object id m1)") }],
+    ["a member of the tenant named by invitedUser: taken over", { invitedUser: "m1" }, { id: "m1", userType: "Member", externalUserState: null, creationType: null }, { action: "take", userId: "m1", adopted: true, patch: { userType: "Guest" } }],
+  ])("%s", (_n, change, found, expected) => {
+    expect(planCreate({ ...inputs, ...change }, found as Parameters<typeof planCreate>[1], self)).toMatchObject(expected);
+  });
+
+  it("without this resource's identity a mark is never its own", () => {
+    expect(planCreate(inputs, { ...guest, extensions: [mark()] }, undefined)).toMatchObject({ action: "take", adopted: true, owner: "other" });
+  });
+});
+
+describe("adoptionPatch: only what the program declares", () => {
+  const user = { id: "u1", displayName: "Jane", userType: "Guest", companyName: "Fabrikam", jobTitle: "CFO", usageLocation: "DE" };
+  it.each<[string, Partial<CheckedInputs>, object]>([
+    ["nothing declared beyond the defaults", {}, {}],
+    ["a property the program leaves out is left alone", { userProperties: { department: "Audit" } }, { department: "Audit" }],
+    ["a declared property that differs", { userProperties: { jobTitle: "Auditor", companyName: "Fabrikam" } }, { jobTitle: "Auditor" }],
+    ["display name", { invitedUserDisplayName: "Jane D" }, { displayName: "Jane D" }],
+    ["type", { invitedUserType: "Member" }, { userType: "Member" }],
+  ])("%s", (_n, change, expected) => expect(adoptionPatch(user, { ...inputs, ...change })).toEqual(expected));
+});
+
+describe("sponsorsToAdd", () => {
+  it.each<[string, string[] | undefined, string[], string[]]>([
+    ["none declared", undefined, ["a"], []],
+    ["all there (any case)", ["A", "b"], ["a", "B"], []],
+    ["some missing", ["a", "c"], ["a"], ["c"]],
+  ])("%s", (_n, declared, existing, expected) => expect(sponsorsToAdd(declared, existing)).toEqual(expected));
+});
+
+describe("planMarkUpdate: an owned guest's mark follows onDelete", () => {
+  it.each<[string, Partial<InvitationOutputs>, Partial<CheckedInputs>, object]>([
+    ["owned, unchanged", { adopted: false }, {}, {}],
+    ["owned, disable", { adopted: false }, { onDelete: "disable" }, { onDelete: "disable" }],
+    ["owned, explicit delete = the default", { adopted: false }, { onDelete: "delete" }, {}],
+    ["owned, back to the default", { adopted: false, onDelete: "retain" }, {}, { onDelete: "delete" }],
+    ["adopted: no mark of ours", { adopted: true }, { onDelete: "delete" }, {}],
+  ])("%s", (_n, olds, news, expected) => expect(planMarkUpdate({ ...state, ...olds }, { ...inputs, ...news })).toEqual(expected));
+});
+
+describe("outputsFromUser: a take-over records no invitation", () => {
+  it("has no redeem URL, invitation id, status or invitation time", () => {
+    const o = outputsFromUser(inputs, { id: "u1", externalUserState: "Accepted", externalUserStateChangeDateTime: "2025-01-01T00:00:00Z" }, true);
+    expect(o).toEqual({ ...inputs, userId: "u1", externalUserState: "Accepted", externalUserStateChangeDateTime: "2025-01-01T00:00:00Z", adopted: true });
+  });
+});
+
+describe("the ownership mark", () => {
+  it.each<[string, string, object | undefined]>([
+    ["a plain resource", "urn:pulumi:prod::guests::pulumi-nodejs:dynamic/entra:Invitation::kim", { project: "guests", stack: "prod", name: "kim" }],
+    ["a guest of a list", "urn:pulumi:dev::p::entra:index:GuestList$pulumi-nodejs:dynamic/entra:Invitation::partners-kim@contoso.com", { project: "p", stack: "dev", name: "partners-kim@contoso.com" }],
+    ["a name with ::", "urn:pulumi:dev::p::t::a::b", { project: "p", stack: "dev", name: "a::b" }],
+    ["not a URN", "kim", undefined],
+    ["too short", "urn:pulumi:dev::p::t", undefined],
+  ])("parseUrn: %s", (_n, urn, expected) => expect(parseUrn(urn)).toEqual(expected));
+
+  it("markData holds the project, stack, resource name, onDelete and a version: nothing else", () => {
+    expect(markData({ project: "guests", stack: "prod", name: "kim" }, "disable")).toEqual({ version: 1, project: "guests", stack: "prod", resource: "kim", onDelete: "disable" });
+  });
+
+  it.each<[string, Record<string, unknown>[] | undefined, object | undefined]>([
+    ["none", undefined, undefined],
+    ["another app's extension", [{ extensionName: "com.contoso.x", project: "a", stack: "b", resource: "c" }], undefined],
+    ["the mark (name in any case)", [{ extensionName: "COM.PULUMI.ENTRAINVITATION", project: "a", stack: "b", resource: "c", onDelete: "disable", version: 1 }], { project: "a", stack: "b", resource: "c", onDelete: "disable", version: 1 }],
+    ["an unknown onDelete reads as retain (never deletes by mistake)", [{ extensionName: "com.pulumi.entraInvitation", project: "a", stack: "b", resource: "c", onDelete: "purge" }], { onDelete: "retain" }],
+    ["not a mark's fields", [{ extensionName: "com.pulumi.entraInvitation", project: 1 }], undefined],
+  ])("readMark: %s", (_n, exts, expected) => {
+    const m = readMark(exts);
+    if (expected === undefined) expect(m).toBeUndefined();
+    else expect(m).toMatchObject(expected);
+  });
+
+  const m = { version: 1, project: "p", stack: "s", resource: "r", onDelete: "delete" as const };
+  it.each<[string, object | undefined, object | undefined, MarkOwner]>([
+    ["no mark", undefined, { project: "p", stack: "s", name: "r" }, "none"],
+    ["this resource", m, { project: "p", stack: "s", name: "r" }, "self"],
+    ["this stack, another resource", m, { project: "p", stack: "s", name: "r2" }, "stack"],
+    ["another stack", m, { project: "p", stack: "s2", name: "r" }, "other"],
+    ["another project", m, { project: "p2", stack: "s", name: "r" }, "other"],
+    ["identity unknown", m, undefined, "other"],
+  ])("markOwner: %s", (_n, mark, self, expected) => expect(markOwner(mark as never, self as never)).toBe(expected));
+
+  it("markChanges: only the fields that differ", () => {
+    expect(markChanges(m, { project: "p", stack: "s", name: "r" }, "delete")).toEqual({});
+    expect(markChanges(m, { project: "p", stack: "s", name: "r2" }, "retain")).toEqual({ resource: "r2", onDelete: "retain" });
+  });
 });

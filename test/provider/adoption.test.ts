@@ -1,0 +1,280 @@
+/**
+ * Adoption and ownership marks through the provider's own methods, against the emulator over HTTPS
+ * (issue 12, items 1 and 2). The engine's URN reaches `create` as it does in the plugin: under
+ * URN_KEY on the inputs. Requests are asserted from the emulator's log; warnings from stderr (the
+ * provider's fallback when no engine is there to log to).
+ */
+import { invitationProvider } from "../../src";
+import { adminGraphClient, graphWrites, providerEnv, requestsTo, RunningEmulator, startEmulator } from "../../src/testing";
+import { resetLifecycleRegistry } from "../../src/provider/replacements";
+import { resetMarkState } from "../../src/provider/runtime";
+import { URN_KEY } from "../../src/provider/urn";
+import type { InvitationOutputs } from "../../src/provider/types";
+
+type Props = Record<string, unknown>;
+const p = invitationProvider;
+const redirect = "https://myapps.microsoft.com";
+const MARK = "com.pulumi.entraInvitation";
+const TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
+const urnOf = (stack: string, name: string, project = "guests"): string => `urn:pulumi:${stack}::${project}::${TYPE}::${name}`;
+let emu: RunningEmulator;
+const saved: Record<string, string | undefined> = {};
+let stderr: string[] = [];
+
+function config(values: Record<string, string>): { get(k: string): string | undefined; require(k: string): string } {
+  return { get: (k) => values[k], require: (k) => values[k] };
+}
+
+function useApp(clientId: string, clientSecret: string): void {
+  process.env.ARM_CLIENT_ID = clientId;
+  process.env.ARM_CLIENT_SECRET = clientSecret;
+}
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  for (const [k, v] of Object.entries(providerEnv(emu))) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  await p.configure!({ config: config({}) });
+});
+
+afterAll(async () => {
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await emu.close();
+});
+
+beforeEach(() => {
+  emu.reset();
+  resetLifecycleRegistry();
+  resetMarkState();
+  stderr = [];
+  jest.spyOn(process.stderr, "write").mockImplementation(((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write);
+});
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  useApp(emu.clientId, emu.clientSecret);
+  await p.configure!({ config: config({}) });
+});
+
+/** check, then create as the engine does: the URN of the resource on the inputs. */
+async function create(news: Props, urn?: string): Promise<{ id: string; outs: InvitationOutputs }> {
+  const r0 = await p.check!({}, news);
+  expect(r0.failures ?? []).toEqual([]);
+  const inputs = { ...(r0.inputs as Props) };
+  if (urn) Object.defineProperty(inputs, URN_KEY, { value: urn, enumerable: false });
+  const r = await p.create(inputs);
+  return { id: r.id, outs: r.outs as InvitationOutputs };
+}
+
+async function preInvite(email: string, extra: Props = {}): Promise<string> {
+  const r = (await adminGraphClient(emu).api("/invitations").post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect, ...extra })) as { invitedUser: { id: string } };
+  return r.invitedUser.id;
+}
+
+async function markOf(id: string): Promise<Props | undefined> {
+  try {
+    return (await adminGraphClient(emu).api(`/users/${id}/extensions/${MARK}`).get()) as Props;
+  } catch {
+    return undefined;
+  }
+}
+
+const invitations = (): number => requestsTo(emu.requests(), "POST", "/v1.0/invitations").length;
+
+describe("adoption sends nothing but the PATCHes the program needs", () => {
+  it("an accepted guest, sendInvitationMessage true: no invitation, no PATCH, no mark; no redeem URL", async () => {
+    const id = await preInvite("kim@woodgrove.example", { invitedUserDisplayName: "Kim" });
+    emu.redeem(id);
+    emu.clearRequests();
+    const { id: got, outs } = await create({ invitedUserEmailAddress: "kim@woodgrove.example", inviteRedirectUrl: redirect, sendInvitationMessage: true, invitedUserDisplayName: "Kim" }, urnOf("prod", "kim"));
+    expect(got).toBe(id);
+    expect(graphWrites(emu.requests())).toEqual([]);
+    expect(outs).toMatchObject({ userId: id, adopted: true, externalUserState: "Accepted" });
+    expect(outs.inviteRedeemUrl).toBeUndefined();
+    expect(outs.invitationId).toBeUndefined();
+    expect(outs.status).toBeUndefined();
+    expect(outs.invitedAt).toBeUndefined();
+    // The lookup read the marks with the user: one request.
+    expect(emu.requests().filter((r) => r.path.startsWith("/v1.0/")).map((r) => r.path.split("?")[0])).toEqual(["/v1.0/users"]);
+    expect(emu.requests()[emu.requests().length - 1].path).toContain("$expand=extensions");
+    expect(await markOf(id)).toBeUndefined();
+  });
+
+  it("a guest whose name, type and declared properties differ: one PATCH with exactly those; undeclared properties kept", async () => {
+    const id = await preInvite("lee@fabrikam.example", { invitedUserDisplayName: "L", invitedUserType: "Member" });
+    await adminGraphClient(emu).api(`/users/${id}`).patch({ companyName: "Fabrikam", department: "Audit" });
+    emu.clearRequests();
+    const { outs } = await create({ invitedUserEmailAddress: "lee@fabrikam.example", inviteRedirectUrl: redirect, invitedUserDisplayName: "Lee", userProperties: { jobTitle: "Auditor", companyName: "Fabrikam" } }, urnOf("prod", "lee"));
+    expect(outs.adopted).toBe(true);
+    const writes = graphWrites(emu.requests());
+    expect(writes.map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([[`PATCH /v1.0/users/${id}`, { displayName: "Lee", userType: "Guest", jobTitle: "Auditor" }]]);
+    expect(emu.users()[0]).toMatchObject({ displayName: "Lee", userType: "Guest", jobTitle: "Auditor", companyName: "Fabrikam", department: "Audit" });
+  });
+
+  it("declared sponsors the guest lacks are added with $ref, no invitation", async () => {
+    const sponsor = await preInvite("boss@contoso.example");
+    const id = await preInvite("vendor@fabrikam.example");
+    emu.clearRequests();
+    await create({ invitedUserEmailAddress: "vendor@fabrikam.example", inviteRedirectUrl: redirect, invitedUserSponsors: [sponsor] }, urnOf("prod", "vendor"));
+    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`POST /v1.0/users/${id}/sponsors/$ref`]);
+    expect(emu.users().find((u) => u.id === id)?.sponsors).toEqual([sponsor]);
+  });
+
+  it("invitedUser without resetRedemption adopts that user without an invitation; a missing one fails with nothing sent", async () => {
+    const id = await preInvite("old@partner.example");
+    emu.clearRequests();
+    const { id: got, outs } = await create({ invitedUserEmailAddress: "old@partner.example", inviteRedirectUrl: redirect, invitedUser: id }, urnOf("prod", "old"));
+    expect(got).toBe(id);
+    expect(outs.adopted).toBe(true);
+    expect(invitations()).toBe(0);
+    emu.clearRequests();
+    await expect(create({ invitedUserEmailAddress: "x@partner.example", inviteRedirectUrl: redirect, invitedUser: "00000000-0000-0000-0000-00000000dead" }, urnOf("prod", "x"))).rejects.toThrow(/invitedUser 00000000-0000-0000-0000-00000000dead does not exist/);
+    expect(graphWrites(emu.requests())).toEqual([]);
+  });
+
+  it("invitedUser with resetRedemption (the cmdlet's example 5) still resets", async () => {
+    const id = await preInvite("reset@partner.example");
+    emu.redeem(id);
+    emu.clearRequests();
+    const { outs } = await create({ invitedUserEmailAddress: "reset@partner.example", inviteRedirectUrl: redirect, invitedUser: id, resetRedemption: true, sendInvitationMessage: true }, urnOf("prod", "reset"));
+    expect(outs.adopted).toBe(true);
+    expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations").map((r) => r.body)).toEqual([expect.objectContaining({ resetRedemption: true, invitedUser: { id } })]);
+    expect(outs.inviteRedeemUrl).toMatch(/^https:\/\//);
+  });
+
+  it("a disabled guest is adopted as it is, with a warning; no invitation (which Graph would refuse)", async () => {
+    const id = await preInvite("off@fabrikam.example");
+    await adminGraphClient(emu).api(`/users/${id}`).patch({ accountEnabled: false });
+    emu.clearRequests();
+    const { outs } = await create({ invitedUserEmailAddress: "off@fabrikam.example", inviteRedirectUrl: redirect }, urnOf("prod", "off"));
+    expect(outs.adopted).toBe(true);
+    expect(graphWrites(emu.requests())).toEqual([]);
+    expect(stderr.join("")).toMatch(/off@fabrikam\.example .* is disabled \(accountEnabled: false\): adopted as it is/);
+  });
+
+  it("adopted guests are retained on delete", async () => {
+    const id = await preInvite("keep@fabrikam.example");
+    const { outs } = await create({ invitedUserEmailAddress: "keep@fabrikam.example", inviteRedirectUrl: redirect }, urnOf("prod", "keep"));
+    emu.clearRequests();
+    await p.delete!(id, outs);
+    expect(graphWrites(emu.requests())).toEqual([]);
+  });
+});
+
+describe("ownership marks", () => {
+  it("a new guest is invited, then marked with project, stack, resource name and onDelete", async () => {
+    const { id, outs } = await create({ invitedUserEmailAddress: "new@contoso.example", inviteRedirectUrl: redirect, onDelete: "disable" }, urnOf("prod", "partners-new"));
+    expect(outs.adopted).toBe(false);
+    const writes = graphWrites(emu.requests());
+    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual(["POST /v1.0/invitations", `POST /v1.0/users/${id}/extensions`]);
+    expect(writes[1].body).toEqual({ "@odata.type": "microsoft.graph.openTypeExtension", extensionName: MARK, version: 1, project: "guests", stack: "prod", resource: "partners-new", onDelete: "disable" });
+    expect(await markOf(id)).toEqual(expect.objectContaining({ extensionName: MARK, id: MARK, project: "guests", stack: "prod", resource: "partners-new", onDelete: "disable" }));
+  });
+
+  it("the mark waits out replication lag after the invitation", async () => {
+    emu.setReplicationLag(1_200);
+    const { id } = await create({ invitedUserEmailAddress: "lag@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "lag"));
+    emu.setReplicationLag(0);
+    const posts = requestsTo(emu.requests(), "POST", `/v1.0/users/${id}/extensions`);
+    expect(posts.filter((r) => r.status === 404).length).toBeGreaterThan(0);
+    expect(posts.filter((r) => r.status === 201)).toHaveLength(1);
+  });
+
+  it("state lost: the rerun finds its own mark, owns the guest (not adopted, nothing sent), and delete deletes it", async () => {
+    const urn = urnOf("prod", "crash");
+    const first = await create({ invitedUserEmailAddress: "crash@contoso.example", inviteRedirectUrl: redirect }, urn);
+    resetLifecycleRegistry(); // a new deployment
+    emu.clearRequests();
+    const again = await create({ invitedUserEmailAddress: "crash@contoso.example", inviteRedirectUrl: redirect }, urn);
+    expect(again.id).toBe(first.id);
+    expect(again.outs.adopted).toBe(false);
+    expect(graphWrites(emu.requests())).toEqual([]);
+    resetLifecycleRegistry(); // `pulumi destroy`: a deployment of its own, nothing checked
+    emu.clearRequests();
+    await p.delete!(again.id, again.outs);
+    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`DELETE /v1.0/users/${first.id}`]);
+  });
+
+  it("owned, declared with another onDelete now: the mark follows (PATCH)", async () => {
+    const urn = urnOf("prod", "policy");
+    const first = await create({ invitedUserEmailAddress: "policy@contoso.example", inviteRedirectUrl: redirect }, urn);
+    resetLifecycleRegistry();
+    emu.clearRequests();
+    await create({ invitedUserEmailAddress: "policy@contoso.example", inviteRedirectUrl: redirect, onDelete: "retain" }, urn);
+    expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([[`PATCH /v1.0/users/${first.id}/extensions/${MARK}`, { "@odata.type": "microsoft.graph.openTypeExtension", onDelete: "retain" }]]);
+  });
+
+  it("update of onDelete on an owned guest patches the mark; on an adopted one it does not", async () => {
+    const { id, outs } = await create({ invitedUserEmailAddress: "upd@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "upd"));
+    const news = (await p.check!(outs, { invitedUserEmailAddress: "upd@contoso.example", inviteRedirectUrl: redirect, onDelete: "disable" })).inputs as Props;
+    emu.clearRequests();
+    await p.update!(id, outs, news);
+    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${id}/extensions/${MARK}`]);
+    expect(await markOf(id)).toMatchObject({ onDelete: "disable", resource: "upd" });
+
+    const adoptedId = await preInvite("adp@contoso.example");
+    const adopted = await create({ invitedUserEmailAddress: "adp@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "adp"));
+    emu.clearRequests();
+    await p.update!(adoptedId, adopted.outs, (await p.check!(adopted.outs, { invitedUserEmailAddress: "adp@contoso.example", inviteRedirectUrl: redirect, onDelete: "delete" })).inputs as Props);
+    expect(graphWrites(emu.requests())).toEqual([]);
+  });
+
+  it("a guest another stack marked: adopted, with a warning naming that stack; its mark is kept", async () => {
+    const a = await create({ invitedUserEmailAddress: "shared@contoso.example", inviteRedirectUrl: redirect }, urnOf("staging", "shared-a"));
+    resetLifecycleRegistry();
+    emu.clearRequests();
+    const b = await create({ invitedUserEmailAddress: "shared@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "shared-b"));
+    expect(b.id).toBe(a.id);
+    expect(b.outs.adopted).toBe(true);
+    expect(graphWrites(emu.requests())).toEqual([]);
+    expect(stderr.join("")).toContain("warning: pulumi-entra-invitation: shared@contoso.example is already managed by the stack guests/staging (resource shared-a)");
+    expect(await markOf(a.id)).toMatchObject({ stack: "staging", resource: "shared-a" });
+  });
+
+  it("another resource of this stack marked it: owned, and the mark now names this resource", async () => {
+    const a = await create({ invitedUserEmailAddress: "renamed@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "old-name"));
+    resetLifecycleRegistry();
+    emu.clearRequests();
+    const b = await create({ invitedUserEmailAddress: "renamed@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "new-name"));
+    expect(b.outs.adopted).toBe(false);
+    expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([[`PATCH /v1.0/users/${a.id}/extensions/${MARK}`, { "@odata.type": "microsoft.graph.openTypeExtension", resource: "new-name" }]]);
+  });
+
+  it("without the engine's URN: invited, not marked, one warning for the process", async () => {
+    await create({ invitedUserEmailAddress: "n1@contoso.example", inviteRedirectUrl: redirect });
+    await create({ invitedUserEmailAddress: "n2@contoso.example", inviteRedirectUrl: redirect });
+    expect(graphWrites(emu.requests()).map((w) => w.path)).toEqual(["/v1.0/invitations", "/v1.0/invitations"]);
+    expect(stderr.join("").match(/without an ownership mark/g)).toHaveLength(1);
+  });
+
+  it("User.Invite.All + User.Read.All: the first mark gets 403, one warning, later creates do not try; the creates succeed", async () => {
+    const app = emu.addClient({ roles: ["User.Invite.All", "User.Read.All"] });
+    useApp(app.clientId, app.clientSecret);
+    await p.configure!({ config: config({}) });
+    const one = await create({ invitedUserEmailAddress: "r1@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "r1"));
+    const two = await create({ invitedUserEmailAddress: "r2@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "r2"));
+    expect([one.outs.adopted, two.outs.adopted]).toEqual([false, false]);
+    const marks = requestsTo(emu.requests(), "POST", /\/extensions$/);
+    expect(marks.map((r) => r.status)).toEqual([403]);
+    expect(stderr.join("").match(/cannot write ownership marks \(Authorization_RequestDenied\)/g)).toHaveLength(1);
+    expect(stderr.join("")).toContain("Grant User.ReadWrite.All");
+  });
+
+  it("User.Invite.All alone: no mark is tried (no write after the invitation), one warning", async () => {
+    const app = emu.addClient({ roles: ["User.Invite.All"] });
+    useApp(app.clientId, app.clientSecret);
+    await p.configure!({ config: config({}) });
+    await create({ invitedUserEmailAddress: "i1@contoso.example", inviteRedirectUrl: redirect, onDelete: "retain" }, urnOf("prod", "i1"));
+    await create({ invitedUserEmailAddress: "i2@contoso.example", inviteRedirectUrl: redirect, onDelete: "retain" }, urnOf("prod", "i2"));
+    expect(graphWrites(emu.requests()).map((w) => w.path)).toEqual(["/v1.0/invitations", "/v1.0/invitations"]);
+    expect(stderr.join("").match(/guests are invited without an ownership mark/g)).toHaveLength(1);
+  });
+});
