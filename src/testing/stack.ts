@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { outputs, PulumiOp, runPulumi, RunResult } from "./pulumi-cli";
+import { outputs, PulumiOp, PulumiRunOptions, runPulumi, RunResult } from "./pulumi-cli";
 
 export type { RunResult, StepEvent, DiagnosticEvent } from "./pulumi-cli";
 
@@ -27,28 +27,11 @@ export interface TestStackOptions {
 }
 
 /** Flags and settings of one {@link TestStack} operation. */
-export interface RunOptions {
-  /** `--refresh`. */
-  refresh?: boolean;
-  /** For preview: `--diff`. */
-  diff?: boolean;
-  /** URNs for `--replace`. */
-  replace?: string[];
-  /** URNs for `--target`. */
-  target?: string[];
-  /** The engine's `--parallel`; the CLI's default when unset. */
-  parallel?: number;
-  /** Stack config set (`pulumi config set`) before the operation. */
-  config?: Record<string, string>;
-  /** Stack config set with `--secret` before the operation. */
-  secretConfig?: Record<string, string>;
-  /** Called with the CLI's process id once it runs (to kill it in tests). */
-  onSpawn?: (pid: number) => void;
-  /** The CLI is killed (SIGKILL) after this long. Default 10 minutes. */
-  timeoutMs?: number;
+/** One operation's flags, as {@link runPulumi} takes them; `env` is added to the stack's environment. */
+export type RunOptions = Omit<PulumiRunOptions, "dir" | "stack" | "op" | "env"> & {
   /** Environment for this run only (the CLI and the plugins it starts), over the stack's. */
   env?: Record<string, string>;
-}
+};
 
 /** tsconfig.json of `pulumi new typescript`. */
 export const TYPESCRIPT_TSCONFIG = {
