@@ -4,13 +4,55 @@
  * environment, the real @azure/identity credential made by createCredential, a token for Graph's
  * scope, and an invitation through this package's Graph layer with that token.
  */
-import type { RunningEmulator } from "../../src/emulator";
-import type { FederatingAuthority } from "./federating-authority";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DEFAULT_ROLES, RunningEmulator, startEmulator } from "../../src/emulator";
+import { App, FederatingAuthority, startFederatingAuthority } from "./federating-authority";
 import { GraphClient } from "../../src/graph/client";
 import { createCredential } from "../../src/graph/credential";
 import { DirectScheduler } from "../../src/graph/scheduler";
 import { GraphSettings, resolveSettings } from "../../src/graph/settings";
 import { createTransport } from "../../src/graph/transport";
+
+/** What a credential test file runs against: the emulator and the front authority before it. */
+export interface CredentialWorld {
+  readonly emu: RunningEmulator;
+  readonly front: FederatingAuthority;
+  /** A temporary folder for the file's certificates and token files. */
+  readonly dir: string;
+  /** A fresh app registration, so that every row's tokens are its own in the logs. */
+  newApp(): App;
+}
+
+/** Starts the emulator and the front authority before the file's tests, and closes them after. */
+export function credentialWorld(name: string): CredentialWorld {
+  let emu: RunningEmulator | undefined;
+  let front: FederatingAuthority | undefined;
+  let dir = "";
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), `entra-${name}-`));
+    emu = await startEmulator();
+    front = await startFederatingAuthority(emu, dir);
+  });
+  afterAll(async () => {
+    await front?.close();
+    await emu?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get emu() {
+      return emu!;
+    },
+    get front() {
+      return front!;
+    },
+    get dir() {
+      return dir;
+    },
+    newApp: () => emu!.addClient({ roles: DEFAULT_ROLES }),
+  };
+}
 
 /**
  * Variables that choose a credential or an endpoint, for this package or for @azure/identity and

@@ -9,57 +9,38 @@
  * A file of its own: MSAL keeps the managed identity source it found first in a static field, and
  * credentials-msi.test.ts finds App Service.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { DEFAULT_ROLES, RunningEmulator, startEmulator } from "../../src/emulator";
-import { proveManagedIdentityRow, sealedEnvironment } from "./credential-rows";
-import { App, FederatingAuthority, startFederatingAuthority } from "./federating-authority";
+import { credentialWorld, proveManagedIdentityRow, sealedEnvironment } from "./credential-rows";
 
 jest.setTimeout(60_000);
 
 const env = sealedEnvironment();
-let emu: RunningEmulator;
-let front: FederatingAuthority;
-let dir: string;
+const world = credentialWorld("credentials-imds");
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-credentials-imds-"));
-  emu = await startEmulator();
-  front = await startFederatingAuthority(emu, dir);
-});
-
-afterAll(async () => {
-  await front?.close();
-  await emu?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const newApp = (): App => emu.addClient({ roles: DEFAULT_ROLES });
+const newApp = world.newApp;
 /** IMDS at the loopback server, and a custom authority that must not be asked. */
 const platform = (): Record<string, string> => ({
-  AZURE_POD_IDENTITY_AUTHORITY_HOST: front.imdsHost,
-  ENTRA_GRAPH_ENDPOINT: emu.graphUrl,
-  ENTRA_AUTHORITY_HOST: front.authorityHost,
+  AZURE_POD_IDENTITY_AUTHORITY_HOST: world.front.imdsHost,
+  ENTRA_GRAPH_ENDPOINT: world.emu.graphUrl,
+  ENTRA_AUTHORITY_HOST: world.front.authorityHost,
 });
 
 test("ARM_USE_MSI, system-assigned identity, through IMDS", async () => {
   const app = newApp();
-  front.addManagedIdentity(app, { systemAssigned: true });
+  world.front.addManagedIdentity(app, { systemAssigned: true });
   env.set({ ARM_USE_MSI: "true", ...platform() });
-  await proveManagedIdentityRow(emu, front, { kind: "managedIdentity", clientId: app.clientId, email: "imds-system@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, { kind: "managedIdentity", clientId: app.clientId, email: "imds-system@contoso.com" });
 });
 
 test("ARM_USE_MSI with ARM_CLIENT_ID, user-assigned identity, through IMDS", async () => {
   const app = newApp();
-  front.addManagedIdentity(app, { systemAssigned: false });
+  world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set({ ARM_USE_MSI: "true", ARM_CLIENT_ID: app.clientId, ...platform() });
-  await proveManagedIdentityRow(emu, front, { kind: "managedIdentity", clientId: app.clientId, email: "imds-user@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, { kind: "managedIdentity", clientId: app.clientId, email: "imds-user@contoso.com" });
 });
 
 test("DefaultAzureCredential reaches ManagedIdentityCredential through IMDS (AZURE_CLIENT_ID, no secret)", async () => {
   const app = newApp();
-  front.addManagedIdentity(app, { systemAssigned: false });
+  world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set({ AZURE_CLIENT_ID: app.clientId, ...platform() });
-  await proveManagedIdentityRow(emu, front, { kind: "default", clientId: app.clientId, email: "imds-default@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, { kind: "default", clientId: app.clientId, email: "imds-default@contoso.com" });
 });

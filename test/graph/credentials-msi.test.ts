@@ -16,86 +16,69 @@
  * authority that verifies federated tokens.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { DEFAULT_ROLES, RunningEmulator, startEmulator } from "../../src/emulator";
-import { proveManagedIdentityRow, proveRow, sealedEnvironment } from "./credential-rows";
-import { App, FederatingAuthority, startFederatingAuthority } from "./federating-authority";
+import { credentialWorld, proveManagedIdentityRow, proveRow, sealedEnvironment } from "./credential-rows";
 
 jest.setTimeout(60_000);
 
 const env = sealedEnvironment();
-let emu: RunningEmulator;
-let front: FederatingAuthority;
-let dir: string;
+const world = credentialWorld("credentials-msi");
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-credentials-msi-"));
-  emu = await startEmulator();
-  front = await startFederatingAuthority(emu, dir);
-});
-
-afterAll(async () => {
-  await front?.close();
-  await emu?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const newApp = (): App => emu.addClient({ roles: DEFAULT_ROLES });
+const newApp = world.newApp;
 /** App Service's managed identity variables, and a custom authority that must not be asked. */
 const platform = (): Record<string, string> => ({
-  IDENTITY_ENDPOINT: front.msiEndpoint,
-  IDENTITY_HEADER: front.msiHeader,
-  ENTRA_GRAPH_ENDPOINT: emu.graphUrl,
-  ENTRA_AUTHORITY_HOST: front.authorityHost,
+  IDENTITY_ENDPOINT: world.front.msiEndpoint,
+  IDENTITY_HEADER: world.front.msiHeader,
+  ENTRA_GRAPH_ENDPOINT: world.emu.graphUrl,
+  ENTRA_AUTHORITY_HOST: world.front.authorityHost,
 });
 
 test("ARM_USE_MSI, system-assigned identity", async () => {
   const app = newApp();
-  front.addManagedIdentity(app, { systemAssigned: true });
+  world.front.addManagedIdentity(app, { systemAssigned: true });
   env.set({ ARM_USE_MSI: "true", ...platform() });
-  await proveManagedIdentityRow(emu, front, { kind: "managedIdentity", clientId: app.clientId, email: "msi-system@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, { kind: "managedIdentity", clientId: app.clientId, email: "msi-system@contoso.com" });
 });
 
 test("ARM_USE_MSI with ARM_CLIENT_ID, user-assigned identity", async () => {
   const app = newApp();
-  front.addManagedIdentity(app, { systemAssigned: false });
+  world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set({ ARM_USE_MSI: "true", ARM_CLIENT_ID: app.clientId, ...platform() });
-  await proveManagedIdentityRow(emu, front, { kind: "managedIdentity", clientId: app.clientId, email: "msi-user@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, { kind: "managedIdentity", clientId: app.clientId, email: "msi-user@contoso.com" });
 });
 
 test("entra:useMsi with entra:clientId and entra:authorityHost in config", async () => {
   const app = newApp();
-  front.addManagedIdentity(app, { systemAssigned: false });
-  env.set({ IDENTITY_ENDPOINT: front.msiEndpoint, IDENTITY_HEADER: front.msiHeader });
-  const config = { "entra:useMsi": "true", "entra:clientId": app.clientId, "entra:graphEndpoint": emu.graphUrl, "entra:authorityHost": front.authorityHost };
-  await proveManagedIdentityRow(emu, front, { config, kind: "managedIdentity", clientId: app.clientId, email: "msi-entra-config@contoso.com" });
+  world.front.addManagedIdentity(app, { systemAssigned: false });
+  env.set({ IDENTITY_ENDPOINT: world.front.msiEndpoint, IDENTITY_HEADER: world.front.msiHeader });
+  const config = { "entra:useMsi": "true", "entra:clientId": app.clientId, "entra:graphEndpoint": world.emu.graphUrl, "entra:authorityHost": world.front.authorityHost };
+  await proveManagedIdentityRow(world.emu, world.front, { config, kind: "managedIdentity", clientId: app.clientId, email: "msi-entra-config@contoso.com" });
 });
 
 test("azuread:useMsi with azuread:clientId", async () => {
   const app = newApp();
-  front.addManagedIdentity(app, { systemAssigned: false });
+  world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set(platform());
   const config = { "azuread:useMsi": "true", "azuread:clientId": app.clientId };
-  await proveManagedIdentityRow(emu, front, { config, kind: "managedIdentity", clientId: app.clientId, email: "msi-azuread-config@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, { config, kind: "managedIdentity", clientId: app.clientId, email: "msi-azuread-config@contoso.com" });
 });
 
 test("DefaultAzureCredential reaches ManagedIdentityCredential (AZURE_CLIENT_ID of a user-assigned identity, no secret)", async () => {
   const app = newApp();
-  front.addManagedIdentity(app, { systemAssigned: false });
+  world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set({ AZURE_CLIENT_ID: app.clientId, ...platform() });
-  await proveManagedIdentityRow(emu, front, { kind: "default", clientId: app.clientId, email: "msi-default@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, { kind: "default", clientId: app.clientId, email: "msi-default@contoso.com" });
 });
 
 test("ARM_USE_MSI on AKS with workload identity (AZURE_FEDERATED_TOKEN_FILE): the token is exchanged at the configured authority", async () => {
   const app = newApp();
-  const file = path.join(dir, "azure-identity-token");
-  fs.writeFileSync(file, front.federatedToken(app, "system:serviceaccount:guests:entra-invitations"));
+  const file = path.join(world.dir, "azure-identity-token");
+  fs.writeFileSync(file, world.front.federatedToken(app, "system:serviceaccount:guests:entra-invitations"));
   // What the workload identity webhook injects, plus the custom endpoints; no IDENTITY_ENDPOINT.
-  env.set({ ARM_USE_MSI: "true", AZURE_TENANT_ID: emu.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_FEDERATED_TOKEN_FILE: file, ENTRA_GRAPH_ENDPOINT: emu.graphUrl, ENTRA_AUTHORITY_HOST: front.authorityHost });
-  const since = front.requests.length;
-  await proveRow(emu, { kind: "managedIdentity", clientId: app.clientId, authorityHost: front.authorityHost, email: "msi-aks-workload@contoso.com" });
-  const asked = front.requests.slice(since);
+  env.set({ ARM_USE_MSI: "true", AZURE_TENANT_ID: world.emu.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_FEDERATED_TOKEN_FILE: file, ENTRA_GRAPH_ENDPOINT: world.emu.graphUrl, ENTRA_AUTHORITY_HOST: world.front.authorityHost });
+  const since = world.front.requests.length;
+  await proveRow(world.emu, { kind: "managedIdentity", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "msi-aks-workload@contoso.com" });
+  const asked = world.front.requests.slice(since);
   expect(asked.filter((r) => r.server === "authority" && r.status === 200).map((r) => r.proof)).toContain("federated");
   expect(asked.filter((r) => r.server === "msi" || r.status === 404)).toEqual([]);
 });
