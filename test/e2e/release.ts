@@ -45,12 +45,12 @@ export function resolveCommit(commit: string, root = REPO_ROOT): string {
   } catch {
     let shallow = "";
     try {
-      shallow = git(["rev-parse", "--is-shallow-repository"], root) === "true" ? " This is a shallow clone:" : "";
+      shallow = git(["rev-parse", "--is-shallow-repository"], root) === "true" ? " This is a shallow clone." : "";
     } catch {
-      shallow = " This is not a git checkout?";
+      shallow = ` ${root} is not a git checkout.`;
     }
     throw new Error(
-      `the previous release point, commit ${commit}, is not in this clone.${shallow} the upgrade test builds that release from git, so it needs the history ` +
+      `the previous release point, commit ${commit}, is not in this clone.${shallow} The upgrade test builds that release from git, so it needs the history ` +
         `(\`git fetch --unshallow\`, or in GitHub Actions \`actions/checkout\` with \`fetch-depth: 0\`). The test fails rather than skip: an untested upgrade is a breaking change waiting to ship.`,
     );
   }
