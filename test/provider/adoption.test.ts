@@ -160,6 +160,28 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
     expect(stderr.join("")).toMatch(/off@fabrikam\.example .* is disabled \(accountEnabled: false\): adopted as it is/);
   });
 
+  it("a triggers change sends an adopted guest an invitation on purpose: a reset of the same user, with a redeem URL", async () => {
+    const id = await preInvite("later@fabrikam.example");
+    emu.redeem(id);
+    const news0 = { invitedUserEmailAddress: "later@fabrikam.example", inviteRedirectUrl: redirect, sendInvitationMessage: true };
+    const { outs } = await create(news0, urnOf("prod", "later"));
+    expect(outs.inviteRedeemUrl).toBeUndefined();
+    resetLifecycleRegistry();
+    emu.clearRequests();
+    // What the engine does: check against the old inputs, diff, then (delete before replace) delete and create.
+    const news = { ...news0, triggers: { invited: "2026-12" } };
+    const inputs = (await p.check!(outs, news)).inputs as Props;
+    const d = await p.diff!(id, outs, inputs);
+    expect(d.replaces).toEqual(["triggers"]);
+    await p.check!({}, news);
+    await p.delete!(id, outs);
+    const r = await p.create(inputs);
+    expect(r.id).toBe(id);
+    expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, (w.body as Props).resetRedemption])).toEqual([["POST /v1.0/invitations", true]]);
+    expect(r.outs).toMatchObject({ adopted: true, status: "PendingAcceptance" });
+    expect(r.outs.inviteRedeemUrl).toMatch(/^https:\/\//);
+  });
+
   it("adopted guests are retained on delete", async () => {
     const id = await preInvite("keep@fabrikam.example");
     const { outs } = await create({ invitedUserEmailAddress: "keep@fabrikam.example", inviteRedirectUrl: redirect }, urnOf("prod", "keep"));
