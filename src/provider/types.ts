@@ -72,7 +72,7 @@ export interface CheckedInputs {
 export interface InvitationOutputs extends CheckedInputs {
   /** The guest's user object id (also the resource id). */
   userId: string;
-  /** Bearer link for redeeming the invitation: marked secret by the resource. */
+  /** Bearer link for redeeming the invitation: marked secret by the resource. Absent for a guest taken over without an invitation (adopted, or owned after a lost state). */
   inviteRedeemUrl?: string;
   /** The id of the last invitation issued (Graph cannot read invitations back). */
   invitationId?: string;
@@ -82,7 +82,11 @@ export interface InvitationOutputs extends CheckedInputs {
   externalUserState?: string | null;
   /** When `externalUserState` last changed (ISO time, as Graph gives it). */
   externalUserStateChangeDateTime?: string | null;
-  /** The guest existed before this resource (same address, or `invitedUser`): retained on delete unless onDelete says otherwise. */
+  /**
+   * The guest existed before this resource (same address, or `invitedUser`) and carries no ownership
+   * mark of this stack: retained on delete unless onDelete says otherwise. False for a guest this
+   * resource invited, and for one it finds again by its own mark (after a lost state or a crash).
+   */
   adopted: boolean;
   /** When this resource last issued an invitation (ISO time); refresh waits out replication lag after it. */
   invitedAt?: string;
