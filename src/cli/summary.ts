@@ -1,0 +1,493 @@
+/**
+ * `entra-guests summarize`, the pure part: the JSON of `pulumi preview --json` (or `pulumi up
+ * --json`) → one row per guest that changes → Markdown for a pull-request comment, or plain text.
+ *
+ * What the engine's JSON holds (measured with the CLI 3.276): `preview --json` prints one document
+ * `{ steps: [{ op, urn, oldState, newState, replaceReasons? }], diagnostics, changeSummary }`, with
+ * no step for unchanged resources except the stack; with `--refresh` a `refresh` step for every
+ * resource in state comes first. `up --json` prints that document for its preview and then the
+ * engine's events, one JSON object a line (`resourcePreEvent`, `resOutputsEvent` with the outputs
+ * as applied, `summaryEvent`); with `--skip-preview` only the events. When events of an update are
+ * there, they are what happened and are used; else the preview document.
+ *
+ * A guest is a resource of type `pulumi-nodejs:dynamic/entra:Invitation` (alone or in a
+ * `GuestList`). Its row:
+ * - `create` → invite (a preview cannot know whether the address exists: then it is adopted, said
+ *   once under the table; after `up`, the outputs say `adopt`); a create of a resource that a
+ *   refresh step shows was in state → re-invite (the guest was deleted out of band);
+ * - `update` → update, with the fields that change (input names as guest files write them);
+ *   fields that only the refresh changed are marked "changed in Entra, set back";
+ * - `replace` → reset redemption, with why: the email change (old → new), `triggers`,
+ *   `invitedUser`, or a replacement asked for with `--replace`;
+ * - `delete` → remove, by the old state's `onDelete` (else retain for an adopted guest, else
+ *   delete).
+ * Only addresses, field names and policies are printed: never input or output values, so never a
+ * redeem URL or a secret (a secret or unknown address prints as such).
+ */
+
+import { INPUT_KEYS, USER_PROPERTY_KEYS } from "../provider/types";
+
+/** The type token of `Invitation`. */
+export const INVITATION_TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
+/** The type of `GuestList`'s group memberships (`@pulumi/azuread`). */
+export const GROUP_MEMBER_TYPE = "azuread:index/groupMember:GroupMember";
+/** The engine's marker for values not known during a preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The key that marks a secret value in the engine's JSON. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** The marker at the top of the Markdown, for finding (and replacing) an earlier comment. */
+export const COMMENT_MARKER = "<!-- entra-guests summarize -->";
+
+/** Input that is not the JSON of a Pulumi preview or update, with the fix in the message. */
+export class SummaryInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SummaryInputError";
+  }
+}
+
+/** A resource's state as the engine's JSON shows it. */
+export interface ResourceState {
+  id?: string;
+  type?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+/** One step, from the preview document or from the events. */
+export interface PlanStep {
+  op: string;
+  urn: string;
+  old?: ResourceState;
+  new?: ResourceState;
+  /** The inputs that force the replacement (`replaceReasons`, or `keys` in events). */
+  replaceReasons?: string[];
+  /** Outputs as applied (events of an update only). */
+  applied?: Record<string, unknown>;
+}
+
+/** What one run of the engine did or plans to do. */
+export interface PulumiRun {
+  /** `preview`: the plan; `update`: what an update did (from its events). */
+  kind: "preview" | "update";
+  steps: PlanStep[];
+  /** First line of each error the engine reported. */
+  errors: string[];
+}
+
+const PREVIEW_HINT = "pipe the JSON of a preview into it: pulumi preview --json | entra-guests summarize (or pulumi up --json)";
+
+/** Every JSON value in `text`, in order (the CLI may print a document and then one event a line). */
+export function splitJsonValues(text: string): unknown[] {
+  const values: unknown[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    while (i < n && /\s/.test(text[i])) i++;
+    if (i >= n) break;
+    const start = i;
+    const c = text[i];
+    if (c !== "{" && c !== "[") {
+      const line = text.slice(0, start).split("\n").length;
+      const sample = text.slice(start, start + 40).split("\n")[0];
+      throw new SummaryInputError(`stdin is not JSON (line ${line} starts '${sample}'): ${PREVIEW_HINT}; the --json flag is needed`);
+    }
+    let depth = 0;
+    let inString = false;
+    for (; i < n; i++) {
+      const ch = text[i];
+      if (inString) {
+        if (ch === "\\") i++;
+        else if (ch === '"') inString = false;
+      } else if (ch === '"') inString = true;
+      else if (ch === "{" || ch === "[") depth++;
+      else if (ch === "}" || ch === "]") {
+        depth--;
+        if (depth === 0) {
+          i++;
+          break;
+        }
+      }
+    }
+    const chunk = text.slice(start, i);
+    try {
+      values.push(JSON.parse(chunk));
+    } catch (e) {
+      const line = text.slice(0, start).split("\n").length;
+      throw new SummaryInputError(`stdin is not valid JSON (the value starting on line ${line}: ${(e as Error).message}): ${PREVIEW_HINT}`);
+    }
+  }
+  return values;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function stateOf(v: unknown): ResourceState | undefined {
+  if (!isRecord(v)) return undefined;
+  return {
+    id: typeof v.id === "string" ? v.id : undefined,
+    type: typeof v.type === "string" ? v.type : undefined,
+    inputs: isRecord(v.inputs) ? v.inputs : undefined,
+    outputs: isRecord(v.outputs) ? v.outputs : undefined,
+  };
+}
+
+const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined);
+
+/**
+ * Reads the output of `pulumi preview --json` or `pulumi up --json`. Throws a
+ * {@link SummaryInputError} saying what to pipe in when it is something else.
+ */
+export function readPulumiJson(text: string): PulumiRun {
+  if (!text.trim()) throw new SummaryInputError(`stdin is empty: ${PREVIEW_HINT}`);
+  const values = splitJsonValues(text);
+  const doc = values.find((v): v is Record<string, unknown> => isRecord(v) && "steps" in v);
+  const events = values.filter((v): v is Record<string, unknown> => isRecord(v) && typeof v.sequence === "number");
+  if (!doc && !events.length) {
+    const first = values[0];
+    if (isRecord(first) && "deployment" in first) throw new SummaryInputError(`stdin is a stack export (pulumi stack export), not a preview: ${PREVIEW_HINT}`);
+    if (isRecord(first) && isRecord(first.error)) throw new SummaryInputError(`stdin is an error, not a preview (${String((first.error as Record<string, unknown>).message ?? "").slice(0, 200)}): ${PREVIEW_HINT}`);
+    const keys = isRecord(first) ? Object.keys(first).slice(0, 5).join(", ") : Array.isArray(first) ? "a list" : typeof first;
+    throw new SummaryInputError(`stdin is JSON but not Pulumi's (no 'steps' and no engine events; it has ${keys || "nothing"}): ${PREVIEW_HINT}`);
+  }
+
+  const errors: string[] = [];
+  const firstLine = (m: unknown): string => String(m ?? "").trim().split("\n")[0].slice(0, 300);
+
+  const updateSteps: PlanStep[] = [];
+  let applied = false;
+  for (const e of events) {
+    const pre = isRecord(e.resourcePreEvent) && isRecord(e.resourcePreEvent.metadata) ? e.resourcePreEvent.metadata : undefined;
+    if (pre && typeof pre.op === "string" && typeof pre.urn === "string") {
+      updateSteps.push({ op: pre.op, urn: pre.urn, old: stateOf(pre.old), new: stateOf(pre.new), replaceReasons: strings(pre.keys) });
+    }
+    const out = isRecord(e.resOutputsEvent) && isRecord(e.resOutputsEvent.metadata) ? e.resOutputsEvent.metadata : undefined;
+    if (out && typeof out.urn === "string" && typeof out.op === "string") {
+      const step = [...updateSteps].reverse().find((s) => s.urn === out.urn && s.op === out.op);
+      const outputs = stateOf(out.new)?.outputs;
+      if (step && outputs) step.applied = outputs;
+    }
+    const summary = isRecord(e.summaryEvent) ? e.summaryEvent : undefined;
+    if (summary && summary.isPreview === false) applied = true;
+    if (summary && summary.result === "failed") errors.push("the update failed");
+    const diag = isRecord(e.diagnosticEvent) ? e.diagnosticEvent : undefined;
+    if (diag && diag.severity === "error") errors.push(firstLine(diag.message));
+  }
+
+  if (applied || (!doc && updateSteps.length)) return { kind: applied ? "update" : "preview", steps: updateSteps, errors: unique(errors) };
+
+  const rawSteps = doc!.steps;
+  if (!Array.isArray(rawSteps)) throw new SummaryInputError(`stdin is JSON but its 'steps' is not a list: ${PREVIEW_HINT}`);
+  const steps: PlanStep[] = rawSteps.map((s, i) => {
+    if (!isRecord(s) || typeof s.op !== "string" || typeof s.urn !== "string") {
+      throw new SummaryInputError(`stdin is JSON but step ${i + 1} has no 'op' and 'urn', as Pulumi's steps have: ${PREVIEW_HINT}`);
+    }
+    return { op: s.op, urn: s.urn, old: stateOf(s.oldState), new: stateOf(s.newState), replaceReasons: strings(s.replaceReasons) };
+  });
+  if (Array.isArray(doc!.diagnostics)) {
+    for (const d of doc!.diagnostics) if (isRecord(d) && d.severity === "error") errors.push(firstLine(d.message));
+  }
+  return { kind: "preview", steps, errors: unique(errors) };
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs.filter(Boolean))];
+}
+
+/** Type and name of a URN: `urn:pulumi:stack::project::parent$type::name`. */
+export function parseUrn(urn: string): { stack: string; project: string; type: string; name: string } {
+  const parts = urn.split("::");
+  const stack = parts[0]?.replace(/^urn:pulumi:/, "") ?? "";
+  const name = parts.slice(3).join("::");
+  const types = parts[2]?.split("$") ?? [];
+  return { stack, project: parts[1] ?? "", type: types[types.length - 1] ?? "", name };
+}
+
+/** What happens to a guest. */
+export type GuestAction = "invite" | "adopt" | "re-invite" | "reset" | "update" | "remove";
+
+/** Order of actions in the table. */
+const ACTION_ORDER: GuestAction[] = ["invite", "adopt", "re-invite", "reset", "update", "remove"];
+
+/** One row of the summary. */
+export interface GuestRow {
+  action: GuestAction;
+  /** For `remove`: the policy applied. */
+  policy?: "delete" | "disable" | "retain";
+  /** The guest's address as text (or `(secret)`, `(known after apply)`), never a value beyond it. */
+  guest: string;
+  /** The resource's name (`partners-jane@contoso.com`). */
+  name: string;
+  /** For a reset by an email change: the old address (shown as `old → new`). */
+  emailFrom?: string;
+  /** Why / what, in words (field names, policy); joined with `; `. */
+  notes: string[];
+}
+
+/** The whole summary. */
+export interface GuestSummary {
+  kind: PulumiRun["kind"];
+  stack?: string;
+  rows: GuestRow[];
+  /** Group memberships (GuestList `groups`) added / removed / replaced. */
+  memberships: { added: number; removed: number; replaced: number };
+  errors: string[];
+}
+
+/** Field names as guest files write them (src/guestlist/fields.ts), for `update: ...`. */
+const FIELD_NAMES: Record<string, string> = {
+  invitedUserEmailAddress: "email",
+  inviteRedirectUrl: "redirectUrl",
+  invitedUserDisplayName: "displayName",
+  invitedUserType: "userType",
+  sendInvitationMessage: "sendInvitationMessage",
+  "invitedUserMessageInfo.customizedMessageBody": "message",
+  "invitedUserMessageInfo.messageLanguage": "messageLanguage",
+  "invitedUserMessageInfo.ccRecipients": "cc",
+  invitedUserSponsors: "sponsors",
+};
+
+/** Inputs that are nested objects whose fields are listed one by one. */
+const NESTED = new Set(["userProperties", "invitedUserMessageInfo"]);
+
+/** Inputs whose change is a redemption reset. */
+const RESET_KEYS = ["invitedUserEmailAddress", "invitedUser", "triggers"];
+
+function isSecret(v: unknown): boolean {
+  return v === "[secret]" || (isRecord(v) && SECRET_SIG in v);
+}
+
+/** An address for display: the address, `(secret)` or `(known after apply)`. */
+function addressText(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (isSecret(v)) return "(secret)";
+  if (v === UNKNOWN) return "(known after apply)";
+  return typeof v === "string" ? v : undefined;
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** Input paths in the order the README's input table lists them; unknown ones after, by name. */
+const PATH_ORDER = [
+  ...INPUT_KEYS.flatMap((k) =>
+    k === "userProperties" ? USER_PROPERTY_KEYS.map((p) => `userProperties.${p}`) : k === "invitedUserMessageInfo" ? ["customizedMessageBody", "messageLanguage", "ccRecipients"].map((p) => `${k}.${p}`) : [k],
+  ),
+];
+const byInputOrder = (a: string, b: string): number => {
+  const ia = PATH_ORDER.indexOf(a);
+  const ib = PATH_ORDER.indexOf(b);
+  return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib) || cmp(a, b);
+};
+
+/** Input paths whose values differ (nested objects by field), `__provider` left out, in input order. */
+export function changedInputs(before: Record<string, unknown> = {}, after: Record<string, unknown> = {}): string[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => k !== "__provider");
+  const out: string[] = [];
+  for (const k of keys) {
+    const a = before[k];
+    const b = after[k];
+    if (same(a, b)) continue;
+    if (NESTED.has(k) && (isRecord(a) || a === undefined) && (isRecord(b) || b === undefined) && !isSecret(a) && !isSecret(b)) {
+      const ra = (a ?? {}) as Record<string, unknown>;
+      const rb = (b ?? {}) as Record<string, unknown>;
+      for (const sub of [...new Set([...Object.keys(ra), ...Object.keys(rb)])]) if (!same(ra[sub], rb[sub])) out.push(`${k}.${sub}`);
+    } else out.push(k);
+  }
+  return out.sort(byInputOrder);
+}
+
+/** The name a guest file gives an input path: `displayName`, `companyName`, `message`, ... */
+export function fieldName(path: string): string {
+  if (FIELD_NAMES[path]) return FIELD_NAMES[path];
+  if (path.startsWith("userProperties.")) return path.slice("userProperties.".length);
+  return path;
+}
+
+function inputAt(inputs: Record<string, unknown> | undefined, path: string): unknown {
+  const [top, sub] = path.split(".");
+  const v = inputs?.[top];
+  return sub === undefined ? v : isRecord(v) ? v[sub] : undefined;
+}
+
+/** The summary of a run: one row per guest that changes, sorted by action, address and name. */
+export function summarize(run: PulumiRun): GuestSummary {
+  const refreshed = new Map<string, PlanStep>();
+  for (const s of run.steps) if (s.op === "refresh" && s.old?.id) refreshed.set(s.urn, s);
+  const rows: GuestRow[] = [];
+  const memberships = { added: 0, removed: 0, replaced: 0 };
+  let stack: string | undefined;
+  const replaced = new Set(run.steps.filter((s) => s.op === "replace").map((s) => s.urn));
+
+  for (const s of run.steps) {
+    const urn = parseUrn(s.urn);
+    stack ??= urn.stack || undefined;
+    const type = s.new?.type ?? s.old?.type ?? urn.type;
+    if (type === GROUP_MEMBER_TYPE) {
+      if (s.op === "create") memberships.added++;
+      else if (s.op === "delete") memberships.removed++;
+      else if (s.op === "replace") memberships.replaced++;
+      continue;
+    }
+    if (type !== INVITATION_TYPE) continue;
+    const oldIn = s.old?.inputs;
+    const newIn = s.new?.inputs;
+    const guest = addressText(newIn?.invitedUserEmailAddress) ?? addressText(oldIn?.invitedUserEmailAddress) ?? "(no address)";
+    const base = { guest, name: urn.name };
+    // An update's events show a replacement as replace, plus delete-replaced / create-replacement.
+    const op = (s.op === "create-replacement" || s.op === "delete-replaced") && !replaced.has(s.urn) ? (s.op === "create-replacement" ? "replace" : "") : s.op;
+    switch (op) {
+      case "create": {
+        const wasThere = refreshed.get(s.urn);
+        if (wasThere) {
+          rows.push({ ...base, action: "re-invite", notes: ["gone from Entra (deleted out of band): invited again, a new user"] });
+          break;
+        }
+        const adopted = s.applied?.adopted === true;
+        const notes: string[] = [adopted ? "the address existed: same user, no duplicate" : "new guest"];
+        if (inputAt(newIn, "invitedUserType") === "Member") notes.push("as a member");
+        if (newIn?.sendInvitationMessage === true) notes.push("invitation email sent");
+        rows.push({ ...base, action: adopted ? "adopt" : "invite", notes });
+        break;
+      }
+      case "update": {
+        const before = refreshed.get(s.urn)?.old?.inputs;
+        const fields = changedInputs(oldIn, newIn).map((p) => {
+          const drift = before !== undefined && same(inputAt(before, p), inputAt(newIn, p));
+          return `${fieldName(p)}${drift ? " (changed in Entra, set back)" : ""}`;
+        });
+        rows.push({ ...base, action: "update", notes: [fields.join(", ")] });
+        break;
+      }
+      case "replace": {
+        const changed = changedInputs(oldIn, newIn);
+        const reasons = new Set([...(s.replaceReasons ?? []).filter((r) => RESET_KEYS.includes(r)), ...changed.filter((p) => RESET_KEYS.includes(p))]);
+        const emailFrom = reasons.has("invitedUserEmailAddress") ? addressText(oldIn?.invitedUserEmailAddress) ?? "?" : undefined;
+        const why: string[] = [];
+        if (reasons.has("triggers")) why.push("triggers changed");
+        if (reasons.has("invitedUser")) why.push("invitedUser changed");
+        if (!why.length && !emailFrom) why.push("replacement asked for (--replace)");
+        const others = changed.filter((p) => !RESET_KEYS.includes(p)).map(fieldName);
+        const notes = [...why, "same user"];
+        if (others.length) notes.push(`also ${others.join(", ")}`);
+        rows.push({ ...base, action: "reset", emailFrom, notes });
+        break;
+      }
+      case "delete": {
+        const declared = oldIn?.onDelete;
+        const adopted = s.old?.outputs?.adopted === true;
+        const policy = declared === "delete" || declared === "disable" || declared === "retain" ? declared : adopted ? "retain" : "delete";
+        const details = policy === "delete"
+          ? "user deleted (restorable for 30 days)"
+          : policy === "disable"
+            ? "sign-in blocked (accountEnabled false); the user stays"
+            : `kept in Entra${declared === undefined && adopted ? " (adopted: it existed before the stack)" : ""}`;
+        rows.push({ ...base, action: "remove", policy, notes: [details] });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  rows.sort((a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action) || cmp(a.guest, b.guest) || cmp(a.name, b.name));
+  return { kind: run.kind, stack, rows, memberships, errors: run.errors };
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The action as the table says it. */
+export function actionLabel(r: Pick<GuestRow, "action" | "policy">): string {
+  switch (r.action) {
+    case "reset":
+      return "reset redemption";
+    case "remove":
+      return `remove: ${r.policy}`;
+    default:
+      return r.action;
+  }
+}
+
+const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** `8 guests change: 1 invite, 2 redemption resets, ...` (or `No guest changes`). */
+export function totalsLine(s: GuestSummary): string {
+  const by = (a: GuestAction): number => s.rows.filter((r) => r.action === a).length;
+  const parts: string[] = [];
+  if (by("invite")) parts.push(count(by("invite"), "invite"));
+  if (by("adopt")) parts.push(count(by("adopt"), "adoption"));
+  if (by("re-invite")) parts.push(count(by("re-invite"), "re-invite"));
+  if (by("reset")) parts.push(count(by("reset"), "redemption reset"));
+  if (by("update")) parts.push(count(by("update"), "update"));
+  if (by("remove")) {
+    const policies = (["delete", "disable", "retain"] as const)
+      .map((p) => [p, s.rows.filter((r) => r.action === "remove" && r.policy === p).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([p, n]) => `${n} ${p}`);
+    parts.push(`${count(by("remove"), "removal")} (${policies.join(", ")})`);
+  }
+  if (!parts.length) return "No guest changes";
+  const verb = s.kind === "update" ? "changed" : s.rows.length === 1 ? "changes" : "change";
+  return `${count(s.rows.length, "guest")} ${verb}: ${parts.join(", ")}`;
+}
+
+function membershipLine(s: GuestSummary): string | undefined {
+  const m = s.memberships;
+  const parts = [m.added ? `${m.added} added` : "", m.removed ? `${m.removed} removed` : "", m.replaced ? `${m.replaced} replaced` : ""].filter(Boolean);
+  return parts.length ? `Group memberships: ${parts.join(", ")}.` : undefined;
+}
+
+function title(s: GuestSummary): string {
+  return `Guest changes${s.stack ? ` in stack ${s.stack}` : ""} (${s.kind === "update" ? "applied" : "pulumi preview"})`;
+}
+
+/** A row's details in words; `quote` formats an address. */
+export function detailsOf(r: GuestRow, quote: (address: string) => string): string {
+  const parts = r.emailFrom !== undefined ? [`email change ${quote(r.emailFrom)} → ${quote(r.guest)}`, ...r.notes] : r.notes;
+  return parts.filter(Boolean).join("; ");
+}
+
+/** A Markdown table cell: pipes escaped, one line. */
+function cell(text: string): string {
+  return text.replace(/\s+/g, " ").replace(/\|/g, "\\|");
+}
+
+/** Inline code for an address (backticks in it get a longer fence). */
+function code(text: string): string {
+  if (text.startsWith("(")) return text;
+  const fence = text.includes("`") ? "``" : "`";
+  return `${fence}${fence.length > 1 ? " " : ""}${text}${fence.length > 1 ? " " : ""}${fence}`;
+}
+
+/** Markdown for a pull-request comment. */
+export function renderMarkdown(s: GuestSummary): string {
+  const out: string[] = [COMMENT_MARKER, `### ${title(s).replace(/stack (\S+)/, "stack `$1`")}`, ""];
+  for (const e of s.errors) out.push(`> **The ${s.kind === "update" ? "update" : "preview"} reported an error:** ${cell(e)}`, "");
+  if (!s.rows.length) {
+    out.push(`${totalsLine(s)}.`);
+  } else {
+    out.push("| Action | Guest | Details |", "|---|---|---|");
+    for (const r of s.rows) out.push(`| ${actionLabel(r)} | ${cell(code(r.guest))} | ${cell(detailsOf(r, code))} |`);
+    out.push("", `**${totalsLine(s)}.**`);
+    if (s.kind === "preview" && s.rows.some((r) => r.action === "invite")) {
+      out.push("", "An invite of an address that already exists in the tenant adopts that guest instead (the same user, no duplicate).");
+    }
+  }
+  const m = membershipLine(s);
+  if (m) out.push("", m);
+  return `${out.join("\n")}\n`;
+}
+
+/** Plain text for logs: one aligned line per guest. */
+export function renderText(s: GuestSummary): string {
+  const out: string[] = [title(s)];
+  for (const e of s.errors) out.push(`ERROR: ${e}`);
+  if (s.rows.length) {
+    const w1 = Math.max(...s.rows.map((r) => actionLabel(r).length));
+    const w2 = Math.max(...s.rows.map((r) => r.guest.length));
+    for (const r of s.rows) out.push(`  ${actionLabel(r).padEnd(w1)}  ${r.guest.padEnd(w2)}  ${detailsOf(r, (a) => a)}`.trimEnd());
+  }
+  out.push(`${totalsLine(s)}.`);
+  const m = membershipLine(s);
+  if (m) out.push(m);
+  return `${out.join("\n")}\n`;
+}
