@@ -458,15 +458,33 @@ function code(text: string): string {
   return `${fence}${fence.length > 1 ? " " : ""}${text}${fence.length > 1 ? " " : ""}${fence}`;
 }
 
-/** Markdown for a pull-request comment. */
-export function renderMarkdown(s: GuestSummary): string {
+/**
+ * Longest Markdown {@link renderMarkdown} writes by default: GitHub refuses comments over 65,536
+ * characters. Rows that do not fit are counted in a last row (the text form lists them all).
+ */
+export const MAX_MARKDOWN_CHARS = 60_000;
+
+/** Markdown for a pull-request comment, at most `maxChars` long (rows beyond are counted, not listed). */
+export function renderMarkdown(s: GuestSummary, maxChars = MAX_MARKDOWN_CHARS): string {
   const out: string[] = [COMMENT_MARKER, `### ${title(s).replace(/stack (\S+)/, "stack `$1`")}`, ""];
   for (const e of s.errors) out.push(`> **The ${s.kind === "update" ? "update" : "preview"} reported an error:** ${cell(e)}`, "");
   if (!s.rows.length) {
     out.push(`${totalsLine(s)}.`);
   } else {
     out.push("| Action | Guest | Details |", "|---|---|---|");
-    for (const r of s.rows) out.push(`| ${actionLabel(r)} | ${cell(code(r.guest))} | ${cell(detailsOf(r, code))} |`);
+    // Room for the header, the totals, the notes and the "more" row.
+    let room = maxChars - out.join("\n").length - totalsLine(s).length - 600;
+    for (let i = 0; i < s.rows.length; i++) {
+      const r = s.rows[i];
+      const line = `| ${actionLabel(r)} | ${cell(code(r.guest))} | ${cell(detailsOf(r, code))} |`;
+      if (line.length + 1 > room) {
+        const left = s.rows.length - i;
+        out.push(`| … | ${left} more guest${left === 1 ? "" : "s"} | too many for one comment: the job log has them all (\`entra-guests summarize --format text\`) |`);
+        break;
+      }
+      out.push(line);
+      room -= line.length + 1;
+    }
     out.push("", `**${totalsLine(s)}.**`);
     if (s.kind === "preview" && s.rows.some((r) => r.action === "invite")) {
       out.push("", "An invite of an address that already exists in the tenant adopts that guest instead (the same user, no duplicate).");

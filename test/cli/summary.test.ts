@@ -221,6 +221,18 @@ describe("Markdown and text", () => {
     expect(renderMarkdown(summarize(readPulumiJson(json)))).toContain("> **The preview reported an error:** GuestList 'partners': 1 problem in guests.yaml; nothing was sent:\n");
   });
 
+  test("a comment stays under GitHub's limit: rows that do not fit are counted, the totals stay whole", () => {
+    const steps = Array.from({ length: 3000 }, (_, i) => step("create", `g-${i}`, undefined, { inputs: inputs(`guest${String(i).padStart(4, "0")}@contoso.com`) }));
+    const s = summarize(readPulumiJson(preview(...steps)));
+    const md = renderMarkdown(s);
+    expect(md.length).toBeLessThanOrEqual(60_000);
+    const listed = md.split("\n").filter((l) => l.startsWith("| invite |")).length;
+    expect(listed).toBeGreaterThan(1000);
+    expect(md).toContain(`| … | ${3000 - listed} more guests | too many for one comment: the job log has them all (\`entra-guests summarize --format text\`) |\n`);
+    expect(md).toContain("**3000 guests change: 3000 invites.**");
+    expect(renderText(s).split("\n").filter((l) => l.startsWith("  invite")).length).toBe(3000);
+  });
+
   test("a pipe in an address cannot break the table", () => {
     const s = summarize(readPulumiJson(preview(step("create", "g-a", undefined, { inputs: inputs("a|b@x.com") }))));
     expect(renderMarkdown(s)).toContain("| invite | `a\\|b@x.com` | new guest |");
