@@ -17,6 +17,7 @@
  *   --json             print the results as one JSON object on the last line
  *   --chart FILE       write an SVG chart of the results
  *   --markdown FILE    write the results as Markdown tables
+ *   --export-guests N  only `entra-guests export` of a tenant of N guests (src/bench/export.ts): seconds and requests
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -26,6 +27,7 @@ import { renderChart } from "./chart";
 import { renderMarkdown } from "./report";
 import { runEngine, EngineHost, EngineResult, EngineStep } from "./engine";
 import { PhaseResult, round, sleep } from "./measure";
+import { benchExport } from "./export";
 import { createAll, destroyAll, diffAll, graphLayerReads, Guest, makeGuests, nullProvider, Plugin, refreshAll, stateSizes, withProvider } from "./provider-suite";
 
 export interface BenchOptions {
@@ -46,6 +48,8 @@ export interface BenchOptions {
   chart?: string;
   markdown?: string;
   pkgDir: string;
+  /** Only the export benchmark, with a tenant of this many guests. */
+  exportGuests?: number;
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -73,6 +77,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case "--chart": o.chart = v(); break;
       case "--markdown": o.markdown = v(); break;
       case "--pkg-dir": o.pkgDir = v() ?? ""; break;
+      case "--export-guests": o.exportGuests = num(k, v()); break;
       default: throw new Error(`unknown argument ${argv[i]} (see src/bench/index.ts)`);
     }
   }
@@ -224,6 +229,11 @@ const ratio = (a: number | undefined, b: number | undefined): number | null => (
 export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const o = parseArgs(argv);
   const log = (s: string): void => void process.stdout.write(`${s}\n`);
+  if (o.exportGuests) {
+    const r = await benchExport({ guests: o.exportGuests, latencyMs: o.latencyMs, log });
+    if (o.json) log(JSON.stringify({ export: r }));
+    return { export: r };
+  }
   const started = Date.now();
   const { provider } = serializedInvitationProvider(o.pkgDir);
   const providerBytes = Buffer.byteLength(provider);
