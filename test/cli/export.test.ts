@@ -362,6 +362,7 @@ describe("the bin as a child process", () => {
     expect(main.stdout).toMatch(/Usage: entra-guests <command> \[flags\]/);
     expect(main.stdout).toMatch(/\n {2}export +write the tenant's guests/);
     expect(main.stdout).toMatch(/\n {2}summarize +turn/);
+    expect(main.stdout).toMatch(/\n {2}orphans +/);
     const sub = await run(["export", "--help"]);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toMatch(/^Usage: entra-guests export \[flags\]/);
@@ -369,7 +370,7 @@ describe("the bin as a child process", () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/Usage: entra-guests <command>/);
     const unknown = await run(["exprot"]);
-    expect(unknown).toEqual({ code: 2, stdout: "", stderr: "entra-guests: unknown command 'exprot' (did you mean 'export'?): the commands are export, summarize; run 'entra-guests --help'\n" });
+    expect(unknown).toEqual({ code: 2, stdout: "", stderr: "entra-guests: unknown command 'exprot' (did you mean 'export'?): the commands are export, summarize, orphans; run 'entra-guests --help'\n" });
   });
 });
 
