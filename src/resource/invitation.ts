@@ -80,7 +80,11 @@ export class Invitation extends pulumi.dynamic.Resource {
   declare public readonly externalUserState: pulumi.Output<string | null>;
   /** When `externalUserState` last changed (ISO time). */
   declare public readonly externalUserStateChangeDateTime: pulumi.Output<string | null>;
-  /** The guest existed before this resource: retained on delete unless `onDelete` says otherwise. */
+  /**
+   * The guest existed before this resource and is not marked as its own (no ownership mark, or
+   * another stack's): nothing was sent to invite it, and it is retained on delete unless `onDelete`
+   * says otherwise. A guest carrying this resource's own mark (e.g. after a lost state) is not adopted.
+   */
   declare public readonly adopted: pulumi.Output<boolean>;
   /** The guest's email address as applied (trimmed, lower case). */
   declare public readonly invitedUserEmailAddress: pulumi.Output<string>;

@@ -65,7 +65,9 @@ test("adding an entry: preview shows one create; up invites only that guest", as
   expect(plan(p)).toEqual({ "partners-fabrikam-lead": "same", "partners-sam@northwind.example": "same", "partners-jo@adatum.example": "create" });
   emu.clearRequests();
   ok(await stack.up());
-  expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual(["POST /v1.0/invitations"]);
+  // The invitation, then the ownership mark on the new user.
+  const jo = emu.users().find((u) => u.mail === "jo@adatum.example")!;
+  expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual(["POST /v1.0/invitations", `POST /v1.0/users/${jo.id}/extensions`]);
   expect(live()).toEqual(["avery@fabrikam.com", "jo@adatum.example", "sam@northwind.example"]);
 });
 
