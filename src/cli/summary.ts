@@ -356,7 +356,7 @@ export function summarize(run: PulumiRun): GuestSummary {
           const drift = before !== undefined && same(inputAt(before, p), inputAt(newIn, p));
           return `${fieldName(p)}${drift ? " (changed in Entra, set back)" : ""}`;
         });
-        rows.push({ ...base, action: "update", notes: [fields.join(", ")] });
+        rows.push({ ...base, action: "update", notes: [fields.length ? fields.join(", ") : "no input changes (the provider's reason is under the preview's Diagnostics)"] });
         break;
       }
       case "replace": {

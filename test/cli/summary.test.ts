@@ -92,6 +92,11 @@ describe("one row per guest that changes", () => {
       preview(step("replace", "g-a", { inputs: inputs(a, { invitedUser: "11111111-1111-1111-1111-111111111111" }) }, { inputs: inputs(a, { invitedUser: "22222222-2222-2222-2222-222222222222" }) }, ["invitedUser"])),
       [{ action: "reset", guest: a, notes: ["invitedUser changed", "same user"] }],
     ],
+    [
+      "an update without an input change (the provider decided it) points to the diagnostics",
+      preview(step("update", "g-a", { inputs: inputs(a) }, { inputs: inputs(a) })),
+      [{ action: "update", guest: a, notes: ["no input changes (the provider's reason is under the preview's Diagnostics)"] }],
+    ],
     ["a delete without onDelete removes the user", preview(step("delete", "g-a", { inputs: inputs(a) })), [{ action: "remove", policy: "delete", guest: a, notes: ["user deleted (restorable for 30 days)"] }]],
     [
       "a delete with onDelete: disable",
