@@ -7,6 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Invitation } from "../resource/invitation";
+import { now } from "../clock";
+import { expiryStatus, showExpiry } from "../provider/expiry";
 import { AzureAdModule, loadAzureAd } from "./azuread";
 import { planGuestList } from "./resolve";
 import { GuestListArgs, GuestListError, GuestOutputs, ResolvedGuest } from "./types";
@@ -26,7 +28,10 @@ export const NO_STATE = "None";
 export class GuestList extends pulumi.ComponentResource {
   /** Per guest name (key, or normalised email): user id, email, state, and the redeem link (secret). */
   public readonly guests: Record<string, GuestOutputs>;
-  /** How many guests are in each external user state, e.g. `{ PendingAcceptance: 3, Accepted: 1 }`. */
+  /**
+   * How many guests are in each external user state, e.g. `{ PendingAcceptance: 3, Accepted: 1 }`;
+   * when some guest has an `expiresOn`, also `expiring`: how many expire within the warning window.
+   */
   public readonly summary: pulumi.Output<Record<string, number>>;
   /** The `Invitation` of each guest, by guest name: for wiring your own resources to a guest. */
   public readonly invitations: Record<string, Invitation>;
@@ -41,7 +46,19 @@ export class GuestList extends pulumi.ComponentResource {
   constructor(name: string, args: GuestListArgs, opts?: pulumi.ComponentResourceOptions) {
     super(GUEST_LIST_TYPE, name, {}, opts);
     const file = args.file === undefined ? undefined : readGuestFile(args.file, name);
-    const plan = planGuestList({ guests: args.guests, defaults: args.defaults, file }, name);
+    const all = planGuestList({ guests: args.guests, defaults: args.defaults, file, expiryWarningDays: args.expiryWarningDays }, name);
+    // Expiry: an expired guest is left out (the engine then deletes its Invitation per onDelete).
+    const at = now();
+    let expiring = 0;
+    const plan: ResolvedGuest[] = [];
+    for (const g of all) {
+      const line = expiryLine(g, at);
+      if (line) void pulumi.log.warn(line, this);
+      const state = expiryStatus(g.expiresOn, at, g.expiryWarningDays).state;
+      if (state === "expiring") expiring++;
+      if (state !== "expired") plan.push(g);
+    }
+    const hasExpiry = all.some((g) => g.expiresOn !== undefined);
     // Loaded only when needed: programs without groups never load (or need) @pulumi/azuread.
     const azuread: AzureAdModule | undefined = plan.some((g) => g.groups.length > 0) ? loadAzureAd() : undefined;
 
@@ -67,9 +84,25 @@ export class GuestList extends pulumi.ComponentResource {
       }
     }
     const states = Object.values(this.invitations).map((i) => i.externalUserState);
-    this.summary = states.length ? pulumi.all(states).apply(countStates) : pulumi.output<Record<string, number>>({});
+    const withExpiry = (counts: Record<string, number>): Record<string, number> => (hasExpiry ? { ...counts, expiring } : counts);
+    this.summary = states.length ? pulumi.all(states).apply((s) => withExpiry(countStates(s))) : pulumi.output<Record<string, number>>(withExpiry({}));
     this.registerOutputs({ guests: this.guests, summary: this.summary });
   }
+}
+
+/**
+ * The diagnostic line of a guest's expiry at `at`, or undefined: expired (left out, so removed per
+ * onDelete) or expiring within the guest's warning window. Pure.
+ */
+export function expiryLine(g: Pick<ResolvedGuest, "name" | "email" | "expiresOn" | "expiryWarningDays" | "args">, at: Date): string | undefined {
+  if (g.expiresOn === undefined) return undefined;
+  const status = expiryStatus(g.expiresOn, at, g.expiryWarningDays);
+  const who = `guest '${g.email ?? g.name}'`;
+  const od = typeof g.args.onDelete === "string" ? g.args.onDelete : "delete, or retain if it was adopted";
+  const when = showExpiry(g.expiresOn);
+  if (status.state === "expired") return `${who} expired on ${when}: left out of the list, so it is removed per its onDelete (${od}) if the stack holds it`;
+  if (status.state === "expiring") return `${who} expires on ${when} (in ${status.daysLeft} day${status.daysLeft === 1 ? "" : "s"}): the first up on or after that date removes it per its onDelete (${od})`;
+  return undefined;
 }
 
 /** Count guests per state, keys sorted. */

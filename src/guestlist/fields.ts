@@ -12,7 +12,7 @@ export const ENTRY_KEYS = [...INPUT_KEYS, "key", "groups"] as const;
 /** Fields a `defaults` block may set. */
 export const DEFAULT_KEYS = [
   "inviteRedirectUrl", "sendInvitationMessage", "invitedUserMessageInfo", "invitedUserType", "onDelete",
-  "invitedUserSponsors", "userProperties", "groups",
+  "invitedUserSponsors", "userProperties", "groups", "expiresOn", "expiryWarningDays",
 ] as const;
 
 /** Object-valued inputs whose fields a file may set one by one, and that merge with the defaults field by field. */
@@ -50,6 +50,10 @@ const ALIASES: Record<string, string> = {
   cc: "invitedUserMessageInfo.ccRecipients",
   ccrecipients: "invitedUserMessageInfo.ccRecipients",
   sponsors: "invitedUserSponsors",
+  expires: "expiresOn",
+  expiry: "expiresOn",
+  expirydate: "expiresOn",
+  expirywarningdays: "expiryWarningDays",
   ...Object.fromEntries(USER_PROPERTY_KEYS.map((k) => [k.toLowerCase(), `userProperties.${k}`])),
 };
 

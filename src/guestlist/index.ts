@@ -3,7 +3,7 @@
  * validation behind it (`parseGuestFile`, `resolveGuests`, `planGuestList`), usable on their own,
  * e.g. to lint a guest file in CI before `pulumi preview`.
  */
-export { GuestList, GUEST_LIST_TYPE, NO_STATE, countStates, readGuestFile, decodeText } from "./component";
+export { GuestList, GUEST_LIST_TYPE, NO_STATE, countStates, expiryLine, readGuestFile, decodeText } from "./component";
 export { parseGuestFile, guestFileFormat } from "./parse";
 export { resolveGuests, planGuestList, guestName, emailName } from "./resolve";
 export type { GuestSource, GuestListInput } from "./resolve";

@@ -7,6 +7,7 @@
 import type { InvitationArgs } from "../resource/invitation";
 import { checkEmail, checkInputs } from "../provider/validate";
 import { UNKNOWN } from "../provider/types";
+import { checkWarningDays, DEFAULT_EXPIRY_WARNING_DAYS, parseExpiresOn } from "../provider/expiry";
 import { DEFAULT_KEYS, ENTRY_KEYS, fieldPath, OBJECT_FIELDS, suggestField } from "./fields";
 import { parseGuestFile } from "./parse";
 import { EntryLocation, GuestDefaults, GuestEntry, GuestFile, GuestListError, GuestListIssue, ResolvedGuest } from "./types";
@@ -53,6 +54,8 @@ export interface GuestListInput {
   guests?: readonly GuestEntry[] | readonly unknown[];
   defaults?: GuestDefaults | unknown;
   file?: { text: string; fileName: string };
+  /** The list's warning window before an expiry, in days (default 14); `expiryWarningDays` in defaults wins. */
+  expiryWarningDays?: unknown;
 }
 
 /**
@@ -84,7 +87,11 @@ export function planGuestList(input: GuestListInput, listName?: string): Resolve
   if (!sets.length) {
     throw new GuestListError([{ source: "args", reason: "give 'guests' (a list of entries) or 'file' (a .yaml, .json or .csv guest file), or both" }], listName);
   }
-  return resolveSets(sets, listName);
+  const warning = input.expiryWarningDays === undefined || input.expiryWarningDays === null ? undefined : checkWarningDays(input.expiryWarningDays);
+  if (warning && "reason" in warning) {
+    throw new GuestListError([{ source: "args", property: "expiryWarningDays", reason: warning.reason }], listName);
+  }
+  return resolveSets(sets, listName, warning?.ok);
 }
 
 /** What is known of an entry, valid or not, for the checks across entries. */
@@ -107,7 +114,7 @@ interface Ctx {
 }
 
 /** Resolve several entry sets as one list (names, emails and keys unique across all of them). */
-export function resolveSets(sets: readonly EntrySet[], listName?: string): ResolvedGuest[] {
+export function resolveSets(sets: readonly EntrySet[], listName?: string, expiryWarningDays = DEFAULT_EXPIRY_WARNING_DAYS): ResolvedGuest[] {
   const issues: GuestListIssue[] = [];
   const checkedLayers = new Set<DefaultsLayer>();
   const resolved: ResolvedGuest[] = [];
@@ -129,7 +136,7 @@ export function resolveSets(sets: readonly EntrySet[], listName?: string): Resol
       const ctx: Ctx = file
         ? { source: file.fileName, line: location?.line, location }
         : { source: set.source as string, index: i };
-      const r = resolveEntry(entry, defaults, ctx, issues);
+      const r = resolveEntry(entry, defaults, ctx, issues, expiryWarningDays);
       if (!r) return;
       const where = (other: Seen): string => (other.where.startsWith(`${ctx.source}:`) && ctx.line !== undefined ? `on line ${other.where.slice(ctx.source.length + 1)}` : `at ${other.where}`);
       const who = (other: Seen): string => `guest '${other.label}'`;
@@ -179,7 +186,7 @@ export function guestName(entry: { key?: string; email?: string }): string | und
   return entry.email !== undefined ? emailName(entry.email) : undefined;
 }
 
-function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ctx, issues: GuestListIssue[]): Seen | undefined {
+function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ctx, issues: GuestListIssue[], listWarningDays: number): Seen | undefined {
   const base = { source: ctx.source, line: ctx.line, index: ctx.index };
   if (!isPlainRecord(entry)) {
     issues.push({ ...base, reason: `a guest entry must be an object of fields, not ${describe(entry)}` });
@@ -200,6 +207,7 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
   for (const [k, v] of Object.entries(entry)) {
     if (v === undefined) continue;
     if (known.has(k)) own[k] = v;
+    else if (k === "expiryWarningDays") problem("is set for the whole list, not per guest: put it in the defaults (or the GuestList's expiryWarningDays)", k);
     else problem(unknownFieldReason(k, ctx.location === undefined), k);
   }
 
@@ -224,6 +232,12 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
   const merged = mergeArgs(defaults, own);
   delete merged.key;
   delete merged.groups;
+  const warning = merged.expiryWarningDays === undefined ? undefined : checkWarningDays(merged.expiryWarningDays);
+  const warningDays = warning && "ok" in warning ? warning.ok : listWarningDays;
+  delete merged.expiryWarningDays;
+  if (isOutputLike(merged.expiresOn) || isPromiseLike(merged.expiresOn)) {
+    problem("must be known when the program runs (the list decides by it whether to declare the guest): give a date as text, e.g. '2027-01-31'", "expiresOn");
+  }
 
   const { failures } = checkInputs(toCheckable(merged));
   for (const f of failures) {
@@ -249,12 +263,17 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
   const where = ctx.line !== undefined ? `${ctx.source}:${ctx.line}` : ctx.index !== undefined ? `${ctx.source}[${ctx.index}]` : ctx.source;
   const seen: Seen = { label: guest, where, key, email, name };
   if (issues.length > before || name === undefined) return seen;
+  // The list handles expiry itself (it leaves an expired guest out): the Invitation does not get it.
+  const expiry = merged.expiresOn === undefined ? undefined : parseExpiresOn(merged.expiresOn);
+  delete merged.expiresOn;
   seen.guest = {
     name,
     key,
     email,
     args: merged as unknown as InvitationArgs,
     groups,
+    expiresOn: expiry && "ok" in expiry ? expiry.ok : undefined,
+    expiryWarningDays: warningDays,
     formerNames: key !== undefined && email !== undefined ? [emailName(email)] : [],
     where,
   };
@@ -286,8 +305,13 @@ function checkDefaults(layer: DefaultsLayer, issues: GuestListIssue[]): void {
     problem(formulaReason(ch), path);
   });
   if (own.groups !== undefined) checkGroups(own.groups, (r) => problem(r, "groups"));
+  if (own.expiryWarningDays !== undefined && own.expiryWarningDays !== null) {
+    const w = checkWarningDays(own.expiryWarningDays);
+    if ("reason" in w) problem(w.reason, "expiryWarningDays");
+  }
   const probe: Record<string, unknown> = { ...own, invitedUserEmailAddress: "placeholder@example.com" };
   delete probe.groups;
+  delete probe.expiryWarningDays;
   if (probe.inviteRedirectUrl === undefined || probe.inviteRedirectUrl === null) probe.inviteRedirectUrl = "https://example.com";
   for (const f of checkInputs(toCheckable(probe)).failures) {
     const path = f.property.split(".");

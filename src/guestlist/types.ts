@@ -39,6 +39,10 @@ export interface GuestDefaults {
   userProperties?: InvitationArgs["userProperties"];
   /** Group object ids every guest is added to; an entry's list replaces this one. */
   groups?: string[];
+  /** See {@link InvitationArgs.expiresOn}: when every guest's access ends, unless an entry sets its own (or `null`). */
+  expiresOn?: string;
+  /** Days before `expiresOn` from which the preview warns (default 14); for every entry of these defaults. */
+  expiryWarningDays?: number;
 }
 
 /** The inputs of a {@link GuestList}: `guests`, `file`, or both. */
@@ -52,6 +56,11 @@ export interface GuestListArgs {
   file?: string;
   /** Defaults for every entry. A file's own `defaults:` section takes precedence over these. */
   defaults?: GuestDefaults;
+  /**
+   * Days before a guest's `expiresOn` from which each preview and update warns (default 14). The
+   * `expiryWarningDays` of `defaults` (the program's, or a file's) wins over this.
+   */
+  expiryWarningDays?: number;
 }
 
 /** The outputs of one guest. `inviteRedeemUrl` is secret (a bearer link). */
@@ -109,6 +118,10 @@ export interface ResolvedGuest {
   args: InvitationArgs;
   /** Group object ids, lower case, without repeats. */
   groups: string[];
+  /** When the guest's access ends (normal form: a date as written, a date-time in UTC); not passed to the Invitation. */
+  expiresOn?: string;
+  /** Days before `expiresOn` from which the list warns. */
+  expiryWarningDays: number;
   /** Earlier names of the same guest (the email-derived name of a keyed guest), used as aliases. */
   formerNames: string[];
   /** `guests.yaml:12` or `guests[3]`. */

@@ -6,6 +6,8 @@ import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { EntraGraphError, GraphClient, graphClientFor, GraphSettings, resolveSettings, GraphUser, schedulerFor } from "../graph";
 import { ExtensionClient, UserWithExtensions } from "../graph/extensions";
 import { checkInputs } from "./validate";
+import { refuseExpiredCreate } from "./expiry";
+import { now as clockNow } from "../clock";
 import {
   deletePolicy, fingerprint, FoundUser, inputsOf, invitationBody, outputsFromInvitation, outputsFromUser, ownedOnDelete, planCreate, planDiff, planMarkUpdate, planRead, planUpdate,
   ReplaceCause, replacementNotice, sponsorsToAdd, userPatch,
@@ -176,6 +178,10 @@ export async function checkStep(olds: Record<string, unknown>, news: Record<stri
   if (configError) throw configError;
   const { inputs, failures } = checkInputs(news);
   if (failures.length) return { inputs: news, failures };
+  // A create (no old inputs): an invitation past its expiresOn is refused. An existing guest that
+  // expires is removed by leaving the program (GuestList does); its Invitation warns (see invitation.ts).
+  const expired = olds.invitedUserEmailAddress === undefined ? refuseExpiredCreate(inputs.expiresOn, clockNow()) : undefined;
+  if (expired) return { inputs: news, failures: [expired] };
   noteChecked(olds, inputs as unknown as Record<string, unknown>);
   return { inputs };
 }

@@ -66,6 +66,12 @@ export interface CheckedInputs {
   triggers?: unknown;
   /** What happens to the guest when the resource is deleted (see {@link OnDelete}). */
   onDelete?: OnDelete;
+  /**
+   * When the guest's access ends: a date `YYYY-MM-DD` (midnight UTC) as written, or a date-time in
+   * its UTC form. `check` refuses to create an invitation that has expired; removing an expired
+   * guest is the program's job (`GuestList` leaves it out, so it is deleted per `onDelete`).
+   */
+  expiresOn?: string;
 }
 
 /** Everything in state: the inputs as applied plus what Graph said. */
@@ -96,6 +102,7 @@ export interface InvitationOutputs extends CheckedInputs {
 export const INPUT_KEYS = [
   "invitedUserEmailAddress", "inviteRedirectUrl", "invitedUserDisplayName", "invitedUserType", "sendInvitationMessage",
   "invitedUserMessageInfo", "invitedUser", "resetRedemption", "invitedUserSponsors", "userProperties", "triggers", "onDelete",
+  "expiresOn",
 ] as const satisfies readonly (keyof CheckedInputs)[];
 
 /** Inputs whose change replaces the resource (a redemption reset of the same user, never a delete). */

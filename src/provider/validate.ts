@@ -2,6 +2,7 @@
  * `check`: every input validated before any Graph call, each failure naming the property and the
  * fix; normalised so that a second `up` is a no-op. Pure. Values unknown during preview pass.
  */
+import { parseExpiresOn } from "./expiry";
 import { CcRecipient, CheckedInputs, INPUT_KEYS, OnDelete, UNKNOWN, USER_PROPERTY_KEYS, UserProperties } from "./types";
 
 export interface CheckFailure {
@@ -164,6 +165,10 @@ export function checkInputs(news: Record<string, unknown>): CheckOutcome {
   take("userProperties", (v) => checkUserProperties(v, fail));
   if (news.triggers !== undefined && news.triggers !== null) out.triggers = news.triggers;
   take("onDelete", (v) => (v === "delete" || v === "disable" || v === "retain" ? { ok: v as OnDelete } : { reason: `must be "delete", "disable" or "retain", not ${JSON.stringify(v)}` }));
+  take("expiresOn", (v) => {
+    const r = parseExpiresOn(v);
+    return "reason" in r ? r : { ok: r.ok };
+  });
 
   if (out.resetRedemption === true && news.invitedUser === undefined) {
     fail("resetRedemption", "resetRedemption needs invitedUser: name the existing user (object id) whose redemption is reset");

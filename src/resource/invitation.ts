@@ -6,6 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as provider from "../provider";
 import type { OnDelete, UserProperties } from "../provider/types";
+import { now } from "../clock";
+import { DEFAULT_EXPIRY_WARNING_DAYS, expiryStatus, parseExpiresOn, showExpiry } from "../provider/expiry";
 
 /** A cc recipient: an address, or an address with a display name. */
 export type CcRecipientInput = string | {
@@ -55,6 +57,15 @@ export interface InvitationArgs {
    * guest that existed before (adopted).
    */
   onDelete?: pulumi.Input<OnDelete>;
+  /**
+   * When the guest's access ends: a date `YYYY-MM-DD` (midnight UTC) or a date-time with a zone
+   * (`2027-01-31T17:00:00+01:00`). Within 14 days before it each preview and update shows a warning;
+   * on and after it an error-level diagnostic (the deployment still runs: an `Invitation` does not
+   * remove its guest by itself — remove the resource from the program, and the next `up` applies
+   * `onDelete`), and the provider refuses to create it. `GuestList` leaves expired entries out, so
+   * it removes them by itself. The clock is `ENTRA_NOW` when set.
+   */
+  expiresOn?: pulumi.Input<string>;
 }
 
 /** The module part of the type token `pulumi-nodejs:dynamic/entra:Invitation`. */
@@ -118,5 +129,32 @@ export class Invitation extends pulumi.dynamic.Resource {
       deleteBeforeReplace: true,
       additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "inviteRedeemUrl"],
     }, INVITATION_MODULE, INVITATION_TYPE);
+    if (args.expiresOn !== undefined) {
+      pulumi.output(args.expiresOn).apply((e) => {
+        const message = expiryMessage(e, now());
+        if (message?.severity === "error") void pulumi.log.error(message.text, this);
+        else if (message) void pulumi.log.warn(message.text, this);
+      });
+    }
   }
+}
+
+/**
+ * What a lone `Invitation` says about its `expiresOn` at `at`: an error-level diagnostic once expired
+ * (it does not stop the deployment; removing the resource applies `onDelete`), a warning within
+ * {@link DEFAULT_EXPIRY_WARNING_DAYS} days before, else nothing. Pure.
+ */
+export function expiryMessage(expiresOn: unknown, at: Date): { severity: "error" | "warning"; text: string } | undefined {
+  if (typeof expiresOn !== "string") return undefined;
+  const p = parseExpiresOn(expiresOn);
+  if ("reason" in p) return undefined; // check reports it
+  const status = expiryStatus(p.ok, at, DEFAULT_EXPIRY_WARNING_DAYS);
+  const when = showExpiry(p.ok);
+  if (status.state === "expired") {
+    return { severity: "error", text: `expired on ${when}: the guest is kept until this Invitation is removed from the program; the next up then removes it per its onDelete (an Invitation does not remove itself; a GuestList leaves expired entries out)` };
+  }
+  if (status.state === "expiring") {
+    return { severity: "warning", text: `expires on ${when} (in ${status.daysLeft} day${status.daysLeft === 1 ? "" : "s"}): from then on each preview and up reports an error until the Invitation is removed from the program` };
+  }
+  return undefined;
 }
