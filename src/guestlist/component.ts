@@ -84,8 +84,20 @@ export class GuestList extends pulumi.ComponentResource {
       }
     }
     const states = Object.values(this.invitations).map((i) => i.externalUserState);
-    const withExpiry = (counts: Record<string, number>): Record<string, number> => (hasExpiry ? { ...counts, expiring } : counts);
-    this.summary = states.length ? pulumi.all(states).apply((s) => withExpiry(countStates(s))) : pulumi.output<Record<string, number>>(withExpiry({}));
+    // Overdue: guests with reminders that are still pending N days or more after their last invitation.
+    const reminded = plan.filter((g) => typeof g.args.remindAfterDays === "number");
+    const overdue = reminded.length
+      ? pulumi.all(reminded.map((g) => {
+        const inv = this.invitations[g.name];
+        return pulumi.all([inv.externalUserState, inv.lastInvitationAt]).apply(([s, last]) => (isOverdue(s, last, g.args.remindAfterDays as number, at) ? 1 : 0));
+      })).apply((ones) => ones.reduce<number>((a, b) => a + b, 0))
+      : pulumi.output(0);
+    const extras = (counts: Record<string, number>, late: number): Record<string, number> => ({
+      ...counts,
+      ...(hasExpiry ? { expiring } : {}),
+      ...(reminded.length ? { overdue: late } : {}),
+    });
+    this.summary = pulumi.all([states.length ? pulumi.all(states) : pulumi.output([] as (string | null)[]), overdue]).apply(([s, late]) => extras(countStates(s), late));
     this.registerOutputs({ guests: this.guests, summary: this.summary });
   }
 }
@@ -103,6 +115,12 @@ export function expiryLine(g: Pick<ResolvedGuest, "name" | "email" | "expiresOn"
   if (status.state === "expired") return `${who} expired on ${when}: left out of the list, so it is removed per its onDelete (${od}) if the stack holds it`;
   if (status.state === "expiring") return `${who} expires on ${when} (in ${status.daysLeft} day${status.daysLeft === 1 ? "" : "s"}): the first up on or after that date removes it per its onDelete (${od})`;
   return undefined;
+}
+
+/** Still `PendingAcceptance` `days` or more after the last invitation (`lastInvitationAt`) at `at`. Pure. */
+export function isOverdue(state: string | null | undefined, lastInvitationAt: string | undefined, days: number, at: Date): boolean {
+  const last = Date.parse(lastInvitationAt ?? "");
+  return state === "PendingAcceptance" && !Number.isNaN(last) && at.getTime() - last >= days * 86_400_000;
 }
 
 /** Count guests per state, keys sorted. */

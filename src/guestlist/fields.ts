@@ -13,6 +13,7 @@ export const ENTRY_KEYS = [...INPUT_KEYS, "key", "groups"] as const;
 export const DEFAULT_KEYS = [
   "inviteRedirectUrl", "sendInvitationMessage", "invitedUserMessageInfo", "invitedUserType", "onDelete",
   "invitedUserSponsors", "userProperties", "groups", "expiresOn", "expiryWarningDays",
+  "remindAfterDays", "maxReminders",
 ] as const;
 
 /** Object-valued inputs whose fields a file may set one by one, and that merge with the defaults field by field. */
@@ -26,6 +27,9 @@ export const LIST_PATHS = new Set(["groups", "invitedUserSponsors", "invitedUser
 
 /** Fields whose value is true/false; CSV cells `true`/`false`/`yes`/`no`/`1`/`0` (any case) become booleans. */
 export const BOOLEAN_PATHS = new Set(["sendInvitationMessage", "resetRedemption"]);
+
+/** Fields whose value is a whole number; CSV cells of digits become numbers (anything else is kept, and refused with the fix). */
+export const NUMBER_PATHS = new Set(["remindAfterDays", "maxReminders", "expiryWarningDays"]);
 
 /** The Entra portal bulk-invite template's keys (as in `Email address to invite [inviteeEmail] Required`). */
 export const PORTAL_KEYS: Record<string, string> = {
@@ -122,6 +126,7 @@ export function cellValue(path: readonly string[], raw: string): unknown {
     return raw;
   }
   if (LIST_PATHS.has(p)) return splitList(raw);
+  if (NUMBER_PATHS.has(p) && /^\s*\d+\s*$/.test(raw)) return Number(raw);
   return raw;
 }
 

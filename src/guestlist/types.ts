@@ -43,6 +43,10 @@ export interface GuestDefaults {
   expiresOn?: string;
   /** Days before `expiresOn` from which the preview warns (default 14); for every entry of these defaults. */
   expiryWarningDays?: number;
+  /** See {@link InvitationArgs.remindAfterDays}. */
+  remindAfterDays?: InvitationArgs["remindAfterDays"];
+  /** See {@link InvitationArgs.maxReminders}. */
+  maxReminders?: InvitationArgs["maxReminders"];
 }
 
 /** The inputs of a {@link GuestList}: `guests`, `file`, or both. */

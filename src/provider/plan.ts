@@ -4,6 +4,7 @@
  */
 import type { GraphUser, InvitationRequest, InvitationResponse } from "../graph/types";
 import { describeMark, markChanges, MarkOwner, markOwner, OwnershipMark, readMark, ResourceIdentity } from "./mark";
+import { reminderDue } from "./reminders";
 import { CheckedInputs, INPUT_KEYS, INVITATION_ONLY_KEYS, InvitationOutputs, OnDelete, REPLACE_KEYS, UNKNOWN, USER_PROPERTY_KEYS, UserProperties } from "./types";
 
 /** Canonical JSON: object keys sorted, undefined dropped. Equal values give equal strings. */
@@ -35,6 +36,8 @@ export interface DiffPlan {
   changed: string[];
   stables: string[];
   deleteBeforeReplace: true;
+  /** A refresh found a reminder due (`reminderDue` in state) and the program still asks for reminders: an update re-issues the invitation. */
+  remind: boolean;
 }
 
 /** diff(olds = state, news = checked inputs). */
@@ -46,8 +49,10 @@ export function planDiff(olds: Partial<InvitationOutputs>, news: Partial<Checked
   // Older state may lack defaults; a missing default is not a change.
   const effective = changed.filter((k) => !(k === "invitedUserType" && (olds[k] ?? "Guest") === (news[k] ?? "Guest")) && !(k === "sendInvitationMessage" && !olds[k] && !news[k]));
   const replaces = effective.filter((k) => (REPLACE_KEYS as readonly string[]).includes(k));
+  const remind = olds.reminderDue !== undefined && news.remindAfterDays !== undefined;
   return {
-    changes: effective.length > 0,
+    remind,
+    changes: effective.length > 0 || remind,
     replaces,
     changed: effective,
     stables: replaces.length ? [] : ["userId"],
@@ -109,14 +114,17 @@ export type UpdatePlan = {
   patch: Partial<GraphUser>;
   /** Re-issue the invitation (no reset) when the guest has not redeemed yet. */
   reissueIfPending: boolean;
+  /** The re-issue is a reminder (counted in `remindersSent`); absent otherwise. */
+  reminder?: true;
 };
 
 /** update(olds = state, news = checked inputs): what to send. */
 export function planUpdate(olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>): UpdatePlan {
-  const changed = planDiff(olds, news).changed;
+  const { changed, remind } = planDiff(olds, news);
   return {
     patch: userPatch(olds, news),
-    reissueIfPending: changed.some((k) => (INVITATION_ONLY_KEYS as readonly string[]).includes(k)),
+    reissueIfPending: changed.some((k) => (INVITATION_ONLY_KEYS as readonly string[]).includes(k)) || remind,
+    ...(remind ? { reminder: true as const } : {}),
   };
 }
 
@@ -156,7 +164,7 @@ export function graphTime(d: Date): string {
 }
 
 /** State after an invitation was issued. */
-export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResponse, extra: { adopted: boolean; now: Date; user?: GraphUser }): InvitationOutputs {
+export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResponse, extra: { adopted: boolean; now: Date; user?: GraphUser; clock?: Date }): InvitationOutputs {
   const userId = res.invitedUser?.id;
   if (!userId) throw new Error("Graph's invitation response names no invited user");
   const pending = (res.status ?? "PendingAcceptance") === "PendingAcceptance";
@@ -171,6 +179,7 @@ export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResp
     externalUserStateChangeDateTime: pending ? graphTime(extra.now) : extra.user?.externalUserStateChangeDateTime ?? null,
     adopted: extra.adopted,
     invitedAt: extra.now.toISOString(),
+    ...(inputs.remindAfterDays !== undefined ? { lastInvitationAt: (extra.clock ?? extra.now).toISOString() } : {}),
   };
 }
 
@@ -179,7 +188,7 @@ export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResp
  * (a property the program leaves out stays out), so drift shows in the next preview as a change of
  * exactly that property.
  */
-export function planRead(olds: InvitationOutputs, user: GraphUser): { props: InvitationOutputs; inputs: Partial<CheckedInputs> } {
+export function planRead(olds: InvitationOutputs, user: GraphUser, now?: Date): { props: InvitationOutputs; inputs: Partial<CheckedInputs> } {
   const props: InvitationOutputs = { ...olds };
   if (olds.invitedUserDisplayName !== undefined && user.displayName != null) props.invitedUserDisplayName = user.displayName;
   if (user.userType === "Guest" || user.userType === "Member") props.invitedUserType = user.userType;
@@ -196,6 +205,10 @@ export function planRead(olds: InvitationOutputs, user: GraphUser): { props: Inv
   const sameState = (olds.externalUserState ?? null) === (user.externalUserState ?? null);
   props.externalUserState = user.externalUserState ?? null;
   props.externalUserStateChangeDateTime = sameState && closeTimes(olds.externalUserStateChangeDateTime, user.externalUserStateChangeDateTime) ? olds.externalUserStateChangeDateTime ?? null : user.externalUserStateChangeDateTime ?? null;
+  // A reminder due now is recorded (with why), so the next diff shows an update; otherwise none is.
+  const due = now ? reminderDue(props, now) : undefined;
+  if (due !== undefined) props.reminderDue = due;
+  else delete props.reminderDue;
   return { props, inputs: inputsOf(props as unknown as Record<string, unknown>) };
 }
 

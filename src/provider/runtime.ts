@@ -194,6 +194,10 @@ export async function diffStep(id: string, olds: InvitationOutputs, news: Checke
     announced.add(id);
     await notice(replacementNotice(id, olds, news, plan.replaces as ReplaceCause[]));
   }
+  // A reminder due (found by the refresh): the update re-issues the invitation; say why.
+  if (plan.remind && !plan.replaces.length && checkedHere(news)) {
+    await notice(`${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`);
+  }
   return { changes: plan.changes, replaces: plan.replaces, stables: plan.stables, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
 
@@ -234,7 +238,7 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
 
   const res = await g.invite(invitationBody(inputs));
   const now = new Date(); // after the answer: nearest to the time Graph stamped
-  const outs = outputsFromInvitation(inputs, res, { adopted: false, now });
+  const outs = outputsFromInvitation(inputs, res, { adopted: false, now, clock: clockNow() });
   // A new guest already has the invitation's name and type.
   const patch = userPatch({}, { userProperties: inputs.userProperties });
   const lagUntil = now.getTime() + REPLICATION_LAG_MS;
@@ -370,7 +374,7 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
     throw e;
   }
   const now = new Date();
-  const outs = outputsFromInvitation(inputs, res, { adopted: opts.olds.adopted ?? false, now });
+  const outs = outputsFromInvitation(inputs, res, { adopted: opts.olds.adopted ?? false, now, clock: clockNow() });
   const patch = userPatch(opts.olds, inputs);
   delete patch.userType; // the invitation set it
   if (Object.keys(patch).length) await lagTolerant(g, userId, opts.olds, (until) => g.patchUser(userId, patch, { retryNotFoundUntil: until }));
@@ -380,7 +384,7 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
 export async function readStep(id: string, props: InvitationOutputs) {
   const user = await readGuest(graph(), id, props);
   if (!user) return {}; // gone: drops out of state, the next `up` invites again
-  const { props: outs, inputs } = planRead(props, user);
+  const { props: outs, inputs } = planRead(props, user, clockNow());
   return { id, props: outs, inputs };
 }
 
@@ -411,6 +415,8 @@ export async function updateStep(id: string, olds: InvitationOutputs, news: Chec
       const now = new Date();
       const res = await g.invite(invitationBody(inputs, { userId: id }));
       Object.assign(outs, { inviteRedeemUrl: res.inviteRedeemUrl, invitationId: res.id, status: res.status, invitedAt: now.toISOString() });
+      if (inputs.remindAfterDays !== undefined) outs.lastInvitationAt = clockNow().toISOString();
+      if (plan.reminder) outs.remindersSent = (olds.remindersSent ?? 0) + 1;
     } else if (user) {
       outs.externalUserState = user.externalUserState ?? null;
       outs.externalUserStateChangeDateTime = user.externalUserStateChangeDateTime ?? null;
@@ -420,8 +426,12 @@ export async function updateStep(id: string, olds: InvitationOutputs, news: Chec
 }
 
 function computed(o: InvitationOutputs): InvitationOutputs {
-  const { userId, inviteRedeemUrl, invitationId, status, externalUserState, externalUserStateChangeDateTime, adopted, invitedAt } = o;
-  return { userId, inviteRedeemUrl, invitationId, status, externalUserState, externalUserStateChangeDateTime, adopted: adopted ?? false, invitedAt } as InvitationOutputs;
+  const { userId, inviteRedeemUrl, invitationId, status, externalUserState, externalUserStateChangeDateTime, adopted, invitedAt, lastInvitationAt, remindersSent } = o;
+  const outs = { userId, inviteRedeemUrl, invitationId, status, externalUserState, externalUserStateChangeDateTime, adopted: adopted ?? false, invitedAt } as InvitationOutputs;
+  // Only when present: state written without reminders keeps its shape.
+  if (lastInvitationAt !== undefined) outs.lastInvitationAt = lastInvitationAt;
+  if (remindersSent !== undefined) outs.remindersSent = remindersSent;
+  return outs;
 }
 
 export async function deleteStep(id: string, props: InvitationOutputs) {

@@ -72,6 +72,10 @@ export interface CheckedInputs {
    * guest is the program's job (`GuestList` leaves it out, so it is deleted per `onDelete`).
    */
   expiresOn?: string;
+  /** Re-invite a guest still `PendingAcceptance` this many days (1-365) after its last invitation, on a refresh (`up --refresh`). */
+  remindAfterDays?: number;
+  /** At most this many reminders (0-20; default 3 when not given). */
+  maxReminders?: number;
 }
 
 /** Everything in state: the inputs as applied plus what Graph said. */
@@ -96,13 +100,19 @@ export interface InvitationOutputs extends CheckedInputs {
   adopted: boolean;
   /** When this resource last issued an invitation (ISO time); refresh waits out replication lag after it. */
   invitedAt?: string;
+  /** With `remindAfterDays`: when the last invitation was issued, by the package's clock (`ENTRA_NOW` when set). Reminders count from it. */
+  lastInvitationAt?: string;
+  /** Reminders sent so far (re-issued invitations because the guest had not redeemed). */
+  remindersSent?: number;
+  /** Set by a refresh when a reminder is due (why); the next update sends it and clears this. */
+  reminderDue?: string;
 }
 
 /** The input keys, in the order diffs and docs list them. */
 export const INPUT_KEYS = [
   "invitedUserEmailAddress", "inviteRedirectUrl", "invitedUserDisplayName", "invitedUserType", "sendInvitationMessage",
   "invitedUserMessageInfo", "invitedUser", "resetRedemption", "invitedUserSponsors", "userProperties", "triggers", "onDelete",
-  "expiresOn",
+  "expiresOn", "remindAfterDays", "maxReminders",
 ] as const satisfies readonly (keyof CheckedInputs)[];
 
 /** Inputs whose change replaces the resource (a redemption reset of the same user, never a delete). */

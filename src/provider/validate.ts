@@ -3,6 +3,7 @@
  * fix; normalised so that a second `up` is a no-op. Pure. Values unknown during preview pass.
  */
 import { parseExpiresOn } from "./expiry";
+import { checkMaxReminders, checkRemindAfterDays } from "./reminders";
 import { CcRecipient, CheckedInputs, INPUT_KEYS, OnDelete, UNKNOWN, USER_PROPERTY_KEYS, UserProperties } from "./types";
 
 export interface CheckFailure {
@@ -169,6 +170,8 @@ export function checkInputs(news: Record<string, unknown>): CheckOutcome {
     const r = parseExpiresOn(v);
     return "reason" in r ? r : { ok: r.ok };
   });
+  take("remindAfterDays", checkRemindAfterDays);
+  take("maxReminders", checkMaxReminders);
 
   if (out.resetRedemption === true && news.invitedUser === undefined) {
     fail("resetRedemption", "resetRedemption needs invitedUser: name the existing user (object id) whose redemption is reset");

@@ -66,6 +66,15 @@ export interface InvitationArgs {
    * it removes them by itself. The clock is `ENTRA_NOW` when set.
    */
   expiresOn?: pulumi.Input<string>;
+  /**
+   * Reminders: a guest still `PendingAcceptance` this many days (1-365) after its last invitation is
+   * invited again by the next refresh (`pulumi up --refresh`): the same user, no reset, a new redeem
+   * link, and the email when `sendInvitationMessage` is true. At most once per this many days, at
+   * most `maxReminders` times; never to an `Accepted` guest. The clock is `ENTRA_NOW` when set.
+   */
+  remindAfterDays?: pulumi.Input<number>;
+  /** With `remindAfterDays`: at most this many reminders (0-20, default 3). */
+  maxReminders?: pulumi.Input<number>;
 }
 
 /** The module part of the type token `pulumi-nodejs:dynamic/entra:Invitation`. */
@@ -103,6 +112,10 @@ export class Invitation extends pulumi.dynamic.Resource {
   declare public readonly invitedUserDisplayName: pulumi.Output<string | undefined>;
   /** `Guest` or `Member` as applied (refresh reads it back from the user). */
   declare public readonly invitedUserType: pulumi.Output<"Guest" | "Member">;
+  /** With `remindAfterDays`: reminders sent so far. */
+  declare public readonly remindersSent: pulumi.Output<number | undefined>;
+  /** With `remindAfterDays`: when the last invitation was issued (the package's clock). */
+  declare public readonly lastInvitationAt: pulumi.Output<string | undefined>;
 
   /**
    * @param name The resource name, unique in the stack.
@@ -121,6 +134,8 @@ export class Invitation extends pulumi.dynamic.Resource {
       externalUserState: undefined,
       externalUserStateChangeDateTime: undefined,
       adopted: undefined,
+      remindersSent: undefined,
+      lastInvitationAt: undefined,
     };
     super(provider, name, props, {
       ...opts,
