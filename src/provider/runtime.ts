@@ -254,10 +254,10 @@ let markWarningShown = false;
 /** `$expand=extensions` on a lookup was refused (400) once: look up without it and read the mark apart. */
 let expandRefused = false;
 
-async function marksSkipped(reason: string, urn?: string): Promise<void> {
+async function marksSkipped(reason: string, fix: string, urn?: string): Promise<void> {
   if (markWarningShown) return;
   markWarningShown = true;
-  await engineWarning(`${reason}: guests are invited without an ownership mark, so a rerun after a lost state adopts them (retained on delete) and \`entra-guests orphans\` cannot find them. Grant User.ReadWrite.All to mark them.`, urn);
+  await engineWarning(`${reason}: guests are invited without an ownership mark, so a rerun after a lost state adopts them (retained on delete) and \`entra-guests orphans\` cannot find them. ${fix}`, urn);
 }
 
 /** A write of a mark that may be refused for want of User.ReadWrite.All: then one warning, and no more marks in this process. */
@@ -268,7 +268,7 @@ async function writeMark(write: () => Promise<unknown>, urn?: string): Promise<b
   } catch (e) {
     if (e instanceof EntraGraphError && e.status === 403) {
       marksDenied = true;
-      await marksSkipped(`cannot write ownership marks (${e.code})`, urn);
+      await marksSkipped(`cannot write ownership marks (${e.code})`, "Grant User.ReadWrite.All to mark them.", urn);
       return false;
     }
     throw e;
@@ -310,11 +310,11 @@ async function lookUp(x: ExtensionClient, inputs: CheckedInputs): Promise<{ user
  */
 async function markNewGuest(x: ExtensionClient, userId: string, self: ResourceIdentity | undefined, onDelete: ReturnType<typeof ownedOnDelete>, o: { canRead: boolean; lagUntil: number; urn?: string }): Promise<"marked" | "other" | "skipped"> {
   if (!self) {
-    await marksSkipped("this resource's stack is not known (no URN from the engine)", o.urn);
+    await marksSkipped("this resource's stack is not known (no URN from the engine)", "Run the program with the Pulumi CLI (the dynamic-provider plugin passes the URN); if it does, this version of @pulumi/pulumi is not supported for marks: please report it.", o.urn);
     return "skipped";
   }
   if (!o.canRead) {
-    await marksSkipped("cannot read users (no User.Read.All), so cannot write them either", o.urn);
+    await marksSkipped("cannot read users (no User.Read.All), so cannot write them either", "Grant User.Read.All and User.ReadWrite.All to mark them.", o.urn);
     return "skipped";
   }
   if (marksDenied) return "skipped";
