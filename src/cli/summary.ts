@@ -20,7 +20,10 @@
  * - `replace` → reset redemption, with why: the email change (old → new), `triggers`,
  *   `invitedUser`, or a replacement asked for with `--replace`;
  * - `delete` → remove, by the old state's `onDelete` (else retain for an adopted guest, else
- *   delete).
+ *   delete); expire instead when a diagnostic of its GuestList says the guest expired
+ *   (`guest '<address or key>' expired on <date>: ...`, on the GuestList's URN);
+ * - `update` of a guest whose refreshed state holds `reminderDue` (a reminder is due: the
+ *   provider re-issues the invitation) → remind, with `reminder N of M`.
  * Only addresses, field names and policies are printed: never input or output values, so never a
  * redeem URL or a secret (a secret or unknown address prints as such).
  */
@@ -67,6 +70,13 @@ export interface PlanStep {
   applied?: Record<string, unknown>;
 }
 
+/** A diagnostic the engine reported (warnings and infos too), with the resource's URN when it has one. */
+export interface RunDiagnostic {
+  urn?: string;
+  severity?: string;
+  message: string;
+}
+
 /** What one run of the engine did or plans to do. */
 export interface PulumiRun {
   /** `preview`: the plan; `update`: what an update did (from its events). */
@@ -74,6 +84,8 @@ export interface PulumiRun {
   steps: PlanStep[];
   /** First line of each error the engine reported. */
   errors: string[];
+  /** Every diagnostic (for the expiry lines of a GuestList). */
+  diagnostics?: RunDiagnostic[];
 }
 
 const PREVIEW_HINT = "pipe the JSON of a preview into it: pulumi preview --json | entra-guests summarize (or pulumi up --json)";
@@ -155,6 +167,9 @@ export function readPulumiJson(text: string): PulumiRun {
   const errors: string[] = [];
   const firstLine = (m: unknown): string => String(m ?? "").trim().split("\n")[0].slice(0, 300);
 
+  const diagnostics: RunDiagnostic[] = [];
+  const diagnosticOf = (d: Record<string, unknown>): RunDiagnostic | undefined =>
+    typeof d.message === "string" ? { urn: typeof d.urn === "string" ? d.urn : undefined, severity: typeof d.severity === "string" ? d.severity : undefined, message: d.message } : undefined;
   const updateSteps: PlanStep[] = [];
   let applied = false;
   for (const e of events) {
@@ -173,9 +188,11 @@ export function readPulumiJson(text: string): PulumiRun {
     if (summary && summary.result === "failed") errors.push("the update failed");
     const diag = isRecord(e.diagnosticEvent) ? e.diagnosticEvent : undefined;
     if (diag && diag.severity === "error") errors.push(firstLine(diag.message));
+    const dd = diag ? diagnosticOf(diag) : undefined;
+    if (dd) diagnostics.push(dd);
   }
 
-  if (applied || (!doc && updateSteps.length)) return { kind: applied ? "update" : "preview", steps: updateSteps, errors: unique(errors) };
+  if (applied || (!doc && updateSteps.length)) return { kind: applied ? "update" : "preview", steps: updateSteps, errors: unique(errors), diagnostics };
 
   const rawSteps = doc!.steps;
   if (!Array.isArray(rawSteps)) throw new SummaryInputError(`stdin is JSON but its 'steps' is not a list: ${PREVIEW_HINT}`);
@@ -186,9 +203,15 @@ export function readPulumiJson(text: string): PulumiRun {
     return { op: s.op, urn: s.urn, old: stateOf(s.oldState), new: stateOf(s.newState), replaceReasons: strings(s.replaceReasons) };
   });
   if (Array.isArray(doc!.diagnostics)) {
-    for (const d of doc!.diagnostics) if (isRecord(d) && d.severity === "error") errors.push(firstLine(d.message));
+    diagnostics.length = 0;
+    for (const d of doc!.diagnostics) {
+      if (!isRecord(d)) continue;
+      if (d.severity === "error") errors.push(firstLine(d.message));
+      const dd = diagnosticOf(d);
+      if (dd) diagnostics.push(dd);
+    }
   }
-  return { kind: "preview", steps, errors: unique(errors) };
+  return { kind: "preview", steps, errors: unique(errors), diagnostics };
 }
 
 function unique(xs: string[]): string[] {
@@ -205,16 +228,18 @@ export function parseUrn(urn: string): { stack: string; project: string; type: s
 }
 
 /** What happens to a guest. */
-export type GuestAction = "invite" | "adopt" | "re-invite" | "reset" | "update" | "remove";
+export type GuestAction = "invite" | "adopt" | "re-invite" | "reset" | "update" | "remind" | "remove" | "expire";
 
 /** Order of actions in the table. */
-const ACTION_ORDER: GuestAction[] = ["invite", "adopt", "re-invite", "reset", "update", "remove"];
+const ACTION_ORDER: GuestAction[] = ["invite", "adopt", "re-invite", "reset", "update", "remind", "remove", "expire"];
 
 /** One row of the summary. */
 export interface GuestRow {
   action: GuestAction;
-  /** For `remove`: the policy applied. */
+  /** For `remove` and `expire`: the policy applied. */
   policy?: "delete" | "disable" | "retain";
+  /** For `remind`: `N of M` (this reminder, at most). */
+  reminder?: string;
   /** The guest's address as text (or `(secret)`, `(known after apply)`), never a value beyond it. */
   guest: string;
   /** The resource's name (`partners-jane@contoso.com`). */
@@ -318,6 +343,7 @@ export function summarize(run: PulumiRun): GuestSummary {
   const memberships = { added: 0, removed: 0, replaced: 0 };
   let stack: string | undefined;
   const replaced = new Set(run.steps.filter((s) => s.op === "replace").map((s) => s.urn));
+  const expiries = expiryLines(run.diagnostics ?? []);
 
   for (const s of run.steps) {
     const urn = parseUrn(s.urn);
@@ -351,6 +377,16 @@ export function summarize(run: PulumiRun): GuestSummary {
         break;
       }
       case "update": {
+        const due = s.old?.outputs?.reminderDue;
+        if (typeof due === "string" && newIn?.remindAfterDays !== undefined) {
+          const m = /reminder (\d+) of (\d+)/.exec(due);
+          const since = /^still PendingAcceptance [^:(]*?after the last invitation/.exec(due)?.[0];
+          const fields = changedInputs(oldIn, newIn).map(fieldName);
+          const notes = [since ?? "still PendingAcceptance", `invitation re-issued: same user, no reset${newIn?.sendInvitationMessage === true ? ", invitation email sent" : ""}`];
+          if (fields.length) notes.push(`also ${fields.join(", ")}`);
+          rows.push({ ...base, action: "remind", reminder: m ? `${m[1]} of ${m[2]}` : undefined, notes });
+          break;
+        }
         const before = refreshed.get(s.urn)?.old?.inputs;
         const fields = changedInputs(oldIn, newIn).map((p) => {
           const drift = before !== undefined && same(inputAt(before, p), inputAt(newIn, p));
@@ -382,7 +418,9 @@ export function summarize(run: PulumiRun): GuestSummary {
           : policy === "disable"
             ? "sign-in blocked (accountEnabled false); the user stays"
             : `kept in Entra${declared === undefined && adopted ? " (adopted: it existed before the stack)" : ""}`;
-        rows.push({ ...base, action: "remove", policy, notes: [details] });
+        const expired = expiries.find((e) => e.who === guest || `${e.list}-${e.who}` === urn.name);
+        if (expired) rows.push({ ...base, action: "expire", policy, notes: [`expired on ${expired.date}`, details] });
+        else rows.push({ ...base, action: "remove", policy, notes: [details] });
         break;
       }
       default:
@@ -395,13 +433,30 @@ export function summarize(run: PulumiRun): GuestSummary {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * The expiry lines of GuestLists (src/guestlist/component.ts `expiryLine`): `guest '<address or
+ * key>' expired on <date>: ...`, the message maybe prefixed with its severity, on the list's URN.
+ */
+function expiryLines(diagnostics: RunDiagnostic[]): { who: string; list: string; date: string }[] {
+  const out: { who: string; list: string; date: string }[] = [];
+  for (const d of diagnostics) {
+    const m = /^(?:\w+: )?guest '(.*)' expired on (\S+): left out of the list/.exec(d.message.trim());
+    if (m) out.push({ who: m[1], date: m[2], list: d.urn ? parseUrn(d.urn).name : "" });
+  }
+  return out;
+}
+
 /** The action as the table says it. */
-export function actionLabel(r: Pick<GuestRow, "action" | "policy">): string {
+export function actionLabel(r: Pick<GuestRow, "action" | "policy" | "reminder">): string {
   switch (r.action) {
     case "reset":
       return "reset redemption";
     case "remove":
       return `remove: ${r.policy}`;
+    case "expire":
+      return `expire (${r.policy})`;
+    case "remind":
+      return `remind (re-invite${r.reminder ? `, reminder ${r.reminder}` : ""})`;
     default:
       return r.action;
   }
@@ -418,13 +473,15 @@ export function totalsLine(s: GuestSummary): string {
   if (by("re-invite")) parts.push(count(by("re-invite"), "re-invite"));
   if (by("reset")) parts.push(count(by("reset"), "redemption reset"));
   if (by("update")) parts.push(count(by("update"), "update"));
-  if (by("remove")) {
-    const policies = (["delete", "disable", "retain"] as const)
-      .map((p) => [p, s.rows.filter((r) => r.action === "remove" && r.policy === p).length] as const)
+  if (by("remind")) parts.push(count(by("remind"), "reminder"));
+  const policies = (action: GuestAction): string =>
+    (["delete", "disable", "retain"] as const)
+      .map((p) => [p, s.rows.filter((r) => r.action === action && r.policy === p).length] as const)
       .filter(([, n]) => n > 0)
-      .map(([p, n]) => `${n} ${p}`);
-    parts.push(`${count(by("remove"), "removal")} (${policies.join(", ")})`);
-  }
+      .map(([p, n]) => `${n} ${p}`)
+      .join(", ");
+  if (by("remove")) parts.push(`${count(by("remove"), "removal")} (${policies("remove")})`);
+  if (by("expire")) parts.push(`${count(by("expire"), "expiry", "expiries")} (${policies("expire")})`);
   if (!parts.length) return "No guest changes";
   const verb = s.kind === "update" ? "changed" : s.rows.length === 1 ? "changes" : "change";
   return `${count(s.rows.length, "guest")} ${verb}: ${parts.join(", ")}`;

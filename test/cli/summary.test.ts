@@ -43,6 +43,10 @@ function step(op: string, name: string, old?: { inputs: Inputs; outputs?: Inputs
 
 const stackStep = { op: "same", urn: `urn:pulumi:${STACK}::guests::pulumi:pulumi:Stack::guests-${STACK}`, detailedDiff: null };
 const preview = (...steps: Record<string, unknown>[]): string => JSON.stringify({ steps: [stackStep, ...steps], diagnostics: [], duration: 1, changeSummary: {} }, null, 4);
+/** The GuestList `g` whose expiry lines the engine reports on its URN. */
+const LIST = `urn:pulumi:${STACK}::guests::entra:index:GuestList::g`;
+const withDiagnostics = (diagnostics: Record<string, unknown>[], ...steps: Record<string, unknown>[]): string =>
+  JSON.stringify({ steps: [stackStep, ...steps], diagnostics, duration: 1, changeSummary: {} }, null, 4);
 const rowsOf = (text: string): Omit<GuestRow, "name">[] => summarize(readPulumiJson(text)).rows.map(({ name: _name, ...r }) => r);
 
 describe("one row per guest that changes", () => {
@@ -125,6 +129,63 @@ describe("one row per guest that changes", () => {
       "an address not known until apply",
       preview(step("create", "g-a", undefined, { inputs: inputs("04da6b54-80e4-46f7-96ec-b56ff0331ba9") })),
       [{ action: "invite", guest: "(known after apply)", notes: ["new guest"] }],
+    ],
+    [
+      "a delete with the GuestList's expiry line for its address is an expire, by its onDelete",
+      withDiagnostics(
+        [{ urn: LIST, severity: "warning", message: "warning: guest 'alice@contoso.com' expired on 2027-01-05: left out of the list, so it is removed per its onDelete (disable) if the stack holds it\n" }],
+        step("delete", "g-alice@contoso.com", { inputs: inputs(a, { onDelete: "disable" }) }),
+      ),
+      [{ action: "expire", policy: "disable", guest: a, notes: ["expired on 2027-01-05", "sign-in blocked (accountEnabled false); the user stays"] }],
+    ],
+    [
+      "an expiry line naming the entry's key matches by resource name (<list>-<key>), also for a secret address",
+      withDiagnostics(
+        [{ urn: LIST, severity: "warning", message: "warning: guest 'alice' expired on 2027-01-05T12:00:00Z: left out of the list, so it is removed per its onDelete (delete, or retain if it was adopted) if the stack holds it\n" }],
+        step("delete", "g-alice", { inputs: inputs("[secret]") }),
+      ),
+      [{ action: "expire", policy: "delete", guest: "(secret)", notes: ["expired on 2027-01-05T12:00:00Z", "user deleted (restorable for 30 days)"] }],
+    ],
+    [
+      "an expiry line of another guest, or an 'expires on' warning, leaves a removal a removal",
+      withDiagnostics(
+        [
+          { urn: LIST, severity: "warning", message: "warning: guest 'bob@contoso.com' expired on 2027-01-05: left out of the list, so it is removed per its onDelete (delete, or retain if it was adopted) if the stack holds it\n" },
+          { urn: LIST, severity: "warning", message: "warning: guest 'alice@contoso.com' expires on 2027-01-31 (in 11 days): the first up on or after that date removes it per its onDelete (delete, or retain if it was adopted)\n" },
+        ],
+        step("delete", "g-alice@contoso.com", { inputs: inputs(a) }),
+      ),
+      [{ action: "remove", policy: "delete", guest: a, notes: ["user deleted (restorable for 30 days)"] }],
+    ],
+    [
+      "an update of a guest whose refreshed state has reminderDue is a remind, reminder N of M",
+      withDiagnostics(
+        [{ severity: "info", message: "alice@contoso.com: still PendingAcceptance 7 days after the last invitation (remindAfterDays 7): reminder 1 of 2 \u2192 the invitation is re-issued (same user, no reset, a new redeem link)\n" }],
+        step("update", "g-a", { inputs: inputs(a, { remindAfterDays: 7 }), outputs: outputs(a, { remindAfterDays: 7, reminderDue: "still PendingAcceptance 7 days after the last invitation (remindAfterDays 7): reminder 1 of 2" }) }, { inputs: inputs(a, { remindAfterDays: 7 }) }),
+      ),
+      [{ action: "remind", reminder: "1 of 2", guest: a, notes: ["still PendingAcceptance 7 days after the last invitation", "invitation re-issued: same user, no reset"] }],
+    ],
+    [
+      "a remind that sends the email and also changes a field says both",
+      preview(
+        step(
+          "update",
+          "g-a",
+          { inputs: inputs(a, { remindAfterDays: 1, sendInvitationMessage: true }), outputs: outputs(a, { reminderDue: "still PendingAcceptance 1 day after the last invitation (remindAfterDays 1): reminder 3 of 3" }) },
+          { inputs: inputs(a, { remindAfterDays: 1, sendInvitationMessage: true, invitedUserDisplayName: "Alice" }) },
+        ),
+      ),
+      [{ action: "remind", reminder: "3 of 3", guest: a, notes: ["still PendingAcceptance 1 day after the last invitation", "invitation re-issued: same user, no reset, invitation email sent", "also displayName"] }],
+    ],
+    [
+      "reminderDue in state but the program no longer asks for reminders: a plain update",
+      preview(step("update", "g-a", { inputs: inputs(a, { remindAfterDays: 7 }), outputs: outputs(a, { reminderDue: "still PendingAcceptance 7 days after the last invitation (remindAfterDays 7): reminder 1 of 2" }) }, { inputs: inputs(a) })),
+      [{ action: "update", guest: a, notes: ["remindAfterDays"] }],
+    ],
+    [
+      "reminderDue on a delete is still a removal",
+      preview(step("delete", "g-a", { inputs: inputs(a, { remindAfterDays: 7 }), outputs: outputs(a, { reminderDue: "still PendingAcceptance 7 days after the last invitation (remindAfterDays 7): reminder 1 of 2" }) })),
+      [{ action: "remove", policy: "delete", guest: a, notes: ["user deleted (restorable for 30 days)"] }],
     ],
   ])("%s", (_label, json, expected) => {
     test("rows", () => {

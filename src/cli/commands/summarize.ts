@@ -16,7 +16,10 @@ and writes one row per guest (Invitation resource, alone or in a GuestList) that
   re-invite          the guest was deleted in Entra out of band (seen by preview --refresh)
   reset redemption   email change old -> new, triggers changed, or --replace: the same user
   update             the fields that change (marked when Entra drifted and they are set back)
+  remind (re-invite, reminder N of M)   still PendingAcceptance remindAfterDays after the last
+                     invitation (preview --refresh): the invitation is re-issued, same user
   remove: delete | disable | retain   by the guest's onDelete
+  expire (delete | disable | retain)  a GuestList entry whose expiresOn has passed, by its onDelete
 and the totals, or "No guest changes". Only addresses, field names and policies are printed: never
 redeem URLs or other values.
 

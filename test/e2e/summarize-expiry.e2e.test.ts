@@ -1,0 +1,134 @@
+/**
+ * `entra-guests summarize` on the real engine's JSON for the clock-driven changes (issue 13): with
+ * `ENTRA_NOW` set forward, one `pulumi preview --refresh --json` holds a guest-list entry whose
+ * `expiresOn` has passed (left out of the list, removed per onDelete, one warning on the GuestList)
+ * and a guest still PendingAcceptance `remindAfterDays` after its invitation (an update that
+ * re-issues the invitation). Piped into the installed `entra-guests` bin it must give exactly the
+ * expected table: `expire (...)` and `remind (...)` rows, not a plain removal and an empty update;
+ * `up --refresh --json` gives the same rows as applied.
+ */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { providerEnv, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import { previewJson, pulumiJson } from "../../src/testing/preview-json";
+
+jest.setTimeout(600_000);
+
+const PROGRAM = `
+import * as path from "path";
+import { GuestList } from "pulumi-entra-invitation";
+
+const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" } });
+export const summary = list.summary;
+`;
+
+const GUESTS = `defaults:
+  remindAfterDays: 7
+  maxReminders: 2
+guests:
+  - email: kim@contoso.com
+  - email: lee@contoso.com
+    expiresOn: 2027-01-05
+    onDelete: disable
+  - email: max@contoso.com
+    expiresOn: 2027-01-06
+  - email: jo@contoso.com
+    remindAfterDays: null
+`;
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2027, 0, 1, 9);
+const day = (n: number): Record<string, string> => ({ ENTRA_NOW: new Date(T0 + n * DAY).toISOString() });
+
+let emu: RunningEmulator;
+let stack: TestStack;
+
+function bin(): string {
+  return path.join(process.env.ENTRA_E2E_PACKAGE_DIR ?? "", "node_modules", ".bin", "entra-guests");
+}
+
+function summarize(input: string, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin(), ["summarize", ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+const ok = (r: RunResult): RunResult => {
+  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
+  return r;
+};
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  stack = new TestStack({ name: "e2e-summarize-expiry", program: PROGRAM, env: providerEnv(emu), files: { "guests.yaml": GUESTS } });
+  ok(await stack.up({ env: day(0) }));
+});
+afterAll(async () => {
+  await emu?.close();
+  stack?.dispose();
+});
+
+const TABLE = [
+  "<!-- entra-guests summarize -->",
+  "### Guest changes in stack `e2e-summarize-expiry` (pulumi preview)",
+  "",
+  "| Action | Guest | Details |",
+  "|---|---|---|",
+  "| remind (re-invite, reminder 1 of 2) | `kim@contoso.com` | still PendingAcceptance 7 days after the last invitation; invitation re-issued: same user, no reset |",
+  "| expire (disable) | `lee@contoso.com` | expired on 2027-01-05; sign-in blocked (accountEnabled false); the user stays |",
+  "| expire (delete) | `max@contoso.com` | expired on 2027-01-06; user deleted (restorable for 30 days) |",
+  "",
+  "**3 guests change: 1 reminder, 2 expiries (1 delete, 1 disable).**",
+  "",
+].join("\n");
+
+test("preview --refresh --json at day 7: an expired entry and an overdue pending guest, exactly this table", async () => {
+  const p = await previewJson(stack, { refresh: true, env: day(7) });
+  expect(p.code).toBe(0);
+  // The engine's JSON carries both reasons: the GuestList's expiry lines and the provider's reminder line.
+  expect(p.stdout).toContain("guest 'lee@contoso.com' expired on 2027-01-05");
+  expect(p.stdout).toContain("kim@contoso.com: still PendingAcceptance 7 days after the last invitation (remindAfterDays 7): reminder 1 of 2");
+  const r = await summarize(p.stdout);
+  expect(r).toEqual({ code: 0, stdout: TABLE, stderr: "" });
+  expect(r.stdout).not.toMatch(/redeem|secret/i);
+});
+
+test("--format text: the same rows for a log", async () => {
+  const p = await previewJson(stack, { refresh: true, env: day(7) });
+  const r = await summarize(p.stdout, ["--format", "text"]);
+  expect(r).toEqual({
+    code: 0,
+    stderr: "",
+    stdout: [
+      "Guest changes in stack e2e-summarize-expiry (pulumi preview)",
+      "  remind (re-invite, reminder 1 of 2)  kim@contoso.com  still PendingAcceptance 7 days after the last invitation; invitation re-issued: same user, no reset",
+      "  expire (disable)                     lee@contoso.com  expired on 2027-01-05; sign-in blocked (accountEnabled false); the user stays",
+      "  expire (delete)                      max@contoso.com  expired on 2027-01-06; user deleted (restorable for 30 days)",
+      "3 guests change: 1 reminder, 2 expiries (1 delete, 1 disable).",
+      "",
+    ].join("\n"),
+  });
+});
+
+test("before any date (day 3): no guest changes", async () => {
+  const p = await previewJson(stack, { refresh: true, env: day(3) });
+  expect(p.code).toBe(0);
+  expect((await summarize(p.stdout)).stdout).toBe("<!-- entra-guests summarize -->\n### Guest changes in stack `e2e-summarize-expiry` (pulumi preview)\n\nNo guest changes.\n");
+});
+
+test("up --refresh --json at day 7: the same rows as applied; then no guest changes", async () => {
+  const up = await pulumiJson(stack, "up", { refresh: true, env: day(7) });
+  expect(up.code).toBe(0);
+  const r = await summarize(up.stdout);
+  expect(r).toEqual({ code: 0, stderr: "", stdout: TABLE.replace("(pulumi preview)", "(applied)").replace("**3 guests change:", "**3 guests changed:") });
+  const after = await previewJson(stack, { refresh: true, env: day(7) });
+  expect(after.code).toBe(0);
+  expect((await summarize(after.stdout)).stdout).toBe("<!-- entra-guests summarize -->\n### Guest changes in stack `e2e-summarize-expiry` (pulumi preview)\n\nNo guest changes.\n");
+});
