@@ -18,6 +18,7 @@
  *   --chart FILE       write an SVG chart of the results
  *   --markdown FILE    write the results as Markdown tables
  *   --export-guests N  only `entra-guests export` of a tenant of N guests (src/bench/export.ts): seconds and requests
+ *   --adopt-guests N   only the provider's create of N guests that already exist (src/bench/adopt.ts): adopted, no invitation
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -28,6 +29,7 @@ import { renderMarkdown } from "./report";
 import { runEngine, EngineHost, EngineResult, EngineStep } from "./engine";
 import { PhaseResult, round, sleep } from "./measure";
 import { benchExport } from "./export";
+import { benchAdopt } from "./adopt";
 import { createAll, destroyAll, diffAll, graphLayerReads, Guest, makeGuests, nullProvider, Plugin, refreshAll, stateSizes, withProvider } from "./provider-suite";
 
 export interface BenchOptions {
@@ -50,6 +52,8 @@ export interface BenchOptions {
   pkgDir: string;
   /** Only the export benchmark, with a tenant of this many guests. */
   exportGuests?: number;
+  /** Only the adoption benchmark: the provider's create of this many existing guests. */
+  adoptGuests?: number;
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -78,6 +82,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case "--markdown": o.markdown = v(); break;
       case "--pkg-dir": o.pkgDir = v() ?? ""; break;
       case "--export-guests": o.exportGuests = num(k, v()); break;
+      case "--adopt-guests": o.adoptGuests = num(k, v()); break;
       default: throw new Error(`unknown argument ${argv[i]} (see src/bench/index.ts)`);
     }
   }
@@ -233,6 +238,11 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     const r = await benchExport({ guests: o.exportGuests, latencyMs: o.latencyMs, log });
     if (o.json) log(JSON.stringify({ export: r }));
     return { export: r };
+  }
+  if (o.adoptGuests) {
+    const r = await benchAdopt({ pkgDir: o.pkgDir, guests: o.adoptGuests, latencyMs: o.latencyMs, log });
+    if (o.json) log(JSON.stringify({ adopt: r }));
+    return { adopt: r };
   }
   const started = Date.now();
   const { provider } = serializedInvitationProvider(o.pkgDir);
