@@ -3,16 +3,19 @@
  * marks, orphans, two stacks declaring one guest. Each step asserts what Pulumi did (steps, summary,
  * diagnostics, state) and what Graph saw (the emulator's request log).
  *
- * 1. A tenant with 20 guests invited before the stack (8 accepted, one Member, one disabled), declared
- *    in a guest list with `sendInvitationMessage: true`: `pulumi up` sends no invitation and marks
- *    none (adopted); a second `up` changes nothing; `destroy` retains them all.
+ * 1. A tenant with 20 guests invited before the stack (8 accepted, one Member, one disabled), written
+ *    as a guest list by `entra-guests export` (the installed package's bin) and declared with
+ *    `sendInvitationMessage: true`: `pulumi up` of that file sends no invitation and marks none
+ *    (adopted); a second `up` changes nothing; `destroy` retains them all.
  * 2. Guests the stack invited carry its mark. One dropped with `pulumi state delete`, then the whole
  *    state lost (`pulumi stack rm --force`): orphans lists exactly those; the next `up` finds them
  *    owned (not adopted, nothing sent); `destroy` applies their onDelete.
  * 3. A second stack declaring a guest of the first: adopted, with a warning naming the first stack.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse } from "yaml";
 import { resolveSettings, schedulerFor } from "../../src/graph";
 import { ExtensionClient } from "../../src/graph/extensions";
 import { findOrphans, heldIds, listMarkedGuests, parseStackExport, resolveStack } from "../../src/tenant/orphans";
@@ -54,8 +57,9 @@ const ok = (r: RunResult): RunResult => {
   return r;
 };
 
-function newStack(name: string, entries: Entry[]): TestStack {
-  const s = new TestStack({ name, program: PROGRAM, env: { ...providerEnv(emu), PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, files: { "guests.yaml": yaml(entries) } });
+function newStack(name: string, entries: Entry[] | string): TestStack {
+  const file = typeof entries === "string" ? entries : yaml(entries);
+  const s = new TestStack({ name, program: PROGRAM, env: { ...providerEnv(emu), PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, files: { "guests.yaml": file } });
   stacks.push(s);
   return s;
 }
@@ -114,7 +118,10 @@ describe("1. adopting an existing tenant sends nothing", () => {
   const ids: Record<string, string> = {};
   let stack: TestStack;
 
-  test("20 guests invited before the stack (8 accepted, one Member, one disabled)", async () => {
+  /** The exported entry's key, by the short name the test gave the guest. */
+  const keyOf: Record<string, string> = {};
+
+  test("20 guests invited before the stack (8 accepted, one Member, one disabled), exported with entra-guests export", async () => {
     const admin = adminGraphClient(emu);
     for (let i = 1; i <= 20; i++) {
       const key = `g${String(i).padStart(2, "0")}`;
@@ -127,7 +134,29 @@ describe("1. adopting an existing tenant sends nothing", () => {
       entries.push({ key, email, displayName: `Guest ${i}`, ...(member ? { userType: "Member" as const } : {}) });
     }
     expect(live()).toHaveLength(20);
-    stack = newStack("e2e-adopt", entries);
+
+    // The user's way: the installed package's bin writes the tenant's guests as a guest-list file.
+    const pkgDir = process.env.ENTRA_E2E_PACKAGE_DIR!;
+    const out = path.join(pkgDir, "adopt-export.yaml");
+    // Asynchronous: the emulator answers from this process.
+    const exp = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(path.join(pkgDir, "node_modules", ".bin", "entra-guests"), ["export", "--out", out], { env: { ...process.env, ...providerEnv(emu) }, stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    if (exp.code !== 0) throw new Error(`entra-guests export exited ${exp.code}: ${exp.stderr}`);
+    const text = fs.readFileSync(out, "utf8");
+    fs.rmSync(out);
+    const exported = (parse(text) as { guests: { key: string; email: string; displayName?: string; userType?: string }[] }).guests;
+    expect(exported.map((g) => g.email).sort()).toEqual(entries.map((e) => e.email).sort());
+    for (const e of entries) {
+      const g = exported.find((x) => x.email === e.email)!;
+      expect({ displayName: g.displayName, userType: g.userType }).toEqual({ displayName: e.displayName, userType: e.userType });
+      keyOf[e.key] = g.key;
+    }
+    expect(text).toMatch(/Accepted/);
+    stack = newStack("e2e-adopt", text);
   });
 
   test("preview shows a create per guest and sends nothing", async () => {
@@ -147,11 +176,11 @@ describe("1. adopting an existing tenant sends nothing", () => {
     const state = invitationsInState(stack);
     expect(Object.keys(state)).toHaveLength(20);
     for (const e of entries) {
-      const s = state[`guests-${e.key}`];
+      const s = state[`guests-${keyOf[e.key]}`];
       expect({ key: e.key, id: s.id, adopted: s.outputs.adopted, redeem: s.outputs.inviteRedeemUrl }).toEqual({ key: e.key, id: ids[e.key], adopted: true, redeem: undefined });
     }
-    expect(state["guests-g01"].outputs.externalUserState).toBe("Accepted");
-    expect(state["guests-g12"].outputs.externalUserState).toBe("PendingAcceptance");
+    expect(state[`guests-${keyOf.g01}`].outputs.externalUserState).toBe("Accepted");
+    expect(state[`guests-${keyOf.g12}`].outputs.externalUserState).toBe("PendingAcceptance");
     for (const id of [ids.g01, ids.g03, ids.g20]) expect(await markOf(id)).toBeUndefined();
     // The disabled guest is adopted as it is, and the engine shows why it stays disabled.
     expect(r.diagnostics).toContainEqual(expect.objectContaining({ severity: "warning", message: expect.stringContaining(`g20@partner2.example (${ids.g20}) is disabled`) }));
