@@ -5,11 +5,14 @@
  * and a guest still PendingAcceptance `remindAfterDays` after its invitation (an update that
  * re-issues the invitation). Piped into the installed `entra-guests` bin it must give exactly the
  * expected table: `expire (...)` and `remind (...)` rows, not a plain removal and an empty update;
- * `up --refresh --json` gives the same rows as applied.
+ * `up --refresh --json` gives the same rows as applied. Last, issue 13's whole picture: one stack
+ * whose one `preview --refresh --json` holds an invite, an out-of-band deletion (re-invite), an email
+ * change and a triggers change (resets), an update, a reminder, a removal by each onDelete and an
+ * expiry, compared row by row.
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { providerEnv, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import { adminGraphClient, providerEnv, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
 import { previewJson, pulumiJson } from "../../src/testing/preview-json";
 
 jest.setTimeout(600_000);
@@ -132,3 +135,113 @@ test("up --refresh --json at day 7: the same rows as applied; then no guest chan
   expect(after.code).toBe(0);
   expect((await summarize(after.stdout)).stdout).toBe("<!-- entra-guests summarize -->\n### Guest changes in stack `e2e-summarize-expiry` (pulumi preview)\n\nNo guest changes.\n");
 });
+
+describe("every kind of guest change in one preview (issue 13)", () => {
+  const BEFORE = `defaults:
+  remindAfterDays: 7
+guests:
+  - key: kim
+    email: kim@fabrikam.example
+  - key: ava
+    email: ava@fabrikam.example
+    remindAfterDays: null
+  - key: tia
+    email: tia@fabrikam.example
+    remindAfterDays: null
+    triggers: { rotation: 1 }
+  - key: sam
+    email: sam@fabrikam.example
+    displayName: Sam
+    remindAfterDays: null
+  - key: del
+    email: del@fabrikam.example
+    remindAfterDays: null
+  - key: lee
+    email: lee@fabrikam.example
+    expiresOn: 2027-01-05
+    onDelete: disable
+    remindAfterDays: null
+  - key: r-delete
+    email: r1@fabrikam.example
+    remindAfterDays: null
+  - key: r-disable
+    email: r2@fabrikam.example
+    onDelete: disable
+    remindAfterDays: null
+  - key: r-retain
+    email: r3@fabrikam.example
+    onDelete: retain
+    remindAfterDays: null
+`;
+  const AFTER = `defaults:
+  remindAfterDays: 7
+guests:
+  - key: kim
+    email: kim@fabrikam.example
+  - key: ava
+    email: ava.lee@fabrikam.example
+    remindAfterDays: null
+  - key: tia
+    email: tia@fabrikam.example
+    remindAfterDays: null
+    triggers: { rotation: 2 }
+  - key: sam
+    email: sam@fabrikam.example
+    displayName: Sam Ortiz
+    remindAfterDays: null
+  - key: del
+    email: del@fabrikam.example
+    remindAfterDays: null
+  - key: lee
+    email: lee@fabrikam.example
+    expiresOn: 2027-01-05
+    onDelete: disable
+    remindAfterDays: null
+  - key: new
+    email: new@fabrikam.example
+    remindAfterDays: null
+`;
+  let all: TestStack;
+
+  beforeAll(async () => {
+    all = new TestStack({ name: "e2e-summarize-all", program: PROGRAM, env: providerEnv(emu), files: { "guests.yaml": BEFORE } });
+    ok(await all.up({ env: day(0) }));
+  });
+  afterAll(() => all?.dispose());
+
+  test("invite, re-invite, reset (email, triggers), update, remind, remove by each policy, expire: exactly this table", async () => {
+    all.writeFile("guests.yaml", AFTER);
+    const del = emu.users().find((u) => u.mail === "del@fabrikam.example")!;
+    emu.clearRequests();
+    await adminGraphClient(emu).api(`/users/${del.id}`).delete(); // deleted in the portal
+    const p = await previewJson(all, { refresh: true, env: day(7) });
+    expect(p.code).toBe(0);
+    const r = await summarize(p.stdout);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(ALL_TABLE);
+    expect(r.stdout).not.toMatch(/redeem|secret/i);
+  });
+});
+
+const ALL_TABLE = [
+  "<!-- entra-guests summarize -->",
+  "### Guest changes in stack `e2e-summarize-all` (pulumi preview)",
+  "",
+  "| Action | Guest | Details |",
+  "|---|---|---|",
+  "| invite | `new@fabrikam.example` | new guest |",
+  "| re-invite | `del@fabrikam.example` | gone from Entra (deleted out of band): invited again, a new user |",
+  "| reset redemption | `ava.lee@fabrikam.example` | email change `ava@fabrikam.example` → `ava.lee@fabrikam.example`; same user |",
+  "| reset redemption | `tia@fabrikam.example` | triggers changed; same user |",
+  "| update | `sam@fabrikam.example` | displayName |",
+  "| remind (re-invite, reminder 1 of 3) | `kim@fabrikam.example` | still PendingAcceptance 7 days after the last invitation; invitation re-issued: same user, no reset |",
+  "| remove: delete | `r1@fabrikam.example` | user deleted (restorable for 30 days) |",
+  "| remove: disable | `r2@fabrikam.example` | sign-in blocked (accountEnabled false); the user stays |",
+  "| remove: retain | `r3@fabrikam.example` | kept in Entra |",
+  "| expire (disable) | `lee@fabrikam.example` | expired on 2027-01-05; sign-in blocked (accountEnabled false); the user stays |",
+  "",
+  "**10 guests change: 1 invite, 1 re-invite, 2 redemption resets, 1 update, 1 reminder, 3 removals (1 delete, 1 disable, 1 retain), 1 expiry (1 disable).**",
+  "",
+  "An invite of an address that already exists in the tenant adopts that guest instead (the same user, no duplicate).",
+  "",
+].join("\n");
