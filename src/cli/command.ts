@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
+import { editDistance } from "../util/edit-distance";
 
 /** The flags of a command, as `util.parseArgs` takes them. */
 export type CommandOptions = NonNullable<ParseArgsConfig["options"]>;
@@ -109,19 +110,6 @@ export function closest(name: string, candidates: readonly string[]): string | u
   return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
-function editDistance(a: string, b: string): number {
-  const dp: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}
 
 /** A flag's value as a string (the last one, if given more than once), or undefined. */
 export function stringFlag(flags: FlagValues, name: string): string | undefined {

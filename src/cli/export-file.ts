@@ -28,25 +28,13 @@ import * as YAML from "yaml";
 import { checkEmail, checkInputs } from "../provider/validate";
 import { planGuestList } from "../guestlist/resolve";
 import { GuestListError } from "../guestlist/types";
+import type { GraphUser } from "../graph/types";
 
-/** A user as `GET /users?$select=...` returns it (the fields the export reads). */
-export interface ListedUser {
-  id: string;
-  mail?: string | null;
+/** A user as `GET /users?$select=...` returns it (the fields the export reads): Graph's user, plus two. */
+export interface ListedUser extends Omit<GraphUser, "otherMails"> {
   otherMails?: string[] | null;
-  displayName?: string | null;
-  userType?: string | null;
   creationType?: string | null;
-  externalUserState?: string | null;
-  externalUserStateChangeDateTime?: string | null;
   createdDateTime?: string | null;
-  accountEnabled?: boolean | null;
-  givenName?: string | null;
-  surname?: string | null;
-  companyName?: string | null;
-  department?: string | null;
-  jobTitle?: string | null;
-  usageLocation?: string | null;
 }
 
 /** What the export asks Graph for. */

@@ -5,6 +5,7 @@
  * File field names match case-insensitively; program entries use the canonical names.
  */
 import { INPUT_KEYS, USER_PROPERTY_KEYS } from "../provider/types";
+import { editDistance } from "../util/edit-distance";
 
 /** Top-level fields of an entry. */
 export const ENTRY_KEYS = [...INPUT_KEYS, "key", "groups"] as const;
@@ -89,7 +90,7 @@ export function suggestField(name: string): string {
   let best = "";
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = distance(n, c.toLowerCase());
+    const d = editDistance(n, c.toLowerCase());
     if (d < bestDistance) {
       bestDistance = d;
       best = c;
@@ -101,19 +102,6 @@ export function suggestField(name: string): string {
   return CANONICAL[best.toLowerCase()] ? ` (did you mean '${canonical}'?)` : ` (did you mean '${ALIASES[best] ? best : canonical}', i.e. ${canonical}?)`;
 }
 
-function distance(a: string, b: string): number {
-  const dp: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}
 
 /** Turn a CSV cell (always text) into the value its field takes. Empty cells are absent. */
 export function cellValue(path: readonly string[], raw: string): unknown {

@@ -10,10 +10,9 @@
  * change and a triggers change (resets), an update, a reminder, a removal by each onDelete and an
  * expiry, compared row by row.
  */
-import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { adminGraphClient, providerEnv, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
 import { previewJson, pulumiJson } from "../../src/testing/preview-json";
+import { summarize } from "./summarize-bin";
 
 jest.setTimeout(600_000);
 
@@ -46,22 +45,6 @@ const day = (n: number): Record<string, string> => ({ ENTRA_NOW: new Date(T0 + n
 let emu: RunningEmulator;
 let stack: TestStack;
 
-function bin(): string {
-  return path.join(process.env.ENTRA_E2E_PACKAGE_DIR ?? "", "node_modules", ".bin", "entra-guests");
-}
-
-function summarize(input: string, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin(), ["summarize", ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 const ok = (r: RunResult): RunResult => {
   if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);

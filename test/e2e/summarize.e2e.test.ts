@@ -5,10 +5,9 @@
  * `pulumi preview --refresh --json` piped into the installed `entra-guests` bin must give exactly
  * the expected table. Also `--replace`, `up --json`, no changes, and input that is not JSON.
  */
-import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { adminGraphClient, providerEnv, RunningEmulator, startEmulator, TestStack, RunResult } from "../../src/testing";
 import { pulumiJson, previewJson } from "../../src/testing/preview-json";
+import { summarize } from "./summarize-bin";
 
 jest.setTimeout(600_000);
 
@@ -58,24 +57,6 @@ const AFTER = `guests:
 let emu: RunningEmulator;
 let stack: TestStack;
 
-/** The installed package's bin, as `npx entra-guests` finds it in a project. */
-function bin(): string {
-  return path.join(process.env.ENTRA_E2E_PACKAGE_DIR ?? "", "node_modules", ".bin", "entra-guests");
-}
-
-/** Pipes `input` into `entra-guests summarize <args>`. */
-function summarize(input: string, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin(), ["summarize", ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 function expectOk(r: RunResult): RunResult {
   if (!r.ok) throw new Error(`${r.op} failed: ${r.error}`);
