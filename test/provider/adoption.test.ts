@@ -5,8 +5,9 @@
  * provider's fallback when no engine is there to log to).
  */
 import { invitationProvider } from "../../src";
-import { adminGraphClient, graphWrites, providerEnv, requestsTo, RunningEmulator, startEmulator } from "../../src/testing";
+import { adminGraphClient, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
 import { resetLifecycleRegistry } from "../../src/provider/replacements";
+import { providerAgainstEmulator } from "./emulator-fixture";
 import { resetMarkState } from "../../src/provider/runtime";
 import { URN_KEY } from "../../src/provider/urn";
 import type { InvitationOutputs } from "../../src/provider/types";
@@ -18,7 +19,6 @@ const MARK = "com.pulumi.entraInvitation";
 const TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
 const urnOf = (stack: string, name: string, project = "guests"): string => `urn:pulumi:${stack}::${project}::${TYPE}::${name}`;
 let emu: RunningEmulator;
-const saved: Record<string, string | undefined> = {};
 let stderr: string[] = [];
 
 function config(values: Record<string, string>): { get(k: string): string | undefined; require(k: string): string } {
@@ -30,22 +30,8 @@ function useApp(clientId: string, clientSecret: string): void {
   process.env.ARM_CLIENT_SECRET = clientSecret;
 }
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  for (const [k, v] of Object.entries(providerEnv(emu))) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  await p.configure!({ config: config({}) });
-});
-
-afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  await emu.close();
-});
+const fixture = providerAgainstEmulator();
+beforeAll(() => void (emu = fixture.emu));
 
 beforeEach(() => {
   emu.reset();

@@ -4,37 +4,19 @@
  * the emulator's log.
  */
 import { invitationProvider } from "../../src";
-import { graphWrites, providerEnv, requestsTo, RunningEmulator, startEmulator, adminGraphClient } from "../../src/testing";
+import { graphWrites, requestsTo, RunningEmulator, adminGraphClient } from "../../src/testing";
 import type { InvitationOutputs } from "../../src/provider/types";
 import { INVALID_INVITATION_INPUTS, VALID_BASE } from "./invalid-inputs";
 import { resetLifecycleRegistry } from "../../src/provider/replacements";
+import { providerAgainstEmulator } from "./emulator-fixture";
 
 type Props = Record<string, unknown>;
 const p = invitationProvider;
 const redirect = "https://myapps.microsoft.com";
 let emu: RunningEmulator;
-const saved: Record<string, string | undefined> = {};
 
-function config(values: Record<string, string>): { get(k: string): string | undefined; require(k: string): string } {
-  return { get: (k) => values[k], require: (k) => values[k] };
-}
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  for (const [k, v] of Object.entries(providerEnv(emu))) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  await p.configure!({ config: config({}) });
-});
-
-afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  await emu.close();
-});
+const fixture = providerAgainstEmulator();
+beforeAll(() => void (emu = fixture.emu));
 
 beforeEach(() => {
   emu.reset();

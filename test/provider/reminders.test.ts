@@ -5,7 +5,7 @@
  * new redeem link), at most once per N days and at most `maxReminders` times; never to an Accepted guest.
  */
 import { invitationProvider } from "../../src";
-import { providerEnv, requestsTo, RunningEmulator, startEmulator, graphWrites } from "../../src/testing";
+import { requestsTo, RunningEmulator, graphWrites } from "../../src/testing";
 import type { InvitationOutputs } from "../../src/provider/types";
 import { reminderDue } from "../../src/provider/reminders";
 import { checkInputs } from "../../src/provider/validate";
@@ -13,6 +13,7 @@ import { planDiff, planUpdate } from "../../src/provider/plan";
 import { resetLifecycleRegistry } from "../../src/provider/replacements";
 import { isOverdue } from "../../src/guestlist/component";
 import { GuestListError, planGuestList } from "../../src/guestlist";
+import { providerAgainstEmulator } from "./emulator-fixture";
 
 type Props = Record<string, unknown>;
 const p = invitationProvider;
@@ -101,24 +102,10 @@ describe("guest list", () => {
 
 describe("lifecycle against the emulator", () => {
   let emu: RunningEmulator;
-  const saved: Record<string, string | undefined> = {};
   const at = (iso: string): void => void (process.env.ENTRA_NOW = iso);
 
-  beforeAll(async () => {
-    emu = await startEmulator();
-    for (const [k, v] of Object.entries({ ...providerEnv(emu), ENTRA_NOW: day(0) })) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
-    await p.configure!({ config: { get: () => undefined, require: () => "" } as never });
-  });
-  afterAll(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    await emu.close();
-  });
+  const fixture = providerAgainstEmulator(() => ({ ENTRA_NOW: day(0) }));
+  beforeAll(() => void (emu = fixture.emu));
   beforeEach(() => {
     emu.reset();
     resetLifecycleRegistry();
