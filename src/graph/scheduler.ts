@@ -419,7 +419,7 @@ export class Scheduler implements RequestScheduler {
     const now = this.now();
     this.release(item, now);
     if (!isPermanentNetworkError(err) && (isTransientNetworkError(err) || isTimeout(err) || err instanceof MissingSubResponse)) {
-      return this.retry(item, now + backoffMs(item.attempt + 1, this.random), undefined, true, err);
+      return this.retry(item, lastTryBeforeDeadline(now, now + backoffMs(item.attempt + 1, this.random), item.deadline), undefined, true, err);
     }
     this.counters.failures++;
     item.reject(err);
@@ -451,6 +451,20 @@ export class Scheduler implements RequestScheduler {
       }),
     );
   }
+}
+
+/** How long before its deadline a request that got no answer is tried one last time. */
+const LAST_TRY_MARGIN_MS = 250;
+
+/**
+ * When a request got no answer (a network error or a timeout: no Retry-After to respect) and the
+ * next backoff would land past its deadline, it is tried once more just before the deadline instead
+ * of given up early, so that "retried up to the deadline" holds whatever the jitter. A request
+ * already within the margin keeps `at` (past the deadline: the caller gives up).
+ */
+export function lastTryBeforeDeadline(now: number, at: number, deadline: number): number {
+  const lastTry = deadline - LAST_TRY_MARGIN_MS;
+  return at > deadline && now < lastTry ? lastTry : at;
 }
 
 class MissingSubResponse extends Error {

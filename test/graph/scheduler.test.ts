@@ -4,7 +4,7 @@
  * 404 window, the concurrency cap, and Graph's limits never broken.
  */
 import { EntraGraphError } from "../../src/graph/errors";
-import { DirectScheduler, GraphRequest, GraphResponse, MAX_BATCH, Scheduler, SchedulerOptions } from "../../src/graph/scheduler";
+import { DirectScheduler, GraphRequest, GraphResponse, lastTryBeforeDeadline, MAX_BATCH, Scheduler, SchedulerOptions } from "../../src/graph/scheduler";
 import { FakeGraph, networkError, ok, Op, status } from "./fake-graph";
 
 beforeEach(() => {
@@ -329,6 +329,27 @@ describe("deadline", () => {
     expect(e).toBeInstanceOf(EntraGraphError);
     expect(e.code).toBe("DeadlineExceeded");
     expect(e.message).toMatch(/POST \/invitations.*ECONNRESET/s);
+  });
+
+  test("a request that gets no answer is tried once more just before its deadline, not given up early", async () => {
+    const graph = new FakeGraph(() => networkError("ECONNREFUSED"));
+    const s = scheduler(graph, { batching: false, deadlineMs: 4_000, random: () => 1 });
+    const t = track([s.submit(get("a"))]);
+    await run(5_000);
+    // backoffs of 400, 800 and 1,600 ms; the next (3,200 ms) would land at 6 s, past the deadline
+    expect(graph.calls.map((c) => c.at - graph.calls[0].at)).toEqual([0, 400, 1_200, 2_800, 3_750]);
+    expect((t.errors[0] as EntraGraphError).code).toBe("DeadlineExceeded");
+    expect((t.errors[0] as Error).message).toMatch(/gave up after 5 attempt\(s\) and 4 s: .*ECONNREFUSED/s);
+  });
+
+  test.each([
+    // now, backoff lands at, deadline → tried at
+    [2_800, 6_000, 4_000, 3_750],
+    [1_000, 3_000, 4_000, 3_000],
+    [3_800, 7_000, 4_000, 7_000],
+    [3_750, 7_000, 4_000, 7_000],
+  ])("lastTryBeforeDeadline(now %d, at %d, deadline %d) = %d", (now, at, deadline, expected) => {
+    expect(lastTryBeforeDeadline(now, at, deadline)).toBe(expected);
   });
 
   test("the deadline also holds while a request waits for rate budget", async () => {
