@@ -66,6 +66,18 @@ export function planDiff(olds: Partial<InvitationOutputs>, news: Partial<Checked
  */
 export type ReplaceCause = (typeof REPLACE_KEYS)[number] | "requested";
 
+/**
+ * A replacement that points the resource at another user: `invitedUser` names a user other than the
+ * one it manages (`userId`). That is not a redemption reset of the same user: the old user leaves
+ * the stack by its `onDelete`, and the create takes over the new one (reset with `resetRedemption`).
+ * An `invitedUser` not known until the update is not counted (the delete half, where it is known,
+ * decides).
+ */
+export function switchesUser(userId: string, news: Partial<CheckedInputs>): boolean {
+  const next = news.invitedUser;
+  return next !== undefined && next !== UNKNOWN && next.toLowerCase() !== userId.toLowerCase();
+}
+
 /** A user object id as a reviewer needs it: the first group of the GUID. */
 export function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 8)}\u2026` : id;
@@ -82,8 +94,16 @@ function oneLine(s: string): string {
  * `kim@contoso.com: email change to kim@fabrikam.com → redemption reset of the same user 467a1b2c… (not deleted)`.
  * Never shows `triggers` values, redeem URLs or other outputs.
  */
-export function replacementNotice(userId: string, olds: Partial<CheckedInputs>, news: Partial<CheckedInputs>, causes: readonly ReplaceCause[]): string {
+export function replacementNotice(userId: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>, causes: readonly ReplaceCause[]): string {
   const show = (v: string | undefined) => (v === undefined || v === UNKNOWN ? "[unknown]" : v);
+  if (switchesUser(userId, news)) {
+    const next = shortId(news.invitedUser!);
+    const guest = olds.invitedUserEmailAddress ?? news.invitedUserEmailAddress;
+    return oneLine(
+      `${guest === undefined ? "guest" : show(guest)}: invitedUser change to ${next} \u2192 another user: ${next} is taken over ${news.resetRedemption ? "and its redemption reset" : "as it is (no invitation)"}; ` +
+        `the old user ${shortId(userId)} leaves the stack by its onDelete (${deletePolicy(olds)})`,
+    );
+  }
   const reasons: string[] = [];
   for (const c of REPLACE_KEYS) {
     if (!causes.includes(c)) continue;

@@ -10,11 +10,11 @@
  *   its old inputs were checked as `olds` (an email or `triggers` change), or an input set with the
  *   same address passed check (`pulumi up --replace`: measured with the CLI 3.276, the engine then
  *   calls neither `diff` nor `check` with the old inputs, only `check({}, news)`). The user is kept
- *   and a pending reset is filed under the new inputs' fingerprint. Any other delete follows the
- *   `onDelete` policy.
+ *   and a pending reset is filed under the new inputs' fingerprint, unless the new inputs name
+ *   another user with `invitedUser` (`switchesUser`). Any other delete follows the `onDelete` policy.
  * - `create(news)` finds the pending reset and resets the redemption of that same user.
  */
-import { fingerprint, inputsOf } from "./plan";
+import { fingerprint, inputsOf, switchesUser } from "./plan";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 
 export interface PendingReset {
@@ -59,6 +59,8 @@ export function claimReplacement(id: string, props: Partial<InvitationOutputs>, 
   if (!news) return undefined;
   reg.declared.delete(key);
   if (email !== undefined) reg.byEmail.delete(email);
+  // `invitedUser` now names another user: not a reset of this one, which leaves the stack.
+  if (switchesUser(id, news)) return undefined;
   const pending: PendingReset = { userId: id, olds: props, mailPatched: false };
   reg.pendingResets.set(fingerprint(news as Record<string, unknown>), pending);
   return { news, pending };

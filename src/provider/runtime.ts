@@ -456,6 +456,7 @@ export async function deleteStep(id: string, props: InvitationOutputs) {
     }
     return;
   }
+  announced.delete(id); // a replacement that switches users (announced by its diff) deletes by policy
   switch (deletePolicy(props)) {
     case "delete": {
       // A 404 shortly after the invitation may be replication lag: unless the user is in the recycle

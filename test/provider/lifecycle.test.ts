@@ -14,6 +14,7 @@ type Props = Record<string, unknown>;
 const p = invitationProvider;
 const redirect = "https://myapps.microsoft.com";
 let emu: RunningEmulator;
+const admin = () => adminGraphClient(emu);
 
 const fixture = providerAgainstEmulator();
 beforeAll(() => void (emu = fixture.emu));
@@ -182,6 +183,33 @@ describe("replace = reset redemption of the same user", () => {
     expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual(["POST /v1.0/invitations", `PATCH /v1.0/users/${id}`]);
     expect(writes[0].body).toMatchObject({ resetRedemption: true, invitedUser: { id } });
     expect(writes[1].body).toEqual({ displayName: "Changed too" });
+  });
+
+  it("invitedUser changed to another user: the old user leaves by its onDelete, the new one is reset; the old one's redemption is not touched", async () => {
+    const { id: oldId, outs } = await createGuest({ invitedUserEmailAddress: "old@partner.example", inviteRedirectUrl: redirect, onDelete: "disable" });
+    emu.redeem(oldId);
+    const other = (await admin().api("/invitations").post({ invitedUserEmailAddress: "other@partner.example", inviteRedirectUrl: redirect })) as { invitedUser: { id: string } };
+    const newId = other.invitedUser.id;
+    emu.clearRequests();
+    const r = await replace(oldId, outs, { invitedUserEmailAddress: "other@partner.example", inviteRedirectUrl: redirect, onDelete: "disable", invitedUser: newId, resetRedemption: true });
+    expect(r.id).toBe(newId);
+    const writes = graphWrites(emu.requests());
+    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${oldId}`, "POST /v1.0/invitations"]);
+    expect(writes[0].body).toEqual({ accountEnabled: false });
+    expect(writes[1].body).toMatchObject({ resetRedemption: true, invitedUser: { id: newId } });
+    expect(emu.users().find((u) => u.id === oldId)).toMatchObject({ mail: "old@partner.example", externalUserState: "Accepted", accountEnabled: false });
+    expect(r.outs).toMatchObject({ userId: newId, adopted: true });
+  });
+
+  it("invitedUser changed to another user, no resetRedemption: the new one is taken as it is (no invitation); an old user the stack invited is deleted by default", async () => {
+    const { id: oldId, outs } = await createGuest({ invitedUserEmailAddress: "first@partner.example", inviteRedirectUrl: redirect });
+    const other = (await admin().api("/invitations").post({ invitedUserEmailAddress: "second@partner.example", inviteRedirectUrl: redirect })) as { invitedUser: { id: string } };
+    emu.clearRequests();
+    const r = await replace(oldId, outs, { invitedUserEmailAddress: "second@partner.example", inviteRedirectUrl: redirect, invitedUser: other.invitedUser.id });
+    expect(r.id).toBe(other.invitedUser.id);
+    const writes = graphWrites(emu.requests()).filter((w) => !w.path.includes("/extensions"));
+    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`DELETE /v1.0/users/${oldId}`]);
+    expect(emu.users().map((u) => u.id)).toEqual([other.invitedUser.id]);
   });
 
   it("triggers change: reset without a mail PATCH", async () => {

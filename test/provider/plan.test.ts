@@ -1,4 +1,4 @@
-import { adoptionPatch, canonical, deletePolicy, invitationBody, outputsFromUser, planCreate, planDiff, planMarkUpdate, planRead, planUpdate, ReplaceCause, replacementNotice, shortId, sponsorsToAdd, userPatch } from "../../src/provider/plan";
+import { adoptionPatch, canonical, deletePolicy, invitationBody, outputsFromUser, planCreate, planDiff, planMarkUpdate, planRead, planUpdate, ReplaceCause, replacementNotice, shortId, sponsorsToAdd, switchesUser, userPatch } from "../../src/provider/plan";
 import { markChanges, markData, MarkOwner, markOwner, parseUrn, readMark } from "../../src/provider/mark";
 import { type CheckedInputs, type InvitationOutputs, UNKNOWN } from "../../src/provider/types";
 
@@ -43,7 +43,8 @@ describe("replacementNotice", () => {
     ["triggers change (values never shown)", { ...kim, triggers: { rotate: "secret-1" } }, { triggers: { rotate: "secret-2" } }, ["triggers"], "kim@contoso.com: triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
     ["email and triggers change", kim, { invitedUserEmailAddress: "kim@fabrikam.com", triggers: ["r2"] }, ["triggers", "invitedUserEmailAddress"], "kim@contoso.com: email change to kim@fabrikam.com, triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
     ["email not known until the update", kim, { invitedUserEmailAddress: UNKNOWN }, ["invitedUserEmailAddress"], "kim@contoso.com: email change to [unknown] \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
-    ["invitedUser change", kim, { invitedUser: "00000000-0000-0000-0000-000000000001" }, ["invitedUser"], "kim@contoso.com: invitedUser change to 00000000\u2026 \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
+    ["invitedUser set to the user it manages", kim, { invitedUser: "467A1B2C-3D4E-4F50-8A6B-7C8D9E0F1A2B" }, ["invitedUser"], "kim@contoso.com: invitedUser change to 467A1B2C\u2026 \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
+    ["invitedUser removed", { ...kim, invitedUser: id }, { invitedUser: undefined }, ["invitedUser"], "kim@contoso.com: invitedUser change to none \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
     ["pulumi up --replace (no changed input)", kim, {}, ["requested"], "kim@contoso.com: replace requested \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
     ["a line break in old state stays one line", { ...kim, invitedUserEmailAddress: "kim@contoso.com\nx" }, {}, ["triggers"], "kim@contoso.com?x: triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
   ])("%s", (_n, olds, change, causes, expected) => {
@@ -54,6 +55,39 @@ describe("replacementNotice", () => {
     it("is one line with no redeem URL or trigger value", () => {
       expect(line).not.toMatch(/[\r\n]|SECRET|redeem\?|secret-/);
     });
+  });
+
+  it.each<[string, Partial<InvitationOutputs>, Partial<CheckedInputs>, string]>([
+    [
+      "taken over as it is; the old user was invited by the stack",
+      { ...kim, userId: id, adopted: false },
+      { ...kim, invitedUser: "00000000-0000-0000-0000-000000000001" },
+      "kim@contoso.com: invitedUser change to 00000000\u2026 \u2192 another user: 00000000\u2026 is taken over as it is (no invitation); the old user 467a1b2c\u2026 leaves the stack by its onDelete (delete)",
+    ],
+    [
+      "reset; the old user was adopted",
+      { ...kim, userId: id, adopted: true },
+      { ...kim, invitedUser: "00000000-0000-0000-0000-000000000001", resetRedemption: true },
+      "kim@contoso.com: invitedUser change to 00000000\u2026 \u2192 another user: 00000000\u2026 is taken over and its redemption reset; the old user 467a1b2c\u2026 leaves the stack by its onDelete (retain)",
+    ],
+    [
+      "onDelete disable",
+      { ...kim, userId: id, adopted: false, onDelete: "disable" },
+      { ...kim, onDelete: "disable", invitedUser: "00000000-0000-0000-0000-000000000001" },
+      "kim@contoso.com: invitedUser change to 00000000\u2026 \u2192 another user: 00000000\u2026 is taken over as it is (no invitation); the old user 467a1b2c\u2026 leaves the stack by its onDelete (disable)",
+    ],
+  ])("invitedUser naming another user (%s): not a reset of the same user", (_n, state, news, expected) => {
+    expect(switchesUser(id, news)).toBe(true);
+    expect(replacementNotice(id, state, news, ["invitedUser"])).toBe(expected);
+  });
+
+  it.each<[string, string | undefined, boolean]>([
+    ["another user", "00000000-0000-0000-0000-000000000001", true],
+    ["the same user, other case", "467A1B2C-3D4E-4F50-8A6B-7C8D9E0F1A2B", false],
+    ["none", undefined, false],
+    ["not known until the update", UNKNOWN, false],
+  ])("switchesUser: invitedUser %s → %s", (_n, invitedUser, expected) => {
+    expect(switchesUser(id, { invitedUser })).toBe(expected);
   });
 
   it.each([
