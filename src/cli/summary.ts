@@ -18,7 +18,8 @@
  * - `update` → update, with the fields that change (input names as guest files write them);
  *   fields that only the refresh changed are marked "changed in Entra, set back";
  * - `replace` → reset redemption, with why: the email change (old → new), `triggers`,
- *   `invitedUser`, or a replacement asked for with `--replace`;
+ *   `invitedUser`, or a replacement asked for with `--replace`; switch user when `invitedUser` now
+ *   names another user than the old state's (the old one leaves by its `onDelete`);
  * - `delete` → remove, by the old state's `onDelete` (else retain for an adopted guest, else
  *   delete); expire instead when a diagnostic of its GuestList says the guest expired
  *   (`guest '<address or key>' expired on <date>: ...`, on the GuestList's URN);
@@ -228,15 +229,15 @@ export function parseUrn(urn: string): { stack: string; project: string; type: s
 }
 
 /** What happens to a guest. */
-export type GuestAction = "invite" | "adopt" | "re-invite" | "reset" | "update" | "remind" | "remove" | "expire";
+export type GuestAction = "invite" | "adopt" | "re-invite" | "reset" | "switch" | "update" | "remind" | "remove" | "expire";
 
 /** Order of actions in the table. */
-const ACTION_ORDER: GuestAction[] = ["invite", "adopt", "re-invite", "reset", "update", "remind", "remove", "expire"];
+const ACTION_ORDER: GuestAction[] = ["invite", "adopt", "re-invite", "reset", "switch", "update", "remind", "remove", "expire"];
 
 /** One row of the summary. */
 export interface GuestRow {
   action: GuestAction;
-  /** For `remove` and `expire`: the policy applied. */
+  /** For `remove` and `expire`: the policy applied; for `switch`: the old user's. */
   policy?: "delete" | "disable" | "retain";
   /** For `remind`: `N of M` (this reminder, at most). */
   reminder?: string;
@@ -397,6 +398,15 @@ export function summarize(run: PulumiRun): GuestSummary {
       }
       case "replace": {
         const changed = changedInputs(oldIn, newIn);
+        const next = newIn?.invitedUser;
+        const oldUser = s.old?.id ?? s.old?.outputs?.userId;
+        if (typeof next === "string" && next !== UNKNOWN && typeof oldUser === "string" && next.toLowerCase() !== oldUser.toLowerCase()) {
+          // invitedUser names another user: the old one leaves by its onDelete, the new one is taken over.
+          const policy = removalPolicy(s.old);
+          const taken = newIn?.resetRedemption === true ? "that user taken over, its redemption reset" : "that user taken over as it is (no invitation)";
+          rows.push({ ...base, action: "switch", policy, notes: ["invitedUser names another user", taken, `the old user: ${removalDetails(policy, oldIn?.onDelete === undefined && s.old?.outputs?.adopted === true)}`] });
+          break;
+        }
         const reasons = new Set([...(s.replaceReasons ?? []).filter((r) => RESET_KEYS.includes(r)), ...changed.filter((p) => RESET_KEYS.includes(p))]);
         const emailFrom = reasons.has("invitedUserEmailAddress") ? addressText(oldIn?.invitedUserEmailAddress) ?? "?" : undefined;
         const why: string[] = [];
@@ -410,14 +420,8 @@ export function summarize(run: PulumiRun): GuestSummary {
         break;
       }
       case "delete": {
-        const declared = oldIn?.onDelete;
-        const adopted = s.old?.outputs?.adopted === true;
-        const policy = declared === "delete" || declared === "disable" || declared === "retain" ? declared : adopted ? "retain" : "delete";
-        const details = policy === "delete"
-          ? "user deleted (restorable for 30 days)"
-          : policy === "disable"
-            ? "sign-in blocked (accountEnabled false); the user stays"
-            : `kept in Entra${declared === undefined && adopted ? " (adopted: it existed before the stack)" : ""}`;
+        const policy = removalPolicy(s.old);
+        const details = removalDetails(policy, oldIn?.onDelete === undefined && s.old?.outputs?.adopted === true);
         const expired = expiries.find((e) => e.who === guest || `${e.list}-${e.who}` === urn.name);
         if (expired) rows.push({ ...base, action: "expire", policy, notes: [`expired on ${expired.date}`, details] });
         else rows.push({ ...base, action: "remove", policy, notes: [details] });
@@ -429,6 +433,20 @@ export function summarize(run: PulumiRun): GuestSummary {
   }
   rows.sort((a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action) || cmp(a.guest, b.guest) || cmp(a.name, b.name));
   return { kind: run.kind, stack, rows, memberships, errors: run.errors };
+}
+
+/** What a delete does to a guest: its old state's `onDelete`, else retain for an adopted guest, else delete. */
+function removalPolicy(old: ResourceState | undefined): "delete" | "disable" | "retain" {
+  const declared = old?.inputs?.onDelete;
+  if (declared === "delete" || declared === "disable" || declared === "retain") return declared;
+  return old?.outputs?.adopted === true ? "retain" : "delete";
+}
+
+/** A removal's policy in words; `adoptedDefault` when retain comes from the guest being adopted. */
+function removalDetails(policy: "delete" | "disable" | "retain", adoptedDefault: boolean): string {
+  if (policy === "delete") return "user deleted (restorable for 30 days)";
+  if (policy === "disable") return "sign-in blocked (accountEnabled false); the user stays";
+  return `kept in Entra${adoptedDefault ? " (adopted: it existed before the stack)" : ""}`;
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -451,6 +469,8 @@ export function actionLabel(r: Pick<GuestRow, "action" | "policy" | "reminder">)
   switch (r.action) {
     case "reset":
       return "reset redemption";
+    case "switch":
+      return `switch user (old: ${r.policy})`;
     case "remove":
       return `remove: ${r.policy}`;
     case "expire":
@@ -480,6 +500,7 @@ export function totalsLine(s: GuestSummary): string {
       .filter(([, n]) => n > 0)
       .map(([p, n]) => `${n} ${p}`)
       .join(", ");
+  if (by("switch")) parts.push(`${count(by("switch"), "user switch", "user switches")} (old user: ${policies("switch")})`);
   if (by("remove")) parts.push(`${count(by("remove"), "removal")} (${policies("remove")})`);
   if (by("expire")) parts.push(`${count(by("expire"), "expiry", "expiries")} (${policies("expire")})`);
   if (!parts.length) return "No guest changes";

@@ -92,8 +92,23 @@ describe("one row per guest that changes", () => {
       [{ action: "reset", guest: a, notes: ["replacement asked for (--replace)", "same user"] }],
     ],
     [
-      "a replace by invitedUser",
+      "a replace by invitedUser naming the user the guest already is: a reset",
+      preview(step("replace", "g-a", { inputs: inputs(a) }, { inputs: inputs(a, { invitedUser: "0BAEC0C2-AA45-4AFF-ACE8-5A032AEEDF48" }) }, ["invitedUser"])),
+      [{ action: "reset", guest: a, notes: ["invitedUser changed", "same user"] }],
+    ],
+    [
+      "a replace by invitedUser naming another user: a switch; the old user, invited by the stack, deleted",
       preview(step("replace", "g-a", { inputs: inputs(a, { invitedUser: "11111111-1111-1111-1111-111111111111" }) }, { inputs: inputs(a, { invitedUser: "22222222-2222-2222-2222-222222222222" }) }, ["invitedUser"])),
+      [{ action: "switch", policy: "delete", guest: a, notes: ["invitedUser names another user", "that user taken over as it is (no invitation)", "the old user: user deleted (restorable for 30 days)"] }],
+    ],
+    [
+      "a switch with resetRedemption; the old user adopted: kept",
+      preview(step("replace", "g-a", { inputs: inputs(a), outputs: outputs(a, { adopted: true }) }, { inputs: inputs(a, { invitedUser: "22222222-2222-2222-2222-222222222222", resetRedemption: true }) }, ["invitedUser"])),
+      [{ action: "switch", policy: "retain", guest: a, notes: ["invitedUser names another user", "that user taken over, its redemption reset", "the old user: kept in Entra (adopted: it existed before the stack)"] }],
+    ],
+    [
+      "an invitedUser not known until the update: a reset as far as the preview knows",
+      preview(step("replace", "g-a", { inputs: inputs(a) }, { inputs: inputs(a, { invitedUser: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }) }, ["invitedUser"])),
       [{ action: "reset", guest: a, notes: ["invitedUser changed", "same user"] }],
     ],
     [
@@ -271,6 +286,20 @@ describe("Markdown and text", () => {
         "  update            bob@contoso.com     displayName",
         "  remove: retain    gina@contoso.com    kept in Entra",
         "4 guests change: 1 invite, 1 redemption reset, 1 update, 1 removal (1 retain).",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("a user switch: its row and its totals name the old user's policy", () => {
+    const s = summarize(
+      readPulumiJson(preview(step("replace", "g-s", { inputs: inputs("sam@contoso.com", { onDelete: "disable" }) }, { inputs: inputs("sam@contoso.com", { onDelete: "disable", invitedUser: "22222222-2222-2222-2222-222222222222" }) }, ["invitedUser"]))),
+    );
+    expect(renderText(s)).toBe(
+      [
+        "Guest changes in stack dev (pulumi preview)",
+        "  switch user (old: disable)  sam@contoso.com  invitedUser names another user; that user taken over as it is (no invitation); the old user: sign-in blocked (accountEnabled false); the user stays",
+        "1 guest changes: 1 user switch (old user: 1 disable).",
         "",
       ].join("\n"),
     );
