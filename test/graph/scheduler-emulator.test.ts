@@ -95,8 +95,9 @@ test("Graph's throttling (150 invitations per 5 s) is never met: 200 invitations
   const log = emu.requests();
   expect(log.filter((r) => r.status === 429)).toEqual([]);
   expect(log.filter((r) => r.path === "/v1.0/invitations").length).toBe(200);
+  // One window of waiting, not two (a second would end past 10 s); the speed itself is the benchmark's.
   expect(seconds).toBeGreaterThanOrEqual(5);
-  expect(seconds).toBeLessThan(7);
+  expect(seconds).toBeLessThan(10);
   // $batch calls of up to 20: far fewer HTTP requests than invitations.
   expect(log.filter((r) => !r.inBatch).length).toBeLessThanOrEqual(25);
 });
