@@ -48,7 +48,9 @@ export function planDiff(olds: Partial<InvitationOutputs>, news: Partial<Checked
   }
   // Older state may lack defaults; a missing default is not a change.
   const effective = changed.filter((k) => !(k === "invitedUserType" && (olds[k] ?? "Guest") === (news[k] ?? "Guest")) && !(k === "sendInvitationMessage" && !olds[k] && !news[k]));
-  const replaces = effective.filter((k) => (REPLACE_KEYS as readonly string[]).includes(k));
+  // `invitedUser` forces a replacement only when it may name another user than the one managed: set
+  // to that very user, or left out (the resource keeps its user), it is recorded and nothing is sent.
+  const replaces = effective.filter((k) => (REPLACE_KEYS as readonly string[]).includes(k) && !(k === "invitedUser" && keepsUser(olds, news)));
   const remind = olds.reminderDue !== undefined && news.remindAfterDays !== undefined;
   return {
     remind,
@@ -76,6 +78,12 @@ export type ReplaceCause = (typeof REPLACE_KEYS)[number] | "requested";
 export function switchesUser(userId: string, news: Partial<CheckedInputs>): boolean {
   const next = news.invitedUser;
   return next !== undefined && next !== UNKNOWN && next.toLowerCase() !== userId.toLowerCase();
+}
+
+/** An `invitedUser` change that leaves the resource on its user: removed, or set to that user's id. */
+function keepsUser(olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>): boolean {
+  if (olds.userId === undefined || news.invitedUser === UNKNOWN) return false;
+  return news.invitedUser === undefined || news.invitedUser.toLowerCase() === olds.userId.toLowerCase();
 }
 
 /** A user object id as a reviewer needs it: the first group of the GUID. */
@@ -108,7 +116,10 @@ export function replacementNotice(userId: string, olds: Partial<InvitationOutput
   for (const c of REPLACE_KEYS) {
     if (!causes.includes(c)) continue;
     if (c === "invitedUserEmailAddress") reasons.push(`email change to ${show(news.invitedUserEmailAddress)}`);
-    else if (c === "invitedUser") reasons.push(`invitedUser change to ${news.invitedUser === undefined ? "none" : shortId(show(news.invitedUser))}`);
+    else if (c === "invitedUser" && news.invitedUser === UNKNOWN) {
+      const guest = olds.invitedUserEmailAddress ?? news.invitedUserEmailAddress;
+      return oneLine(`${guest === undefined ? "guest" : show(guest)}: invitedUser change to [unknown] \u2192 decided in the update: the same user ${shortId(userId)} is reset; another user is taken over and ${shortId(userId)} leaves the stack by its onDelete (${deletePolicy(olds)})`);
+    } else if (c === "invitedUser") reasons.push(`invitedUser change to ${news.invitedUser === undefined ? "none" : shortId(show(news.invitedUser))}`);
     else reasons.push("triggers change");
   }
   if (!reasons.length) reasons.push("replace requested");

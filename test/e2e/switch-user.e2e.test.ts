@@ -2,7 +2,8 @@
  * `invitedUser` changed to name another user, through `pulumi up` of a TypeScript program: that is
  * not a redemption reset of the same user. The old user leaves the stack by its `onDelete`; the new
  * one is taken over (its redemption reset with `resetRedemption: true`). Before the fix the delete
- * half kept the old user and the create reset the old user's redemption.
+ * half kept the old user and the create reset the old user's redemption. Dropping `invitedUser`
+ * afterwards keeps the user: an update that sends nothing.
  */
 import { adminGraphClient, graphWrites, providerEnv, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
 import { previewJson } from "../../src/testing/preview-json";
@@ -86,4 +87,13 @@ test("invitedUser naming another user: the old user is disabled by its onDelete 
   const again = expectOk(await stack.preview({ refresh: true }));
   expect(again.steps.filter((s) => s.op !== "same" && s.op !== "refresh")).toEqual([]);
   expect(graphWrites(emu.requests())).toEqual([]);
+
+  // The switch done, the program drops invitedUser and resetRedemption: an update, no second reset.
+  emu.redeem(erinId);
+  stack.writeFile("guest.json", JSON.stringify({ invitedUserEmailAddress: "erin@partner.example", inviteRedirectUrl: redirect, onDelete: "disable" }));
+  const drop = expectOk(await stack.up());
+  expect(drop.summary).toMatchObject({ update: 1 });
+  expect(drop.outputs?.userId?.value).toBe(erinId);
+  expect(graphWrites(emu.requests())).toEqual([]);
+  expect(emu.users().find((u) => u.id === erinId)).toMatchObject({ externalUserState: "Accepted" });
 });

@@ -92,6 +92,18 @@ describe("create", () => {
     expect(writes[0].body).toEqual({ mail: "new@partner.example" });
     expect(writes[1].body).toMatchObject({ resetRedemption: true, invitedUser: { id } });
     expect(emu.users()[0]).toMatchObject({ externalUserState: "PendingAcceptance", mail: "new@partner.example" });
+
+    // The reset done, the program drops invitedUser and resetRedemption: an update that sends nothing.
+    emu.redeem(id);
+    emu.clearRequests();
+    const later = await checked({ invitedUserEmailAddress: "new@partner.example", inviteRedirectUrl: redirect });
+    const d = await p.diff!(id, outs, later);
+    expect(d).toMatchObject({ changes: true, replaces: [] });
+    const r = await p.update!(id, outs, later);
+    expect(graphWrites(emu.requests())).toEqual([]);
+    expect(r.outs).toMatchObject({ userId: id, adopted: true });
+    expect(r.outs).not.toHaveProperty("invitedUser");
+    expect(emu.users()[0]).toMatchObject({ externalUserState: "Accepted" });
   });
 });
 

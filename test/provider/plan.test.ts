@@ -10,7 +10,9 @@ describe("planDiff", () => {
     ["nothing changed", {}, { changes: false, replaces: [] }],
     ["email changed: replace (reset)", { invitedUserEmailAddress: "jane@fabrikam.com" }, { changes: true, replaces: ["invitedUserEmailAddress"] }],
     ["triggers changed: replace (reset)", { triggers: ["rotate-1"] }, { changes: true, replaces: ["triggers"] }],
-    ["invitedUser changed: replace", { invitedUser: "00000000-0000-0000-0000-000000000001" }, { changes: true, replaces: ["invitedUser"] }],
+    ["invitedUser naming another user: replace (a switch of users)", { invitedUser: "00000000-0000-0000-0000-000000000001" }, { changes: true, replaces: ["invitedUser"] }],
+    ["invitedUser naming the user it manages: in place, nothing to send", { invitedUser: "U1" }, { changes: true, replaces: [] }],
+    ["invitedUser not known until the update: replace (the delete half decides)", { invitedUser: UNKNOWN }, { changes: true, replaces: ["invitedUser"] }],
     ["display name: in place", { invitedUserDisplayName: "Jane" }, { changes: true, replaces: [] }],
     ["userType: in place", { invitedUserType: "Member" }, { changes: true, replaces: [] }],
     ["user properties: in place", { userProperties: { jobTitle: "Auditor" } }, { changes: true, replaces: [] }],
@@ -21,6 +23,12 @@ describe("planDiff", () => {
     const d = planDiff(state, { ...inputs, ...change });
     expect(d).toMatchObject(expected);
     expect(d.deleteBeforeReplace).toBe(true);
+  });
+
+  it("invitedUser left out after a reset (the cmdlet's example 5, done): in place, no second reset", () => {
+    const reset = { ...state, invitedUser: "u1", resetRedemption: true } as Partial<InvitationOutputs>;
+    expect(planDiff(reset, inputs)).toMatchObject({ changes: true, replaces: [], changed: ["invitedUser", "resetRedemption"] });
+    expect(planUpdate(reset, inputs)).toEqual({ patch: {}, reissueIfPending: false });
   });
 
   it("treats a missing default in old state as no change", () => {
@@ -43,8 +51,6 @@ describe("replacementNotice", () => {
     ["triggers change (values never shown)", { ...kim, triggers: { rotate: "secret-1" } }, { triggers: { rotate: "secret-2" } }, ["triggers"], "kim@contoso.com: triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
     ["email and triggers change", kim, { invitedUserEmailAddress: "kim@fabrikam.com", triggers: ["r2"] }, ["triggers", "invitedUserEmailAddress"], "kim@contoso.com: email change to kim@fabrikam.com, triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
     ["email not known until the update", kim, { invitedUserEmailAddress: UNKNOWN }, ["invitedUserEmailAddress"], "kim@contoso.com: email change to [unknown] \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
-    ["invitedUser set to the user it manages", kim, { invitedUser: "467A1B2C-3D4E-4F50-8A6B-7C8D9E0F1A2B" }, ["invitedUser"], "kim@contoso.com: invitedUser change to 467A1B2C\u2026 \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
-    ["invitedUser removed", { ...kim, invitedUser: id }, { invitedUser: undefined }, ["invitedUser"], "kim@contoso.com: invitedUser change to none \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
     ["pulumi up --replace (no changed input)", kim, {}, ["requested"], "kim@contoso.com: replace requested \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
     ["a line break in old state stays one line", { ...kim, invitedUserEmailAddress: "kim@contoso.com\nx" }, {}, ["triggers"], "kim@contoso.com?x: triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
   ])("%s", (_n, olds, change, causes, expected) => {
@@ -79,6 +85,12 @@ describe("replacementNotice", () => {
   ])("invitedUser naming another user (%s): not a reset of the same user", (_n, state, news, expected) => {
     expect(switchesUser(id, news)).toBe(true);
     expect(replacementNotice(id, state, news, ["invitedUser"])).toBe(expected);
+  });
+
+  it("invitedUser not known until the update: says both outcomes", () => {
+    expect(replacementNotice(id, { ...kim, userId: id, adopted: false }, { ...kim, invitedUser: UNKNOWN }, ["invitedUser"])).toBe(
+      "kim@contoso.com: invitedUser change to [unknown] \u2192 decided in the update: the same user 467a1b2c\u2026 is reset; another user is taken over and 467a1b2c\u2026 leaves the stack by its onDelete (delete)",
+    );
   });
 
   it.each<[string, string | undefined, boolean]>([
