@@ -82,8 +82,7 @@ export function switchesUser(userId: string, news: Partial<CheckedInputs>): bool
 
 /** An `invitedUser` change that leaves the resource on its user: removed, or set to that user's id. */
 function keepsUser(olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>): boolean {
-  if (olds.userId === undefined || news.invitedUser === UNKNOWN) return false;
-  return news.invitedUser === undefined || news.invitedUser.toLowerCase() === olds.userId.toLowerCase();
+  return olds.userId !== undefined && news.invitedUser !== UNKNOWN && !switchesUser(olds.userId, news);
 }
 
 /** A user object id as a reviewer needs it: the first group of the GUID. */
@@ -104,27 +103,26 @@ function oneLine(s: string): string {
  */
 export function replacementNotice(userId: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>, causes: readonly ReplaceCause[]): string {
   const show = (v: string | undefined) => (v === undefined || v === UNKNOWN ? "[unknown]" : v);
+  const address = olds.invitedUserEmailAddress ?? news.invitedUserEmailAddress;
+  const guest = address === undefined ? "guest" : show(address);
+  const old = shortId(userId);
+  const leaves = `${old} leaves the stack by its onDelete (${deletePolicy(olds)})`;
   if (switchesUser(userId, news)) {
     const next = shortId(news.invitedUser!);
-    const guest = olds.invitedUserEmailAddress ?? news.invitedUserEmailAddress;
-    return oneLine(
-      `${guest === undefined ? "guest" : show(guest)}: invitedUser change to ${next} \u2192 another user: ${next} is taken over ${news.resetRedemption ? "and its redemption reset" : "as it is (no invitation)"}; ` +
-        `the old user ${shortId(userId)} leaves the stack by its onDelete (${deletePolicy(olds)})`,
-    );
+    return oneLine(`${guest}: invitedUser change to ${next} \u2192 another user: ${next} is taken over ${news.resetRedemption ? "and its redemption reset" : "as it is (no invitation)"}; the old user ${leaves}`);
+  }
+  if (causes.includes("invitedUser") && news.invitedUser === UNKNOWN) {
+    return oneLine(`${guest}: invitedUser change to [unknown] \u2192 decided in the update: the same user ${old} is reset; another user is taken over and ${leaves}`);
   }
   const reasons: string[] = [];
   for (const c of REPLACE_KEYS) {
     if (!causes.includes(c)) continue;
     if (c === "invitedUserEmailAddress") reasons.push(`email change to ${show(news.invitedUserEmailAddress)}`);
-    else if (c === "invitedUser" && news.invitedUser === UNKNOWN) {
-      const guest = olds.invitedUserEmailAddress ?? news.invitedUserEmailAddress;
-      return oneLine(`${guest === undefined ? "guest" : show(guest)}: invitedUser change to [unknown] \u2192 decided in the update: the same user ${shortId(userId)} is reset; another user is taken over and ${shortId(userId)} leaves the stack by its onDelete (${deletePolicy(olds)})`);
-    } else if (c === "invitedUser") reasons.push(`invitedUser change to ${news.invitedUser === undefined ? "none" : shortId(show(news.invitedUser))}`);
+    else if (c === "invitedUser") reasons.push(`invitedUser change to ${news.invitedUser === undefined ? "none" : shortId(news.invitedUser)}`);
     else reasons.push("triggers change");
   }
   if (!reasons.length) reasons.push("replace requested");
-  const guest = olds.invitedUserEmailAddress ?? news.invitedUserEmailAddress;
-  return oneLine(`${guest === undefined ? "guest" : show(guest)}: ${reasons.join(", ")} \u2192 redemption reset of the same user ${shortId(userId)} (not deleted)`);
+  return oneLine(`${guest}: ${reasons.join(", ")} \u2192 redemption reset of the same user ${old} (not deleted)`);
 }
 
 /** The user properties a PATCH sets so that the user matches `news` (only what changed, null clears). */
