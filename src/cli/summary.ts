@@ -29,14 +29,13 @@
  * redeem URL or a secret (a secret or unknown address prints as such).
  */
 
-import { INPUT_KEYS, USER_PROPERTY_KEYS } from "../provider/types";
+import { deletePolicy, switchesUser } from "../provider/plan";
+import { INPUT_KEYS, OnDelete, UNKNOWN, USER_PROPERTY_KEYS } from "../provider/types";
 
 /** The type token of `Invitation`. */
 export const INVITATION_TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
 /** The type of `GuestList`'s group memberships (`@pulumi/azuread`). */
 export const GROUP_MEMBER_TYPE = "azuread:index/groupMember:GroupMember";
-/** The engine's marker for values not known during a preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** The key that marks a secret value in the engine's JSON. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -400,7 +399,7 @@ export function summarize(run: PulumiRun): GuestSummary {
         const changed = changedInputs(oldIn, newIn);
         const next = newIn?.invitedUser;
         const oldUser = s.old?.id ?? s.old?.outputs?.userId;
-        if (typeof next === "string" && next !== UNKNOWN && typeof oldUser === "string" && next.toLowerCase() !== oldUser.toLowerCase()) {
+        if (typeof next === "string" && typeof oldUser === "string" && switchesUser(oldUser, { invitedUser: next })) {
           // invitedUser names another user: the old one leaves by its onDelete, the new one is taken over.
           const policy = removalPolicy(s.old);
           const taken = newIn?.resetRedemption === true ? "that user taken over, its redemption reset" : "that user taken over as it is (no invitation)";
@@ -435,15 +434,15 @@ export function summarize(run: PulumiRun): GuestSummary {
   return { kind: run.kind, stack, rows, memberships, errors: run.errors };
 }
 
-/** What a delete does to a guest: its old state's `onDelete`, else retain for an adopted guest, else delete. */
-function removalPolicy(old: ResourceState | undefined): "delete" | "disable" | "retain" {
+/** What a delete does to a guest: the provider's rule (`deletePolicy`) on the old state as the JSON shows it. */
+function removalPolicy(old: ResourceState | undefined): OnDelete {
   const declared = old?.inputs?.onDelete;
-  if (declared === "delete" || declared === "disable" || declared === "retain") return declared;
-  return old?.outputs?.adopted === true ? "retain" : "delete";
+  const onDelete = declared === "delete" || declared === "disable" || declared === "retain" ? declared : undefined;
+  return deletePolicy({ onDelete, adopted: old?.outputs?.adopted === true });
 }
 
 /** A removal's policy in words; `adoptedDefault` when retain comes from the guest being adopted. */
-function removalDetails(policy: "delete" | "disable" | "retain", adoptedDefault: boolean): string {
+function removalDetails(policy: OnDelete, adoptedDefault: boolean): string {
   if (policy === "delete") return "user deleted (restorable for 30 days)";
   if (policy === "disable") return "sign-in blocked (accountEnabled false); the user stays";
   return `kept in Entra${adoptedDefault ? " (adopted: it existed before the stack)" : ""}`;
