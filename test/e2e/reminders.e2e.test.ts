@@ -5,16 +5,10 @@
  * N days and at most `maxReminders` times; never to an Accepted guest; not to a guest without reminders.
  */
 import { providerEnv, requestsTo, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import { GUEST_LIST_PROGRAM } from "./programs";
 
 jest.setTimeout(300_000);
 
-const PROGRAM = `
-import * as path from "path";
-import { GuestList } from "pulumi-entra-invitation";
-
-const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" } });
-export const summary = list.summary;
-`;
 
 const GUESTS = `defaults:
   remindAfterDays: 7
@@ -43,7 +37,7 @@ const userId = (mail: string) => emu.users().find((u) => u.mail === mail)!.id;
 
 beforeAll(async () => {
   emu = await startEmulator();
-  stack = new TestStack({ name: "e2e-reminders", program: PROGRAM, env: providerEnv(emu), files: { "guests.yaml": GUESTS } });
+  stack = new TestStack({ name: "e2e-reminders", program: GUEST_LIST_PROGRAM, env: providerEnv(emu), files: { "guests.yaml": GUESTS } });
 });
 afterAll(async () => {
   await emu?.close();

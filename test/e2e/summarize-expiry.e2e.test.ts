@@ -13,16 +13,10 @@
 import { adminGraphClient, providerEnv, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
 import { previewJson, pulumiJson } from "../../src/testing/preview-json";
 import { summarize } from "./summarize-bin";
+import { GUEST_LIST_PROGRAM } from "./programs";
 
 jest.setTimeout(600_000);
 
-const PROGRAM = `
-import * as path from "path";
-import { GuestList } from "pulumi-entra-invitation";
-
-const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" } });
-export const summary = list.summary;
-`;
 
 const GUESTS = `defaults:
   remindAfterDays: 7
@@ -53,7 +47,7 @@ const ok = (r: RunResult): RunResult => {
 
 beforeAll(async () => {
   emu = await startEmulator();
-  stack = new TestStack({ name: "e2e-summarize-expiry", program: PROGRAM, env: providerEnv(emu), files: { "guests.yaml": GUESTS } });
+  stack = new TestStack({ name: "e2e-summarize-expiry", program: GUEST_LIST_PROGRAM, env: providerEnv(emu), files: { "guests.yaml": GUESTS } });
   ok(await stack.up({ env: day(0) }));
 });
 afterAll(async () => {
@@ -187,7 +181,7 @@ guests:
   let all: TestStack;
 
   beforeAll(async () => {
-    all = new TestStack({ name: "e2e-summarize-all", program: PROGRAM, env: providerEnv(emu), files: { "guests.yaml": BEFORE } });
+    all = new TestStack({ name: "e2e-summarize-all", program: GUEST_LIST_PROGRAM, env: providerEnv(emu), files: { "guests.yaml": BEFORE } });
     ok(await all.up({ env: day(0) }));
   });
   afterAll(() => all?.dispose());

@@ -1,0 +1,10 @@
+/** Program texts that several end-to-end suites run (each as `index.ts` of a {@link TestStack}). */
+
+/** A `GuestList` of `guests.yaml` beside the program, exporting its `summary`. */
+export const GUEST_LIST_PROGRAM = `
+import * as path from "path";
+import { GuestList } from "pulumi-entra-invitation";
+
+const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" } });
+export const summary = list.summary;
+`;
