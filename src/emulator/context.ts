@@ -21,6 +21,8 @@ export interface EmulatorContext {
   random: Random;
   latency: Latency;
   replicationLagMs: number;
+  /** Lower-case properties `$filter` on /users refuses (the option `refuseFilterOn`). */
+  refuseFilterOn: ReadonlySet<string>;
 }
 
 /** Draws one latency value in ms. */

@@ -17,7 +17,7 @@ import { EmulatorContext, drawLatency } from "./context";
 import { Directory, StoredUser, isGuid } from "./directory";
 import { GraphError, badRequest, graphErrorBody, notFound } from "./errors";
 import type { FaultKind } from "./faults";
-import { parseFilter } from "./filter";
+import { FilterNode, parseFilter } from "./filter";
 
 /** Marks a request body that is not valid JSON. */
 export const INVALID_JSON = Symbol("invalid JSON");
@@ -383,6 +383,11 @@ function sponsorObjects(dir: Directory, u: StoredUser): Record<string, unknown>[
 
 const SKIPTOKEN_PREFIX = "emu1:";
 
+/** The properties a parsed `$filter` names. */
+function filterProps(node: FilterNode): string[] {
+  return "left" in node ? [...filterProps(node.left), ...filterProps(node.right)] : [node.prop];
+}
+
 /** GET /users (or deleted users) with $filter, $select, $top and $skiptoken paging. */
 function listUsers(
   ctx: EmulatorContext,
@@ -415,6 +420,8 @@ function listUsers(
     throw new GraphError(400, "Request_UnsupportedQuery", "Unsupported query option '$expand=sponsors' on a list of users: the emulator expands 'extensions' only.");
   }
   const filter = filterRaw !== undefined ? parseFilter(filterRaw) : undefined;
+  const refused = filter && filterProps(filter).find((p) => ctx.refuseFilterOn.has(p.toLowerCase()));
+  if (refused) throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${refused}' of resource 'User'.`);
   let top = 100;
   if (topRaw !== undefined) {
     top = /^\d+$/.test(topRaw) ? Number(topRaw) : NaN;

@@ -126,6 +126,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     random,
     latency: checkLatency(options.latencyMs ?? 0),
     replicationLagMs: checkLag(options.replicationLagMs ?? 0),
+    refuseFilterOn: new Set((options.refuseFilterOn ?? []).map((p) => p.toLowerCase())),
   };
 
   // State file: saved at most every 500 ms while changes come in, and on close.

@@ -34,6 +34,13 @@ export interface EmulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Seed of the PRNG used for faults and latency (default random). */
   seed?: number;
+  /**
+   * Properties whose `$filter` clauses `GET /users` refuses with 400 Request_UnsupportedQuery, as a
+   * tenant that does not serve them without advanced query would (e.g. `["proxyAddresses"]`). The
+   * docs leave open which a tenant serves (graph-facts, open questions 1-2: `any` on collections, `or`
+   * across properties), so tests of what a client does on such a refusal switch it on. Default none. It only ever refuses more.
+   */
+  refuseFilterOn?: string[];
 }
 
 /** Probability (0..1) per Graph request of each injected fault. */
