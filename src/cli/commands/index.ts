@@ -7,12 +7,13 @@
  * then import it below and add it to COMMANDS. Nothing else needs to change.
  */
 import type { Command } from "../command";
+import { doctorCommand } from "./doctor";
 import { exportCommand } from "./export";
 import { orphansCommand } from "./orphans";
 import { summarizeCommand } from "./summarize";
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [exportCommand, summarizeCommand, orphansCommand];
+export const COMMANDS: readonly Command[] = [exportCommand, summarizeCommand, orphansCommand, doctorCommand];
 
 /** The command named `name`, or undefined. */
 export function findCommand(name: string): Command | undefined {
