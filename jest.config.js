@@ -7,7 +7,8 @@ module.exports = {
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/**/*.test.ts"],
-      testPathIgnorePatterns: ["<rootDir>/test/e2e/", "<rootDir>/test/reliability/"],
+      // test/live runs only through `npm run test:live` (scripts/live.js), against a real tenant.
+      testPathIgnorePatterns: ["<rootDir>/test/e2e/", "<rootDir>/test/reliability/", "<rootDir>/test/live/"],
     },
     {
       displayName: "e2e",
