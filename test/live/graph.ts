@@ -10,11 +10,31 @@ import { createCredential } from "../../src/graph/credential";
 import { ExtensionClient } from "../../src/graph/extensions";
 import type { GraphResponse, HttpMethod } from "../../src/graph/scheduler";
 import { createTransport } from "../../src/graph/transport";
-import { LiveTarget, RunUserCandidate, selectRunUsers, targetEnv } from "./run";
+import { LiveTarget, liveTarget, newRunId, RunUserCandidate, selectRunUsers, targetEnv } from "./run";
+import type { Secrets } from "./sanitize";
 
 /** The provider's settings for the target (the `ARM_*` row). */
 export function liveSettings(t: LiveTarget): GraphSettings {
   return resolveSettings(() => undefined, targetEnv(t));
+}
+
+/** One suite's run: the tenant, the run id, Graph, what the sanitizer must hide. */
+export interface LiveRun {
+  target: LiveTarget;
+  runId: string;
+  graph: RawGraph;
+  secrets: Secrets;
+  /** The provider's cloud name for the target (`custom` for a custom endpoint). */
+  cloud: string;
+}
+
+/** The run of one live suite file, from the ENTRA_LIVE_* variables (ENTRA_LIVE_RUN_ID reuses a run id). */
+export function liveRun(env: Record<string, string | undefined> = process.env): LiveRun {
+  const found = liveTarget(env);
+  if (!found.target) throw new Error(`the live suite needs ${found.missing.join(", ")}: run it with npm run test:live`);
+  const target = found.target;
+  const runId = env.ENTRA_LIVE_RUN_ID ?? newRunId(new Date());
+  return { target, runId, graph: rawGraph(target), secrets: { known: [target.tenantId, target.clientId, target.clientSecret ?? "", target.domain, runId] }, cloud: liveSettings(target).cloud };
 }
 
 /** One Graph exchange as it came. */

@@ -4,6 +4,7 @@
  * question in test/live/observed/, sanitized (src: ./sanitize.ts), written only by a live run.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { sanitize, Secrets } from "./sanitize";
 
@@ -17,6 +18,7 @@ export const QUESTIONS = {
   "06-extension-already-exists": "the status and code of \"An extension already exists with given id.\"",
   "07-invite-existing-address": "what POST /invitations returns for the address of a disabled guest, a soft-deleted guest (a member, a verified domain of the tenant)",
   "08-reinvite-and-reset": "what invitedUser without resetRedemption does for a guest; what a reset does for a guest who has not redeemed",
+  "08-reset-through-the-provider": "the same, as the provider's email change does it (mail PATCH, then invitedUser + resetRedemption) through pulumi up",
   "09-batch": "a top-level 424 batch envelope; whether POST /invitations is accepted inside $batch",
   "10-usage-location-null": "usageLocation: null on PATCH /users/{id}",
   "11-invited-user-sponsors": "the v1.0 body shape of invitedUserSponsors",
@@ -42,9 +44,13 @@ export function answerFile(question: QuestionId, answer: unknown, o: { secrets: 
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
-/** Writes a tenant's answer to one question (sanitized) into `dir`/<question>.json. */
+/**
+ * Writes a tenant's answer to one question (sanitized) into `dir`/<question>.json; by default into
+ * test/live/observed, except for a custom endpoint (the emulator, a proxy): its answers are not a
+ * tenant's, so they go to a temporary folder.
+ */
 export function recordAnswer(question: QuestionId, answer: unknown, o: { secrets: Secrets; cloud: string; dir?: string; now?: Date }): string {
-  const dir = o.dir ?? OBSERVED_DIR;
+  const dir = o.dir ?? (o.cloud === "custom" ? path.join(os.tmpdir(), "entra-live-observed-custom") : OBSERVED_DIR);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${question}.json`);
   fs.writeFileSync(file, answerFile(question, answer, { secrets: o.secrets, cloud: o.cloud, day: (o.now ?? new Date()).toISOString().slice(0, 10) }));

@@ -8,19 +8,13 @@
 import { readToken } from "../../src/cli/commands/doctor";
 import { createCredential } from "../../src/graph/credential";
 import type { GraphResponse } from "../../src/graph/scheduler";
-import { cleanupRun, liveSettings, rawGraph } from "./graph";
+import { cleanupRun, liveRun, liveSettings } from "./graph";
 import { QuestionId, recordAnswer } from "./observe";
-import { liveTarget, newRunId, runAddress, runDisplayName, targetEnv } from "./run";
+import { runAddress, runDisplayName, targetEnv } from "./run";
 
 jest.setTimeout(600_000);
 
-const found = liveTarget(process.env);
-if (!found.target) throw new Error(`the live suite needs ${found.missing.join(", ")}: run it with npm run test:live`);
-const target = found.target;
-const runId = process.env.ENTRA_LIVE_RUN_ID ?? newRunId(new Date());
-const graph = rawGraph(target);
-const cloud = liveSettings(target).cloud;
-const secrets = { known: [target.tenantId, target.clientId, target.clientSecret ?? "", target.domain, runId] };
+const { target, runId, graph, secrets, cloud } = liveRun();
 const REDIRECT = "https://myapps.microsoft.com";
 
 /** What an answer of Graph says, for the record: status, error code and message, the fields asked for. */
@@ -28,7 +22,8 @@ function answer(r: GraphResponse, fields: string[] = []): Record<string, unknown
   const body = r.body as { error?: { code?: string; message?: string }; [k: string]: unknown } | undefined;
   const out: Record<string, unknown> = { status: r.status };
   if (body?.error) out.error = { code: body.error.code, message: body.error.message };
-  for (const f of fields) if (body && f in body) out[f] = body[f];
+  const picked = fields.filter((f) => body && f in body);
+  if (picked.length) out.body = Object.fromEntries(picked.map((f) => [f, body![f]]));
   return out;
 }
 
