@@ -12,7 +12,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { runCli } from "../../src/cli";
-import { checkPermissions, DoctorReport, fallbackFilter, lookupFilter, PROBE_ADDRESS, probeProblem, QueryProbe, readToken, rowOf } from "../../src/cli/commands/doctor";
+import { checkPermissions, describeCredential, DoctorReport, recordingSources, fallbackFilter, lookupFilter, PROBE_ADDRESS, probeProblem, QueryProbe, readToken, rowOf } from "../../src/cli/commands/doctor";
+import { resolveSettings } from "../../src/graph";
 import { adminGraphClient, providerEnv, RequestLogEntry, RunningEmulator, startEmulator } from "../../src/testing";
 
 jest.setTimeout(120_000);
@@ -230,6 +231,18 @@ describe("pure parts", () => {
     ["a payload that is not JSON", "a.bm90IGpzb24.c", undefined],
   ])("readToken: %s", (_n, token, expected) => {
     expect(readToken(token)).toEqual(expected);
+  });
+
+  it.each<[string, Record<string, string>, Record<string, string>, ReturnType<typeof describeCredential>]>([
+    ["ARM_* secret", {}, { ARM_TENANT_ID: "t", ARM_CLIENT_ID: "c", ARM_CLIENT_SECRET: "s" }, { kind: "client secret", row: "environment ARM_*", from: ["ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET"] }],
+    ["azuread:* config", { "azuread:tenantId": "t", "azuread:clientId": "c", "azuread:clientSecret": "s" }, {}, { kind: "client secret", row: "stack config azuread:*", from: ["azuread:tenantId", "azuread:clientId", "azuread:clientSecret"] }],
+    ["entra:* over ARM_*, mixed with azuread:*", { "entra:clientId": "c", "azuread:clientSecret": "s" }, { ARM_TENANT_ID: "t", ARM_CLIENT_ID: "other" }, { kind: "client secret", row: "environment ARM_* + stack config entra:* + stack config azuread:*", from: ["ARM_TENANT_ID", "entra:clientId", "azuread:clientSecret"] }],
+    ["a certificate", {}, { ARM_TENANT_ID: "t", ARM_CLIENT_ID: "c", ARM_CLIENT_CERTIFICATE_PATH: "/c.pem" }, { kind: "client certificate", row: "environment ARM_*", from: ["ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_CERTIFICATE_PATH"] }],
+    ["OIDC in GitHub Actions", {}, { ARM_TENANT_ID: "t", ARM_CLIENT_ID: "c", ARM_USE_OIDC: "true", ACTIONS_ID_TOKEN_REQUEST_URL: "https://x", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "y" }, { kind: "oidc", row: "environment ARM_* + the CI's OIDC variables", from: ["ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_USE_OIDC", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"] }],
+    ["nothing: DefaultAzureCredential", {}, {}, { kind: "DefaultAzureCredential", row: "DefaultAzureCredential (no complete entra:*, azuread:* or ARM_* credentials)", from: [] }],
+  ])("describeCredential: %s", (_n, config, env, expected) => {
+    const src = recordingSources((k) => config[k], env);
+    expect(describeCredential(resolveSettings(src.config, src.env), src.provenance)).toEqual(expected);
   });
 
   it.each([

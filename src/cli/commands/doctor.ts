@@ -151,6 +151,7 @@ export function rowOf(key: string): string {
   if (key.startsWith("azuread:")) return "stack config azuread:*";
   if (key.startsWith("ARM_")) return "environment ARM_*";
   if (key.startsWith("ENTRA_")) return "environment ENTRA_*";
+  if (/^(ACTIONS_ID_TOKEN_|SYSTEM_OIDC|SYSTEM_ACCESSTOKEN|AZURESUBSCRIPTION_)/.test(key)) return "the CI's OIDC variables";
   return `environment ${key}`;
 }
 
@@ -308,8 +309,8 @@ export function formatReport(r: DoctorReport): { stdout: string; stderr: string 
   return { stdout: out.map((l) => `${l}\n`).join(""), stderr: err.join("") };
 }
 
-/** Records which config keys and environment variables the settings were read from. */
-function recordingSources(config: (key: string) => string | undefined, env: Record<string, string | undefined>): { config: (key: string) => string | undefined; env: Record<string, string | undefined>; provenance: Provenance } {
+/** Records which config keys and environment variables (with a value) the settings were read from, in the order read. */
+export function recordingSources(config: (key: string) => string | undefined, env: Record<string, string | undefined>): { config: (key: string) => string | undefined; env: Record<string, string | undefined>; provenance: Provenance } {
   const provenance: Provenance = [];
   const note = (k: string): void => {
     if (!provenance.includes(k)) provenance.push(k);
