@@ -370,7 +370,7 @@ describe("the bin as a child process", () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/Usage: entra-guests <command>/);
     const unknown = await run(["exprot"]);
-    expect(unknown).toEqual({ code: 2, stdout: "", stderr: "entra-guests: unknown command 'exprot' (did you mean 'export'?): the commands are export, summarize, orphans; run 'entra-guests --help'\n" });
+    expect(unknown).toEqual({ code: 2, stdout: "", stderr: "entra-guests: unknown command 'exprot' (did you mean 'export'?): the commands are export, summarize, orphans, doctor; run 'entra-guests --help'\n" });
   });
 });
 
