@@ -48,38 +48,43 @@ describe("docs-check", () => {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("fails naming the input when its doc comment changes, and --write brings the table in line", () => {
-      edit(dir, "src/resource/invitation.ts", "/** The guest's display name; kept true in place. */", "/** The name the guest is shown with. */");
-      const drift = docsCheck(dir);
-      expect(drift.code).toBe(1);
-      expect(drift.out).toContain("docs/invitation.md: block 'invitation-inputs' differs from the code");
-      expect(drift.out).toContain("- | `invitedUserDisplayName` | `string` | The guest's display name; kept true in place. |");
-      expect(drift.out).toContain("+ | `invitedUserDisplayName` | `string` | The name the guest is shown with. |");
+    /** One change on one side only, and the lines the check must print for it. */
+    type Case = [what: string, edits: [file: string, from: string, to: string][], expected: (string | RegExp)[]];
+    const cases: Case[] = [
+      ["an input's doc comment", [["src/resource/invitation.ts", "/** The guest's display name; kept true in place. */", "/** The name the guest is shown with. */"]], [
+        "docs/invitation.md: block 'invitation-inputs' differs from the code",
+        "- | `invitedUserDisplayName` | `string` | The guest's display name; kept true in place. |",
+        "+ | `invitedUserDisplayName` | `string` | The name the guest is shown with. |",
+      ]],
+      ["a table edited by hand", [["docs/guest-lists.md", "| `key` | `string` |", "| `key` | `number` |"]], ["docs/guest-lists.md: block 'guestlist-entry' differs from the code"]],
+      ["a command's help text", [["docs/cli.md", "  --json            print the orphans as JSON instead of lines\n", ""]], [
+        "docs/cli.md: block 'cli-orphans-help' differs from the code",
+        "+   --json            print the orphans as JSON instead of lines",
+      ]],
+      ["a README over 200 lines", [["README.md", "## License", `${"\n".repeat(200)}## License`]], [/README\.md: \d+ lines: a front page has at most 200/]],
+      ["a link to a missing heading", [["docs/cli.md", "[ownership\nmark](invitation.md#ownership-marks)", "[ownership\nmark](invitation.md#ownership-mark)"]], [
+        "docs/cli.md: link 'invitation.md#ownership-mark': docs/invitation.md has no heading #ownership-mark",
+      ]],
+      ["a link to a missing page", [["docs/emulator.md", "[DEVELOPMENT.md](../DEVELOPMENT.md#tests)", "[DEVELOPMENT.md](../DEVELOP.md#tests)"]], [
+        "docs/emulator.md: link '../DEVELOP.md#tests': DEVELOP.md does not exist",
+      ]],
+    ];
 
+    it.each(cases)("fails on %s, naming the difference", (_what, edits, expected) => {
+      for (const [file, from, to] of edits) edit(dir, file, from, to);
+      const r = docsCheck(dir);
+      expect(r.code).toBe(1);
+      for (const e of expected) {
+        if (typeof e === "string") expect(r.out).toContain(e);
+        else expect(r.out).toMatch(e);
+      }
+    });
+
+    it("--write brings a table in line with a changed doc comment", () => {
+      edit(dir, "src/resource/invitation.ts", "/** The guest's display name; kept true in place. */", "/** The name the guest is shown with. */");
       expect(docsCheck(dir, "--write").code).toBe(0);
       expect(fs.readFileSync(path.join(dir, "docs/invitation.md"), "utf8")).toContain("| `invitedUserDisplayName` | `string` | The name the guest is shown with. |");
-      expect(docsCheck(dir).code).toBe(0);
-    });
-
-    it("fails when a table is edited by hand, or a command's help text changes", () => {
-      edit(dir, "docs/guest-lists.md", "| `key` | `string` |", "| `key` | `number` |");
-      edit(dir, "docs/cli.md", "  --json            print the orphans as JSON instead of lines\n", "");
-      const r = docsCheck(dir);
-      expect(r.code).toBe(1);
-      expect(r.out).toContain("docs/guest-lists.md: block 'guestlist-entry' differs from the code");
-      expect(r.out).toContain("docs/cli.md: block 'cli-orphans-help' differs from the code");
-      expect(r.out).toContain("+   --json            print the orphans as JSON instead of lines");
-    });
-
-    it("fails on a README over 200 lines, a link to a missing page and a missing heading", () => {
-      fs.appendFileSync(path.join(dir, "README.md"), "\n".repeat(200));
-      edit(dir, "docs/cli.md", "[ownership\nmark](invitation.md#ownership-marks)", "[ownership\nmark](invitation.md#ownership-mark)");
-      edit(dir, "docs/emulator.md", "[DEVELOPMENT.md](../DEVELOPMENT.md#tests)", "[DEVELOPMENT.md](../DEVELOP.md#tests)");
-      const r = docsCheck(dir);
-      expect(r.code).toBe(1);
-      expect(r.out).toMatch(/README\.md: \d+ lines: a front page has at most 200/);
-      expect(r.out).toContain("docs/cli.md: link 'invitation.md#ownership-mark': docs/invitation.md has no heading #ownership-mark");
-      expect(r.out).toContain("docs/emulator.md: link '../DEVELOP.md#tests': DEVELOP.md does not exist");
+      expect(docsCheck(dir)).toEqual({ code: 0, out: expect.stringContaining("the reference tables match the code") });
     });
   });
 });
