@@ -34,6 +34,7 @@ const PAGES_FROM_OTHER_BRANCHES = new Set([
 function parseSources(root, files) {
   const out = {};
   for (const f of files) {
+    if (!fs.existsSync(path.join(root, f))) throw new Error(`docs-check: ${f} is missing: if the documented types moved, update SOURCE_FILES in scripts/docs-check.js`);
     const text = fs.readFileSync(path.join(root, f), "utf8");
     out[f] = ts.createSourceFile(f, text, ts.ScriptTarget.ES2022, true);
   }
@@ -173,7 +174,7 @@ function ownMembers(sources, name) {
 
 function built(root, rel) {
   const file = path.join(root, "dist", rel);
-  if (!fs.existsSync(file)) throw new Error(`docs-check: ${path.relative(root, file)} is missing: run \`npm run build\` first`);
+  if (!fs.existsSync(file)) throw new Error(`docs-check: ${path.relative(root, file)} is missing: run \`npm run build\` first (or, if src/${rel.replace(/\.js$/, ".ts")} moved, update scripts/docs-check.js)`);
   return require(file);
 }
 
