@@ -30,7 +30,9 @@ export class GuestList extends pulumi.ComponentResource {
   public readonly guests: Record<string, GuestOutputs>;
   /**
    * How many guests are in each external user state, e.g. `{ PendingAcceptance: 3, Accepted: 1 }`;
-   * when some guest has an `expiresOn`, also `expiring`: how many expire within the warning window.
+   * when some guest has an `expiresOn`, also `expiring`: how many expire within the warning window;
+   * when some guest has `remindAfterDays`, also `overdue`: how many are still pending that many days
+   * or more after their last invitation.
    */
   public readonly summary: pulumi.Output<Record<string, number>>;
   /** The `Invitation` of each guest, by guest name: for wiring your own resources to a guest. */

@@ -17,7 +17,7 @@ export interface GuestEntry extends Omit<InvitationArgs, "inviteRedirectUrl"> {
   inviteRedirectUrl?: InvitationArgs["inviteRedirectUrl"];
   /** Letters, digits, `.`, `_`, `-` (at most 64, starting with a letter or digit); case-insensitive. */
   key?: string;
-  /** Group object ids (GUIDs). Replaces the default groups; `[]` means none. */
+  /** Group object ids (GUIDs) the guest is added to, with `@pulumi/azuread`'s `GroupMember` (install `@pulumi/azuread`). Replaces the default groups; `[]` means none. */
   groups?: string[];
 }
 
@@ -41,7 +41,7 @@ export interface GuestDefaults {
   groups?: string[];
   /** See {@link InvitationArgs.expiresOn}: when every guest's access ends, unless an entry sets its own (or `null`). */
   expiresOn?: string;
-  /** Days before `expiresOn` from which the preview warns (default 14); for every entry of these defaults. */
+  /** Days (0-3650) before `expiresOn` from which the preview warns (default 14); for every entry of these defaults. */
   expiryWarningDays?: number;
   /** See {@link InvitationArgs.remindAfterDays}. */
   remindAfterDays?: InvitationArgs["remindAfterDays"];
@@ -61,7 +61,7 @@ export interface GuestListArgs {
   /** Defaults for every entry. A file's own `defaults:` section takes precedence over these. */
   defaults?: GuestDefaults;
   /**
-   * Days before a guest's `expiresOn` from which each preview and update warns (default 14). The
+   * Days (0-3650) before a guest's `expiresOn` from which each preview and update warns (default 14). The
    * `expiryWarningDays` of `defaults` (the program's, or a file's) wins over this.
    */
   expiryWarningDays?: number;

@@ -16,7 +16,7 @@ export interface UserProperties {
   companyName?: string;
   /** The guest's department (at most 64 characters). */
   department?: string;
-  /** The guest's job title. */
+  /** The guest's job title (at most 128 characters). */
   jobTitle?: string;
   /** Two-letter ISO 3166 country code, e.g. `DE`; upper-cased by `check`. */
   usageLocation?: string;

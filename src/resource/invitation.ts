@@ -19,9 +19,9 @@ export type CcRecipientInput = string | {
 
 /** The inputs of an {@link Invitation}; they map to the `New-EntraInvitation` parameters. */
 export interface InvitationArgs {
-  /** The guest's email address (required). Changing it resets the redemption of the same user. */
+  /** The guest's email address (required); trimmed and lower-cased. Changing it resets the redemption of the same user. */
   invitedUserEmailAddress: pulumi.Input<string>;
-  /** Where the guest lands after redeeming, e.g. `https://myapps.microsoft.com` (required). */
+  /** Where the guest lands after redeeming (required): an absolute `https` (or `http`) URL, e.g. `https://myapps.microsoft.com`. */
   inviteRedirectUrl: pulumi.Input<string>;
   /** The guest's display name; kept true in place. */
   invitedUserDisplayName?: pulumi.Input<string>;
@@ -38,18 +38,22 @@ export interface InvitationArgs {
     /** At most one recipient (Graph honours only one). */
     ccRecipients?: pulumi.Input<pulumi.Input<CcRecipientInput>[]>;
   }>;
-  /** An existing user to invite: its object id, or any object with an `id` (e.g. an `azuread.User`). */
+  /**
+   * An existing user to invite: its object id, or any object with an `id` (e.g. an `azuread.User`).
+   * Changed to another user, the resource switches users (the old one leaves by its `onDelete`);
+   * removed, or set to the user the resource already manages, nothing is sent.
+   */
   invitedUser?: pulumi.Input<string | {
     /** The user's object id. */
     id: pulumi.Input<string>;
   }>;
   /** With `invitedUser`: reset that user's redemption when the resource is created (`-ResetRedemption`). */
   resetRedemption?: pulumi.Input<boolean>;
-  /** Sponsors of the guest: user or group object ids (at most 5). */
+  /** Sponsors of the guest: user or group object ids (at most 5), sent with the invitation; a later change is recorded but not applied to an existing guest. */
   invitedUserSponsors?: pulumi.Input<pulumi.Input<string>[]>;
-  /** More properties of the guest's user, kept true with PATCH: needs User.ReadWrite.All. */
+  /** More properties of the guest's user, kept true in place with `PATCH /users/{id}` (a removed one is cleared): needs User.ReadWrite.All. */
   userProperties?: pulumi.Input<{ [K in keyof UserProperties]: pulumi.Input<string> }>;
-  /** Any values; when they change, the guest's redemption is reset (same user, same object id). */
+  /** Any values; when they change, the guest's redemption is reset (same user, same object id). For an adopted guest, the way to send it an invitation. */
   triggers?: pulumi.Input<unknown>;
   /**
    * What happens to the guest when this resource leaves the stack: `delete` (soft delete, restorable
