@@ -18,7 +18,10 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-version=${PULUMI_VERSION:-$(node -p "require('$root/node_modules/@pulumi/pulumi/package.json').version" 2>/dev/null || echo 3.276.0)}
+# The CLI (engine) this project is measured and tested with (docs/compatibility.md). Not the installed
+# SDK's version: @pulumi/pulumi is a range, locked at the newest release that supports Node.js 20,
+# and any 3.x CLI runs any 3.x SDK.
+version=${PULUMI_VERSION:-3.276.0}
 bin="$root/.tools/pulumi/$version/bin"
 
 # The language host: beside the CLI in $1, on PATH, or built from source into .tools (never into a

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `npm run pack:check`: checks the package as it would be published, before it is.
-//  1. `npm pack --json` into a temporary folder (npm runs the `prepare` hook, which builds dist/;
+//  1. `npm pack --json` into a temporary folder (npm runs the `prepack` hook, which builds dist/;
 //     without such a hook the package is built first);
-//  2. the file list: every public entry point (package.json `exports`, `bin`) with its .d.ts,
+//  2. the packed package.json: no `scripts` at all (no `prepare`, which npm lists as an install
+//     script in a user's project, no build/test/lint scripts: the `prepack` hook takes them out), and
+//     this checkout's package.json unchanged afterwards (the `postpack` hook puts it back);
+//     the file list: every public entry point (package.json `exports`, `bin`) with its .d.ts,
 //     README.md, LICENSE and package.json must be in it; nothing from src/ or test/, no TypeScript
 //     sources, tests, benchmark code or tarballs; and no dist/ file whose source is gone (a stale
 //     build would publish a module that no longer exists);
@@ -36,6 +39,7 @@ if (!pkg.scripts?.prepare && !pkg.scripts?.prepack) {
   const b = run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { stdio: "inherit" });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
+const manifestBefore = fs.readFileSync(path.join(root, "package.json"), "utf8");
 const dest = fs.mkdtempSync(path.join(os.tmpdir(), "entra-pack-check-"));
 try {
   const packed = npm(["pack", "--json", "--pack-destination", dest]);
@@ -49,7 +53,14 @@ try {
   const files = info.files.map((f) => f.path).sort();
   const tarball = path.join(dest, info.filename);
 
-  // 2. The file list.
+  // 2. The packed package.json, and ours after packing.
+  const packedPkg = JSON.parse(spawnSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }).stdout);
+  const scripts = Object.keys(packedPkg.scripts ?? {});
+  if (scripts.length) problems.push(`the packed package.json has scripts (${scripts.join(", ")}): a published package needs none, and npm asks users to approve \`prepare\`/install scripts; the prepack hook (scripts/prepare.js --prepack) must take them out`);
+  if (fs.readFileSync(path.join(root, "package.json"), "utf8") !== manifestBefore) problems.push("package.json differs after npm pack: the postpack hook (scripts/prepare.js --postpack) did not put it back; `git diff package.json`");
+  say(`packed package.json: ${scripts.length ? `scripts ${scripts.join(", ")}` : "no scripts"}; this checkout's package.json ${fs.readFileSync(path.join(root, "package.json"), "utf8") === manifestBefore ? "unchanged" : "CHANGED"}`);
+
+  // The file list.
   const listed = new Set(files);
   const required = new Set(["package.json", "README.md", "LICENSE"]);
   for (const target of Object.values(pkg.exports ?? {})) {

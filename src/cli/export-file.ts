@@ -15,8 +15,14 @@
  *   `usageLocation`). A value the guest list would refuse (e.g. one starting with `=`, a formula) is
  *   left out and the guest's comment says so; a user whose address the guest list would refuse is
  *   not exported (listed in the header and on stderr).
+ * - Ownership: a guest a stack invited carries that stack's mark (src/provider/mark.ts, read with
+ *   `$expand=extensions`). Its `onDelete` is written as the entry's `onDelete` when it is `retain` or
+ *   `disable`, so the owning stack that applies the file keeps its policy (without it, a guest the
+ *   stack owns falls back to `delete`). `delete` is not written: the owning stack gets it anyway, and
+ *   any other stack that applies the file adopts the guest, which it then retains, as it should with
+ *   a user it did not invite. The YAML comment names the owning stack and resource.
  * - Order: by address. YAML: each guest's redemption state (and since when), creation date, object
- *   id and whether the account is disabled as a comment above it; a `defaults:` block with the
+ *   id, whether the account is disabled and the stack that owns it as a comment above it; a `defaults:` block with the
  *   redirect URL the guest list needs. CSV has no comments (the guest-list reader takes every row
  *   as a guest and every column as a field): the same facts are not in the file; use YAML to
  *   review them. Its columns are only those some guest sets, plus `redirectUrl`.
@@ -29,12 +35,16 @@ import { checkEmail, checkInputs } from "../provider/validate";
 import { planGuestList } from "../guestlist/resolve";
 import { GuestListError } from "../guestlist/types";
 import type { GraphUser } from "../graph/types";
+import { describeMark, readMark } from "../provider/mark";
+import type { OwnershipMark } from "../provider/mark";
 
-/** A user as `GET /users?$select=...` returns it (the fields the export reads): Graph's user, plus two. */
+/** A user as `GET /users?$select=...&$expand=extensions` returns it (the fields the export reads): Graph's user, plus three. */
 export interface ListedUser extends Omit<GraphUser, "otherMails"> {
   otherMails?: string[] | null;
   creationType?: string | null;
   createdDateTime?: string | null;
+  /** The user's open extensions (`$expand=extensions`), where a stack's ownership mark is. */
+  extensions?: Record<string, unknown>[] | null;
 }
 
 /** What the export asks Graph for. */
@@ -71,9 +81,11 @@ export interface ExportedGuest {
   email: string;
   /** File fields in file order (short names: `displayName`, `userType`, `companyName`, ...). */
   fields: Record<string, string>;
-  /** The facts for the comment: state, since, created, id, disabled, fields left out. */
+  /** The facts for the comment: state, since, created, id, disabled, owning stack, fields left out. */
   comment: string;
   id: string;
+  /** The ownership mark of the stack that invited the guest, if any. */
+  mark?: OwnershipMark;
 }
 
 /** A user that is not exported, and why. */
@@ -183,8 +195,10 @@ export function selectGuests(users: readonly ListedUser[], filters: ExportFilter
   const guests = entries.map(({ user, email }) => {
     let key = keyOf(email);
     if ((keys.get(key) ?? 0) > 1) key = `${key.slice(0, 55)}-${hash8(email)}`;
+    const mark = readMark(user.extensions ?? undefined);
     const { fields, leftOut } = fieldsOf(user, email, redirectUrl);
-    return { key, email, fields, comment: commentOf(user, leftOut), id: user.id };
+    if (mark && mark.onDelete !== "delete") fields.onDelete = mark.onDelete;
+    return { key, email, fields, comment: commentOf(user, leftOut, mark), id: user.id, ...(mark ? { mark } : {}) };
   });
   return { guests, skipped, filteredOut };
 }
@@ -228,7 +242,7 @@ function invitationCheck(email: string, redirectUrl: string, name: string, value
   return failure?.reason;
 }
 
-function commentOf(u: ListedUser, leftOut: readonly string[]): string {
+function commentOf(u: ListedUser, leftOut: readonly string[], mark: OwnershipMark | undefined): string {
   const parts: string[] = [];
   const since = day(u.externalUserStateChangeDateTime);
   parts.push(u.externalUserState ? `${u.externalUserState}${since ? ` since ${since}` : ""}` : "no redemption state");
@@ -236,6 +250,7 @@ function commentOf(u: ListedUser, leftOut: readonly string[]): string {
   if (created) parts.push(`created ${created}`);
   parts.push(`id ${u.id}`);
   if (u.accountEnabled === false) parts.push("disabled (accountEnabled false)");
+  if (mark) parts.push(`invited by the stack ${describeMark(mark)} with onDelete ${mark.onDelete}`);
   if (leftOut.length) parts.push(`left out: ${leftOut.join("; ")}`);
   return parts.join(", ");
 }
@@ -262,7 +277,8 @@ export function renderYaml(guests: readonly ExportedGuest[], header: FileHeader,
     ` Guest list exported by \`entra-guests export\`${header.tenantId ? ` from tenant ${header.tenantId}` : ""}: ${n} guest${n === 1 ? "" : "s"}, filters: ${describeFilters(header.filters)}.`,
     " Above each guest: its redemption state, creation date and object id (comments; the guest list ignores them).",
     " Declared in a GuestList, a guest that already exists is adopted (the same user, no duplicate) and kept",
-    " in Entra when its entry is removed, unless the entry sets onDelete.",
+    " in Entra when its entry is removed, unless the entry sets onDelete. A guest a stack invited keeps that",
+    " stack's onDelete (written when it is not delete) when the stack applies this file; its comment names the stack.",
   ];
   for (const s of header.skipped) lines.push(` Not exported: user ${s.id} ${s.reason}.`);
   const doc = new YAML.Document({
@@ -280,7 +296,7 @@ export function renderYaml(guests: readonly ExportedGuest[], header: FileHeader,
 }
 
 /** CSV columns in file order. */
-const CSV_COLUMNS = ["key", "email", "displayName", "userType", ...USER_PROPERTY_FIELDS, "redirectUrl"] as const;
+const CSV_COLUMNS = ["key", "email", "displayName", "userType", ...USER_PROPERTY_FIELDS, "onDelete", "redirectUrl"] as const;
 
 /** One CSV cell, quoted when it has to be (RFC 4180). */
 function csvCell(v: string): string {

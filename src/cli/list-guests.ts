@@ -2,7 +2,8 @@
  * Lists the tenant's guests page by page (`GET /users?$filter=...&$select=...&$top=N`, then each
  * `@odata.nextLink`) through the process's Graph scheduler — the same one, with the same budgets,
  * 429 handling and retries, as the provider's (src/graph). Pages are read one after the other (each
- * link comes with the page before it); a page of 999 users costs one request.
+ * link comes with the page before it); a page of 999 users costs one request. Each user comes with
+ * its open extensions (`$expand=extensions`), where a stack's ownership mark is.
  */
 import { toError } from "../graph/client";
 import type { RequestScheduler } from "../graph";
@@ -39,10 +40,10 @@ interface UsersPage {
   "@odata.nextLink"?: string;
 }
 
-/** Every user `GUEST_FILTER` matches, with the fields of `EXPORT_SELECT`. */
+/** Every user `GUEST_FILTER` matches, with the fields of `EXPORT_SELECT` and its open extensions. */
 export async function listGuests(scheduler: RequestScheduler, graphEndpoint: string, opts: ListOptions = {}): Promise<{ users: ListedUser[]; pages: number }> {
   const top = opts.pageSize ?? MAX_PAGE_SIZE;
-  let path: string | undefined = `/users?$filter=${encodeURIComponent(GUEST_FILTER)}&$select=${EXPORT_SELECT.join(",")}&$top=${top}`;
+  let path: string | undefined = `/users?$filter=${encodeURIComponent(GUEST_FILTER)}&$select=${EXPORT_SELECT.join(",")}&$expand=extensions&$top=${top}`;
   const users: ListedUser[] = [];
   let pages = 0;
   while (path) {

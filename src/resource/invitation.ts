@@ -125,8 +125,10 @@ export class Invitation extends pulumi.dynamic.Resource {
    * @param name The resource name, unique in the stack.
    * @param args The invitation's inputs.
    * @param opts Resource options; `deleteBeforeReplace` is always set and `inviteRedeemUrl` is always secret.
+   *   `import` is refused (see {@link importRefusal}): declare the guest and `pulumi up` adopts it.
    */
   constructor(name: string, args: InvitationArgs, opts?: pulumi.CustomResourceOptions) {
+    if (opts?.import !== undefined) throw new pulumi.RunError(importRefusal(name, String(opts.import)));
     const invitedUser = args.invitedUser === undefined ? undefined : pulumi.output(args.invitedUser).apply((u) => (typeof u === "object" && u !== null ? u.id : u));
     const props: Record<string, unknown> = {
       ...args,
@@ -156,6 +158,22 @@ export class Invitation extends pulumi.dynamic.Resource {
       });
     }
   }
+}
+
+/**
+ * Why `{ import: userId }` is refused, and what to do instead. The engine imports a resource by
+ * calling the provider's `read` with no prior state, and the SDK's dynamic-provider server needs the
+ * provider's code from that state before any of this package runs: it fails with `code must be a
+ * string, not undefined` (dynamic resources cannot be imported, pulumi/pulumi#16175). Adoption does
+ * what import is for: a declared guest that exists is read and taken over, with no invitation. Pure.
+ */
+export function importRefusal(name: string, userId: string): string {
+  return (
+    `Invitation ${name}: the import resource option is not supported (Pulumi cannot import dynamic resources, pulumi/pulumi#16175). ` +
+    `Fix: remove import and declare the guest instead: invitedUserEmailAddress set to its address, and invitedUser: "${userId}" to name that very user. ` +
+    "pulumi up then adopts it: it reads the user and sends no invitation, and retains it when the resource leaves the stack unless onDelete says otherwise. " +
+    "To take over a whole tenant's guests: entra-guests export --out guests.yaml, and a GuestList of that file."
+  );
 }
 
 /**

@@ -2,8 +2,9 @@
  * `entra-guests export` against the Graph emulator over HTTPS, with the real credential and the
  * provider's scheduler: a tenant of 27 users (guests invited through Graph with various states,
  * domains and properties, a B2B member, a disabled guest, older guests and an internal member
- * from a state file, users the guest list cannot take) → export → the file parsed and resolved by
- * GuestList's own functions must give back exactly the tenant's guests.
+ * from a state file, users the guest list cannot take, guests a stack invited and marked) → export →
+ * the file parsed and resolved by GuestList's own functions must give back exactly the tenant's
+ * guests, with the onDelete their marks record.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -14,7 +15,12 @@ import { runCli } from "../../src/cli";
 import { exportRequest, parseCreatedBefore } from "../../src/cli/commands/export";
 import { keyOf, selectGuests } from "../../src/cli/export-file";
 import { nextPath } from "../../src/cli/list-guests";
+import { LOOKUP_SELECT } from "../../src/graph/extensions";
 import { parseGuestFile, planGuestList, ResolvedGuest } from "../../src/guestlist";
+import { MARK_NAME, markData } from "../../src/provider/mark";
+import { deletePolicy, FoundUser, ownedOnDelete, planCreate } from "../../src/provider/plan";
+import type { OnDelete } from "../../src/provider/types";
+import { checkInputs } from "../../src/provider/validate";
 import { adminGraphClient, EmulatedUser, providerEnv, RunningEmulator, startEmulator } from "../../src/testing";
 
 jest.setTimeout(120_000);
@@ -35,13 +41,19 @@ const SEEDED = [
 ];
 
 /** The guests invited through Graph in beforeAll: address, display name, and what happens to them. */
-const INVITED: { email: string; name?: string; member?: boolean; accept?: boolean; disable?: boolean; props?: Record<string, string> }[] = [
+const INVITED: { email: string; name?: string; member?: boolean; accept?: boolean; disable?: boolean; props?: Record<string, string>; mark?: OnDelete }[] = [
   ...Array.from({ length: 8 }, (_, i) => ({ email: `partner${i}@fabrikam.com`, name: `Fabrikam Partner ${i}`, accept: i % 2 === 0, props: i % 3 === 0 ? { companyName: "Fabrikam", jobTitle: "Engineer" } : undefined })),
   ...Array.from({ length: 6 }, (_, i) => ({ email: `vendor${i}@contoso.com`, name: `Contoso Vendor ${i}`, accept: i < 2 })),
   ...Array.from({ length: 4 }, (_, i) => ({ email: `auditor${i}@northwind.example`, accept: i === 0, props: { usageLocation: "DE", givenName: `Audit${i}`, surname: "Müller" } })),
   { email: "board.member@woodgrove.example", name: "Board Member", member: true, accept: true },
   { email: "former@woodgrove.example", name: "Former Contractor", disable: true },
+  // Invited by the stack guests/prod, which marked each with its onDelete (as the provider does).
+  ...(["retain", "disable", "delete"] as const).map((p) => ({ email: `owned.${p}@tailspin.example`, name: `Tailspin ${p}`, accept: p === "retain", mark: p })),
 ];
+
+/** The stack that marked the `mark` guests, and each guest's resource in it. */
+const OWNER = { project: "guests", stack: "prod" };
+const resourceOf = (email: string): string => `partners-${email}`;
 
 let users: EmulatedUser[];
 
@@ -81,6 +93,8 @@ function expected(u: EmulatedUser): Record<string, unknown> {
   if (u.displayName && !/^ *[=+\-@]/.test(u.displayName)) args.invitedUserDisplayName = u.displayName;
   if (u.userType === "Member") args.invitedUserType = "Member";
   if (Object.keys(props).length) args.userProperties = props;
+  const mark = INVITED.find((i) => i.email === u.mail)?.mark;
+  if (mark && mark !== "delete") args.onDelete = mark;
   return args;
 }
 
@@ -110,6 +124,9 @@ beforeAll(async () => {
     if (inv.accept) emu.redeem(id);
     if (inv.props) await g.api(`/users/${id}`).patch(inv.props);
     if (inv.disable) await g.api(`/users/${id}`).patch({ accountEnabled: false });
+    if (inv.mark) {
+      await g.api(`/users/${id}/extensions`).post({ "@odata.type": "#microsoft.graph.openTypeExtension", extensionName: MARK_NAME, ...markData({ ...OWNER, name: resourceOf(inv.email) }, inv.mark) });
+    }
   }
   users = emu.users();
   expect(users.length).toBe(SEEDED.length + INVITED.length);
@@ -174,6 +191,35 @@ describe("entra-guests export: the tenant's guests as a guest list", () => {
     expect(yamlText).toContain("defaults:\n  inviteRedirectUrl: https://myapps.microsoft.com\n");
   });
 
+  test("a guest a stack invited: its comment names the stack, its mark's onDelete is the entry's (delete is not written)", () => {
+    for (const p of ["retain", "disable", "delete"] as const) {
+      const email = `owned.${p}@tailspin.example`;
+      const u = users.find((x) => x.mail === email)!;
+      const entry = `  - key: owned.${p}_tailspin.example\n    email: ${email}\n    displayName: Tailspin ${p}\n${p === "delete" ? "" : `    onDelete: ${p}\n`}`;
+      expect(yamlText).toMatch(new RegExp(`# \\w+ since [-\\d]+, created [-\\d]+, id ${u.id}, invited by the stack guests/prod \\(resource partners-owned\\.${p}@tailspin\\.example\\) with onDelete ${p}\\n${entry.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?!    onDelete)`));
+    }
+  });
+
+  test("the owning stack that applies its export keeps each guest's onDelete; another stack adopts and retains", async () => {
+    const g = adminGraphClient(emu);
+    const resolved = load(yamlText, "guests.yaml");
+    for (const p of ["retain", "disable", "delete"] as const) {
+      const guest = resolved.find((x) => x.email === `owned.${p}@tailspin.example`)!;
+      const checked = checkInputs({ ...asArgs(guest) });
+      expect(checked.failures).toEqual([]);
+      const found = (await g.api(`/users/${users.find((x) => x.mail === guest.email)!.id}`).query({ $select: LOOKUP_SELECT.join(","), $expand: "extensions" }).get()) as FoundUser;
+      // What the provider's lookup before a create reads; then the owning stack, the guest now under the exported list's name: its own guest, onDelete as before.
+      const own = planCreate(checked.inputs, found, { ...OWNER, name: `exported-${guest.key}` });
+      expect(own).toMatchObject({ action: "take", adopted: false, owner: "stack" });
+      expect(ownedOnDelete(checked.inputs)).toBe(p);
+      expect(own.action === "take" && own.markChanges).toEqual({ resource: `exported-${guest.key}` });
+      // Another stack adopts it; a guest marked delete is retained by that stack, not deleted.
+      const other = planCreate(checked.inputs, found, { project: "guests", stack: "staging", name: `exported-${guest.key}` });
+      expect(other).toMatchObject({ action: "take", adopted: true, owner: "other" });
+      expect(deletePolicy({ ...checked.inputs, adopted: true })).toBe(p === "delete" ? "retain" : p);
+    }
+  });
+
   test("the same tenant exports the same bytes (stable keys and order)", async () => {
     const again = await exportCli([]);
     expect(again.stdout).toBe(yamlText);
@@ -185,8 +231,9 @@ describe("entra-guests export: the tenant's guests as a guest list", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/guests written to guests\.csv \(csv;/);
     const text = fs.readFileSync(path.join(tmp, "guests.csv"), "utf8");
-    expect(text.split("\r\n")[0]).toBe("key,email,displayName,userType,givenName,surname,companyName,department,jobTitle,usageLocation,redirectUrl");
-    expect(text).toContain('legacy_northwind.example,legacy@northwind.example,null,,,,,"Audit; ""Special"", Ltd.",#1 auditor,,https://myapps.microsoft.com\r\n');
+    expect(text.split("\r\n")[0]).toBe("key,email,displayName,userType,givenName,surname,companyName,department,jobTitle,usageLocation,onDelete,redirectUrl");
+    expect(text).toContain('legacy_northwind.example,legacy@northwind.example,null,,,,,"Audit; ""Special"", Ltd.",#1 auditor,,,https://myapps.microsoft.com\r\n');
+    expect(text).toContain("owned.retain_tailspin.example,owned.retain@tailspin.example,Tailspin retain,,,,,,,,retain,https://myapps.microsoft.com\r\n");
     const fromCsv = load(text, "guests.csv").map((g) => [g.key, asArgs(g)]);
     const fromYaml = load(yamlText, "guests.yaml").map((g) => [g.key, asArgs(g)]);
     expect(fromCsv).toEqual(fromYaml);

@@ -1,6 +1,7 @@
 /**
- * A newcomer's first minutes, step by step, on a fresh copy of this repository (the files a clone has):
- * the README's install command (`npm install`), then `pulumi stack init dev` and `pulumi up --yes`
+ * A newcomer's first minutes, step by step, on a fresh copy of this repository (the files a clone has,
+ * committed into a git repository of its own): the README's install command (`npm install`), which
+ * prints no EBADENGINE warning and leaves `git status` clean, then `pulumi stack init dev` and `pulumi up --yes`
  * of the root stack with the emulator's variables set. The plain CLI runs stack/index.ts through the
  * Node.js language host; the stack invites guests.yaml, and the state names the provider by the
  * one-line `require` with no path of this machine in it. Then `pulumi destroy`.
@@ -31,8 +32,16 @@ function copyCheckout(to: string): void {
   }
 }
 
-/** Runs a command in the copy as a person would; asynchronous, since the emulator answers from this process. */
-function sh(cmd: string, args: string[]): Promise<string> {
+/** Makes the copy a git clone of itself (one commit of every file), so that `git status` says what a command changed. */
+function commitCopy(dir: string): void {
+  const git = (args: string[]): string => execFileSync("git", ["-c", "user.name=newcomer", "-c", "user.email=newcomer@example.com", ...args], { cwd: dir, encoding: "utf8" });
+  git(["init", "-q"]);
+  git(["add", "-A"]);
+  git(["commit", "-q", "-m", "what a clone holds"]);
+}
+
+/** Runs a command in the copy as a person would; asynchronous, since the emulator answers from this process. With `withStderr`, stdout then stderr. */
+function sh(cmd: string, args: string[], withStderr = false): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: clone, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -40,7 +49,7 @@ function sh(cmd: string, args: string[]): Promise<string> {
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`'${cmd} ${args.join(" ")}' exited ${code}:\n${out}\n${err}`))));
+    child.on("close", (code) => (code === 0 ? resolve(withStderr ? `${out}${err}` : out) : reject(new Error(`'${cmd} ${args.join(" ")}' exited ${code}:\n${out}\n${err}`))));
   });
 }
 
@@ -49,6 +58,7 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "entra-newcomer-"));
   clone = path.join(work, "pulumi-entra-invitation");
   copyCheckout(clone);
+  commitCopy(clone);
   env = {
     ...process.env,
     ...providerEnv(emu),
@@ -67,8 +77,12 @@ afterAll(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-test("npm install, then pulumi stack init dev && pulumi up invites guests.yaml; destroy removes them", async () => {
-  await sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"]);
+test("npm install (no engine warning, the clone left clean), then pulumi stack init dev && pulumi up invites guests.yaml; destroy removes them", async () => {
+  const install = await sh("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], true);
+  // No dependency declares a Node.js the package's own engines range does not (package.json engines).
+  expect(install).not.toContain("EBADENGINE");
+  // npm install changes no tracked file (package-lock.json included) and leaves nothing untracked.
+  expect(execFileSync("git", ["status", "--porcelain"], { cwd: clone, encoding: "utf8" })).toBe("");
   expect(fs.existsSync(path.join(clone, "stack", "node_modules", "pulumi-entra-invitation", "dist", "provider", "index.js"))).toBe(true);
 
   await sh("pulumi", ["stack", "init", "dev"]);

@@ -17,8 +17,10 @@ const HELP = `Usage: entra-guests export [flags]
 Writes the tenant's guests as a guest-list file that GuestList loads unchanged: one entry per guest
 (every user with userType Guest, and members invited through B2B, written with userType: Member),
 sorted by address, keyed by the address (jane@contoso.com -> key jane_contoso.com), with only the
-fields that are set. In YAML each guest's redemption state, creation date and object id are a
-comment above it; CSV has no comments.
+fields that are set. A guest a stack invited keeps the onDelete its ownership mark records (written
+when it is retain or disable), so the stack that applies its own export keeps its policy. In YAML
+each guest's redemption state, creation date, object id and owning stack are a comment above it;
+CSV has no comments.
 
 Flags:
   --domain D            only guests whose address is at domain D (repeat for more: --domain a.com --domain b.com)
