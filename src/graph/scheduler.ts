@@ -509,6 +509,7 @@ export class Scheduler implements RequestScheduler {
         code: "DeadlineExceeded",
         message: `gave up after ${item.attempt} attempt(s) and ${Math.round(this.o.deadlineMs / 1000)} s${cause}`,
         request: `${item.req.method} ${pathOnly(item.req.path)}`,
+        cause: item.lastError,
       }),
     );
   }
