@@ -47,7 +47,7 @@ export function failureMessage(f: Failure): string {
 
 /** The short line for the second and later failures of the same cause in a run. */
 export function repeatMessage(f: Failure): string {
-  return `${FAILURE_TITLES[f.class]} (same as above: ${f.where} ${f.cause})`;
+  return `${FAILURE_TITLES[f.class]} (same cause as the first failure, whose message has the Fix: ${f.where} ${f.cause})`;
 }
 
 /**
@@ -220,7 +220,7 @@ export function classify(err: unknown, ctx: FailureContext = {}): Failure | unde
 }
 
 function classifyGraphError(err: EntraGraphError, origin?: string): Failure {
-  const said = `${err.status ? `${err.status} ` : ""}${err.code}: ${err.message.replace(/^.*? failed: (\d+ )?[^:]*: /, "").split("\n")[0].replace(/ \(request-id [^)]*\)$/, "")}${err.requestId ? `; request-id ${err.requestId}` : ""}`;
+  const said = `${err.status ? `${err.status} ` : ""}${err.code}: ${err.message.replace(/^.*? failed: (\d+ )?[^:]*: /, "").split("\n")[0].trim().replace(/ \(request-id [^)]*\)$/, "")}${err.requestId ? `; request-id ${err.requestId}` : ""}`;
   const where = err.request;
   if (err.status === 403) {
     return { class: "permission", where, cause: "was refused: the app lacks a permission or role", detail: said, fix: err.hint ?? "grant the app the permission the call needs (admin consent) and run again." };
