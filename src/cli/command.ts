@@ -64,10 +64,11 @@ export class CliError extends Error {
  * no known class, its own message. `context` says which settings were used, `after` what became of
  * the work ("nothing was written").
  */
-export function workFailure(e: unknown, context: string, after: string): CliError {
+export function workFailure(e: unknown, context?: string, after?: string): CliError {
   const f = classify(e);
-  if (f) return new CliError(`${FAILURE_TITLES[f.class]}: ${f.where} ${f.cause}${f.detail ? ` (${oneLine(f.detail, 400)})` : ""} (${context}); ${after}. Fix: ${f.fix}`, EXIT_FAILURE);
-  return new CliError(`${oneLine(e instanceof Error ? e.message : String(e))} (${context}); ${after}`, EXIT_FAILURE);
+  const tail = `${context ? ` (${context})` : ""}${after ? `; ${after}` : ""}`;
+  if (f) return new CliError(`${FAILURE_TITLES[f.class]}: ${f.where} ${f.cause}${f.detail ? ` (${oneLine(f.detail, 400)})` : ""}${tail}. Fix: ${f.fix}`, EXIT_FAILURE);
+  return new CliError(`${oneLine(e instanceof Error ? e.message : String(e))}${tail}`, EXIT_FAILURE);
 }
 
 /** Any text as one line: white space (including newlines) collapsed, at most `max` characters. */
