@@ -42,17 +42,22 @@ function quietExplainedErrors(): void {
 }
 quietExplainedErrors();
 
+/** Errors of configure: bad input (stack config, environment) whose message says what to set. */
+const refusedSettings = new WeakSet<Error>();
+
 /**
  * A step whose failures the engine shows as the story (class, host or field, cause, "Fix:") with no
  * stack trace, the second and later failures of the same cause as one line pointing to the first.
  * What an error carries for the engine (`id`, `properties`, `reasons`: partial progress) is kept.
  */
-function explained<A extends unknown[], R>(step: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+function explained<A extends unknown[], R>(step: (...args: A) => Promise<R>, settings = false): (...args: A) => Promise<R> {
   return async (...args: A) => {
     try {
       return await step(...args);
     } catch (e) {
-      const out = explain(e);
+      // Settings that configure refused (every later call of the process fails with the same error).
+      if (settings && e instanceof Error && !(e instanceof EntraFailure)) refusedSettings.add(e);
+      const out = explain(refusedSettings.has(e as Error) ? new EntraFailure({ class: "input", where: "the provider's settings", cause: "cannot be used", fix: (e as Error).message }, e) : e);
       if (out !== e && e && typeof e === "object" && out && typeof out === "object") {
         for (const k of ["id", "properties", "reasons"] as const) if (k in e) Object.assign(out, { [k]: (e as Record<string, unknown>)[k] });
       }
@@ -68,7 +73,7 @@ function explained<A extends unknown[], R>(step: (...args: A) => Promise<R>): (.
 }
 
 /** Reads stack config (`entra:*`, `azuread:*`) once per plugin process. */
-export const configure: NonNullable<dynamic.ResourceProvider["configure"]> = explained(async (req) => configureRuntime(req.config));
+export const configure: NonNullable<dynamic.ResourceProvider["configure"]> = explained(async (req) => configureRuntime(req.config), true);
 /** Validates and normalises inputs before any Graph call. */
 export const check: NonNullable<dynamic.ResourceProvider["check"]> = explained(async (olds, news) => checkStep(olds, news));
 /** Exact diff: in-place updates vs redemption resets (replacements, delete-before-replace). */
