@@ -71,8 +71,9 @@ export function createCredential(spec: CredentialSpec, authorityHost: string, en
 /**
  * A credential whose failures say what went wrong ({@link EntraFailure}): MSAL's
  * `endpoints_resolution_error` keeps no cause, so the authority's metadata is fetched once to find
- * it (refused, DNS, TLS, unknown tenant). A refusal of the credentials or the authority is remembered:
- * later token requests of the process fail at once with the same error instead of asking again.
+ * it (refused, DNS, TLS, unknown tenant). A refusal by the authority (AADSTS), a wrong authority or
+ * an untrusted certificate is remembered: later token requests of the process fail at once with the
+ * same error instead of asking again.
  */
 export function explainedCredential(inner: TokenCredential, authority?: { authorityHost: string; tenantId?: string }, probe: (url: string) => Promise<Response> = (u) => fetch(u, { signal: AbortSignal.timeout(10_000) })): TokenCredential {
   let refused: EntraFailure | undefined;
@@ -87,7 +88,10 @@ export function explainedCredential(inner: TokenCredential, authority?: { author
         if (!failure) throw e;
         if (authority && failure.class === "authority" && failure.detail === "MSAL endpoints_resolution_error") failure = (await probeAuthority(authority, probe, ctx)) ?? failure;
         const err = new EntraFailure(failure, e);
-        if (failure.class !== "unreachable") refused = err;
+        // Remembered: what the authority refused (AADSTS), a wrong authority, an untrusted certificate.
+        // Not a host that did not answer, nor a credential that could not get a token (a managed
+        // identity endpoint may answer next time).
+        if (failure.class === "authority" || failure.class === "tls" || failure.detail?.startsWith("AADSTS")) refused = err;
         throw err;
       }
     },

@@ -187,3 +187,15 @@ test("an error of no known class comes back as it is", () => {
   const e = new Error("something else");
   expect(explain(e)).toBe(e);
 });
+
+test("a refusal by the authority is remembered: the next token request of the process fails at once, without asking again", async () => {
+  const credential = secretCredential("not-the-secret-either");
+  emu.clearRequests();
+  const first = await credential.getToken(`${emu.graphUrl}/.default`).then(() => undefined, (e: unknown) => e);
+  const asked = emu.requests().filter((r) => r.path.includes("/oauth2/")).length;
+  const second = await credential.getToken(`${emu.graphUrl}/.default`).then(() => undefined, (e: unknown) => e);
+  expect(first).toBeInstanceOf(EntraFailure);
+  expect(second).toBe(first);
+  expect(asked).toBeGreaterThan(0);
+  expect(emu.requests().filter((r) => r.path.includes("/oauth2/"))).toHaveLength(asked);
+});
