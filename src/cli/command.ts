@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
+import { classify, FAILURE_TITLES } from "../graph/failures";
 import { editDistance } from "../util/edit-distance";
 
 /** The flags of a command, as `util.parseArgs` takes them. */
@@ -55,6 +56,19 @@ export class CliError extends Error {
     super(message);
     this.name = "CliError";
   }
+}
+
+/**
+ * A failure of the work itself (Graph, the credential, the network) as one {@link CliError} line:
+ * the classified story (host or field, cause, `Fix:`, src/graph/failures.ts) or, for an error of
+ * no known class, its own message. `context` says which settings were used, `after` what became of
+ * the work ("nothing was written").
+ */
+export function workFailure(e: unknown, context?: string, after?: string): CliError {
+  const f = classify(e);
+  const tail = `${context ? ` (${context})` : ""}${after ? `; ${after}` : ""}`;
+  if (f) return new CliError(`${FAILURE_TITLES[f.class]}: ${f.where} ${f.cause}${f.detail ? ` (${oneLine(f.detail, 400)})` : ""}${tail}. Fix: ${f.fix}`, EXIT_FAILURE);
+  return new CliError(`${oneLine(e instanceof Error ? e.message : String(e))}${tail}`, EXIT_FAILURE);
 }
 
 /** Any text as one line: white space (including newlines) collapsed, at most `max` characters. */

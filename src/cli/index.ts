@@ -23,7 +23,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CliError, CliIO, EXIT_FAILURE, EXIT_USAGE, closest, oneLine, parseFlags } from "./command";
+import { CliError, CliIO, EXIT_FAILURE, EXIT_USAGE, closest, oneLine, parseFlags, workFailure } from "./command";
 import { COMMANDS, findCommand } from "./commands";
 
 /** The tool's name as users type it. */
@@ -85,7 +85,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     }
     return await cmd.run(flags, io);
   } catch (e) {
-    const err = e instanceof CliError ? e : new CliError(oneLine(e instanceof Error ? e.message : String(e)), EXIT_FAILURE);
+    const err = e instanceof CliError ? e : workFailure(e);
     io.stderr.write(`${BIN} ${cmd.name}: ${oneLine(err.message, 1000)}\n`);
     return err.exitCode;
   }

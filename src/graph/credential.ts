@@ -8,7 +8,8 @@
  * does not know ("endpoints_resolution_error").
  */
 import * as fs from "node:fs";
-import type { TokenCredential } from "@azure/identity";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
+import { classify, EntraFailure, FailureContext } from "./failures";
 import type { CredentialSpec } from "./settings";
 
 /**
@@ -60,6 +61,67 @@ export function workloadIdentityFromEnv(env: Record<string, string | undefined>,
  * is also what @azure/identity itself reads).
  */
 export function createCredential(spec: CredentialSpec, authorityHost: string, env: Record<string, string | undefined> = process.env): TokenCredential {
+  const inner = identityCredential(spec, authorityHost, env);
+  // Managed identities (without a workload identity) and developer tools do not talk to the authority.
+  const talksToAuthority = spec.kind === "clientSecret" || spec.kind === "clientCertificate" || spec.kind === "oidc" || (spec.kind === "managedIdentity" && workloadIdentityFromEnv(env, spec.clientId) !== undefined);
+  const tenantId = "tenantId" in spec ? spec.tenantId : undefined;
+  return explainedCredential(inner, talksToAuthority ? { authorityHost, tenantId } : undefined);
+}
+
+/**
+ * A credential whose failures say what went wrong ({@link EntraFailure}): MSAL's
+ * `endpoints_resolution_error` keeps no cause, so the authority's metadata is fetched once to find
+ * it (refused, DNS, TLS, unknown tenant). A refusal by the authority (AADSTS), a wrong authority or
+ * an untrusted certificate is remembered: later token requests of the process fail at once with the
+ * same error instead of asking again.
+ */
+export function explainedCredential(inner: TokenCredential, authority?: { authorityHost: string; tenantId?: string }, probe: (url: string) => Promise<Response> = (u) => fetch(u, { signal: AbortSignal.timeout(10_000) })): TokenCredential {
+  let refused: EntraFailure | undefined;
+  const ctx: FailureContext = authority ? { host: originOf(authority.authorityHost), authority: true } : {};
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      if (refused) throw refused;
+      try {
+        return await inner.getToken(scopes, options);
+      } catch (e) {
+        let failure = classify(e, ctx);
+        if (!failure) throw e;
+        if (authority && failure.class === "authority" && failure.detail === "MSAL endpoints_resolution_error") failure = (await probeAuthority(authority, probe, ctx)) ?? failure;
+        const err = new EntraFailure(failure, e);
+        // Remembered: what the authority refused (AADSTS), a wrong authority, an untrusted certificate.
+        // Not a host that did not answer, nor a credential that could not get a token (a managed
+        // identity endpoint may answer next time).
+        if (failure.class === "authority" || failure.class === "tls" || failure.detail?.startsWith("AADSTS")) refused = err;
+        throw err;
+      }
+    },
+  };
+}
+
+/** Why the authority's OpenID metadata cannot be read, if it cannot: a network failure or an HTTP answer. */
+async function probeAuthority(authority: { authorityHost: string; tenantId?: string }, probe: (url: string) => Promise<Response>, ctx: FailureContext) {
+  const url = `${authority.authorityHost.replace(/\/+$/, "")}/${authority.tenantId ?? "organizations"}/v2.0/.well-known/openid-configuration`;
+  try {
+    const res = await probe(url);
+    if (res.ok) return undefined;
+    const body = await res.text().catch(() => "");
+    const said = classify(new Error(body), ctx);
+    if (said && said.class !== "credentials") return said;
+    return { ...(classify(new Error("endpoints_resolution_error"), ctx) as ReturnType<typeof classify> & object), cause: `answered ${res.status} for the tenant's OpenID metadata`, detail: `${url.replace(/^https?:\/\/[^/]+/, "")}: ${body.replace(/\s+/g, " ").slice(0, 200)}` };
+  } catch (e) {
+    return classify(e, ctx);
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+function identityCredential(spec: CredentialSpec, authorityHost: string, env: Record<string, string | undefined>): TokenCredential {
   // Loaded lazily: @azure/identity is large and most provider calls of a process reuse one credential.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const identity = require("@azure/identity") as typeof import("@azure/identity");

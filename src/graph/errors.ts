@@ -15,12 +15,12 @@ export class EntraGraphError extends Error {
   /** Method and path of the request that failed (no query secrets are ever in it). */
   readonly request: string;
 
-  constructor(init: { status: number; code: string; message: string; requestId?: string; request: string; hint?: string }) {
+  constructor(init: { status: number; code: string; message: string; requestId?: string; request: string; hint?: string; cause?: unknown }) {
     const hint = init.hint ?? hintFor(init.status, init.code, init.request, init.message);
     const parts = [`${init.request} failed: ${init.status ? `${init.status} ` : ""}${init.code}: ${init.message}`];
     if (init.requestId) parts.push(`(request-id ${init.requestId})`);
     if (hint) parts.push(`\nFix: ${hint}`);
-    super(parts.join(" "));
+    super(parts.join(" "), init.cause === undefined ? undefined : { cause: init.cause });
     this.name = "EntraGraphError";
     this.status = init.status;
     this.code = init.code;

@@ -15,6 +15,7 @@
  * idempotent and a repeated DELETE answers 404, which callers treat as done.
  */
 import { EntraGraphError, isTransientNetworkError } from "./errors";
+import { classify, EntraFailure, Failure } from "./failures";
 import { backoffMs, retryAfterMs, SlidingWindow, TokenBucket } from "./limits";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
@@ -86,6 +87,17 @@ export interface SchedulerOptions {
   lingerMs?: number;
   /** How long users requests wait for resource units to refill for a whole `$batch` rather than go one by one. Default 250 ms. */
   budgetLingerMs?: number;
+  /**
+   * Fail fast: when every request for this long got no answer at all (connection refused, DNS, broken
+   * connections), every waiting and later request of the process fails at once with that cause.
+   * A host that does not resolve or a certificate that is not trusted ends them at the first
+   * failure. Any answer (a 429 or a 503 too) starts the window again. Default 12 s.
+   */
+  unreachableWindowMs?: number;
+  /** After this long without an answer, one progress line says what is being waited for. Default 4 s. */
+  progressAfterMs?: number;
+  /** Where that progress line goes. Default stderr. */
+  onProgress?: (line: string) => void;
   now?: () => number;
   random?: () => number;
 }
@@ -103,6 +115,8 @@ export const SCHEDULER_DEFAULTS = {
   writeWindowMs: 150_000,
   lingerMs: 5,
   budgetLingerMs: 250,
+  unreachableWindowMs: 12_000,
+  progressAfterMs: 4_000,
 } as const;
 
 /** What a request holds of the budgets while in flight. */
@@ -156,13 +170,20 @@ export class Scheduler implements RequestScheduler {
   private readonly counters: SchedulerStats = { httpRequests: 0, operations: 0, batches: 0, throttled: 0, retries: 0, failures: 0 };
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly o: Required<Omit<SchedulerOptions, "now" | "random">>;
+  private readonly o: Required<Omit<SchedulerOptions, "now" | "random" | "onProgress">>;
+  private readonly onProgress: (line: string) => void;
+  /** Since when no request got an answer (only network failures), if so. */
+  private silentSince?: number;
+  private progressShown = false;
+  /** Graph is gone: every request of the process fails with this. */
+  private gone?: EntraFailure;
 
   constructor(private readonly transport: Transport, opts: SchedulerOptions) {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-    this.o = { ...SCHEDULER_DEFAULTS, ...defined } as Required<Omit<SchedulerOptions, "now" | "random">>;
+    this.o = { ...SCHEDULER_DEFAULTS, ...defined } as Required<Omit<SchedulerOptions, "now" | "random" | "onProgress">>;
+    this.onProgress = opts.onProgress ?? ((line) => process.stderr.write(`${line}\n`));
     if (!(this.o.maxConcurrency >= 1)) throw new Error(`Scheduler: maxConcurrency must be at least 1, got ${this.o.maxConcurrency}`);
     this.invitations = new SlidingWindow(this.o.invitationsPerWindow, this.o.invitationWindowMs + this.o.windowMarginMs);
     this.writes = new SlidingWindow(this.o.writesPerWindow, this.o.writeWindowMs + this.o.windowMarginMs);
@@ -171,6 +192,7 @@ export class Scheduler implements RequestScheduler {
 
   submit<T = unknown>(req: GraphRequest): Promise<GraphResponse<T>> {
     return new Promise<GraphResponse>((resolve, reject) => {
+      if (this.gone) return reject(this.gone);
       const now = this.now();
       this.queue.push({ req, resolve, reject, attempt: 0, notBefore: now, readySince: now, deadline: now + this.o.deadlineMs });
       this.schedulePump();
@@ -396,6 +418,8 @@ export class Scheduler implements RequestScheduler {
   private settle(item: Item, res: GraphResponse): void {
     const now = this.now();
     this.release(item, now, res);
+    this.silentSince = undefined;
+    this.progressShown = false;
     if (res.status === 429) {
       this.counters.throttled++;
       const wait = retryAfterMs(res.headers["retry-after"], now) ?? backoffMs(item.attempt + 1, this.random);
@@ -418,9 +442,46 @@ export class Scheduler implements RequestScheduler {
   private settleError(item: Item, err: unknown): void {
     const now = this.now();
     this.release(item, now);
+    this.unanswered(err, now);
+    if (this.gone) return this.fail(item, this.gone);
     if (!isPermanentNetworkError(err) && (isTransientNetworkError(err) || isTimeout(err) || err instanceof MissingSubResponse)) {
-      return this.retry(item, lastTryBeforeDeadline(now, now + backoffMs(item.attempt + 1, this.random), item.deadline), undefined, true, err);
+      // While nothing answers, one more try when the unreachable window closes (that try decides).
+      const windowEnd = this.silentSince === undefined ? Infinity : Math.max(now + 1, this.silentSince + this.o.unreachableWindowMs);
+      return this.retry(item, lastTryBeforeDeadline(now, Math.min(windowEnd, now + backoffMs(item.attempt + 1, this.random)), item.deadline), undefined, true, err);
     }
+    this.counters.failures++;
+    item.reject(err);
+  }
+
+  /**
+   * A request got no answer: note since when none did, say so once after a few seconds, and when
+   * the endpoint is gone (not resolving, not trusted, or silent for the whole window) fail every
+   * request of the process at once.
+   */
+  private unanswered(err: unknown, now: number): void {
+    if (this.gone) return;
+    const permanent = isPermanentNetworkError(err);
+    if (!permanent && !isTransientNetworkError(err)) return;
+    const failure = classify(err);
+    if (!failure || (failure.class !== "unreachable" && failure.class !== "tls")) return;
+    this.silentSince ??= now;
+    const silent = now - this.silentSince;
+    if (!permanent && silent < this.o.unreachableWindowMs) {
+      if (!this.progressShown && silent >= this.o.progressAfterMs) {
+        this.progressShown = true;
+        this.onProgress(`pulumi-entra-invitation: waiting for Graph: ${failure.where} ${failure.cause} (${failure.detail}) for ${Math.round(silent / 1000)} s; giving up at ${Math.round(this.o.unreachableWindowMs / 1000)} s`);
+      }
+      return;
+    }
+    const seconds = Math.max(1, Math.round(silent / 1000));
+    const gone: Failure = permanent ? failure : { ...failure, cause: `${failure.cause} on every attempt for ${seconds} s` };
+    this.gone = new EntraFailure(gone, err);
+    const waiting = this.queue;
+    this.queue = [];
+    for (const it of waiting) this.fail(it, this.gone);
+  }
+
+  private fail(item: Item, err: unknown): void {
     this.counters.failures++;
     item.reject(err);
   }
@@ -448,6 +509,7 @@ export class Scheduler implements RequestScheduler {
         code: "DeadlineExceeded",
         message: `gave up after ${item.attempt} attempt(s) and ${Math.round(this.o.deadlineMs / 1000)} s${cause}`,
         request: `${item.req.method} ${pathOnly(item.req.path)}`,
+        cause: item.lastError,
       }),
     );
   }

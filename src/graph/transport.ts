@@ -7,6 +7,7 @@
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import type { Client as GraphSdkClient } from "@microsoft/microsoft-graph-client";
+import { EndpointError } from "./failures";
 import type { GraphResponse, HttpMethod, Transport } from "./scheduler";
 
 export interface TransportOptions {
@@ -58,9 +59,24 @@ export function createTransport(opts: TransportOptions): Transport {
   const graph = require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
   const { TokenCredentialAuthenticationProvider } = require("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials") as typeof import("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials");
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const credential = (opts.shareToken ?? !opts.sdkRetries) ? sharedTokenCredential(opts.credential) : opts.credential;
+  const shared = (opts.shareToken ?? !opts.sdkRetries) ? sharedTokenCredential(opts.credential) : opts.credential;
+  // The last token failure: the Graph client wraps it into a GraphError that keeps only its text.
+  let tokenFailure: unknown;
+  const credential: TokenCredential = {
+    getToken: (scopes, options) =>
+      shared.getToken(scopes, options).then(
+        (t) => {
+          tokenFailure = undefined;
+          return t;
+        },
+        (e: unknown) => {
+          tokenFailure = e;
+          throw e;
+        },
+      ),
+  };
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [`${opts.graphEndpoint}/.default`] });
-  const host = new URL(opts.graphEndpoint).hostname;
+  const { hostname: host, origin } = new URL(opts.graphEndpoint);
   const customHosts = new Set([host]);
   let client: GraphSdkClient;
   // Failures of fetch by the signal of their request: the Graph client wraps them into a GraphError
@@ -76,7 +92,7 @@ export function createTransport(opts: TransportOptions): Transport {
           context.response = await fetch(context.request, context.options);
         } catch (e) {
           const signal = context.options?.signal;
-          if (signal) failures.set(signal, e);
+          if (signal) failures.set(signal, new EndpointError(origin, e));
           throw e;
         }
       },
@@ -94,8 +110,11 @@ export function createTransport(opts: TransportOptions): Transport {
       try {
         raw = (await callMethod(request, req.method, req.body)) as Response;
       } catch (e) {
-        // The network failure itself (with its cause and code), not the Graph client's wrapper.
-        throw failures.get(signal) ?? e;
+        // The network failure itself (with its host, cause and code) or the token's failure, not the Graph client's wrapper.
+        const failure = failures.get(signal);
+        if (failure) throw failure;
+        if (tokenFailure !== undefined) throw tokenFailure;
+        throw e;
       }
       const headers: Record<string, string> = {};
       raw.headers.forEach((v, k) => (headers[k.toLowerCase()] = v));

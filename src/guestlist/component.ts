@@ -16,6 +16,21 @@ import { GuestListArgs, GuestListError, GuestOutputs, ResolvedGuest } from "./ty
 /** The component's type token. */
 export const GUEST_LIST_TYPE = "entra:index:GuestList";
 
+/**
+ * Runs `f`; a {@link GuestListError} it throws (bad input: every problem with `file:line`, nothing
+ * sent) is marked as the SDK's RunError, so the language host prints its message alone, without
+ * "failed with an unhandled exception", a stack trace and an object dump. The same mark as
+ * `pulumi.RunError` (`__pulumiRunError`), which the SDK checks in whatever copy of it is loaded.
+ */
+export function asRunError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof GuestListError) Object.defineProperty(e, "__pulumiRunError", { value: true, enumerable: false });
+    throw e;
+  }
+}
+
 /** The key of guests without an external user state (e.g. an internal user) in `summary`. */
 export const NO_STATE = "None";
 
@@ -47,8 +62,7 @@ export class GuestList extends pulumi.ComponentResource {
    */
   constructor(name: string, args: GuestListArgs, opts?: pulumi.ComponentResourceOptions) {
     super(GUEST_LIST_TYPE, name, {}, opts);
-    const file = args.file === undefined ? undefined : readGuestFile(args.file, name);
-    const all = planGuestList({ guests: args.guests, defaults: args.defaults, file, expiryWarningDays: args.expiryWarningDays }, name);
+    const all = asRunError(() => planGuestList({ guests: args.guests, defaults: args.defaults, file: args.file === undefined ? undefined : readGuestFile(args.file, name), expiryWarningDays: args.expiryWarningDays }, name));
     // Expiry: an expired guest is left out (the engine then deletes its Invitation per onDelete).
     const at = now();
     let expiring = 0;

@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
@@ -329,7 +330,8 @@ describe("entra-guests export: bad input is one line that says the fix, exit cod
     const r = await exportCli(["--out", "bad.yaml"], { ...graphEnv(), ARM_CLIENT_ID: app.clientId, ARM_CLIENT_SECRET: app.clientSecret });
     expect(r.code).toBe(1);
     expect(r.stderr.split("\n")).toHaveLength(2);
-    expect(r.stderr).toMatch(/^entra-guests export: GET \/users failed: 403 Authorization_RequestDenied: .* Fix: reading users needs User\.Read\.All or User\.ReadWrite\.All \(admin-consented\)\. .*; nothing was written\n$/);
+    // Changed on purpose (issue 20): the classified message (class, call, cause, request-id, settings) ends with its Fix.
+    expect(r.stderr).toMatch(/^entra-guests export: permission missing: GET \/users was refused: the app lacks a permission or role \(403 Authorization_RequestDenied: [^\n]*; request-id [0-9a-f-]+\) \(Graph [^\n]*\); nothing was written\. Fix: reading users needs User\.Read\.All or User\.ReadWrite\.All \(admin-consented\)\.\n$/);
     expect(r.stderr).not.toContain(app.clientSecret);
     expect(fs.readFileSync(out(), "utf8")).toBe("guests: []\n");
     expect(fs.readdirSync(tmp).filter((f) => f.includes(".tmp"))).toEqual([]);
@@ -340,7 +342,7 @@ describe("entra-guests export: bad input is one line that says the fix, exit cod
     const r = await exportCli(["--out", "bad.yaml"], { ...graphEnv(), ARM_CLIENT_ID: app.clientId, ARM_CLIENT_SECRET: "not-the-secret" });
     expect(r.code).toBe(1);
     expect(r.stderr.split("\n")).toHaveLength(2);
-    expect(r.stderr).toMatch(/^entra-guests export: .*nothing was written\n$/);
+    expect(r.stderr).toMatch(/^entra-guests export: credentials refused: https:\/\/localhost:\d+ refused the client secret \(AADSTS7000215: Invalid client secret provided\.\) \(Graph [^\n]*\); nothing was written\. Fix: set the secret's Value \(not its Secret ID\) in ARM_CLIENT_SECRET [^\n]*\n$/);
     expect(r.stderr).not.toContain("not-the-secret");
     expect(r.stderr).not.toContain(emu.clientSecret);
     expect(r.stderr).not.toContain(app.clientSecret);
@@ -353,7 +355,23 @@ describe("entra-guests export: bad input is one line that says the fix, exit cod
     const lines = r.stderr.trimEnd().split("\n");
     expect(lines.slice(0, -1).every((l) => /^entra-guests export: read 0 users \(0 pages, \d+ s; Graph did not answer, \d+ retr(y|ies) so far\)\.\.\.$/.test(l))).toBe(true);
     expect(lines.length).toBeGreaterThan(1);
-    expect(lines[lines.length - 1]).toMatch(/^entra-guests export: GET \/users failed: DeadlineExceeded: gave up after \d+ attempt\(s\) and 4 s: .*; nothing was written$/);
+    expect(lines[lines.length - 1]).toMatch(/^entra-guests export: endpoint unreachable: https:\/\/localhost:1 did not answer before the deadline \(DeadlineExceeded: gave up after \d+ attempt\(s\) and 4 s: .*\); nothing was written\. Fix: check that ENTRA_GRAPH_ENDPOINT /);
+    expect(fs.existsSync(out())).toBe(false);
+  });
+
+  test("an authority that is not there: the host and the cause, the authority's settings as the fix, not 'check the credentials'", async () => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const r = await exportCli(["--out", "bad.yaml"], { ...graphEnv(), ENTRA_AUTHORITY_HOST: `https://127.0.0.1:${port}` });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines.slice(0, -1).every((l) => /^entra-guests export: read 0 users \(0 pages, \d+ s\)\.\.\.$/.test(l))).toBe(true);
+    expect(lines[lines.length - 1]).toMatch(
+      new RegExp(`^entra-guests export: endpoint unreachable: https://127\\.0\\.0\\.1:${port} refused the connection \\(ECONNREFUSED: nothing listens there\\) \\(Graph [^\\n]*\\); nothing was written\\. Fix: the sign-in authority must be reachable: check ENTRA_AUTHORITY_HOST / entra:authorityHost [^\\n]*$`),
+    );
+    expect(r.stderr).not.toContain("check the credentials");
     expect(fs.existsSync(out())).toBe(false);
   });
 

@@ -8,6 +8,7 @@ import { ClientSecretCredential } from "@azure/identity";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
 import { GraphClient } from "../../src/graph/client";
 import { Scheduler } from "../../src/graph/scheduler";
+import { EndpointError } from "../../src/graph/failures";
 import { createTransport } from "../../src/graph/transport";
 
 jest.setTimeout(60_000);
@@ -31,15 +32,19 @@ function client(batching: boolean): { g: GraphClient; s: Scheduler } {
   return { g: new GraphClient(s), s };
 }
 
-test("a broken connection surfaces as the network failure itself (its cause says a retry helps), not the Graph client's wrapper", async () => {
+// Changed on purpose (issue 20): the failure now comes wrapped with the host that did not answer
+// (EndpointError), its cause being the network failure itself.
+test("a broken connection surfaces as the network failure itself with its host (its cause says a retry helps), not the Graph client's wrapper", async () => {
   const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
   const transport = createTransport({ graphEndpoint: emu.graphUrl, credential });
   expect((await transport.send({ method: "GET", path: "/users?$top=1" })).status).toBe(200);
   emu.setFaults("reset=1");
-  const err = (await transport.send({ method: "GET", path: "/users?$top=1" }).then(() => undefined, (e: unknown) => e)) as Error & { cause?: { code?: string } };
+  const err = (await transport.send({ method: "GET", path: "/users?$top=1" }).then(() => undefined, (e: unknown) => e)) as EndpointError & { cause: Error & { cause?: { code?: string } } };
   emu.setFaults(undefined);
-  expect(err.message).toBe("fetch failed");
-  expect(err.cause?.code).toMatch(/^(UND_ERR_SOCKET|ECONNRESET)$/);
+  expect(err).toBeInstanceOf(EndpointError);
+  expect(err.origin).toBe(new URL(emu.graphUrl).origin);
+  expect(err.cause.message).toBe("fetch failed");
+  expect(err.cause.cause?.code).toMatch(/^(UND_ERR_SOCKET|ECONNRESET)$/);
 });
 
 const emails = (n: number, tag: string): string[] => Array.from({ length: n }, (_, i) => `${tag}${i}@contoso.com`);

@@ -4,6 +4,7 @@
  * 404 window, the concurrency cap, and Graph's limits never broken.
  */
 import { EntraGraphError } from "../../src/graph/errors";
+import { EntraFailure } from "../../src/graph/failures";
 import { DirectScheduler, GraphRequest, GraphResponse, lastTryBeforeDeadline, MAX_BATCH, Scheduler, SchedulerOptions } from "../../src/graph/scheduler";
 import { FakeGraph, networkError, ok, Op, status } from "./fake-graph";
 
@@ -254,17 +255,25 @@ describe("failures and retries", () => {
     expect(s.stats()).toMatchObject({ retries: 1, failures: 1 });
   });
 
-  test("a host that does not resolve or a certificate not trusted is not retried, however it is worded", async () => {
-    const fetchFailed = (code: string): Error => Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(code), { code }) });
-    const graph = new FakeGraph((op) => fetchFailed(op.path.includes("dns") ? "ENOTFOUND" : op.path.includes("cert") ? "UNABLE_TO_VERIFY_LEAF_SIGNATURE" : "UND_ERR_SOCKET"));
+  // Changed on purpose (issue 20, fail fast): a host that does not resolve or a certificate not
+  // trusted used to fail only its own request while the others kept retrying; now it ends every
+  // request of the process at once, with that cause.
+  test.each([
+    ["ENOTFOUND", "does not resolve"],
+    ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "presented a certificate signed by a CA this machine does not trust"],
+  ])("%s is not retried, however it is worded, and ends every request at once", async (code, cause) => {
+    const fetchFailed = (c: string): Error => Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(c), { code: c }) });
+    const graph = new FakeGraph((op) => fetchFailed(op.path.includes("bad") ? code : "UND_ERR_SOCKET"));
     const s = scheduler(graph, { batching: false, deadlineMs: 60_000 });
-    const t = track([s.submit(get("dns")), s.submit(get("cert")), s.submit(get("socket"))]);
+    const t = track([s.submit(get("socket")), s.submit(get("bad")), s.submit(get("socket2"))]);
     await run(10);
-    expect(t.done).toBe(2);
-    expect(((t.errors[0] as Error).cause as { code: string }).code).toBe("ENOTFOUND");
-    expect(((t.errors[1] as Error).cause as { code: string }).code).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
-    await run(1_000);
-    expect(graph.calls.filter((c) => c.path.includes("socket")).length).toBeGreaterThan(1);
+    expect(t.done).toBe(3);
+    for (const e of t.errors) {
+      expect(e).toBeInstanceOf(EntraFailure);
+      expect((e as EntraFailure).failure.cause).toBe(cause);
+    }
+    await expect(s.submit(get("later"))).rejects.toBe(t.errors[0]);
+    expect(graph.calls).toHaveLength(3);
   });
 
   test("5xx is retried, honouring a longer Retry-After", async () => {
@@ -305,6 +314,46 @@ describe("failures and retries", () => {
     await run(1_000);
     expect(t.values.map((v) => v?.status)).toEqual([200, 200]);
     expect(graph.calls.map((c) => c.ops.length)).toEqual([2, 1]);
+  });
+});
+
+describe("fail fast when Graph is gone", () => {
+  test("connection refused on every attempt for the window ends every waiting and later request at once, with that cause", async () => {
+    const graph = new FakeGraph(() => networkError("ECONNREFUSED"));
+    const lines: string[] = [];
+    const s = scheduler(graph, { batching: false, unreachableWindowMs: 12_000, progressAfterMs: 4_000, onProgress: (l) => lines.push(l) });
+    const t = track([s.submit(invite("a@contoso.com")), s.submit(get("b")), s.submit(patch("c"))]);
+    await run(3_000);
+    expect(t.done).toBe(0);
+    expect(lines).toEqual([]);
+    await run(2_000);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^pulumi-entra-invitation: waiting for Graph: the endpoint refused the connection \(ECONNREFUSED: nothing listens there\) for [45] s; giving up at 12 s$/);
+    await run(10_000);
+    expect(t.done).toBe(3);
+    const e = t.errors[0] as EntraFailure;
+    expect(e).toBeInstanceOf(EntraFailure);
+    expect(t.errors).toEqual([e, e, e]);
+    expect(e.failure).toMatchObject({ class: "unreachable", cause: expect.stringMatching(/^refused the connection on every attempt for 1[23] s$/) });
+    const calls = graph.calls.length;
+    await expect(s.submit(get("later"))).rejects.toBe(e);
+    expect(graph.calls).toHaveLength(calls);
+    expect(lines).toHaveLength(1);
+  });
+
+  test.each([
+    ["429 with Retry-After", () => status(429, { "retry-after": "2" })],
+    ["503", () => status(503)],
+  ])("a Graph that answers (%s) keeps the patient deadline", async (_name, answer) => {
+    let n = 0;
+    const graph = new FakeGraph(() => (n++ % 2 === 0 ? networkError("ECONNREFUSED") : answer()));
+    const s = scheduler(graph, { batching: false, deadlineMs: 60_000, unreachableWindowMs: 3_000, onProgress: () => undefined });
+    const t = track([s.submit(get("a"))]);
+    await run(30_000);
+    expect(t.done).toBe(0);
+    await run(31_000);
+    expect(t.done).toBe(1);
+    expect(t.errors[0]).toBeUndefined();
   });
 });
 

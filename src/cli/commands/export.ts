@@ -3,12 +3,12 @@
  * is written), read through the provider's credential resolution and Graph scheduler.
  */
 import * as path from "node:path";
-import { EntraGraphError, describeSettings, resolveSettings, GraphSettings, RequestScheduler, SchedulerStats } from "../../graph";
+import { describeSettings, resolveSettings, GraphSettings, RequestScheduler, SchedulerStats } from "../../graph";
 import { createCredential } from "../../graph/credential";
 import { DirectScheduler, Scheduler } from "../../graph/scheduler";
 import { createTransport } from "../../graph/transport";
 import { checkRedirectUrl } from "../../provider/validate";
-import { CliError, CliIO, Command, EXIT_FAILURE, FlagValues, checkWritable, listFlag, oneLine, stringFlag, writeFileAtomic } from "../command";
+import { CliError, CliIO, Command, FlagValues, checkWritable, listFlag, oneLine, stringFlag, workFailure, writeFileAtomic } from "../command";
 import { DEFAULT_REDIRECT_URL, ExportFilters, RedemptionState, STATES, SkippedUser, assertLoads, renderCsv, renderYaml, selectGuests } from "../export-file";
 import { listGuests, MAX_PAGE_SIZE } from "../list-guests";
 
@@ -156,6 +156,8 @@ export function exportScheduler(settings: GraphSettings, env: Record<string, str
     maxConcurrency: settings.maxConcurrency,
     batching: settings.batching,
     deadlineMs: seconds * 1000,
+    // The export prints its own progress lines (progressReporter).
+    onProgress: () => undefined,
   });
 }
 
@@ -168,7 +170,7 @@ export interface ExportProgress {
 
 /**
  * Lists, selects and renders (no writing): the export's work, shared by the command and the
- * benchmark. Graph failures reject with an {@link EntraGraphError}.
+ * benchmark. Graph failures reject with an EntraGraphError.
  */
 export async function exportGuests(scheduler: RequestScheduler, settings: GraphSettings, req: ExportRequest, onProgress?: (p: ExportProgress) => void): Promise<ExportResult> {
   const started = Date.now();
@@ -266,12 +268,7 @@ export const exportCommand: Command = {
       result = await exportGuests(scheduler, settings, req, progress.report);
     } catch (e) {
       progress.done();
-      if (e instanceof EntraGraphError) throw new CliError(`${oneLine(e.message)} (${describeSettings(settings)}); nothing was written`, EXIT_FAILURE);
-      const msg = oneLine(e instanceof Error ? e.message : String(e));
-      const sign = /credential|authentication|token|AADSTS|msal|invalid_client|unauthorized_client|endpoints_resolution/i.test(msg)
-        ? " Fix: check the credentials (ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET or AZURE_*, or sign in with az login)."
-        : "";
-      throw new CliError(`${msg}${sign} (${describeSettings(settings)}); nothing was written`, EXIT_FAILURE);
+      throw workFailure(e, describeSettings(settings), "nothing was written");
     }
     progress.done();
     if (req.out) writeFileAtomic(req.out, result.text);

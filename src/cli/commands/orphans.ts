@@ -6,11 +6,11 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { EntraGraphError, describeSettings, graphClientFor, resolveSettings, schedulerFor, GraphSettings } from "../../graph";
+import { describeSettings, graphClientFor, resolveSettings, schedulerFor, GraphSettings } from "../../graph";
 import { ExtensionClient } from "../../graph/extensions";
 import { applyOnDelete, findOrphans, formatOrphans, heldIds, listMarkedGuests, MarkedGuest, OrphansInputError, parseStackExport, resolveStack, StackExport } from "../../tenant/orphans";
 import type { StackIdentity } from "../../provider/mark";
-import { CliError, CliIO, Command, EXIT_FAILURE, oneLine, readStdin, stringFlag } from "../command";
+import { CliError, CliIO, Command, oneLine, readStdin, stringFlag, workFailure } from "../command";
 
 const HELP = `Usage: entra-guests orphans [flags]
 
@@ -153,11 +153,7 @@ export const orphansCommand: Command = {
         }
       }
     } catch (e) {
-      const done = results.length ? ` after ${results.length} applied` : "";
-      if (e instanceof EntraGraphError) throw new CliError(`${oneLine(e.message)} (${describeSettings(settings)})${done}`, EXIT_FAILURE);
-      const msg = oneLine(e instanceof Error ? e.message : String(e));
-      const sign = /credential|authentication|token|AADSTS/i.test(msg) ? " Fix: check the credentials (ARM_TENANT_ID, ARM_CLIENT_ID, ARM_CLIENT_SECRET or AZURE_*, or sign in with az login)." : "";
-      throw new CliError(`${msg}${sign} (${describeSettings(settings)})${done}`, EXIT_FAILURE);
+      throw workFailure(e, describeSettings(settings), results.length ? `stopped after ${results.length} applied` : "nothing was changed");
     }
     if (flags.json) {
       io.stdout.write(`${JSON.stringify({ project: stack.project, stack: stack.stack, applied: apply, orphans: orphans.map((o, i) => orphanJson(o, results[i])) }, null, 2)}\n`);
