@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { GraphError, badRequest, notFound } from "./errors";
 import { FilterNode, addressCandidates, matchFilter } from "./filter";
+import { SeedUser, parseSeedUser, smtpAddress } from "./seed";
 import type { EmulatedUser } from "./types";
 
 /** An open extension (`microsoft.graph.openTypeExtension`) as stored on a user. */
@@ -23,6 +24,10 @@ export interface StoredUser extends EmulatedUser {
   createdAtMs: number;
   /** Open extensions (`/users/{id}/extensions`); absent when there are none. */
   extensions?: StoredExtension[];
+  /** Names of directory roles the user holds (seeded); absent when none. */
+  directoryRoles?: string[];
+  /** The user has an Exchange mailbox (seeded): `mail` cannot be changed to an external address. */
+  hasMailbox?: boolean;
 }
 
 /** Graph's limits on open extensions of directory objects: 2 KB each (with the definition), 2 per app per object. */
@@ -85,6 +90,7 @@ const SELECTABLE = [
   "officeLocation",
   "preferredLanguage",
   "proxyAddresses",
+  "onPremisesUserPrincipalName",
 ] as const;
 const SELECTABLE_BY_LOWER = new Map<string, string>(SELECTABLE.map((p) => [p.toLowerCase(), p]));
 
@@ -228,14 +234,20 @@ function parseMessageInfo(v: unknown): MessageInfo {
 }
 
 function copyUser(u: StoredUser): EmulatedUser {
-  const { createdAtMs: _createdAtMs, extensions: _extensions, ...rest } = u;
-  return { ...rest, otherMails: [...u.otherMails], sponsors: [...u.sponsors] };
+  const { createdAtMs: _createdAtMs, extensions: _extensions, directoryRoles: _roles, hasMailbox: _mailbox, ...rest } = u;
+  return { ...rest, otherMails: [...u.otherMails], proxyAddresses: [...u.proxyAddresses], sponsors: [...u.sponsors] };
+}
+
+/** `proxyAddresses` after `mail` changes: the primary `SMTP:` follows `mail`; secondary `smtp:` ones stay. */
+function proxiesForMail(proxies: readonly string[], mail: string | null): string[] {
+  const rest = proxies.filter((p) => !p.startsWith("SMTP:") && smtpAddress(p) !== mail?.toLowerCase());
+  return mail ? [`SMTP:${mail}`, ...rest] : rest;
 }
 
 /** The emulated tenant's users. */
 export class Directory {
   private readonly users = new Map<string, StoredUser>();
-  /** lower-case address (mail or otherMails) → ids of active users carrying it. */
+  /** lower-case address (mail, otherMails, smtp proxyAddresses, userPrincipalName) → ids of active users carrying it. */
   private readonly byAddress = new Map<string, Set<string>>();
   /** lower-case UPN → id (active and deleted users). */
   private readonly byUpn = new Map<string, string>();
@@ -251,9 +263,24 @@ export class Directory {
 
   // ---------- bookkeeping ----------
 
+  /**
+   * Every address the invitation service matches a user by (customize-invitation-api, "Determine if
+   * a user was already invited"): userPrincipalName, mail, proxyAddresses (smtp, any case), otherMails.
+   */
   private addresses(u: StoredUser): string[] {
-    const all = u.mail ? [u.mail, ...u.otherMails] : [...u.otherMails];
-    return [...new Set(all.map((a) => a.toLowerCase()))];
+    const all = [u.userPrincipalName, ...(u.mail ? [u.mail] : []), ...u.otherMails].map((a) => a.toLowerCase());
+    for (const p of u.proxyAddresses) {
+      const a = smtpAddress(p);
+      if (a) all.push(a);
+    }
+    return [...new Set(all)];
+  }
+
+  /** True when another active user holds `lowerAddr` as its mail or one of its smtp proxyAddresses. */
+  private proxyTaken(lowerAddr: string, exceptId?: string): boolean {
+    return this.activeByAddress(lowerAddr).some(
+      (o) => o.id !== exceptId && (o.mail?.toLowerCase() === lowerAddr || o.proxyAddresses.some((p) => smtpAddress(p) === lowerAddr)),
+    );
   }
 
   private index(u: StoredUser): void {
@@ -290,8 +317,9 @@ export class Directory {
     return out.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
+  /** A reset needs the address in `mail` or `otherMails` (reset-redemption-status). */
   private hasAddress(u: StoredUser, lowerAddr: string): boolean {
-    return this.addresses(u).includes(lowerAddr);
+    return u.mail?.toLowerCase() === lowerAddr || u.otherMails.some((a) => a.toLowerCase() === lowerAddr);
   }
 
   private uniqueUpn(prefix: string): string {
@@ -355,7 +383,7 @@ export class Directory {
       mobilePhone: null,
       officeLocation: null,
       preferredLanguage: null,
-      proxyAddresses: u.mail ? [`SMTP:${u.mail}`] : [],
+      proxyAddresses: [...u.proxyAddresses],
     };
   }
 
@@ -484,6 +512,7 @@ export class Directory {
           displayName: displayName?.trim() ? displayName : address.slice(0, at),
           mail: address,
           otherMails: [],
+          proxyAddresses: [`SMTP:${address}`],
           userPrincipalName: this.uniqueUpn(`${address.slice(0, at)}_${address.slice(at + 1)}`),
           userType,
           externalUserState: "PendingAcceptance",
@@ -496,6 +525,7 @@ export class Directory {
           department: null,
           jobTitle: null,
           usageLocation: null,
+          onPremisesUserPrincipalName: null,
           createdDateTime: graphTime(now),
           deletedDateTime: null,
           sponsors,
@@ -577,11 +607,18 @@ export class Directory {
         }
       }
     }
+    if (updates.mail !== undefined && u.hasMailbox && !updates.mail?.toLowerCase().endsWith(`@${this.opts.tenantDomain.toLowerCase()}`)) {
+      // invite-internal-users: "If the internal user has an existing mailbox, you can't change this property to an external email address."
+      throw badRequest(
+        `Invalid value specified for property 'mail' of resource 'User': the user has a mailbox; its mail can't be changed to an external address (change it in Exchange).`,
+        "Request_BadRequest",
+      );
+    }
     if (updates.mail) {
       const lower = updates.mail.toLowerCase();
-      const conflict = this.activeByAddress(lower).some((o) => o.id !== u.id && o.mail?.toLowerCase() === lower);
-      if (conflict) throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
+      if (this.proxyTaken(lower, u.id)) throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
     }
+    if (updates.mail !== undefined) updates.proxyAddresses = proxiesForMail(u.proxyAddresses, updates.mail);
     if (Object.keys(updates).length === 0) return;
     this.unindex(u);
     Object.assign(u, updates);
@@ -602,11 +639,9 @@ export class Directory {
   restore(id: string): StoredUser {
     const u = this.getDeleted(id);
     if (!u) throw notFound(id);
-    if (u.mail) {
-      const lower = u.mail.toLowerCase();
-      if (this.activeByAddress(lower).some((o) => o.mail?.toLowerCase() === lower)) {
-        throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
-      }
+    const own = [...(u.mail ? [u.mail.toLowerCase()] : []), ...u.proxyAddresses.map(smtpAddress).filter((a): a is string => !!a)];
+    if (own.some((a) => this.proxyTaken(a, u.id))) {
+      throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
     }
     u.deletedDateTime = null;
     this.index(u);
@@ -770,6 +805,42 @@ export class Directory {
     return copyUser(u);
   }
 
+  /**
+   * Seeds a user (POST /_emulator/users, `emu.addUser`): validated by {@link parseSeedUser}; the
+   * id and userPrincipalName must be free (deleted users keep theirs), and mail and smtp
+   * proxyAddresses must not be another active user's (Graph's proxyAddresses conflict).
+   */
+  addUser(body: unknown): EmulatedUser {
+    const seeded = parseSeedUser(
+      body as SeedUser,
+      this.now(),
+      isValidEmail,
+      (mail) => {
+        const at = mail.indexOf("@");
+        return this.uniqueUpn(`${mail.slice(0, at)}_${mail.slice(at + 1)}`);
+      },
+      graphTime,
+    );
+    if (this.users.has(seeded.id)) throw badRequest(`Another object with the same value for property id already exists: '${seeded.id}'.`, "Request_BadRequest");
+    if (this.byUpn.has(seeded.userPrincipalName.toLowerCase())) {
+      throw badRequest("Another object with the same value for property userPrincipalName already exists.", "Request_BadRequest");
+    }
+    if (!seeded.deletedDateTime) {
+      const own = [...(seeded.mail ? [seeded.mail.toLowerCase()] : []), ...seeded.proxyAddresses.map(smtpAddress).filter((a): a is string => !!a)];
+      if (own.some((a) => this.proxyTaken(a))) throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
+    }
+    const { directoryRoles, hasMailbox, ...rest } = seeded;
+    // A seeded user stands for one that existed before: it is already replicated.
+    const user: StoredUser = { ...rest, createdAtMs: 0 };
+    if (directoryRoles.length) user.directoryRoles = directoryRoles;
+    if (hasMailbox) user.hasMailbox = true;
+    this.users.set(user.id, user);
+    this.byUpn.set(user.userPrincipalName.toLowerCase(), user.id);
+    this.index(user);
+    this.changed();
+    return copyUser(user);
+  }
+
   /** Empties the directory. */
   reset(): void {
     this.users.clear();
@@ -785,7 +856,9 @@ export class Directory {
     return [...this.users.values()].map((u) => ({
       ...u,
       otherMails: [...u.otherMails],
+      proxyAddresses: [...u.proxyAddresses],
       sponsors: [...u.sponsors],
+      ...(u.directoryRoles ? { directoryRoles: [...u.directoryRoles] } : {}),
       ...(u.extensions ? { extensions: u.extensions.map((e) => ({ appId: e.appId, data: { ...e.data } })) } : {}),
     }));
   }
@@ -800,11 +873,13 @@ export class Directory {
       if (!isObject(raw) || typeof raw.id !== "string" || typeof raw.userPrincipalName !== "string") throw new Error("state file: a user needs id and userPrincipalName");
       const str = (k: string): string | null => (typeof raw[k] === "string" ? (raw[k] as string) : null);
       const created = str("createdDateTime") ?? graphTime(this.now());
+      const mail = str("mail");
       const u: StoredUser = {
         id: raw.id,
         displayName: str("displayName") ?? raw.userPrincipalName,
-        mail: str("mail"),
+        mail,
         otherMails: Array.isArray(raw.otherMails) ? raw.otherMails.filter((x): x is string => typeof x === "string") : [],
+        proxyAddresses: Array.isArray(raw.proxyAddresses) ? raw.proxyAddresses.filter((x): x is string => typeof x === "string") : mail ? [`SMTP:${mail}`] : [],
         userPrincipalName: raw.userPrincipalName,
         userType: raw.userType === "Member" ? "Member" : "Guest",
         externalUserState: raw.externalUserState === "Accepted" ? "Accepted" : raw.externalUserState === "PendingAcceptance" ? "PendingAcceptance" : null,
@@ -817,6 +892,7 @@ export class Directory {
         department: str("department"),
         jobTitle: str("jobTitle"),
         usageLocation: str("usageLocation"),
+        onPremisesUserPrincipalName: str("onPremisesUserPrincipalName"),
         createdDateTime: created,
         deletedDateTime: str("deletedDateTime"),
         sponsors: Array.isArray(raw.sponsors) ? raw.sponsors.filter((x): x is string => typeof x === "string") : [],
@@ -826,6 +902,11 @@ export class Directory {
         ? raw.extensions.filter((e): e is StoredExtension => isObject(e) && typeof e.appId === "string" && isObject(e.data) && typeof e.data.extensionName === "string")
         : [];
       if (exts.length) u.extensions = exts.map((e) => ({ appId: e.appId, data: { ...e.data } }));
+      if (Array.isArray(raw.directoryRoles)) {
+        const roles = raw.directoryRoles.filter((x): x is string => typeof x === "string");
+        if (roles.length) u.directoryRoles = roles;
+      }
+      if (raw.hasMailbox === true) u.hasMailbox = true;
       this.users.set(u.id, u);
       this.byUpn.set(u.userPrincipalName.toLowerCase(), u.id);
       this.index(u);

@@ -31,6 +31,7 @@ import { Throttle } from "./throttle";
 import type { EmulatedUser, EmulatorOptions, FaultRates, RequestLogEntry, RunningEmulator } from "./types";
 
 export type { EmulatedUser, EmulatorOptions, FaultRates, RequestLogEntry, RunningEmulator } from "./types";
+export type { SeedUser } from "./seed";
 export { ensureCa, issueServerCert } from "./certs";
 export { parseFaults } from "./faults";
 
@@ -182,6 +183,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     setThrottle: (t) => void (ctx.throttle.mode = checkThrottle(t)),
     setReplicationLag: (ms) => void (ctx.replicationLagMs = checkLag(ms)),
     users: (opts) => directory.all(opts?.includeDeleted ?? false),
+    addUser: (user) => directory.addUser(user),
     info: () => ({
       ...info,
       throttle: ctx.throttle.mode,
@@ -226,6 +228,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     setThrottle: (t: "graph" | "off") => admin.setThrottle(t),
     setReplicationLag: (ms: number) => admin.setReplicationLag(ms),
     users: (opts?: { includeDeleted?: boolean }): EmulatedUser[] => directory.all(opts?.includeDeleted ?? false),
+    addUser: (user) => directory.addUser(user),
     close: () => {
       closed ??= (async () => {
         if (saveTimer) clearTimeout(saveTimer);
