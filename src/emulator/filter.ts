@@ -1,8 +1,12 @@
 /**
- * The part of OData `$filter` that Graph answers on /users without advanced queries:
+ * The part of OData `$filter` that Graph answers on /users without advanced queries
+ * (aad-advanced-queries, the user table of filter-directory-objects):
  * `prop eq 'value'` (mail, userType, id, userPrincipalName, displayName, givenName, surname,
- * creationType, externalUserState, accountEnabled), `otherMails/any(x:x eq 'value')`,
- * `startswith(prop,'value')`, combined with `and` / `or` and parentheses.
+ * creationType, externalUserState, accountEnabled), `otherMails/any(x:x eq 'value')` and
+ * `proxyAddresses/any(x:x eq 'SMTP:value')` (both "Default" in that table),
+ * `startswith(prop,'value')`, combined with `and` / `or` and parentheses. So the documented
+ * "already invited" lookup (customize-invitation-api) without `signInNames` is accepted as is;
+ * `signInNames` is not a property of the v1.0 user and is refused as Graph refuses an unknown one.
  * String comparisons are case-insensitive, as in Graph.
  */
 import { GraphError, badRequest } from "./errors";
@@ -24,7 +28,12 @@ const EQ_PROPS = new Map(
   ),
 );
 const STARTSWITH_PROPS = new Map(["mail", "userPrincipalName", "displayName", "givenName", "surname"].map((p) => [p.toLowerCase(), p] as const));
-const ANY_PROPS = new Map([["othermails", "otherMails"]]);
+const ANY_PROPS = new Map([
+  ["othermails", "otherMails"],
+  ["proxyaddresses", "proxyAddresses"],
+]);
+/** Names that are not properties of microsoft.graph.user in v1.0 (AAD Graph's `signInNames`): Graph's 400 for an unknown property. */
+const NOT_USER_PROPS = new Set(["signinnames"]);
 
 type Token =
   | { t: "ident"; v: string; pos: number }
@@ -36,6 +45,7 @@ function syntaxError(filter: string, pos: number): GraphError {
 }
 
 function unsupported(prop: string): GraphError {
+  if (NOT_USER_PROPS.has(prop.toLowerCase())) return badRequest(`Could not find a property named '${prop}' on type 'microsoft.graph.user'.`);
   return new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`);
 }
 
@@ -220,14 +230,19 @@ export function matchFilter(node: FilterNode, u: Filterable): boolean {
 }
 
 /**
- * Addresses (lower-case) that every match must carry in mail or otherMails, when the filter
- * pins them down; undefined when it does not (then every user is a candidate).
+ * Addresses (lower-case) that every match must carry in mail, otherMails, an smtp proxyAddress or
+ * its userPrincipalName, when the filter pins them down; undefined when it does not (then every
+ * user is a candidate).
  */
 export function addressCandidates(node: FilterNode): string[] | undefined {
   switch (node.kind) {
     case "eq":
-      return node.prop === "mail" && typeof node.value === "string" ? [node.value.toLowerCase()] : undefined;
+      return (node.prop === "mail" || node.prop === "userPrincipalName") && typeof node.value === "string" ? [node.value.toLowerCase()] : undefined;
     case "any":
+      if (node.prop === "proxyAddresses") {
+        const v = node.value.toLowerCase();
+        return v.startsWith("smtp:") ? [v.slice(5)] : [];
+      }
       return [node.value.toLowerCase()];
     case "startswith":
       return undefined;

@@ -74,7 +74,18 @@ describe("certs", () => {
 });
 
 describe("filter", () => {
-  const u = { mail: "Jane@Contoso.com", otherMails: ["alias@fabrikam.com"], userType: "Guest", displayName: "Jane Doe", accountEnabled: true, id: "x" };
+  const u = {
+    mail: "Jane@Contoso.com",
+    otherMails: ["alias@fabrikam.com"],
+    proxyAddresses: ["SMTP:Jane@Contoso.com", "smtp:old.jane@contoso.com"],
+    userPrincipalName: "jane_contoso.com#EXT#@emulator.onmicrosoft.com",
+    userType: "Guest",
+    displayName: "Jane Doe",
+    accountEnabled: true,
+    id: "x",
+  };
+  // customize-invitation-api, "Determine if a user was already invited" (without signInNames, not a v1.0 property).
+  const lookup = (a: string): string => `userPrincipalName eq '${a}' or mail eq '${a}' or proxyAddresses/any(x:x eq 'SMTP:${a}') or otherMails/any(x:x eq '${a}')`;
   test.each([
     ["mail eq 'jane@contoso.com'", true],
     ["mail eq 'it''s@contoso.com'", false],
@@ -86,6 +97,14 @@ describe("filter", () => {
     ["accountEnabled eq true", true],
     ["startswith(displayName,'jane')", true],
     ["mail eq 'a' or mail eq 'b' and userType eq 'Guest'", false],
+    ["proxyAddresses/any(x:x eq 'SMTP:old.jane@contoso.com')", true],
+    ["proxyAddresses/any(x:x eq 'smtp:JANE@contoso.com')", true],
+    ["userPrincipalName eq 'JANE_contoso.com#EXT#@emulator.onmicrosoft.com'", true],
+    [lookup("old.jane@contoso.com"), true],
+    [lookup("alias@fabrikam.com"), true],
+    [lookup("jane@contoso.com"), true],
+    [lookup("jane_contoso.com#EXT#@emulator.onmicrosoft.com"), true],
+    [lookup("someone@contoso.com"), false],
   ])("%s → %s", (f, expected) => {
     expect(matchFilter(parseFilter(f), u)).toBe(expected);
   });
@@ -93,7 +112,7 @@ describe("filter", () => {
     ["companyName eq 'x'", "Request_UnsupportedQuery"],
     ["mail ne 'x'", "Request_UnsupportedQuery"],
     ["not(mail eq 'x')", "Request_UnsupportedQuery"],
-    ["proxyAddresses/any(x:x eq 'x')", "Request_UnsupportedQuery"],
+    ["signInNames/any(x:x eq 'x')", "BadRequest"],
     ["mail eq", "BadRequest"],
     ["mail eq 'unterminated", "BadRequest"],
     ["(mail eq 'x'", "BadRequest"],
