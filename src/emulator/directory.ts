@@ -753,8 +753,7 @@ export class Directory {
     Directory.checkExtensionType(body, true);
     const name = body.extensionName;
     if (typeof name !== "string" || !name.trim()) throw badRequest("Invalid request: 'extensionName' is a required property and cannot be empty.");
-    // Graph's code for a taken name is not documented: 409 with this code is the emulator's choice.
-    if (this.findExtension(u, name)) throw new GraphError(409, "NameAlreadyExists", `An extension with the name '${name}' already exists on this object.`);
+    if (this.findExtension(u, name)) throw Directory.extensionExists();
     if ((u.extensions ?? []).filter((e) => e.appId === appId).length >= OPEN_EXTENSION_LIMITS.perApp) {
       throw badRequest(`An application can add at most ${OPEN_EXTENSION_LIMITS.perApp} open extensions to a directory object.`);
     }
@@ -766,19 +765,33 @@ export class Directory {
     return Directory.extensionView(e);
   }
 
-  /** PATCH /users/{id}/extensions/{name}: properties given are set (added or replaced), others kept. */
+  /**
+   * A taken extension name. Status and code are not documented (graph-facts open question 6): 409
+   * Conflict with code NameAlreadyExists and the message Graph is reported to answer.
+   */
+  private static extensionExists(): GraphError {
+    return new GraphError(409, "NameAlreadyExists", "An extension already exists with given id.");
+  }
+
+  /**
+   * PATCH /users/{id}/extensions/{name} replaces the extension's data (opentypeextension-update: "To
+   * update any property in the open extension object, you must specify all properties in the request
+   * body; otherwise, Microsoft Graph will delete the unspecified properties"). `@odata.type` and
+   * `extensionName` are required, as that page lists them; `extensionName` may name a new name
+   * (for users the `id` is the name, so it follows), which must not be another extension's.
+   */
   updateExtension(id: string, name: string, body: unknown): void {
     const u = this.get(id);
     if (!u) throw notFound(id);
     const e = this.findExtension(u, name);
     if (!e) throw notFound(name);
     if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
-    Directory.checkExtensionType(body, false);
-    if (body.extensionName !== undefined && String(body.extensionName).toLowerCase() !== String(e.data.extensionName).toLowerCase()) {
-      throw badRequest("The extensionName of an open extension cannot be changed.");
-    }
-    const { extensionName: _name, ...changes } = Directory.checkExtensionData(body);
-    const data = { ...e.data, ...changes };
+    Directory.checkExtensionType(body, true);
+    const newName = body.extensionName;
+    if (typeof newName !== "string" || !newName.trim()) throw badRequest("Invalid request: 'extensionName' is a required property and cannot be empty.");
+    const other = this.findExtension(u, newName);
+    if (other && other !== e) throw Directory.extensionExists();
+    const data = { extensionName: newName, ...Directory.checkExtensionData(body) };
     Directory.checkExtensionSize(data);
     e.data = data;
     this.changed();
