@@ -417,10 +417,12 @@ export class Directory {
 
   /**
    * POST /invitations. Validates the body like Graph, creates a guest for a new address, returns
-   * the existing user for a known one, or resets redemption. `canReset` tells whether the caller
-   * holds User.ReadWrite.All (resetRedemption needs it).
+   * the existing user for a known one, converts an internal user named by `invitedUser.id`
+   * (invite-internal-users), or resets redemption. `canReset` tells whether the caller holds
+   * User.ReadWrite.All (resetRedemption needs it); `appOnly` whether the token is an app's own
+   * (the emulator issues only those: client credentials).
    */
-  invite(body: unknown, canReset: boolean, tenantId: string): InvitationResult {
+  invite(body: unknown, canReset: boolean, tenantId: string, appOnly = true): InvitationResult {
     if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
     checkProps(body, INVITATION_PROPS, "invitation");
     const address = optString(body, "invitedUserEmailAddress")?.trim();
@@ -480,6 +482,22 @@ export class Directory {
     if (invitedUserId) {
       user = this.get(invitedUserId);
       if (!user) throw notFound(invitedUserId);
+      if (reset && user.externalUserState === null) {
+        // invitation-post: reset is "for a guest user who already redeemed their invitation". What Graph
+        // answers for a user that was never invited is undocumented: the emulator refuses (stricter).
+        throw badRequest(
+          `The user ${user.id} was never invited (externalUserState is null): resetRedemption applies only to an invited guest. Inviting an internal user with invitedUser.id and without resetRedemption converts it to B2B, one way.`,
+        );
+      }
+      if (reset && appOnly && user.directoryRoles?.length) {
+        // reset-redemption-status: "For app-only calls, the redemption status can't be reset if there are
+        // any roles assigned to the target user account." Status and code undocumented (open question 14).
+        throw new GraphError(
+          403,
+          "Authorization_RequestDenied",
+          `Insufficient privileges to complete the operation. An app-only call cannot reset the redemption status of user ${user.id}: it holds directory roles (${user.directoryRoles.join(", ")}).`,
+        );
+      }
       if (reset) {
         if (!this.hasAddress(user, lower)) {
           throw badRequest("The email you're using to invite this user doesn't match any emails on the user object. Add the email to the user's mail or otherMails first.");
@@ -488,8 +506,11 @@ export class Directory {
         user.externalUserStateChangeDateTime = graphTime(now);
         this.changed();
         status = "PendingAcceptance";
+      } else if (user.externalUserState === null) {
+        status = this.convert(user, lower, canReset, now);
       } else {
-        status = user.externalUserState === "Accepted" || user.externalUserState === null ? "Completed" : "PendingAcceptance";
+        // A guest named by id without reset: undocumented (open question 8); nothing changes.
+        status = user.externalUserState === "Accepted" ? "Completed" : "PendingAcceptance";
       }
     } else {
       const existing = this.activeByAddress(lower);
@@ -556,6 +577,33 @@ export class Directory {
       invitedUser: { id: user.id },
     };
     return { invitation, user, created };
+  }
+
+  /**
+   * invite-internal-users: an invitation naming an internal user (`invitedUser.id`, no reset) makes it
+   * a B2B user, one way ("you can't remove the B2B credentials once they're added"). Its object id,
+   * UPN and userType stay ("This feature doesn't change the UserType"); it becomes invited
+   * (externalUserState PendingAcceptance until it redeems). Refused, as documented or stricter:
+   * a user synced from on-premises (onPremisesUserPrincipalName: "we block internal-to-external
+   * conversions"); an address that is not the user's `mail` ("make sure the User.Mail property … is
+   * set to the external email address"); a caller without User.ReadWrite.All (undocumented: stricter).
+   */
+  private convert(user: StoredUser, lowerAddr: string, canWrite: boolean, now: number): string {
+    if (user.onPremisesUserPrincipalName) {
+      throw badRequest(
+        `The user ${user.id} is synced from on-premises (onPremisesUserPrincipalName is set): internal-to-external conversion is blocked for such users.`,
+      );
+    }
+    if (user.mail?.toLowerCase() !== lowerAddr) {
+      throw badRequest(
+        `The email you're using to invite this user doesn't match the user's mail: set the internal user's mail to the external address before converting it to B2B.`,
+      );
+    }
+    if (!canWrite) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    user.externalUserState = "PendingAcceptance";
+    user.externalUserStateChangeDateTime = graphTime(now);
+    this.changed();
+    return "PendingAcceptance";
   }
 
   // ---------- writes ----------
