@@ -45,6 +45,12 @@ export interface InvitationArgs {
   }>;
   /** With `invitedUser`: reset that user's redemption when the resource is created (`-ResetRedemption`). */
   resetRedemption?: pulumi.Input<boolean>;
+  /**
+   * With `invitedUser`: allow that user to be an internal user of the tenant, whom a reset (or a
+   * replacement) converts to a B2B user, one way ("Invitation is one-way", invite-internal-users).
+   * Without it, such a reset is refused before any change. Default false. See docs/safety.md.
+   */
+  convertInternalUserToB2b?: pulumi.Input<boolean>;
   /** Sponsors of the guest: user or group object ids (at most 5). */
   invitedUserSponsors?: pulumi.Input<pulumi.Input<string>[]>;
   /** More properties of the guest's user, kept true with PATCH: needs User.ReadWrite.All. */
