@@ -1,0 +1,152 @@
+/**
+ * Issue 17, item 2, through the provider's own methods against the emulator over HTTPS: a user the
+ * stack did not invite is found by every address Graph matches, adopted and kept; an internal user is
+ * never converted unless the program opts in, and a refusal writes nothing; a re-issue goes by
+ * address and fails loudly when Graph answers with another user. Users are seeded as an admin would
+ * have them (`emu.addUser`); requests are asserted from the emulator's log.
+ */
+import { invitationProvider } from "../../src";
+import { graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
+import { resetLifecycleRegistry } from "../../src/provider/replacements";
+import { providerAgainstEmulator } from "./emulator-fixture";
+import { resetMarkState } from "../../src/provider/runtime";
+import { URN_KEY } from "../../src/provider/urn";
+import type { InvitationOutputs } from "../../src/provider/types";
+
+type Props = Record<string, unknown>;
+const p = invitationProvider;
+const redirect = "https://myapps.microsoft.com";
+const urnOf = (name: string): string => `urn:pulumi:prod::guests::pulumi-nodejs:dynamic/entra:Invitation::${name}`;
+let emu: RunningEmulator;
+let stderr: string[] = [];
+
+const fixture = providerAgainstEmulator();
+beforeAll(() => void (emu = fixture.emu));
+
+beforeEach(() => {
+  emu.reset();
+  resetLifecycleRegistry();
+  resetMarkState();
+  stderr = [];
+  jest.spyOn(process.stderr, "write").mockImplementation(((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write);
+});
+afterEach(() => jest.restoreAllMocks());
+
+async function checked(news: Props, olds: Props = {}): Promise<Props> {
+  const r = await p.check!(olds, news);
+  expect(r.failures ?? []).toEqual([]);
+  return r.inputs as Props;
+}
+
+/** check, then create as the engine does: the URN of the resource on the inputs. */
+async function create(news: Props, name: string): Promise<{ id: string; outs: InvitationOutputs }> {
+  const inputs = { ...(await checked(news)) };
+  Object.defineProperty(inputs, URN_KEY, { value: urnOf(name), enumerable: false });
+  const r = await p.create(inputs);
+  return { id: r.id, outs: r.outs as InvitationOutputs };
+}
+
+const invitations = () => requestsTo(emu.requests(), "POST", "/v1.0/invitations");
+const member = (mail: string) => emu.addUser({ displayName: "Ann", userPrincipalName: mail, mail });
+
+describe("a user the stack did not invite is found by every address Graph matches, adopted and kept", () => {
+  it.each<[string, (address: string) => Parameters<RunningEmulator["addUser"]>[0]]>([
+    ["only in proxyAddresses", (a) => ({ displayName: "Kim", creationType: "Invitation", externalUserState: "Accepted", mail: "kim@other.example", proxyAddresses: ["SMTP:kim@other.example", `smtp:${a}`] })],
+    ["only its userPrincipalName", (a) => ({ displayName: "Kim", userPrincipalName: a, creationType: "Invitation", externalUserState: "Accepted", userType: "Guest", mail: null, proxyAddresses: [] })],
+  ])("an invited guest whose address is %s: adopted without an invitation, retained on delete", async (_n, seed) => {
+    const address = "kim@fabrikam.example";
+    const user = emu.addUser(seed(address));
+    emu.clearRequests();
+    const { id, outs } = await create({ invitedUserEmailAddress: address, inviteRedirectUrl: redirect }, "kim");
+    expect(id).toBe(user.id);
+    expect(outs.adopted).toBe(true);
+    expect(invitations()).toHaveLength(0);
+    expect(graphWrites(emu.requests())).toEqual([]);
+    emu.clearRequests();
+    resetLifecycleRegistry(); // `pulumi destroy`
+    await p.delete!(id, outs);
+    expect(graphWrites(emu.requests())).toEqual([]);
+    expect(emu.users().find((u) => u.id === user.id)?.deletedDateTime ?? null).toBeNull();
+  });
+
+  it("an internal user holding the address only in proxyAddresses: refused by address, nothing written", async () => {
+    emu.addUser({ displayName: "Ann", userPrincipalName: "ann@contoso.example", mail: "ann@contoso.example", proxyAddresses: ["SMTP:ann@contoso.example", "smtp:ann@fabrikam.example"] });
+    emu.clearRequests();
+    await expect(create({ invitedUserEmailAddress: "ann@fabrikam.example", inviteRedirectUrl: redirect }, "ann")).rejects.toThrow(/belongs to a member of this tenant, not a guest/);
+    expect(graphWrites(emu.requests())).toEqual([]);
+  });
+
+  it("two users with the address: the invited guest is taken over, and a warning names both", async () => {
+    const m = emu.addUser({ displayName: "Ann", userPrincipalName: "ann@contoso.example", mail: "ann@contoso.example", otherMails: ["shared@fabrikam.example"] });
+    const g = emu.addUser({ displayName: "Guest", creationType: "Invitation", externalUserState: "Accepted", mail: "shared@fabrikam.example" });
+    const { id } = await create({ invitedUserEmailAddress: "shared@fabrikam.example", inviteRedirectUrl: redirect }, "shared");
+    expect(id).toBe(g.id);
+    const warning = stderr.join("").split("\n").find((l) => l.includes("is held by 2 users"));
+    expect(warning).toContain(m.id);
+    expect(warning).toContain(`using ${g.id}`);
+  });
+});
+
+describe("an internal user is converted only when the program opts in", () => {
+  it("invitedUser naming a member with resetRedemption: refused with 0 writes, naming the user, why and the fix", async () => {
+    const m = member("ann@contoso.example");
+    emu.clearRequests();
+    const err = await create({ invitedUserEmailAddress: "ann@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id, resetRedemption: true }, "ann").catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain(`the redemption reset of user ${m.id} (ann@contoso.example) refused before any change`);
+    expect((err as Error).message).toContain("\"Invitation is one-way\" (invite-internal-users)");
+    expect((err as Error).message).toContain("convertInternalUserToB2b: true");
+    expect(graphWrites(emu.requests())).toEqual([]);
+    expect(emu.users().find((u) => u.id === m.id)).toMatchObject({ externalUserState: null, userType: "Member" });
+  });
+
+  it("with convertInternalUserToB2b: the documented conversion (invitedUser, no resetRedemption); same user, one way", async () => {
+    const m = member("bob@contoso.example");
+    emu.clearRequests();
+    const { id, outs } = await create({ invitedUserEmailAddress: "bob@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id, resetRedemption: true, convertInternalUserToB2b: true }, "bob");
+    expect(id).toBe(m.id);
+    expect(outs).toMatchObject({ userId: m.id, adopted: true, externalUserState: "PendingAcceptance", convertInternalUserToB2b: true });
+    const posts = invitations();
+    expect(posts).toHaveLength(1);
+    expect(posts[0].body).toMatchObject({ invitedUser: { id: m.id }, invitedUserEmailAddress: "bob@contoso.example" });
+    expect(posts[0].body).not.toHaveProperty("resetRedemption");
+    expect(graphWrites(emu.requests())).toHaveLength(1);
+    expect(emu.users().find((u) => u.id === m.id)).toMatchObject({ externalUserState: "PendingAcceptance" });
+  });
+
+  it("a replacement of a taken-over member: the preview line says it is refused; the delete half refuses with 0 writes", async () => {
+    const m = member("cy@contoso.example");
+    const { id, outs } = await create({ invitedUserEmailAddress: "cy@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id }, "cy");
+    expect(outs.adopted).toBe(true);
+    resetLifecycleRegistry();
+    emu.clearRequests();
+    stderr = [];
+    const news = await checked({ invitedUserEmailAddress: "cy@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id, triggers: { rotate: 1 } }, outs as unknown as Props);
+    const d = await p.diff!(id, outs, news);
+    expect(d.replaces).toEqual(["triggers"]);
+    expect(stderr.join("")).toContain(`refused: ${m.id.slice(0, 8)}\u2026 is an internal user, not an invited guest (a reset converts it to B2B, one way): set convertInternalUserToB2b: true to allow it`);
+    await expect(p.delete!(id, outs)).rejects.toThrow(/the replacement \(redemption reset\) of user .* refused before any change/);
+    expect(graphWrites(emu.requests())).toEqual([]);
+  });
+});
+
+describe("re-issues go by address", () => {
+  it("a changed message while pending: no invitedUser; an answer naming another user fails loudly and keeps the state", async () => {
+    const { id, outs } = await create({ invitedUserEmailAddress: "dee@fabrikam.example", inviteRedirectUrl: redirect }, "dee");
+    emu.clearRequests();
+    const news = await checked({ invitedUserEmailAddress: "dee@fabrikam.example", inviteRedirectUrl: redirect, invitedUserMessageInfo: { customizedMessageBody: "Hi" } }, outs as unknown as Props);
+    const r = await p.update!(id, outs, news);
+    expect(invitations()).toHaveLength(1);
+    expect(invitations()[0].body).not.toHaveProperty("invitedUser");
+    expect((r.outs as InvitationOutputs).userId).toBe(id);
+
+    // Out of band: another guest holds the address too (as its UPN), and Graph matches that one.
+    const other = emu.addUser({ displayName: "Other", userPrincipalName: "dee@fabrikam.example", creationType: "Invitation", externalUserState: "PendingAcceptance", mail: "imp@fabrikam.example", id: "00000000-0000-4000-8000-000000000001" });
+    emu.clearRequests();
+    const again = await checked({ invitedUserEmailAddress: "dee@fabrikam.example", inviteRedirectUrl: redirect, invitedUserMessageInfo: { customizedMessageBody: "Hello" } }, r.outs as Props);
+    await expect(p.update!(id, r.outs as InvitationOutputs, again)).rejects.toThrow(new RegExp(`names the user ${other.id}, not the guest ${id} this resource manages: the state is kept`));
+  });
+});
