@@ -6,6 +6,10 @@
  * have them (`emu.addUser`); requests are asserted from the emulator's log.
  */
 import { invitationProvider } from "../../src";
+import { resolveSettings, schedulerFor } from "../../src/graph";
+import { createCredential } from "../../src/graph/credential";
+import { RequestScheduler, Scheduler, Transport } from "../../src/graph/scheduler";
+import { createTransport } from "../../src/graph/transport";
 import { graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
 import { resetLifecycleRegistry } from "../../src/provider/replacements";
 import { providerAgainstEmulator } from "./emulator-fixture";
@@ -148,5 +152,61 @@ describe("re-issues go by address", () => {
     emu.clearRequests();
     const again = await checked({ invitedUserEmailAddress: "dee@fabrikam.example", inviteRedirectUrl: redirect, invitedUserMessageInfo: { customizedMessageBody: "Hello" } }, r.outs as Props);
     await expect(p.update!(id, r.outs as InvitationOutputs, again)).rejects.toThrow(new RegExp(`names the user ${other.id}, not the guest ${id} this resource manages: the state is kept`));
+  });
+});
+
+describe("a tenant that refuses the documented lookup", () => {
+  /**
+   * The process's scheduler for the emulator, replaced (in the process-wide registry the provider
+   * reads) by one whose Graph refuses the wide filter as a tenant without it would (400
+   * Request_UnsupportedQuery); everything else reaches the emulator.
+   */
+  let restore: () => void = () => undefined;
+  beforeEach(() => {
+    const settings = resolveSettings(() => undefined, process.env);
+    const original = schedulerFor(settings);
+    const real = createTransport({ graphEndpoint: settings.graphEndpoint, credential: createCredential(settings.credential, settings.authorityHost) });
+    const refusing: Transport = {
+      send: (req) =>
+        req.path.startsWith("/users?") && decodeURIComponent(req.path).includes("proxyAddresses")
+          ? Promise.resolve({ status: 400, headers: {}, body: { error: { code: "Request_UnsupportedQuery", message: "Unsupported or invalid query filter clause specified for property 'proxyAddresses' of resource 'User'." } } })
+          : real.send(req),
+    };
+    const registry = (globalThis as unknown as Record<symbol, Map<string, RequestScheduler>>)[Symbol.for("pulumi-entra-invitation.schedulers.v1")];
+    const key = [...registry.entries()].find(([, v]) => v === original)![0];
+    registry.set(key, new Scheduler(refusing, { maxConcurrency: 4, batching: false }));
+    restore = () => registry.set(key, original);
+  });
+  afterEach(() => restore());
+
+  it.each<[string, Partial<Parameters<RunningEmulator["addUser"]>[0]>, RegExp]>([
+    ["an accepted guest holding the address only in proxyAddresses: the invitation answers Completed", { externalUserState: "Accepted" }, /the invitation answered Completed, not PendingAcceptance/],
+    ["a pending guest created long before: its createdDateTime gives it away", { externalUserState: "PendingAcceptance", createdDateTime: "2025-01-01T00:00:00Z" }, /it was created 2025-01-01T00:00:00Z, before the invitation/],
+  ])("%s: adopted, not marked, kept on delete; the narrowing said once", async (_n, extra, why) => {
+    const user = emu.addUser({ displayName: "Kai", creationType: "Invitation", mail: "kai@else.example", proxyAddresses: ["SMTP:kai@else.example", "smtp:kai@partner.example"], ...extra });
+    emu.clearRequests();
+    const { id, outs } = await create({ invitedUserEmailAddress: "kai@partner.example", inviteRedirectUrl: redirect }, "kai");
+    expect(id).toBe(user.id);
+    expect(outs.adopted).toBe(true);
+    const text = stderr.join("");
+    expect(text.match(/the tenant refused the documented lookup of existing users/g)).toHaveLength(1);
+    expect(text).toMatch(new RegExp(`the invitation answered with the existing user ${user.id}.*which the lookup before it did not find \\(${why.source}\\): adopted, not marked`));
+    expect(requestsTo(emu.requests(), "POST", /\/extensions$/)).toEqual([]);
+    emu.clearRequests();
+    resetLifecycleRegistry();
+    await p.delete!(id, outs);
+    expect(graphWrites(emu.requests())).toEqual([]);
+  });
+
+  it("a new guest is still invited and marked, and later lookups ask the narrow filter at once", async () => {
+    const { outs } = await create({ invitedUserEmailAddress: "new1@partner.example", inviteRedirectUrl: redirect }, "new1");
+    expect(outs.adopted).toBe(false);
+    emu.clearRequests();
+    const second = await create({ invitedUserEmailAddress: "new2@partner.example", inviteRedirectUrl: redirect }, "new2");
+    expect(second.outs.adopted).toBe(false);
+    const lookups = requestsTo(emu.requests(), "GET", "/v1.0/users");
+    expect(lookups).toHaveLength(1);
+    expect(decodeURIComponent(lookups[0].path)).toContain("$filter=mail eq 'new2@partner.example' or otherMails/any(x:x eq 'new2@partner.example')");
+    expect(requestsTo(emu.requests(), "POST", /\/extensions$/).map((r) => r.status)).toEqual([201]);
   });
 });
