@@ -155,27 +155,56 @@ describe("re-issues go by address", () => {
   });
 });
 
+/**
+ * Replaces the process's scheduler for the emulator (in the process-wide registry the provider reads)
+ * by one whose Graph answers some requests as a real tenant may (`intercept` returns the answer, or
+ * undefined to pass the request on to the emulator). Returns the undo.
+ */
+function interceptGraph(intercept: (req: Parameters<Transport["send"]>[0]) => Awaited<ReturnType<Transport["send"]>> | undefined): () => void {
+  const settings = resolveSettings(() => undefined, process.env);
+  const original = schedulerFor(settings);
+  const real = createTransport({ graphEndpoint: settings.graphEndpoint, credential: createCredential(settings.credential, settings.authorityHost) });
+  const transport: Transport = {
+    send: (req) => {
+      const answer = intercept(req);
+      return answer ? Promise.resolve(answer) : real.send(req);
+    },
+  };
+  const registry = (globalThis as unknown as Record<symbol, Map<string, RequestScheduler>>)[Symbol.for("pulumi-entra-invitation.schedulers.v1")];
+  const key = [...registry.entries()].find(([, v]) => v === original)![0];
+  registry.set(key, new Scheduler(transport, { maxConcurrency: 4, batching: false }));
+  return () => registry.set(key, original);
+}
+
+describe("replication lag after a mail PATCH", () => {
+  let restore: () => void = () => undefined;
+  afterEach(() => restore());
+
+  it("the reset that still meets the old address is retried until the new one is visible", async () => {
+    const user = emu.addUser({ displayName: "Lia", creationType: "Invitation", externalUserState: "Accepted", mail: "lia@old.example" });
+    let lagging = 2;
+    restore = interceptGraph((req) =>
+      req.path === "/invitations" && (req.body as { resetRedemption?: boolean }).resetRedemption && lagging-- > 0
+        ? { status: 400, headers: {}, body: { error: { code: "BadRequest", message: "The email you're using to invite this user doesn't match any emails on the user object." } } }
+        : undefined,
+    );
+    emu.clearRequests();
+    const { id, outs } = await create({ invitedUserEmailAddress: "lia@new.example", inviteRedirectUrl: redirect, invitedUser: user.id, resetRedemption: true }, "lia");
+    expect(id).toBe(user.id);
+    expect(lagging).toBe(-1); // two lagging answers, then the reset went through
+    expect(outs).toMatchObject({ externalUserState: "PendingAcceptance" });
+    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${user.id}`, "POST /v1.0/invitations"]);
+  });
+});
+
 describe("a tenant that refuses the documented lookup", () => {
-  /**
-   * The process's scheduler for the emulator, replaced (in the process-wide registry the provider
-   * reads) by one whose Graph refuses the wide filter as a tenant without it would (400
-   * Request_UnsupportedQuery); everything else reaches the emulator.
-   */
   let restore: () => void = () => undefined;
   beforeEach(() => {
-    const settings = resolveSettings(() => undefined, process.env);
-    const original = schedulerFor(settings);
-    const real = createTransport({ graphEndpoint: settings.graphEndpoint, credential: createCredential(settings.credential, settings.authorityHost) });
-    const refusing: Transport = {
-      send: (req) =>
-        req.path.startsWith("/users?") && decodeURIComponent(req.path).includes("proxyAddresses")
-          ? Promise.resolve({ status: 400, headers: {}, body: { error: { code: "Request_UnsupportedQuery", message: "Unsupported or invalid query filter clause specified for property 'proxyAddresses' of resource 'User'." } } })
-          : real.send(req),
-    };
-    const registry = (globalThis as unknown as Record<symbol, Map<string, RequestScheduler>>)[Symbol.for("pulumi-entra-invitation.schedulers.v1")];
-    const key = [...registry.entries()].find(([, v]) => v === original)![0];
-    registry.set(key, new Scheduler(refusing, { maxConcurrency: 4, batching: false }));
-    restore = () => registry.set(key, original);
+    restore = interceptGraph((req) =>
+      req.path.startsWith("/users?") && decodeURIComponent(req.path).includes("proxyAddresses")
+        ? { status: 400, headers: {}, body: { error: { code: "Request_UnsupportedQuery", message: "Unsupported or invalid query filter clause specified for property 'proxyAddresses' of resource 'User'." } } }
+        : undefined,
+    );
   });
   afterEach(() => restore());
 
