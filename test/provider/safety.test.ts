@@ -12,8 +12,7 @@ import { RequestScheduler, Scheduler, Transport } from "../../src/graph/schedule
 import { createTransport } from "../../src/graph/transport";
 import { graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
 import { resetLifecycleRegistry } from "../../src/provider/replacements";
-import { providerAgainstEmulator } from "./emulator-fixture";
-import { resetMarkState } from "../../src/provider/runtime";
+import { freshDeploymentEachTest, providerAgainstEmulator } from "./emulator-fixture";
 import { URN_KEY } from "../../src/provider/urn";
 import type { InvitationOutputs } from "../../src/provider/types";
 
@@ -22,22 +21,11 @@ const p = invitationProvider;
 const redirect = "https://myapps.microsoft.com";
 const urnOf = (name: string): string => `urn:pulumi:prod::guests::pulumi-nodejs:dynamic/entra:Invitation::${name}`;
 let emu: RunningEmulator;
-let stderr: string[] = [];
 
 const fixture = providerAgainstEmulator();
 beforeAll(() => void (emu = fixture.emu));
 
-beforeEach(() => {
-  emu.reset();
-  resetLifecycleRegistry();
-  resetMarkState();
-  stderr = [];
-  jest.spyOn(process.stderr, "write").mockImplementation(((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write);
-});
-afterEach(() => jest.restoreAllMocks());
+const stderr = freshDeploymentEachTest(fixture);
 
 async function checked(news: Props, olds: Props = {}): Promise<Props> {
   const r = await p.check!(olds, news);
@@ -127,7 +115,7 @@ describe("an internal user is converted only when the program opts in", () => {
     expect(outs.adopted).toBe(true);
     resetLifecycleRegistry();
     emu.clearRequests();
-    stderr = [];
+    stderr.length = 0;
     const news = await checked({ invitedUserEmailAddress: "cy@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id, triggers: { rotate: 1 } }, outs as unknown as Props);
     const d = await p.diff!(id, outs, news);
     expect(d.replaces).toEqual(["triggers"]);
