@@ -127,6 +127,8 @@ const INVITATION_PROPS = new Set([
   "invitedUserSponsors",
 ]);
 
+/** b2b-sponsors: at most five sponsors per guest. */
+export const MAX_SPONSORS = 5;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Characters an invited address's local part may not contain (plus whitespace and "@"). */
 const FORBIDDEN_LOCAL = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,\s@]/;
@@ -420,9 +422,10 @@ export class Directory {
    * the existing user for a known one, converts an internal user named by `invitedUser.id`
    * (invite-internal-users), or resets redemption. `canReset` tells whether the caller holds
    * User.ReadWrite.All (resetRedemption needs it); `appOnly` whether the token is an app's own
-   * (the emulator issues only those: client credentials).
+   * (the emulator issues only those: client credentials); `inviterId` is the object id of the caller
+   * (the app's service principal), stamped as the sponsor of a new guest when the body names none.
    */
-  invite(body: unknown, canReset: boolean, tenantId: string, appOnly = true): InvitationResult {
+  invite(body: unknown, canReset: boolean, tenantId: string, appOnly = true, inviterId?: string): InvitationResult {
     if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
     checkProps(body, INVITATION_PROPS, "invitation");
     const address = optString(body, "invitedUserEmailAddress")?.trim();
@@ -470,7 +473,11 @@ export class Directory {
         if (typeof id !== "string" || !isGuid(id)) throw badRequest(`Invalid sponsor: each entry of 'invitedUserSponsors' needs the 'id' of a user or group.`);
         if (!sponsors.includes(id.toLowerCase())) sponsors.push(id.toLowerCase());
       }
+      // b2b-sponsors: "You can assign a maximum of five sponsors to a single guest user."
+      if (sponsors.length > MAX_SPONSORS) throw badRequest(`Invalid request: at most ${MAX_SPONSORS} sponsors can be assigned to a guest user ('invitedUserSponsors' has ${sponsors.length}).`);
     }
+    // b2b-sponsors: "If there are no sponsors in the payload, the inviter will be stamped as the sponsor."
+    const newSponsors = sponsors.length === 0 && inviterId ? [inviterId.toLowerCase()] : sponsors;
     if (reset && !invitedUserId) throw badRequest("Invalid request: 'invitedUser.id' is required when 'resetRedemption' is true.");
     if (reset && !canReset) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
 
@@ -549,7 +556,7 @@ export class Directory {
           onPremisesUserPrincipalName: null,
           createdDateTime: graphTime(now),
           deletedDateTime: null,
-          sponsors,
+          sponsors: newSponsors,
           createdAtMs: now,
         };
         this.users.set(id, user);

@@ -200,7 +200,7 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
         const body = jsonBody(true);
         guard(INVITE, "invitation");
         const canReset = WRITE.some((p) => roles.has(p));
-        const r = dir.invite(body, canReset, ctx.tenantId);
+        const r = dir.invite(body, canReset, ctx.tenantId, true, claims.oid);
         return ok(201, { "@odata.context": `${base}/$metadata#invitations/$entity`, ...r.invitation });
       }
 
@@ -217,7 +217,7 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
             guard(READ, { cost: (select ? 1 : 2) + expand.length, write: false });
             const u = visibleUser(id);
             const body: Record<string, unknown> = { "@odata.context": selectContext("users", select, true), ...dir.serialize(u, select) };
-            if (expand.includes("sponsors")) body.sponsors = sponsorObjects(dir, u);
+            if (expand.includes("sponsors")) body.sponsors = sponsorObjects(ctx, u);
             if (expand.includes("extensions")) Object.assign(body, expandedExtensions(u, `${base}/$metadata#users('${u.id}')/extensions`));
             return ok(200, body);
           }
@@ -281,7 +281,7 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
           if (call.method !== "GET") throw methodNotAllowed();
           guard(READ, { cost: 2, write: false });
           const u = visibleUser(id);
-          return ok(200, { "@odata.context": `${base}/$metadata#directoryObjects`, value: sponsorObjects(dir, u) });
+          return ok(200, { "@odata.context": `${base}/$metadata#directoryObjects`, value: sponsorObjects(ctx, u) });
         }
         if (s.length === 4 && s[3] === "$ref") {
           if (call.method !== "POST") throw methodNotAllowed();
@@ -372,12 +372,13 @@ function expandedExtensions(u: StoredUser, context: string): Record<string, unkn
   return { "extensions@odata.context": context, extensions: (u.extensions ?? []).map((e) => Directory.extensionView(e)) };
 }
 
-function sponsorObjects(dir: Directory, u: StoredUser): Record<string, unknown>[] {
+function sponsorObjects(ctx: EmulatorContext, u: StoredUser): Record<string, unknown>[] {
   return u.sponsors.map((sid) => {
-    const s = dir.get(sid);
-    return s
-      ? { "@odata.type": "#microsoft.graph.user", id: s.id, displayName: s.displayName, mail: s.mail, userPrincipalName: s.userPrincipalName }
-      : { "@odata.type": "#microsoft.graph.directoryObject", id: sid };
+    const s = ctx.directory.get(sid);
+    if (s) return { "@odata.type": "#microsoft.graph.user", id: s.id, displayName: s.displayName, mail: s.mail, userPrincipalName: s.userPrincipalName };
+    const app = ctx.auth.servicePrincipal(sid);
+    if (app) return { "@odata.type": "#microsoft.graph.servicePrincipal", id: sid, appId: app.clientId, displayName: app.displayName };
+    return { "@odata.type": "#microsoft.graph.directoryObject", id: sid };
   });
 }
 
