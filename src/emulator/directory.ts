@@ -20,8 +20,12 @@ export interface StoredExtension {
 
 /** A user as stored: the public shape plus bookkeeping. */
 export interface StoredUser extends EmulatedUser {
-  /** Epoch ms the invitation created the user (replication lag is measured from here). */
+  /** Epoch ms the invitation created the user. */
   createdAtMs: number;
+  /** Epoch ms from which reads see the new user (replication lag); absent or 0: at once. */
+  visibleAtMs?: number;
+  /** Values of recently updated properties that reads still see until `until` (replication lag). */
+  stale?: { until: number; values: Partial<EmulatedUser> };
   /** Open extensions (`/users/{id}/extensions`); absent when there are none. */
   extensions?: StoredExtension[];
   /** Names of directory roles the user holds (seeded); absent when none. */
@@ -236,7 +240,7 @@ function parseMessageInfo(v: unknown): MessageInfo {
 }
 
 function copyUser(u: StoredUser): EmulatedUser {
-  const { createdAtMs: _createdAtMs, extensions: _extensions, directoryRoles: _roles, hasMailbox: _mailbox, ...rest } = u;
+  const { createdAtMs: _createdAtMs, visibleAtMs: _visibleAtMs, stale: _stale, extensions: _extensions, directoryRoles: _roles, hasMailbox: _mailbox, ...rest } = u;
   return { ...rest, otherMails: [...u.otherMails], proxyAddresses: [...u.proxyAddresses], sponsors: [...u.sponsors] };
 }
 
@@ -258,6 +262,13 @@ export class Directory {
   private readonly now: () => number;
   /** Called after every change (used to save the state file). */
   onChange: () => void = () => undefined;
+  /**
+   * Replication lag (Entra dev blog "Designing for Eventual Consistency": a new object may 404 and "a
+   * recently updated property [may] not yet be visible", on lists and the invitation service's matching
+   * too). Each write draws its lag from the seeded PRNG, between half the configured bound and the bound;
+   * a bound of 0 turns lag off and makes everything visible at once.
+   */
+  replication: { lagMs: () => number; random: () => number } = { lagMs: () => 0, random: Math.random };
 
   constructor(private readonly opts: DirectoryOptions) {
     this.now = opts.now ?? Date.now;
@@ -331,6 +342,45 @@ export class Directory {
     return upn;
   }
 
+  // ---------- replication lag ----------
+
+  private drawLag(): number {
+    const bound = this.replication.lagMs();
+    return bound > 0 ? bound * (0.5 + 0.5 * this.replication.random()) : 0;
+  }
+
+  /** True while a new user is not yet replicated to reads. */
+  lagging(u: StoredUser, now = this.now()): boolean {
+    return this.replication.lagMs() > 0 && now < (u.visibleAtMs ?? 0);
+  }
+
+  /** The user as reads see it: recently updated properties still show their old values. */
+  replicated(u: StoredUser, now = this.now()): StoredUser {
+    if (!u.stale || this.replication.lagMs() <= 0 || now >= u.stale.until) return u;
+    return { ...u, ...u.stale.values } as StoredUser;
+  }
+
+  /** Remembers the old values of properties a write is about to change (reads see them for the lag). */
+  private markStale(u: StoredUser, changes: Partial<EmulatedUser>): void {
+    const lag = this.drawLag();
+    if (lag <= 0) return;
+    const now = this.now();
+    const old: Partial<EmulatedUser> = u.stale && now < u.stale.until ? { ...u.stale.values } : {};
+    const rec = old as Record<string, unknown>;
+    for (const k of Object.keys(changes)) if (!(k in rec)) rec[k] = (u as unknown as Record<string, unknown>)[k];
+    u.stale = { until: now + lag, values: old };
+  }
+
+  /** Active users that reads see holding `lowerAddr` (the invitation service's view). */
+  private visibleByAddress(lowerAddr: string, now = this.now()): StoredUser[] {
+    const candidates = new Map<string, StoredUser>();
+    for (const u of this.activeByAddress(lowerAddr)) candidates.set(u.id, u);
+    for (const u of this.users.values()) if (u.stale && !u.deletedDateTime && now < u.stale.until) candidates.set(u.id, u);
+    return [...candidates.values()]
+      .filter((u) => !this.lagging(u, now) && this.addresses(this.replicated(u, now)).includes(lowerAddr))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
   // ---------- reads ----------
 
   /** An active (not deleted) user by id or userPrincipalName. */
@@ -349,8 +399,13 @@ export class Directory {
     return u && u.deletedDateTime ? u : undefined;
   }
 
-  /** Active users matching the filter, sorted by id (the paging order). */
+  /** Active users that reads see, matching the filter (on what reads see), sorted by id (the paging order). */
   list(filter?: FilterNode): StoredUser[] {
+    const now = this.now();
+    if (this.replication.lagMs() > 0) {
+      const all = [...this.users.values()].filter((u) => !u.deletedDateTime && !this.lagging(u, now)).map((u) => this.replicated(u, now));
+      return all.filter((u) => !filter || matchFilter(filter, u)).sort((a, b) => (a.id < b.id ? -1 : 1));
+    }
     if (filter) {
       const addrs = addressCandidates(filter);
       if (addrs) {
@@ -380,7 +435,7 @@ export class Directory {
   /** The full property view of a user that $select picks from. */
   view(u: StoredUser): Record<string, unknown> {
     return {
-      ...copyUser(u),
+      ...copyUser(this.replicated(u)),
       businessPhones: [],
       mobilePhone: null,
       officeLocation: null,
@@ -488,7 +543,7 @@ export class Directory {
     let status: string;
     if (invitedUserId) {
       user = this.get(invitedUserId);
-      if (!user) throw notFound(invitedUserId);
+      if (!user || this.lagging(user, now)) throw notFound(invitedUserId);
       if (reset && user.externalUserState === null) {
         // invitation-post: reset is "for a guest user who already redeemed their invitation". What Graph
         // answers for a user that was never invited is undocumented: the emulator refuses (stricter).
@@ -506,7 +561,7 @@ export class Directory {
         );
       }
       if (reset) {
-        if (!this.hasAddress(user, lower)) {
+        if (!this.hasAddress(this.replicated(user, now), lower)) {
           throw badRequest("The email you're using to invite this user doesn't match any emails on the user object. Add the email to the user's mail or otherMails first.");
         }
         user.externalUserState = "PendingAcceptance";
@@ -520,8 +575,13 @@ export class Directory {
         status = user.externalUserState === "Accepted" ? "Completed" : "PendingAcceptance";
       }
     } else {
-      const existing = this.activeByAddress(lower);
+      const existing = this.visibleByAddress(lower, now);
       user = existing[0];
+      if (!user && this.proxyTaken(lower)) {
+        // The address belongs to a user the invitation service does not see yet (replication lag): the
+        // directory refuses a second object with it. Graph's answer here is undocumented (open question 12).
+        throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
+      }
       if (user) {
         if (!user.accountEnabled) {
           throw badRequest(
@@ -558,6 +618,7 @@ export class Directory {
           deletedDateTime: null,
           sponsors: newSponsors,
           createdAtMs: now,
+          visibleAtMs: now + this.drawLag(),
         };
         this.users.set(id, user);
         this.byUpn.set(user.userPrincipalName.toLowerCase(), id);
@@ -675,6 +736,7 @@ export class Directory {
     }
     if (updates.mail !== undefined) updates.proxyAddresses = proxiesForMail(u.proxyAddresses, updates.mail);
     if (Object.keys(updates).length === 0) return;
+    this.markStale(u, updates);
     this.unindex(u);
     Object.assign(u, updates);
     this.index(u);
@@ -923,6 +985,8 @@ export class Directory {
   toJSON(): StoredUser[] {
     return [...this.users.values()].map((u) => ({
       ...u,
+      visibleAtMs: undefined,
+      stale: undefined,
       otherMails: [...u.otherMails],
       proxyAddresses: [...u.proxyAddresses],
       sponsors: [...u.sponsors],

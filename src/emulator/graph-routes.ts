@@ -176,10 +176,9 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
     }
     return call.body;
   };
-  const lagging = (u: StoredUser): boolean => ctx.replicationLagMs > 0 && now < u.createdAtMs + ctx.replicationLagMs;
   const visibleUser = (id: string): StoredUser => {
     const u = dir.get(id);
-    if (!u || lagging(u)) throw notFound(id);
+    if (!u || dir.lagging(u, now)) throw notFound(id);
     return u;
   };
   const ok = (status: number, body?: unknown): GraphOutcome => ({ status, headers: extra, ...(body !== undefined ? { body } : {}) });
