@@ -34,6 +34,8 @@ export interface GraphCall {
   /** host[:port] the client used (for @odata.context and nextLink). */
   host: string;
   authorization?: string;
+  /** The ConsistencyLevel header (`eventual` with `$count=true` makes an advanced query). */
+  consistencyLevel?: string;
   /** Claims of the enclosing $batch (sub-requests do not carry their own token). */
   claims?: TokenClaims;
   requestId: string;
@@ -216,7 +218,7 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
             guard(READ, { cost: (select ? 1 : 2) + expand.length, write: false });
             const u = visibleUser(id);
             const body: Record<string, unknown> = { "@odata.context": selectContext("users", select, true), ...dir.serialize(u, select) };
-            if (expand.includes("sponsors")) body.sponsors = sponsorObjects(ctx, u);
+            if (expand.includes("sponsors")) body.sponsors = sponsorObjects(ctx, u).slice(0, MAX_EXPANDED_ITEMS);
             if (expand.includes("extensions")) Object.assign(body, expandedExtensions(u, `${base}/$metadata#users('${u.id}')/extensions`));
             return ok(200, body);
           }
@@ -368,7 +370,7 @@ function parseExpand(raw: string | undefined, allowed: readonly string[]): strin
 
 /** The `extensions` of a user as `$expand=extensions` adds them. */
 function expandedExtensions(u: StoredUser, context: string): Record<string, unknown> {
-  return { "extensions@odata.context": context, extensions: (u.extensions ?? []).map((e) => Directory.extensionView(e)) };
+  return { "extensions@odata.context": context, extensions: (u.extensions ?? []).slice(0, MAX_EXPANDED_ITEMS).map((e) => Directory.extensionView(e)) };
 }
 
 function sponsorObjects(ctx: EmulatorContext, u: StoredUser): Record<string, unknown>[] {
@@ -382,8 +384,39 @@ function sponsorObjects(ctx: EmulatorContext, u: StoredUser): Record<string, unk
 }
 
 const SKIPTOKEN_PREFIX = "emu1:";
+const OFFSET_PREFIX = "emu2:";
+/** query-parameters: "$expand typically returns a maximum of 20 items for the expanded relationship and has no @odata.nextLink". */
+export const MAX_EXPANDED_ITEMS = 20;
+/** Known issue ("$expand on directory objects: returns a maximum of 100 objects"): a page with $expand holds at most 100 users. */
+export const MAX_EXPANDED_PAGE = 100;
+/** Properties plain `$orderby` accepts on /users (user resource: "Supports $orderby"). */
+const ORDERBY_PROPS = new Map(["displayName", "userPrincipalName"].map((p) => [p.toLowerCase(), p] as const));
 
-/** GET /users (or deleted users) with $filter, $select, $top and $skiptoken paging. */
+function unsupportedQuery(message = "Unsupported Query."): GraphError {
+  return new GraphError(400, "Request_UnsupportedQuery", message);
+}
+
+/** Parses `$orderby` ("prop" or "prop asc|desc"); undefined without it. */
+function parseOrderBy(raw: string | undefined): { prop: string; desc: boolean } | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^\s*([A-Za-z]+)(?:\s+(asc|desc))?\s*$/i.exec(raw);
+  if (!m) throw unsupportedQuery(`Unsupported or invalid $orderby clause '${raw}': the emulator orders by one property.`);
+  const prop = ORDERBY_PROPS.get(m[1].toLowerCase());
+  if (!prop) throw unsupportedQuery(`Unsupported or invalid query: $orderby on property '${m[1]}' of resource 'User'.`);
+  return { prop, desc: (m[2] ?? "asc").toLowerCase() === "desc" };
+}
+
+/**
+ * GET /users (or deleted users) with $filter, $select, $top, $orderby, $count, $expand and
+ * $skiptoken paging, as aad-advanced-queries and query-parameters document them:
+ * - `$count=true` without `ConsistencyLevel: eventual` is ignored ("silently ignores the $count query
+ *   parameter"); with it (an advanced query) the answer carries `@odata.count`;
+ * - plain `$orderby` works; `$filter` with `$orderby` needs an advanced query ("Using $filter and
+ *   $orderBy together is supported only with advanced queries");
+ * - `$expand` (extensions, sponsors) holds at most 20 items per user and caps the page at 100 users;
+ *   it is not served with advanced queries ("$expand is not currently supported with advanced queries");
+ * - `$search` needs ConsistencyLevel (Graph's message), and is not served by the emulator; `$skip` is refused.
+ */
 function listUsers(
   ctx: EmulatorContext,
   call: GraphCall,
@@ -393,42 +426,52 @@ function listUsers(
   url: string,
   deleted: boolean,
 ): GraphOutcome {
+  const eventual = (call.consistencyLevel ?? "").toLowerCase() === "eventual";
   for (const [k] of query) {
     const key = k.toLowerCase().replace(/^\$/, "");
-    if (key === "count" || key === "orderby" || key === "search" || key === "skip" || (key === "expand" && deleted)) {
-      throw new GraphError(
-        400,
-        "Request_UnsupportedQuery",
-        `Unsupported query option '$${key}': it needs advanced query capabilities (ConsistencyLevel: eventual), which the emulator does not serve.`,
-      );
+    if (key === "search") {
+      if (!eventual) throw unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
+      throw unsupportedQuery("Unsupported query option '$search': the emulator does not serve it.");
     }
+    if (key === "skip") throw new GraphError(400, "Request_BadRequest", "'$skip' is not supported by the service.");
+    if (key === "expand" && deleted) throw unsupportedQuery("Unsupported query option '$expand' on deletedItems.");
   }
   const selectRaw = option(query, "select");
   const filterRaw = option(query, "filter");
   const topRaw = option(query, "top");
   const skipToken = option(query, "skiptoken");
   const expandRaw = option(query, "expand");
+  const countRaw = option(query, "count");
+  const orderRaw = option(query, "orderby");
+  if (countRaw !== undefined && !/^(true|false)$/i.test(countRaw)) throw badRequest(`Invalid value '${countRaw}' for $count: use true or false.`);
+  const advanced = eventual && /^true$/i.test(countRaw ?? "");
   const select = Directory.parseSelect(selectRaw);
-  // A list expands extensions only (sponsors of many users at once: not served).
   const expand = parseExpand(expandRaw, ["sponsors", "extensions"]);
-  if (expand.includes("sponsors")) {
-    throw new GraphError(400, "Request_UnsupportedQuery", "Unsupported query option '$expand=sponsors' on a list of users: the emulator expands 'extensions' only.");
-  }
+  if (expand.length && advanced) throw unsupportedQuery("$expand is not currently supported with advanced queries.");
   const filter = filterRaw !== undefined ? parseFilter(filterRaw) : undefined;
+  const orderBy = parseOrderBy(orderRaw);
+  if (orderBy && filter && !advanced) throw unsupportedQuery();
   let top = 100;
   if (topRaw !== undefined) {
     top = /^\d+$/.test(topRaw) ? Number(topRaw) : NaN;
     if (!(top >= 1 && top <= 999)) throw badRequest(`Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`, "Request_BadRequest");
   }
+  const pageSize = expand.length ? Math.min(top, MAX_EXPANDED_PAGE) : top;
   let after: string | undefined;
+  let offset: number | undefined;
   if (skipToken !== undefined) {
     const decoded = Buffer.from(skipToken, "base64url").toString("utf8");
-    if (!decoded.startsWith(SKIPTOKEN_PREFIX)) throw badRequest("The specified page token value is invalid.", "Request_BadRequest");
-    after = decoded.slice(SKIPTOKEN_PREFIX.length);
+    if (decoded.startsWith(SKIPTOKEN_PREFIX) && !orderBy) after = decoded.slice(SKIPTOKEN_PREFIX.length);
+    else if (decoded.startsWith(OFFSET_PREFIX) && orderBy && /^\d+$/.test(decoded.slice(OFFSET_PREFIX.length))) offset = Number(decoded.slice(OFFSET_PREFIX.length));
+    else throw badRequest("The specified page token value is invalid.", "Request_BadRequest");
   }
-  guard(READ, { cost: Math.max(1, 2 - (select ? 1 : 0) - (top < 20 ? 1 : 0)) + expand.length, write: false });
-  const all = deleted ? ctx.directory.listDeleted(filter) : ctx.directory.list(filter);
-  let start = 0;
+  guard(READ, { cost: listCost(select !== undefined, expand.length > 0, top), write: false });
+  let all = deleted ? ctx.directory.listDeleted(filter) : ctx.directory.list(filter);
+  if (orderBy) {
+    const key = (u: StoredUser): string => String((u as unknown as Record<string, unknown>)[orderBy.prop] ?? "").toLowerCase();
+    all = [...all].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id < b.id ? -1 : 1) * (orderBy.desc ? -1 : 1));
+  }
+  let start = offset ?? 0;
   if (after !== undefined) {
     let lo = 0;
     let hi = all.length;
@@ -439,25 +482,40 @@ function listUsers(
     }
     start = lo;
   }
-  const page = all.slice(start, start + top);
+  const page = all.slice(start, start + pageSize);
   const entitySet = deleted ? "directoryObjects/microsoft.graph.user" : "users";
+  const base = `https://${call.host}/v1.0`;
   const body: Record<string, unknown> = {
-    "@odata.context": `https://${call.host}/v1.0/$metadata#${entitySet}${select ? `(${select.join(",")})` : ""}`,
-    value: page.map((u) => {
-      const v = ctx.directory.serialize(u, select, deleted ? ["deletedDateTime"] : []);
-      return expand.includes("extensions") ? { ...v, ...expandedExtensions(u, `https://${call.host}/v1.0/$metadata#users('${u.id}')/extensions`) } : v;
-    }),
+    "@odata.context": `${base}/$metadata#${entitySet}${select ? `(${select.join(",")})` : ""}`,
   };
-  if (start + top < all.length && page.length > 0) {
+  if (advanced) body["@odata.count"] = all.length;
+  body.value = page.map((u) => {
+    const v = ctx.directory.serialize(u, select, deleted ? ["deletedDateTime"] : []);
+    if (expand.includes("sponsors")) v.sponsors = sponsorObjects(ctx, u).slice(0, MAX_EXPANDED_ITEMS);
+    if (expand.includes("extensions")) Object.assign(v, expandedExtensions(u, `${base}/$metadata#users('${u.id}')/extensions`));
+    return v;
+  });
+  if (start + pageSize < all.length && page.length > 0) {
     const params: string[] = [];
     if (filterRaw !== undefined) params.push(`$filter=${encodeURIComponent(filterRaw)}`);
     if (selectRaw !== undefined) params.push(`$select=${encodeURIComponent(selectRaw)}`);
     if (expandRaw !== undefined) params.push(`$expand=${encodeURIComponent(expandRaw)}`);
+    if (orderRaw !== undefined) params.push(`$orderby=${encodeURIComponent(orderRaw)}`);
+    if (advanced) params.push("$count=true");
     if (topRaw !== undefined) params.push(`$top=${top}`);
-    params.push(`$skiptoken=${Buffer.from(SKIPTOKEN_PREFIX + page[page.length - 1].id).toString("base64url")}`);
+    const token = orderBy ? `${OFFSET_PREFIX}${start + pageSize}` : SKIPTOKEN_PREFIX + page[page.length - 1].id;
+    params.push(`$skiptoken=${Buffer.from(token).toString("base64url")}`);
     body["@odata.nextLink"] = `${url}?${params.join("&")}`;
   }
   return ok(200, body);
+}
+
+/**
+ * Resource units of a users list (throttling-limits): base 2 for `GET users`; `$select` −1,
+ * `$expand` +1, `$top` below 20 −1; never below 1.
+ */
+export function listCost(select: boolean, expand: boolean, top: number): number {
+  return Math.max(1, 2 - (select ? 1 : 0) + (expand ? 1 : 0) - (top < 20 ? 1 : 0));
 }
 
 /** A new request id. */

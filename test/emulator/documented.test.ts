@@ -82,3 +82,66 @@ describe("replication lag (Entra dev blog 'Designing for Eventual Consistency')"
     expect(reset.status).toBe("PendingAcceptance");
   });
 });
+
+describe("query options (aad-advanced-queries, query-parameters)", () => {
+  let qEmu: RunningEmulator;
+  let c: Client;
+  const tag = `q${process.pid}`;
+  beforeAll(async () => {
+    qEmu = await startEmulator({ seed: 37 });
+    c = graphClient(qEmu);
+    for (const name of ["Carol", "alice", "Bob"]) qEmu.addUser({ displayName: `${name} ${tag}`, userPrincipalName: `${name.toLowerCase()}.${tag}@emulator.onmicrosoft.com`, mail: `${name.toLowerCase()}.${tag}@fabrikam.com` });
+  });
+  afterAll(async () => {
+    await qEmu.close();
+  });
+  const names = (r: unknown): string[] => (r as { value: Json[] }).value.map((u) => u.displayName as string);
+
+  test("`in` works wherever `eq` does", async () => {
+    const r = await c.api("/users").filter(`mail in ('alice.${tag}@fabrikam.com', 'BOB.${tag}@fabrikam.com')`).select("displayName").get();
+    expect(names(r).sort()).toEqual([`Bob ${tag}`, `alice ${tag}`]);
+  });
+
+  test("$count=true without ConsistencyLevel is ignored; with it the answer carries @odata.count", async () => {
+    const plain = (await c.api("/users").count(true).get()) as Json;
+    expect(plain).not.toHaveProperty("@odata.count");
+    expect((plain.value as Json[]).length).toBe(3);
+    const counted = (await c.api("/users").header("ConsistencyLevel", "eventual").count(true).get()) as Json;
+    expect(counted["@odata.count"]).toBe(3);
+  });
+
+  test("plain $orderby on users works (case-insensitive, desc, paged); $filter with $orderby needs an advanced query", async () => {
+    const asc = await c.api("/users").orderby("displayName").select("displayName").get();
+    expect(names(asc)).toEqual([`alice ${tag}`, `Bob ${tag}`, `Carol ${tag}`]);
+    const page = (await c.api("/users").orderby("displayName desc").select("displayName").top(2).get()) as { value: Json[]; "@odata.nextLink": string };
+    expect(names(page)).toEqual([`Carol ${tag}`, `Bob ${tag}`]);
+    expect(names(await c.api(page["@odata.nextLink"]).get())).toEqual([`alice ${tag}`]);
+    const both = await graphFailure(c.api("/users").filter("userType eq 'Member'").orderby("displayName").get());
+    expect([both.statusCode, both.code]).toEqual([400, "Request_UnsupportedQuery"]);
+    const advanced = (await c.api("/users").header("ConsistencyLevel", "eventual").count(true).filter("userType eq 'Member'").orderby("userPrincipalName").select("displayName").get()) as Json;
+    expect(names(advanced)).toEqual([`alice ${tag}`, `Bob ${tag}`, `Carol ${tag}`]);
+    const unknown = await graphFailure(c.api("/users").orderby("jobTitle").get());
+    expect(unknown.statusCode).toBe(400);
+  });
+
+  test("$expand on a list: at most 20 expanded items per user, pages of at most 100 users, not with advanced queries", async () => {
+    const base = Array.from({ length: 101 }, (_, i) => qEmu.addUser({ displayName: `Many ${i}`, userPrincipalName: `many${i}.${tag}@emulator.onmicrosoft.com`, userType: "Guest" }));
+    const page = (await c.api("/users").filter("userType eq 'Guest'").expand("sponsors").top(999).get()) as { value: Json[]; "@odata.nextLink"?: string };
+    expect(page.value).toHaveLength(100);
+    expect(page["@odata.nextLink"]).toContain("$expand=sponsors");
+    expect(((await c.api(page["@odata.nextLink"]!).get()) as { value: Json[] }).value).toHaveLength(1);
+    expect(base).toHaveLength(101);
+    const sponsors = Array.from({ length: 25 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
+    const many = qEmu.addUser({ displayName: "Sponsored", userPrincipalName: `sponsored.${tag}@emulator.onmicrosoft.com`, sponsors });
+    const one = (await c.api("/users").filter(`userPrincipalName eq '${many.userPrincipalName}'`).expand("sponsors").get()) as { value: Json[] };
+    expect((one.value[0].sponsors as Json[]).length).toBe(20);
+    expect(((await c.api(`/users/${many.id}`).expand("sponsors").get()) as Json).sponsors).toHaveLength(20);
+    const adv = await graphFailure(c.api("/users").header("ConsistencyLevel", "eventual").count(true).expand("extensions").get());
+    expect([adv.statusCode, adv.code]).toEqual([400, "Request_UnsupportedQuery"]);
+  });
+
+  test("$search needs ConsistencyLevel (Graph's message)", async () => {
+    const e = await graphFailure(c.api("/users").search('"displayName:alice"').get());
+    expect(e.message).toBe("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
+  });
+});

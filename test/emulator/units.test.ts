@@ -105,6 +105,10 @@ describe("filter", () => {
     [lookup("jane@contoso.com"), true],
     [lookup("jane_contoso.com#EXT#@emulator.onmicrosoft.com"), true],
     [lookup("someone@contoso.com"), false],
+    ["mail in ('x@contoso.com', 'JANE@contoso.com')", true],
+    ["userType in ('Member')", false],
+    ["otherMails/any(x:x in ('a@b.com', 'alias@fabrikam.com'))", true],
+    ["proxyAddresses/any(x:x in ('smtp:nope@contoso.com'))", false],
   ])("%s → %s", (f, expected) => {
     expect(matchFilter(parseFilter(f), u)).toBe(expected);
   });
