@@ -59,6 +59,19 @@ const WRITE = ["User.ReadWrite.All", "Directory.ReadWrite.All"];
 const RESTORE = ["User.ReadWrite.All", "User.DeleteRestore.All", "Directory.ReadWrite.All"];
 const INVITE = ["User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"];
 
+/** throttling-limits: any identity write costs 1 resource unit. */
+const WRITE_COST = 1;
+
+/**
+ * Resource units of an identity request (throttling-limits): the base cost (`GET users` 2, any
+ * other path not in the table 1); "Using $select decreases cost by 1", "Using $expand increases cost
+ * by 1", "Using $top with a value of less than 20 decreases cost by 1"; "A request cost can never be
+ * lower than 1."
+ */
+export function identityCost(base: number, opts: { select?: boolean; expand?: boolean; top?: number }): number {
+  return Math.max(1, base - (opts.select ? 1 : 0) + (opts.expand ? 1 : 0) - (opts.top !== undefined && opts.top < 20 ? 1 : 0));
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function decodeSegment(s: string): string {
@@ -156,12 +169,19 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
   const base = `https://${call.host}/v1.0`;
   const dir = ctx.directory;
 
-  /** 403 unless the token holds one of `perms`; then the throttle. */
-  const guard = (perms: readonly string[], cls: "invitation" | { cost: number; write: boolean }): void => {
+  /**
+   * 403 unless the token holds one of `perms`; then the throttle: the invitation manager's limit, or
+   * the identity resource units (and, for `extension` requests, the open-extension limit too).
+   */
+  const guard = (perms: readonly string[], cls: "invitation" | { cost: number; write: boolean; extension?: boolean }): void => {
     if (!perms.some((p) => roles.has(p))) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     const d = cls === "invitation" ? ctx.throttle.invitation(ctx.tenantId, now) : ctx.throttle.users(claims.appid, claims.tid, cls.cost, cls.write, now);
     extra = d.headers;
     if (!d.ok) throw new GraphError(429, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header.", d.headers);
+    if (cls !== "invitation" && cls.extension) {
+      const x = ctx.throttle.extension(claims.appid, claims.tid, now);
+      if (!x.ok) throw new GraphError(429, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header.", { ...extra, ...x.headers });
+    }
   };
   const jsonBody = (required: boolean): unknown => {
     if (call.body === INVALID_JSON) {
@@ -215,7 +235,7 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
           if (call.method === "GET") {
             const select = Directory.parseSelect(option(query, "select"));
             const expand = parseExpand(option(query, "expand"), ["sponsors", "extensions"]);
-            guard(READ, { cost: (select ? 1 : 2) + expand.length, write: false });
+            guard(READ, { cost: identityCost(1, { select: !!select, expand: expand.length > 0 }), write: false, extension: expand.includes("extensions") });
             const u = visibleUser(id);
             const body: Record<string, unknown> = { "@odata.context": selectContext("users", select, true), ...dir.serialize(u, select) };
             if (expand.includes("sponsors")) body.sponsors = sponsorObjects(ctx, u).slice(0, MAX_EXPANDED_ITEMS);
@@ -224,13 +244,13 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
           }
           if (call.method === "PATCH") {
             const body = jsonBody(true);
-            guard(WRITE, { cost: 3, write: true });
+            guard(WRITE, { cost: WRITE_COST, write: true });
             visibleUser(id);
             dir.patch(id, body);
             return ok(204);
           }
           if (call.method === "DELETE") {
-            guard(WRITE, { cost: 3, write: true });
+            guard(WRITE, { cost: WRITE_COST, write: true });
             visibleUser(id);
             dir.remove(id);
             return ok(204);
@@ -240,13 +260,13 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
         if (s[2] === "extensions") {
           if (s.length === 3) {
             if (call.method === "GET") {
-              guard(READ, { cost: 1, write: false });
+              guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
               const u = visibleUser(id);
               return ok(200, { "@odata.context": `${base}/$metadata#users('${u.id}')/extensions`, value: dir.listExtensions(u.id) });
             }
             if (call.method === "POST") {
               const body = jsonBody(true);
-              guard(WRITE, { cost: 3, write: true });
+              guard(WRITE, { cost: WRITE_COST, write: true, extension: true });
               const u = visibleUser(id);
               const ext = dir.addExtension(u.id, body, claims.appid);
               return ok(201, { "@odata.context": `${base}/$metadata#users('${u.id}')/extensions/$entity`, ...ext });
@@ -256,19 +276,19 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
           if (s.length === 4) {
             const name = s[3];
             if (call.method === "GET") {
-              guard(READ, { cost: 1, write: false });
+              guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
               const u = visibleUser(id);
               return ok(200, { "@odata.context": `${base}/$metadata#users('${u.id}')/extensions/$entity`, ...dir.getExtension(u.id, name) });
             }
             if (call.method === "PATCH") {
               const body = jsonBody(true);
-              guard(WRITE, { cost: 3, write: true });
+              guard(WRITE, { cost: WRITE_COST, write: true, extension: true });
               const u = visibleUser(id);
               dir.updateExtension(u.id, name, body);
               return ok(204);
             }
             if (call.method === "DELETE") {
-              guard(WRITE, { cost: 3, write: true });
+              guard(WRITE, { cost: WRITE_COST, write: true, extension: true });
               const u = visibleUser(id);
               dir.removeExtension(u.id, name);
               return ok(204);
@@ -280,14 +300,14 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
         if (s[2] !== "sponsors") throw segmentNotFound(s[2]);
         if (s.length === 3) {
           if (call.method !== "GET") throw methodNotAllowed();
-          guard(READ, { cost: 2, write: false });
+          guard(READ, { cost: identityCost(1, {}), write: false });
           const u = visibleUser(id);
           return ok(200, { "@odata.context": `${base}/$metadata#directoryObjects`, value: sponsorObjects(ctx, u) });
         }
         if (s.length === 4 && s[3] === "$ref") {
           if (call.method !== "POST") throw methodNotAllowed();
           const body = jsonBody(true);
-          guard(WRITE, { cost: 3, write: true });
+          guard(WRITE, { cost: WRITE_COST, write: true });
           visibleUser(id);
           const ref = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["@odata.id"] : undefined;
           const m = typeof ref === "string" ? /([0-9a-fA-F-]{36})\/?$/.exec(ref) : null;
@@ -297,7 +317,7 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
         }
         if (s.length === 5 && s[4] === "$ref") {
           if (call.method !== "DELETE") throw methodNotAllowed();
-          guard(WRITE, { cost: 3, write: true });
+          guard(WRITE, { cost: WRITE_COST, write: true });
           visibleUser(id);
           dir.removeSponsor(id, s[3]);
           return ok(204);
@@ -316,7 +336,7 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
         if (s.length === 3) {
           if (call.method === "GET") {
             const select = Directory.parseSelect(option(query, "select"));
-            guard(READ, { cost: select ? 1 : 2, write: false });
+            guard(READ, { cost: identityCost(1, { select: !!select }), write: false });
             const u = dir.getDeleted(id);
             if (!u) throw notFound(id);
             return ok(200, {
@@ -326,7 +346,7 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
             });
           }
           if (call.method === "DELETE") {
-            guard(RESTORE, { cost: 3, write: true });
+            guard(RESTORE, { cost: WRITE_COST, write: true });
             dir.purge(id);
             return ok(204);
           }
@@ -335,7 +355,7 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
         if (s.length === 4 && (s[3] === "restore" || s[3] === "microsoft.graph.restore")) {
           if (call.method !== "POST") throw methodNotAllowed();
           jsonBody(false);
-          guard(RESTORE, { cost: 3, write: true });
+          guard(RESTORE, { cost: WRITE_COST, write: true });
           const u = dir.restore(id);
           return ok(200, { "@odata.context": `${base}/$metadata#directoryObjects/$entity`, "@odata.type": "#microsoft.graph.user", ...dir.serialize(u, undefined) });
         }
@@ -421,7 +441,7 @@ function listUsers(
   ctx: EmulatorContext,
   call: GraphCall,
   query: URLSearchParams,
-  guard: (perms: readonly string[], cls: { cost: number; write: boolean }) => void,
+  guard: (perms: readonly string[], cls: { cost: number; write: boolean; extension?: boolean }) => void,
   ok: (status: number, body?: unknown) => GraphOutcome,
   url: string,
   deleted: boolean,
@@ -465,7 +485,8 @@ function listUsers(
     else if (decoded.startsWith(OFFSET_PREFIX) && orderBy && /^\d+$/.test(decoded.slice(OFFSET_PREFIX.length))) offset = Number(decoded.slice(OFFSET_PREFIX.length));
     else throw badRequest("The specified page token value is invalid.", "Request_BadRequest");
   }
-  guard(READ, { cost: listCost(select !== undefined, expand.length > 0, top), write: false });
+  // `GET users` has base cost 2; the deletedItems list is not in the table: 1.
+  guard(READ, { cost: identityCost(deleted ? 1 : 2, { select: select !== undefined, expand: expand.length > 0, top }), write: false, extension: expand.includes("extensions") });
   let all = deleted ? ctx.directory.listDeleted(filter) : ctx.directory.list(filter);
   if (orderBy) {
     const key = (u: StoredUser): string => String((u as unknown as Record<string, unknown>)[orderBy.prop] ?? "").toLowerCase();
@@ -508,14 +529,6 @@ function listUsers(
     body["@odata.nextLink"] = `${url}?${params.join("&")}`;
   }
   return ok(200, body);
-}
-
-/**
- * Resource units of a users list (throttling-limits): base 2 for `GET users`; `$select` −1,
- * `$expand` +1, `$top` below 20 −1; never below 1.
- */
-export function listCost(select: boolean, expand: boolean, top: number): number {
-  return Math.max(1, 2 - (select ? 1 : 0) + (expand ? 1 : 0) - (top < 20 ? 1 : 0));
 }
 
 /** A new request id. */

@@ -4,7 +4,7 @@
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
-import { address, destroyAgents, graphClient, graphFailure, invitation } from "./helpers";
+import { address, destroyAgents, graphClient, graphFailure, invitation, raw, rawToken } from "./helpers";
 
 type Json = Record<string, unknown>;
 
@@ -143,5 +143,55 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
   test("$search needs ConsistencyLevel (Graph's message)", async () => {
     const e = await graphFailure(c.api("/users").search('"displayName:alice"').get());
     expect(e.message).toBe("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
+  });
+});
+
+describe("throttling-limits: resource units and the open-extension limit", () => {
+  let tEmu: RunningEmulator;
+  let token: string;
+  let id: string;
+  beforeAll(async () => {
+    tEmu = await startEmulator({ seed: 41, throttle: "graph" });
+    token = await rawToken(tEmu);
+    id = tEmu.addUser({ displayName: "Costly", creationType: "Invitation", mail: "costly@fabrikam.com" }).id;
+  });
+  afterAll(async () => {
+    await tEmu.close();
+  });
+
+  test.each<[string, string, unknown, string]>([
+    ["GET", "/v1.0/users", undefined, "2"],
+    ["GET", "/v1.0/users?$select=id", undefined, "1"],
+    ["GET", "/v1.0/users?$top=5", undefined, "1"],
+    ["GET", "/v1.0/users?$select=id&$expand=extensions", undefined, "2"],
+    ["GET", "/v1.0/users/{id}", undefined, "1"],
+    ["GET", "/v1.0/users/{id}?$expand=sponsors", undefined, "2"],
+    ["GET", "/v1.0/users/{id}/sponsors", undefined, "1"],
+    ["PATCH", "/v1.0/users/{id}", { jobTitle: "x" }, "1"],
+    ["GET", "/v1.0/directory/deletedItems/microsoft.graph.user", undefined, "1"],
+  ])("%s %s costs %s", async (method, path, body, cost) => {
+    const r = await raw(tEmu, method, path.replace("{id}", id), { token, body });
+    expect(r.status).toBeLessThan(300);
+    expect(r.headers["x-ms-resource-unit"]).toBe(cost);
+  });
+
+  test("open extensions: the 456th request within 10 s (reads expanding extensions count too) is 429 with Retry-After", async () => {
+    const app = tEmu.addClient({ roles: ["User.ReadWrite.All"] });
+    const appToken = await rawToken(tEmu, app.clientId, app.clientSecret);
+    const statuses: number[] = [];
+    const first = await raw(tEmu, "GET", `/v1.0/users/${id}?$expand=extensions`, { token: appToken });
+    statuses.push(first.status);
+    for (let b = 0; b < 23; b++) {
+      const requests = Array.from({ length: 20 }, (_, i) => ({ id: String(i), method: "GET", url: `/users/${id}/extensions` }));
+      const r = await raw(tEmu, "POST", "/v1.0/$batch", { token: appToken, body: { requests } });
+      statuses.push(...(r.json as { responses: { status: number }[] }).responses.map((x) => x.status));
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(455);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(statuses.length - 455);
+    const last = await raw(tEmu, "GET", `/v1.0/users/${id}/extensions`, { token: appToken });
+    expect(last.status).toBe(429);
+    expect(Number(last.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    // another app has its own 455
+    expect((await raw(tEmu, "GET", `/v1.0/users/${id}/extensions`, { token })).status).toBe(200);
   });
 });

@@ -13,6 +13,7 @@ import { Directory, isValidEmail } from "../../src/emulator/directory";
 import { GraphError } from "../../src/emulator/errors";
 import { FaultInjector, formatFaults, parseFaults } from "../../src/emulator/faults";
 import { matchFilter, parseFilter } from "../../src/emulator/filter";
+import { identityCost } from "../../src/emulator/graph-routes";
 import { RequestLog } from "../../src/emulator/log";
 import { createRandom } from "../../src/emulator/prng";
 
@@ -70,6 +71,23 @@ describe("certs", () => {
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe("resource units (throttling-limits)", () => {
+  test.each<[number, { select?: boolean; expand?: boolean; top?: number }, number]>([
+    [2, {}, 2], // GET users
+    [2, { select: true }, 1],
+    [2, { expand: true }, 3],
+    [2, { top: 19 }, 1],
+    [2, { top: 20 }, 2],
+    [2, { select: true, top: 5 }, 1], // never below 1
+    [2, { select: true, expand: true, top: 999 }, 2],
+    [1, {}, 1], // any other identity GET
+    [1, { select: true }, 1],
+    [1, { expand: true }, 2],
+  ])("base %i with %j costs %i", (base, opts, cost) => {
+    expect(identityCost(base, opts)).toBe(cost);
   });
 });
 
