@@ -128,7 +128,7 @@ export async function executeGraph(ctx: EmulatorContext, call: GraphCall): Promi
     if (ms > 0) await sleep(ms);
   }
   const now = Date.now();
-  const fault = ctx.faults.draw(call.inBatch !== undefined);
+  const fault = ctx.faults.draw(call.inBatch !== undefined, batch);
   let outcome: GraphOutcome;
   if (fault === "reset") {
     outcome = { status: 0, headers: {}, fault, action: "reset" };
@@ -148,6 +148,8 @@ export async function executeGraph(ctx: EmulatorContext, call: GraphCall): Promi
       outcome = e instanceof GraphError ? errorOutcome(call, e) : errorOutcome(call, new GraphError(500, "generalException", `Emulator error: ${String(e)}`));
     }
     if (fault === "drop") outcome = { ...outcome, fault, action: "drop" };
+    // The batch ran; only its envelope says 424 (FailedDependency), the responses are all there.
+    if (fault === "batch424" && outcome.status === 200) outcome = { ...outcome, status: 424, fault };
   }
   ctx.log.add({
     time: new Date(now).toISOString(),

@@ -195,3 +195,30 @@ describe("throttling-limits: resource units and the open-extension limit", () =>
     expect((await raw(tEmu, "GET", `/v1.0/users/${id}/extensions`, { token })).status).toBe(200);
   });
 });
+
+describe("$batch envelope (json-batching vs throttling-limits)", () => {
+  test("fault batch424: the batch runs, the envelope is 424 and still carries every sub-response; other requests are untouched", async () => {
+    const token = await rawToken(emu);
+    const email = address("env");
+    emu.setFaults("batch424=1");
+    try {
+      const r = await raw(emu, "POST", "/v1.0/$batch", {
+        token,
+        body: {
+          requests: [
+            { id: "1", method: "POST", url: "/invitations", headers: { "Content-Type": "application/json" }, body: invitation(email) },
+            { id: "2", method: "GET", url: "/users?$top=1&$select=id" },
+          ],
+        },
+      });
+      expect(r.status).toBe(424);
+      const responses = (r.json as { responses: { id: string; status: number }[] }).responses;
+      expect(responses.map((x) => `${x.id}:${x.status}`).sort()).toEqual(["1:201", "2:200"]);
+      expect(emu.users().some((u) => u.mail === email)).toBe(true);
+      expect(emu.requests().find((e) => e.path === "/v1.0/$batch" && e.status === 424)?.fault).toBe("batch424");
+      expect((await raw(emu, "GET", "/v1.0/users?$top=1", { token })).status).toBe(200);
+    } finally {
+      emu.setFaults(undefined);
+    }
+  });
+});

@@ -207,6 +207,14 @@ describe("faults", () => {
     expect(count(sub, "503") / 1e4).toBeCloseTo(0.2, 1);
     expect(draw(5, false)).toEqual(draw(5, false));
   });
+  test("batch424 is drawn by top-level $batch requests only", () => {
+    const f = new FaultInjector(createRandom(3));
+    f.set("batch424=1");
+    expect(parseFaults("batch424=0.5")).toEqual({ batch424: 0.5 });
+    expect(f.draw(false, false)).toBeUndefined();
+    expect(f.draw(true, false)).toBeUndefined();
+    expect(f.draw(false, true)).toBe("batch424");
+  });
 });
 
 describe("batch parsing", () => {
