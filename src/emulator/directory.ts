@@ -492,6 +492,12 @@ export class Directory {
     if (!address) throw badRequest("Invalid request: 'invitedUserEmailAddress' is a required property and cannot be empty.");
     if (!redirect) throw badRequest("Invalid request: 'inviteRedirectUrl' is a required property and cannot be empty.");
     if (!isValidEmail(address)) throw badRequest("The Primary SMTP Address is an invalid value.");
+    // customize-invitation-api: "Make sure the user's email domain isn't part of your resource tenant's verified
+    // domain." Graph's answer otherwise is undocumented (open question 7): refused.
+    const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+    if (domain === this.opts.tenantDomain.toLowerCase() && !body.invitedUser) {
+      throw badRequest(`The invited address's domain '${domain}' is a verified domain of this tenant: B2B invitations are for addresses of other domains.`);
+    }
     let url: URL | undefined;
     try {
       url = new URL(redirect);
@@ -713,8 +719,9 @@ export class Directory {
           updates.otherMails = [...v];
           break;
         case "usageLocation":
-          if (v !== null && (typeof v !== "string" || !/^[A-Za-z]{2}$/.test(v))) throw invalid(k);
-          updates.usageLocation = v === null ? null : v.toUpperCase();
+          // user resource: usageLocation is "Not nullable" (what Graph answers to null is open question 10: refused).
+          if (typeof v !== "string" || !/^[A-Za-z]{2}$/.test(v)) throw invalid(k);
+          updates.usageLocation = v.toUpperCase();
           break;
         default: {
           // givenName, surname, companyName, department, jobTitle

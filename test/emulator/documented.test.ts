@@ -222,3 +222,19 @@ describe("$batch envelope (json-batching vs throttling-limits)", () => {
     }
   });
 });
+
+describe("user resource and the invitation's preconditions", () => {
+  test("usageLocation is not nullable: PATCH null is 400 and keeps the value", async () => {
+    const id = await invite(address("loc"));
+    await client.api(`/users/${id}`).patch({ usageLocation: "de" });
+    const e = await graphFailure(client.api(`/users/${id}`).patch({ usageLocation: null }));
+    expect([e.statusCode, e.code]).toEqual([400, "Request_BadRequest"]);
+    expect(((await client.api(`/users/${id}`).select("usageLocation").get()) as Json).usageLocation).toBe("DE");
+  });
+
+  test("an address of the tenant's verified domain is not invited", async () => {
+    const e = await graphFailure(client.api("/invitations").post(invitation("someone@emulator.onmicrosoft.com")));
+    expect(e.statusCode).toBe(400);
+    expect(e.message).toContain("verified domain");
+  });
+});
