@@ -9,6 +9,8 @@
  * GET/PATCH/DELETE /users/{id}/extensions/{name};
  * GET /directory/deletedItems/microsoft.graph.user; GET/DELETE /directory/deletedItems/{id};
  * POST /directory/deletedItems/{id}/restore; POST /$batch.
+ * Every route is listed in routes.ts and has a row in docs/graph-contract.md (the Microsoft document
+ * it follows and the test that pins it); test/emulator/contract-doc.test.ts keeps the three in step.
  */
 import { randomUUID } from "node:crypto";
 import type { TokenClaims } from "./auth";
