@@ -10,7 +10,7 @@ import { resolveSettings, schedulerFor } from "../../src/graph";
 import { createCredential } from "../../src/graph/credential";
 import { RequestScheduler, Scheduler, Transport } from "../../src/graph/scheduler";
 import { createTransport } from "../../src/graph/transport";
-import { graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
+import { adminGraphClient, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
 import { resetLifecycleRegistry } from "../../src/provider/replacements";
 import { freshDeploymentEachTest, providerAgainstEmulator } from "./emulator-fixture";
 import { URN_KEY } from "../../src/provider/urn";
@@ -182,6 +182,27 @@ describe("replication lag after a mail PATCH", () => {
     expect(lagging).toBe(-1); // two lagging answers, then the reset went through
     expect(outs).toMatchObject({ externalUserState: "PendingAcceptance" });
     expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${user.id}`, "POST /v1.0/invitations"]);
+  });
+});
+
+describe("replication lag on the invitation service's matching", () => {
+  afterEach(() => emu.setReplicationLag(0));
+
+  it("a guest invited a moment ago by someone else: the lookup and the invitation do not see it yet; the retry finds it, adopted, not marked", async () => {
+    emu.setReplicationLag(1_500);
+    const admin = adminGraphClient(emu);
+    const other = (await admin.api("/invitations").post({ invitedUserEmailAddress: "ned@lag.example", inviteRedirectUrl: redirect })) as { invitedUser: { id: string } };
+    emu.clearRequests();
+    const { id, outs } = await create({ invitedUserEmailAddress: "ned@lag.example", inviteRedirectUrl: redirect }, "ned");
+    expect(id).toBe(other.invitedUser.id);
+    expect(outs.adopted).toBe(true);
+    const posts = invitations();
+    expect(posts[0].status).toBe(400);
+    expect(posts[posts.length - 1].status).toBe(201);
+    expect(requestsTo(emu.requests(), "POST", /\/extensions$/)).toEqual([]);
+    expect(stderr.join("")).toContain(`the invitation answered with the existing user ${id}`);
+    expect(stderr.join("")).toContain("the invitation service did not see it yet (replication lag)");
+    expect(emu.users().filter((u) => u.mail === "ned@lag.example")).toHaveLength(1);
   });
 });
 
