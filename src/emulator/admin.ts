@@ -6,8 +6,10 @@
  *   POST   /_emulator/users/{id}/redeem      the guest accepts the invitation
  *   PUT    /_emulator/faults                 FaultRates JSON or {"spec":"503=0.1,..."}
  *   GET    /_emulator/users                  all users, deleted ones included
+ *   POST   /_emulator/users                  seed a user (a Graph user object, see seed.ts): 201 with it
  *   PUT    /_emulator/config                 {latencyMs?, throttle?, replicationLagMs?, faults?}
  *   GET    /_emulator/info                   connection details and current settings
+ * (listed in routes.ts and docs/graph-contract.md)
  */
 import type { Latency } from "./context";
 import { GraphError } from "./errors";
@@ -24,6 +26,7 @@ export interface AdminApi {
   setThrottle(t: "graph" | "off"): void;
   setReplicationLag(ms: number): void;
   users(opts?: { includeDeleted?: boolean }): EmulatedUser[];
+  addUser(user: unknown): EmulatedUser;
   info(): Record<string, unknown>;
 }
 
@@ -39,8 +42,8 @@ export function isLoopback(addr: string | undefined): boolean {
   return addr === "::1" || addr.startsWith("127.") || addr.startsWith("::ffff:127.");
 }
 
-function error(status: number, message: string): AdminResponse {
-  return { status, body: { error: { code: status === 404 ? "NotFound" : "BadRequest", message } } };
+function error(status: number, message: string, code?: string): AdminResponse {
+  return { status, body: { error: { code: code ?? (status === 404 ? "NotFound" : "BadRequest"), message } } };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -68,6 +71,15 @@ export function handleAdmin(api: AdminApi, method: string, url: string, body: un
         if (seg.length !== 1) break;
         return { status: 200, body: api.users({ includeDeleted: true }) };
       case "POST users":
+        if (seg.length === 1) {
+          try {
+            return { status: 201, body: api.addUser(body) };
+          } catch (e) {
+            // Seeding answers Graph's own code (e.g. Request_BadRequest) with the message naming the property.
+            if (e instanceof GraphError) return error(e.status, e.message, e.code);
+            throw e;
+          }
+        }
         if (seg.length !== 3 || seg[2] !== "redeem") break;
         return { status: 200, body: api.redeemUser(seg[1]) };
       case "PUT faults": {

@@ -31,6 +31,7 @@ import { Throttle } from "./throttle";
 import type { EmulatedUser, EmulatorOptions, FaultRates, RequestLogEntry, RunningEmulator } from "./types";
 
 export type { EmulatedUser, EmulatorOptions, FaultRates, RequestLogEntry, RunningEmulator } from "./types";
+export type { SeedUser } from "./seed";
 export { ensureCa, issueServerCert } from "./certs";
 export { parseFaults } from "./faults";
 
@@ -128,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     replicationLagMs: checkLag(options.replicationLagMs ?? 0),
     refuseFilterOn: new Set((options.refuseFilterOn ?? []).map((p) => p.toLowerCase())),
   };
+  directory.replication = { lagMs: () => ctx.replicationLagMs, random };
 
   // State file: saved at most every 500 ms while changes come in, and on close.
   let saveTimer: NodeJS.Timeout | undefined;
@@ -183,6 +185,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     setThrottle: (t) => void (ctx.throttle.mode = checkThrottle(t)),
     setReplicationLag: (ms) => void (ctx.replicationLagMs = checkLag(ms)),
     users: (opts) => directory.all(opts?.includeDeleted ?? false),
+    addUser: (user) => directory.addUser(user),
     info: () => ({
       ...info,
       throttle: ctx.throttle.mode,
@@ -227,6 +230,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     setThrottle: (t: "graph" | "off") => admin.setThrottle(t),
     setReplicationLag: (ms: number) => admin.setReplicationLag(ms),
     users: (opts?: { includeDeleted?: boolean }): EmulatedUser[] => directory.all(opts?.includeDeleted ?? false),
+    addUser: (user) => directory.addUser(user),
     close: () => {
       closed ??= (async () => {
         if (saveTimer) clearTimeout(saveTimer);

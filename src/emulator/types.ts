@@ -2,6 +2,7 @@
  * Public types of the local Microsoft Graph emulator (`pulumi-entra-invitation/emulator`).
  * Re-exported from `index.ts`; other modules import them from here to avoid import cycles.
  */
+import type { SeedUser } from "./seed";
 
 /** Options of {@link startEmulator}. Everything that makes the emulator "realistic" is off by default. */
 export interface EmulatorOptions {
@@ -55,6 +56,8 @@ export interface FaultRates {
   reset?: number;
   /** "Commit then drop": perform the request, then destroy the socket without a response. */
   drop?: number;
+  /** Top-level $batch only: run the batch, then answer its envelope with 424 (still carrying `responses`). */
+  batch424?: number;
 }
 
 /** One entry of the request log (Graph and token requests; admin calls are not logged). */
@@ -73,7 +76,7 @@ export interface RequestLogEntry {
   body?: unknown;
   /** The batch request id when this was a $batch sub-request. */
   inBatch?: string;
-  /** The injected fault: "429" | "503" | "504" | "reset" | "drop". Throttling is not a fault (status 429 without fault). */
+  /** The injected fault: "429" | "503" | "504" | "reset" | "drop" | "batch424". Throttling is not a fault (status 429 without fault). */
   fault?: string;
 }
 
@@ -85,8 +88,10 @@ export interface EmulatedUser {
   displayName: string;
   /** Email address (the invited address for guests). */
   mail: string | null;
-  /** Other addresses of the user; an invitation finds a guest by these too. */
+  /** Other addresses of the user; an invitation finds a user by these too. */
   otherMails: string[];
+  /** Mail addresses of the user: `SMTP:` the primary (follows `mail`), `smtp:` secondary ones; an invitation finds a user by these too. */
+  proxyAddresses: string[];
   /** For guests `local_domain#EXT#@` + the tenant's domain, as Graph makes it. */
   userPrincipalName: string;
   /** `Guest` or `Member`. */
@@ -111,6 +116,8 @@ export interface EmulatedUser {
   jobTitle: string | null;
   /** Two-letter country code. */
   usageLocation: string | null;
+  /** Set for users synced from on-premises; such a user cannot be converted to B2B by an invitation. */
+  onPremisesUserPrincipalName: string | null;
   /** When the user was created (ISO time). */
   createdDateTime: string;
   /** When the user was soft-deleted (ISO time); null unless in the recycle bin. */
@@ -158,6 +165,13 @@ export interface RunningEmulator {
   setThrottle(t: "graph" | "off"): void;
   /** Change the replication lag of new users, as {@link EmulatorOptions.replicationLagMs}. */
   setReplicationLag(ms: number): void;
+  /**
+   * Seeds a user as a Graph user object (same as POST /_emulator/users): an internal member, a
+   * guest whose address is only in `proxyAddresses` or its UPN, a disabled or soft-deleted guest,
+   * a guest holding a directory role. Validated as Graph validates these properties (a bad one is a
+   * GraphError naming it); returns the created user with its `id`.
+   */
+  addUser(user: SeedUser): EmulatedUser;
   /** The users of the directory; soft-deleted ones only with `includeDeleted`. */
   users(opts?: { includeDeleted?: boolean }): EmulatedUser[];
   /** Stop listening, drop open connections, save the state file. */

@@ -54,6 +54,34 @@ export class GraphClient {
   }
 }
 
+/**
+ * For a 403: the least-privileged application permission the failed call needs, from the call itself
+ * (method, path, body), per each API's permissions table (invitation-post, user-update, user-delete,
+ * opentypeextension-post-opentypeextension, user-post-sponsors). Undefined for calls the generic
+ * hint covers (reads).
+ */
+export function permissionHint(req: Pick<GraphRequest, "method" | "path" | "body">): string | undefined {
+  const path = pathOnly(req.path);
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  if (req.method === "POST" && path === "/invitations") {
+    if (body.resetRedemption) return "resetting a guest's redemption needs User.ReadWrite.All (application; User.Invite.All is not enough); app-only tokens cannot reset a user who holds a directory role (invitation-post).";
+    if (body.invitedUser) return "an invitation naming an existing user with invitedUser (a conversion to B2B) needs User.ReadWrite.All (invite-internal-users); User.Invite.All is not enough.";
+    return "inviting needs User.Invite.All (admin-consented). If it is granted, the tenant may restrict invitations to admins (External collaboration settings > Guest invite settings): give the app the Guest Inviter role or relax that setting.";
+  }
+  if (/^\/users\/[^/]+\/extensions(\/|$)/.test(path)) {
+    return "ownership marks (open extensions on users) need User.ReadWrite.All; without it guests are invited unmarked (a lost state then adopts them, and entra-guests orphans cannot find them).";
+  }
+  if (/^\/users\/[^/]+\/sponsors\/\$ref$/.test(path)) return "adding sponsors needs User.ReadWrite.All (user-post-sponsors).";
+  if (req.method === "DELETE" && /^\/users\/[^/]+$/.test(path)) return 'deleting a user needs User.ReadWrite.All (user-delete); with less, use onDelete: "disable" or "retain".';
+  if (req.method === "PATCH" && /^\/users\/[^/]+$/.test(path)) {
+    const keys = Object.keys(body);
+    if (keys.length === 1 && keys[0] === "accountEnabled") return 'disabling a user needs User.EnableDisableAccount.All and User.Read.All (least privileged for accountEnabled, user-update) or User.ReadWrite.All; with neither, use onDelete: "retain".';
+    if (keys.includes("mail")) return "setting mail before a redemption reset needs User.ReadWrite.All (user-update).";
+    return "updating a user's displayName, userType or userProperties needs User.ReadUpdate.All (least privileged, user-update) or User.ReadWrite.All; with User.Invite.All alone, leave userProperties unset.";
+  }
+  return undefined;
+}
+
 export function toError(req: GraphRequest, res: GraphResponse): EntraGraphError {
   const body = res.body as { error?: { code?: string; message?: string; innerError?: { "request-id"?: string } } } | undefined;
   const err = body?.error;
@@ -63,5 +91,6 @@ export function toError(req: GraphRequest, res: GraphResponse): EntraGraphError 
     message: err?.message ?? (typeof res.body === "string" ? res.body.slice(0, 200) : "no error body"),
     requestId: err?.innerError?.["request-id"] ?? res.headers["request-id"],
     request: `${req.method} ${pathOnly(req.path)}${req.body && (req.body as InvitationRequest).resetRedemption ? " (resetRedemption)" : ""}`,
+    hint: res.status === 403 ? permissionHint(req) : undefined,
   });
 }

@@ -5,8 +5,9 @@
  * an EntraGraphError.
  *
  * Graph's rules (v1.0): POST needs `@odata.type: microsoft.graph.openTypeExtension` and an
- * `extensionName`; for directory objects the extension's `id` is its name; PATCH sets the properties
- * given and keeps the others; data is primitive values or arrays of them, at most 2 KB per extension,
+ * `extensionName`; for directory objects the extension's `id` is its name; PATCH replaces the whole
+ * extension ("you must specify all properties in the request body; otherwise, Microsoft Graph will
+ * delete the unspecified properties", opentypeextension-update), so a PATCH carries every property; data is primitive values or arrays of them, at most 2 KB per extension,
  * at most two open extensions per app on one object. Writing needs `User.ReadWrite.All` (app).
  */
 import { toError } from "./client";
@@ -29,8 +30,25 @@ export interface UserWithExtensions extends GraphUser {
   extensions?: OpenExtension[];
 }
 
-/** What a lookup before a create reads: the refresh set plus `creationType`. */
-export const LOOKUP_SELECT = [...USER_SELECT, "creationType"] as const;
+/** What a lookup before a create reads: the refresh set plus what tells an invited guest from an internal user, and the oldest of several. */
+export const LOOKUP_SELECT = [...USER_SELECT, "creationType", "userPrincipalName", "createdDateTime"] as const;
+
+/** How many users one address may match before the lookup stops listing them (below 20: one resource unit less, throttling-limits). */
+export const LOOKUP_TOP = 10;
+
+/**
+ * The `$filter` of users who already hold an address. Wide (the default): the check Microsoft
+ * documents before inviting (customize-invitation-api, "Determine if a user was already invited"):
+ * `userPrincipalName`, `mail`, `proxyAddresses` (`SMTP:` entry) and `otherMails`. Its fifth clause,
+ * `signInNames`, is no property of the v1.0 user resource and is left out. Narrow: `mail` and
+ * `otherMails` only, for a tenant that refuses the wide filter.
+ */
+export function lookupFilter(email: string, wide = true): string {
+  const q = email.replace(/'/g, "''");
+  return wide
+    ? `userPrincipalName eq '${q}' or mail eq '${q}' or proxyAddresses/any(x:x eq 'SMTP:${q}') or otherMails/any(x:x eq '${q}')`
+    : `mail eq '${q}' or otherMails/any(x:x eq '${q}')`;
+}
 
 /** One page of a user list and the path of the next one (relative to the version root), if any. */
 export interface UserPage<T> {
@@ -49,15 +67,15 @@ export class ExtensionClient {
   constructor(private readonly scheduler: RequestScheduler) {}
 
   /**
-   * The live user whose `mail` or `otherMails` is this address, with its open extensions (unless
-   * `expand` is false); undefined when none.
+   * The live users who already hold this address, with their open extensions (unless `expand` is
+   * false): the documented "already invited" query (customize-invitation-api, {@link lookupFilter});
+   * `wide` false asks `mail` and `otherMails` only (a tenant that refuses the wide filter).
    */
-  async findUserByEmail(email: string, opts: { select?: readonly string[]; expand?: boolean } = {}): Promise<UserWithExtensions | undefined> {
-    const q = email.replace(/'/g, "''");
-    const filter = encodeURIComponent(`mail eq '${q}' or otherMails/any(x:x eq '${q}')`);
+  async findUsersByEmail(email: string, opts: { select?: readonly string[]; expand?: boolean; wide?: boolean } = {}): Promise<UserWithExtensions[]> {
+    const filter = encodeURIComponent(lookupFilter(email, opts.wide ?? true));
     const expand = opts.expand === false ? "" : "&$expand=extensions";
-    const res = await this.call<{ value: UserWithExtensions[] }>({ method: "GET", path: `/users?$filter=${filter}&$select=${(opts.select ?? LOOKUP_SELECT).join(",")}${expand}&$top=2`, lane: "users" });
-    return res.body.value?.[0];
+    const res = await this.call<{ value: UserWithExtensions[] }>({ method: "GET", path: `/users?$filter=${filter}&$select=${(opts.select ?? LOOKUP_SELECT).join(",")}${expand}&$top=${LOOKUP_TOP}`, lane: "users" });
+    return res.body.value ?? [];
   }
 
   /** `GET /users/{id}` with `$select` and `$expand=extensions` (unless `expand` is false); undefined on 404. */
@@ -81,9 +99,13 @@ export class ExtensionClient {
     return res.status === 404 ? undefined : res.body;
   }
 
-  /** `PATCH /users/{id}/extensions/{name}`: sets these properties. False when the extension is not there. */
-  async updateExtension(userId: string, name: string, changes: Record<string, unknown>): Promise<boolean> {
-    const body = { "@odata.type": OPEN_EXTENSION_TYPE, ...changes };
+  /**
+   * `PATCH /users/{id}/extensions/{name}` with the extension's whole data: `@odata.type`,
+   * `extensionName` and `data` (every custom property it is to keep: Graph deletes the ones left out;
+   * see `wholeMark` in provider/mark.ts). False when the extension is not there.
+   */
+  async updateExtension(userId: string, name: string, data: Record<string, unknown>): Promise<boolean> {
+    const body = { "@odata.type": OPEN_EXTENSION_TYPE, extensionName: name, ...data };
     const res = await this.call({ method: "PATCH", path: `/users/${encodeURIComponent(userId)}/extensions/${encodeURIComponent(name)}`, body, lane: "users" }, [404]);
     return res.status !== 404;
   }

@@ -135,3 +135,35 @@ export function retryAfterMs(value: string | null | undefined, now = Date.now())
   const at = Date.parse(v);
   return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
+
+/**
+ * Resource units a request to the identity service costs (throttling-limits, "Identity and access
+ * service limits"): `GET` of the users list (`/users`) 2, any other identity `GET` 1 (a user by id,
+ * its extensions or sponsors, deleted items), any write 1; then `$select` −1, `$expand` +1 and `$top`
+ * below 20 −1; never below 1. Invitations are budgeted apart and cost nothing here.
+ */
+export function resourceUnits(req: { method: string; path: string }): number {
+  if (req.method !== "GET") return 1;
+  const [route, query = ""] = req.path.split("?");
+  let cost = /^\/users\/?$/i.test(route) ? 2 : 1;
+  const q = decodeURIComponent(query);
+  if (/(^|&)\$select=/.test(q)) cost -= 1;
+  if (/(^|&)\$expand=/.test(q)) cost += 1;
+  const top = /(^|&)\$top=(\d+)/.exec(q);
+  if (top && Number(top[2]) < 20) cost -= 1;
+  return Math.max(1, cost);
+}
+
+/**
+ * Whether a request counts against Graph's open-extension limit: 455 requests per 10 s per app and
+ * tenant for open and schema extensions (throttling-limits). Requests to `/extensions` paths do;
+ * whether a read with `$expand=extensions` does is not documented (open question 4): it is counted,
+ * the stricter answer (the emulator counts it too).
+ */
+export function isExtensionRequest(req: { path: string }): boolean {
+  const [route, query = ""] = req.path.split("?");
+  return /\/extensions(\/|$)/i.test(route) || /(^|&)\$expand=[^&]*\bextensions\b/i.test(decodeURIComponent(query));
+}
+
+/** Graph's open-extension limit (throttling-limits): 455 requests per 10 s per app and tenant. */
+export const OPEN_EXTENSION_LIMIT = { requests: 455, windowMs: 10_000 } as const;

@@ -16,7 +16,7 @@
  */
 import { EntraGraphError, isTransientNetworkError } from "./errors";
 import { classify, EntraFailure, Failure } from "./failures";
-import { backoffMs, retryAfterMs, SlidingWindow, TokenBucket } from "./limits";
+import { backoffMs, isExtensionRequest, OPEN_EXTENSION_LIMIT, resourceUnits, retryAfterMs, SlidingWindow, TokenBucket } from "./limits";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
 
@@ -122,6 +122,7 @@ export const SCHEDULER_DEFAULTS = {
 /** What a request holds of the budgets while in flight. */
 interface Held {
   invitation?: boolean;
+  extension?: boolean;
   write?: boolean;
   units?: number;
 }
@@ -147,11 +148,8 @@ type PauseKey = "invitations" | "users" | "userWrites";
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 export const MAX_BATCH = 20;
 
-/** Resource units a user request costs (Graph: 1 with $select, 2 without; writes 3 here). */
-export function unitCost(req: Pick<GraphRequest, "method" | "path">): number {
-  if (req.method !== "GET") return 3;
-  return req.path.includes("$select=") ? 1 : 2;
-}
+/** Resource units a user request costs: {@link resourceUnits} (throttling-limits). */
+export const unitCost: (req: Pick<GraphRequest, "method" | "path">) => number = resourceUnits;
 
 const isWrite = (req: GraphRequest): boolean => req.lane === "users" && req.method !== "GET";
 
@@ -163,6 +161,8 @@ export class Scheduler implements RequestScheduler {
   private pumpQueued = false;
   private readonly invitations: SlidingWindow;
   private readonly writes: SlidingWindow;
+  /** Open-extension requests: 455 per 10 s per app and tenant. */
+  private readonly extensions: SlidingWindow;
   private readonly units: TokenBucket;
   private readonly pausedUntil: Record<PauseKey, number> = { invitations: 0, users: 0, userWrites: 0 };
   /** What is known of the users budget Graph has left: nothing yet, asking, known from an answer. */
@@ -187,6 +187,7 @@ export class Scheduler implements RequestScheduler {
     if (!(this.o.maxConcurrency >= 1)) throw new Error(`Scheduler: maxConcurrency must be at least 1, got ${this.o.maxConcurrency}`);
     this.invitations = new SlidingWindow(this.o.invitationsPerWindow, this.o.invitationWindowMs + this.o.windowMarginMs);
     this.writes = new SlidingWindow(this.o.writesPerWindow, this.o.writeWindowMs + this.o.windowMarginMs);
+    this.extensions = new SlidingWindow(OPEN_EXTENSION_LIMIT.requests, OPEN_EXTENSION_LIMIT.windowMs + this.o.windowMarginMs);
     this.units = new TokenBucket(this.o.resourceUnits, this.o.resourceUnitPeriodMs, this.now(), Math.min(this.o.resourceUnitReserve, this.o.resourceUnits / 2));
   }
 
@@ -301,7 +302,7 @@ export class Scheduler implements RequestScheduler {
       const limit = this.o.batching ? MAX_BATCH : 1;
       for (; cursor < ready.length && picked.length < limit; cursor++) {
         const item = ready[cursor];
-        const key = isWrite(item.req) ? "write" : item.req.lane;
+        const key = isExtensionRequest(item.req) ? "extensions" : isWrite(item.req) ? "write" : item.req.lane;
         if (blocked.has(key)) continue;
         if (item.req.lane === "users" && usersAllowance <= 0) continue;
         const at = this.take(item, now);
@@ -339,17 +340,18 @@ export class Scheduler implements RequestScheduler {
       return true;
     }
     const cost = unitCost(req);
+    const extension = isExtensionRequest(req);
+    if (this.units.available(now) < Math.min(cost, this.units.capacity - this.units.reserve)) return this.units.tryTake(cost, now);
+    if (extension && this.extensions.used(now) >= this.extensions.limit) return this.extensions.tryTake(now);
     if (isWrite(req)) {
-      if (this.units.available(now) < Math.min(cost, this.units.capacity - this.units.reserve)) return this.units.tryTake(cost, now);
       const w = this.writes.tryTake(now);
       if (w !== true) return w;
       this.units.tryTake(cost, now);
-      item.held = { write: true, units: cost };
+      item.held = { write: true, units: cost, ...(extension ? { extension: this.extensions.tryTake(now) === true } : {}) };
       return true;
     }
-    const at = this.units.tryTake(cost, now);
-    if (at !== true) return at;
-    item.held = { units: cost };
+    this.units.tryTake(cost, now);
+    item.held = { units: cost, ...(extension ? { extension: this.extensions.tryTake(now) === true } : {}) };
     return true;
   }
 
@@ -361,6 +363,7 @@ export class Scheduler implements RequestScheduler {
     if (!held) return;
     if (held.invitation) this.invitations.release(now);
     if (held.write) this.writes.release(now);
+    if (held.extension) this.extensions.release(now);
     if (held.units !== undefined && res) {
       const charged = Number(res.headers["x-ms-resource-unit"]);
       if (res.status !== 429 && Number.isFinite(charged) && charged > 0 && charged !== held.units) this.units.adjust(charged - held.units, now);
@@ -396,9 +399,12 @@ export class Scheduler implements RequestScheduler {
       .then(
         (res) => {
           const responses = (res.body as { responses?: BatchSubResponse[] } | undefined)?.responses;
-          if (res.status !== 200 || !Array.isArray(responses)) {
-            // The batch itself failed: every item gets the same answer and its own retry.
-            for (const it of items) this.settle(it, res);
+          // Whenever `responses` is there, each item is settled from its own sub-response, whatever
+          // the envelope's status (json-batching says a parseable batch answers 200; throttling says a
+          // batch can fail 424: the docs disagree). Without it the batch itself failed: every item gets
+          // the same answer and its own retry; a 424 (failed dependency) is retried like a 5xx.
+          if (!Array.isArray(responses)) {
+            for (const it of items) this.settle(it, res, true);
             return;
           }
           const byId = new Map(responses.map((r) => [String(r.id), r]));
@@ -415,7 +421,8 @@ export class Scheduler implements RequestScheduler {
       .finally(done);
   }
 
-  private settle(item: Item, res: GraphResponse): void {
+  /** An answer for `item`; `envelope`: the answer of the `$batch` that carried it, without its own sub-response. */
+  private settle(item: Item, res: GraphResponse, envelope = false): void {
     const now = this.now();
     this.release(item, now, res);
     this.silentSince = undefined;
@@ -429,7 +436,7 @@ export class Scheduler implements RequestScheduler {
       if (key === "users") this.units.drain(now);
       return this.retry(item, now + wait, res);
     }
-    if (RETRYABLE_STATUS.has(res.status)) {
+    if (RETRYABLE_STATUS.has(res.status) || (envelope && res.status === 424)) {
       const wait = Math.max(backoffMs(item.attempt + 1, this.random), retryAfterMs(res.headers["retry-after"], now) ?? 0);
       return this.retry(item, now + wait, res);
     }

@@ -32,6 +32,10 @@ export interface InvitationResponse {
 
 export interface GraphUser {
   id: string;
+  userPrincipalName?: string | null;
+  createdDateTime?: string | null;
+  /** `Invitation` for a user who came in through B2B; null for one created in the tenant. */
+  creationType?: string | null;
   displayName?: string | null;
   mail?: string | null;
   otherMails?: string[];

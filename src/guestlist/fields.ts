@@ -27,7 +27,7 @@ export const OBJECT_FIELDS: Record<string, readonly string[]> = {
 export const LIST_PATHS = new Set(["groups", "invitedUserSponsors", "invitedUserMessageInfo.ccRecipients"]);
 
 /** Fields whose value is true/false; CSV cells `true`/`false`/`yes`/`no`/`1`/`0` (any case) become booleans. */
-export const BOOLEAN_PATHS = new Set(["sendInvitationMessage", "resetRedemption"]);
+export const BOOLEAN_PATHS = new Set(["sendInvitationMessage", "resetRedemption", "convertInternalUserToB2b"]);
 
 /** Fields whose value is a whole number; CSV cells of digits become numbers (anything else is kept, and refused with the fix). */
 export const NUMBER_PATHS = new Set(["remindAfterDays", "maxReminders", "expiryWarningDays"]);

@@ -60,10 +60,39 @@ export function markData(self: ResourceIdentity, onDelete: OnDelete): Record<str
 
 const ON_DELETE: readonly string[] = ["delete", "disable", "retain"];
 
+/**
+ * Whether an open extension is the mark: by `extensionName`, or by `id` (for directory objects the
+ * id is the name; Graph also answers the fully qualified `microsoft.graph.openTypeExtension.<name>`).
+ * A reader must not depend on `extensionName` alone: a PATCH that left it out may have deleted it
+ * (opentypeextension-update: unspecified properties are deleted).
+ */
+export function isMark(ext: Record<string, unknown>): boolean {
+  const name = MARK_NAME.toLowerCase();
+  const named = typeof ext.extensionName === "string" && ext.extensionName.toLowerCase() === name;
+  const id = typeof ext.id === "string" ? ext.id.toLowerCase() : "";
+  return named || id === name || id === `microsoft.graph.openTypeExtension.${MARK_NAME}`.toLowerCase();
+}
+
 /** The mark among a user's open extensions (from `$expand=extensions` or a GET of the extension), if any and readable. */
 export function readMark(extensions: readonly Record<string, unknown>[] | undefined): OwnershipMark | undefined {
-  const ext = extensions?.find((e) => typeof e.extensionName === "string" && e.extensionName.toLowerCase() === MARK_NAME.toLowerCase());
+  const ext = extensions?.find(isMark);
   return ext ? parseMark(ext) : undefined;
+}
+
+/**
+ * The whole data of a mark to PATCH: every property the extension holds now (`existing`, as read;
+ * properties a later version added are kept), with `changes` applied. Graph's PATCH of an open
+ * extension replaces it: "you must specify all properties in the request body; otherwise, Microsoft
+ * Graph will delete the unspecified properties" (opentypeextension-update). Without `@odata.*`,
+ * `id` and `extensionName`, which the client adds.
+ */
+export function wholeMark(existing: Record<string, unknown>, changes: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(existing)) {
+    if (k === "id" || k === "extensionName" || k.startsWith("@odata.") || k.includes("@odata.")) continue;
+    out[k] = v;
+  }
+  return { ...out, ...changes };
 }
 
 /** A mark's fields, checked; undefined when they are not a mark (another writer's extension of that name). */

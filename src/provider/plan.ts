@@ -3,7 +3,7 @@
  * plans out against Graph; these functions never do I/O.
  */
 import type { GraphUser, InvitationRequest, InvitationResponse } from "../graph/types";
-import { describeMark, markChanges, MarkOwner, markOwner, OwnershipMark, readMark, ResourceIdentity } from "./mark";
+import { describeMark, isMark, markChanges, MarkOwner, markOwner, OwnershipMark, readMark, ResourceIdentity, wholeMark } from "./mark";
 import { reminderDue } from "./reminders";
 import { CheckedInputs, INPUT_KEYS, INVITATION_ONLY_KEYS, InvitationOutputs, OnDelete, REPLACE_KEYS, UNKNOWN, USER_PROPERTY_KEYS, UserProperties } from "./types";
 
@@ -101,7 +101,20 @@ function oneLine(s: string): string {
  * `kim@contoso.com: email change to kim@fabrikam.com → redemption reset of the same user 467a1b2c… (not deleted)`.
  * Never shows `triggers` values, redeem URLs or other outputs.
  */
-export function replacementNotice(userId: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>, causes: readonly ReplaceCause[]): string {
+export function replacementNotice(userId: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>, causes: readonly ReplaceCause[], target?: { member: boolean }): string {
+  return oneLine(noticeText(userId, olds, news, causes) + conversionNote(userId, news, target));
+}
+
+/** What the preview line adds when the user a replacement resets is an internal user (`target.member`). */
+function conversionNote(userId: string, news: Partial<CheckedInputs>, target: { member: boolean } | undefined): string {
+  if (!target?.member) return "";
+  const who = shortId(switchesUser(userId, news) ? news.invitedUser! : userId);
+  return news.convertInternalUserToB2b === true
+    ? `; converts member ${who} to B2B, one way (${CONVERT_OPT_IN})`
+    : `; refused: ${who} is an internal user, not an invited guest (a reset converts it to B2B, one way): set ${CONVERT_OPT_IN}: true to allow it`;
+}
+
+function noticeText(userId: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>, causes: readonly ReplaceCause[]): string {
   const show = (v: string | undefined) => (v === undefined || v === UNKNOWN ? "[unknown]" : v);
   const address = olds.invitedUserEmailAddress ?? news.invitedUserEmailAddress;
   const guest = address === undefined ? "guest" : show(address);
@@ -109,10 +122,10 @@ export function replacementNotice(userId: string, olds: Partial<InvitationOutput
   const leaves = `${old} leaves the stack by its onDelete (${deletePolicy(olds)})`;
   if (switchesUser(userId, news)) {
     const next = shortId(news.invitedUser!);
-    return oneLine(`${guest}: invitedUser change to ${next} \u2192 another user: ${next} is taken over ${news.resetRedemption ? "and its redemption reset" : "as it is (no invitation)"}; the old user ${leaves}`);
+    return `${guest}: invitedUser change to ${next} \u2192 another user: ${next} is taken over ${news.resetRedemption ? "and its redemption reset" : "as it is (no invitation)"}; the old user ${leaves}`;
   }
   if (causes.includes("invitedUser") && news.invitedUser === UNKNOWN) {
-    return oneLine(`${guest}: invitedUser change to [unknown] \u2192 decided in the update: the same user ${old} is reset; another user is taken over and ${leaves}`);
+    return `${guest}: invitedUser change to [unknown] \u2192 decided in the update: the same user ${old} is reset; another user is taken over and ${leaves}`;
   }
   const reasons: string[] = [];
   for (const c of REPLACE_KEYS) {
@@ -122,7 +135,7 @@ export function replacementNotice(userId: string, olds: Partial<InvitationOutput
     else reasons.push("triggers change");
   }
   if (!reasons.length) reasons.push("replace requested");
-  return oneLine(`${guest}: ${reasons.join(", ")} \u2192 redemption reset of the same user ${old} (not deleted)`);
+  return `${guest}: ${reasons.join(", ")} \u2192 redemption reset of the same user ${old} (not deleted)`;
 }
 
 /** The user properties a PATCH sets so that the user matches `news` (only what changed, null clears). */
@@ -133,10 +146,16 @@ export function userPatch(olds: Partial<CheckedInputs>, news: Partial<CheckedInp
   const before: UserProperties = olds.userProperties ?? {};
   const after: UserProperties = news.userProperties ?? {};
   for (const k of USER_PROPERTY_KEYS) {
-    if (after[k] !== before[k]) patch[k] = after[k] ?? null;
+    if (after[k] === before[k]) continue;
+    // usageLocation is not nullable (user resource): removed from the program, it stops being managed.
+    if (after[k] === undefined && !NULLABLE_PROPERTIES.has(k)) continue;
+    patch[k] = after[k] ?? null;
   }
   return patch as Partial<GraphUser>;
 }
+
+/** User properties a PATCH may clear with null. `usageLocation` may not (user resource: "Not nullable"). */
+const NULLABLE_PROPERTIES: ReadonlySet<string> = new Set(USER_PROPERTY_KEYS.filter((k) => k !== "usageLocation"));
 
 export type UpdatePlan = {
   /** PATCH /users/{id} with this, when not empty. */
@@ -157,8 +176,12 @@ export function planUpdate(olds: Partial<InvitationOutputs>, news: Partial<Check
   };
 }
 
-/** The `POST /invitations` body for these inputs. */
-export function invitationBody(inputs: CheckedInputs, opts: { userId?: string; reset?: boolean } = {}): InvitationRequest {
+/**
+ * The `POST /invitations` body for these inputs. `byAddress`: a re-issue to the address alone (a
+ * reminder, a changed message): no `invitedUser`, which on a user who is not an invited guest is the
+ * documented conversion to B2B (invite-internal-users) and is only needed for a reset.
+ */
+export function invitationBody(inputs: CheckedInputs, opts: { userId?: string; reset?: boolean; byAddress?: boolean } = {}): InvitationRequest {
   const body: InvitationRequest = {
     invitedUserEmailAddress: inputs.invitedUserEmailAddress,
     inviteRedirectUrl: inputs.inviteRedirectUrl,
@@ -173,11 +196,32 @@ export function invitationBody(inputs: CheckedInputs, opts: { userId?: string; r
     if (info.messageLanguage) body.invitedUserMessageInfo.messageLanguage = info.messageLanguage;
     if (info.ccRecipients?.length) body.invitedUserMessageInfo.ccRecipients = info.ccRecipients.map((c) => ({ emailAddress: c.name ? { address: c.address, name: c.name } : { address: c.address } }));
   }
-  const userId = opts.userId ?? inputs.invitedUser;
+  const userId = opts.byAddress ? undefined : opts.userId ?? inputs.invitedUser;
   if (userId) body.invitedUser = { id: userId };
   if (opts.reset) body.resetRedemption = true;
   if (inputs.invitedUserSponsors?.length) body.invitedUserSponsors = inputs.invitedUserSponsors.map((id) => ({ id }));
   return body;
+}
+
+/**
+ * The guest's `externalUserState` after an invitation whose `status` Graph returned. The invitation
+ * resource defines four: `PendingAcceptance` (the guest has not redeemed), `Completed` (nothing to
+ * redeem: the user had redeemed before), `InProgress` and `Error`. For any but `PendingAcceptance` a
+ * user read after the invitation (`user`) says the state; without one, `Completed` is taken as
+ * `Accepted` and `InProgress` is not known (null) until a refresh reads the user. `Error` is no state: {@link invitationFailure}.
+ * No status at all (an older answer) is `PendingAcceptance`, as before.
+ */
+export function invitationState(status: string | undefined, user?: Pick<GraphUser, "externalUserState">): string | null {
+  const s = status ?? "PendingAcceptance";
+  if (s === "PendingAcceptance") return "PendingAcceptance";
+  if (user && user.externalUserState !== undefined) return user.externalUserState;
+  return s === "Completed" ? "Accepted" : null;
+}
+
+/** A refusal when Graph answered an invitation with `status: Error`; undefined otherwise. */
+export function invitationFailure(res: Pick<InvitationResponse, "status" | "id" | "invitedUser">, address: string): string | undefined {
+  if (res.status !== "Error") return undefined;
+  return `the invitation of ${address} (invitation ${res.id}${res.invitedUser?.id ? `, user ${res.invitedUser.id}` : ""}) came back with status Error: nothing is recorded; check the address and the tenant's external collaboration settings (Entra admin center, External Identities), then run \`pulumi up\` again.`;
 }
 
 /** Two ISO times within `toleranceMs` of each other. */
@@ -196,14 +240,15 @@ export function graphTime(d: Date): string {
 export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResponse, extra: { adopted: boolean; now: Date; user?: GraphUser; clock?: Date }): InvitationOutputs {
   const userId = res.invitedUser?.id;
   if (!userId) throw new Error("Graph's invitation response names no invited user");
-  const pending = (res.status ?? "PendingAcceptance") === "PendingAcceptance";
+  const state = invitationState(res.status, extra.user);
+  const pending = state === "PendingAcceptance";
   return {
     ...(inputsOf(inputs as unknown as Record<string, unknown>) as CheckedInputs),
     userId,
     inviteRedeemUrl: res.inviteRedeemUrl,
     invitationId: res.id,
     status: res.status,
-    externalUserState: pending ? "PendingAcceptance" : extra.user?.externalUserState ?? "Accepted",
+    externalUserState: state,
     // Graph's form (whole seconds), so that a refresh right after does not show a change of format.
     externalUserStateChangeDateTime: pending ? graphTime(extra.now) : extra.user?.externalUserStateChangeDateTime ?? null,
     adopted: extra.adopted,
@@ -247,7 +292,7 @@ export function deletePolicy(state: Partial<InvitationOutputs>): OnDelete {
 }
 
 /** A user found before a create (by address or `invitedUser`), with its open extensions when read. */
-export type FoundUser = GraphUser & { creationType?: string | null; extensions?: Record<string, unknown>[] };
+export type FoundUser = GraphUser & { extensions?: Record<string, unknown>[] };
 
 /**
  * What a create does:
@@ -261,7 +306,12 @@ export type FoundUser = GraphUser & { creationType?: string | null; extensions?:
  */
 export type CreatePlan =
   | { action: "invite" }
-  | { action: "take"; userId: string; adopted: boolean; owner: MarkOwner; mark?: OwnershipMark; patch: Partial<GraphUser>; markChanges: Record<string, unknown>; warnings: string[] }
+  | {
+      action: "take"; userId: string; adopted: boolean; owner: MarkOwner; mark?: OwnershipMark; patch: Partial<GraphUser>; markChanges: Record<string, unknown>;
+      /** The mark's whole data to PATCH (its properties as read, with `markChanges`); undefined when nothing changes. */
+      markWrite?: Record<string, unknown>;
+      warnings: string[];
+    }
   | { action: "refuse"; message: string };
 
 /** The `onDelete` a guest this stack owns gets when the program does not say: delete. */
@@ -293,9 +343,78 @@ export function sponsorsToAdd(declared: readonly string[] | undefined, existing:
   return (declared ?? []).map((s) => s.toLowerCase()).filter((s) => !have.has(s));
 }
 
+/**
+ * An invited guest: a user who came in through B2B (`creationType` Invitation) or has a redemption
+ * state (`externalUserState`). Only such a user is ever reset, re-invited or replaced by this package.
+ */
+export function isInvitedGuest(user: Pick<FoundUser, "creationType" | "externalUserState">): boolean {
+  return user.creationType === "Invitation" || (user.externalUserState ?? null) !== null;
+}
+
 /** A member of the tenant (not a B2B guest): never invited, no redemption state. */
 export function isTenantMember(user: FoundUser): boolean {
-  return (user.externalUserState ?? null) === null && user.creationType !== "Invitation";
+  return !isInvitedGuest(user);
+}
+
+/** The input that allows converting an internal user to B2B (a name nobody sets by accident). */
+export const CONVERT_OPT_IN = "convertInternalUserToB2b";
+
+/** A user as a reviewer recognises it: object id and, when read, its user principal name. */
+export function describeUser(user: Pick<FoundUser, "id" | "userPrincipalName">): string {
+  return user.userPrincipalName ? `${user.id} (${user.userPrincipalName})` : user.id;
+}
+
+/**
+ * Before a reset, a replacement or a re-invite that names `user` with `invitedUser`: the refusal
+ * when the user is not an invited guest and the program did not opt in. Such an invitation converts
+ * an internal user to a B2B user once accepted, and "Invitation is one-way" (invite-internal-users).
+ */
+export function refuseConversion(user: FoundUser, inputs: Partial<CheckedInputs>, what: string): string | undefined {
+  if (isInvitedGuest(user) || inputs.convertInternalUserToB2b === true) return undefined;
+  return (
+    `${what} of user ${describeUser(user)} refused before any change: it is an internal user of this tenant ` +
+    `(creationType ${user.creationType ?? "none"}, userType ${user.userType ?? "unknown"}), not an invited guest, and an invitation naming it ` +
+    `converts it to a B2B user when accepted; "Invitation is one-way" (invite-internal-users). Fix: name an invited guest with invitedUser, ` +
+    `or leave out resetRedemption (the user is then managed as it is); to convert this user on purpose set ${CONVERT_OPT_IN}: true on this resource or guest-list entry.`
+  );
+}
+
+/**
+ * The user a lookup before a create means when several users hold the address. The rule: a user
+ * carrying this stack's mark, then an invited guest over an internal user, then the oldest
+ * (`createdDateTime`), then the lowest object id. With more than one match, a warning names them all.
+ */
+export function chooseMatch(users: readonly FoundUser[], address: string, self?: ResourceIdentity): { user?: FoundUser; warning?: string } {
+  if (users.length <= 1) return { user: users[0] };
+  const ours = (u: FoundUser): number => {
+    const o = markOwner(readMark(u.extensions), self);
+    return o === "self" || o === "stack" ? 1 : 0;
+  };
+  const created = (u: FoundUser): number => {
+    const t = Date.parse(u.createdDateTime ?? "");
+    return Number.isFinite(t) ? t : Number.MAX_SAFE_INTEGER;
+  };
+  const sorted = [...users].sort((a, b) => ours(b) - ours(a) || Number(isInvitedGuest(b)) - Number(isInvitedGuest(a)) || created(a) - created(b) || a.id.localeCompare(b.id));
+  const user = sorted[0];
+  const list = sorted.map((u) => `${describeUser(u)}${isInvitedGuest(u) ? "" : " [internal user]"}`).join(", ");
+  return {
+    user,
+    warning: `${address} is held by ${users.length} users (${list}): using ${user.id} (rule: this stack's mark first, then an invited guest over an internal user, then the oldest). Remove the address from the others, or name the user with invitedUser.`,
+  };
+}
+
+/**
+ * After `POST /invitations` without `invitedUser` for an address the lookup found nobody for: why
+ * the user Graph answered with existed before the request (the lookup missed it: replication lag, an
+ * address only in `signInNames`, a narrowed lookup), or undefined for a user this invitation created.
+ * Existed: the answer's status is not `PendingAcceptance` (a redeemed guest answers `Completed`), or
+ * the user's `createdDateTime` is earlier than the request by more than `skewMs` (clocks differ).
+ */
+export function existedBefore(status: string | undefined, user: Pick<FoundUser, "createdDateTime"> | undefined, requestStart: Date, skewMs = 10_000): string | undefined {
+  if (status !== undefined && status !== "PendingAcceptance") return `the invitation answered ${status}, not PendingAcceptance`;
+  const created = Date.parse(user?.createdDateTime ?? "");
+  if (Number.isFinite(created) && created < requestStart.getTime() - skewMs) return `it was created ${user!.createdDateTime}, before the invitation`;
+  return undefined;
 }
 
 /**
@@ -325,6 +444,8 @@ export function planCreate(inputs: CheckedInputs, found: FoundUser | undefined, 
     warnings.push(`${email} is already managed by the stack ${describeMark(mark)}: adopted, not invited; this stack retains it when the guest leaves the stack, unless onDelete says otherwise.`);
   }
   if (owner === "stack" && mark && self) warnings.push(`${email} was marked by the resource ${mark.resource} of this stack: now managed by ${self.name}.`);
+  const changes = owned && mark && self ? markChanges(mark, self, ownedOnDelete(inputs)) : {};
+  const raw = found.extensions?.find(isMark);
   if (found.accountEnabled === false) warnings.push(`${email} (${found.id}) is disabled (accountEnabled: false): ${owned ? "taken over" : "adopted"} as it is; enable it in Entra to let the guest sign in.`);
   return {
     action: "take",
@@ -333,7 +454,8 @@ export function planCreate(inputs: CheckedInputs, found: FoundUser | undefined, 
     owner,
     mark,
     patch: adoptionPatch(found, inputs),
-    markChanges: owned && mark && self ? markChanges(mark, self, ownedOnDelete(inputs)) : {},
+    markChanges: changes,
+    ...(Object.keys(changes).length && raw ? { markWrite: wholeMark(raw, changes) } : {}),
     warnings,
   };
 }

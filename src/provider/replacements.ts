@@ -51,8 +51,12 @@ export function noteChecked(olds: Record<string, unknown>, news: Record<string, 
   reg.declared.set(fingerprint(olds), news as Partial<CheckedInputs>);
 }
 
-/** At delete: is this the delete half of a replacement? Then file the pending reset and return it. */
-export function claimReplacement(id: string, props: Partial<InvitationOutputs>, reg = lifecycleRegistry()): { news: Partial<CheckedInputs>; pending: PendingReset } | undefined {
+/**
+ * At delete: is this the delete half of a replacement? Then file the pending reset and return it.
+ * A replacement that switches users returns its new inputs without a pending reset (the old user
+ * leaves by its onDelete).
+ */
+export function claimReplacement(id: string, props: Partial<InvitationOutputs>, reg = lifecycleRegistry()): { news: Partial<CheckedInputs>; pending?: PendingReset } | undefined {
   const key = fingerprint(props as Record<string, unknown>);
   const email = props.invitedUserEmailAddress;
   const news = reg.declared.get(key) ?? (email !== undefined ? reg.byEmail.get(email) : undefined);
@@ -60,7 +64,7 @@ export function claimReplacement(id: string, props: Partial<InvitationOutputs>, 
   reg.declared.delete(key);
   if (email !== undefined) reg.byEmail.delete(email);
   // `invitedUser` now names another user: not a reset of this one, which leaves the stack.
-  if (switchesUser(id, news)) return undefined;
+  if (switchesUser(id, news)) return { news };
   const pending: PendingReset = { userId: id, olds: props, mailPatched: false };
   reg.pendingResets.set(fingerprint(news as Record<string, unknown>), pending);
   return { news, pending };

@@ -58,6 +58,12 @@ export interface CheckedInputs {
   invitedUser?: string;
   /** With `invitedUser`: reset that user's redemption when the resource is created. */
   resetRedemption?: boolean;
+  /**
+   * Allow an invitation that names an internal user of the tenant (not an invited guest) with
+   * `invitedUser`: a reset or replacement then converts that user to B2B, one way
+   * (invite-internal-users). Without it such a reset is refused before any change. Default false.
+   */
+  convertInternalUserToB2b?: boolean;
   /** Sponsors' user or group object ids (lower case, at most 5), sent with the invitation. */
   invitedUserSponsors?: string[];
   /** Properties of the guest's user kept true with `PATCH /users/{id}`. */
@@ -111,7 +117,7 @@ export interface InvitationOutputs extends CheckedInputs {
 /** The input keys, in the order diffs and docs list them. */
 export const INPUT_KEYS = [
   "invitedUserEmailAddress", "inviteRedirectUrl", "invitedUserDisplayName", "invitedUserType", "sendInvitationMessage",
-  "invitedUserMessageInfo", "invitedUser", "resetRedemption", "invitedUserSponsors", "userProperties", "triggers", "onDelete",
+  "invitedUserMessageInfo", "invitedUser", "resetRedemption", "convertInternalUserToB2b", "invitedUserSponsors", "userProperties", "triggers", "onDelete",
   "expiresOn", "remindAfterDays", "maxReminders",
 ] as const satisfies readonly (keyof CheckedInputs)[];
 

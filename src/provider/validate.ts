@@ -151,6 +151,8 @@ export function checkInputs(news: Record<string, unknown>): CheckOutcome {
     return typeof id === "string" && GUID.test(id.trim()) ? { ok: id.trim().toLowerCase() } : { reason: `must be an existing user's object id (a GUID) or an object with one, not ${JSON.stringify(v)}` };
   });
   take("resetRedemption", (v) => (typeof v === "boolean" ? { ok: v } : { reason: `must be true or false, not ${JSON.stringify(v)}` }));
+  // The opt-in is the literal true: anything else (a string "true" from a file cell was made a boolean by GuestList) is refused, never taken as yes.
+  take("convertInternalUserToB2b", (v) => (typeof v === "boolean" ? { ok: v } : { reason: `must be true or false (true allows converting an internal user named by invitedUser to B2B, one way), not ${JSON.stringify(v)}` }));
   take("invitedUserSponsors", (v) => {
     if (!Array.isArray(v)) return { reason: "must be a list of user or group object ids" };
     if (v.length > LIMITS.sponsors) return { reason: `has ${v.length} sponsors; Entra allows at most ${LIMITS.sponsors}` };
@@ -173,6 +175,9 @@ export function checkInputs(news: Record<string, unknown>): CheckOutcome {
   take("remindAfterDays", checkRemindAfterDays);
   take("maxReminders", checkMaxReminders);
 
+  if (out.convertInternalUserToB2b === true && news.invitedUser === undefined) {
+    fail("convertInternalUserToB2b", "convertInternalUserToB2b needs invitedUser: name the internal user (object id) to convert to B2B, or leave it out");
+  }
   if (out.resetRedemption === true && news.invitedUser === undefined) {
     fail("resetRedemption", "resetRedemption needs invitedUser: name the existing user (object id) whose redemption is reset");
   }

@@ -49,9 +49,15 @@ export interface InvitationArgs {
   }>;
   /** With `invitedUser`: reset that user's redemption when the resource is created (`-ResetRedemption`). */
   resetRedemption?: pulumi.Input<boolean>;
+  /**
+   * With `invitedUser`: allow that user to be an internal user of the tenant, whom a reset (or a
+   * replacement) converts to a B2B user, one way ("Invitation is one-way", invite-internal-users).
+   * Without it, such a reset is refused before any change. Default false. See docs/safety.md.
+   */
+  convertInternalUserToB2b?: pulumi.Input<boolean>;
   /** Sponsors of the guest: user or group object ids (at most 5), sent with the invitation; a later change is recorded but not applied to an existing guest. */
   invitedUserSponsors?: pulumi.Input<pulumi.Input<string>[]>;
-  /** More properties of the guest's user, kept true in place with `PATCH /users/{id}` (a removed one is cleared): needs User.ReadWrite.All. */
+  /** More properties of the guest's user, kept true in place with `PATCH /users/{id}` (a removed one is cleared, except `usageLocation`, which Graph cannot clear: it stops being managed): needs User.ReadWrite.All. */
   userProperties?: pulumi.Input<{ [K in keyof UserProperties]: pulumi.Input<string> }>;
   /** Any values; when they change, the guest's redemption is reset (same user, same object id). For an adopted guest, the way to send it an invitation. */
   triggers?: pulumi.Input<unknown>;

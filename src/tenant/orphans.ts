@@ -14,7 +14,7 @@
 import type { GraphClient } from "../graph";
 import { EntraGraphError } from "../graph/errors";
 import { ExtensionClient, UserWithExtensions } from "../graph/extensions";
-import { OwnershipMark, parseUrn, readMark, StackIdentity } from "../provider/mark";
+import { MARK_NAME, OwnershipMark, parseUrn, readMark, StackIdentity } from "../provider/mark";
 import type { OnDelete } from "../provider/types";
 
 /** A resource of `pulumi stack export` (the fields orphans reads). */
@@ -155,20 +155,45 @@ export const INVITED_FILTER = "userType eq 'Guest' or creationType eq 'Invitatio
 export const ORPHAN_SELECT = ["id", "mail", "displayName", "userType", "externalUserState", "accountEnabled", "creationType"] as const;
 
 /**
+ * Users per page: `$expand` on directory objects caps a page at 100 (query-parameters, a known issue),
+ * so asking more would only look like the last page to a client that trusts `$top`.
+ */
+export const ORPHAN_PAGE_SIZE = 100;
+
+/**
  * The tenant's users whose mark names `stack`: every invited user with `$expand=extensions`, page by
- * page (`pageSize`, default 999, Graph's largest) through the scheduler; `onPage` reports progress.
+ * page (`pageSize`, default 100) through the scheduler; `onPage` reports progress. A tenant that
+ * refuses `$expand` (400 on the first page) is listed without it and each user's mark read apart,
+ * as the provider's lookup does; `onNotice` says so once.
  */
 export async function listMarkedGuests(
   x: ExtensionClient,
   stack: StackIdentity,
-  o: { onPage?: (p: { users: number; pages: number }) => void; pageSize?: number } = {},
+  o: { onPage?: (p: { users: number; pages: number }) => void; pageSize?: number; onNotice?: (message: string) => void } = {},
 ): Promise<MarkedGuest[]> {
-  let path: string | undefined = `/users?$filter=${encodeURIComponent(INVITED_FILTER)}&$select=${ORPHAN_SELECT.join(",")}&$expand=extensions&$top=${o.pageSize ?? 999}`;
+  const first = (expand: boolean) => `/users?$filter=${encodeURIComponent(INVITED_FILTER)}&$select=${ORPHAN_SELECT.join(",")}${expand ? "&$expand=extensions" : ""}&$top=${o.pageSize ?? ORPHAN_PAGE_SIZE}`;
+  let expand = true;
+  let path: string | undefined = first(true);
   const marked: MarkedGuest[] = [];
   let users = 0;
   let pages = 0;
   while (path) {
-    const page: { value: UserWithExtensions[]; next?: string } = await x.listUsers<UserWithExtensions>(path);
+    let page: { value: UserWithExtensions[]; next?: string };
+    try {
+      page = await x.listUsers<UserWithExtensions>(path);
+    } catch (e) {
+      if (!(expand && pages === 0 && e instanceof EntraGraphError && e.status === 400)) throw e;
+      expand = false;
+      o.onNotice?.(`the tenant refused $expand=extensions on the list of users (${e.code}): listing without it and reading each user's mark apart (one more request per invited user).`);
+      path = first(false);
+      continue;
+    }
+    if (!expand) {
+      for (const u of page.value) {
+        const mark = await x.getExtension(u.id, MARK_NAME);
+        u.extensions = mark ? [mark] : [];
+      }
+    }
     users += page.value.length;
     pages++;
     marked.push(...markedBy(page.value, stack));

@@ -13,6 +13,7 @@ import { Directory, isValidEmail } from "../../src/emulator/directory";
 import { GraphError } from "../../src/emulator/errors";
 import { FaultInjector, formatFaults, parseFaults } from "../../src/emulator/faults";
 import { matchFilter, parseFilter } from "../../src/emulator/filter";
+import { identityCost } from "../../src/emulator/graph-routes";
 import { RequestLog } from "../../src/emulator/log";
 import { createRandom } from "../../src/emulator/prng";
 
@@ -73,8 +74,36 @@ describe("certs", () => {
   });
 });
 
+describe("resource units (throttling-limits)", () => {
+  test.each<[number, { select?: boolean; expand?: boolean; top?: number }, number]>([
+    [2, {}, 2], // GET users
+    [2, { select: true }, 1],
+    [2, { expand: true }, 3],
+    [2, { top: 19 }, 1],
+    [2, { top: 20 }, 2],
+    [2, { select: true, top: 5 }, 1], // never below 1
+    [2, { select: true, expand: true, top: 999 }, 2],
+    [1, {}, 1], // any other identity GET
+    [1, { select: true }, 1],
+    [1, { expand: true }, 2],
+  ])("base %i with %j costs %i", (base, opts, cost) => {
+    expect(identityCost(base, opts)).toBe(cost);
+  });
+});
+
 describe("filter", () => {
-  const u = { mail: "Jane@Contoso.com", otherMails: ["alias@fabrikam.com"], userType: "Guest", displayName: "Jane Doe", accountEnabled: true, id: "x" };
+  const u = {
+    mail: "Jane@Contoso.com",
+    otherMails: ["alias@fabrikam.com"],
+    proxyAddresses: ["SMTP:Jane@Contoso.com", "smtp:old.jane@contoso.com"],
+    userPrincipalName: "jane_contoso.com#EXT#@emulator.onmicrosoft.com",
+    userType: "Guest",
+    displayName: "Jane Doe",
+    accountEnabled: true,
+    id: "x",
+  };
+  // customize-invitation-api, "Determine if a user was already invited" (without signInNames, not a v1.0 property).
+  const lookup = (a: string): string => `userPrincipalName eq '${a}' or mail eq '${a}' or proxyAddresses/any(x:x eq 'SMTP:${a}') or otherMails/any(x:x eq '${a}')`;
   test.each([
     ["mail eq 'jane@contoso.com'", true],
     ["mail eq 'it''s@contoso.com'", false],
@@ -86,6 +115,18 @@ describe("filter", () => {
     ["accountEnabled eq true", true],
     ["startswith(displayName,'jane')", true],
     ["mail eq 'a' or mail eq 'b' and userType eq 'Guest'", false],
+    ["proxyAddresses/any(x:x eq 'SMTP:old.jane@contoso.com')", true],
+    ["proxyAddresses/any(x:x eq 'smtp:JANE@contoso.com')", true],
+    ["userPrincipalName eq 'JANE_contoso.com#EXT#@emulator.onmicrosoft.com'", true],
+    [lookup("old.jane@contoso.com"), true],
+    [lookup("alias@fabrikam.com"), true],
+    [lookup("jane@contoso.com"), true],
+    [lookup("jane_contoso.com#EXT#@emulator.onmicrosoft.com"), true],
+    [lookup("someone@contoso.com"), false],
+    ["mail in ('x@contoso.com', 'JANE@contoso.com')", true],
+    ["userType in ('Member')", false],
+    ["otherMails/any(x:x in ('a@b.com', 'alias@fabrikam.com'))", true],
+    ["proxyAddresses/any(x:x in ('smtp:nope@contoso.com'))", false],
   ])("%s → %s", (f, expected) => {
     expect(matchFilter(parseFilter(f), u)).toBe(expected);
   });
@@ -93,7 +134,7 @@ describe("filter", () => {
     ["companyName eq 'x'", "Request_UnsupportedQuery"],
     ["mail ne 'x'", "Request_UnsupportedQuery"],
     ["not(mail eq 'x')", "Request_UnsupportedQuery"],
-    ["proxyAddresses/any(x:x eq 'x')", "Request_UnsupportedQuery"],
+    ["signInNames/any(x:x eq 'x')", "BadRequest"],
     ["mail eq", "BadRequest"],
     ["mail eq 'unterminated", "BadRequest"],
     ["(mail eq 'x'", "BadRequest"],
@@ -165,6 +206,14 @@ describe("faults", () => {
     expect(count(sub, "reset") + count(sub, "drop")).toBe(0);
     expect(count(sub, "503") / 1e4).toBeCloseTo(0.2, 1);
     expect(draw(5, false)).toEqual(draw(5, false));
+  });
+  test("batch424 is drawn by top-level $batch requests only", () => {
+    const f = new FaultInjector(createRandom(3));
+    f.set("batch424=1");
+    expect(parseFaults("batch424=0.5")).toEqual({ batch424: 0.5 });
+    expect(f.draw(false, false)).toBeUndefined();
+    expect(f.draw(true, false)).toBeUndefined();
+    expect(f.draw(false, true)).toBe("batch424");
   });
 });
 

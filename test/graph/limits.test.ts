@@ -1,5 +1,5 @@
 /** The client-side budgets (pure, time passed in): tables of takes, releases and waits. */
-import { backoffMs, retryAfterMs, SlidingWindow, TokenBucket } from "../../src/graph/limits";
+import { backoffMs, isExtensionRequest, resourceUnits, retryAfterMs, SlidingWindow, TokenBucket } from "../../src/graph/limits";
 
 type WindowStep = ["take", number, true | number] | ["release", number] | ["used", number, number];
 
@@ -167,4 +167,36 @@ describe("retryAfterMs", () => {
   ])("%p → %p", (value, ms) => {
     expect(retryAfterMs(value, now)).toBe(ms);
   });
+});
+
+describe("resourceUnits (throttling-limits, identity and access)", () => {
+  test.each<[string, string, number]>([
+    ["GET", "/users", 2],
+    ["GET", "/users/u1", 1],
+    ["GET", "/users/u1?$select=id&$expand=extensions", 1],
+    ["GET", "/users/u1?$select=id,mail", 1],
+    ["GET", "/users?$select=id&$top=999", 1],
+    ["GET", "/users?$select=id&$expand=extensions&$top=100", 2],
+    ["GET", "/users?$filter=x&$select=id&$expand=extensions&$top=10", 1],
+    ["GET", "/users?$select=id&$top=5", 1],
+    ["GET", "/users?$top=5", 1],
+    ["GET", "/users/u1/extensions/com.pulumi.entraInvitation", 1],
+    ["GET", "/users/u1/sponsors?$select=id", 1],
+    ["GET", "/directory/deletedItems/u1?$select=id", 1],
+    ["GET", "/users?%24select=id", 1],
+    ["PATCH", "/users/u1", 1],
+    ["POST", "/users/u1/extensions", 1],
+    ["DELETE", "/users/u1", 1],
+  ])("%s %s costs %d", (method, path, cost) => expect(resourceUnits({ method, path })).toBe(cost));
+});
+
+describe("isExtensionRequest (455 per 10 s)", () => {
+  test.each<[string, boolean]>([
+    ["/users/u1/extensions", true],
+    ["/users/u1/extensions/com.pulumi.entraInvitation", true],
+    ["/users?$select=id&$expand=extensions", true],
+    ["/users/u1?$expand=extensions", true],
+    ["/users?$expand=sponsors", false],
+    ["/users/u1", false],
+  ])("%s: %s", (path, expected) => expect(isExtensionRequest({ path })).toBe(expected));
 });

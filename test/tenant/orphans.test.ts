@@ -5,6 +5,9 @@
  */
 import { graphClientFor, resolveSettings, schedulerFor } from "../../src/graph";
 import { ExtensionClient } from "../../src/graph/extensions";
+import { createCredential } from "../../src/graph/credential";
+import { Scheduler, Transport } from "../../src/graph/scheduler";
+import { createTransport } from "../../src/graph/transport";
 import { adminGraphClient, graphWrites, providerEnv, RunningEmulator, startEmulator } from "../../src/testing";
 import {
   applyOnDelete, findOrphans, formatOrphans, heldIds, listMarkedGuests, MarkedGuest, markedBy, OrphansInputError, parseStackExport, resolveStack,
@@ -147,5 +150,30 @@ describe("against the emulator", () => {
     const again = findOrphans(await listMarkedGuests(x, { project: "guests", stack: "prod" }), new Set([ids.held]));
     expect(again.map((o: MarkedGuest) => [o.mark.resource, o.accountEnabled])).toEqual([["dis", false], ["keep", true]]);
     expect(await applyOnDelete(g, { ...orphans[0] })).toBe("gone");
+  });
+
+  it("pages at 100 (the $expand page cap) by default; a tenant that refuses $expand is listed without it, each mark read apart, said once", async () => {
+    emu.reset();
+    const settings = resolveSettings(() => undefined, providerEnv(emu));
+    const kept = await guest("kept@y.example", { project: "guests", stack: "prod", resource: "kept", onDelete: "retain" });
+    await guest("plain@y.example");
+    emu.clearRequests();
+    await listMarkedGuests(new ExtensionClient(schedulerFor(settings)), { project: "guests", stack: "prod" });
+    expect(emu.requests().filter((r) => r.path.startsWith("/v1.0/users?")).map((r) => new URLSearchParams(r.path.split("?")[1]).get("$top"))).toEqual(["100"]);
+
+    // Graph (the emulator) behind a tenant that refuses $expand on lists: the answer Graph gives an unsupported query.
+    const real = createTransport({ graphEndpoint: settings.graphEndpoint, credential: createCredential(settings.credential, settings.authorityHost) });
+    const refusing: Transport = {
+      send: (req) =>
+        /^\/users\?.*\$expand=/.test(req.path)
+          ? Promise.resolve({ status: 400, headers: {}, body: { error: { code: "Request_UnsupportedQuery", message: "Unsupported Query." } } })
+          : real.send(req),
+    };
+    const notices: string[] = [];
+    emu.clearRequests();
+    const marked = await listMarkedGuests(new ExtensionClient(new Scheduler(refusing, { maxConcurrency: 4, batching: false })), { project: "guests", stack: "prod" }, { onNotice: (m) => notices.push(m) });
+    expect(marked.map((m) => [m.id, m.mark.resource])).toEqual([[kept, "kept"]]);
+    expect(notices).toEqual([expect.stringContaining("the tenant refused $expand=extensions on the list of users (Request_UnsupportedQuery)")]);
+    expect(emu.requests().filter((r) => /\/extensions\//.test(r.path))).toHaveLength(2);
   });
 });

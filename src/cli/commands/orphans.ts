@@ -142,7 +142,7 @@ export const orphansCommand: Command = {
     let orphans: MarkedGuest[];
     const results: string[] = [];
     try {
-      const marked = await listMarkedGuests(new ExtensionClient(schedulerFor(settings)), stack);
+      const marked = await listMarkedGuests(new ExtensionClient(schedulerFor(settings)), stack, { onNotice: (m) => io.stderr.write(`entra-guests orphans: ${m}\n`) });
       orphans = findOrphans(marked, heldIds(state.resources));
       if (apply) {
         const g = graphClientFor(settings);
