@@ -24,8 +24,7 @@ const README_MAX_LINES = 200;
  * while it is listed here. Remove a name once the page exists on this branch.
  */
 const PAGES_FROM_OTHER_BRANCHES = new Set([
-  "docs/graph-contract.md", "docs/safety.md",
-]);
+  ]);
 
 // ---------------------------------------------------------------------------------------------
 // Doc comments
