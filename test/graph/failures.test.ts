@@ -134,7 +134,7 @@ const rows: [string, () => Promise<unknown>, () => string][] = [
     },
     () =>
       expect.stringMatching(
-        /^permission missing: POST \/invitations was refused: the app lacks a permission or role \(403 Authorization_RequestDenied: [^\n]+\)\nFix: inviting needs the User\.Invite\.All permission \(admin-consented\)\./,
+        /^permission missing: POST \/invitations was refused: the app lacks a permission or role \(403 Authorization_RequestDenied: [^\n]+\)\nFix: inviting needs User\.Invite\.All \(admin-consented\)\./,
       ) as unknown as string,
   ],
   [

@@ -205,6 +205,11 @@ describeInstalled(`fault soak: ${SOAK_GUESTS} guests, faults ${FAULTS}, replicat
   test("refresh: redemptions read back, nobody dropped from state", async () => {
     const redeemed = [...program.keys()].filter((n) => Number(n.slice(1)) % 4 === 1);
     for (const n of redeemed) emu.redeem(engine.state.get(n)!.id);
+    // The change phase's PATCHes are still replicating for up to LAG_MS: Graph documents that "a
+    // recently updated property may not yet be visible", and a refresh read in that window sees the
+    // old values as drift (an open limitation of refresh, see docs/safety.md). The refresh here stands
+    // for the pipeline's next run, after the window.
+    await new Promise((r) => setTimeout(r, LAG_MS));
     await phase("refresh", () => engine.refresh());
     expect(engine.state.size).toBe(SOAK_GUESTS);
     for (const n of redeemed) expect(engine.state.get(n)!.outputs.externalUserState).toBe("Accepted");
