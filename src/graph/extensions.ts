@@ -44,10 +44,21 @@ export const LOOKUP_TOP = 10;
  * `otherMails` only, for a tenant that refuses the wide filter.
  */
 export function lookupFilter(email: string, wide = true): string {
+  return lookupClauses(email)
+    .filter((c) => wide || c.narrow)
+    .map((c) => c.filter)
+    .join(" or ");
+}
+
+/** The clauses of {@link lookupFilter}, each alone (`narrow`: kept by the narrow filter), to name the one a tenant refuses. */
+export function lookupClauses(email: string): { name: string; filter: string; narrow: boolean }[] {
   const q = email.replace(/'/g, "''");
-  return wide
-    ? `userPrincipalName eq '${q}' or mail eq '${q}' or proxyAddresses/any(x:x eq 'SMTP:${q}') or otherMails/any(x:x eq '${q}')`
-    : `mail eq '${q}' or otherMails/any(x:x eq '${q}')`;
+  return [
+    { name: "userPrincipalName eq", filter: `userPrincipalName eq '${q}'`, narrow: false },
+    { name: "mail eq", filter: `mail eq '${q}'`, narrow: true },
+    { name: "proxyAddresses/any", filter: `proxyAddresses/any(x:x eq 'SMTP:${q}')`, narrow: false },
+    { name: "otherMails/any", filter: `otherMails/any(x:x eq '${q}')`, narrow: true },
+  ];
 }
 
 /** One page of a user list and the path of the next one (relative to the version root), if any. */

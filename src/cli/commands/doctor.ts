@@ -17,6 +17,7 @@ import { createCredential } from "../../graph/credential";
 import { isTransientNetworkError } from "../../graph/errors";
 import type { GraphResponse } from "../../graph/scheduler";
 import { createTransport } from "../../graph/transport";
+import { lookupClauses, lookupFilter as graphLookupFilter } from "../../graph/extensions";
 import { INVITED_FILTER } from "../../tenant/orphans";
 import { CliError, CliIO, Command, EXIT_FAILURE, oneLine, stringFlag } from "../command";
 
@@ -46,28 +47,13 @@ Examples:
   entra-guests doctor --stack prod --json
 `;
 
-/** The lookup before a create, as the documentation's "already invited" query has it (invitation matching). */
-export function lookupFilter(address: string): string {
-  const q = address.replace(/'/g, "''");
-  return `userPrincipalName eq '${q}' or mail eq '${q}' or proxyAddresses/any(x:x eq 'SMTP:${q}') or otherMails/any(x:x eq '${q}')`;
-}
+/** The lookup before a create, as the documentation's "already invited" query has it: the provider's own. */
+export const lookupFilter = (address: string): string => graphLookupFilter(address);
 
 /** The lookup's fallback when a tenant refuses the documented one: the properties every tenant filters on. */
-export function fallbackFilter(address: string): string {
-  const q = address.replace(/'/g, "''");
-  return `mail eq '${q}' or otherMails/any(x:x eq '${q}')`;
-}
+export const fallbackFilter = (address: string): string => graphLookupFilter(address, false);
 
-/** The clauses of {@link lookupFilter}, each alone, to name the one a tenant refuses. */
-export function lookupClauses(address: string): { name: string; filter: string }[] {
-  const q = address.replace(/'/g, "''");
-  return [
-    { name: "userPrincipalName eq", filter: `userPrincipalName eq '${q}'` },
-    { name: "mail eq", filter: `mail eq '${q}'` },
-    { name: "proxyAddresses/any", filter: `proxyAddresses/any(x:x eq 'SMTP:${q}')` },
-    { name: "otherMails/any", filter: `otherMails/any(x:x eq '${q}')` },
-  ];
-}
+export { lookupClauses };
 
 /** The address the probes look for: no user has it (`.invalid` is reserved), so nothing real is read. */
 export const PROBE_ADDRESS = "entra-guests-doctor@example.invalid";
