@@ -56,6 +56,39 @@ export function captureCreateUrns(): boolean {
   }
 }
 
+const CHECK_INSTALLED = Symbol.for("pulumi-entra-invitation.urn-capture-check.v1");
+
+/**
+ * The same for `check`: the SDK server's `CheckRequest.getNews` is wrapped once, so the new inputs
+ * `check` gets carry the request's URN (the preview's lines about a create name the resource).
+ */
+export function captureCheckUrns(): boolean {
+  const g = globalThis as unknown as Record<symbol, boolean | undefined>;
+  if (g[CHECK_INSTALLED] !== undefined) return g[CHECK_INSTALLED]!;
+  const main = require.main;
+  if (!main || !/[\\/]cmd[\\/]dynamic-provider[\\/]index\.js$/.test(main.filename)) return false;
+  try {
+    const { CheckRequest } = main.require("../../proto/provider_pb") as { CheckRequest: { prototype: CreateRequestLike & { getNews(): StructLike | undefined } } };
+    const original = CheckRequest.prototype.getNews;
+    if (typeof original !== "function" || typeof CheckRequest.prototype.getUrn !== "function") return (g[CHECK_INSTALLED] = false);
+    CheckRequest.prototype.getNews = function (this: CreateRequestLike & { getNews(): StructLike | undefined }): StructLike | undefined {
+      const struct = original.call(this);
+      const urn = this.getUrn();
+      if (!struct || typeof struct.toJavaScript !== "function" || !urn) return struct;
+      const toJavaScript = struct.toJavaScript;
+      struct.toJavaScript = function (this: StructLike): unknown {
+        const value = toJavaScript.call(this);
+        if (value && typeof value === "object" && !(URN_KEY in value)) Object.defineProperty(value, URN_KEY, { value: urn, enumerable: false });
+        return value;
+      };
+      return struct;
+    };
+    return (g[CHECK_INSTALLED] = true);
+  } catch {
+    return (g[CHECK_INSTALLED] = false);
+  }
+}
+
 /** The URN `create`'s inputs carry, if any. */
 export function urnOf(props: object): string | undefined {
   const v = (props as Record<symbol, unknown>)[URN_KEY];
