@@ -9,6 +9,7 @@
  *   POST   /_emulator/users                  seed a user (a Graph user object, see seed.ts): 201 with it
  *   PUT    /_emulator/config                 {latencyMs?, throttle?, replicationLagMs?, faults?}
  *   GET    /_emulator/info                   connection details and current settings
+ * (listed in routes.ts and docs/graph-contract.md)
  */
 import type { Latency } from "./context";
 import { GraphError } from "./errors";

@@ -91,6 +91,13 @@ export class Auth {
     return reg;
   }
 
+  /** The app whose service principal has this object id (a sponsor stamped by an app-only invitation). */
+  servicePrincipal(objectId: string): AppRegistration | undefined {
+    const id = objectId.toLowerCase();
+    for (const a of this.apps.values()) if (a.objectId === id) return a;
+    return undefined;
+  }
+
   /** Resolves a tenant path segment (id or initial domain) to a known tenant id. */
   private resolveTenant(segment: string): string | undefined {
     const s = segment.toLowerCase();

@@ -125,6 +125,7 @@ export async function runBatch(
         target: `/v1.0${s.url.startsWith("/") ? "" : "/"}${s.url}`,
         body: s.body,
         contentType: s.headers["content-type"],
+        consistencyLevel: s.headers.consistencylevel,
         host: call.host,
         claims,
         requestId: randomUUID(),

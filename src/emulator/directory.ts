@@ -20,8 +20,12 @@ export interface StoredExtension {
 
 /** A user as stored: the public shape plus bookkeeping. */
 export interface StoredUser extends EmulatedUser {
-  /** Epoch ms the invitation created the user (replication lag is measured from here). */
+  /** Epoch ms the invitation created the user. */
   createdAtMs: number;
+  /** Epoch ms from which reads see the new user (replication lag); absent or 0: at once. */
+  visibleAtMs?: number;
+  /** Values of recently updated properties that reads still see until `until` (replication lag). */
+  stale?: { until: number; values: Partial<EmulatedUser> };
   /** Open extensions (`/users/{id}/extensions`); absent when there are none. */
   extensions?: StoredExtension[];
   /** Names of directory roles the user holds (seeded); absent when none. */
@@ -127,6 +131,8 @@ const INVITATION_PROPS = new Set([
   "invitedUserSponsors",
 ]);
 
+/** b2b-sponsors: at most five sponsors per guest. */
+export const MAX_SPONSORS = 5;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Characters an invited address's local part may not contain (plus whitespace and "@"). */
 const FORBIDDEN_LOCAL = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,\s@]/;
@@ -234,7 +240,7 @@ function parseMessageInfo(v: unknown): MessageInfo {
 }
 
 function copyUser(u: StoredUser): EmulatedUser {
-  const { createdAtMs: _createdAtMs, extensions: _extensions, directoryRoles: _roles, hasMailbox: _mailbox, ...rest } = u;
+  const { createdAtMs: _createdAtMs, visibleAtMs: _visibleAtMs, stale: _stale, extensions: _extensions, directoryRoles: _roles, hasMailbox: _mailbox, ...rest } = u;
   return { ...rest, otherMails: [...u.otherMails], proxyAddresses: [...u.proxyAddresses], sponsors: [...u.sponsors] };
 }
 
@@ -256,6 +262,13 @@ export class Directory {
   private readonly now: () => number;
   /** Called after every change (used to save the state file). */
   onChange: () => void = () => undefined;
+  /**
+   * Replication lag (Entra dev blog "Designing for Eventual Consistency": a new object may 404 and "a
+   * recently updated property [may] not yet be visible", on lists and the invitation service's matching
+   * too). Each write draws its lag from the seeded PRNG, between half the configured bound and the bound;
+   * a bound of 0 turns lag off and makes everything visible at once.
+   */
+  replication: { lagMs: () => number; random: () => number } = { lagMs: () => 0, random: Math.random };
 
   constructor(private readonly opts: DirectoryOptions) {
     this.now = opts.now ?? Date.now;
@@ -329,6 +342,45 @@ export class Directory {
     return upn;
   }
 
+  // ---------- replication lag ----------
+
+  private drawLag(): number {
+    const bound = this.replication.lagMs();
+    return bound > 0 ? bound * (0.5 + 0.5 * this.replication.random()) : 0;
+  }
+
+  /** True while a new user is not yet replicated to reads. */
+  lagging(u: StoredUser, now = this.now()): boolean {
+    return this.replication.lagMs() > 0 && now < (u.visibleAtMs ?? 0);
+  }
+
+  /** The user as reads see it: recently updated properties still show their old values. */
+  replicated(u: StoredUser, now = this.now()): StoredUser {
+    if (!u.stale || this.replication.lagMs() <= 0 || now >= u.stale.until) return u;
+    return { ...u, ...u.stale.values } as StoredUser;
+  }
+
+  /** Remembers the old values of properties a write is about to change (reads see them for the lag). */
+  private markStale(u: StoredUser, changes: Partial<EmulatedUser>): void {
+    const lag = this.drawLag();
+    if (lag <= 0) return;
+    const now = this.now();
+    const old: Partial<EmulatedUser> = u.stale && now < u.stale.until ? { ...u.stale.values } : {};
+    const rec = old as Record<string, unknown>;
+    for (const k of Object.keys(changes)) if (!(k in rec)) rec[k] = (u as unknown as Record<string, unknown>)[k];
+    u.stale = { until: now + lag, values: old };
+  }
+
+  /** Active users that reads see holding `lowerAddr` (the invitation service's view). */
+  private visibleByAddress(lowerAddr: string, now = this.now()): StoredUser[] {
+    const candidates = new Map<string, StoredUser>();
+    for (const u of this.activeByAddress(lowerAddr)) candidates.set(u.id, u);
+    for (const u of this.users.values()) if (u.stale && !u.deletedDateTime && now < u.stale.until) candidates.set(u.id, u);
+    return [...candidates.values()]
+      .filter((u) => !this.lagging(u, now) && this.addresses(this.replicated(u, now)).includes(lowerAddr))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
   // ---------- reads ----------
 
   /** An active (not deleted) user by id or userPrincipalName. */
@@ -347,8 +399,13 @@ export class Directory {
     return u && u.deletedDateTime ? u : undefined;
   }
 
-  /** Active users matching the filter, sorted by id (the paging order). */
+  /** Active users that reads see, matching the filter (on what reads see), sorted by id (the paging order). */
   list(filter?: FilterNode): StoredUser[] {
+    const now = this.now();
+    if (this.replication.lagMs() > 0) {
+      const all = [...this.users.values()].filter((u) => !u.deletedDateTime && !this.lagging(u, now)).map((u) => this.replicated(u, now));
+      return all.filter((u) => !filter || matchFilter(filter, u)).sort((a, b) => (a.id < b.id ? -1 : 1));
+    }
     if (filter) {
       const addrs = addressCandidates(filter);
       if (addrs) {
@@ -378,7 +435,7 @@ export class Directory {
   /** The full property view of a user that $select picks from. */
   view(u: StoredUser): Record<string, unknown> {
     return {
-      ...copyUser(u),
+      ...copyUser(this.replicated(u)),
       businessPhones: [],
       mobilePhone: null,
       officeLocation: null,
@@ -420,9 +477,10 @@ export class Directory {
    * the existing user for a known one, converts an internal user named by `invitedUser.id`
    * (invite-internal-users), or resets redemption. `canReset` tells whether the caller holds
    * User.ReadWrite.All (resetRedemption needs it); `appOnly` whether the token is an app's own
-   * (the emulator issues only those: client credentials).
+   * (the emulator issues only those: client credentials); `inviterId` is the object id of the caller
+   * (the app's service principal), stamped as the sponsor of a new guest when the body names none.
    */
-  invite(body: unknown, canReset: boolean, tenantId: string, appOnly = true): InvitationResult {
+  invite(body: unknown, canReset: boolean, tenantId: string, appOnly = true, inviterId?: string): InvitationResult {
     if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
     checkProps(body, INVITATION_PROPS, "invitation");
     const address = optString(body, "invitedUserEmailAddress")?.trim();
@@ -434,6 +492,12 @@ export class Directory {
     if (!address) throw badRequest("Invalid request: 'invitedUserEmailAddress' is a required property and cannot be empty.");
     if (!redirect) throw badRequest("Invalid request: 'inviteRedirectUrl' is a required property and cannot be empty.");
     if (!isValidEmail(address)) throw badRequest("The Primary SMTP Address is an invalid value.");
+    // customize-invitation-api: "Make sure the user's email domain isn't part of your resource tenant's verified
+    // domain." Graph's answer otherwise is undocumented (open question 7): refused.
+    const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+    if (domain === this.opts.tenantDomain.toLowerCase() && !body.invitedUser) {
+      throw badRequest(`The invited address's domain '${domain}' is a verified domain of this tenant: B2B invitations are for addresses of other domains.`);
+    }
     let url: URL | undefined;
     try {
       url = new URL(redirect);
@@ -470,7 +534,11 @@ export class Directory {
         if (typeof id !== "string" || !isGuid(id)) throw badRequest(`Invalid sponsor: each entry of 'invitedUserSponsors' needs the 'id' of a user or group.`);
         if (!sponsors.includes(id.toLowerCase())) sponsors.push(id.toLowerCase());
       }
+      // b2b-sponsors: "You can assign a maximum of five sponsors to a single guest user."
+      if (sponsors.length > MAX_SPONSORS) throw badRequest(`Invalid request: at most ${MAX_SPONSORS} sponsors can be assigned to a guest user ('invitedUserSponsors' has ${sponsors.length}).`);
     }
+    // b2b-sponsors: "If there are no sponsors in the payload, the inviter will be stamped as the sponsor."
+    const newSponsors = sponsors.length === 0 && inviterId ? [inviterId.toLowerCase()] : sponsors;
     if (reset && !invitedUserId) throw badRequest("Invalid request: 'invitedUser.id' is required when 'resetRedemption' is true.");
     if (reset && !canReset) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
 
@@ -481,7 +549,7 @@ export class Directory {
     let status: string;
     if (invitedUserId) {
       user = this.get(invitedUserId);
-      if (!user) throw notFound(invitedUserId);
+      if (!user || this.lagging(user, now)) throw notFound(invitedUserId);
       if (reset && user.externalUserState === null) {
         // invitation-post: reset is "for a guest user who already redeemed their invitation". What Graph
         // answers for a user that was never invited is undocumented: the emulator refuses (stricter).
@@ -499,7 +567,7 @@ export class Directory {
         );
       }
       if (reset) {
-        if (!this.hasAddress(user, lower)) {
+        if (!this.hasAddress(this.replicated(user, now), lower)) {
           throw badRequest("The email you're using to invite this user doesn't match any emails on the user object. Add the email to the user's mail or otherMails first.");
         }
         user.externalUserState = "PendingAcceptance";
@@ -513,8 +581,13 @@ export class Directory {
         status = user.externalUserState === "Accepted" ? "Completed" : "PendingAcceptance";
       }
     } else {
-      const existing = this.activeByAddress(lower);
+      const existing = this.visibleByAddress(lower, now);
       user = existing[0];
+      if (!user && this.proxyTaken(lower)) {
+        // The address belongs to a user the invitation service does not see yet (replication lag): the
+        // directory refuses a second object with it. Graph's answer here is undocumented (open question 12).
+        throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
+      }
       if (user) {
         if (!user.accountEnabled) {
           throw badRequest(
@@ -549,8 +622,9 @@ export class Directory {
           onPremisesUserPrincipalName: null,
           createdDateTime: graphTime(now),
           deletedDateTime: null,
-          sponsors,
+          sponsors: newSponsors,
           createdAtMs: now,
+          visibleAtMs: now + this.drawLag(),
         };
         this.users.set(id, user);
         this.byUpn.set(user.userPrincipalName.toLowerCase(), id);
@@ -645,8 +719,9 @@ export class Directory {
           updates.otherMails = [...v];
           break;
         case "usageLocation":
-          if (v !== null && (typeof v !== "string" || !/^[A-Za-z]{2}$/.test(v))) throw invalid(k);
-          updates.usageLocation = v === null ? null : v.toUpperCase();
+          // user resource: usageLocation is "Not nullable" (what Graph answers to null is open question 10: refused).
+          if (typeof v !== "string" || !/^[A-Za-z]{2}$/.test(v)) throw invalid(k);
+          updates.usageLocation = v.toUpperCase();
           break;
         default: {
           // givenName, surname, companyName, department, jobTitle
@@ -668,6 +743,7 @@ export class Directory {
     }
     if (updates.mail !== undefined) updates.proxyAddresses = proxiesForMail(u.proxyAddresses, updates.mail);
     if (Object.keys(updates).length === 0) return;
+    this.markStale(u, updates);
     this.unindex(u);
     Object.assign(u, updates);
     this.index(u);
@@ -916,6 +992,8 @@ export class Directory {
   toJSON(): StoredUser[] {
     return [...this.users.values()].map((u) => ({
       ...u,
+      visibleAtMs: undefined,
+      stale: undefined,
       otherMails: [...u.otherMails],
       proxyAddresses: [...u.proxyAddresses],
       sponsors: [...u.sponsors],

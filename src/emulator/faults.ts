@@ -2,15 +2,18 @@
  * Injected faults. Each Graph request draws once: 429, 503, 504 answer an error instead of doing
  * the work; `reset` destroys the socket before the work; `drop` does the work and then destroys
  * the socket ("commit then drop"). $batch sub-requests draw only 429/503/504 (the socket belongs
- * to the whole batch, which draws reset/drop once for itself).
+ * to the whole batch, which draws reset/drop once for itself). `batch424` applies to top-level
+ * $batch requests only: the batch runs, and its envelope answers 424 while still carrying
+ * `responses` (throttling-limits and json-batching disagree on the envelope's status; clients must
+ * settle each item from its own sub-response).
  */
 import type { FaultRates } from "./types";
 import type { Random } from "./prng";
 
 /** A fault kind. */
-export type FaultKind = "429" | "503" | "504" | "reset" | "drop";
+export type FaultKind = "429" | "503" | "504" | "reset" | "drop" | "batch424";
 
-const KINDS: readonly FaultKind[] = ["429", "503", "504", "reset", "drop"];
+const KINDS: readonly FaultKind[] = ["429", "503", "504", "reset", "drop", "batch424"];
 const STATUS_KINDS: readonly FaultKind[] = ["429", "503", "504"];
 
 function isKind(k: string): k is FaultKind {
@@ -70,9 +73,9 @@ export class FaultInjector {
     return { ...this.rates };
   }
 
-  /** Draws a fault for one request; `statusOnly` for $batch sub-requests. */
-  draw(statusOnly = false): FaultKind | undefined {
-    const kinds = statusOnly ? STATUS_KINDS : KINDS;
+  /** Draws a fault for one request; `statusOnly` for $batch sub-requests; `batch` for a top-level $batch (only it can draw `batch424`). */
+  draw(statusOnly = false, batch = false): FaultKind | undefined {
+    const kinds = statusOnly ? STATUS_KINDS : KINDS.filter((k) => batch || k !== "batch424");
     let any = false;
     for (const k of kinds) if (this.rates[k]) any = true;
     if (!any) return undefined;

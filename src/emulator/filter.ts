@@ -4,7 +4,9 @@
  * `prop eq 'value'` (mail, userType, id, userPrincipalName, displayName, givenName, surname,
  * creationType, externalUserState, accountEnabled), `otherMails/any(x:x eq 'value')` and
  * `proxyAddresses/any(x:x eq 'SMTP:value')` (both "Default" in that table),
- * `startswith(prop,'value')`, combined with `and` / `or` and parentheses. So the documented
+ * `startswith(prop,'value')`, `in ('a','b')` wherever `eq` is served (aad-advanced-queries: "The `in`
+ * operator is supported by default whenever `eq` operator is supported by default"), combined with
+ * `and` / `or` and parentheses. So the documented
  * "already invited" lookup (customize-invitation-api) without `signInNames` is accepted as is;
  * `signInNames` is not a property of the v1.0 user and is refused as Graph refuses an unknown one.
  * String comparisons are case-insensitive, as in Graph.
@@ -15,6 +17,8 @@ import { GraphError, badRequest } from "./errors";
 export type FilterNode =
   | { kind: "and" | "or"; left: FilterNode; right: FilterNode }
   | { kind: "eq"; prop: string; value: string | boolean | null }
+  | { kind: "in"; prop: string; values: (string | boolean | null)[] }
+  | { kind: "anyIn"; prop: string; values: string[] }
   | { kind: "startswith"; prop: string; value: string }
   | { kind: "any"; prop: string; value: string };
 
@@ -115,6 +119,18 @@ export function parseFilter(filter: string): FilterNode {
     throw syntaxError(filter, tok.pos);
   };
 
+  /** `('a', 'b', ...)` after `in`. */
+  const list = (): (string | boolean | null)[] => {
+    expectPunct("(");
+    const out = [literal()];
+    while (peek()?.t === "punct" && peek()?.v === ",") {
+      p++;
+      out.push(literal());
+    }
+    expectPunct(")");
+    return out;
+  };
+
   const primary = (): FilterNode => {
     const tok = peek();
     if (!tok) throw syntaxError(filter, endPos());
@@ -153,15 +169,20 @@ export function parseFilter(filter: string): FilterNode {
       if (ref?.t !== "ident" || ref.v !== varTok.v) throw syntaxError(filter, endPos());
       p++;
       const op = peek();
-      if (!isKeyword(op, "eq")) {
+      if (!isKeyword(op, "eq") && !isKeyword(op, "in")) {
         if (op?.t === "ident") throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported query: operator '${op.v}' in a lambda on '${propName}'.`);
         throw syntaxError(filter, endPos());
       }
       p++;
-      const value = literal();
+      const inList = isKeyword(op, "in") ? list() : undefined;
+      const value = inList ? undefined : literal();
       expectPunct(")");
       const prop = ANY_PROPS.get(propName.toLowerCase());
       if (!prop) throw unsupported(propName);
+      if (inList) {
+        if (!inList.every((v): v is string => typeof v === "string")) throw syntaxError(filter, varTok.pos);
+        return { kind: "anyIn", prop, values: inList };
+      }
       if (typeof value !== "string") throw syntaxError(filter, varTok.pos);
       return { kind: "any", prop, value };
     }
@@ -172,6 +193,7 @@ export function parseFilter(filter: string): FilterNode {
     p++;
     const prop = EQ_PROPS.get(lower);
     if (!prop) throw unsupported(name);
+    if (opName === "in") return { kind: "in", prop, values: list() };
     if (opName !== "eq") throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported query: operator '${opName}' on property '${prop}' needs advanced query capabilities.`);
     const value = literal();
     return { kind: "eq", prop, value };
@@ -218,6 +240,12 @@ export function matchFilter(node: FilterNode, u: Filterable): boolean {
       return matchFilter(node.left, u) || matchFilter(node.right, u);
     case "eq":
       return same(field(u, node.prop), node.value);
+    case "in":
+      return node.values.some((v) => same(field(u, node.prop), v));
+    case "anyIn": {
+      const arr = field(u, node.prop);
+      return Array.isArray(arr) && arr.some((x) => node.values.some((v) => same(x, v)));
+    }
     case "startswith": {
       const v = field(u, node.prop);
       return typeof v === "string" && v.toLowerCase().startsWith(node.value.toLowerCase());
@@ -238,6 +266,16 @@ export function addressCandidates(node: FilterNode): string[] | undefined {
   switch (node.kind) {
     case "eq":
       return (node.prop === "mail" || node.prop === "userPrincipalName") && typeof node.value === "string" ? [node.value.toLowerCase()] : undefined;
+    case "in":
+      return (node.prop === "mail" || node.prop === "userPrincipalName") && node.values.every((v) => typeof v === "string")
+        ? node.values.map((v) => String(v).toLowerCase())
+        : undefined;
+    case "anyIn":
+      return node.values.flatMap((v) => {
+        const lower = v.toLowerCase();
+        if (node.prop !== "proxyAddresses") return [lower];
+        return lower.startsWith("smtp:") ? [lower.slice(5)] : [];
+      });
     case "any":
       if (node.prop === "proxyAddresses") {
         const v = node.value.toLowerCase();

@@ -128,6 +128,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     latency: checkLatency(options.latencyMs ?? 0),
     replicationLagMs: checkLag(options.replicationLagMs ?? 0),
   };
+  directory.replication = { lagMs: () => ctx.replicationLagMs, random };
 
   // State file: saved at most every 500 ms while changes come in, and on close.
   let saveTimer: NodeJS.Timeout | undefined;

@@ -144,6 +144,7 @@ async function handle(ctx: EmulatorContext, admin: AdminApi, fallbackHost: () =>
     target: url,
     body: parseJson(raw),
     contentType: header(req, "content-type"),
+    consistencyLevel: header(req, "consistencylevel"),
     host,
     authorization: header(req, "authorization"),
     requestId,

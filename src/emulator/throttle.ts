@@ -1,8 +1,9 @@
 /**
- * Graph's documented throttling, as far as invitations and users go:
+ * Graph's documented throttling (throttling-limits), as far as invitations and users go:
  * - invitation manager: 150 requests per 5 s per tenant (all apps together), sliding window;
  * - identity and access (users, deletedItems): a token bucket of resource units per app+tenant
- *   (3,500 RU per 10 s, refilled continuously), plus 3,000 writes per 150 s per app+tenant.
+ *   (3,500 RU per 10 s, refilled continuously), plus 3,000 writes per 150 s per app+tenant;
+ * - open and schema extensions: 455 requests per 10 s per app per tenant, sliding window.
  * A throttled request gets 429 with Retry-After (seconds) and the x-ms-throttle-* headers.
  */
 
@@ -14,6 +15,8 @@ export interface ThrottleLimits {
   resourceUnitWindowMs: number;
   writesPerWindow: number;
   writeWindowMs: number;
+  extensionRequestsPerWindow: number;
+  extensionWindowMs: number;
 }
 
 /** Graph's documented limits (smallest tenant size for the resource units). */
@@ -24,6 +27,8 @@ export const GRAPH_LIMITS: ThrottleLimits = {
   resourceUnitWindowMs: 10_000,
   writesPerWindow: 3_000,
   writeWindowMs: 150_000,
+  extensionRequestsPerWindow: 455,
+  extensionWindowMs: 10_000,
 };
 
 /** Outcome of a throttle check. */
@@ -102,6 +107,7 @@ export class Throttle {
   private readonly invitations = new Map<string, SlidingWindow>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly writes = new Map<string, SlidingWindow>();
+  private readonly extensionWindows = new Map<string, SlidingWindow>();
 
   constructor(
     mode: "graph" | "off" = "off",
@@ -115,6 +121,22 @@ export class Throttle {
     this.invitations.clear();
     this.buckets.clear();
     this.writes.clear();
+    this.extensionWindows.clear();
+  }
+
+  /** An open-extension request (or a read expanding extensions) by an app in a tenant: 455 per 10 s. */
+  extension(appId: string, tenantId: string, now: number): ThrottleDecision {
+    if (this.mode === "off") return { ok: true, headers: {} };
+    const key = `${appId}/${tenantId}`;
+    let w = this.extensionWindows.get(key);
+    if (!w) this.extensionWindows.set(key, (w = new SlidingWindow(this.limits.extensionRequestsPerWindow, this.limits.extensionWindowMs)));
+    const wait = w.waitMs(now);
+    if (wait > 0) {
+      const retryAfter = seconds(wait);
+      return { ok: false, retryAfter, headers: { "Retry-After": String(retryAfter) } };
+    }
+    w.add(now);
+    return { ok: true, headers: {} };
   }
 
   /** POST /invitations: 150 per 5 s per tenant. */

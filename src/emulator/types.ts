@@ -49,6 +49,8 @@ export interface FaultRates {
   reset?: number;
   /** "Commit then drop": perform the request, then destroy the socket without a response. */
   drop?: number;
+  /** Top-level $batch only: run the batch, then answer its envelope with 424 (still carrying `responses`). */
+  batch424?: number;
 }
 
 /** One entry of the request log (Graph and token requests; admin calls are not logged). */
@@ -67,7 +69,7 @@ export interface RequestLogEntry {
   body?: unknown;
   /** The batch request id when this was a $batch sub-request. */
   inBatch?: string;
-  /** The injected fault: "429" | "503" | "504" | "reset" | "drop". Throttling is not a fault (status 429 without fault). */
+  /** The injected fault: "429" | "503" | "504" | "reset" | "drop" | "batch424". Throttling is not a fault (status 429 without fault). */
   fault?: string;
 }
 

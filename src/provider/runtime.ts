@@ -310,7 +310,10 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
   }
 
   const requestStart = new Date();
-  const res = await g.invite(invitationBody(inputs));
+  // A user holding the address that the invitation service does not see yet existed before this
+  // request (or was made by its own lost first attempt: then it is adopted and kept, never deleted).
+  let unseen = false;
+  const res = await whileLagging(() => g.invite(invitationBody(inputs)), (e) => e.status === 400 && ADDRESS_TAKEN_UNSEEN.test(e.message), () => void (unseen = true));
   const failed = invitationFailure(res, inputs.invitedUserEmailAddress);
   if (failed) throw new Error(failed);
   const now = new Date(); // after the answer: nearest to the time Graph stamped
@@ -318,7 +321,7 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
   // The answer may name a user the lookup did not see (replication lag, an address the lookup cannot
   // ask for, a narrowed lookup): one that existed before is adopted, never owned (no mark, retained).
   const after = lookup.canRead && res.invitedUser?.id ? await readAfterInvite(g, res.invitedUser.id, lagUntil) : undefined;
-  const existed = existedBefore(res.status, after, requestStart);
+  const existed = unseen ? "the invitation service did not see it yet (replication lag)" : existedBefore(res.status, after, requestStart);
   const outs = outputsFromInvitation(inputs, res, { adopted: existed !== undefined, now, clock: clockNow(), user: existed ? after : undefined });
   if (existed) {
     await engineWarning(`${inputs.invitedUserEmailAddress}: the invitation answered with the existing user ${after ? describeUser(after) : outs.userId}, which the lookup before it did not find (${existed}): adopted, not marked, retained when it leaves the stack unless onDelete says otherwise.`, urn);
@@ -525,17 +528,11 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
     }
   }
   let res;
-  const until = Date.now() + Math.min(REPLICATION_LAG_MS, MAIL_LAG_MAX_MS);
-  for (let wait = 500; ; wait *= 2) {
-    try {
-      res = await g.invite(invitationBody(inputs, { userId, reset: !convert }));
-      break;
-    } catch (e) {
-      if (e instanceof EntraGraphError && e.notFound) return undefined;
-      const lagging = mailPatched && e instanceof EntraGraphError && e.status === 400 && ADDRESS_NOT_ON_USER.test(e.message);
-      if (!lagging || Date.now() + wait > until) throw e;
-      await new Promise((r) => setTimeout(r, wait));
-    }
+  try {
+    res = await whileLagging(() => g.invite(invitationBody(inputs, { userId, reset: !convert })), (e) => mailPatched && e.status === 400 && ADDRESS_NOT_ON_USER.test(e.message));
+  } catch (e) {
+    if (e instanceof EntraGraphError && e.notFound) return undefined;
+    throw e;
   }
   const failed = invitationFailure(res, inputs.invitedUserEmailAddress);
   if (failed) throw new Error(failed);
@@ -547,8 +544,32 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
   return outs;
 }
 
-/** At most this long a reset right after a `mail` PATCH waits for the address to replicate. */
-const MAIL_LAG_MAX_MS = 30_000;
+/** At most this long a write that meets replication lag (an answer `lagging` recognises) is retried. */
+const LAG_RETRY_MAX_MS = 30_000;
+
+/**
+ * `call`, retried with doubling waits (from 0.5 s) while it fails with an answer of replication lag
+ * (`lagging`), for at most min(ENTRA_REPLICATION_LAG_SECONDS, 30 s); then its last failure.
+ */
+async function whileLagging<T>(call: () => Promise<T>, lagging: (e: EntraGraphError) => boolean, onLag?: () => void): Promise<T> {
+  const until = Date.now() + Math.min(REPLICATION_LAG_MS, LAG_RETRY_MAX_MS);
+  for (let wait = 500; ; wait *= 2) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!(e instanceof EntraGraphError && lagging(e)) || Date.now() + wait > until) throw e;
+      onLag?.();
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+/**
+ * The invitation service's answer for an address that belongs to a user it does not see yet (a user
+ * made or changed a moment ago: replication lag); after the lag the same user is returned. Graph's
+ * answer here is undocumented (open question 12): this is the directory's "address taken" refusal.
+ */
+const ADDRESS_TAKEN_UNSEEN = /Another object with the same value for property proxyAddresses already exists/i;
 
 export async function readStep(id: string, props: InvitationOutputs) {
   const g = graph();

@@ -47,13 +47,26 @@ describe("Throttle (fake clock)", () => {
 
   test("users: 3,000 writes per 150 s per app+tenant", () => {
     const t = new Throttle("graph", { ...GRAPH_LIMITS, resourceUnits: 1e9 });
-    for (let i = 0; i < 3000; i++) expect(t.users("app", "t", 3, true, i).ok).toBe(true);
-    const d = t.users("app", "t", 3, true, 3000);
+    // throttling-limits: any identity write costs 1 resource unit.
+    for (let i = 0; i < 3000; i++) expect(t.users("app", "t", 1, true, i).ok).toBe(true);
+    const d = t.users("app", "t", 1, true, 3000);
     expect(d.ok).toBe(false);
     expect(d.headers["x-ms-throttle-information"]).toBe("WriteLimitExceeded");
     expect(d.retryAfter).toBe(147);
     expect(t.users("app", "t", 1, false, 3000).ok).toBe(true); // reads unaffected
   });
+});
+
+test("open extensions: 455 requests per sliding 10 s per app and tenant", () => {
+  const t = new Throttle("graph");
+  for (let i = 0; i < 455; i++) expect(t.extension("app", "t", i).ok).toBe(true);
+  const d = t.extension("app", "t", 500);
+  expect(d).toMatchObject({ ok: false, retryAfter: 10, headers: { "Retry-After": "10" } });
+  expect(t.extension("other-app", "t", 500).ok).toBe(true);
+  expect(t.extension("app", "other-tenant", 500).ok).toBe(true);
+  expect(t.extension("app", "t", 10_000).ok).toBe(true); // the first left the window
+  const off = new Throttle("off");
+  for (let i = 0; i < 1000; i++) expect(off.extension("app", "t", 0).ok).toBe(true);
 });
 
 describe("throttle graph, end to end", () => {

@@ -13,6 +13,7 @@ import { Directory, isValidEmail } from "../../src/emulator/directory";
 import { GraphError } from "../../src/emulator/errors";
 import { FaultInjector, formatFaults, parseFaults } from "../../src/emulator/faults";
 import { matchFilter, parseFilter } from "../../src/emulator/filter";
+import { identityCost } from "../../src/emulator/graph-routes";
 import { RequestLog } from "../../src/emulator/log";
 import { createRandom } from "../../src/emulator/prng";
 
@@ -73,6 +74,23 @@ describe("certs", () => {
   });
 });
 
+describe("resource units (throttling-limits)", () => {
+  test.each<[number, { select?: boolean; expand?: boolean; top?: number }, number]>([
+    [2, {}, 2], // GET users
+    [2, { select: true }, 1],
+    [2, { expand: true }, 3],
+    [2, { top: 19 }, 1],
+    [2, { top: 20 }, 2],
+    [2, { select: true, top: 5 }, 1], // never below 1
+    [2, { select: true, expand: true, top: 999 }, 2],
+    [1, {}, 1], // any other identity GET
+    [1, { select: true }, 1],
+    [1, { expand: true }, 2],
+  ])("base %i with %j costs %i", (base, opts, cost) => {
+    expect(identityCost(base, opts)).toBe(cost);
+  });
+});
+
 describe("filter", () => {
   const u = {
     mail: "Jane@Contoso.com",
@@ -105,6 +123,10 @@ describe("filter", () => {
     [lookup("jane@contoso.com"), true],
     [lookup("jane_contoso.com#EXT#@emulator.onmicrosoft.com"), true],
     [lookup("someone@contoso.com"), false],
+    ["mail in ('x@contoso.com', 'JANE@contoso.com')", true],
+    ["userType in ('Member')", false],
+    ["otherMails/any(x:x in ('a@b.com', 'alias@fabrikam.com'))", true],
+    ["proxyAddresses/any(x:x in ('smtp:nope@contoso.com'))", false],
   ])("%s → %s", (f, expected) => {
     expect(matchFilter(parseFilter(f), u)).toBe(expected);
   });
@@ -184,6 +206,14 @@ describe("faults", () => {
     expect(count(sub, "reset") + count(sub, "drop")).toBe(0);
     expect(count(sub, "503") / 1e4).toBeCloseTo(0.2, 1);
     expect(draw(5, false)).toEqual(draw(5, false));
+  });
+  test("batch424 is drawn by top-level $batch requests only", () => {
+    const f = new FaultInjector(createRandom(3));
+    f.set("batch424=1");
+    expect(parseFaults("batch424=0.5")).toEqual({ batch424: 0.5 });
+    expect(f.draw(false, false)).toBeUndefined();
+    expect(f.draw(true, false)).toBeUndefined();
+    expect(f.draw(false, true)).toBe("batch424");
   });
 });
 

@@ -172,7 +172,8 @@ describe("retryAfterMs", () => {
 describe("resourceUnits (throttling-limits, identity and access)", () => {
   test.each<[string, string, number]>([
     ["GET", "/users", 2],
-    ["GET", "/users/u1", 2],
+    ["GET", "/users/u1", 1],
+    ["GET", "/users/u1?$select=id&$expand=extensions", 1],
     ["GET", "/users/u1?$select=id,mail", 1],
     ["GET", "/users?$select=id&$top=999", 1],
     ["GET", "/users?$select=id&$expand=extensions&$top=100", 2],
@@ -193,7 +194,9 @@ describe("isExtensionRequest (455 per 10 s)", () => {
   test.each<[string, boolean]>([
     ["/users/u1/extensions", true],
     ["/users/u1/extensions/com.pulumi.entraInvitation", true],
-    ["/users?$select=id&$expand=extensions", false],
+    ["/users?$select=id&$expand=extensions", true],
+    ["/users/u1?$expand=extensions", true],
+    ["/users?$expand=sponsors", false],
     ["/users/u1", false],
   ])("%s: %s", (path, expected) => expect(isExtensionRequest({ path })).toBe(expected));
 });

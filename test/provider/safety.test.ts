@@ -6,10 +6,13 @@
  * have them (`emu.addUser`); requests are asserted from the emulator's log.
  */
 import { invitationProvider } from "../../src";
-import { graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
+import { resolveSettings, schedulerFor } from "../../src/graph";
+import { createCredential } from "../../src/graph/credential";
+import { RequestScheduler, Scheduler, Transport } from "../../src/graph/scheduler";
+import { createTransport } from "../../src/graph/transport";
+import { adminGraphClient, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
 import { resetLifecycleRegistry } from "../../src/provider/replacements";
-import { providerAgainstEmulator } from "./emulator-fixture";
-import { resetMarkState } from "../../src/provider/runtime";
+import { freshDeploymentEachTest, providerAgainstEmulator } from "./emulator-fixture";
 import { URN_KEY } from "../../src/provider/urn";
 import type { InvitationOutputs } from "../../src/provider/types";
 
@@ -18,22 +21,11 @@ const p = invitationProvider;
 const redirect = "https://myapps.microsoft.com";
 const urnOf = (name: string): string => `urn:pulumi:prod::guests::pulumi-nodejs:dynamic/entra:Invitation::${name}`;
 let emu: RunningEmulator;
-let stderr: string[] = [];
 
 const fixture = providerAgainstEmulator();
 beforeAll(() => void (emu = fixture.emu));
 
-beforeEach(() => {
-  emu.reset();
-  resetLifecycleRegistry();
-  resetMarkState();
-  stderr = [];
-  jest.spyOn(process.stderr, "write").mockImplementation(((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write);
-});
-afterEach(() => jest.restoreAllMocks());
+const stderr = freshDeploymentEachTest(fixture);
 
 async function checked(news: Props, olds: Props = {}): Promise<Props> {
   const r = await p.check!(olds, news);
@@ -123,7 +115,7 @@ describe("an internal user is converted only when the program opts in", () => {
     expect(outs.adopted).toBe(true);
     resetLifecycleRegistry();
     emu.clearRequests();
-    stderr = [];
+    stderr.length = 0;
     const news = await checked({ invitedUserEmailAddress: "cy@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id, triggers: { rotate: 1 } }, outs as unknown as Props);
     const d = await p.diff!(id, outs, news);
     expect(d.replaces).toEqual(["triggers"]);
@@ -148,5 +140,111 @@ describe("re-issues go by address", () => {
     emu.clearRequests();
     const again = await checked({ invitedUserEmailAddress: "dee@fabrikam.example", inviteRedirectUrl: redirect, invitedUserMessageInfo: { customizedMessageBody: "Hello" } }, r.outs as Props);
     await expect(p.update!(id, r.outs as InvitationOutputs, again)).rejects.toThrow(new RegExp(`names the user ${other.id}, not the guest ${id} this resource manages: the state is kept`));
+  });
+});
+
+/**
+ * Replaces the process's scheduler for the emulator (in the process-wide registry the provider reads)
+ * by one whose Graph answers some requests as a real tenant may (`intercept` returns the answer, or
+ * undefined to pass the request on to the emulator). Returns the undo.
+ */
+function interceptGraph(intercept: (req: Parameters<Transport["send"]>[0]) => Awaited<ReturnType<Transport["send"]>> | undefined): () => void {
+  const settings = resolveSettings(() => undefined, process.env);
+  const original = schedulerFor(settings);
+  const real = createTransport({ graphEndpoint: settings.graphEndpoint, credential: createCredential(settings.credential, settings.authorityHost) });
+  const transport: Transport = {
+    send: (req) => {
+      const answer = intercept(req);
+      return answer ? Promise.resolve(answer) : real.send(req);
+    },
+  };
+  const registry = (globalThis as unknown as Record<symbol, Map<string, RequestScheduler>>)[Symbol.for("pulumi-entra-invitation.schedulers.v1")];
+  const key = [...registry.entries()].find(([, v]) => v === original)![0];
+  registry.set(key, new Scheduler(transport, { maxConcurrency: 4, batching: false }));
+  return () => registry.set(key, original);
+}
+
+describe("replication lag after a mail PATCH", () => {
+  let restore: () => void = () => undefined;
+  afterEach(() => restore());
+
+  it("the reset that still meets the old address is retried until the new one is visible", async () => {
+    const user = emu.addUser({ displayName: "Lia", creationType: "Invitation", externalUserState: "Accepted", mail: "lia@old.example" });
+    let lagging = 2;
+    restore = interceptGraph((req) =>
+      req.path === "/invitations" && (req.body as { resetRedemption?: boolean }).resetRedemption && lagging-- > 0
+        ? { status: 400, headers: {}, body: { error: { code: "BadRequest", message: "The email you're using to invite this user doesn't match any emails on the user object." } } }
+        : undefined,
+    );
+    emu.clearRequests();
+    const { id, outs } = await create({ invitedUserEmailAddress: "lia@new.example", inviteRedirectUrl: redirect, invitedUser: user.id, resetRedemption: true }, "lia");
+    expect(id).toBe(user.id);
+    expect(lagging).toBe(-1); // two lagging answers, then the reset went through
+    expect(outs).toMatchObject({ externalUserState: "PendingAcceptance" });
+    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${user.id}`, "POST /v1.0/invitations"]);
+  });
+});
+
+describe("replication lag on the invitation service's matching", () => {
+  afterEach(() => emu.setReplicationLag(0));
+
+  it("a guest invited a moment ago by someone else: the lookup and the invitation do not see it yet; the retry finds it, adopted, not marked", async () => {
+    emu.setReplicationLag(1_500);
+    const admin = adminGraphClient(emu);
+    const other = (await admin.api("/invitations").post({ invitedUserEmailAddress: "ned@lag.example", inviteRedirectUrl: redirect })) as { invitedUser: { id: string } };
+    emu.clearRequests();
+    const { id, outs } = await create({ invitedUserEmailAddress: "ned@lag.example", inviteRedirectUrl: redirect }, "ned");
+    expect(id).toBe(other.invitedUser.id);
+    expect(outs.adopted).toBe(true);
+    const posts = invitations();
+    expect(posts[0].status).toBe(400);
+    expect(posts[posts.length - 1].status).toBe(201);
+    expect(requestsTo(emu.requests(), "POST", /\/extensions$/)).toEqual([]);
+    expect(stderr.join("")).toContain(`the invitation answered with the existing user ${id}`);
+    expect(stderr.join("")).toContain("the invitation service did not see it yet (replication lag)");
+    expect(emu.users().filter((u) => u.mail === "ned@lag.example")).toHaveLength(1);
+  });
+});
+
+describe("a tenant that refuses the documented lookup", () => {
+  let restore: () => void = () => undefined;
+  beforeEach(() => {
+    restore = interceptGraph((req) =>
+      req.path.startsWith("/users?") && decodeURIComponent(req.path).includes("proxyAddresses")
+        ? { status: 400, headers: {}, body: { error: { code: "Request_UnsupportedQuery", message: "Unsupported or invalid query filter clause specified for property 'proxyAddresses' of resource 'User'." } } }
+        : undefined,
+    );
+  });
+  afterEach(() => restore());
+
+  it.each<[string, Partial<Parameters<RunningEmulator["addUser"]>[0]>, RegExp]>([
+    ["an accepted guest holding the address only in proxyAddresses: the invitation answers Completed", { externalUserState: "Accepted" }, /the invitation answered Completed, not PendingAcceptance/],
+    ["a pending guest created long before: its createdDateTime gives it away", { externalUserState: "PendingAcceptance", createdDateTime: "2025-01-01T00:00:00Z" }, /it was created 2025-01-01T00:00:00Z, before the invitation/],
+  ])("%s: adopted, not marked, kept on delete; the narrowing said once", async (_n, extra, why) => {
+    const user = emu.addUser({ displayName: "Kai", creationType: "Invitation", mail: "kai@else.example", proxyAddresses: ["SMTP:kai@else.example", "smtp:kai@partner.example"], ...extra });
+    emu.clearRequests();
+    const { id, outs } = await create({ invitedUserEmailAddress: "kai@partner.example", inviteRedirectUrl: redirect }, "kai");
+    expect(id).toBe(user.id);
+    expect(outs.adopted).toBe(true);
+    const text = stderr.join("");
+    expect(text.match(/the tenant refused the documented lookup of existing users/g)).toHaveLength(1);
+    expect(text).toMatch(new RegExp(`the invitation answered with the existing user ${user.id}.*which the lookup before it did not find \\(${why.source}\\): adopted, not marked`));
+    expect(requestsTo(emu.requests(), "POST", /\/extensions$/)).toEqual([]);
+    emu.clearRequests();
+    resetLifecycleRegistry();
+    await p.delete!(id, outs);
+    expect(graphWrites(emu.requests())).toEqual([]);
+  });
+
+  it("a new guest is still invited and marked, and later lookups ask the narrow filter at once", async () => {
+    const { outs } = await create({ invitedUserEmailAddress: "new1@partner.example", inviteRedirectUrl: redirect }, "new1");
+    expect(outs.adopted).toBe(false);
+    emu.clearRequests();
+    const second = await create({ invitedUserEmailAddress: "new2@partner.example", inviteRedirectUrl: redirect }, "new2");
+    expect(second.outs.adopted).toBe(false);
+    const lookups = requestsTo(emu.requests(), "GET", "/v1.0/users");
+    expect(lookups).toHaveLength(1);
+    expect(decodeURIComponent(lookups[0].path)).toContain("$filter=mail eq 'new2@partner.example' or otherMails/any(x:x eq 'new2@partner.example')");
+    expect(requestsTo(emu.requests(), "POST", /\/extensions$/).map((r) => r.status)).toEqual([201]);
   });
 });

@@ -1,0 +1,100 @@
+/**
+ * docs/graph-contract.md cannot drift from the emulator: every route the emulator serves (routes.ts)
+ * has a row there, every listed route really answers (no 405, no "segment not found", no "No admin
+ * route"), and every test a row names exists under that name in that file.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RunningEmulator, startEmulator } from "../../src/emulator";
+import { ADMIN_ROUTES, GRAPH_ROUTES, IDENTITY_ROUTES } from "../../src/emulator/routes";
+import { destroyAgents, raw, rawToken } from "./helpers";
+
+const root = path.resolve(__dirname, "../..");
+const doc = fs.readFileSync(path.join(root, "docs/graph-contract.md"), "utf8");
+const ALL = [...GRAPH_ROUTES, ...IDENTITY_ROUTES, ...ADMIN_ROUTES];
+
+let emu: RunningEmulator;
+let token: string;
+let userId: string;
+
+beforeAll(async () => {
+  emu = await startEmulator({ seed: 43 });
+  token = await rawToken(emu);
+  userId = emu.addUser({ displayName: "Doc", creationType: "Invitation", mail: "doc@fabrikam.com" }).id;
+});
+afterAll(async () => {
+  await emu.close();
+  destroyAgents();
+});
+
+test.each(ALL)("%s has a row in docs/graph-contract.md", (route) => {
+  expect(doc).toContain(`| \`${route}\` |`);
+});
+
+test("the routes table lists no route the emulator does not serve", () => {
+  const rows = [...doc.matchAll(/^\| `((?:GET|POST|PUT|PATCH|DELETE) \/[^`]*)` \|/gm)].map((m) => m[1]);
+  expect(rows.filter((r) => !(ALL as readonly string[]).includes(r))).toEqual([]);
+});
+
+test.each([...GRAPH_ROUTES, ...IDENTITY_ROUTES, ...ADMIN_ROUTES])("%s is served", async (route) => {
+  const [method, template] = route.split(" ");
+  const p = template
+    .replace("{tenant}", emu.tenantId)
+    .replace("{id}", userId)
+    .replace("{sponsorId}", "00000000-0000-4000-8000-000000000001")
+    .replace("{name}", "com.contoso.doc");
+  const body =
+    method === "POST" || method === "PATCH" || method === "PUT"
+      ? p.endsWith("/token")
+        ? new URLSearchParams({ grant_type: "client_credentials", client_id: emu.clientId, client_secret: emu.clientSecret, scope: `${emu.graphUrl}/.default` }).toString()
+        : {}
+      : undefined;
+  const headers: Record<string, string> = p.endsWith("/token") ? { "Content-Type": "application/x-www-form-urlencoded" } : {};
+  const r = await raw(emu, method, p, { token: p.startsWith("/v1.0") ? token : undefined, body, headers });
+  expect(r.status).not.toBe(405);
+  expect(r.text).not.toContain("Resource not found for the segment");
+  expect(r.text).not.toContain("No admin route");
+});
+
+/** Paths near the served ones (each with every method): anything served here must be listed in routes.ts. */
+const CANDIDATE_PATHS = [
+  ...new Set(GRAPH_ROUTES.map((r) => r.split(" ")[1])),
+  "/v1.0/invitations/{id}",
+  "/v1.0/users/{id}/manager",
+  "/v1.0/users/{id}/memberOf",
+  "/v1.0/users/{id}/sponsors/{sponsorId}",
+  "/v1.0/directory/deletedItems",
+  "/v1.0/directory/deletedItems/{id}/permanentDelete",
+  "/v1.0/me",
+  "/v1.0/groups",
+];
+const NOT_ROUTED = /Resource not found for the segment|Specified HTTP method is not allowed|needs a type cast|accepts POST only/;
+
+test.each(CANDIDATE_PATHS.flatMap((p) => ["GET", "POST", "PATCH", "PUT", "DELETE"].map((m) => `${m} ${p}`)))("%s is served only if routes.ts lists it", async (route) => {
+  if ((GRAPH_ROUTES as readonly string[]).includes(route)) return;
+  const [method, template] = route.split(" ");
+  const p = template.replace("{id}", userId).replace("{sponsorId}", "00000000-0000-4000-8000-000000000001");
+  const r = await raw(emu, method, p, { token, body: method === "GET" || method === "DELETE" ? undefined : {} });
+  expect([route, r.status === 405 || NOT_ROUTED.test(r.text)]).toEqual([route, true]);
+});
+
+test("every test a row names exists in its file under that name", () => {
+  const refs = [...doc.matchAll(/`(test\/[\w/.-]+\.test\.ts)` › "([^"]+)"/g)].map((m) => ({ file: m[1], name: m[2] }));
+  expect(refs.length).toBeGreaterThan(40);
+  const missing = refs.filter(({ file, name }) => {
+    const f = path.join(root, file);
+    return !fs.existsSync(f) || !fs.readFileSync(f, "utf8").includes(name);
+  });
+  expect(missing).toEqual([]);
+});
+
+test("every rule row names its Microsoft document or says why it is undocumented", () => {
+  const rules = doc.split("\n").filter((l) => /^\| R\d+ \|/.test(l));
+  expect(rules.length).toBeGreaterThan(20);
+  for (const row of rules) {
+    const cells = row.split(" | ");
+    // a Microsoft document by file name (e.g. invite-internal-users), a named resource or source, or "undocumented"
+    expect([row, /\b[a-z0-9]+-[a-z0-9-]+\b|undocumented|resource|blog|platform|errors/i.test(cells[2] ?? "")]).toEqual([row, true]);
+    expect([row, /test\/[\w/.-]+\.test\.ts/.test(row)]).toEqual([row, true]);
+  }
+});
