@@ -644,6 +644,9 @@ function computed(o: InvitationOutputs): InvitationOutputs {
   // Only when present: state written without reminders keeps its shape.
   if (lastInvitationAt !== undefined) outs.lastInvitationAt = lastInvitationAt;
   if (remindersSent !== undefined) outs.remindersSent = remindersSent;
+  // A guest taken over (no invitation) has no redeem URL, invitation id or time: leave the keys out,
+  // the SDK cannot send `undefined` to the engine ("Unexpected struct type").
+  for (const k of Object.keys(outs) as (keyof InvitationOutputs)[]) if (outs[k] === undefined) delete outs[k];
   return outs;
 }
 
