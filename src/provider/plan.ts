@@ -305,6 +305,11 @@ export function restoreNotice(userId: string, olds: Partial<InvitationOutputs>):
   return oneLine(`${olds.invitedUserEmailAddress ?? "guest"}: deleted out of band, in the recycle bin \u2192 restore from the recycle bin (same user ${shortId(userId)}, groups and app assignments kept; no invitation)`);
 }
 
+/** The preview's line for a guest a refresh found gone for good (the engine shows `+ create`). */
+export function reinviteNotice(address: string): string {
+  return oneLine(`${address}: deleted out of band, not in the recycle bin \u2192 re-invite (a new user and a new invitation)`);
+}
+
 /** What delete does with the guest: the policy, with adopted guests retained unless told otherwise. */
 export function deletePolicy(state: Partial<InvitationOutputs>): OnDelete {
   return state.onDelete ?? (state.adopted ? "retain" : "delete");

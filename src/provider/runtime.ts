@@ -11,7 +11,7 @@ import { now as clockNow } from "../clock";
 import {
   adoptionPatch, chooseMatch, deletePolicy, describeUser, existedBefore, fingerprint, FoundUser, inputsOf, invitationBody, invitationFailure, isInvitedGuest, outputsFromInvitation, outputsFromUser,
   ownedOnDelete, planCreate, planDiff, planMarkUpdate, planRead, planUpdate, refuseConversion, ReplaceCause, replacementNotice, sponsorsToAdd, switchesUser, userPatch,
-  createPreviewLine, planGone, recoveryWarning, removalLine, restoreNotice,
+  createPreviewLine, planGone, recoveryWarning, reinviteNotice, removalLine, restoreNotice,
 } from "./plan";
 import { UNKNOWN } from "./types";
 import { markData, MARK_NAME, markOwner, parseMark, ResourceIdentity, wholeMark } from "./mark";
@@ -190,6 +190,9 @@ export async function checkStep(olds: Record<string, unknown>, news: Record<stri
   return { inputs };
 }
 
+/** Addresses of guests a refresh in this process found gone for good: their create (the check says so) is a re-invite. */
+const goneForGood = new Set<string>();
+
 /** The lookups of {@link announceCreate} stopped after one could not run (said once). */
 let previewLookupOff = false;
 /** A lookup at check that takes longer than this is given up (the preview goes on without the line). */
@@ -217,7 +220,7 @@ async function announceCreate(inputs: CheckedInputs, news: Record<string, unknow
     });
     const lookup = await Promise.race([lookUp(extensions(), inputs, self, urn), timeout]);
     if (!lookup.canRead) throw new Error("no permission to read users (User.Read.All)");
-    const line = createPreviewLine(inputs, lookup.user, self);
+    const line = createPreviewLine(inputs, lookup.user, self) ?? (goneForGood.has(inputs.invitedUserEmailAddress) && !lookup.user ? reinviteNotice(inputs.invitedUserEmailAddress) : undefined);
     if (line) await notice(line, urn);
   } catch (e) {
     previewLookupOff = true;
@@ -578,7 +581,9 @@ export async function readStep(id: string, props: InvitationOutputs) {
     // Gone. In the recycle bin: kept, and the next update restores it; else it drops out of state
     // and the next `up` invites again. Not known (no permission): drops out, as before.
     const gone = planGone(props, await g.isDeleted(id).catch((e) => (e instanceof EntraGraphError && e.status === 403 ? undefined : Promise.reject(e))));
-    return gone.action === "restore" ? { id, props: gone.props, inputs: inputsOf(gone.props as unknown as Record<string, unknown>) } : {};
+    if (gone.action === "restore") return { id, props: gone.props, inputs: inputsOf(gone.props as unknown as Record<string, unknown>) };
+    if (props.invitedUserEmailAddress) goneForGood.add(props.invitedUserEmailAddress);
+    return {};
   }
   const { props: outs, inputs } = planRead(props, user, clockNow());
   return { id, props: outs, inputs };
@@ -718,4 +723,5 @@ export function resetMarkState(): void {
   lookupNarrowed = false;
   previewLookupOff = false;
   takenOver.clear();
+  goneForGood.clear();
 }

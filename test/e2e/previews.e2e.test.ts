@@ -118,6 +118,20 @@ test("3. deleted out of band, still in the recycle bin: the preview says restore
   expect(out.anna.userId).toBe(id);
 });
 
+test("3b. deleted for good (purged from the recycle bin): the preview says re-invite", async () => {
+  const id = ids["ann@contoso.example"];
+  const admin = adminGraphClient(emu);
+  await admin.api(`/users/${id}`).delete();
+  await admin.api(`/directory/deletedItems/${id}`).delete();
+  const p = ok(await stack.preview({ refresh: true }));
+  expect(p.stdout).toContain("ann@contoso.example: deleted out of band, not in the recycle bin \u2192 re-invite (a new user and a new invitation)");
+  const s = await summarize((await previewJson(stack, { refresh: true })).stdout, ["--format", "text"]);
+  expect(s.stdout).toContain("  re-invite  ann@contoso.example  gone from Entra (deleted out of band): invited again, a new user");
+  ok(await stack.up({ refresh: true }));
+  ids["ann@contoso.example"] = userOf("ann@contoso.example")!.id;
+  expect(ids["ann@contoso.example"]).not.toBe(id);
+});
+
 test("4. destroy says which guests are retained, one line each; they stay", async () => {
   const d = ok(await stack.destroy());
   for (const mail of ["kim@woodgrove.example", "lee@woodgrove.example"]) {

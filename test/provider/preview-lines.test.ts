@@ -4,7 +4,7 @@
  * recovery through the mark without a redeem link. Pure decisions, as tables; the engine's output is
  * tested end to end in test/e2e/previews.e2e.test.ts.
  */
-import { createPreviewLine, planCreate, planDiff, planGone, planRead, PREVIEW_LINE, recoveryWarning, removalLine, restoreNotice } from "../../src/provider/plan";
+import { createPreviewLine, planCreate, planDiff, planGone, planRead, PREVIEW_LINE, recoveryWarning, reinviteNotice, removalLine, restoreNotice } from "../../src/provider/plan";
 import type { CheckedInputs, InvitationOutputs } from "../../src/provider/types";
 
 const inputs: CheckedInputs = { invitedUserEmailAddress: "kim@contoso.com", inviteRedirectUrl: "https://myapps.microsoft.com", invitedUserType: "Guest", sendInvitationMessage: true };
@@ -87,6 +87,10 @@ describe("a guest gone at refresh: restore from the recycle bin, or re-invite", 
 
   it("a user live again (restored by hand) loses the mark at the next refresh", () => {
     expect(planRead({ ...state, inRecycleBin: true }, { id: ID, externalUserState: "Accepted" } as Parameters<typeof planRead>[1]).props).not.toHaveProperty("inRecycleBin");
+  });
+
+  it("the preview's line for a re-invite", () => {
+    expect(reinviteNotice("kim@contoso.com")).toBe("kim@contoso.com: deleted out of band, not in the recycle bin \u2192 re-invite (a new user and a new invitation)");
   });
 
   it("the preview's line", () => {
