@@ -541,12 +541,13 @@ export function removalLine(props: Partial<InvitationOutputs>): string | undefin
 }
 
 /**
- * After a create that took over a guest through this stack's mark (a rerun after a killed run or a
- * lost state): the warning when the guest has not redeemed and the state has no redeem link; undefined
- * otherwise (a redeemed guest needs none).
+ * After a create that took over a guest through this resource's own mark (a rerun after a killed run
+ * or a lost state): the warning when the guest has not redeemed and the state has no redeem link;
+ * undefined otherwise (a redeemed guest needs none; a key rename, whose mark names another resource
+ * of this stack, says so in its own line).
  */
 export function recoveryWarning(address: string, user: Pick<FoundUser, "id" | "externalUserState">, plan: CreatePlan, urn: string | undefined): string | undefined {
-  if (plan.action !== "take" || !(plan.owner === "self" || plan.owner === "stack")) return undefined;
+  if (plan.action !== "take" || plan.owner !== "self") return undefined;
   if ((user.externalUserState ?? "PendingAcceptance") !== "PendingAcceptance") return undefined;
   const target = urn ? `'${urn}'` : "<urn of this guest>";
   return oneLine(
