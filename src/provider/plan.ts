@@ -515,6 +515,9 @@ export function createPreviewLine(inputs: CheckedInputs, found: FoundUser | unde
   const plan = planCreate(inputs, found, self);
   if (plan.action !== "take" || plan.owner === "self") return undefined;
   const who = `${inputs.invitedUserEmailAddress}: exists as ${shortId(plan.userId)}`;
+  // The resource's URN is not known (the first check of a plugin process: the SDK reads the request
+  // before this package is loaded): a mark cannot be told this stack's or another's.
+  if (!self && plan.mark) return oneLine(`${who}, marked by the stack ${describeMark(plan.mark)} \u2192 no invitation: taken over if that is this stack (a key rename: not deleted), else adopted`);
   if (plan.owner === "stack" && plan.mark) {
     return oneLine(`${who}, marked by this stack's ${plan.mark.resource} \u2192 taken over by the new key ${self?.name ?? "(this resource)"}, not deleted (no invitation)`);
   }

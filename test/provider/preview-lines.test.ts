@@ -30,6 +30,13 @@ describe("createPreviewLine: the preview's line for a create that does not invit
     expect(createPreviewLine({ ...inputs, ...change }, found as Parameters<typeof createPreviewLine>[1], self)).toBe(expected);
   });
 
+  it("the resource's URN not known (a plugin's first check): a mark cannot be told this stack's or another's", () => {
+    expect(createPreviewLine(inputs, { ...guest, extensions: [mark({ resource: "partners-kim" })] } as Parameters<typeof createPreviewLine>[1], undefined)).toBe(
+      "kim@contoso.com: exists as 3e75249f\u2026, marked by the stack guests/prod (resource partners-kim) \u2192 no invitation: taken over if that is this stack (a key rename: not deleted), else adopted",
+    );
+    expect(createPreviewLine(inputs, guest as Parameters<typeof createPreviewLine>[1], undefined)).toBe("kim@contoso.com: exists as 3e75249f\u2026 \u2192 adopted (no invitation, retained on delete)");
+  });
+
   it.each([
     ["kim@contoso.com: exists as 3e75249f\u2026 \u2192 adopted (no invitation, retained on delete)", ["kim@contoso.com", "3e75249f\u2026", undefined, "adopted"]],
     ["info: kim@contoso.com: exists as 3e75249f\u2026, managed by the stack guests/staging (resource kim) \u2192 adopted (no invitation, retained on delete)", ["kim@contoso.com", "3e75249f\u2026", undefined, "adopted"]],
