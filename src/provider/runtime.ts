@@ -313,10 +313,9 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
   }
 
   const requestStart = new Date();
-  // A user holding the address that the invitation service does not see yet existed before this
-  // request (or was made by its own lost first attempt: then it is adopted and kept, never deleted).
-  let unseen = false;
-  const res = await whileLagging(() => g.invite(invitationBody(inputs)), (e) => e.status === 400 && ADDRESS_TAKEN_UNSEEN.test(e.message), () => void (unseen = true));
+  // The invitation service may not see yet a user holding the address (made a moment ago, e.g. by this
+  // create's own first attempt whose answer was lost): retried; the answer is then judged like any other.
+  const res = await whileLagging(() => g.invite(invitationBody(inputs)), (e) => e.status === 400 && ADDRESS_TAKEN_UNSEEN.test(e.message));
   const failed = invitationFailure(res, inputs.invitedUserEmailAddress);
   if (failed) throw new Error(failed);
   const now = new Date(); // after the answer: nearest to the time Graph stamped
@@ -324,7 +323,7 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
   // The answer may name a user the lookup did not see (replication lag, an address the lookup cannot
   // ask for, a narrowed lookup): one that existed before is adopted, never owned (no mark, retained).
   const after = lookup.canRead && res.invitedUser?.id ? await readAfterInvite(g, res.invitedUser.id, lagUntil) : undefined;
-  const existed = unseen ? "the invitation service did not see it yet (replication lag)" : existedBefore(res.status, after, requestStart);
+  const existed = existedBefore(res.status, after, requestStart);
   const outs = outputsFromInvitation(inputs, res, { adopted: existed !== undefined, now, clock: clockNow(), user: existed ? after : undefined });
   if (existed) {
     await engineWarning(`${inputs.invitedUserEmailAddress}: the invitation answered with the existing user ${after ? describeUser(after) : outs.userId}, which the lookup before it did not find (${existed}): adopted, not marked, retained when it leaves the stack unless onDelete says otherwise.`, urn);
@@ -554,14 +553,13 @@ const LAG_RETRY_MAX_MS = 30_000;
  * `call`, retried with doubling waits (from 0.5 s) while it fails with an answer of replication lag
  * (`lagging`), for at most min(ENTRA_REPLICATION_LAG_SECONDS, 30 s); then its last failure.
  */
-async function whileLagging<T>(call: () => Promise<T>, lagging: (e: EntraGraphError) => boolean, onLag?: () => void): Promise<T> {
+async function whileLagging<T>(call: () => Promise<T>, lagging: (e: EntraGraphError) => boolean): Promise<T> {
   const until = Date.now() + Math.min(REPLICATION_LAG_MS, LAG_RETRY_MAX_MS);
   for (let wait = 500; ; wait *= 2) {
     try {
       return await call();
     } catch (e) {
       if (!(e instanceof EntraGraphError && lagging(e)) || Date.now() + wait > until) throw e;
-      onLag?.();
       await new Promise((r) => setTimeout(r, wait));
     }
   }

@@ -188,22 +188,21 @@ describe("replication lag after a mail PATCH", () => {
 describe("replication lag on the invitation service's matching", () => {
   afterEach(() => emu.setReplicationLag(0));
 
-  it("a guest invited a moment ago by someone else: the lookup and the invitation do not see it yet; the retry finds it, adopted, not marked", async () => {
+  it("a guest whose address changed a moment ago: the invitation refuses the unseen address, the retry finds the user; created before the request, it is adopted, not marked", async () => {
     emu.setReplicationLag(1_500);
-    const admin = adminGraphClient(emu);
-    const other = (await admin.api("/invitations").post({ invitedUserEmailAddress: "ned@lag.example", inviteRedirectUrl: redirect })) as { invitedUser: { id: string } };
+    const other = emu.addUser({ displayName: "Ned", creationType: "Invitation", mail: "ned@old.example", createdDateTime: "2026-01-01T00:00:00Z" });
+    // Its address changes just now: the lookup and the invitation service see the old one for the lag.
+    await adminGraphClient(emu).api(`/users/${other.id}`).patch({ mail: "ned@lag.example" });
     emu.clearRequests();
     const { id, outs } = await create({ invitedUserEmailAddress: "ned@lag.example", inviteRedirectUrl: redirect }, "ned");
-    expect(id).toBe(other.invitedUser.id);
+    expect(id).toBe(other.id);
     expect(outs.adopted).toBe(true);
-    const posts = invitations();
-    expect(posts[0].status).toBe(400);
-    expect(posts[posts.length - 1].status).toBe(201);
     expect(requestsTo(emu.requests(), "POST", /\/extensions$/)).toEqual([]);
+    expect(invitations().map((r) => r.status)).toEqual(expect.arrayContaining([400, 201]));
     expect(stderr.join("")).toContain(`the invitation answered with the existing user ${id}`);
-    expect(stderr.join("")).toContain("the invitation service did not see it yet (replication lag)");
     expect(emu.users().filter((u) => u.mail === "ned@lag.example")).toHaveLength(1);
   });
+
 });
 
 describe("a tenant that refuses the documented lookup", () => {
