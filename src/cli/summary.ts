@@ -12,9 +12,13 @@
  *
  * A guest is a resource of type `pulumi-nodejs:dynamic/entra:Invitation` (alone or in a
  * `GuestList`). Its row:
- * - `create` → invite (a preview cannot know whether the address exists: then it is adopted, said
- *   once under the table; after `up`, the outputs say `adopt`); a create of a resource that a
- *   refresh step shows was in state → re-invite (the guest was deleted out of band);
+ * - `create` → invite; adopt when the provider's preview line says the address exists
+ *   (`<address>: exists as <id> → adopted ...`, see src/provider/plan.ts `createPreviewLine`) or, after
+ *   `up`, the outputs say so (never "invitation email sent" then); rename when a delete in the same
+ *   run had the same address (a key rename: the new key takes the user over, nothing deleted); a
+ *   create of a resource that a refresh step shows was in state → re-invite (the guest was deleted out
+ *   of band and is not in the recycle bin);
+ * - `update` of a guest whose refreshed state holds `inRecycleBin` → restore (the same user);
  * - `update` → update, with the fields that change (input names as guest files write them);
  *   fields that only the refresh changed are marked "changed in Entra, set back";
  * - `replace` → reset redemption, with why: the email change (old → new), `triggers`,
@@ -29,7 +33,7 @@
  * redeem URL or a secret (a secret or unknown address prints as such).
  */
 
-import { deletePolicy, switchesUser } from "../provider/plan";
+import { deletePolicy, PREVIEW_LINE, switchesUser } from "../provider/plan";
 import { INPUT_KEYS, OnDelete, UNKNOWN, USER_PROPERTY_KEYS } from "../provider/types";
 
 /** The type token of `Invitation`. */
@@ -228,10 +232,10 @@ export function parseUrn(urn: string): { stack: string; project: string; type: s
 }
 
 /** What happens to a guest. */
-export type GuestAction = "invite" | "adopt" | "re-invite" | "reset" | "switch" | "update" | "remind" | "remove" | "expire";
+export type GuestAction = "invite" | "adopt" | "rename" | "restore" | "re-invite" | "reset" | "switch" | "update" | "remind" | "remove" | "expire";
 
 /** Order of actions in the table. */
-const ACTION_ORDER: GuestAction[] = ["invite", "adopt", "re-invite", "reset", "switch", "update", "remind", "remove", "expire"];
+const ACTION_ORDER: GuestAction[] = ["invite", "adopt", "rename", "restore", "re-invite", "reset", "switch", "update", "remind", "remove", "expire"];
 
 /** One row of the summary. */
 export interface GuestRow {
@@ -344,6 +348,25 @@ export function summarize(run: PulumiRun): GuestSummary {
   let stack: string | undefined;
   const replaced = new Set(run.steps.filter((s) => s.op === "replace").map((s) => s.urn));
   const expiries = expiryLines(run.diagnostics ?? []);
+  const existing = previewLines(run.diagnostics ?? []);
+  const guestOf = (st: ResourceState | undefined): string | undefined => addressText(st?.inputs?.invitedUserEmailAddress);
+  const isGuest = (st: PlanStep): boolean => (st.new?.type ?? st.old?.type ?? parseUrn(st.urn).type) === INVITATION_TYPE;
+  // A key rename: one guest's address leaves with a removed resource and comes with a created one.
+  // The create takes the user over by its mark; the delete keeps it (the provider's rule).
+  const removedBy = new Map<string, PlanStep>();
+  for (const st of run.steps) if (st.op === "delete" && isGuest(st) && guestOf(st.old)) removedBy.set(guestOf(st.old)!, st);
+  const renamed = new Map<string, PlanStep>();
+  for (const st of run.steps) {
+    const address = guestOf(st.new);
+    if (st.op === "create" && isGuest(st) && address && !address.startsWith("(") && removedBy.has(address) && !refreshed.has(st.urn)) renamed.set(st.urn, removedBy.get(address)!);
+  }
+  const renamedFrom = new Set([...renamed.values()].map((st) => st.urn));
+  // Unkeyed entries whose address changed: a removal and an invitation with the same display name.
+  const removedNames = new Map<string, string>();
+  for (const st of run.steps) {
+    const dn = st.old?.inputs?.invitedUserDisplayName;
+    if (st.op === "delete" && isGuest(st) && typeof dn === "string" && !renamedFrom.has(st.urn)) removedNames.set(dn, guestOf(st.old) ?? "?");
+  }
 
   for (const s of run.steps) {
     const urn = parseUrn(s.urn);
@@ -369,14 +392,30 @@ export function summarize(run: PulumiRun): GuestSummary {
           rows.push({ ...base, action: "re-invite", notes: ["gone from Entra (deleted out of band): invited again, a new user"] });
           break;
         }
-        const adopted = s.applied?.adopted === true;
-        const notes: string[] = [adopted ? "the address existed: same user, no duplicate" : "new guest"];
+        const old = renamed.get(s.urn);
+        if (old) {
+          rows.push({ ...base, action: "rename", notes: [`key renamed from ${parseUrn(old.urn).name}: taken over by the new key, not deleted`, "same user, no invitation"] });
+          break;
+        }
+        const seen = existing.get(guest);
+        const adopted = s.applied !== undefined ? s.applied.adopted === true : seen !== undefined;
+        const notes: string[] = [adopted ? (seen && s.applied === undefined ? `the address exists (user ${seen}): same user, no invitation` : "the address existed: same user, no duplicate") : "new guest"];
         if (inputAt(newIn, "invitedUserType") === "Member") notes.push("as a member");
-        if (newIn?.sendInvitationMessage === true) notes.push("invitation email sent");
+        if (newIn?.sendInvitationMessage === true && !adopted) notes.push("invitation email sent");
+        const dn = newIn?.invitedUserDisplayName;
+        const twin = !adopted && typeof dn === "string" ? removedNames.get(dn) : undefined;
+        if (twin !== undefined && twin !== guest) notes.push(`hint: ${twin} (same display name) is removed in this run: give both entries the same key to reset the same user's redemption instead`);
         rows.push({ ...base, action: adopted ? "adopt" : "invite", notes });
         break;
       }
       case "update": {
+        if (s.old?.outputs?.inRecycleBin === true) {
+          const fields = changedInputs(oldIn, newIn).map(fieldName);
+          const notes = ["deleted out of band, in the recycle bin: restored from the recycle bin (same user, groups and app assignments kept), no invitation"];
+          if (fields.length) notes.push(`also ${fields.join(", ")}`);
+          rows.push({ ...base, action: "restore", notes });
+          break;
+        }
         const due = s.old?.outputs?.reminderDue;
         if (typeof due === "string" && newIn?.remindAfterDays !== undefined) {
           const m = /reminder (\d+) of (\d+)/.exec(due);
@@ -419,6 +458,7 @@ export function summarize(run: PulumiRun): GuestSummary {
         break;
       }
       case "delete": {
+        if (renamedFrom.has(s.urn)) break; // said by the rename row
         const policy = removalPolicy(s.old);
         const details = removalDetails(policy, oldIn?.onDelete === undefined && s.old?.outputs?.adopted === true);
         const expired = expiries.find((e) => e.who === guest || `${e.list}-${e.who}` === urn.name);
@@ -463,11 +503,26 @@ function expiryLines(diagnostics: RunDiagnostic[]): { who: string; list: string;
   return out;
 }
 
+/**
+ * The preview's lines about creates that will not invite (src/provider/plan.ts `createPreviewLine`):
+ * address → user (short id), for the ones adopted.
+ */
+function previewLines(diagnostics: RunDiagnostic[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of diagnostics) {
+    const m = PREVIEW_LINE.exec(d.message.trim());
+    if (m && m[4] === "adopted") out.set(m[1], m[2]);
+  }
+  return out;
+}
+
 /** The action as the table says it. */
 export function actionLabel(r: Pick<GuestRow, "action" | "policy" | "reminder">): string {
   switch (r.action) {
     case "reset":
       return "reset redemption";
+    case "rename":
+      return "rename key";
     case "switch":
       return `switch user (old: ${r.policy})`;
     case "remove":
@@ -489,6 +544,8 @@ export function totalsLine(s: GuestSummary): string {
   const parts: string[] = [];
   if (by("invite")) parts.push(count(by("invite"), "invite"));
   if (by("adopt")) parts.push(count(by("adopt"), "adoption"));
+  if (by("rename")) parts.push(count(by("rename"), "key rename"));
+  if (by("restore")) parts.push(count(by("restore"), "restore"));
   if (by("re-invite")) parts.push(count(by("re-invite"), "re-invite"));
   if (by("reset")) parts.push(count(by("reset"), "redemption reset"));
   if (by("update")) parts.push(count(by("update"), "update"));
@@ -563,7 +620,7 @@ export function renderMarkdown(s: GuestSummary, maxChars = MAX_MARKDOWN_CHARS): 
       room -= line.length + 1;
     }
     out.push("", `**${totalsLine(s)}.**`);
-    if (s.kind === "preview" && s.rows.some((r) => r.action === "invite")) {
+    if (s.kind === "preview" && s.rows.some((r) => r.action === "invite") && !s.rows.some((r) => r.action === "adopt")) {
       out.push("", "An invite of an address that already exists in the tenant adopts that guest instead (the same user, no duplicate).");
     }
   }

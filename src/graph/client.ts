@@ -28,6 +28,16 @@ export class GraphClient {
     return res.status !== 404;
   }
 
+  /**
+   * `POST /directory/deletedItems/{id}/restore`: brings a soft-deleted user back with its object id,
+   * group memberships and app assignments (directory-deleteditems-restore). False when it is no
+   * longer in the recycle bin.
+   */
+  async restoreUser(id: string): Promise<boolean> {
+    const res = await this.call({ method: "POST", path: `/directory/deletedItems/${encodeURIComponent(id)}/restore`, lane: "users" }, [404]);
+    return res.status !== 404;
+  }
+
   /** The live user (not deleted) whose `mail` or `otherMails` is this address, if any. */
   async findUserByEmail(email: string): Promise<GraphUser | undefined> {
     const q = email.replace(/'/g, "''");

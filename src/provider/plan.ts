@@ -38,6 +38,8 @@ export interface DiffPlan {
   deleteBeforeReplace: true;
   /** A refresh found a reminder due (`reminderDue` in state) and the program still asks for reminders: an update re-issues the invitation. */
   remind: boolean;
+  /** A refresh found the user in the recycle bin (`inRecycleBin` in state): the update restores it. */
+  restore: boolean;
 }
 
 /** diff(olds = state, news = checked inputs). */
@@ -54,7 +56,8 @@ export function planDiff(olds: Partial<InvitationOutputs>, news: Partial<Checked
   const remind = olds.reminderDue !== undefined && news.remindAfterDays !== undefined;
   return {
     remind,
-    changes: effective.length > 0 || remind,
+    restore: olds.inRecycleBin === true,
+    changes: effective.length > 0 || remind || olds.inRecycleBin === true,
     replaces,
     changed: effective,
     stables: replaces.length ? [] : ["userId"],
@@ -283,7 +286,28 @@ export function planRead(olds: InvitationOutputs, user: GraphUser, now?: Date): 
   const due = now ? reminderDue(props, now) : undefined;
   if (due !== undefined) props.reminderDue = due;
   else delete props.reminderDue;
+  delete props.inRecycleBin; // live again (restored by hand)
   return { props, inputs: inputsOf(props as unknown as Record<string, unknown>) };
+}
+
+/**
+ * A refresh that finds the guest gone: `restore` when the user is in the recycle bin (the state keeps
+ * it, marked `inRecycleBin`, and the next update restores the same user), else `re-invite` (it drops
+ * out of state and the next create invites it afresh: a new user). `inBin` undefined: not known (no
+ * permission to read deletedItems): as before, it drops out.
+ */
+export function planGone(olds: InvitationOutputs, inBin: boolean | undefined): { action: "restore"; props: InvitationOutputs } | { action: "re-invite" } {
+  return inBin ? { action: "restore", props: { ...olds, inRecycleBin: true } } : { action: "re-invite" };
+}
+
+/** The preview's line for a guest a refresh found in the recycle bin (the engine shows `~ update`). */
+export function restoreNotice(userId: string, olds: Partial<InvitationOutputs>): string {
+  return oneLine(`${olds.invitedUserEmailAddress ?? "guest"}: deleted out of band, in the recycle bin \u2192 restore from the recycle bin (same user ${shortId(userId)}, groups and app assignments kept; no invitation)`);
+}
+
+/** The preview's line for a guest a refresh found gone for good (the engine shows `+ create`). */
+export function reinviteNotice(address: string): string {
+  return oneLine(`${address}: deleted out of band, not in the recycle bin \u2192 re-invite (a new user and a new invitation)`);
 }
 
 /** What delete does with the guest: the policy, with adopted guests retained unless told otherwise. */
@@ -477,4 +501,60 @@ export function planMarkUpdate(olds: Partial<InvitationOutputs>, news: Partial<C
   const before = ownedOnDelete(olds);
   const after = ownedOnDelete(news);
   return before === after ? {} : { onDelete: after };
+}
+
+/**
+ * The line a preview shows for a create that will not invite, from the lookup at `check` (the
+ * engine shows `+ create` and never calls `create` in a preview). Undefined when the create invites,
+ * is refused, or takes over this resource's own guest (a replacement or a rerun: the engine says so).
+ * `entra-guests summarize` reads these lines (see {@link PREVIEW_LINE}):
+ * - `kim@contoso.com: exists as 3e75249f… → adopted (no invitation, retained on delete)`;
+ * - `kim@contoso.com: exists as 3e75249f…, marked by this stack's guests-kim → taken over by the new key guests-kim2, not deleted (no invitation)`.
+ */
+export function createPreviewLine(inputs: CheckedInputs, found: FoundUser | undefined, self: ResourceIdentity | undefined): string | undefined {
+  const plan = planCreate(inputs, found, self);
+  if (plan.action !== "take" || plan.owner === "self") return undefined;
+  const who = `${inputs.invitedUserEmailAddress}: exists as ${shortId(plan.userId)}`;
+  // The resource's URN is not known (the first check of a plugin process: the SDK reads the request
+  // before this package is loaded): a mark cannot be told this stack's or another's.
+  if (!self && plan.mark) return oneLine(`${who}, marked by the stack ${describeMark(plan.mark)} \u2192 no invitation: taken over if that is this stack (a key rename: not deleted), else adopted`);
+  if (plan.owner === "stack" && plan.mark) {
+    return oneLine(`${who}, marked by this stack's ${plan.mark.resource} \u2192 taken over by the new key ${self?.name ?? "(this resource)"}, not deleted (no invitation)`);
+  }
+  const other = plan.owner === "other" && plan.mark ? `, managed by the stack ${describeMark(plan.mark)}` : "";
+  const keep = inputs.onDelete === undefined ? "retained on delete" : `onDelete ${inputs.onDelete}`;
+  return oneLine(`${who}${other} \u2192 adopted (no invitation, ${keep})`);
+}
+
+/** The preview lines of {@link createPreviewLine}: address, user, and `adopted` or the old resource a new key takes over from. */
+export const PREVIEW_LINE = /^(?:\w+: )?(\S+): exists as (\S+?)(?:, marked by this stack's (\S+))?(?:, managed by [^\u2192]*)? \u2192 (adopted|taken over by the new key)/;
+
+/** The line a delete shows when the user stays in Entra (the engine only says `deleted`); undefined when it is deleted. */
+export function removalLine(props: Partial<InvitationOutputs>): string | undefined {
+  const who = props.invitedUserEmailAddress ?? "guest";
+  const user = props.userId ? ` (${shortId(props.userId)})` : "";
+  switch (deletePolicy(props)) {
+    case "retain":
+      return oneLine(`${who}${user}: retained in Entra, not deleted (${props.onDelete === undefined ? "adopted: it existed before the stack" : "onDelete retain"})`);
+    case "disable":
+      return oneLine(`${who}${user}: sign-in blocked (accountEnabled false), not deleted (onDelete disable)`);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * After a create that took over a guest through this resource's own mark (a rerun after a killed run
+ * or a lost state): the warning when the guest has not redeemed and the state has no redeem link;
+ * undefined otherwise (a redeemed guest needs none; a key rename, whose mark names another resource
+ * of this stack, says so in its own line).
+ */
+export function recoveryWarning(address: string, user: Pick<FoundUser, "id" | "externalUserState">, plan: CreatePlan, urn: string | undefined): string | undefined {
+  if (plan.action !== "take" || plan.owner !== "self") return undefined;
+  if ((user.externalUserState ?? "PendingAcceptance") !== "PendingAcceptance") return undefined;
+  const target = urn ? `'${urn}'` : "<urn of this guest>";
+  return oneLine(
+    `${address} (${user.id}) was recovered through this stack's ownership mark, not invited: the guest has not redeemed and the state has no redeem link. ` +
+      `To issue one: \`pulumi up --replace ${target}\` (resets the redemption of the same user and returns a new inviteRedeemUrl), or change its triggers.`,
+  );
 }

@@ -11,15 +11,18 @@ import { now as clockNow } from "../clock";
 import {
   adoptionPatch, chooseMatch, deletePolicy, describeUser, existedBefore, fingerprint, FoundUser, inputsOf, invitationBody, invitationFailure, isInvitedGuest, outputsFromInvitation, outputsFromUser,
   ownedOnDelete, planCreate, planDiff, planMarkUpdate, planRead, planUpdate, refuseConversion, ReplaceCause, replacementNotice, sponsorsToAdd, switchesUser, userPatch,
+  createPreviewLine, planGone, recoveryWarning, reinviteNotice, removalLine, restoreNotice,
 } from "./plan";
+import { UNKNOWN } from "./types";
 import { markData, MARK_NAME, markOwner, parseMark, ResourceIdentity, wholeMark } from "./mark";
 import { claimReplacement, lifecycleRegistry, noteChecked, takePendingReset } from "./replacements";
 import type { CheckedInputs, InvitationOutputs } from "./types";
-import { captureCreateUrns, identityOf, urnOf } from "./urn";
+import { captureCheckUrns, captureCreateUrns, identityOf, urnOf } from "./urn";
 
 // In the SDK's plugin process: give `create` the URN of its resource (the stack and resource an
 // ownership mark names). A no-op elsewhere.
 captureCreateUrns();
+captureCheckUrns();
 
 /**
  * How long after an invitation a 404 on the new user is taken for replication lag, not absence
@@ -127,11 +130,11 @@ function connectEngineLog(): EngineLog | null {
  * when there is one: the engine hides the stdout and stderr of resource plugins it does not
  * recognise by name as a dynamic provider. Otherwise, or if that fails, on stderr like `warn`.
  */
-async function notice(message: string): Promise<void> {
+async function notice(message: string, urn?: string): Promise<void> {
   engineLog ??= connectEngineLog();
   if (engineLog) {
     try {
-      return await engineLog(message);
+      return await engineLog(message, "info", urn);
     } catch {
       // fall through to stderr
     }
@@ -183,7 +186,48 @@ export async function checkStep(olds: Record<string, unknown>, news: Record<stri
   const expired = olds.invitedUserEmailAddress === undefined ? refuseExpiredCreate(inputs.expiresOn, clockNow()) : undefined;
   if (expired) return { inputs: news, failures: [expired] };
   noteChecked(olds, inputs as unknown as Record<string, unknown>);
+  if (olds.invitedUserEmailAddress === undefined) await announceCreate(inputs as unknown as CheckedInputs, news);
   return { inputs };
+}
+
+/** Addresses of guests a refresh in this process found gone for good: their create (the check says so) is a re-invite. */
+const goneForGood = new Set<string>();
+
+/** The lookups of {@link announceCreate} stopped after one could not run (said once). */
+let previewLookupOff = false;
+/** A lookup at check that takes longer than this is given up (the preview goes on without the line). */
+const PREVIEW_LOOKUP_MS = 20_000;
+
+/**
+ * At check of a create: look the address up (the create's own lookup, through the process-wide
+ * scheduler) and say when the create will not invite (adopted, or taken over by a new key). The
+ * engine shows `+ create` and never calls `create` in a preview. A lookup that cannot run (no
+ * permission, Graph not answering) never fails the check: one line says the preview cannot tell.
+ */
+async function announceCreate(inputs: CheckedInputs, news: Record<string, unknown>): Promise<void> {
+  if (previewLookupOff || configError) return;
+  if (inputs.invitedUserEmailAddress === UNKNOWN || inputs.invitedUser === UNKNOWN || (inputs.invitedUser && inputs.resetRedemption)) return;
+  // The engine re-checks a replacement with no old inputs: that is not a create.
+  const fp = fingerprint(inputs as unknown as Record<string, unknown>);
+  if ([...lifecycleRegistry().declared.values()].some((v) => fingerprint(v as Record<string, unknown>) === fp)) return;
+  const urn = urnOf(news);
+  const self = identityOf(news);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${PREVIEW_LOOKUP_MS / 1000} s`)), PREVIEW_LOOKUP_MS);
+      timer.unref();
+    });
+    const lookup = await Promise.race([lookUp(extensions(), inputs, self, urn), timeout]);
+    if (!lookup.canRead) throw new Error("no permission to read users (User.Read.All)");
+    const line = createPreviewLine(inputs, lookup.user, self) ?? (goneForGood.has(inputs.invitedUserEmailAddress) && !lookup.user ? reinviteNotice(inputs.invitedUserEmailAddress) : undefined);
+    if (line) await notice(line, urn);
+  } catch (e) {
+    previewLookupOff = true;
+    await notice(`the preview could not look up existing guests (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): a \`+ create\` may adopt a guest that exists (no invitation) rather than invite it.`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>) {
@@ -194,6 +238,8 @@ export async function diffStep(id: string, olds: InvitationOutputs, news: Checke
     announced.add(id);
     await notice(replacementNotice(id, olds, news, plan.replaces as ReplaceCause[], await resetTarget(id, olds, news)));
   }
+  // In the recycle bin (found by the refresh): the update restores the same user; say so.
+  if (plan.restore && checkedHere(news)) await notice(restoreNotice(id, olds));
   // A reminder due (found by the refresh): the update re-issues the invitation; say why.
   if (plan.remind && !plan.replaces.length && checkedHere(news)) {
     await notice(`${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`);
@@ -254,6 +300,9 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
     // The guest exists: no invitation (no email, no invitation budget); only what the program declares.
     for (const w of plan.warnings) await engineWarning(w, urn);
     const user = lookup.user!;
+    if (plan.owner === "stack") takenOver.add(user.id.toLowerCase());
+    const recovered = recoveryWarning(inputs.invitedUserEmailAddress, user, plan, urn);
+    if (recovered) await engineWarning(recovered, urn);
     if (Object.keys(plan.patch).length) await g.patchUser(user.id, plan.patch);
     const sponsors = inputs.invitedUserSponsors?.length ? sponsorsToAdd(inputs.invitedUserSponsors, await x.sponsorIds(user.id)) : [];
     for (const sid of sponsors) await x.addSponsor(user.id, sid, currentSettings().graphEndpoint);
@@ -524,8 +573,16 @@ async function whileLagging<T>(call: () => Promise<T>, lagging: (e: EntraGraphEr
 const ADDRESS_TAKEN_UNSEEN = /Another object with the same value for property proxyAddresses already exists/i;
 
 export async function readStep(id: string, props: InvitationOutputs) {
-  const user = await readGuest(graph(), id, props);
-  if (!user) return {}; // gone: drops out of state, the next `up` invites again
+  const g = graph();
+  const user = await readGuest(g, id, props);
+  if (!user) {
+    // Gone. In the recycle bin: kept, and the next update restores it; else it drops out of state
+    // and the next `up` invites again. Not known (no permission): drops out, as before.
+    const gone = planGone(props, await g.isDeleted(id).catch((e) => (e instanceof EntraGraphError && e.status === 403 ? undefined : Promise.reject(e))));
+    if (gone.action === "restore") return { id, props: gone.props, inputs: inputsOf(gone.props as unknown as Record<string, unknown>) };
+    if (props.invitedUserEmailAddress) goneForGood.add(props.invitedUserEmailAddress);
+    return {};
+  }
   const { props: outs, inputs } = planRead(props, user, clockNow());
   return { id, props: outs, inputs };
 }
@@ -535,6 +592,9 @@ export async function updateStep(id: string, olds: InvitationOutputs, news: Chec
   const inputs = inputsOf(news) as CheckedInputs;
   const plan = planUpdate(olds, inputs);
   const outs: InvitationOutputs = { ...computed(olds), ...inputs };
+  if (olds.inRecycleBin && !(await g.restoreUser(id))) {
+    throw new Error(`guest ${id} (${olds.invitedUserEmailAddress}) is no longer in the recycle bin (deleted for good): run \`pulumi up --refresh\` so it drops out of state and is invited again.`);
+  }
   if (Object.keys(plan.patch).length) {
     try {
       await lagTolerant(g, id, olds, (until) => g.patchUser(id, plan.patch, { retryNotFoundUntil: until }));
@@ -587,11 +647,21 @@ function computed(o: InvitationOutputs): InvitationOutputs {
   // Only when present: state written without reminders keeps its shape.
   if (lastInvitationAt !== undefined) outs.lastInvitationAt = lastInvitationAt;
   if (remindersSent !== undefined) outs.remindersSent = remindersSent;
+  // A guest taken over (no invitation) has no redeem URL, invitation id or time: leave the keys out,
+  // the SDK cannot send `undefined` to the engine ("Unexpected struct type").
+  for (const k of Object.keys(outs) as (keyof InvitationOutputs)[]) if (outs[k] === undefined) delete outs[k];
   return outs;
 }
 
+/** Users a create in this process took over from another resource of this stack (a key rename): their old resource's delete keeps them. */
+const takenOver = new Set<string>();
+
 export async function deleteStep(id: string, props: InvitationOutputs) {
   const g = graph();
+  if (takenOver.delete(id.toLowerCase())) {
+    await notice(`${props.invitedUserEmailAddress} (${id}): taken over by the new key, not deleted`);
+    return;
+  }
   const claim = claimReplacement(id, props);
   if (claim && !claim.pending) {
     // A replacement that switches users: the new user is reset by the create. Refuse it now, before
@@ -630,6 +700,7 @@ export async function deleteStep(id: string, props: InvitationOutputs) {
       return;
     }
     case "disable":
+      await notice(removalLine(props)!);
       try {
         await lagTolerant(g, id, props, (until) => g.patchUser(id, { accountEnabled: false }, { retryNotFoundUntil: until }));
       } catch (e) {
@@ -637,6 +708,7 @@ export async function deleteStep(id: string, props: InvitationOutputs) {
       }
       return;
     case "retain":
+      await notice(removalLine(props)!);
       return;
   }
 }
@@ -647,4 +719,7 @@ export function resetMarkState(): void {
   markWarningShown = false;
   expandRefused = false;
   lookupNarrowed = false;
+  previewLookupOff = false;
+  takenOver.clear();
+  goneForGood.clear();
 }

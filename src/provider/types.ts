@@ -112,6 +112,12 @@ export interface InvitationOutputs extends CheckedInputs {
   remindersSent?: number;
   /** Set by a refresh when a reminder is due (why); the next update sends it and clears this. */
   reminderDue?: string;
+  /**
+   * Set by a refresh when the user was deleted out of band and is still in the recycle bin
+   * (`GET /directory/deletedItems/{id}` answers): the next update restores it (same object id, groups
+   * and app assignments kept) instead of a new invitation, and clears this.
+   */
+  inRecycleBin?: true;
 }
 
 /** The input keys, in the order diffs and docs list them. */

@@ -30,15 +30,31 @@ interface CreateRequestLike {
  * package comes first). True when it is (or already was) in place.
  */
 export function captureCreateUrns(): boolean {
+  return captureUrns(INSTALLED, "CreateRequest", "getProperties");
+}
+
+const CHECK_INSTALLED = Symbol.for("pulumi-entra-invitation.urn-capture-check.v1");
+
+/**
+ * The same for `check`: the SDK server's `CheckRequest.getNews` is wrapped once, so the new inputs
+ * `check` gets carry the request's URN (the preview's lines about a create name the resource).
+ */
+export function captureCheckUrns(): boolean {
+  return captureUrns(CHECK_INSTALLED, "CheckRequest", "getNews");
+}
+
+/** Wraps `<request>.prototype.<getter>` of the SDK's provider protocol so the object it gives carries the request's URN. */
+function captureUrns(installed: symbol, request: "CreateRequest" | "CheckRequest", getter: "getProperties" | "getNews"): boolean {
   const g = globalThis as unknown as Record<symbol, boolean | undefined>;
-  if (g[INSTALLED] !== undefined) return g[INSTALLED]!;
+  if (g[installed] !== undefined) return g[installed]!;
   const main = require.main;
   if (!main || !/[\\/]cmd[\\/]dynamic-provider[\\/]index\.js$/.test(main.filename)) return false; // not the plugin: try again later
+  type RequestLike = CreateRequestLike & Record<string, unknown>;
   try {
-    const { CreateRequest } = main.require("../../proto/provider_pb") as { CreateRequest: { prototype: CreateRequestLike } };
-    const original = CreateRequest.prototype.getProperties;
-    if (typeof original !== "function" || typeof CreateRequest.prototype.getUrn !== "function") return (g[INSTALLED] = false);
-    CreateRequest.prototype.getProperties = function (this: CreateRequestLike): StructLike | undefined {
+    const proto = (main.require("../../proto/provider_pb") as Record<string, { prototype: RequestLike }>)[request].prototype;
+    const original = proto[getter] as ((this: RequestLike) => StructLike | undefined) | undefined;
+    if (typeof original !== "function" || typeof proto.getUrn !== "function") return (g[installed] = false);
+    proto[getter] = function (this: RequestLike): StructLike | undefined {
       const struct = original.call(this);
       const urn = this.getUrn();
       if (!struct || typeof struct.toJavaScript !== "function" || !urn) return struct;
@@ -50,9 +66,9 @@ export function captureCreateUrns(): boolean {
       };
       return struct;
     };
-    return (g[INSTALLED] = true);
+    return (g[installed] = true);
   } catch {
-    return (g[INSTALLED] = false);
+    return (g[installed] = false);
   }
 }
 

@@ -133,6 +133,32 @@ describe("one row per guest that changes", () => {
       preview(step("delete", "g-a", { inputs: inputs(a, { onDelete: "delete" }), outputs: outputs(a, { adopted: true }) })),
       [{ action: "remove", policy: "delete", guest: a, notes: ["user deleted (restorable for 30 days)"] }],
     ],
+    [
+      "a create the preview's lookup found existing is an adoption: no invitation, no email",
+      withDiagnostics(
+        [{ severity: "info", urn: urn("g-a"), message: `${a}: exists as 3e75249f\u2026 \u2192 adopted (no invitation, retained on delete)\n` }],
+        step("create", "g-a", undefined, { inputs: inputs(a, { sendInvitationMessage: true }) }),
+      ),
+      [{ action: "adopt", guest: a, notes: ["the address exists (user 3e75249f\u2026): same user, no invitation"] }],
+    ],
+    [
+      "a key rename (the same address removed under one name, created under another) is one row: not deleted",
+      preview(step("delete", "g-old", { inputs: inputs(a) }), step("create", "g-new", undefined, { inputs: inputs(a, { sendInvitationMessage: true }) })),
+      [{ action: "rename", guest: a, notes: ["key renamed from g-old: taken over by the new key, not deleted", "same user, no invitation"] }],
+    ],
+    [
+      "a removal and an invitation with the same display name: a hint that a key makes it a reset",
+      preview(step("delete", "g-b", { inputs: inputs("bob@contoso.com", { invitedUserDisplayName: "Bob" }) }), step("create", "g-b2", undefined, { inputs: inputs("bob@fabrikam.com", { invitedUserDisplayName: "Bob" }) })),
+      [
+        { action: "invite", guest: "bob@fabrikam.com", notes: ["new guest", "hint: bob@contoso.com (same display name) is removed in this run: give both entries the same key to reset the same user's redemption instead"] },
+        { action: "remove", policy: "delete", guest: "bob@contoso.com", notes: ["user deleted (restorable for 30 days)"] },
+      ],
+    ],
+    [
+      "an update of a guest a refresh found in the recycle bin is a restore",
+      preview(step("update", "g-a", { inputs: inputs(a), outputs: outputs(a, { inRecycleBin: true }) }, { inputs: inputs(a) })),
+      [{ action: "restore", guest: a, notes: ["deleted out of band, in the recycle bin: restored from the recycle bin (same user, groups and app assignments kept), no invitation"] }],
+    ],
     ["same and refresh alone are no change", preview(step("same", "g-a", { inputs: inputs(a) }, { inputs: inputs(a) }), step("refresh", "g-b", { inputs: inputs(a) }, { inputs: inputs(a) })), []],
     [
       "other resources are not guests",

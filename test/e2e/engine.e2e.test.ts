@@ -167,6 +167,7 @@ describe("the real Pulumi engine against the emulator", () => {
     const admin = adminGraphClient(emu);
     await admin.api(`/users/${ids.alice}`).patch({ displayName: "Mallory" });
     await admin.api(`/users/${ids.bob}`).delete();
+    await admin.api(`/directory/deletedItems/${ids.bob}`).delete(); // for good: from the recycle bin it would be restored
     emu.redeem(ids.carol);
     emu.clearRequests();
 

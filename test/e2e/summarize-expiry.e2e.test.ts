@@ -191,6 +191,7 @@ guests:
     const del = emu.users().find((u) => u.mail === "del@fabrikam.example")!;
     emu.clearRequests();
     await adminGraphClient(emu).api(`/users/${del.id}`).delete(); // deleted in the portal
+    await adminGraphClient(emu).api(`/directory/deletedItems/${del.id}`).delete(); // and from the recycle bin (else it is restored)
     const p = await previewJson(all, { refresh: true, env: day(7) });
     expect(p.code).toBe(0);
     const r = await summarize(p.stdout);

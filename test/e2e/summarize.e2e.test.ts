@@ -95,6 +95,7 @@ beforeAll(async () => {
   const id = (mail: string): string => users.find((u) => u.mail === mail)!.id;
   const admin = adminGraphClient(emu);
   await admin.api(`/users/${id("dave@contoso.com")}`).delete(); // deleted in the portal
+  await admin.api(`/directory/deletedItems/${id("dave@contoso.com")}`).delete(); // and from the recycle bin (else it is restored)
   await admin.api(`/users/${id("judy@contoso.com")}`).patch({ displayName: "Judy (renamed in the portal)" });
   stack.writeFile("guests.yaml", AFTER);
 });

@@ -77,8 +77,8 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
     expect(outs.invitationId).toBeUndefined();
     expect(outs.status).toBeUndefined();
     expect(outs.invitedAt).toBeUndefined();
-    // The lookup read the marks with the user: one request.
-    expect(emu.requests().filter((r) => r.path.startsWith("/v1.0/")).map((r) => r.path.split("?")[0])).toEqual(["/v1.0/users"]);
+    // The lookup read the marks with the user: one request at check (the preview's line), one at create.
+    expect(emu.requests().filter((r) => r.path.startsWith("/v1.0/")).map((r) => r.path.split("?")[0])).toEqual(["/v1.0/users", "/v1.0/users"]);
     expect(emu.requests()[emu.requests().length - 1].path).toContain("$expand=extensions");
     expect(await markOf(id)).toBeUndefined();
   });
@@ -197,6 +197,11 @@ describe("ownership marks", () => {
     expect(again.id).toBe(first.id);
     expect(again.outs.adopted).toBe(false);
     expect(graphWrites(emu.requests())).toEqual([]);
+    // Not redeemed and no redeem link in the new state: one warning with the way to issue one.
+    expect(again.outs.inviteRedeemUrl).toBeUndefined();
+    expect(stderr.filter((l) => l.includes("was recovered through this stack's ownership mark"))).toEqual([
+      `warning: pulumi-entra-invitation: crash@contoso.example (${first.id}) was recovered through this stack's ownership mark, not invited: the guest has not redeemed and the state has no redeem link. To issue one: \`pulumi up --replace '${urn}'\` (resets the redemption of the same user and returns a new inviteRedeemUrl), or change its triggers.\n`,
+    ]);
     resetLifecycleRegistry(); // `pulumi destroy`: a deployment of its own, nothing checked
     emu.clearRequests();
     await p.delete!(again.id, again.outs);

@@ -123,11 +123,28 @@ describe("read (refresh)", () => {
     expect(d).toMatchObject({ changes: true, replaces: [] });
   });
 
-  it("a guest deleted out of band drops out of state (no id)", async () => {
+  it("a guest deleted out of band for good (not in the recycle bin) drops out of state (no id)", async () => {
     const { id, outs } = await createGuest({ invitedUserEmailAddress: "gone@contoso.com", inviteRedirectUrl: redirect });
     await adminGraphClient(emu).api(`/users/${id}`).delete();
+    await adminGraphClient(emu).api(`/directory/deletedItems/${id}`).delete();
     const r = await p.read!(id, { ...outs, invitedAt: "2020-01-01T00:00:00Z" });
     expect(r.id).toBeUndefined();
+  });
+
+  it("a guest deleted out of band and still in the recycle bin stays, and the update restores the same user (no invitation)", async () => {
+    const { id, outs } = await createGuest({ invitedUserEmailAddress: "binned@contoso.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "Binned" });
+    await adminGraphClient(emu).api(`/users/${id}`).delete();
+    const r = await p.read!(id, { ...outs, invitedAt: "2020-01-01T00:00:00Z" });
+    expect(r.id).toBe(id);
+    expect(r.props).toMatchObject({ userId: id, inRecycleBin: true });
+    const news = await checked({ invitedUserEmailAddress: "binned@contoso.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "Binned" });
+    const d = await p.diff!(id, r.props as InvitationOutputs, news);
+    expect(d).toMatchObject({ changes: true, replaces: [] });
+    emu.clearRequests();
+    const u = await p.update!(id, r.props as InvitationOutputs, news);
+    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`POST /v1.0/directory/deletedItems/${id}/restore`]);
+    expect(u.outs).not.toHaveProperty("inRecycleBin");
+    expect(emu.users().find((x) => x.id === id)).toMatchObject({ displayName: "Binned", deletedDateTime: null });
   });
 
   it("a 404 right after the invitation is replication lag, not absence", async () => {
