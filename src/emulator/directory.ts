@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { GraphError, badRequest, notFound } from "./errors";
 import { FilterNode, addressCandidates, matchFilter } from "./filter";
-import { SeedUser, parseSeedUser, smtpAddress } from "./seed";
+import { GUID, MAX_LENGTH, SeedUser, parseSeedUser, smtpAddress } from "./seed";
 import type { EmulatedUser } from "./types";
 
 /** An open extension (`microsoft.graph.openTypeExtension`) as stored on a user. */
@@ -114,7 +114,6 @@ const WRITABLE = new Set([
 ]);
 /** Known properties of a user that the emulator does not let PATCH change. */
 const READ_ONLY = new Set([...SELECTABLE, "sponsors", "identities", "onPremisesSyncEnabled", "memberOf", "manager"].filter((p) => !WRITABLE.has(p)));
-const MAX_LENGTH: Record<string, number> = { displayName: 256, givenName: 64, surname: 64, companyName: 64, department: 64, jobTitle: 128 };
 
 const INVITATION_PROPS = new Set([
   "id",
@@ -133,7 +132,6 @@ const INVITATION_PROPS = new Set([
 
 /** b2b-sponsors: at most five sponsors per guest. */
 export const MAX_SPONSORS = 5;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Characters an invited address's local part may not contain (plus whitespace and "@"). */
 const FORBIDDEN_LOCAL = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,\s@]/;
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
