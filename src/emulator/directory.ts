@@ -255,6 +255,8 @@ export class Directory {
   private readonly byAddress = new Map<string, Set<string>>();
   /** lower-case UPN → id (active and deleted users). */
   private readonly byUpn = new Map<string, string>();
+  /** Ids of users whose recent updates reads do not see yet (see {@link Directory.replicated}). */
+  private readonly staleIds = new Set<string>();
   /** Active users sorted by id, rebuilt lazily. */
   private sortedActive: StoredUser[] | undefined;
   private readonly now: () => number;
@@ -367,13 +369,28 @@ export class Directory {
     const rec = old as Record<string, unknown>;
     for (const k of Object.keys(changes)) if (!(k in rec)) rec[k] = (u as unknown as Record<string, unknown>)[k];
     u.stale = { until: now + lag, values: old };
+    this.staleIds.add(u.id);
+  }
+
+  /** Users with recent updates still hidden from reads (expired entries are dropped). */
+  private staleUsers(now: number): StoredUser[] {
+    const out: StoredUser[] = [];
+    for (const id of this.staleIds) {
+      const u = this.users.get(id);
+      if (!u?.stale || now >= u.stale.until) {
+        this.staleIds.delete(id);
+        continue;
+      }
+      if (!u.deletedDateTime) out.push(u);
+    }
+    return out;
   }
 
   /** Active users that reads see holding `lowerAddr` (the invitation service's view). */
   private visibleByAddress(lowerAddr: string, now = this.now()): StoredUser[] {
     const candidates = new Map<string, StoredUser>();
     for (const u of this.activeByAddress(lowerAddr)) candidates.set(u.id, u);
-    for (const u of this.users.values()) if (u.stale && !u.deletedDateTime && now < u.stale.until) candidates.set(u.id, u);
+    for (const u of this.staleUsers(now)) candidates.set(u.id, u);
     return [...candidates.values()]
       .filter((u) => !this.lagging(u, now) && this.addresses(this.replicated(u, now)).includes(lowerAddr))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -401,7 +418,16 @@ export class Directory {
   list(filter?: FilterNode): StoredUser[] {
     const now = this.now();
     if (this.replication.lagMs() > 0) {
-      const all = [...this.users.values()].filter((u) => !u.deletedDateTime && !this.lagging(u, now)).map((u) => this.replicated(u, now));
+      // Candidates by address (current values) plus users whose old values reads still see.
+      const addrs = filter ? addressCandidates(filter) : undefined;
+      const pool = new Map<string, StoredUser>();
+      if (addrs) {
+        for (const a of addrs) for (const u of this.activeByAddress(a)) pool.set(u.id, u);
+        for (const u of this.staleUsers(now)) pool.set(u.id, u);
+      } else {
+        for (const u of this.users.values()) if (!u.deletedDateTime) pool.set(u.id, u);
+      }
+      const all = [...pool.values()].filter((u) => !this.lagging(u, now)).map((u) => this.replicated(u, now));
       return all.filter((u) => !filter || matchFilter(filter, u)).sort((a, b) => (a.id < b.id ? -1 : 1));
     }
     if (filter) {
@@ -978,6 +1004,7 @@ export class Directory {
 
   /** Empties the directory. */
   reset(): void {
+    this.staleIds.clear();
     this.users.clear();
     this.byAddress.clear();
     this.byUpn.clear();
