@@ -565,6 +565,11 @@ export class Directory {
     const newSponsors = sponsors.length === 0 && inviterId ? [inviterId.toLowerCase()] : sponsors;
     if (reset && !invitedUserId) throw badRequest("Invalid request: 'invitedUser.id' is required when 'resetRedemption' is true.");
     if (reset && !canReset) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    // invitation resource: "You can invite as Member if you are a company administrator." Whether User.Invite.All
+    // alone may is undocumented (open question 13): refused unless the app can write users.
+    if (userType === "Member" && !canReset) {
+      throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation. Inviting with invitedUserType 'Member' needs an administrator (User.ReadWrite.All).");
+    }
 
     const now = this.now();
     const lower = address.toLowerCase();
