@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { GraphError, badRequest, notFound } from "./errors";
 import { FilterNode, addressCandidates, matchFilter } from "./filter";
-import { SeedUser, parseSeedUser, smtpAddress } from "./seed";
+import { GUID, MAX_LENGTH, SeedUser, parseSeedUser, smtpAddress } from "./seed";
 import type { EmulatedUser } from "./types";
 
 /** An open extension (`microsoft.graph.openTypeExtension`) as stored on a user. */
@@ -114,7 +114,6 @@ const WRITABLE = new Set([
 ]);
 /** Known properties of a user that the emulator does not let PATCH change. */
 const READ_ONLY = new Set([...SELECTABLE, "sponsors", "identities", "onPremisesSyncEnabled", "memberOf", "manager"].filter((p) => !WRITABLE.has(p)));
-const MAX_LENGTH: Record<string, number> = { displayName: 256, givenName: 64, surname: 64, companyName: 64, department: 64, jobTitle: 128 };
 
 const INVITATION_PROPS = new Set([
   "id",
@@ -133,7 +132,6 @@ const INVITATION_PROPS = new Set([
 
 /** b2b-sponsors: at most five sponsors per guest. */
 export const MAX_SPONSORS = 5;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Characters an invited address's local part may not contain (plus whitespace and "@"). */
 const FORBIDDEN_LOCAL = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,\s@]/;
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -257,6 +255,8 @@ export class Directory {
   private readonly byAddress = new Map<string, Set<string>>();
   /** lower-case UPN → id (active and deleted users). */
   private readonly byUpn = new Map<string, string>();
+  /** Ids of users whose recent updates reads do not see yet (see {@link Directory.replicated}). */
+  private readonly staleIds = new Set<string>();
   /** Active users sorted by id, rebuilt lazily. */
   private sortedActive: StoredUser[] | undefined;
   private readonly now: () => number;
@@ -369,13 +369,28 @@ export class Directory {
     const rec = old as Record<string, unknown>;
     for (const k of Object.keys(changes)) if (!(k in rec)) rec[k] = (u as unknown as Record<string, unknown>)[k];
     u.stale = { until: now + lag, values: old };
+    this.staleIds.add(u.id);
+  }
+
+  /** Users with recent updates still hidden from reads (expired entries are dropped). */
+  private staleUsers(now: number): StoredUser[] {
+    const out: StoredUser[] = [];
+    for (const id of this.staleIds) {
+      const u = this.users.get(id);
+      if (!u?.stale || now >= u.stale.until) {
+        this.staleIds.delete(id);
+        continue;
+      }
+      if (!u.deletedDateTime) out.push(u);
+    }
+    return out;
   }
 
   /** Active users that reads see holding `lowerAddr` (the invitation service's view). */
   private visibleByAddress(lowerAddr: string, now = this.now()): StoredUser[] {
     const candidates = new Map<string, StoredUser>();
     for (const u of this.activeByAddress(lowerAddr)) candidates.set(u.id, u);
-    for (const u of this.users.values()) if (u.stale && !u.deletedDateTime && now < u.stale.until) candidates.set(u.id, u);
+    for (const u of this.staleUsers(now)) candidates.set(u.id, u);
     return [...candidates.values()]
       .filter((u) => !this.lagging(u, now) && this.addresses(this.replicated(u, now)).includes(lowerAddr))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -403,7 +418,16 @@ export class Directory {
   list(filter?: FilterNode): StoredUser[] {
     const now = this.now();
     if (this.replication.lagMs() > 0) {
-      const all = [...this.users.values()].filter((u) => !u.deletedDateTime && !this.lagging(u, now)).map((u) => this.replicated(u, now));
+      // Candidates by address (current values) plus users whose old values reads still see.
+      const addrs = filter ? addressCandidates(filter) : undefined;
+      const pool = new Map<string, StoredUser>();
+      if (addrs) {
+        for (const a of addrs) for (const u of this.activeByAddress(a)) pool.set(u.id, u);
+        for (const u of this.staleUsers(now)) pool.set(u.id, u);
+      } else {
+        for (const u of this.users.values()) if (!u.deletedDateTime) pool.set(u.id, u);
+      }
+      const all = [...pool.values()].filter((u) => !this.lagging(u, now)).map((u) => this.replicated(u, now));
       return all.filter((u) => !filter || matchFilter(filter, u)).sort((a, b) => (a.id < b.id ? -1 : 1));
     }
     if (filter) {
@@ -541,6 +565,11 @@ export class Directory {
     const newSponsors = sponsors.length === 0 && inviterId ? [inviterId.toLowerCase()] : sponsors;
     if (reset && !invitedUserId) throw badRequest("Invalid request: 'invitedUser.id' is required when 'resetRedemption' is true.");
     if (reset && !canReset) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    // invitation resource: "You can invite as Member if you are a company administrator." Whether User.Invite.All
+    // alone may is undocumented (open question 13): refused unless the app can write users.
+    if (userType === "Member" && !canReset) {
+      throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation. Inviting with invitedUserType 'Member' needs an administrator (User.ReadWrite.All).");
+    }
 
     const now = this.now();
     const lower = address.toLowerCase();
@@ -980,6 +1009,7 @@ export class Directory {
 
   /** Empties the directory. */
   reset(): void {
+    this.staleIds.clear();
     this.users.clear();
     this.byAddress.clear();
     this.byUpn.clear();

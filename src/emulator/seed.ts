@@ -63,9 +63,11 @@ export interface SeededFields {
   hasMailbox: boolean;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A GUID (object ids). */
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CREATION_TYPES = ["Invitation", "LocalAccount", "EmailVerified", "SelfServiceSignUp"];
-const MAX_LENGTH: Record<string, number> = { displayName: 256, givenName: 64, surname: 64, companyName: 64, department: 64, jobTitle: 128 };
+/** Maximum lengths of the user's string properties (user resource). */
+export const MAX_LENGTH: Record<string, number> = { displayName: 256, givenName: 64, surname: 64, companyName: 64, department: 64, jobTitle: 128 };
 const ALLOWED = new Set([
   "id",
   "displayName",

@@ -124,12 +124,11 @@ export class Throttle {
     this.extensionWindows.clear();
   }
 
-  /** An open-extension request (or a read expanding extensions) by an app in a tenant: 455 per 10 s. */
-  extension(appId: string, tenantId: string, now: number): ThrottleDecision {
+  /** One more event in the sliding window `key` of `windows` (limit per windowMs), or 429 with Retry-After. */
+  private slide(windows: Map<string, SlidingWindow>, key: string, limit: number, windowMs: number, now: number): ThrottleDecision {
     if (this.mode === "off") return { ok: true, headers: {} };
-    const key = `${appId}/${tenantId}`;
-    let w = this.extensionWindows.get(key);
-    if (!w) this.extensionWindows.set(key, (w = new SlidingWindow(this.limits.extensionRequestsPerWindow, this.limits.extensionWindowMs)));
+    let w = windows.get(key);
+    if (!w) windows.set(key, (w = new SlidingWindow(limit, windowMs)));
     const wait = w.waitMs(now);
     if (wait > 0) {
       const retryAfter = seconds(wait);
@@ -139,18 +138,14 @@ export class Throttle {
     return { ok: true, headers: {} };
   }
 
+  /** An open-extension request (or a read expanding extensions) by an app in a tenant: 455 per 10 s. */
+  extension(appId: string, tenantId: string, now: number): ThrottleDecision {
+    return this.slide(this.extensionWindows, `${appId}/${tenantId}`, this.limits.extensionRequestsPerWindow, this.limits.extensionWindowMs, now);
+  }
+
   /** POST /invitations: 150 per 5 s per tenant. */
   invitation(tenantId: string, now: number): ThrottleDecision {
-    if (this.mode === "off") return { ok: true, headers: {} };
-    let w = this.invitations.get(tenantId);
-    if (!w) this.invitations.set(tenantId, (w = new SlidingWindow(this.limits.invitationsPerWindow, this.limits.invitationWindowMs)));
-    const wait = w.waitMs(now);
-    if (wait > 0) {
-      const retryAfter = seconds(wait);
-      return { ok: false, retryAfter, headers: { "Retry-After": String(retryAfter) } };
-    }
-    w.add(now);
-    return { ok: true, headers: {} };
+    return this.slide(this.invitations, tenantId, this.limits.invitationsPerWindow, this.limits.invitationWindowMs, now);
   }
 
   /** A users / deletedItems request of `cost` resource units by an app in a tenant. */

@@ -5,6 +5,8 @@
 import { ClientSecretCredential } from "@azure/identity";
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
+import * as fs from "node:fs";
+import * as https from "node:https";
 
 /** A Graph endpoint and an app to sign in with; a {@link RunningEmulator} is one. */
 export interface GraphTarget {
@@ -41,4 +43,51 @@ export function providerEnv(t: GraphTarget & { caCertPath?: string }): Record<st
   };
   if (t.caCertPath && !process.env.NODE_EXTRA_CA_CERTS) env.NODE_EXTRA_CA_CERTS = t.caCertPath;
   return env;
+}
+
+/** Where the emulator's admin surface is: its URL and (unless the process trusts it already) its CA. */
+export interface EmulatorAdminTarget {
+  /** The emulator's base URL, e.g. `https://localhost:8443` (the admin surface answers loopback clients only). */
+  graphUrl: string;
+  /** PEM file of the emulator's CA; without it the process must trust the CA (NODE_EXTRA_CA_CERTS). */
+  caCertPath?: string;
+}
+
+/**
+ * Seeds a user in a running emulator (also one in another process) through `POST /_emulator/users`:
+ * any user Graph can hold, as a Graph user object (see docs/graph-contract.md, "Seeding users").
+ * Resolves with the created user (with its `id`); rejects with the emulator's message, which names
+ * the property that Graph would refuse.
+ */
+export function seedUser(t: EmulatorAdminTarget, user: Record<string, unknown>): Promise<Record<string, unknown> & { id: string }> {
+  const url = new URL("/_emulator/users", t.graphUrl);
+  const payload = JSON.stringify(user);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(payload)) },
+        ...(t.caCertPath ? { ca: fs.readFileSync(t.caCertPath) } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          if (res.statusCode === 201 && body && typeof (body as { id?: unknown }).id === "string") resolve(body as Record<string, unknown> & { id: string });
+          else reject(new Error(`seeding a user in the emulator at ${t.graphUrl} failed: ${res.statusCode ?? 0} ${(body as { error?: { message?: string } })?.error?.message ?? text.slice(0, 200)}`));
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
 }

@@ -98,3 +98,21 @@ test("every rule row names its Microsoft document or says why it is undocumented
     expect([row, /test\/[\w/.-]+\.test\.ts/.test(row)]).toEqual([row, true]);
   }
 });
+
+/**
+ * A tenant's answers (test/live/observed/NN-*.json, written by `npm run test:live`): once a question
+ * is answered, every row citing it (QNN) must name that file in its Tenant cell instead of "docs only".
+ */
+test("rows whose open question a tenant answered name the observed file", () => {
+  const dir = path.join(root, "test/live/observed");
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^\d\d-.*\.json$/.test(f)) : [];
+  const stale: string[] = [];
+  for (const f of files) {
+    const q = `Q${Number(f.slice(0, 2))}`;
+    for (const row of doc.split("\n").filter((l) => /^\| (R\d+|`)/.test(l) && new RegExp(`\\b${q}\\b`).test(l))) {
+      const tenant = row.split(" | ").at(-1) ?? "";
+      if (!tenant.includes(f)) stale.push(`${f}: ${row.slice(0, 60)}`);
+    }
+  }
+  expect(stale).toEqual([]);
+});

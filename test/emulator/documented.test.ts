@@ -4,7 +4,7 @@
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
-import { address, destroyAgents, graphClient, graphFailure, invitation, raw, rawToken } from "./helpers";
+import { address, credential, destroyAgents, graphClient, graphFailure, invitation, raw, rawToken } from "./helpers";
 
 type Json = Record<string, unknown>;
 
@@ -236,5 +236,16 @@ describe("user resource and the invitation's preconditions", () => {
     const e = await graphFailure(client.api("/invitations").post(invitation("someone@emulator.onmicrosoft.com")));
     expect(e.statusCode).toBe(400);
     expect(e.message).toContain("verified domain");
+  });
+});
+
+describe("invitedUserType Member (invitation resource)", () => {
+  test("an app with User.Invite.All only cannot invite as Member (403); as Guest it can", async () => {
+    const app = emu.addClient({ roles: ["User.Invite.All"] });
+    const inviter = graphClient(emu, credential(emu, app.clientId, app.clientSecret));
+    const e = await graphFailure(inviter.api("/invitations").post(invitation(address("member"), { invitedUserType: "Member" })));
+    expect([e.statusCode, e.code]).toEqual([403, "Authorization_RequestDenied"]);
+    const ok = (await inviter.api("/invitations").post(invitation(address("guest")))) as Json;
+    expect(ok.invitedUserType).toBe("Guest");
   });
 });

@@ -6,6 +6,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
 import { GraphError } from "../../src/emulator/errors";
+import { seedUser } from "../../src/testing/graph-admin";
 import { destroyAgents, graphClient, graphFailure, raw } from "./helpers";
 
 type Json = Record<string, unknown>;
@@ -126,5 +127,13 @@ describe("emu.addUser", () => {
     await client.api(`/users/${m.id}`).patch({ mail: "box2@emulator.onmicrosoft.com" });
     const read = (await client.api(`/users/${m.id}`).select("mail,proxyAddresses").get()) as Json;
     expect(read).toMatchObject({ mail: "box2@emulator.onmicrosoft.com", proxyAddresses: ["SMTP:box2@emulator.onmicrosoft.com"] });
+  });
+});
+
+describe("seedUser (src/testing/graph-admin.ts)", () => {
+  test("seeds over HTTPS with the emulator's CA and rejects with the message naming the field", async () => {
+    const u = await seedUser(emu, { displayName: "Kit", creationType: "Invitation", mail: "kit@fabrikam.com" });
+    expect(emu.users().find((x) => x.id === u.id)?.mail).toBe("kit@fabrikam.com");
+    await expect(seedUser(emu, { displayName: "Kit", userPrincipalName: "kit@emulator.onmicrosoft.com", userType: "Robot" })).rejects.toThrow(/400 .*'userType'/);
   });
 });
