@@ -43,11 +43,17 @@ export interface SeedUser {
   deletedDateTime?: string | null;
   /** Set for users synced from on-premises (Entra Connect writes it); such users cannot be converted to B2B. */
   onPremisesUserPrincipalName?: string | null;
+  /** Given name (at most 64 characters). */
   givenName?: string | null;
+  /** Surname (at most 64 characters). */
   surname?: string | null;
+  /** Company name (at most 64 characters). */
   companyName?: string | null;
+  /** Department (at most 64 characters). */
   department?: string | null;
+  /** Job title (at most 128 characters). */
   jobTitle?: string | null;
+  /** Two-letter country code (upper-cased); not nullable once set, as in Graph. */
   usageLocation?: string | null;
   /** Object ids of the sponsors. */
   sponsors?: string[];

@@ -131,7 +131,7 @@ export class Invitation extends pulumi.dynamic.Resource {
    * @param name The resource name, unique in the stack.
    * @param args The invitation's inputs.
    * @param opts Resource options; `deleteBeforeReplace` is always set and `inviteRedeemUrl` is always secret.
-   *   `import` is refused (see {@link importRefusal}): declare the guest and `pulumi up` adopts it.
+   *   `import` is refused (the message of `importRefusal`): declare the guest and `pulumi up` adopts it.
    */
   constructor(name: string, args: InvitationArgs, opts?: pulumi.CustomResourceOptions) {
     if (opts?.import !== undefined) throw new pulumi.RunError(importRefusal(name, String(opts.import)));
