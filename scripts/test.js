@@ -33,7 +33,7 @@ const ca = ensureCa(caDir);
 const env = { ...process.env, ENTRA_EMULATOR_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.certPath };
 
 // --selectProjects takes one or more project names; only `unit` needs neither the CLI nor the install.
-// Jest would read a test path right after the names as one more name: such paths move to the end.
+// Jest would read a test path right after the names as one more name: such paths move to the front.
 const PROJECTS = new Set(["unit", "e2e", "reliability"]);
 const selected = [];
 if (args.includes("--selectProjects")) {
@@ -43,7 +43,7 @@ if (args.includes("--selectProjects")) {
   const names = args.slice(at, end);
   selected.push(...names.filter((n) => PROJECTS.has(n)));
   args.splice(at, end - at, ...selected);
-  args.push(...names.filter((n) => !PROJECTS.has(n)));
+  args.unshift(...names.filter((n) => !PROJECTS.has(n)));
 }
 if (selected.length === 0 || selected.some((p) => p !== "unit")) {
   const { preparePulumi } = require(path.join(root, "scripts/prepare-e2e.js"));
