@@ -5,6 +5,7 @@
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { EntraGraphError, GraphClient, graphClientFor, GraphSettings, resolveSettings, GraphUser, schedulerFor } from "../graph";
 import { ExtensionClient, LOOKUP_SELECT, UserWithExtensions } from "../graph/extensions";
+import { classify, FailureClass } from "../graph/failures";
 import { checkInputs } from "./validate";
 import { refuseExpiredCreate } from "./expiry";
 import { now as clockNow } from "../clock";
@@ -198,6 +199,9 @@ let previewLookupOff = false;
 /** A lookup at check that takes longer than this is given up (the preview goes on without the line). */
 const PREVIEW_LOOKUP_MS = 20_000;
 
+/** Failures that stop every Graph call of the run (each step that needs Graph says so, once). */
+const GRAPH_GONE: ReadonlySet<FailureClass> = new Set(["unreachable", "tls", "authority", "credentials"]);
+
 /**
  * At check of a create: look the address up (the create's own lookup, through the process-wide
  * scheduler) and say when the create will not invite (adopted, or taken over by a new key). The
@@ -224,6 +228,9 @@ async function announceCreate(inputs: CheckedInputs, news: Record<string, unknow
     if (line) await notice(line, urn);
   } catch (e) {
     previewLookupOff = true;
+    // Graph itself cannot be reached or refuses the credential: the steps that need Graph report that
+    // cause once, with its fix; a second line about the lookup would only repeat it.
+    if (GRAPH_GONE.has(classify(e)?.class ?? "graph")) return;
     await notice(`the preview could not look up existing guests (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): a \`+ create\` may adopt a guest that exists (no invitation) rather than invite it.`);
   } finally {
     clearTimeout(timer);

@@ -98,9 +98,12 @@ describeInstalled("Invitation: refused by the plugin's gRPC Check, nothing sent 
     expect(r.failures).toEqual([]);
   });
 
-  test("the emulator saw nothing; the plugin printed no secret", () => {
+  test("the emulator saw no write; the plugin printed no secret", () => {
     expect(refused).toHaveLength(INVITATION_CASES.length);
-    expect(emu.requests()).toEqual([]);
+    // Each refused input reached nothing (asserted per case). The valid input's Check looks its address
+    // up for the preview's adoption line (a token and a GET): reads only, never a write.
+    expect(emu.requests().filter((r) => r.method !== "GET" && !r.path.includes("/oauth2/"))).toEqual([]);
+    expect(emu.requests().filter((r) => r.method === "GET")).toHaveLength(1);
     const scanner = new SecretScanner(emu.clientSecret);
     scanner.scan("plugin stderr", server.stderr.join("\n"));
     expect(scanner.hits).toEqual([]);
