@@ -21,6 +21,8 @@ import { ExtensionClient } from "../../src/graph/extensions";
 import { findOrphans, heldIds, listMarkedGuests, parseStackExport, resolveStack } from "../../src/tenant/orphans";
 import { adminGraphClient, graphWrites, providerEnv, requestsTo, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
 
+import { INVITING_GUEST_LIST_PROGRAM } from "./programs";
+
 jest.setTimeout(600_000);
 
 const INVITATION = "pulumi-nodejs:dynamic/entra:Invitation";
@@ -28,16 +30,7 @@ const MARK = "com.pulumi.entraInvitation";
 const PASSPHRASE = "adoption e2e passphrase";
 const redirect = "https://myapps.microsoft.com";
 
-const PROGRAM = `
-import * as path from "path";
-import { GuestList } from "pulumi-entra-invitation";
-
-const list = new GuestList("guests", {
-  file: path.join(__dirname, "guests.yaml"),
-  defaults: { inviteRedirectUrl: "${redirect}", sendInvitationMessage: true },
-});
-export const guests = list.guests;
-`;
+const PROGRAM = INVITING_GUEST_LIST_PROGRAM;
 
 interface Entry {
   key: string;

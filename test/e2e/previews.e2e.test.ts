@@ -15,19 +15,12 @@ import { adminGraphClient, providerEnv, requestsTo, RunningEmulator, RunResult, 
 import { previewJson } from "../../src/testing/preview-json";
 import { summarize } from "./summarize-bin";
 
+import { INVITING_GUEST_LIST_PROGRAM } from "./programs";
+
 jest.setTimeout(600_000);
 
 const redirect = "https://myapps.microsoft.com";
-const PROGRAM = `
-import * as path from "path";
-import { GuestList } from "pulumi-entra-invitation";
-
-const list = new GuestList("guests", {
-  file: path.join(__dirname, "guests.yaml"),
-  defaults: { inviteRedirectUrl: "${redirect}", sendInvitationMessage: true },
-});
-export const guests = list.guests;
-`;
+const PROGRAM = INVITING_GUEST_LIST_PROGRAM;
 
 const file = (entries: [key: string, email: string][]): string => `guests:\n${entries.map(([k, e]) => `  - key: ${k}\n    email: ${e}\n`).join("")}`;
 

@@ -8,3 +8,18 @@ import { GuestList } from "pulumi-entra-invitation";
 const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" } });
 export const summary = list.summary;
 `;
+
+/**
+ * A `GuestList` of `guests.yaml` beside the program with `sendInvitationMessage: true` by default (so an
+ * invitation that goes out would send an email: adoption must send none), exporting its `guests`.
+ */
+export const INVITING_GUEST_LIST_PROGRAM = `
+import * as path from "path";
+import { GuestList } from "pulumi-entra-invitation";
+
+const list = new GuestList("guests", {
+  file: path.join(__dirname, "guests.yaml"),
+  defaults: { inviteRedirectUrl: "https://myapps.microsoft.com", sendInvitationMessage: true },
+});
+export const guests = list.guests;
+`;
