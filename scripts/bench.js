@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // `npm run bench [-- --guests N --latency-ms MS --sizes 100,1000,5000 --engine --json --chart FILE]`:
-// the provider at Graph's throttle floor, against the Graph emulator (see src/bench/index.ts and
+// the provider at Graph's throttle floor, against the Graph emulator (see bench/index.ts and
 // docs/benchmarks.md). A benchmark, not a timed test.
-//  1. builds the package (dist/);
+//  1. builds the package (dist/) and the benchmark (bench/, with its own tsconfig, into
+//     .stack/bench-dist/: it is not shipped);
 //  2. makes a throw-away certificate authority for the emulator and re-runs itself with
 //     NODE_EXTRA_CA_CERTS (Node reads it only at start), so the plugin processes trust the emulator;
 //  3. installs the package the way a user has it (npm pack) into .stack/bench, where the SDK's
 //     dynamic-provider server runs it, and with --engine makes sure the Pulumi CLI is there;
-//  4. runs dist/bench/index.js. With --json its last line of output is one JSON object.
+//  4. runs .stack/bench-dist/bench/index.js. With --json its last line of output is one JSON object.
 "use strict";
 const { execFileSync, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -29,6 +30,8 @@ function runOrExit(cmd, cmdArgs, opts = {}) {
 if (!process.env.ENTRA_BENCH_CHILD) {
   say("building the package");
   runOrExit(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"]);
+  say("building the benchmark (bench/tsconfig.json)");
+  runOrExit(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "bench/tsconfig.json"]);
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-bench-ca-"));
   const ca = require(path.join(root, "dist/emulator/certs.js")).ensureCa(caDir);
   const r = spawnSync(process.execPath, [__filename, ...args], { cwd: root, stdio: "inherit", env: { ...process.env, ENTRA_BENCH_CHILD: "1", ENTRA_EMULATOR_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.certPath } });
@@ -53,7 +56,7 @@ if (args.some((a) => a.startsWith("--engine"))) {
   });
 }
 // ENTRA_BENCH_NODE_ARGS: extra Node flags for the benchmark's own process (e.g. "--cpu-prof");
-// ENTRA_BENCH_PLUGIN_NODE_ARGS does the same for the plugin processes (src/bench/grpc.ts).
+// ENTRA_BENCH_PLUGIN_NODE_ARGS does the same for the plugin processes (bench/grpc.ts).
 const nodeArgs = (process.env.ENTRA_BENCH_NODE_ARGS || "").split(/\s+/).filter(Boolean);
-const r = spawnSync(process.execPath, [...nodeArgs, path.join(root, "dist/bench/index.js"), ...args], { cwd: root, stdio: "inherit", env });
+const r = spawnSync(process.execPath, [...nodeArgs, path.join(root, ".stack/bench-dist/bench/index.js"), ...args], { cwd: root, stdio: "inherit", env });
 process.exit(r.status ?? 1);

@@ -3,10 +3,10 @@
  * server alone, and the Markdown and SVG it writes for docs/benchmarks.md.
  */
 import * as vm from "node:vm";
-import { renderChart } from "../../src/bench/chart";
-import { parseArgs } from "../../src/bench/index";
-import { nullProvider, withProvider } from "../../src/bench/provider-suite";
-import { renderMarkdown } from "../../src/bench/report";
+import { renderChart } from "../../bench/chart";
+import { parseArgs } from "../../bench/index";
+import { nullProvider, withProvider } from "../../bench/provider-suite";
+import { renderMarkdown } from "../../bench/report";
 
 type Provider = {
   check(olds: unknown, news: Record<string, unknown>): Promise<{ inputs: unknown }>;

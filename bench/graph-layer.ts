@@ -9,7 +9,7 @@
  * emulator's log), after it `{"done":i,"seconds":s}` (the benchmark reads the log).
  */
 import * as fs from "node:fs";
-import { graphClientFor, resolveSettings } from "../graph";
+import { graphClientFor, resolveSettings } from "../src/graph";
 
 async function main(): Promise<void> {
   const [file, repeatArg] = process.argv.slice(2);

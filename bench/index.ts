@@ -17,13 +17,13 @@
  *   --json             print the results as one JSON object on the last line
  *   --chart FILE       write an SVG chart of the results
  *   --markdown FILE    write the results as Markdown tables
- *   --export-guests N  only `entra-guests export` of a tenant of N guests (src/bench/export.ts): seconds and requests
- *   --adopt-guests N   only the provider's create of N guests that already exist (src/bench/adopt.ts): adopted, no invitation
+ *   --export-guests N  only `entra-guests export` of a tenant of N guests (bench/export.ts): seconds and requests
+ *   --adopt-guests N   only the provider's create of N guests that already exist (bench/adopt.ts): adopted, no invitation
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { DEFAULT_ROLES, startEmulator } from "../emulator";
-import { serializedInvitationProvider } from "../testing/serialized";
+import { DEFAULT_ROLES, startEmulator } from "../src/emulator";
+import { serializedInvitationProvider } from "../src/testing/serialized";
 import { renderChart } from "./chart";
 import { renderMarkdown } from "./report";
 import { runEngine, EngineHost, EngineResult, EngineStep } from "./engine";
@@ -83,7 +83,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case "--pkg-dir": o.pkgDir = v() ?? ""; break;
       case "--export-guests": o.exportGuests = num(k, v()); break;
       case "--adopt-guests": o.adoptGuests = num(k, v()); break;
-      default: throw new Error(`unknown argument ${argv[i]} (see src/bench/index.ts)`);
+      default: throw new Error(`unknown argument ${argv[i]} (see bench/index.ts)`);
     }
   }
   if (!o.pkgDir) throw new Error("no installed package: run the benchmark with `npm run bench` (scripts/bench.js installs it)");

@@ -8,9 +8,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator } from "../emulator";
-import { invitationUrn } from "../testing/provider-server";
-import { serializedInvitationProvider } from "../testing/serialized";
+import { startEmulator } from "../src/emulator";
+import { invitationUrn } from "../src/testing/provider-server";
+import { serializedInvitationProvider } from "../src/testing/serialized";
 import { tenantUsers } from "./export";
 import { PhaseResult, round } from "./measure";
 import { createAll, Guest, Plugin } from "./provider-suite";

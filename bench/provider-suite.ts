@@ -6,10 +6,10 @@
  * Phases: create (Check + Create), refresh (Read), no-change diff (Check + Diff, which needs no
  * Graph call at all), destroy (Delete).
  */
-import type { RunningEmulator } from "../emulator";
-import { invitationUrn } from "../testing/provider-server";
+import type { RunningEmulator } from "../src/emulator";
+import { invitationUrn } from "../src/testing/provider-server";
 import { GrpcPlugin } from "./grpc";
-import { providerEnv } from "../testing/graph-admin";
+import { providerEnv } from "../src/testing/graph-admin";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -9,7 +9,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { stopProcess } from "../testing/provider-server";
+import { stopProcess } from "../src/testing/provider-server";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 type Msg = Record<string, (...args: unknown[]) => unknown>;

@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { RunResult, StepEvent } from "../testing/pulumi-cli";
+import type { RunResult, StepEvent } from "../src/testing/pulumi-cli";
 
 function parseArgs(argv: string[]): { dir: string; stack: string; op: string; refresh: boolean; replace: string[]; target: string[]; config: Record<string, string>; secretConfig: Record<string, string> } {
   const a = { dir: "", stack: "dev", op: "up", refresh: false, replace: [] as string[], target: [] as string[], config: {} as Record<string, string>, secretConfig: {} as Record<string, string> };

@@ -7,12 +7,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator } from "../emulator";
-import { resolveSettings } from "../graph";
-import { exportGuests, exportScheduler } from "../cli/commands/export";
-import { DEFAULT_REDIRECT_URL } from "../cli/export-file";
-import { MAX_PAGE_SIZE } from "../cli/list-guests";
-import { providerEnv } from "../testing/graph-admin";
+import { startEmulator } from "../src/emulator";
+import { resolveSettings } from "../src/graph";
+import { exportGuests, exportScheduler } from "../src/cli/commands/export";
+import { DEFAULT_REDIRECT_URL } from "../src/cli/export-file";
+import { MAX_PAGE_SIZE } from "../src/cli/list-guests";
+import { providerEnv } from "../src/testing/graph-admin";
 
 /** What one export run measured. */
 export interface ExportBenchResult {

@@ -8,10 +8,10 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { RunResult } from "../testing/pulumi-cli";
-import { DEFAULT_ROLES, startEmulator } from "../emulator";
-import { providerEnv } from "../testing/graph-admin";
-import { TestStack } from "../testing/stack";
+import type { RunResult } from "../src/testing/pulumi-cli";
+import { DEFAULT_ROLES, startEmulator } from "../src/emulator";
+import { providerEnv } from "../src/testing/graph-admin";
+import { TestStack } from "../src/testing/stack";
 import { round, summarizeLog } from "./measure";
 
 export interface EngineStep {

@@ -2,7 +2,7 @@
  * What one benchmark phase measured, read from the emulator's request log: wall time, HTTP requests
  * sent to Graph, operations carried (inside `$batch` too), 429s, failures.
  */
-import type { RequestLogEntry, RunningEmulator } from "../emulator";
+import type { RequestLogEntry, RunningEmulator } from "../src/emulator";
 
 export interface PhaseResult {
   /** Wall time from the first call sent to the last answer. */
