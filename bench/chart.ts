@@ -89,13 +89,11 @@ export function renderChart(r: R): string {
   const W = 1200;
   const H = 440;
   const parts: string[] = [];
-  const engine = r.engine as { up?: { seconds: number; ok: boolean } } | null | undefined;
   const createBars: Bar[] = [
     { label: "throttle floor (N/30 s)", value: num(r.floorSeconds) ?? 0, color: COLORS.floor },
     { label: "scheduler", value: num(r.createSeconds) ?? 0, color: COLORS.ours, note: `${r.createFailures ?? 0} failed, ${r.createRequests ?? "?"} requests` },
   ];
   if (num(r.baselineCreateSeconds) !== undefined) createBars.push({ label: "baseline", value: num(r.baselineCreateSeconds)!, color: COLORS.base, note: `${r.baselineCreateFailures} failed, ${r.baselineCreateRequests} requests` });
-  if (engine?.up?.ok) createBars.push({ label: "pulumi up (engine)", value: engine.up.seconds, color: COLORS.engine });
   parts.push(bars(20, 10, 380, 200, `Create ${n} guests (seconds)`, "s", createBars));
 
   const cmp: Bar[] = [

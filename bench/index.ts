@@ -4,9 +4,15 @@
  *
  *   --guests N         guests of the main run (default 1000)
  *   --latency-ms MS    added latency per Graph request (default 50)
- *   --sizes a,b,c      growth study: the scheduled provider at each size (default: the main size only)
- *   --engine           also the real engine: `pulumi up`, `pulumi preview --refresh`, `pulumi destroy`
- *   --engine-skip-checkpoints  the same with PULUMI_SKIP_CHECKPOINTS=true (state written once, not after every step)
+ *   --sizes a,b,c      growth study: the scheduled provider at each size (default: the main size only);
+ *                      with --engine, the engine's sizes (default: --guests)
+ *   --engine           only the real engine's growth study (engine-growth.ts): for each size of --sizes
+ *                      and each form, `pulumi up` of N new guests, `up` with no changes, `preview
+ *                      --refresh`, `destroy`, and `up` adopting N existing guests, beside Graph's floors
+ *   --forms a,b        the forms the engine study runs: invitations (one Invitation per guest), shards
+ *                      (the scalable GuestList); default both
+ *   --per-guest-max N  the largest size the per-guest form runs (default 1000; above, its curve is fitted)
+ *   --engine-skip-checkpoints  the engine with PULUMI_SKIP_CHECKPOINTS=true (state written once, not after every step)
  *   --engine-parallel P  the engine's --parallel (PULUMI_PARALLEL; the CLI's default is 4 per CPU)
  *   --engine-hosts     only the real engine, three ways in one run: the plain CLI through the Node.js
  *                      language host at the CLI's default parallelism and at --parallel 64, and an
@@ -27,6 +33,8 @@ import { serializedInvitationProvider } from "../src/testing/serialized";
 import { renderChart } from "./chart";
 import { renderMarkdown } from "./report";
 import { runEngine, EngineHost, EngineResult, EngineStep } from "./engine";
+import { ENGINE_FORMS, type EngineForm, runEngineGrowth } from "./engine-growth";
+import { renderGrowthMarkdown } from "./growth-report";
 import { PhaseResult, round, sleep } from "./measure";
 import { benchExport } from "./export";
 import { benchAdopt } from "./adopt";
@@ -42,6 +50,10 @@ export interface BenchOptions {
   engineParallel?: number;
   /** Only the engine: language host (default parallelism, 64) beside an inline program. */
   engineHosts: boolean;
+  /** The forms the engine growth study runs. */
+  forms: EngineForm[];
+  /** The largest size the per-guest form runs in the engine growth study. */
+  perGuestMax: number;
   baseline: boolean;
   baselineCreate: boolean;
   json: boolean;
@@ -57,7 +69,7 @@ export interface BenchOptions {
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
-  const o: BenchOptions = { guests: 1000, latencyMs: 50, sizes: [], engine: false, engineSkipCheckpoints: false, engineHosts: false, baseline: true, baselineCreate: true, json: false, repeat: 3, pkgDir: env.ENTRA_BENCH_PACKAGE_DIR ?? "" };
+  const o: BenchOptions = { guests: 1000, latencyMs: 50, sizes: [], engine: false, engineSkipCheckpoints: false, engineHosts: false, forms: [...ENGINE_FORMS], perGuestMax: 1000, baseline: true, baselineCreate: true, json: false, repeat: 3, pkgDir: env.ENTRA_BENCH_PACKAGE_DIR ?? "" };
   const num = (k: string, v: string | undefined, min = 1): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${k} needs a whole number >= ${min}, not '${v}'`);
@@ -74,6 +86,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case "--engine-skip-checkpoints": o.engine = o.engineSkipCheckpoints = true; break;
       case "--engine-parallel": o.engine = true; o.engineParallel = num(k, v()); break;
       case "--engine-hosts": o.engine = o.engineHosts = true; break;
+      case "--forms": o.forms = (v() ?? "").split(",").filter(Boolean).map((f) => {
+        if (!(ENGINE_FORMS as readonly string[]).includes(f.trim())) throw new Error(`--forms takes ${ENGINE_FORMS.join(", ")}, not '${f}'`);
+        return f.trim() as EngineForm;
+      }); break;
+      case "--per-guest-max": o.perGuestMax = num(k, v()); break;
       case "--no-baseline": o.baseline = false; break;
       case "--no-baseline-create": o.baselineCreate = false; break;
       case "--json": o.json = true; break;
@@ -250,6 +267,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   log(`__provider: ${providerBytes} bytes: ${provider.replace(/\s+/g, " ").slice(0, 160)}`);
 
   if (o.engineHosts) return engineHosts(o, log, started);
+  if (o.engine) return engineGrowth(o, log);
 
   const main = await runSuite({ pkgDir: o.pkgDir, provider, guests: o.guests, latencyMs: o.latencyMs, baseline: o.baseline, baselineCreate: o.baselineCreate, repeat: o.repeat, log });
   const growth: SuiteResult[] = [];
@@ -257,12 +275,6 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     if (n === o.guests) growth.push(main);
     else growth.push(await runSuite({ pkgDir: o.pkgDir, provider, guests: n, latencyMs: o.latencyMs, baseline: false, baselineCreate: false, repeat: 1, log }));
   }
-  let engine: EngineResult | undefined;
-  if (o.engine) {
-    log(`real engine, ${o.guests} guests${o.engineSkipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}, parallel ${o.engineParallel ?? `${4 * os.availableParallelism()} (the CLI's default)`}:`);
-    engine = await runEngine({ pkgDir: o.pkgDir, guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, parallel: o.engineParallel, baseline: o.baseline, log });
-  }
-
   const b = main.baseline;
   const estimatedStateBytes = main.propsBytes + main.inputsBytes;
   const result: Record<string, unknown> = {
@@ -312,8 +324,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     baselineDestroyRequests: b?.destroy?.requests ?? null,
     providerBytes,
     propsBytesPerGuest: main.propsBytes,
-    stateBytesPerGuest: engine?.up.ok ? engine.stateBytesPerGuest : estimatedStateBytes,
-    stateBytesSource: engine?.up.ok ? "engine state file / guests" : "inputs + outputs JSON per guest (estimate; --engine measures the state file)",
+    stateBytesPerGuest: estimatedStateBytes,
+    stateBytesSource: "inputs + outputs JSON per guest (estimate; --engine measures the state file)",
     estimatedStateBytesPerGuest: estimatedStateBytes,
     growth: growth.map((g) => ({
       guests: g.guests,
@@ -331,7 +343,6 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       destroyThrottled: g.destroy.throttled,
       throttled: g.create.throttled + g.refresh.throttled + g.destroy.throttled,
     })),
-    engine: engine ?? null,
     phases: { create: main.create, refresh: main.refresh, diff: main.diff, destroy: main.destroy, baseline: b ?? null },
     machine: { nproc: os.availableParallelism(), memoryGB: round(os.totalmem() / 2 ** 30, 1), cpu: os.cpus()[0]?.model ?? "", node: process.version, platform: `${os.platform()} ${os.release()}` },
     date: new Date().toISOString(),
@@ -350,6 +361,21 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   return result;
 }
 
+/** `--engine`: the engine growth study (engine-growth.ts), its tables with --markdown, its JSON with --json. */
+async function engineGrowth(o: BenchOptions, log: (s: string) => void): Promise<Record<string, unknown>> {
+  const sizes = o.sizes.length ? o.sizes : [o.guests];
+  const result = await runEngineGrowth({ pkgDir: o.pkgDir, sizes, forms: o.forms, perGuestMax: o.perGuestMax, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, parallel: o.engineParallel, log });
+  const md = renderGrowthMarkdown(result);
+  log(`\n${md}`);
+  if (o.markdown) {
+    fs.writeFileSync(o.markdown, md);
+    log(`tables: ${o.markdown}`);
+  }
+  log(`benchmark done in ${result.benchSeconds} s`);
+  if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result as unknown as Record<string, unknown>;
+}
+
 /**
  * `--engine-hosts`: the same N-guest program, `pulumi up` / `preview --refresh` / `destroy`, run the
  * way users run it (the plain CLI and the language host) at the CLI's default parallelism and at 64,
@@ -364,7 +390,7 @@ async function engineHosts(o: BenchOptions, log: (s: string) => void, started: n
   const results: EngineResult[] = [];
   for (const r of runs) {
     log(`real engine, ${o.guests} guests, ${r.label}${o.engineSkipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}:`);
-    results.push(await runEngine({ pkgDir: o.pkgDir, guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, parallel: r.parallel, host: r.host, baseline: false, log }));
+    results.push(await runEngine({ pkgDir: o.pkgDir, guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, parallel: r.parallel, host: r.host, log }));
   }
   log(`\n| how the program runs | pulumi up | preview --refresh | destroy |\n|---|---|---|---|`);
   for (const [i, e] of results.entries()) {

@@ -42,21 +42,9 @@ export function renderMarkdown(r: R): string {
       lines.push(`| ${g.guests} | ${n(g.floorSeconds)} s | ${n(g.createSeconds)} s | ${x(Number(g.createSeconds) / Number(g.floorSeconds))} | ${g.createRequests} | ${g.createThrottled} | ${n(g.refreshSeconds)} s | ${g.refreshRequests} | ${n(g.diffSeconds)} s | ${n(g.destroySeconds)} s | ${g.destroyRequests} | ${g.throttled} |`);
     }
   }
-  const e = r.engine as { guests: number; up: R; previewRefresh: R; baselinePreviewRefresh?: R; destroy: R; stateBytesPerGuest: number; stateResource?: R } | null;
-  if (e) {
-    const ee = e as { skipCheckpoints?: boolean; parallel?: number };
-    const how = [ee.skipCheckpoints ? "PULUMI_SKIP_CHECKPOINTS=true" : "", ee.parallel ? `PULUMI_PARALLEL=${ee.parallel}` : ""].filter(Boolean).join(", ");
-    lines.push("", `| real engine${how ? ` (${how})` : ""} | seconds | HTTP requests | operations | 429s | Graph requests from … to … s |`, "|---|---|---|---|---|---|");
-    const steps: [string, R | undefined][] = [["pulumi up", e.up], ["pulumi preview --refresh", e.previewRefresh], ["pulumi preview --refresh, baseline plugin", e.baselinePreviewRefresh], ["pulumi destroy", e.destroy]];
-    for (const [name, s] of steps) {
-      if (!s) continue;
-      lines.push(`| ${name} | ${n(s.seconds)}${s.ok ? "" : " (failed)"} | ${s.requests} | ${s.operations} | ${s.throttled} | ${n(s.firstGraphRequestAt, 1)} … ${n(s.lastGraphRequestAt, 1)} |`);
-    }
-  }
   lines.push(
     "",
     `\`__provider\`: ${r.providerBytes} bytes. State per guest: ${r.stateBytesPerGuest} bytes (${r.stateBytesSource}); what the provider returns (inputs + outputs, JSON): ${r.estimatedStateBytesPerGuest} bytes.`,
   );
-  if (e?.stateResource) lines.push(`One guest in the state, compact JSON: ${JSON.stringify(e.stateResource)}.`);
   return `${lines.join("\n")}\n`;
 }

@@ -1,0 +1,308 @@
+/**
+ * `npm run bench -- --engine --sizes 1000,2000,5000,10000`: how the engine's cost grows with the
+ * number of guests, for both forms of a guest list (issue 18 item 6): one `Invitation` per guest, and
+ * the scalable form (a `GuestList` holding many guests in few resources). Each size and form runs on
+ * a fresh emulator (Graph's throttling, the benchmark's latency) and a fresh `file://` backend with
+ * checkpoints on, through the plain CLI and the Node.js language host (TestStack), at the CLI's
+ * default parallelism:
+ *   1. `pulumi up` of N new guests;
+ *   2. `pulumi up` with no changes;
+ *   3. `pulumi preview --refresh`;
+ *   4. `pulumi destroy`;
+ *   5. adoption: N guests seeded in the tenant through the emulator's admin API, then `pulumi up` of a
+ *      second stack declaring them (each adopted, no invitation).
+ * Each step runs as a fresh app registration of the tenant (its own resource units, writes and
+ * extension budget, full), after the tenant's invitation window has emptied, so its Graph floor
+ * (floors.ts) is that of its own work. Beside each step: the peak resident memory of the plugin and
+ * the CLI (procmem.ts); after the first `up`: the state's bytes per guest. The per-guest form is
+ * quadratic in the engine (it rewrites the whole state twice per resource): above `--per-guest-max`
+ * it is not run, and the report gives the curve fitted to the sizes that ran.
+ */
+import { randomUUID } from "node:crypto";
+import * as os from "node:os";
+import { DEFAULT_ROLES, startEmulator } from "../src/emulator";
+import { providerEnv, seedUser } from "../src/testing/graph-admin";
+import type { RunResult } from "../src/testing/pulumi-cli";
+import { TestStack } from "../src/testing/stack";
+import { type EngineStep, INVITATION_STATE_TYPE, measureStep, stateAccounting, type StateResourceBytes } from "./engine";
+import { type Fit, fitLinearQuadratic, type Growth, growthRatios, predict } from "./floors";
+import { round, sleep } from "./measure";
+import { MemorySampler, type PeakMemory } from "./procmem";
+import type { StateBreakdown } from "./state-bytes";
+
+/** The two forms of a guest list. */
+export type EngineForm = "invitations" | "shards";
+export const ENGINE_FORMS: readonly EngineForm[] = ["invitations", "shards"];
+
+/** The steps measured per size and form, in the order they run. */
+export const GROWTH_STEPS = ["up", "upNoChange", "previewRefresh", "destroy", "adopt"] as const;
+export type GrowthStep = (typeof GROWTH_STEPS)[number];
+export const STEP_LABELS: Record<GrowthStep, string> = {
+  up: "pulumi up, N new",
+  upNoChange: "pulumi up, no changes",
+  previewRefresh: "pulumi preview --refresh",
+  destroy: "pulumi destroy",
+  adopt: "pulumi up, N existing (adopt)",
+};
+
+/**
+ * The one line that selects the scalable form of `GuestList` (issue 18 item 1, being built on the
+ * `shard` branch): change it here if the option's name changes.
+ */
+export const SHARD_FORM_ARGS = `const args = { guests, form: "shards" as const };`;
+
+/** The address of guest i of a program (and of the seeded user it adopts). */
+export const guestAddress = (prefix: string, i: number): string => `${prefix}.${i}@contoso.com`;
+const guestName = (prefix: string, i: number): string => `Guest ${i} (${prefix})`;
+
+/** The benchmark's program: N guests named `<prefix>.<i>@contoso.com`, in the given form. Pure. */
+export function growthProgram(form: EngineForm, n: number, prefix: string): string {
+  const guests = `const guests = Array.from({ length: ${n} }, (_, i) => ({
+  invitedUserEmailAddress: "${prefix}." + i + "@contoso.com",
+  invitedUserDisplayName: "Guest " + i + " (${prefix})",
+  inviteRedirectUrl: "https://myapps.microsoft.com",
+}));`;
+  if (form === "invitations") {
+    return `import { Invitation } from "pulumi-entra-invitation";
+
+${guests}
+export const count = guests.map((g, i) => new Invitation("guest-" + i, g)).length;
+`;
+  }
+  return `import { GuestList } from "pulumi-entra-invitation";
+
+${guests}
+${SHARD_FORM_ARGS}
+new GuestList("bench", args);
+export const count = guests.length;
+`;
+}
+
+/** Whether a preview's resource types are those of the form: the per-guest form makes one `Invitation` per guest, the scalable one none. */
+export function formProblem(form: EngineForm, guests: number, types: string[]): string | undefined {
+  const invitations = types.filter((t) => t === INVITATION_STATE_TYPE).length;
+  const custom = types.filter((t) => t.startsWith("pulumi-nodejs:dynamic/")).length;
+  if (form === "invitations" && invitations !== guests) return `the per-guest program planned ${invitations} Invitation resources for ${guests} guests`;
+  if (form === "shards" && (invitations > 0 || custom === 0)) {
+    return `the installed package has no scalable form for ${SHARD_FORM_ARGS.trim()} (its preview planned ${invitations} Invitation resources for ${guests} guests): install a package that has it (--pkg-dir / ENTRA_BENCH_PACKAGE_DIR) or adjust SHARD_FORM_ARGS in bench/engine-growth.ts`;
+  }
+  return undefined;
+}
+
+/** One step: the engine's figures, and the peak memory of its processes (MB). */
+export type GrowthStepResult = EngineStep & { memoryMb?: PeakMemory };
+
+/** One form at one size. */
+export interface GrowthRun {
+  form: EngineForm;
+  guests: number;
+  steps: Partial<Record<GrowthStep, GrowthStepResult>>;
+  /** The state file after the first `up`, over the guests. */
+  stateFileBytes: number;
+  stateBytesPerGuest: number;
+  /** Resources in state after the first `up`, by type. */
+  resourcesByType: Record<string, number>;
+  /** One `Invitation` in state, where its bytes go (the per-guest form). */
+  stateResource?: StateResourceBytes;
+  /** The same, part by part. */
+  stateBreakdown?: StateBreakdown;
+  /** The largest plugin process of any step, MB resident. */
+  pluginPeakMb?: number;
+  /** Guests in the adoption stack's state with `adopted: true`. */
+  adopted?: number;
+  error?: string;
+}
+
+/** What the growth study measured. */
+export interface EngineGrowthResult {
+  kind: "engine-growth";
+  latencyMs: number;
+  skipCheckpoints: boolean;
+  /** PULUMI_PARALLEL, or undefined: the CLI's default (4 × CPUs). */
+  parallel?: number;
+  perGuestMax: number;
+  sizes: number[];
+  forms: EngineForm[];
+  runs: GrowthRun[];
+  /** Sizes not run, and why. */
+  skipped: { form: EngineForm; guests: number; reason: string }[];
+  /** Per form and step: growth between sizes, the fitted curve, and the fitted figure at the sizes not run. */
+  analysis: GrowthAnalysis[];
+  machine: { nproc: number; memoryGB: number; cpu: string; node: string };
+  date: string;
+  benchSeconds: number;
+}
+
+export interface GrowthAnalysis {
+  form: EngineForm;
+  step: GrowthStep;
+  growth: Growth[];
+  fit?: Fit;
+  projections: { guests: number; seconds: number }[];
+}
+
+/** Growth, fit and projections for each form and step (pure). */
+export function analyze(runs: GrowthRun[], skipped: EngineGrowthResult["skipped"]): GrowthAnalysis[] {
+  const out: GrowthAnalysis[] = [];
+  for (const form of ENGINE_FORMS) {
+    const mine = runs.filter((r) => r.form === form);
+    if (!mine.length) continue;
+    for (const step of GROWTH_STEPS) {
+      const points = mine.flatMap((r) => (r.steps[step]?.ok ? [{ n: r.guests, value: r.steps[step]!.seconds }] : []));
+      if (!points.length) continue;
+      const fit = points.length >= 2 ? fitLinearQuadratic(points) : undefined;
+      const projections = fit ? skipped.filter((s) => s.form === form).map((s) => ({ guests: s.guests, seconds: round(predict(fit, s.guests), 0) })) : [];
+      out.push({ form, step, growth: growthRatios(points), fit, projections });
+    }
+  }
+  return out;
+}
+
+/** The sizes to run per form: the per-guest form up to `perGuestMax`. */
+export function plan(sizes: number[], forms: EngineForm[], perGuestMax: number): { runs: { form: EngineForm; guests: number }[]; skipped: EngineGrowthResult["skipped"] } {
+  const runs: { form: EngineForm; guests: number }[] = [];
+  const skipped: EngineGrowthResult["skipped"] = [];
+  for (const form of forms) {
+    for (const guests of [...new Set(sizes)].sort((a, b) => a - b)) {
+      if (form === "invitations" && guests > perGuestMax) skipped.push({ form, guests, reason: `above --per-guest-max ${perGuestMax}: quadratic in the engine, fitted instead` });
+      else runs.push({ form, guests });
+    }
+  }
+  return { runs, skipped };
+}
+
+const STEP_TIMEOUT_MS = 4 * 3600_000;
+
+/** Seeds N existing guests `<prefix>.<i>@contoso.com` through the emulator's admin API, 16 at a time. */
+async function seedGuests(emu: { graphUrl: string }, n: number, prefix: string): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < n; i = next++) {
+      await seedUser(emu, { displayName: guestName(prefix, i), mail: guestAddress(prefix, i), creationType: "Invitation", userType: "Guest", externalUserState: "Accepted" });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+/** Counts `"adopted":true` in the outputs of the stack's resources (either form keeps it per guest). */
+function adoptedIn(stack: TestStack): number {
+  const rs = (stack.exportState().deployment.resources ?? []) as unknown as { outputs?: unknown }[];
+  return rs.reduce((n, r) => n + (JSON.stringify(r.outputs ?? {}).match(/"adopted":true/g)?.length ?? 0), 0);
+}
+
+/** A preview of a 3-guest program in the form: refuses a package that lacks the form before any long run. */
+export async function preflight(o: { pkgDir: string; form: EngineForm; latencyMs: number }): Promise<string | undefined> {
+  const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
+  const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-preflight-${o.form}`, program: growthProgram(o.form, 3, "preflight"), env: providerEnv(emu) });
+  try {
+    const r = await stack.preview({ timeoutMs: 600_000 });
+    if (!r.ok) return `the ${o.form} program's preview failed: ${(r.error ?? r.stderr).slice(-1500)}`;
+    return formProblem(o.form, 3, r.steps.map((s) => s.type));
+  } finally {
+    stack.dispose();
+    await emu.close();
+  }
+}
+
+/** One form at one size: the five steps on a fresh emulator and backend. */
+export async function runGrowthSize(o: { pkgDir: string; form: EngineForm; guests: number; latencyMs: number; skipCheckpoints: boolean; parallel?: number; log: (s: string) => void }): Promise<GrowthRun> {
+  const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
+  // Every process of the CLI inherits this marker, so the sampler counts only this run's processes.
+  const markerName = "ENTRA_BENCH_RUN";
+  const marker = `${markerName}=${randomUUID()}`;
+  process.env[markerName] = marker.slice(markerName.length + 1);
+  const env = { ...providerEnv(emu), ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}), ...(o.parallel ? { PULUMI_PARALLEL: String(o.parallel) } : {}) };
+  const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-${o.form}-${o.guests}`, program: growthProgram(o.form, o.guests, "new"), env });
+  let adoptStack: TestStack | undefined;
+  const run: GrowthRun = { form: o.form, guests: o.guests, steps: {}, stateFileBytes: 0, stateBytesPerGuest: 0, resourcesByType: {} };
+  // A fresh app per step: full per-app budgets; and the tenant's invitation window (5 s) emptied.
+  const freshApp = (): Record<string, string> => {
+    const app = emu.addClient({ roles: DEFAULT_ROLES });
+    return { ARM_CLIENT_ID: app.clientId, ARM_CLIENT_SECRET: app.clientSecret };
+  };
+  const step = async (name: GrowthStep, cmd: (env: Record<string, string>) => Promise<RunResult>): Promise<GrowthStepResult> => {
+    await sleep(5_500);
+    const sampler = MemorySampler.available() ? new MemorySampler(marker) : undefined;
+    sampler?.start();
+    const appEnv = freshApp();
+    const s: GrowthStepResult = await measureStep(emu, `${o.form} ${o.guests}: ${STEP_LABELS[name]}`, () => cmd(appEnv), o.log);
+    const memoryMb = sampler?.stop();
+    if (memoryMb) {
+      s.memoryMb = memoryMb;
+      o.log(`    peak resident memory (MB): ${JSON.stringify(memoryMb)}`);
+    }
+    run.steps[name] = s;
+    return s;
+  };
+  try {
+    const up = await step("up", (e) => stack.up({ timeoutMs: STEP_TIMEOUT_MS, env: e }));
+    const acc = stateAccounting(stack);
+    run.stateFileBytes = acc.stateFileBytes;
+    run.stateBytesPerGuest = round(acc.stateFileBytes / o.guests, 0);
+    run.resourcesByType = Object.fromEntries(Object.entries(acc.byType).map(([t, v]) => [t, v.count]));
+    run.stateResource = acc.stateResource;
+    run.stateBreakdown = acc.breakdown;
+    if (acc.breakdown) o.log(`  one Invitation in state, ${acc.breakdown.total} bytes of compact JSON: ${JSON.stringify(acc.breakdown.parts)}`);
+    o.log(`  state: ${acc.stateFileBytes} bytes = ${run.stateBytesPerGuest} per guest; resources ${JSON.stringify(run.resourcesByType)}`);
+    if (up.ok) {
+      await step("upNoChange", (e) => stack.up({ timeoutMs: STEP_TIMEOUT_MS, env: e }));
+      await step("previewRefresh", (e) => stack.preview({ refresh: true, timeoutMs: STEP_TIMEOUT_MS, env: e }));
+    }
+    await step("destroy", (e) => stack.destroy({ timeoutMs: STEP_TIMEOUT_MS, env: e }));
+    const t0 = performance.now();
+    await seedGuests(emu, o.guests, "adopt");
+    o.log(`  seeded ${o.guests} existing guests in ${round((performance.now() - t0) / 1000, 1)} s (admin API)`);
+    adoptStack = new TestStack({ packageDir: o.pkgDir, name: `bench-${o.form}-${o.guests}-adopt`, program: growthProgram(o.form, o.guests, "adopt"), env });
+    const adopt = await step("adopt", (e) => adoptStack!.up({ timeoutMs: STEP_TIMEOUT_MS, env: e }));
+    if (adopt.ok) {
+      run.adopted = adoptedIn(adoptStack);
+      o.log(`  adopted: ${run.adopted} of ${o.guests}; POST /invitations: ${adopt.work?.invitations ?? 0}`);
+    }
+    const peaks = Object.values(run.steps).map((s) => s.memoryMb?.plugin ?? 0);
+    if (peaks.some((p) => p > 0)) run.pluginPeakMb = Math.max(...peaks);
+    return run;
+  } catch (e) {
+    run.error = e instanceof Error ? e.message : String(e);
+    return run;
+  } finally {
+    // The adoption stack is not destroyed: the emulator goes, and its destroy is the first one's again.
+    stack.dispose();
+    adoptStack?.dispose();
+    await emu.close();
+  }
+}
+
+/** The growth study: every form at every size (the per-guest form capped), then the analysis. */
+export async function runEngineGrowth(o: { pkgDir: string; sizes: number[]; forms: EngineForm[]; perGuestMax: number; latencyMs: number; skipCheckpoints: boolean; parallel?: number; log: (s: string) => void }): Promise<EngineGrowthResult> {
+  const started = Date.now();
+  const { runs: todo, skipped } = plan(o.sizes, o.forms, o.perGuestMax);
+  const runs: GrowthRun[] = [];
+  for (const form of o.forms) {
+    if (!todo.some((t) => t.form === form)) continue;
+    const problem = await preflight({ pkgDir: o.pkgDir, form, latencyMs: o.latencyMs });
+    if (problem) {
+      o.log(`${form}: not run: ${problem}`);
+      for (const t of todo.filter((t) => t.form === form)) skipped.push({ ...t, reason: problem });
+      continue;
+    }
+    for (const t of todo.filter((t) => t.form === form)) {
+      o.log(`real engine, ${form} form, ${t.guests} guests, checkpoints ${o.skipCheckpoints ? "skipped" : "on"}, parallel ${o.parallel ?? `${4 * os.availableParallelism()} (the CLI's default)`}:`);
+      runs.push(await runGrowthSize({ ...o, form, guests: t.guests }));
+    }
+  }
+  return {
+    kind: "engine-growth",
+    latencyMs: o.latencyMs,
+    skipCheckpoints: o.skipCheckpoints,
+    parallel: o.parallel,
+    perGuestMax: o.perGuestMax,
+    sizes: o.sizes,
+    forms: o.forms,
+    runs,
+    skipped,
+    analysis: analyze(runs, skipped.filter((s) => s.reason.startsWith("above --per-guest-max"))),
+    machine: { nproc: os.availableParallelism(), memoryGB: round(os.totalmem() / 2 ** 30, 1), cpu: os.cpus()[0]?.model ?? "", node: process.version },
+    date: new Date().toISOString(),
+    benchSeconds: round((Date.now() - started) / 1000, 1),
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Graph's floor for a benchmark step, and how a figure grows with the number of guests. Pure.
+ *
+ * The floor of a step is the least time Graph's throttling lets the Graph work that step did take,
+ * starting from full budgets (each engine step of the benchmark runs as a fresh app registration, so
+ * its per-app budgets are full; the tenant's invitation window is left to empty first):
+ * - invitations: a sliding window of 150 per 5 s per tenant: the k-th invitation (from 0) can go at
+ *   ⌊k / 150⌋ × 5 s, so n take ⌊(n − 1) / 150⌋ × 5 s;
+ * - users (and deletedItems): a token bucket of 3,500 resource units per 10 s per app, full at the
+ *   start: u units take max(0, u − 3,500) / 350 s;
+ * - writes: a sliding window of 3,000 per 150 s per app;
+ * - open extensions: a sliding window of 455 per 10 s per app.
+ * The limits are the emulator's (src/emulator/throttle.ts, Graph's documented values); a request's
+ * resource units and whether it is an extension request are the Graph layer's own reading of the
+ * same document (src/graph/limits.ts). A 429 took nothing from any budget, so it is not work.
+ */
+import type { RequestLogEntry } from "../src/emulator";
+import { GRAPH_LIMITS, type ThrottleLimits } from "../src/emulator/throttle";
+import { isExtensionRequest, resourceUnits } from "../src/graph/limits";
+import { round } from "./measure";
+
+/** The Graph work of a step, by budget: what Graph admitted (no 429). */
+export interface GraphWork {
+  /** `POST /invitations`. */
+  invitations: number;
+  /** Resource units of users / deletedItems requests. */
+  resourceUnits: number;
+  /** Users / deletedItems requests that write. */
+  writes: number;
+  /** Requests that count against the open-extension limit. */
+  extensionRequests: number;
+}
+
+export type Budget = keyof GraphWork;
+
+/** The least time a step's work takes under Graph's limits, and which budget sets it. */
+export interface GraphFloor {
+  seconds: number;
+  /** The budget that takes longest; `none` when no budget needs any time (all within the first burst). */
+  binding: Budget | "none";
+  byBudget: Record<Budget, number>;
+}
+
+const NO_WORK: GraphWork = { invitations: 0, resourceUnits: 0, writes: 0, extensionRequests: 0 };
+
+/** Seconds for n events in a sliding window of `limit` per `windowMs`, the first window empty. */
+export function slidingWindowSeconds(n: number, limit: number, windowMs: number): number {
+  return n <= 0 ? 0 : (Math.floor((n - 1) / limit) * windowMs) / 1000;
+}
+
+/** Seconds for `units` from a full token bucket of `capacity` refilled over `windowMs`. */
+export function tokenBucketSeconds(units: number, capacity: number, windowMs: number): number {
+  return (Math.max(0, units - capacity) * windowMs) / capacity / 1000;
+}
+
+/** The Graph work in an emulator request log (sub-requests of a `$batch` each count; the envelope and token requests do not). */
+export function workOf(log: Pick<RequestLogEntry, "method" | "path" | "status">[]): GraphWork {
+  const w = { ...NO_WORK };
+  for (const e of log) {
+    if (!e.path.startsWith("/v1.0/") || e.status === 429 || e.status === 401 || e.status === 403) continue;
+    const path = e.path.slice("/v1.0".length);
+    const route = path.split("?")[0];
+    if (route === "/$batch") continue;
+    if (route === "/invitations") {
+      if (e.method === "POST") w.invitations++;
+      continue;
+    }
+    if (!/^\/(users|directory\/deletedItems)(\/|$)/i.test(route)) continue;
+    w.resourceUnits += resourceUnits({ method: e.method, path });
+    if (e.method !== "GET") w.writes++;
+    if (isExtensionRequest({ path })) w.extensionRequests++;
+  }
+  return w;
+}
+
+/** The floor of `work` under `limits` (Graph's by default). */
+export function graphFloor(work: GraphWork, limits: ThrottleLimits = GRAPH_LIMITS): GraphFloor {
+  const byBudget: Record<Budget, number> = {
+    invitations: slidingWindowSeconds(work.invitations, limits.invitationsPerWindow, limits.invitationWindowMs),
+    resourceUnits: tokenBucketSeconds(work.resourceUnits, limits.resourceUnits, limits.resourceUnitWindowMs),
+    writes: slidingWindowSeconds(work.writes, limits.writesPerWindow, limits.writeWindowMs),
+    extensionRequests: slidingWindowSeconds(work.extensionRequests, limits.extensionRequestsPerWindow, limits.extensionWindowMs),
+  };
+  let binding: Budget | "none" = "none";
+  let seconds = 0;
+  for (const [k, v] of Object.entries(byBudget) as [Budget, number][]) {
+    if (v > seconds) [binding, seconds] = [k, v];
+  }
+  return { seconds: round(seconds, 2), binding, byBudget: Object.fromEntries(Object.entries(byBudget).map(([k, v]) => [k, round(v, 2)])) as Record<Budget, number> };
+}
+
+/** How a figure grows from one size to the next. */
+export interface Growth {
+  from: number;
+  to: number;
+  /** to / from. */
+  sizeRatio: number;
+  /** The figure at `to` over the figure at `from`. */
+  ratio: number;
+  /** log(ratio) / log(sizeRatio): 1 is linear, 2 quadratic. */
+  exponent: number;
+  /** 2 ^ exponent: what doubling the guests does to the figure (at most 2 is linear or better). */
+  perDoubling: number;
+}
+
+/** Growth between consecutive sizes (sorted by size; points without a positive figure skipped). */
+export function growthRatios(points: { n: number; value: number }[]): Growth[] {
+  const ps = points.filter((p) => p.n > 0 && p.value > 0).sort((a, b) => a.n - b.n);
+  const out: Growth[] = [];
+  for (let i = 1; i < ps.length; i++) {
+    const [a, b] = [ps[i - 1], ps[i]];
+    if (b.n === a.n) continue;
+    const sizeRatio = b.n / a.n;
+    const ratio = b.value / a.value;
+    const exponent = Math.log(ratio) / Math.log(sizeRatio);
+    out.push({ from: a.n, to: b.n, sizeRatio: round(sizeRatio, 2), ratio: round(ratio, 2), exponent: round(exponent, 2), perDoubling: round(2 ** exponent, 2) });
+  }
+  return out;
+}
+
+/** seconds ≈ a·N + b·N² (the form of the engine's checkpoint cost: issue 18). */
+export interface Fit {
+  a: number;
+  b: number;
+  /** Points it was fitted to. */
+  points: number;
+}
+
+/**
+ * Least squares of `value ≈ a·n + b·n²` (no constant: the engine's start-up goes into `a`). One
+ * point gives the line through it (b = 0); none, undefined.
+ */
+export function fitLinearQuadratic(points: { n: number; value: number }[]): Fit | undefined {
+  const ps = points.filter((p) => p.n > 0 && Number.isFinite(p.value));
+  if (ps.length === 0) return undefined;
+  const sizes = new Set(ps.map((p) => p.n));
+  if (sizes.size === 1) return { a: ps.reduce((s, p) => s + p.value / p.n, 0) / ps.length, b: 0, points: ps.length };
+  // In thousands of guests, so the sums of n⁴ stay well inside a double's precision.
+  let s11 = 0, s12 = 0, s22 = 0, r1 = 0, r2 = 0;
+  for (const p of ps) {
+    const k = p.n / 1000;
+    s11 += k * k;
+    s12 += k ** 3;
+    s22 += k ** 4;
+    r1 += p.value * k;
+    r2 += p.value * k * k;
+  }
+  const det = s11 * s22 - s12 * s12;
+  const a = (r1 * s22 - r2 * s12) / det;
+  const b = (s11 * r2 - s12 * r1) / det;
+  return { a: a / 1000, b: b / 1e6, points: ps.length };
+}
+
+/** The fitted figure at n. */
+export function predict(fit: Fit, n: number): number {
+  return fit.a * n + fit.b * n * n;
+}
+
+/** `0.035·N + 1.09e-4·N²` */
+export function formatFit(fit: Fit): string {
+  const num = (v: number): string => (v === 0 ? "0" : Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? String(Number(v.toPrecision(3))) : v.toExponential(2));
+  return `${num(fit.a)}·N ${fit.b < 0 ? "−" : "+"} ${num(Math.abs(fit.b))}·N²`;
+}
