@@ -158,15 +158,24 @@ export function analyze(runs: GrowthRun[], skipped: EngineGrowthResult["skipped"
   return out;
 }
 
-/** The sizes to run per form: the per-guest form up to `perGuestMax`. */
+/**
+ * The sizes to run per form. The per-guest form runs the sizes up to `perGuestMax`, and, so that its
+ * curve can be fitted from three sizes at least, a quarter and a half of `perGuestMax` as well when
+ * fewer than three of the sizes are at most `perGuestMax` (issue 18's own fit ran 250, 500, 1,000, 1,500).
+ */
 export function plan(sizes: number[], forms: EngineForm[], perGuestMax: number): { runs: { form: EngineForm; guests: number }[]; skipped: EngineGrowthResult["skipped"] } {
   const runs: { form: EngineForm; guests: number }[] = [];
   const skipped: EngineGrowthResult["skipped"] = [];
+  const sorted = (xs: number[]): number[] => [...new Set(xs)].filter((n) => n >= 1).sort((a, b) => a - b);
   for (const form of forms) {
-    for (const guests of [...new Set(sizes)].sort((a, b) => a - b)) {
-      if (form === "invitations" && guests > perGuestMax) skipped.push({ form, guests, reason: `above --per-guest-max ${perGuestMax}: quadratic in the engine, fitted instead` });
-      else runs.push({ form, guests });
+    if (form === "shards") {
+      for (const guests of sorted(sizes)) runs.push({ form, guests });
+      continue;
     }
+    const within = sorted(sizes).filter((n) => n <= perGuestMax);
+    const fitSizes = within.length > 0 && within.length < 3 && sizes.some((n) => n > perGuestMax) ? [Math.round(perGuestMax / 4), Math.round(perGuestMax / 2), perGuestMax] : [];
+    for (const guests of sorted([...within, ...fitSizes])) runs.push({ form, guests });
+    for (const guests of sorted(sizes).filter((n) => n > perGuestMax)) skipped.push({ form, guests, reason: `above --per-guest-max ${perGuestMax}: quadratic in the engine, fitted instead` });
   }
   return { runs, skipped };
 }

@@ -12,7 +12,7 @@ import type { RunResult } from "../src/testing/pulumi-cli";
 import { startEmulator, type RunningEmulator } from "../src/emulator";
 import { providerEnv } from "../src/testing/graph-admin";
 import { TestStack } from "../src/testing/stack";
-import { graphFloor, workOf, type GraphFloor, type GraphWork } from "./floors";
+import { graphFloor, requestShapes, workOf, type GraphFloor, type GraphWork } from "./floors";
 import { round, summarizeLog } from "./measure";
 import { meanBreakdown, stateBreakdown, type StateBreakdown } from "./state-bytes";
 
@@ -31,6 +31,8 @@ export interface EngineStep {
   work?: GraphWork;
   /** The least time Graph's limits let that work take (floors.ts). */
   floor?: GraphFloor;
+  /** Graph operations by shape (floors.ts: requestShapes). */
+  shapes?: Record<string, number>;
 }
 
 /** One guest's resource in state as compact JSON: what the provider returns and what the engine adds. */
@@ -121,7 +123,7 @@ export async function measureStep(emu: RunningEmulator, name: string, run: () =>
   const s = summarizeLog(entries);
   const times = entries.filter((e) => e.path.startsWith("/v1.0/")).map((e) => Date.parse(e.time) - wall0);
   const work = workOf(entries);
-  const out: EngineStep = { ok: r.ok, seconds, requests: s.requests, operations: s.operations, throttled: s.throttled, summary: r.summary, work, floor: graphFloor(work) };
+  const out: EngineStep = { ok: r.ok, seconds, requests: s.requests, operations: s.operations, throttled: s.throttled, summary: r.summary, work, floor: graphFloor(work), shapes: requestShapes(entries) };
   if (times.length) {
     out.firstGraphRequestAt = round(Math.min(...times) / 1000, 1);
     out.lastGraphRequestAt = round(Math.max(...times) / 1000, 1);
@@ -132,7 +134,7 @@ export async function measureStep(emu: RunningEmulator, name: string, run: () =>
     log(`    Graph operations per 5 s: ${Object.entries(hist).map(([k, v]) => `${k}s:${v}`).join(" ")}`);
   }
   if (!r.ok) out.error = `${r.error ?? ""}\n${r.stderr.slice(-2000)}`;
-  log(`  engine ${name}: ${r.ok ? "ok" : "FAILED"} in ${seconds}s, ${s.requests} HTTP requests (${s.operations} operations), ${s.throttled} 429s; Graph requests from ${out.firstGraphRequestAt ?? "-"} s to ${out.lastGraphRequestAt ?? "-"} s; Graph floor ${out.floor?.seconds} s (${out.floor?.binding})`);
+  log(`  engine ${name}: ${r.ok ? "ok" : "FAILED"} in ${seconds}s, ${s.requests} HTTP requests (${s.operations} operations), ${s.throttled} 429s; Graph requests from ${out.firstGraphRequestAt ?? "-"} s to ${out.lastGraphRequestAt ?? "-"} s; Graph floor ${out.floor?.seconds} s (${out.floor?.binding}); operations: ${JSON.stringify(out.shapes)}`);
   return out;
 }
 

@@ -73,6 +73,23 @@ export function workOf(log: Pick<RequestLogEntry, "method" | "path" | "status">[
   return w;
 }
 
+/**
+ * Graph operations by shape: method, path with ids as `{id}`, and the query's parameter names
+ * (`GET /users?$filter&$select&$top&$expand=extensions`), 429s apart. Tells which calls a step's work is.
+ */
+export function requestShapes(log: Pick<RequestLogEntry, "method" | "path" | "status">[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of log) {
+    if (!e.path.startsWith("/v1.0/")) continue;
+    const [route, query] = e.path.slice("/v1.0".length).split("?", 2);
+    if (route === "/$batch") continue;
+    const params = query ? decodeURIComponent(query).split("&").map((p) => (p.startsWith("$expand=") ? p : p.split("=")[0])) : [];
+    const shape = `${e.method} ${route.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{id}")}${params.length ? `?${params.join("&")}` : ""}${e.status === 429 ? " (429)" : ""}`;
+    out[shape] = (out[shape] ?? 0) + 1;
+  }
+  return out;
+}
+
 /** The floor of `work` under `limits` (Graph's by default). */
 export function graphFloor(work: GraphWork, limits: ThrottleLimits = GRAPH_LIMITS): GraphFloor {
   const byBudget: Record<Budget, number> = {

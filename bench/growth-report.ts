@@ -81,10 +81,20 @@ export function renderGrowthMarkdown(r: EngineGrowthResult): string {
     const types = Object.entries(x.resourcesByType).map(([t, c]) => `${c} ${t.split(":").pop()}`).join(", ");
     lines.push(`| ${FORM_LABELS[x.form]} | ${thousands(x.guests)} | ${thousands(x.stateBytesPerGuest)} | ${types || "–"} | ${x.adopted ?? "–"} | ${x.steps.adopt?.work?.invitations ?? "–"} |`);
   }
+  const largest = ENGINE_FORMS.flatMap((f) => [...r.runs].filter((x) => x.form === f && !x.error).sort((a, b) => b.guests - a.guests).slice(0, 1));
+  if (largest.length) {
+    lines.push("", "Graph work per guest (what sets each floor), at the largest size of each form:", "", "| form | guests | step | invitations | resource units | writes | extension requests |", "|---|---|---|---|---|---|---|");
+    for (const x of largest) {
+      for (const step of GROWTH_STEPS) {
+        const w = x.steps[step]?.work;
+        if (w) lines.push(`| ${FORM_LABELS[x.form]} | ${thousands(x.guests)} | ${STEP_LABELS[step]} | ${num(w.invitations / x.guests, 2)} | ${num(w.resourceUnits / x.guests, 2)} | ${num(w.writes / x.guests, 2)} | ${num(w.extensionRequests / x.guests, 2)} |`);
+      }
+    }
+  }
   const withBreakdown = r.runs.find((x) => x.stateBreakdown);
   if (withBreakdown?.stateBreakdown) {
     const b = withBreakdown.stateBreakdown;
-    lines.push("", `One \`Invitation\` in state (${thousands(withBreakdown.guests)} guests; compact JSON, the mean): ${thousands(b.total)} bytes. Echoed into outputs: ${b.echoed.join(", ") || "none"}; encrypted: ${b.secrets.join(", ") || "none"}.`, "", "| part | bytes | share |", "|---|---|---|");
+    lines.push("", `One \`Invitation\` in state (${thousands(withBreakdown.guests)} guests; compact JSON, the mean): ${thousands(b.total)} bytes. Echoed into outputs: ${b.echoed.join(", ") || "none"}; encrypted: ${b.secrets.join(", ") || "none"}; computed: ${b.computed.join(", ") || "none"}.`, "", "| part | bytes | share |", "|---|---|---|");
     for (const [part, n] of (Object.entries(b.parts) as [string, number][]).sort((x, y) => y[1] - x[1])) lines.push(`| ${part} | ${thousands(n)} | ${((100 * n) / b.total).toFixed(0)} % |`);
   }
   if (r.analysis.length) {

@@ -26,6 +26,8 @@ export interface StateBreakdown {
   echoed: string[];
   /** Output fields that are encrypted secrets. */
   secrets: string[];
+  /** Output fields only the provider computes (not an input, not a secret). */
+  computed: string[];
 }
 
 const bytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v));
@@ -40,6 +42,7 @@ export function stateBreakdown(resource: Record<string, unknown>): StateBreakdow
   const outputs = (resource.outputs ?? {}) as Record<string, unknown>;
   const echoed: string[] = [];
   const secrets: string[] = [];
+  const computed: string[] = [];
   for (const [k, v] of Object.entries(resource)) {
     if (k === "inputs" || k === "outputs") add("engine: names and braces of inputs and outputs", member(k, {}));
     else add(`engine: ${k}`, member(k, v));
@@ -56,14 +59,17 @@ export function stateBreakdown(resource: Record<string, unknown>): StateBreakdow
     } else if (k in inputs && JSON.stringify(inputs[k]) === JSON.stringify(v)) {
       echoed.push(k);
       add("inputs echoed into outputs", member(k, v));
-    } else add("outputs only the provider computes", member(k, v));
+    } else {
+      computed.push(k);
+      add("outputs only the provider computes", member(k, v));
+    }
   }
   // Each object's last member has no comma: the resource's own, and those of non-empty inputs/outputs.
   const lastCommas = [resource, inputs, outputs].filter((o) => Object.keys(o).length > 0).length;
   // The resource's braces, less the commas that are not there.
   add("engine: names and braces of inputs and outputs", 2 - lastCommas);
   const total = bytes(resource);
-  return { total, parts, echoed, secrets };
+  return { total, parts, echoed, secrets, computed };
 }
 
 /** The mean of each part over many resources (rounded to whole bytes). */
@@ -72,5 +78,5 @@ export function meanBreakdown(all: StateBreakdown[]): StateBreakdown | undefined
   const parts: Partial<Record<StatePart, number>> = {};
   for (const b of all) for (const [k, v] of Object.entries(b.parts) as [StatePart, number][]) parts[k] = (parts[k] ?? 0) + v;
   for (const k of Object.keys(parts) as StatePart[]) parts[k] = Math.round(parts[k]! / all.length);
-  return { total: Math.round(all.reduce((n, b) => n + b.total, 0) / all.length), parts, echoed: all[0].echoed, secrets: all[0].secrets };
+  return { total: Math.round(all.reduce((n, b) => n + b.total, 0) / all.length), parts, echoed: all[0].echoed, secrets: all[0].secrets, computed: all[0].computed };
 }

@@ -4,7 +4,7 @@
  * (Its figures come from `npm run bench -- --engine`, never from a test.)
  */
 import { analyze, formProblem, growthProgram, type EngineGrowthResult, type GrowthRun, plan, SHARD_FORM_ARGS } from "../../bench/engine-growth";
-import { fitLinearQuadratic, formatFit, graphFloor, growthRatios, predict, slidingWindowSeconds, tokenBucketSeconds, workOf } from "../../bench/floors";
+import { fitLinearQuadratic, formatFit, graphFloor, growthRatios, predict, requestShapes, slidingWindowSeconds, tokenBucketSeconds, workOf } from "../../bench/floors";
 import { renderGrowthMarkdown, targetRows, vsFloor } from "../../bench/growth-report";
 import { parseArgs } from "../../bench/index";
 import { processRole, statusKb } from "../../bench/procmem";
@@ -47,6 +47,22 @@ describe("Graph's floor", () => {
     ["the $batch envelope, a token request and a 403 are not work", [e("POST", "/v1.0/$batch"), e("POST", "/tenant/oauth2/v2.0/token"), e("GET", "/v1.0/users/u1", 403)], { invitations: 0, resourceUnits: 0, writes: 0, extensionRequests: 0 }],
   ])("work: %s", (_name, log, work) => {
     expect(workOf(log)).toEqual(work);
+  });
+
+  test("operations by shape: ids and values left out, 429s apart, the $batch envelope not an operation", () => {
+    const id = "10000000-0000-4000-8000-000000000001";
+    expect(requestShapes([
+      e("POST", "/v1.0/$batch"),
+      e("GET", `/v1.0/users?$filter=mail%20eq%20'a'&$select=id&$top=2&$expand=extensions`),
+      e("GET", `/v1.0/users?$filter=mail%20eq%20'b'&$select=id&$top=2&$expand=extensions`, 429),
+      e("POST", `/v1.0/users/${id}/extensions`, 201),
+      e("POST", "/v1.0/invitations", 201),
+    ])).toEqual({
+      "GET /users?$filter&$select&$top&$expand=extensions": 1,
+      "GET /users?$filter&$select&$top&$expand=extensions (429)": 1,
+      "POST /users/{id}/extensions": 1,
+      "POST /invitations": 1,
+    });
   });
 
   test.each([
@@ -119,15 +135,18 @@ describe("the processes of a command", () => {
 });
 
 describe("which sizes run", () => {
-  test("the per-guest form stops at --per-guest-max; the scalable one runs every size", () => {
-    const p = plan([10_000, 1000, 2000, 1000], ["invitations", "shards"], 1000);
-    expect(p.runs).toEqual([
-      { form: "invitations", guests: 1000 },
-      { form: "shards", guests: 1000 },
-      { form: "shards", guests: 2000 },
-      { form: "shards", guests: 10_000 },
-    ]);
-    expect(p.skipped.map((s) => [s.form, s.guests])).toEqual([["invitations", 2000], ["invitations", 10_000]]);
+  test.each([
+    // sizes, per-guest max, per-guest sizes run, per-guest sizes fitted
+    [[1000, 2000, 5000, 10_000], 1000, [250, 500, 1000], [2000, 5000, 10_000]],
+    [[10_000, 1000, 2000, 1000], 2000, [500, 1000, 2000], [10_000]],
+    [[250, 500, 1000, 2000], 1000, [250, 500, 1000], [2000]],
+    [[50, 100], 1000, [50, 100], []],
+    [[5000], 1000, [], [5000]],
+  ])("sizes %j, --per-guest-max %i: the per-guest form runs %j and fits %j", (sizes, max, run, fitted) => {
+    const p = plan(sizes, ["invitations", "shards"], max);
+    expect(p.runs.filter((r) => r.form === "invitations").map((r) => r.guests)).toEqual(run);
+    expect(p.skipped.map((s) => [s.form, s.guests])).toEqual(fitted.map((n) => ["invitations", n]));
+    expect(p.runs.filter((r) => r.form === "shards").map((r) => r.guests)).toEqual([...new Set(sizes)].sort((a, b) => a - b));
   });
 
   const INV = "pulumi-nodejs:dynamic/entra:Invitation";
@@ -182,6 +201,12 @@ describe("the growth report", () => {
     const md = renderGrowthMarkdown(result);
     expect(md).toContain("| one `Invitation` per guest | 200 | pulumi up, N new | 32.0 s | 6.7 s (invitations) | 4.80 × | 10 (20 ops) | 0 | 180 | 400 |");
     expect(md).toContain("| scalable `GuestList` | 100 | pulumi destroy | 4.0 s | 1.0 s (writes) | 4.00 × |");
+  });
+
+  test("the Graph work per guest of each step, at the largest size of each form", () => {
+    const md = renderGrowthMarkdown(result);
+    expect(md).toContain("| scalable `GuestList` | 200 | pulumi up, N new | 1.00 | 0.00 | 0.00 | 0.00 |");
+    expect(md).not.toContain("| scalable `GuestList` | 100 | pulumi up, N new | 1.00 |");
   });
 
   test("growth per step, and the fitted curve and projection for the per-guest form", () => {
@@ -252,6 +277,7 @@ describe("where a resource's state bytes go", () => {
     const b = stateBreakdown(resource);
     expect(b.echoed).toEqual(["invitedUserEmailAddress"]);
     expect(b.secrets).toEqual(["inviteRedeemUrl"]);
+    expect(b.computed).toEqual(["inviteRedirectUrl", "userId"]);
     expect(b.parts["__provider (inputs and outputs)"]).toBe(2 * Buffer.byteLength('"__provider":"exports.handler = x",'));
     expect(b.parts["engine: stackTrace"]).toBe(Buffer.byteLength('"stackTrace":[{"file":"index.ts","line":3}],'));
   });
