@@ -89,6 +89,13 @@ export function formProblem(form: EngineForm, guests: number, types: string[]): 
   return undefined;
 }
 
+/** The type of the resources that hold the guests: `Invitation`, or the scalable form's largest dynamic type. */
+export function holderType(form: EngineForm, byType: Record<string, { count: number; compactBytes: number }>): string {
+  if (form === "invitations") return INVITATION_STATE_TYPE;
+  const dynamic = Object.entries(byType).filter(([t]) => t.startsWith("pulumi-nodejs:dynamic/") && t !== INVITATION_STATE_TYPE);
+  return dynamic.sort((a, b) => b[1].compactBytes - a[1].compactBytes)[0]?.[0] ?? INVITATION_STATE_TYPE;
+}
+
 /** One step: the engine's figures, and the peak memory of its processes (MB). */
 export type GrowthStepResult = EngineStep & { memoryMb?: PeakMemory };
 
@@ -104,8 +111,11 @@ export interface GrowthRun {
   resourcesByType: Record<string, number>;
   /** One `Invitation` in state, where its bytes go (the per-guest form). */
   stateResource?: StateResourceBytes;
-  /** The same, part by part. */
+  /** One resource holding guests (an `Invitation`, or a shard), part by part: the mean over them. */
   stateBreakdown?: StateBreakdown;
+  /** The type of those resources, and how many there are. */
+  breakdownType?: string;
+  breakdownResources?: number;
   /** The largest plugin process of any step, MB resident. */
   pluginPeakMb?: number;
   /** Guests in the adoption stack's state with `adopted: true`. */
@@ -245,13 +255,17 @@ export async function runGrowthSize(o: { pkgDir: string; form: EngineForm; guest
   };
   try {
     const up = await step("up", (e) => stack.up({ timeoutMs: STEP_TIMEOUT_MS, env: e }));
-    const acc = stateAccounting(stack);
+    const all = stateAccounting(stack);
+    const type = holderType(o.form, all.byType);
+    const acc = type === INVITATION_STATE_TYPE ? all : stateAccounting(stack, type);
     run.stateFileBytes = acc.stateFileBytes;
     run.stateBytesPerGuest = round(acc.stateFileBytes / o.guests, 0);
     run.resourcesByType = Object.fromEntries(Object.entries(acc.byType).map(([t, v]) => [t, v.count]));
     run.stateResource = acc.stateResource;
     run.stateBreakdown = acc.breakdown;
-    if (acc.breakdown) o.log(`  one Invitation in state, ${acc.breakdown.total} bytes of compact JSON: ${JSON.stringify(acc.breakdown.parts)}`);
+    run.breakdownType = type;
+    run.breakdownResources = acc.resources;
+    if (acc.breakdown) o.log(`  one ${type} in state (${acc.resources} of them), ${acc.breakdown.total} bytes of compact JSON: ${JSON.stringify(acc.breakdown.parts)}`);
     o.log(`  state: ${acc.stateFileBytes} bytes = ${run.stateBytesPerGuest} per guest; resources ${JSON.stringify(run.resourcesByType)}`);
     if (up.ok) {
       await step("upNoChange", (e) => stack.up({ timeoutMs: STEP_TIMEOUT_MS, env: e }));

@@ -91,11 +91,20 @@ export function renderGrowthMarkdown(r: EngineGrowthResult): string {
       }
     }
   }
-  const withBreakdown = r.runs.find((x) => x.stateBreakdown);
-  if (withBreakdown?.stateBreakdown) {
-    const b = withBreakdown.stateBreakdown;
-    lines.push("", `One \`Invitation\` in state (${thousands(withBreakdown.guests)} guests; compact JSON, the mean): ${thousands(b.total)} bytes. Echoed into outputs: ${b.echoed.join(", ") || "none"}; encrypted: ${b.secrets.join(", ") || "none"}; computed: ${b.computed.join(", ") || "none"}.`, "", "| part | bytes | share |", "|---|---|---|");
-    for (const [part, n] of (Object.entries(b.parts) as [string, number][]).sort((x, y) => y[1] - x[1])) lines.push(`| ${part} | ${thousands(n)} | ${((100 * n) / b.total).toFixed(0)} % |`);
+  for (const form of ENGINE_FORMS) {
+    const x = [...r.runs].filter((y) => y.form === form && y.stateBreakdown).sort((a, b) => b.guests - a.guests)[0];
+    const b = x?.stateBreakdown;
+    if (!x || !b) continue;
+    const holders = x.breakdownResources ?? x.guests;
+    const perGuest = (bytes: number): string => thousands(Math.round((bytes * holders) / x.guests));
+    lines.push(
+      "",
+      `${FORM_LABELS[form]}: one \`${(x.breakdownType ?? "").split(":").pop()}\` in state (${thousands(holders)} of them for ${thousands(x.guests)} guests; compact JSON, the mean) is ${thousands(b.total)} bytes, ${perGuest(b.total)} per guest. Echoed into outputs: ${b.echoed.join(", ") || "none"}; encrypted: ${b.secrets.join(", ") || "none"}; computed: ${b.computed.join(", ") || "none"}.`,
+      "",
+      "| part | bytes | per guest | share |",
+      "|---|---|---|---|",
+    );
+    for (const [part, n] of (Object.entries(b.parts) as [string, number][]).sort((p, q) => q[1] - p[1])) lines.push(`| ${part} | ${thousands(n)} | ${perGuest(n)} | ${((100 * n) / b.total).toFixed(0)} % |`);
   }
   if (r.analysis.length) {
     lines.push("", "| form | step | growth (time ratio; × per doubling) | fitted seconds | fitted, not run |", "|---|---|---|---|---|");

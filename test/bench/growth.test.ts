@@ -3,7 +3,7 @@
  * the fitted curve, the processes whose memory is sampled, which sizes run, and the Markdown report.
  * (Its figures come from `npm run bench -- --engine`, never from a test.)
  */
-import { analyze, formProblem, growthProgram, type EngineGrowthResult, type GrowthRun, plan, SHARD_FORM_ARGS } from "../../bench/engine-growth";
+import { analyze, formProblem, growthProgram, holderType, type EngineGrowthResult, type GrowthRun, plan, SHARD_FORM_ARGS } from "../../bench/engine-growth";
 import { fitLinearQuadratic, formatFit, graphFloor, growthRatios, predict, requestShapes, slidingWindowSeconds, tokenBucketSeconds, workOf } from "../../bench/floors";
 import { renderGrowthMarkdown, targetRows, vsFloor } from "../../bench/growth-report";
 import { parseArgs } from "../../bench/index";
@@ -161,6 +161,14 @@ describe("which sizes run", () => {
     else expect(p).toBeUndefined();
   });
 
+  test.each([
+    ["invitations", { [INV]: { count: 3, compactBytes: 9000 } }, INV],
+    ["shards", { "entra:GuestList": { count: 1, compactBytes: 500 }, "pulumi-nodejs:dynamic/entra:GuestShard": { count: 16, compactBytes: 90_000 }, "pulumi-nodejs:dynamic/entra:Other": { count: 1, compactBytes: 100 } }, "pulumi-nodejs:dynamic/entra:GuestShard"],
+    ["shards", { "pulumi:pulumi:Stack": { count: 1, compactBytes: 100 } }, INV],
+  ] as const)("the resources that hold the guests of form %s", (form, byType, type) => {
+    expect(holderType(form, byType)).toBe(type);
+  });
+
   test("the programs: N guests, the scalable form selected by one line", () => {
     expect(growthProgram("invitations", 7, "new")).toContain("new Invitation(");
     const shards = growthProgram("shards", 7, "adopt");
@@ -207,6 +215,14 @@ describe("the growth report", () => {
     const md = renderGrowthMarkdown(result);
     expect(md).toContain("| scalable `GuestList` | 200 | pulumi up, N new | 1.00 | 0.00 | 0.00 | 0.00 |");
     expect(md).not.toContain("| scalable `GuestList` | 100 | pulumi up, N new | 1.00 |");
+  });
+
+  test("the state part by part, per resource and per guest (a shard holds many guests)", () => {
+    const breakdown = { total: 2000, parts: { "engine: stackTrace": 1000, "inputs echoed into outputs": 1000 }, echoed: ["a"], secrets: [], computed: [] };
+    const shard: GrowthRun = { ...run("shards", 200, 1), stateBreakdown: breakdown, breakdownType: "pulumi-nodejs:dynamic/entra:GuestShard", breakdownResources: 2 };
+    const md = renderGrowthMarkdown({ ...result, runs: [shard] });
+    expect(md).toContain("scalable `GuestList`: one `GuestShard` in state (2 of them for 200 guests; compact JSON, the mean) is 2,000 bytes, 20 per guest.");
+    expect(md).toContain("| engine: stackTrace | 1,000 | 10 | 50 % |");
   });
 
   test("growth per step, and the fitted curve and projection for the per-guest form", () => {
