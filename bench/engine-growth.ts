@@ -159,8 +159,9 @@ export function analyze(runs: GrowthRun[], skipped: EngineGrowthResult["skipped"
     if (!mine.length) continue;
     for (const step of GROWTH_STEPS) {
       const points = mine.flatMap((r) => (r.steps[step]?.ok ? [{ n: r.guests, value: r.steps[step]!.seconds }] : []));
-      if (!points.length) continue;
-      const fit = points.length >= 2 ? fitLinearQuadratic(points) : undefined;
+      // One size has no growth and no curve.
+      if (new Set(points.map((p) => p.n)).size < 2) continue;
+      const fit = fitLinearQuadratic(points);
       const projections = fit ? skipped.filter((s) => s.form === form).map((s) => ({ guests: s.guests, seconds: round(predict(fit, s.guests), 0) })) : [];
       out.push({ form, step, growth: growthRatios(points), fit, projections });
     }

@@ -217,6 +217,11 @@ describe("the growth report", () => {
     expect(md).not.toContain("| scalable `GuestList` | 100 | pulumi up, N new | 1.00 |");
   });
 
+  test("one size: no growth rows", () => {
+    expect(analyze([run("shards", 100, 1)], [])).toEqual([]);
+    expect(renderGrowthMarkdown({ ...result, runs: [run("shards", 100, 1)], analysis: [] })).not.toContain("| growth (time ratio");
+  });
+
   test("the state part by part, per resource and per guest (a shard holds many guests)", () => {
     const breakdown = { total: 2000, parts: { "engine: stackTrace": 1000, "inputs echoed into outputs": 1000 }, echoed: ["a"], secrets: [], computed: [] };
     const shard: GrowthRun = { ...run("shards", 200, 1), stateBreakdown: breakdown, breakdownType: "pulumi-nodejs:dynamic/entra:GuestShard", breakdownResources: 2 };
