@@ -10,8 +10,8 @@ import * as path from "node:path";
 import { startEmulator } from "../emulator";
 import { resolveSettings } from "../graph";
 import { exportGuests, exportScheduler } from "../cli/commands/export";
-import { DEFAULT_REDIRECT_URL } from "../cli/export-file";
-import { MAX_PAGE_SIZE } from "../cli/list-guests";
+import { DEFAULT_REDIRECT_URL } from "../cli/commands/export/export-file";
+import { MAX_PAGE_SIZE } from "../cli/commands/export/list-guests";
 import { providerEnv } from "../testing/graph-admin";
 
 /** What one export run measured. */

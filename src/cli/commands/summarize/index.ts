@@ -4,8 +4,8 @@
  * (src/cli/summary.ts does the work).
  */
 import * as path from "node:path";
-import { CliError, Command, checkWritable, readStdin, stringFlag, writeFileAtomic } from "../command";
-import { COMMENT_MARKER, SummaryInputError, readPulumiJson, renderMarkdown, renderText, summarize } from "../summary";
+import { CliError, Command, checkWritable, readStdin, stringFlag, writeFileAtomic } from "../../command";
+import { COMMENT_MARKER, SummaryInputError, readPulumiJson, renderMarkdown, renderText, summarize } from "./summary";
 
 const HELP = `Usage: pulumi preview --json | entra-guests summarize [flags]
 

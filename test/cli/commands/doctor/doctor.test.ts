@@ -11,10 +11,10 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
-import { runCli } from "../../src/cli";
-import { checkPermissions, describeCredential, DoctorReport, recordingSources, fallbackFilter, lookupFilter, PROBE_ADDRESS, probeProblem, QueryProbe, readToken, rowOf } from "../../src/cli/commands/doctor";
-import { resolveSettings } from "../../src/graph";
-import { adminGraphClient, providerEnv, RequestLogEntry, RunningEmulator, startEmulator } from "../../src/testing";
+import { runCli } from "../../../../src/cli";
+import { checkPermissions, describeCredential, DoctorReport, recordingSources, fallbackFilter, lookupFilter, PROBE_ADDRESS, probeProblem, QueryProbe, readToken, rowOf } from "../../../../src/cli/commands/doctor";
+import { resolveSettings } from "../../../../src/graph";
+import { adminGraphClient, providerEnv, RequestLogEntry, RunningEmulator, startEmulator } from "../../../../src/testing";
 
 jest.setTimeout(120_000);
 

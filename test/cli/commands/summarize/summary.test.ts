@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
-import { runCli } from "../../src/cli";
-import { GuestRow, GuestSummary, PlanStep, PulumiRun, readPulumiJson, renderMarkdown, renderText, summarize } from "../../src/cli/summary";
+import { runCli } from "../../../../src/cli";
+import { GuestRow, GuestSummary, PlanStep, PulumiRun, readPulumiJson, renderMarkdown, renderText, summarize } from "../../../../src/cli/commands/summarize/summary";
 
 const INV = "pulumi-nodejs:dynamic/entra:Invitation";
 const STACK = "dev";

@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
-import { CliError, CliIO, EXIT_FAILURE, oneLine, parseFlags } from "../../src/cli/command";
-import { orphansCommand, projectOf } from "../../src/cli/commands/orphans";
-import { adminGraphClient, graphWrites, providerEnv, RunningEmulator, startEmulator } from "../../src/testing";
+import { CliError, CliIO, EXIT_FAILURE, oneLine, parseFlags } from "../../../../src/cli/command";
+import { orphansCommand, projectOf } from "../../../../src/cli/commands/orphans";
+import { adminGraphClient, graphWrites, providerEnv, RunningEmulator, startEmulator } from "../../../../src/testing";
 
 const TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
 const MARK = "com.pulumi.entraInvitation";
