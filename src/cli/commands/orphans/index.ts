@@ -1,7 +1,7 @@
 /**
  * `entra-guests orphans`: the guests a stack invited (their ownership mark names it) whose ids its
  * state no longer holds, and with `--apply` each one's `onDelete` from its mark. The logic is
- * src/tenant/orphans.ts; this file does flags and I/O.
+ * orphans.ts beside it; this file does flags and I/O.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * `entra-guests doctor` (src/cli/commands/doctor.ts) run in-process as src/cli/index.ts runs it,
+ * `entra-guests doctor` (src/cli/commands/doctor/) run in-process as src/cli/index.ts runs it,
  * against the emulator over HTTPS with the real @azure/identity credential: a full-permission app,
  * a least-privilege app without User.ReadWrite.All, a tenant that refuses the lookup filter, a wrong
  * secret, an unreachable authority and Graph, incomplete settings, and the stack's config. Every

@@ -1,5 +1,5 @@
 /**
- * `entra-guests orphans` (src/cli/commands/orphans.ts) run in-process against the emulator, as
+ * `entra-guests orphans` (src/cli/commands/orphans/) run in-process against the emulator, as
  * src/cli/index.ts runs a command: strict flags, the state from stdin, --file or --stack (a stand-in
  * `pulumi` on PATH), the list, --json, --apply, and bad input as one line with the fix.
  */

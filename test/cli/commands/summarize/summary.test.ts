@@ -1,6 +1,6 @@
 /**
  * `entra-guests summarize`, the pure part as tables: steps in the shapes the Pulumi CLI 3.276 prints
- * (`preview --json` documents and `up --json` events, see src/cli/summary.ts) → rows → Markdown and
+ * (`preview --json` documents and `up --json` events, see src/cli/commands/summarize/summary.ts) → rows → Markdown and
  * text; bad input → one line naming the fix. The real engine's JSON is tested end to end in
  * test/e2e/summarize.e2e.test.ts.
  */
