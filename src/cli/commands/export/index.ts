@@ -1,5 +1,5 @@
 /**
- * `entra-guests export`: the tenant's guests as a guest-list file (src/cli/export-file.ts says what
+ * `entra-guests export`: the tenant's guests as a guest-list file (export-file.ts beside it says what
  * is written), read through the provider's credential resolution and Graph scheduler.
  */
 import * as path from "node:path";
