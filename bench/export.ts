@@ -10,8 +10,8 @@ import * as path from "node:path";
 import { startEmulator } from "../src/emulator";
 import { resolveSettings } from "../src/graph";
 import { exportGuests, exportScheduler } from "../src/cli/commands/export";
-import { DEFAULT_REDIRECT_URL } from "../src/cli/export-file";
-import { MAX_PAGE_SIZE } from "../src/cli/list-guests";
+import { DEFAULT_REDIRECT_URL } from "../src/cli/commands/export/export-file";
+import { MAX_PAGE_SIZE } from "../src/cli/commands/export/list-guests";
 import { providerEnv } from "../src/testing/graph-admin";
 
 /** What one export run measured. */

@@ -39,7 +39,9 @@ function restore() {
   return true;
 }
 
-function build() {
+function build({ clean = false } = {}) {
+  // A pack starts from an empty dist/: files of moved or deleted sources must not ship.
+  if (clean) fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
   const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
@@ -51,7 +53,7 @@ function main() {
   }
   if (process.argv.includes("--prepack")) {
     if (restore()) console.error("prepack: package.json restored from an earlier pack that did not finish");
-    build();
+    build({ clean: true });
     const text = fs.readFileSync(manifest, "utf8");
     fs.mkdirSync(path.dirname(saved), { recursive: true });
     fs.writeFileSync(saved, text);

@@ -6,7 +6,7 @@
  *   entra-guests summarize  turn `pulumi preview --json` into a pull-request comment
  *
  * How it is built — the pattern to follow for a new command:
- * - one file per command in src/cli/commands/ (export.ts, summarize.ts, ...), each exporting a
+ * - one folder per command in src/cli/commands/ (export/, summarize/, ...), whose index.ts exports a
  *   `Command` (src/cli/command.ts): `name`, a one-line `summary`, the `help` text, its flags as
  *   `util.parseArgs` options, and `run(flags, io)` which resolves to the exit code;
  * - the registry src/cli/commands/index.ts lists the commands (import it, add it to COMMANDS);
@@ -18,8 +18,9 @@
  * - bad input throws `CliError`: one line on stderr, `entra-guests <cmd>: <what is wrong>: <fix>`,
  *   exit code 2, and nothing written (files are written whole at the end, `writeFileAtomic`);
  *   a failure of the work itself (Graph refused, network) is one line too, exit code 1.
- * Pure logic lives beside the commands (src/cli/export-file.ts, src/cli/summary.ts) and is tested
- * with tables; commands only do flags and I/O.
+ * Pure logic lives in the command's folder beside its index.ts (export/export-file.ts,
+ * summarize/summary.ts, orphans/orphans.ts) and is tested with tables; index.ts does flags and I/O.
+ * What more than one command uses lives here in src/cli/ (command.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { TokenClaims } from "./auth";
 import type { EmulatorContext } from "./context";
 import { GraphError, badRequest, graphErrorBody } from "./errors";
-import type { GraphCall, GraphOutcome } from "./graph-routes";
+import type { GraphCall, GraphOutcome } from "./graph-call";
 
 /** Graph's limit of sub-requests per batch. */
 export const MAX_BATCH_REQUESTS = 20;

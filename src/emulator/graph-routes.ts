@@ -3,14 +3,10 @@
  * Order of work: injected latency → injected fault → token (401) → route (400/405) →
  * permission (403) → throttle (429) → replication lag (404) → the directory.
  *
- * Routes: POST /invitations; GET /users (`$expand=extensions`); GET/PATCH/DELETE /users/{id}
- * (`$expand=sponsors|extensions`); GET /users/{id}/sponsors; POST /users/{id}/sponsors/$ref;
- * DELETE /users/{id}/sponsors/{sid}/$ref; GET/POST /users/{id}/extensions;
- * GET/PATCH/DELETE /users/{id}/extensions/{name};
- * GET /directory/deletedItems/microsoft.graph.user; GET/DELETE /directory/deletedItems/{id};
- * POST /directory/deletedItems/{id}/restore; POST /$batch.
- * Every route is listed in routes.ts and has a row in docs/graph-contract.md (the Microsoft document
- * it follows and the test that pins it); test/emulator/contract-doc.test.ts keeps the three in step.
+ * `GRAPH_ROUTE_TABLE` is the list of routes: method and path pattern → handler. routes.ts exports
+ * its "METHOD /path" lines, docs/graph-contract.md has a row per route (the Microsoft document it
+ * follows and the test that pins it), and test/emulator/contract-doc.test.ts keeps the three in
+ * step. To add a route: a row in the table, a handler beside it, a row in graph-contract.md.
  */
 import { randomUUID } from "node:crypto";
 import type { TokenClaims } from "./auth";
@@ -18,43 +14,8 @@ import { runBatch } from "./batch";
 import { EmulatorContext, drawLatency } from "./context";
 import { Directory, StoredUser, isGuid } from "./directory";
 import { GraphError, badRequest, graphErrorBody, notFound } from "./errors";
-import type { FaultKind } from "./faults";
 import { FilterNode, parseFilter } from "./filter";
-
-/** Marks a request body that is not valid JSON. */
-export const INVALID_JSON = Symbol("invalid JSON");
-
-/** One Graph request. */
-export interface GraphCall {
-  /** Upper-case HTTP method. */
-  method: string;
-  /** Path and query as sent, starting with the version: /v1.0/users/ID?$select=a. */
-  target: string;
-  /** Parsed JSON body, undefined without a body, INVALID_JSON when it did not parse. */
-  body: unknown;
-  contentType?: string;
-  /** host[:port] the client used (for @odata.context and nextLink). */
-  host: string;
-  authorization?: string;
-  /** The ConsistencyLevel header (`eventual` with `$count=true` makes an advanced query). */
-  consistencyLevel?: string;
-  /** Claims of the enclosing $batch (sub-requests do not carry their own token). */
-  claims?: TokenClaims;
-  requestId: string;
-  clientRequestId: string;
-  /** The sub-request id inside a $batch. */
-  inBatch?: string;
-}
-
-/** The answer to one Graph request. */
-export interface GraphOutcome {
-  status: number;
-  headers: Record<string, string>;
-  body?: unknown;
-  fault?: FaultKind;
-  /** Destroy the socket instead of answering: before ("reset") or after ("drop") the work. */
-  action?: "reset" | "drop";
-}
+import { GraphCall, GraphOutcome, INVALID_JSON } from "./graph-call";
 
 const READ = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
 const WRITE = ["User.ReadWrite.All", "Directory.ReadWrite.All"];
@@ -95,7 +56,7 @@ export function splitTarget(target: string): { segments: string[]; query: URLSea
 /** True for a top-level POST /v1.0/$batch. */
 export function isBatchTarget(target: string): boolean {
   const { segments } = splitTarget(target);
-  return segments.length === 2 && segments[1] === "$batch";
+  return segments.length === 2 && segments[0] === "v1.0" && segments[1] === "$batch";
 }
 
 /** Reads a system query option (case-insensitive, "$" optional). */
@@ -145,7 +106,7 @@ export async function executeGraph(ctx: EmulatorContext, call: GraphCall): Promi
   } else {
     try {
       const claims = call.claims ?? ctx.auth.verify(call.authorization);
-      outcome = batch ? await runBatch(ctx, call, claims, (sub) => executeGraph(ctx, sub)) : route(ctx, call, claims, now);
+      outcome = await route(ctx, call, claims, now);
     } catch (e) {
       outcome = e instanceof GraphError ? errorOutcome(call, e) : errorOutcome(call, new GraphError(500, "generalException", `Emulator error: ${String(e)}`));
     }
@@ -165,29 +126,52 @@ export async function executeGraph(ctx: EmulatorContext, call: GraphCall): Promi
   return outcome;
 }
 
-/** Routes an authenticated request. Never throws: errors become outcomes. */
-function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: number): GraphOutcome {
-  let extra: Record<string, string> = {};
-  const roles = new Set(claims.roles);
-  const { segments, query } = splitTarget(call.target);
-  const base = `https://${call.host}/v1.0`;
-  const dir = ctx.directory;
+/** The throttle class of a request: the invitation manager's limit, or identity resource units. */
+type ThrottleClass = "invitation" | { cost: number; write: boolean; extension?: boolean };
+
+/**
+ * One authenticated Graph request on its way through a handler: the call, its path parameters and
+ * query, and the steps every handler takes in Graph's order (body, permission and throttle, the user).
+ */
+class RouteRequest {
+  /** Headers every answer carries: the throttle's, once `guard` ran. */
+  extra: Record<string, string> = {};
+  readonly roles: Set<string>;
+  readonly base: string;
+  readonly dir: Directory;
+
+  constructor(
+    readonly ctx: EmulatorContext,
+    readonly call: GraphCall,
+    readonly claims: TokenClaims,
+    readonly now: number,
+    readonly query: URLSearchParams,
+    readonly params: Readonly<Record<string, string>>,
+  ) {
+    this.roles = new Set(claims.roles);
+    this.base = `https://${call.host}/v1.0`;
+    this.dir = ctx.directory;
+  }
 
   /**
    * 403 unless the token holds one of `perms`; then the throttle: the invitation manager's limit, or
    * the identity resource units (and, for `extension` requests, the open-extension limit too).
    */
-  const guard = (perms: readonly string[], cls: "invitation" | { cost: number; write: boolean; extension?: boolean }): void => {
-    if (!perms.some((p) => roles.has(p))) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+  guard(perms: readonly string[], cls: ThrottleClass): void {
+    const { ctx, claims, now } = this;
+    if (!perms.some((p) => this.roles.has(p))) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     const d = cls === "invitation" ? ctx.throttle.invitation(ctx.tenantId, now) : ctx.throttle.users(claims.appid, claims.tid, cls.cost, cls.write, now);
-    extra = d.headers;
+    this.extra = d.headers;
     if (!d.ok) throw new GraphError(429, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header.", d.headers);
     if (cls !== "invitation" && cls.extension) {
       const x = ctx.throttle.extension(claims.appid, claims.tid, now);
-      if (!x.ok) throw new GraphError(429, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header.", { ...extra, ...x.headers });
+      if (!x.ok) throw new GraphError(429, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header.", { ...this.extra, ...x.headers });
     }
-  };
-  const jsonBody = (required: boolean): unknown => {
+  }
+
+  /** The JSON body (Graph's 400 and 415 for a missing, unreadable or non-JSON one). */
+  jsonBody(required: boolean): unknown {
+    const { call } = this;
     if (call.body === INVALID_JSON) {
       throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
     }
@@ -201,175 +185,304 @@ function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: 
       throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
     }
     return call.body;
-  };
-  const visibleUser = (id: string): StoredUser => {
-    const u = dir.get(id);
-    if (!u || dir.lagging(u, now)) throw notFound(id);
-    return u;
-  };
-  const ok = (status: number, body?: unknown): GraphOutcome => ({ status, headers: extra, ...(body !== undefined ? { body } : {}) });
-  const selectContext = (entitySet: string, select: string[] | undefined, entity: boolean): string =>
-    `${base}/$metadata#${entitySet}${select ? `(${select.join(",")})` : ""}${entity ? "/$entity" : ""}`;
+  }
 
+  /** The user `id`, 404 while it does not exist or is not yet replicated. */
+  visibleUser(id: string): StoredUser {
+    const u = this.dir.get(id);
+    if (!u || this.dir.lagging(u, this.now)) throw notFound(id);
+    return u;
+  }
+
+  ok(status: number, body?: unknown): GraphOutcome {
+    return { status, headers: this.extra, ...(body !== undefined ? { body } : {}) };
+  }
+
+  selectContext(entitySet: string, select: string[] | undefined, entity: boolean): string {
+    return `${this.base}/$metadata#${entitySet}${select ? `(${select.join(",")})` : ""}${entity ? "/$entity" : ""}`;
+  }
+}
+
+/** One route: a method and a path pattern ({name} matches one segment) → its handler. */
+export interface GraphRoute {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** The pattern as docs/graph-contract.md lists it, e.g. `/v1.0/users/{id}`. */
+  path: string;
+  /** Other spellings of the same path Graph accepts (not listed separately). */
+  also?: string[];
+  handle(r: RouteRequest): GraphOutcome | Promise<GraphOutcome>;
+}
+
+/** A user by id: `$select`, `$expand=sponsors|extensions`. */
+function getUser(r: RouteRequest): GraphOutcome {
+  const select = Directory.parseSelect(option(r.query, "select"));
+  const expand = parseExpand(option(r.query, "expand"), ["sponsors", "extensions"]);
+  r.guard(READ, { cost: identityCost(1, { select: !!select, expand: expand.length > 0 }), write: false, extension: expand.includes("extensions") });
+  const u = r.visibleUser(r.params.id);
+  const body: Record<string, unknown> = { "@odata.context": r.selectContext("users", select, true), ...r.dir.serialize(u, select) };
+  if (expand.includes("sponsors")) body.sponsors = sponsorObjects(r.ctx, u).slice(0, MAX_EXPANDED_ITEMS);
+  if (expand.includes("extensions")) Object.assign(body, expandedExtensions(u, `${r.base}/$metadata#users('${u.id}')/extensions`));
+  return r.ok(200, body);
+}
+
+/** A deleted user by id. */
+function getDeletedUser(r: RouteRequest): GraphOutcome {
+  const id = r.params.id;
+  const select = Directory.parseSelect(option(r.query, "select"));
+  r.guard(READ, { cost: identityCost(1, { select: !!select }), write: false });
+  const u = r.dir.getDeleted(id);
+  if (!u) throw notFound(id);
+  return r.ok(200, {
+    "@odata.context": `${r.base}/$metadata#directoryObjects/$entity`,
+    "@odata.type": "#microsoft.graph.user",
+    ...r.dir.serialize(u, select, ["deletedDateTime"]),
+  });
+}
+
+/** POST /users/{id}/sponsors/$ref: the body's `@odata.id` names the sponsor. */
+function addSponsor(r: RouteRequest): GraphOutcome {
+  const id = r.params.id;
+  const body = r.jsonBody(true);
+  r.guard(WRITE, { cost: WRITE_COST, write: true });
+  r.visibleUser(id);
+  const ref = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["@odata.id"] : undefined;
+  const m = typeof ref === "string" ? /([0-9a-fA-F-]{36})\/?$/.exec(ref) : null;
+  if (!m || !isGuid(m[1])) throw badRequest("The request body needs '@odata.id' with the URL of a user or group, e.g. https://graph.microsoft.com/v1.0/users/{id}.");
+  r.dir.addSponsor(id, m[1]);
+  return r.ok(204);
+}
+
+/** A write on a user's open extensions, in Graph's order: the body (when it needs one), permission and throttle, the user. */
+function extensionWrite(r: RouteRequest, withBody: boolean): { u: StoredUser; body: unknown } {
+  const body = withBody ? r.jsonBody(true) : undefined;
+  r.guard(WRITE, { cost: WRITE_COST, write: true, extension: true });
+  return { u: r.visibleUser(r.params.id), body };
+}
+
+/** Every Graph route the emulator serves (routes.ts lists them as "METHOD /path"). */
+export const GRAPH_ROUTE_TABLE: readonly GraphRoute[] = [
+  {
+    method: "POST",
+    path: "/v1.0/invitations",
+    handle: (r) => {
+      const body = r.jsonBody(true);
+      r.guard(INVITE, "invitation");
+      const canReset = WRITE.some((p) => r.roles.has(p));
+      const inv = r.dir.invite(body, canReset, r.ctx.tenantId, true, r.claims.oid);
+      return r.ok(201, { "@odata.context": `${r.base}/$metadata#invitations/$entity`, ...inv.invitation });
+    },
+  },
+  { method: "GET", path: "/v1.0/users", handle: (r) => listUsers(r, `${r.base}/users`, false) },
+  { method: "GET", path: "/v1.0/users/{id}", handle: getUser },
+  {
+    method: "PATCH",
+    path: "/v1.0/users/{id}",
+    handle: (r) => {
+      const body = r.jsonBody(true);
+      r.guard(WRITE, { cost: WRITE_COST, write: true });
+      r.visibleUser(r.params.id);
+      r.dir.patch(r.params.id, body);
+      return r.ok(204);
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/v1.0/users/{id}",
+    handle: (r) => {
+      r.guard(WRITE, { cost: WRITE_COST, write: true });
+      r.visibleUser(r.params.id);
+      r.dir.remove(r.params.id);
+      return r.ok(204);
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1.0/users/{id}/sponsors",
+    handle: (r) => {
+      r.guard(READ, { cost: identityCost(1, {}), write: false });
+      const u = r.visibleUser(r.params.id);
+      return r.ok(200, { "@odata.context": `${r.base}/$metadata#directoryObjects`, value: sponsorObjects(r.ctx, u) });
+    },
+  },
+  { method: "POST", path: "/v1.0/users/{id}/sponsors/$ref", handle: addSponsor },
+  {
+    method: "DELETE",
+    path: "/v1.0/users/{id}/sponsors/{sponsorId}/$ref",
+    handle: (r) => {
+      r.guard(WRITE, { cost: WRITE_COST, write: true });
+      r.visibleUser(r.params.id);
+      r.dir.removeSponsor(r.params.id, r.params.sponsorId);
+      return r.ok(204);
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1.0/users/{id}/extensions",
+    handle: (r) => {
+      r.guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
+      const u = r.visibleUser(r.params.id);
+      return r.ok(200, { "@odata.context": `${r.base}/$metadata#users('${u.id}')/extensions`, value: r.dir.listExtensions(u.id) });
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1.0/users/{id}/extensions",
+    handle: (r) => {
+      const { u, body } = extensionWrite(r, true);
+      const ext = r.dir.addExtension(u.id, body, r.claims.appid);
+      return r.ok(201, { "@odata.context": `${r.base}/$metadata#users('${u.id}')/extensions/$entity`, ...ext });
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1.0/users/{id}/extensions/{name}",
+    handle: (r) => {
+      r.guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
+      const u = r.visibleUser(r.params.id);
+      return r.ok(200, { "@odata.context": `${r.base}/$metadata#users('${u.id}')/extensions/$entity`, ...r.dir.getExtension(u.id, r.params.name) });
+    },
+  },
+  {
+    method: "PATCH",
+    path: "/v1.0/users/{id}/extensions/{name}",
+    handle: (r) => {
+      const { u, body } = extensionWrite(r, true);
+      r.dir.updateExtension(u.id, r.params.name, body);
+      return r.ok(204);
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/v1.0/users/{id}/extensions/{name}",
+    handle: (r) => {
+      const { u } = extensionWrite(r, false);
+      r.dir.removeExtension(u.id, r.params.name);
+      return r.ok(204);
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1.0/directory/deletedItems/microsoft.graph.user",
+    handle: (r) => listUsers(r, `${r.base}/directory/deletedItems/microsoft.graph.user`, true),
+  },
+  { method: "GET", path: "/v1.0/directory/deletedItems/{id}", handle: getDeletedUser },
+  {
+    method: "DELETE",
+    path: "/v1.0/directory/deletedItems/{id}",
+    handle: (r) => {
+      r.guard(RESTORE, { cost: WRITE_COST, write: true });
+      r.dir.purge(r.params.id);
+      return r.ok(204);
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1.0/directory/deletedItems/{id}/restore",
+    also: ["/v1.0/directory/deletedItems/{id}/microsoft.graph.restore"],
+    handle: (r) => {
+      r.jsonBody(false);
+      r.guard(RESTORE, { cost: WRITE_COST, write: true });
+      const u = r.dir.restore(r.params.id);
+      return r.ok(200, { "@odata.context": `${r.base}/$metadata#directoryObjects/$entity`, "@odata.type": "#microsoft.graph.user", ...r.dir.serialize(u, undefined) });
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1.0/$batch",
+    // Only a top-level batch gets here (REFUSALS answers the others); each part runs through executeGraph.
+    handle: (r) => runBatch(r.ctx, r.call, r.claims, (sub) => executeGraph(r.ctx, sub)),
+  },
+];
+
+/**
+ * Requests Graph refuses before routing, with its own message (not routes: no row in
+ * graph-contract.md). Checked on the segments after the version.
+ */
+const REFUSALS: readonly { when(s: readonly string[], call: GraphCall): boolean; error(call: GraphCall): GraphError }[] = [
+  {
+    when: (s, call) => s[0] === "$batch" && !(s.length === 1 && call.method === "POST" && call.inBatch === undefined),
+    error: (call) => badRequest(call.inBatch !== undefined ? "A $batch request cannot contain another $batch request." : "The $batch endpoint accepts POST only."),
+  },
+  // invitation resource: Create is the only method, on the collection.
+  { when: (s) => s[0] === "invitations" && s.length > 1, error: () => methodNotAllowed() },
+  {
+    when: (s) => s.length === 2 && s[0] === "directory" && s[1] === "deletedItems",
+    error: () => badRequest("Listing deletedItems needs a type cast, e.g. /directory/deletedItems/microsoft.graph.user.", "Request_BadRequest"),
+  },
+];
+
+interface CompiledRoute {
+  route: GraphRoute;
+  /** The pattern's segments after the version. */
+  segments: string[];
+}
+
+const isParam = (seg: string): boolean => seg.startsWith("{") && seg.endsWith("}");
+
+const COMPILED: readonly CompiledRoute[] = GRAPH_ROUTE_TABLE.flatMap((route) =>
+  [route.path, ...(route.also ?? [])].map((p) => ({ route, segments: p.split("/").filter(Boolean).slice(1) })),
+);
+
+/** Path parameters when `pattern` matches `s`, else undefined. */
+function matchPattern(pattern: readonly string[], s: readonly string[]): Record<string, string> | undefined {
+  if (pattern.length !== s.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < s.length; i++) {
+    if (isParam(pattern[i])) params[pattern[i].slice(1, -1)] = s[i];
+    else if (pattern[i] !== s[i]) return undefined;
+  }
+  return params;
+}
+
+/** Orders patterns so that a literal segment wins over a parameter at the first place they differ. */
+function moreSpecific(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const pa = isParam(a[i]);
+    if (pa !== isParam(b[i])) return pa ? 1 : -1;
+  }
+  return 0;
+}
+
+/** The segment Graph names when no route has the path: the first one no pattern continues with, else the last. */
+function unknownSegment(s: readonly string[]): string {
+  let alive = COMPILED.map((c) => c.segments);
+  for (let i = 0; i < s.length; i++) {
+    alive = alive.filter((p) => i < p.length && (isParam(p[i]) || p[i] === s[i]));
+    if (alive.length === 0) return s[i];
+  }
+  return s[s.length - 1];
+}
+
+/**
+ * Finds the handler of a path and method: the most specific pattern that matches the path; 405 when
+ * it has no route for the method; "segment not found" when no pattern matches.
+ */
+function findRoute(call: GraphCall, s: readonly string[]): { route: GraphRoute; params: Record<string, string> } {
+  const refusal = REFUSALS.find((x) => x.when(s, call));
+  if (refusal) throw refusal.error(call);
+  const matches = COMPILED.map((c) => ({ c, params: matchPattern(c.segments, s) })).filter((m) => m.params !== undefined);
+  if (matches.length === 0) throw segmentNotFound(unknownSegment(s));
+  matches.sort((a, b) => moreSpecific(a.c.segments, b.c.segments));
+  const best = matches[0].c.segments.join("/");
+  const hit = matches.find((m) => m.c.segments.join("/") === best && m.c.route.method === call.method);
+  if (!hit) throw methodNotAllowed();
+  return { route: hit.c.route, params: hit.params as Record<string, string> };
+}
+
+/** Routes an authenticated request. Never throws: errors become outcomes. */
+async function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims, now: number): Promise<GraphOutcome> {
+  const { segments, query } = splitTarget(call.target);
+  let r: RouteRequest | undefined;
   try {
     if (segments.length === 0) throw badRequest("Invalid version: the request URL needs a version segment such as /v1.0.");
     if (segments[0] !== "v1.0") throw badRequest(`Invalid version: ${segments[0]}`);
     const s = segments.slice(1);
     if (s.length === 0) throw segmentNotFound("v1.0");
-    switch (s[0]) {
-      case "$batch":
-        throw badRequest(call.inBatch !== undefined ? "A $batch request cannot contain another $batch request." : "The $batch endpoint accepts POST only.");
-
-      case "invitations": {
-        if (call.method !== "POST" || s.length !== 1) throw methodNotAllowed();
-        const body = jsonBody(true);
-        guard(INVITE, "invitation");
-        const canReset = WRITE.some((p) => roles.has(p));
-        const r = dir.invite(body, canReset, ctx.tenantId, true, claims.oid);
-        return ok(201, { "@odata.context": `${base}/$metadata#invitations/$entity`, ...r.invitation });
-      }
-
-      case "users": {
-        if (s.length === 1) {
-          if (call.method !== "GET") throw methodNotAllowed();
-          return listUsers(ctx, call, query, guard, ok, `${base}/users`, false);
-        }
-        const id = s[1];
-        if (s.length === 2) {
-          if (call.method === "GET") {
-            const select = Directory.parseSelect(option(query, "select"));
-            const expand = parseExpand(option(query, "expand"), ["sponsors", "extensions"]);
-            guard(READ, { cost: identityCost(1, { select: !!select, expand: expand.length > 0 }), write: false, extension: expand.includes("extensions") });
-            const u = visibleUser(id);
-            const body: Record<string, unknown> = { "@odata.context": selectContext("users", select, true), ...dir.serialize(u, select) };
-            if (expand.includes("sponsors")) body.sponsors = sponsorObjects(ctx, u).slice(0, MAX_EXPANDED_ITEMS);
-            if (expand.includes("extensions")) Object.assign(body, expandedExtensions(u, `${base}/$metadata#users('${u.id}')/extensions`));
-            return ok(200, body);
-          }
-          if (call.method === "PATCH") {
-            const body = jsonBody(true);
-            guard(WRITE, { cost: WRITE_COST, write: true });
-            visibleUser(id);
-            dir.patch(id, body);
-            return ok(204);
-          }
-          if (call.method === "DELETE") {
-            guard(WRITE, { cost: WRITE_COST, write: true });
-            visibleUser(id);
-            dir.remove(id);
-            return ok(204);
-          }
-          throw methodNotAllowed();
-        }
-        if (s[2] === "extensions") {
-          if (s.length === 3) {
-            if (call.method === "GET") {
-              guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
-              const u = visibleUser(id);
-              return ok(200, { "@odata.context": `${base}/$metadata#users('${u.id}')/extensions`, value: dir.listExtensions(u.id) });
-            }
-            if (call.method === "POST") {
-              const body = jsonBody(true);
-              guard(WRITE, { cost: WRITE_COST, write: true, extension: true });
-              const u = visibleUser(id);
-              const ext = dir.addExtension(u.id, body, claims.appid);
-              return ok(201, { "@odata.context": `${base}/$metadata#users('${u.id}')/extensions/$entity`, ...ext });
-            }
-            throw methodNotAllowed();
-          }
-          if (s.length === 4) {
-            const name = s[3];
-            if (call.method === "GET") {
-              guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
-              const u = visibleUser(id);
-              return ok(200, { "@odata.context": `${base}/$metadata#users('${u.id}')/extensions/$entity`, ...dir.getExtension(u.id, name) });
-            }
-            if (call.method === "PATCH") {
-              const body = jsonBody(true);
-              guard(WRITE, { cost: WRITE_COST, write: true, extension: true });
-              const u = visibleUser(id);
-              dir.updateExtension(u.id, name, body);
-              return ok(204);
-            }
-            if (call.method === "DELETE") {
-              guard(WRITE, { cost: WRITE_COST, write: true, extension: true });
-              const u = visibleUser(id);
-              dir.removeExtension(u.id, name);
-              return ok(204);
-            }
-            throw methodNotAllowed();
-          }
-          throw segmentNotFound(s[s.length - 1]);
-        }
-        if (s[2] !== "sponsors") throw segmentNotFound(s[2]);
-        if (s.length === 3) {
-          if (call.method !== "GET") throw methodNotAllowed();
-          guard(READ, { cost: identityCost(1, {}), write: false });
-          const u = visibleUser(id);
-          return ok(200, { "@odata.context": `${base}/$metadata#directoryObjects`, value: sponsorObjects(ctx, u) });
-        }
-        if (s.length === 4 && s[3] === "$ref") {
-          if (call.method !== "POST") throw methodNotAllowed();
-          const body = jsonBody(true);
-          guard(WRITE, { cost: WRITE_COST, write: true });
-          visibleUser(id);
-          const ref = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["@odata.id"] : undefined;
-          const m = typeof ref === "string" ? /([0-9a-fA-F-]{36})\/?$/.exec(ref) : null;
-          if (!m || !isGuid(m[1])) throw badRequest("The request body needs '@odata.id' with the URL of a user or group, e.g. https://graph.microsoft.com/v1.0/users/{id}.");
-          dir.addSponsor(id, m[1]);
-          return ok(204);
-        }
-        if (s.length === 5 && s[4] === "$ref") {
-          if (call.method !== "DELETE") throw methodNotAllowed();
-          guard(WRITE, { cost: WRITE_COST, write: true });
-          visibleUser(id);
-          dir.removeSponsor(id, s[3]);
-          return ok(204);
-        }
-        throw segmentNotFound(s[s.length - 1]);
-      }
-
-      case "directory": {
-        if (s[1] !== "deletedItems") throw segmentNotFound(s[1] ?? "directory");
-        if (s.length === 2) throw badRequest("Listing deletedItems needs a type cast, e.g. /directory/deletedItems/microsoft.graph.user.", "Request_BadRequest");
-        const id = s[2];
-        if (s.length === 3 && id === "microsoft.graph.user") {
-          if (call.method !== "GET") throw methodNotAllowed();
-          return listUsers(ctx, call, query, guard, ok, `${base}/directory/deletedItems/microsoft.graph.user`, true);
-        }
-        if (s.length === 3) {
-          if (call.method === "GET") {
-            const select = Directory.parseSelect(option(query, "select"));
-            guard(READ, { cost: identityCost(1, { select: !!select }), write: false });
-            const u = dir.getDeleted(id);
-            if (!u) throw notFound(id);
-            return ok(200, {
-              "@odata.context": `${base}/$metadata#directoryObjects/$entity`,
-              "@odata.type": "#microsoft.graph.user",
-              ...dir.serialize(u, select, ["deletedDateTime"]),
-            });
-          }
-          if (call.method === "DELETE") {
-            guard(RESTORE, { cost: WRITE_COST, write: true });
-            dir.purge(id);
-            return ok(204);
-          }
-          throw methodNotAllowed();
-        }
-        if (s.length === 4 && (s[3] === "restore" || s[3] === "microsoft.graph.restore")) {
-          if (call.method !== "POST") throw methodNotAllowed();
-          jsonBody(false);
-          guard(RESTORE, { cost: WRITE_COST, write: true });
-          const u = dir.restore(id);
-          return ok(200, { "@odata.context": `${base}/$metadata#directoryObjects/$entity`, "@odata.type": "#microsoft.graph.user", ...dir.serialize(u, undefined) });
-        }
-        throw segmentNotFound(s[s.length - 1]);
-      }
-
-      default:
-        throw segmentNotFound(s[0]);
-    }
+    const { route: found, params } = findRoute(call, s);
+    r = new RouteRequest(ctx, call, claims, now, query, params);
+    return await found.handle(r);
   } catch (e) {
+    const extra = r?.extra ?? {};
     if (e instanceof GraphError) return errorOutcome(call, e, extra);
     return errorOutcome(call, new GraphError(500, "generalException", `Emulator error: ${String(e)}`), extra);
   }
@@ -446,15 +559,8 @@ function parseOrderBy(raw: string | undefined): { prop: string; desc: boolean } 
  *   it is not served with advanced queries ("$expand is not currently supported with advanced queries");
  * - `$search` needs ConsistencyLevel (Graph's message), and is not served by the emulator; `$skip` is refused.
  */
-function listUsers(
-  ctx: EmulatorContext,
-  call: GraphCall,
-  query: URLSearchParams,
-  guard: (perms: readonly string[], cls: { cost: number; write: boolean; extension?: boolean }) => void,
-  ok: (status: number, body?: unknown) => GraphOutcome,
-  url: string,
-  deleted: boolean,
-): GraphOutcome {
+function listUsers(r: RouteRequest, url: string, deleted: boolean): GraphOutcome {
+  const { ctx, call, query } = r;
   const eventual = (call.consistencyLevel ?? "").toLowerCase() === "eventual";
   for (const [k] of query) {
     const key = k.toLowerCase().replace(/^\$/, "");
@@ -497,7 +603,7 @@ function listUsers(
     else throw badRequest("The specified page token value is invalid.", "Request_BadRequest");
   }
   // `GET users` has base cost 2; the deletedItems list is not in the table: 1.
-  guard(READ, { cost: identityCost(deleted ? 1 : 2, { select: select !== undefined, expand: expand.length > 0, top }), write: false, extension: expand.includes("extensions") });
+  r.guard(READ, { cost: identityCost(deleted ? 1 : 2, { select: select !== undefined, expand: expand.length > 0, top }), write: false, extension: expand.includes("extensions") });
   let all = deleted ? ctx.directory.listDeleted(filter) : ctx.directory.list(filter);
   if (orderBy) {
     const key = (u: StoredUser): string => String((u as unknown as Record<string, unknown>)[orderBy.prop] ?? "").toLowerCase();
@@ -539,7 +645,7 @@ function listUsers(
     params.push(`$skiptoken=${Buffer.from(token).toString("base64url")}`);
     body["@odata.nextLink"] = `${url}?${params.join("&")}`;
   }
-  return ok(200, body);
+  return r.ok(200, body);
 }
 
 /** A new request id. */

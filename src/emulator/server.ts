@@ -10,7 +10,8 @@ import type { AddressInfo } from "node:net";
 import { AdminApi, handleAdmin, isLoopback } from "./admin";
 import type { AuthResponse } from "./auth";
 import type { EmulatorContext } from "./context";
-import { INVALID_JSON, executeGraph } from "./graph-routes";
+import { INVALID_JSON } from "./graph-call";
+import { executeGraph } from "./graph-routes";
 
 const MAX_BODY = 8 * 1024 * 1024;
 const GRAPH_JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";

@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { resolveSettings, schedulerFor } from "../../src/graph";
 import { ExtensionClient } from "../../src/graph/extensions";
-import { findOrphans, heldIds, listMarkedGuests, parseStackExport, resolveStack } from "../../src/tenant/orphans";
+import { findOrphans, heldIds, listMarkedGuests, parseStackExport, resolveStack } from "../../src/cli/commands/orphans/orphans";
 import { adminGraphClient, graphWrites, providerEnv, requestsTo, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
 
 import { INVITING_GUEST_LIST_PROGRAM } from "./programs";

@@ -1,5 +1,5 @@
 /**
- * `entra-guests orphans` (src/cli/commands/orphans.ts) run in-process against the emulator, as
+ * `entra-guests orphans` (src/cli/commands/orphans/) run in-process against the emulator, as
  * src/cli/index.ts runs a command: strict flags, the state from stdin, --file or --stack (a stand-in
  * `pulumi` on PATH), the list, --json, --apply, and bad input as one line with the fix.
  */
@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
-import { CliError, CliIO, EXIT_FAILURE, oneLine, parseFlags } from "../../src/cli/command";
-import { orphansCommand, projectOf } from "../../src/cli/commands/orphans";
-import { adminGraphClient, graphWrites, providerEnv, RunningEmulator, startEmulator } from "../../src/testing";
+import { CliError, CliIO, EXIT_FAILURE, oneLine, parseFlags } from "../../../../src/cli/command";
+import { orphansCommand, projectOf } from "../../../../src/cli/commands/orphans";
+import { adminGraphClient, graphWrites, providerEnv, RunningEmulator, startEmulator } from "../../../../src/testing";
 
 const TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
 const MARK = "com.pulumi.entraInvitation";

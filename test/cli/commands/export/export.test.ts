@@ -12,17 +12,17 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
-import { runCli } from "../../src/cli";
-import { exportRequest, parseCreatedBefore } from "../../src/cli/commands/export";
-import { keyOf, selectGuests } from "../../src/cli/export-file";
-import { nextPath } from "../../src/cli/list-guests";
-import { LOOKUP_SELECT } from "../../src/graph/extensions";
-import { parseGuestFile, planGuestList, ResolvedGuest } from "../../src/guestlist";
-import { MARK_NAME, markData } from "../../src/provider/mark";
-import { deletePolicy, FoundUser, ownedOnDelete, planCreate } from "../../src/provider/plan";
-import type { OnDelete } from "../../src/provider/types";
-import { checkInputs } from "../../src/provider/validate";
-import { adminGraphClient, EmulatedUser, providerEnv, RunningEmulator, startEmulator } from "../../src/testing";
+import { runCli } from "../../../../src/cli";
+import { exportRequest, parseCreatedBefore } from "../../../../src/cli/commands/export";
+import { keyOf, selectGuests } from "../../../../src/cli/commands/export/export-file";
+import { nextPath } from "../../../../src/cli/commands/export/list-guests";
+import { LOOKUP_SELECT } from "../../../../src/graph/extensions";
+import { parseGuestFile, planGuestList, ResolvedGuest } from "../../../../src/guestlist";
+import { MARK_NAME, markData } from "../../../../src/provider/mark";
+import { deletePolicy, FoundUser, ownedOnDelete, planCreate } from "../../../../src/provider/plan";
+import type { OnDelete } from "../../../../src/provider/types";
+import { checkInputs } from "../../../../src/provider/validate";
+import { adminGraphClient, EmulatedUser, providerEnv, RunningEmulator, startEmulator } from "../../../../src/testing";
 
 jest.setTimeout(120_000);
 
@@ -390,7 +390,7 @@ describe("entra-guests export: bad input is one line that says the fix, exit cod
 });
 
 describe("the bin as a child process", () => {
-  const bin = path.resolve(__dirname, "../../dist/cli/index.js");
+  const bin = path.resolve(__dirname, "../../../../dist/cli/index.js");
   function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [bin, ...args], { cwd: tmp, env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? emu.caCertPath, ...env } });

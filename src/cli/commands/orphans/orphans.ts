@@ -11,11 +11,11 @@
  * Run it when no update of the stack is in progress: a guest invited by a running `pulumi up` is
  * marked before the engine writes it to state.
  */
-import type { GraphClient } from "../graph";
-import { EntraGraphError } from "../graph/errors";
-import { ExtensionClient, UserWithExtensions } from "../graph/extensions";
-import { MARK_NAME, OwnershipMark, parseUrn, readMark, StackIdentity } from "../provider/mark";
-import type { OnDelete } from "../provider/types";
+import type { GraphClient } from "../../../graph";
+import { EntraGraphError } from "../../../graph/errors";
+import { ExtensionClient, UserWithExtensions } from "../../../graph/extensions";
+import { MARK_NAME, OwnershipMark, parseUrn, readMark, StackIdentity } from "../../../provider/mark";
+import type { OnDelete } from "../../../provider/types";
 
 /** A resource of `pulumi stack export` (the fields orphans reads). */
 export interface ExportedResource {

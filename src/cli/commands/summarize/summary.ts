@@ -33,8 +33,8 @@
  * redeem URL or a secret (a secret or unknown address prints as such).
  */
 
-import { deletePolicy, PREVIEW_LINE, switchesUser } from "../provider/plan";
-import { INPUT_KEYS, OnDelete, UNKNOWN, USER_PROPERTY_KEYS } from "../provider/types";
+import { deletePolicy, PREVIEW_LINE, switchesUser } from "../../../provider/plan";
+import { INPUT_KEYS, OnDelete, UNKNOWN, USER_PROPERTY_KEYS } from "../../../provider/types";
 
 /** The type token of `Invitation`. */
 export const INVITATION_TYPE = "pulumi-nodejs:dynamic/entra:Invitation";

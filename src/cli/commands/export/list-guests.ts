@@ -5,9 +5,9 @@
  * link comes with the page before it); a page of 999 users costs one request. Each user comes with
  * its open extensions (`$expand=extensions`), where a stack's ownership mark is.
  */
-import { toError } from "../graph/client";
-import type { RequestScheduler } from "../graph";
-import type { GraphRequest, GraphResponse } from "../graph/scheduler";
+import { toError } from "../../../graph/client";
+import type { RequestScheduler } from "../../../graph";
+import type { GraphRequest, GraphResponse } from "../../../graph/scheduler";
 import { EXPORT_SELECT, GUEST_FILTER, ListedUser } from "./export-file";
 
 /** Graph's largest page of users. */

@@ -1,16 +1,16 @@
 /**
  * `entra-guests orphans`: the guests a stack invited (their ownership mark names it) whose ids its
  * state no longer holds, and with `--apply` each one's `onDelete` from its mark. The logic is
- * src/tenant/orphans.ts; this file does flags and I/O.
+ * orphans.ts beside it; this file does flags and I/O.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describeSettings, graphClientFor, resolveSettings, schedulerFor, GraphSettings } from "../../graph";
-import { ExtensionClient } from "../../graph/extensions";
-import { applyOnDelete, findOrphans, formatOrphans, heldIds, listMarkedGuests, MarkedGuest, OrphansInputError, parseStackExport, resolveStack, StackExport } from "../../tenant/orphans";
-import type { StackIdentity } from "../../provider/mark";
-import { CliError, CliIO, Command, oneLine, readStdin, stringFlag, workFailure } from "../command";
+import { describeSettings, graphClientFor, resolveSettings, schedulerFor, GraphSettings } from "../../../graph";
+import { ExtensionClient } from "../../../graph/extensions";
+import { applyOnDelete, findOrphans, formatOrphans, heldIds, listMarkedGuests, MarkedGuest, OrphansInputError, parseStackExport, resolveStack, StackExport } from "./orphans";
+import type { StackIdentity } from "../../../provider/mark";
+import { CliError, CliIO, Command, oneLine, readStdin, stringFlag, workFailure } from "../../command";
 
 const HELP = `Usage: entra-guests orphans [flags]
 

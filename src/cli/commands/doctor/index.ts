@@ -12,14 +12,14 @@
  */
 import { spawnSync } from "node:child_process";
 import type { AccessToken, TokenCredential } from "@azure/identity";
-import { GraphSettings, resolveSettings } from "../../graph";
-import { createCredential } from "../../graph/credential";
-import { isTransientNetworkError } from "../../graph/errors";
-import type { GraphResponse } from "../../graph/scheduler";
-import { createTransport } from "../../graph/transport";
-import { lookupClauses, lookupFilter as graphLookupFilter } from "../../graph/extensions";
-import { INVITED_FILTER } from "../../tenant/orphans";
-import { CliError, CliIO, Command, EXIT_FAILURE, oneLine, stringFlag } from "../command";
+import { GraphSettings, resolveSettings } from "../../../graph";
+import { createCredential } from "../../../graph/credential";
+import { isTransientNetworkError } from "../../../graph/errors";
+import type { GraphResponse } from "../../../graph/scheduler";
+import { createTransport } from "../../../graph/transport";
+import { lookupClauses, lookupFilter as graphLookupFilter } from "../../../graph/extensions";
+import { INVITED_FILTER } from "../orphans/orphans";
+import { CliError, CliIO, Command, EXIT_FAILURE, oneLine, stringFlag } from "../../command";
 
 const HELP = `Usage: entra-guests doctor [flags]
 

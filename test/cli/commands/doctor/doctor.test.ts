@@ -1,5 +1,5 @@
 /**
- * `entra-guests doctor` (src/cli/commands/doctor.ts) run in-process as src/cli/index.ts runs it,
+ * `entra-guests doctor` (src/cli/commands/doctor/) run in-process as src/cli/index.ts runs it,
  * against the emulator over HTTPS with the real @azure/identity credential: a full-permission app,
  * a least-privilege app without User.ReadWrite.All, a tenant that refuses the lookup filter, a wrong
  * secret, an unreachable authority and Graph, incomplete settings, and the stack's config. Every
@@ -11,10 +11,10 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
-import { runCli } from "../../src/cli";
-import { checkPermissions, describeCredential, DoctorReport, recordingSources, fallbackFilter, lookupFilter, PROBE_ADDRESS, probeProblem, QueryProbe, readToken, rowOf } from "../../src/cli/commands/doctor";
-import { resolveSettings } from "../../src/graph";
-import { adminGraphClient, providerEnv, RequestLogEntry, RunningEmulator, startEmulator } from "../../src/testing";
+import { runCli } from "../../../../src/cli";
+import { checkPermissions, describeCredential, DoctorReport, recordingSources, fallbackFilter, lookupFilter, PROBE_ADDRESS, probeProblem, QueryProbe, readToken, rowOf } from "../../../../src/cli/commands/doctor";
+import { resolveSettings } from "../../../../src/graph";
+import { adminGraphClient, providerEnv, RequestLogEntry, RunningEmulator, startEmulator } from "../../../../src/testing";
 
 jest.setTimeout(120_000);
 

@@ -1,16 +1,16 @@
 /**
- * `entra-guests export`: the tenant's guests as a guest-list file (src/cli/export-file.ts says what
+ * `entra-guests export`: the tenant's guests as a guest-list file (export-file.ts beside it says what
  * is written), read through the provider's credential resolution and Graph scheduler.
  */
 import * as path from "node:path";
-import { describeSettings, resolveSettings, GraphSettings, RequestScheduler, SchedulerStats } from "../../graph";
-import { createCredential } from "../../graph/credential";
-import { DirectScheduler, Scheduler } from "../../graph/scheduler";
-import { createTransport } from "../../graph/transport";
-import { checkRedirectUrl } from "../../provider/validate";
-import { CliError, CliIO, Command, FlagValues, checkWritable, listFlag, oneLine, stringFlag, workFailure, writeFileAtomic } from "../command";
-import { DEFAULT_REDIRECT_URL, ExportFilters, RedemptionState, STATES, SkippedUser, assertLoads, renderCsv, renderYaml, selectGuests } from "../export-file";
-import { listGuests, MAX_PAGE_SIZE } from "../list-guests";
+import { describeSettings, resolveSettings, GraphSettings, RequestScheduler, SchedulerStats } from "../../../graph";
+import { createCredential } from "../../../graph/credential";
+import { DirectScheduler, Scheduler } from "../../../graph/scheduler";
+import { createTransport } from "../../../graph/transport";
+import { checkRedirectUrl } from "../../../provider/validate";
+import { CliError, CliIO, Command, FlagValues, checkWritable, listFlag, oneLine, stringFlag, workFailure, writeFileAtomic } from "../../command";
+import { DEFAULT_REDIRECT_URL, ExportFilters, RedemptionState, STATES, SkippedUser, assertLoads, renderCsv, renderYaml, selectGuests } from "./export-file";
+import { listGuests, MAX_PAGE_SIZE } from "./list-guests";
 
 const HELP = `Usage: entra-guests export [flags]
 

@@ -1,11 +1,11 @@
 /**
  * `entra-guests summarize`: `pulumi preview --json` (or `pulumi up --json`) on stdin → a table of
  * the guests that change, as Markdown for a pull-request comment or as text for logs
- * (src/cli/summary.ts does the work).
+ * (summary.ts beside it does the work).
  */
 import * as path from "node:path";
-import { CliError, Command, checkWritable, readStdin, stringFlag, writeFileAtomic } from "../command";
-import { COMMENT_MARKER, SummaryInputError, readPulumiJson, renderMarkdown, renderText, summarize } from "../summary";
+import { CliError, Command, checkWritable, readStdin, stringFlag, writeFileAtomic } from "../../command";
+import { COMMENT_MARKER, SummaryInputError, readPulumiJson, renderMarkdown, renderText, summarize } from "./summary";
 
 const HELP = `Usage: pulumi preview --json | entra-guests summarize [flags]
 

@@ -3,15 +3,15 @@
  * what the state holds, which marked guests it lacks) and the Graph part against the emulator
  * (paged listing with `$expand=extensions`, applying each orphan's onDelete).
  */
-import { graphClientFor, resolveSettings, schedulerFor } from "../../src/graph";
-import { ExtensionClient } from "../../src/graph/extensions";
-import { createCredential } from "../../src/graph/credential";
-import { Scheduler, Transport } from "../../src/graph/scheduler";
-import { createTransport } from "../../src/graph/transport";
-import { adminGraphClient, graphWrites, providerEnv, RunningEmulator, startEmulator } from "../../src/testing";
+import { graphClientFor, resolveSettings, schedulerFor } from "../../../../src/graph";
+import { ExtensionClient } from "../../../../src/graph/extensions";
+import { createCredential } from "../../../../src/graph/credential";
+import { Scheduler, Transport } from "../../../../src/graph/scheduler";
+import { createTransport } from "../../../../src/graph/transport";
+import { adminGraphClient, graphWrites, providerEnv, RunningEmulator, startEmulator } from "../../../../src/testing";
 import {
   applyOnDelete, findOrphans, formatOrphans, heldIds, listMarkedGuests, MarkedGuest, markedBy, OrphansInputError, parseStackExport, resolveStack,
-} from "../../src/tenant/orphans";
+} from "../../../../src/cli/commands/orphans/orphans";
 
 const TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
 const MARK = "com.pulumi.entraInvitation";

@@ -1,6 +1,6 @@
 /**
  * `entra-guests summarize`, the pure part as tables: steps in the shapes the Pulumi CLI 3.276 prints
- * (`preview --json` documents and `up --json` events, see src/cli/summary.ts) → rows → Markdown and
+ * (`preview --json` documents and `up --json` events, see src/cli/commands/summarize/summary.ts) → rows → Markdown and
  * text; bad input → one line naming the fix. The real engine's JSON is tested end to end in
  * test/e2e/summarize.e2e.test.ts.
  */
@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
-import { runCli } from "../../src/cli";
-import { GuestRow, GuestSummary, PlanStep, PulumiRun, readPulumiJson, renderMarkdown, renderText, summarize } from "../../src/cli/summary";
+import { runCli } from "../../../../src/cli";
+import { GuestRow, GuestSummary, PlanStep, PulumiRun, readPulumiJson, renderMarkdown, renderText, summarize } from "../../../../src/cli/commands/summarize/summary";
 
 const INV = "pulumi-nodejs:dynamic/entra:Invitation";
 const STACK = "dev";

@@ -31,12 +31,12 @@
  */
 import { createHash } from "node:crypto";
 import * as YAML from "yaml";
-import { checkEmail, checkInputs } from "../provider/validate";
-import { planGuestList } from "../guestlist/resolve";
-import { GuestListError } from "../guestlist/types";
-import type { GraphUser } from "../graph/types";
-import { describeMark, readMark } from "../provider/mark";
-import type { OwnershipMark } from "../provider/mark";
+import { checkEmail, checkInputs } from "../../../provider/validate";
+import { planGuestList } from "../../../guestlist/resolve";
+import { GuestListError } from "../../../guestlist/types";
+import type { GraphUser } from "../../../graph/types";
+import { describeMark, readMark } from "../../../provider/mark";
+import type { OwnershipMark } from "../../../provider/mark";
 
 /** A user as `GET /users?$select=...&$expand=extensions` returns it (the fields the export reads): Graph's user, plus three. */
 export interface ListedUser extends Omit<GraphUser, "otherMails"> {
