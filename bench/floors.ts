@@ -135,46 +135,66 @@ export function growthRatios(points: { n: number; value: number }[]): Growth[] {
   return out;
 }
 
-/** seconds ≈ a·N + b·N² (the form of the engine's checkpoint cost: issue 18). */
+/** seconds ≈ c + a·N + b·N²: the engine's start-up, a cost per guest, and the checkpoints' cost (issue 18). */
 export interface Fit {
+  c: number;
   a: number;
   b: number;
   /** Points it was fitted to. */
   points: number;
 }
 
+/** Least squares of `ys ≈ Σ coef_j · cols_j` (normal equations, Gaussian elimination); undefined when singular. */
+function leastSquares(cols: number[][], ys: number[]): number[] | undefined {
+  const k = cols.length;
+  const m = cols.map((ci) => [...cols.map((cj) => ci.reduce((s, v, r) => s + v * cj[r], 0)), ci.reduce((s, v, r) => s + v * ys[r], 0)]);
+  for (let i = 0; i < k; i++) {
+    const p = m.slice(i).reduce((best, row, j) => (Math.abs(row[i]) > Math.abs(m[best][i]) ? i + j : best), i);
+    [m[i], m[p]] = [m[p], m[i]];
+    if (Math.abs(m[i][i]) < 1e-12) return undefined;
+    for (let r = 0; r < k; r++) {
+      if (r === i) continue;
+      const f = m[r][i] / m[i][i];
+      for (let c = i; c <= k; c++) m[r][c] -= f * m[i][c];
+    }
+  }
+  return m.map((row, i) => row[k] / row[i]);
+}
+
 /**
- * Least squares of `value ≈ a·n + b·n²` (no constant: the engine's start-up goes into `a`). One
- * point gives the line through it (b = 0); none, undefined.
+ * Least squares of `value ≈ c + a·n + b·n²` with no coefficient below 0 (a start-up, a cost per guest
+ * and a cost growing with the state cannot be negative): each subset of the three terms is fitted, and
+ * of the fits whose coefficients are all ≥ 0 the one with the least squared error is kept. Needs two
+ * sizes; undefined otherwise.
  */
 export function fitLinearQuadratic(points: { n: number; value: number }[]): Fit | undefined {
   const ps = points.filter((p) => p.n > 0 && Number.isFinite(p.value));
-  if (ps.length === 0) return undefined;
-  const sizes = new Set(ps.map((p) => p.n));
-  if (sizes.size === 1) return { a: ps.reduce((s, p) => s + p.value / p.n, 0) / ps.length, b: 0, points: ps.length };
+  if (new Set(ps.map((p) => p.n)).size < 2) return undefined;
   // In thousands of guests, so the sums of n⁴ stay well inside a double's precision.
-  let s11 = 0, s12 = 0, s22 = 0, r1 = 0, r2 = 0;
-  for (const p of ps) {
-    const k = p.n / 1000;
-    s11 += k * k;
-    s12 += k ** 3;
-    s22 += k ** 4;
-    r1 += p.value * k;
-    r2 += p.value * k * k;
+  const ks = ps.map((p) => p.n / 1000);
+  const ys = ps.map((p) => p.value);
+  const terms = { c: ks.map(() => 1), a: ks, b: ks.map((k) => k * k) };
+  let best: { fit: Fit; error: number } | undefined;
+  for (const subset of [["c", "a", "b"], ["a", "b"], ["c", "b"], ["c", "a"], ["b"], ["a"], ["c"]] as const) {
+    if (subset.length > new Set(ks).size) continue;
+    const coef = leastSquares(subset.map((t) => terms[t]), ys);
+    if (!coef || coef.some((v) => v < -1e-9)) continue;
+    const fit: Fit = { c: 0, a: 0, b: 0, points: ps.length };
+    subset.forEach((t, i) => (fit[t] = Math.max(0, coef[i])));
+    const error = ks.reduce((e, k, i) => e + (fit.c + fit.a * k + fit.b * k * k - ys[i]) ** 2, 0);
+    if (!best || error < best.error - 1e-9) best = { fit, error };
   }
-  const det = s11 * s22 - s12 * s12;
-  const a = (r1 * s22 - r2 * s12) / det;
-  const b = (s11 * r2 - s12 * r1) / det;
-  return { a: a / 1000, b: b / 1e6, points: ps.length };
+  return best && { ...best.fit, a: best.fit.a / 1000, b: best.fit.b / 1e6 };
 }
 
 /** The fitted figure at n. */
 export function predict(fit: Fit, n: number): number {
-  return fit.a * n + fit.b * n * n;
+  return fit.c + fit.a * n + fit.b * n * n;
 }
 
-/** `0.035·N + 1.09e-4·N²` */
+/** `4.2 + 0.035·N + 1.09e-4·N²` (terms fitted to 0 left out). */
 export function formatFit(fit: Fit): string {
-  const num = (v: number): string => (v === 0 ? "0" : Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? String(Number(v.toPrecision(3))) : v.toExponential(2));
-  return `${num(fit.a)}·N ${fit.b < 0 ? "−" : "+"} ${num(Math.abs(fit.b))}·N²`;
+  const num = (v: number): string => (Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? String(Number(v.toPrecision(3))) : v.toExponential(2));
+  const terms = [fit.c > 0 ? num(fit.c) : "", fit.a > 0 ? `${num(fit.a)}·N` : "", fit.b > 0 ? `${num(fit.b)}·N²` : ""].filter(Boolean);
+  return terms.join(" + ") || "0";
 }

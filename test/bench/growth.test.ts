@@ -94,20 +94,37 @@ describe("growth between sizes", () => {
   });
 
   test.each([
-    ["issue 18's no-op provider", 0.035, 1.09e-4, [250, 500, 1000, 1500]],
-    ["linear", 0.2, 0, [100, 200, 400]],
-    ["two points", 0.05, 2e-5, [500, 1000]],
-  ])("the fit recovers %s (a·N + b·N²)", (_name, a, b, sizes) => {
-    const fit = fitLinearQuadratic(sizes.map((n) => ({ n, value: a * n + b * n * n })))!;
+    // name, c, a, b, sizes
+    ["issue 18's no-op provider", 0, 0.035, 1.09e-4, [250, 500, 1000, 1500]],
+    ["a start-up and a quadratic", 6, 0.05, 2e-5, [250, 500, 1000]],
+    ["linear with a start-up", 4, 0.2, 0, [100, 200, 400]],
+    ["two points, no constant", 0, 0.05, 2e-5, [500, 1000]],
+  ])("the fit recovers %s (c + a·N + b·N²)", (_name, c, a, b, sizes) => {
+    const fit = fitLinearQuadratic(sizes.map((n) => ({ n, value: c + a * n + b * n * n })))!;
+    expect(fit.c).toBeCloseTo(c, 6);
     expect(fit.a).toBeCloseTo(a, 6);
     expect(fit.b).toBeCloseTo(b, 9);
-    expect(predict(fit, 10_000)).toBeCloseTo(a * 10_000 + b * 1e8, 3);
+    expect(predict(fit, 10_000)).toBeCloseTo(c + a * 10_000 + b * 1e8, 2);
+  });
+
+  test("a figure that grows slower than linear gets no negative term (a start-up plus a line, not a falling parabola)", () => {
+    // The no-change up of a loaded run: start-up dominates.
+    const fit = fitLinearQuadratic([{ n: 100, value: 3.6 }, { n: 200, value: 4.5 }, { n: 400, value: 6.4 }])!;
+    expect(Math.min(fit.c, fit.a, fit.b)).toBeGreaterThanOrEqual(0);
+    expect(predict(fit, 800)).toBeGreaterThan(6.4);
   });
 
   test.each([
-    [{ a: 0.035, b: 1.09e-4, points: 4 }, "0.035·N + 1.09e-4·N²"],
-    [{ a: 0.2, b: 0, points: 3 }, "0.2·N + 0·N²"],
-    [{ a: 0.01, b: -2e-6, points: 3 }, "0.01·N − 2.00e-6·N²"],
+    [[], undefined],
+    [[{ n: 1000, value: 10 }, { n: 1000, value: 11 }], undefined],
+  ])("no fit from %j (fewer than two sizes)", (points, fit) => {
+    expect(fitLinearQuadratic(points)).toBe(fit);
+  });
+
+  test.each([
+    [{ c: 0, a: 0.035, b: 1.09e-4, points: 4 }, "0.035·N + 1.09e-4·N²"],
+    [{ c: 4.2, a: 0.2, b: 0, points: 3 }, "4.2 + 0.2·N"],
+    [{ c: 0, a: 0, b: 0, points: 2 }, "0"],
   ])("formatFit(%j) = %s", (fit, text) => {
     expect(formatFit(fit)).toBe(text);
   });
