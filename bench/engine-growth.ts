@@ -28,11 +28,8 @@ import { type EngineStep, INVITATION_STATE_TYPE, measureStep, stateAccounting, t
 import { type Fit, fitLinearQuadratic, type Growth, growthRatios, predict } from "./floors";
 import { round, sleep } from "./measure";
 import { MemorySampler, type PeakMemory } from "./procmem";
+import { ENGINE_FORMS, type EngineForm, guestAddress, guestName, growthProgram, SHARD_FORM_ARGS } from "./programs";
 import type { StateBreakdown } from "./state-bytes";
-
-/** The two forms of a guest list. */
-export type EngineForm = "invitations" | "shards";
-export const ENGINE_FORMS: readonly EngineForm[] = ["invitations", "shards"];
 
 /** The steps measured per size and form, in the order they run. */
 export const GROWTH_STEPS = ["up", "upNoChange", "previewRefresh", "destroy", "adopt"] as const;
@@ -45,46 +42,13 @@ export const STEP_LABELS: Record<GrowthStep, string> = {
   adopt: "pulumi up, N existing (adopt)",
 };
 
-/**
- * The one line that selects the scalable form of `GuestList` (issue 18 item 1, being built on the
- * `shard` branch): change it here if the option's name changes.
- */
-export const SHARD_FORM_ARGS = `const args = { guests, form: "shards" as const };`;
-
-/** The address of guest i of a program (and of the seeded user it adopts). */
-export const guestAddress = (prefix: string, i: number): string => `${prefix}.${i}@contoso.com`;
-const guestName = (prefix: string, i: number): string => `Guest ${i} (${prefix})`;
-
-/** The benchmark's program: N guests named `<prefix>.<i>@contoso.com`, in the given form. Pure. */
-export function growthProgram(form: EngineForm, n: number, prefix: string): string {
-  const guests = `const guests = Array.from({ length: ${n} }, (_, i) => ({
-  invitedUserEmailAddress: "${prefix}." + i + "@contoso.com",
-  invitedUserDisplayName: "Guest " + i + " (${prefix})",
-  inviteRedirectUrl: "https://myapps.microsoft.com",
-}));`;
-  if (form === "invitations") {
-    return `import { Invitation } from "pulumi-entra-invitation";
-
-${guests}
-export const count = guests.map((g, i) => new Invitation("guest-" + i, g)).length;
-`;
-  }
-  return `import { GuestList } from "pulumi-entra-invitation";
-
-${guests}
-${SHARD_FORM_ARGS}
-new GuestList("bench", args);
-export const count = guests.length;
-`;
-}
-
 /** Whether a preview's resource types are those of the form: the per-guest form makes one `Invitation` per guest, the scalable one none. */
 export function formProblem(form: EngineForm, guests: number, types: string[]): string | undefined {
   const invitations = types.filter((t) => t === INVITATION_STATE_TYPE).length;
   const custom = types.filter((t) => t.startsWith("pulumi-nodejs:dynamic/")).length;
   if (form === "invitations" && invitations !== guests) return `the per-guest program planned ${invitations} Invitation resources for ${guests} guests`;
   if (form === "shards" && (invitations > 0 || custom === 0)) {
-    return `the installed package has no scalable form for ${SHARD_FORM_ARGS.trim()} (its preview planned ${invitations} Invitation resources for ${guests} guests): install a package that has it (--pkg-dir / ENTRA_BENCH_PACKAGE_DIR) or adjust SHARD_FORM_ARGS in bench/engine-growth.ts`;
+    return `the installed package has no scalable form for ${SHARD_FORM_ARGS.trim()} (its preview planned ${invitations} Invitation resources for ${guests} guests): install a package that has it (--pkg-dir / ENTRA_BENCH_PACKAGE_DIR) or adjust SHARD_FORM_ARGS in bench/programs.ts`;
   }
   return undefined;
 }

@@ -14,6 +14,7 @@ import { providerEnv } from "../src/testing/graph-admin";
 import { TestStack } from "../src/testing/stack";
 import { graphFloor, requestShapes, workOf, type GraphFloor, type GraphWork } from "./floors";
 import { round, summarizeLog } from "./measure";
+import { growthProgram } from "./programs";
 import { meanBreakdown, stateBreakdown, type StateBreakdown } from "./state-bytes";
 
 export interface EngineStep {
@@ -65,23 +66,6 @@ export interface EngineResult {
   stateResource?: StateResourceBytes;
   /** `__provider` as the engine stored it for the first guest. */
   providerBytes: number;
-}
-
-/** The benchmark's TypeScript program: N guests, run by `pulumi` through the Node.js language host. */
-function program(n: number): string {
-  return `
-import { Invitation } from "pulumi-entra-invitation";
-
-const guests: Invitation[] = [];
-for (let i = 0; i < ${n}; i++) {
-  guests.push(new Invitation("guest-" + i, {
-    invitedUserEmailAddress: "engine." + i + "@contoso.com",
-    inviteRedirectUrl: "https://myapps.microsoft.com",
-    invitedUserDisplayName: "Guest " + i + " (engine)",
-  }));
-}
-export const count = guests.length;
-`;
 }
 
 /** How the program runs: the plain CLI and the language host (as users run it), or an Automation API inline program. */
@@ -187,7 +171,7 @@ export async function runEngine(o: { pkgDir: string; guests: number; latencyMs: 
   // file backend writes O(N) bytes N times); skipped, it writes it at the end only.
   // PULUMI_PARALLEL: the engine's --parallel; unset, the CLI runs 4 operations per CPU at once.
   const env = { ...providerEnv(emu), ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}), ...(o.parallel ? { PULUMI_PARALLEL: String(o.parallel) } : {}) };
-  const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-engine-${o.guests}`, program: program(o.guests), env });
+  const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-engine-${o.guests}`, program: growthProgram("invitations", o.guests, "engine"), env });
   const timeoutMs = 1_800_000;
   const inline = o.host === "inline";
   const up = (): Promise<RunResult> => (inline ? runInline(stack, "up", false, stack.environment(), timeoutMs) : stack.up({ timeoutMs }));

@@ -1,5 +1,6 @@
 /** The engine growth study (engine-growth.ts) as Markdown tables, for docs/benchmarks.md. Pure. */
-import { ENGINE_FORMS, type EngineForm, type EngineGrowthResult, GROWTH_STEPS, type GrowthRun, type GrowthStep, STEP_LABELS } from "./engine-growth";
+import { type EngineGrowthResult, GROWTH_STEPS, type GrowthRun, type GrowthStep, STEP_LABELS } from "./engine-growth";
+import { ENGINE_FORMS, type EngineForm } from "./programs";
 import { formatFit } from "./floors";
 
 const FORM_LABELS: Record<EngineForm, string> = { invitations: "one `Invitation` per guest", shards: "scalable `GuestList`" };

@@ -3,7 +3,8 @@
  * the fitted curve, the processes whose memory is sampled, which sizes run, and the Markdown report.
  * (Its figures come from `npm run bench -- --engine`, never from a test.)
  */
-import { analyze, formProblem, growthProgram, holderType, type EngineGrowthResult, type GrowthRun, plan, SHARD_FORM_ARGS } from "../../bench/engine-growth";
+import { analyze, formProblem, holderType, type EngineGrowthResult, type GrowthRun, plan } from "../../bench/engine-growth";
+import { guestAddress, growthProgram, SHARD_FORM_ARGS } from "../../bench/programs";
 import { fitLinearQuadratic, formatFit, graphFloor, growthRatios, predict, requestShapes, slidingWindowSeconds, tokenBucketSeconds, workOf } from "../../bench/floors";
 import { renderGrowthMarkdown, targetRows, vsFloor } from "../../bench/growth-report";
 import { parseArgs } from "../../bench/index";
@@ -191,6 +192,7 @@ describe("which sizes run", () => {
     const shards = growthProgram("shards", 7, "adopt");
     expect(shards).toContain("{ length: 7 }");
     expect(shards).toContain('"adopt." + i + "@contoso.com"');
+    expect(guestAddress("adopt", 7)).toBe("adopt.7@contoso.com");
     expect(shards.split("\n")).toContain(SHARD_FORM_ARGS);
   });
 });
