@@ -135,8 +135,9 @@ export function analyze(runs: GrowthRun[], skipped: EngineGrowthResult["skipped"
 
 /**
  * The sizes to run per form. The per-guest form runs the sizes up to `perGuestMax`, and, so that its
- * curve can be fitted from three sizes at least, a quarter and a half of `perGuestMax` as well when
- * fewer than three of the sizes are at most `perGuestMax` (issue 18's own fit ran 250, 500, 1,000, 1,500).
+ * curve can be fitted from three sizes at least, a quarter, a half and all of `perGuestMax` as well
+ * when fewer than three of the sizes are at most `perGuestMax` and some are above it (issue 18's own
+ * fit ran 250, 500, 1,000, 1,500).
  */
 export function plan(sizes: number[], forms: EngineForm[], perGuestMax: number): { runs: { form: EngineForm; guests: number }[]; skipped: EngineGrowthResult["skipped"] } {
   const runs: { form: EngineForm; guests: number }[] = [];
@@ -148,7 +149,7 @@ export function plan(sizes: number[], forms: EngineForm[], perGuestMax: number):
       continue;
     }
     const within = sorted(sizes).filter((n) => n <= perGuestMax);
-    const fitSizes = within.length > 0 && within.length < 3 && sizes.some((n) => n > perGuestMax) ? [Math.round(perGuestMax / 4), Math.round(perGuestMax / 2), perGuestMax] : [];
+    const fitSizes = within.length < 3 && sizes.some((n) => n > perGuestMax) ? [Math.round(perGuestMax / 4), Math.round(perGuestMax / 2), perGuestMax] : [];
     for (const guests of sorted([...within, ...fitSizes])) runs.push({ form, guests });
     for (const guests of sorted(sizes).filter((n) => n > perGuestMax)) skipped.push({ form, guests, reason: `above --per-guest-max ${perGuestMax}: quadratic in the engine, fitted instead` });
   }

@@ -159,7 +159,7 @@ describe("which sizes run", () => {
     [[10_000, 1000, 2000, 1000], 2000, [500, 1000, 2000], [10_000]],
     [[250, 500, 1000, 2000], 1000, [250, 500, 1000], [2000]],
     [[50, 100], 1000, [50, 100], []],
-    [[5000], 1000, [], [5000]],
+    [[5000], 1000, [250, 500, 1000], [5000]],
   ])("sizes %j, --per-guest-max %i: the per-guest form runs %j and fits %j", (sizes, max, run, fitted) => {
     const p = plan(sizes, ["invitations", "shards"], max);
     expect(p.runs.filter((r) => r.form === "invitations").map((r) => r.guests)).toEqual(run);
