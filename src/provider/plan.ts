@@ -443,25 +443,27 @@ export function existedBefore(status: string | undefined, user: Pick<FoundUser, 
 }
 
 /**
- * After `POST /invitations` (no lookup match): adopt or own the user Graph answered with. `adopt`
- * when it existed before the request ({@link existedBefore}): a warning, no mark, retained when it
- * leaves the stack unless onDelete says otherwise, and only the PATCH that makes it what the program
- * declares. Else `own`: a new guest (the invitation gave it name and type), the user properties to
- * PATCH, then this stack's mark with `onDelete`. `after`: the user read after the invitation.
+ * After `POST /invitations` (no lookup match): adopt or own the user Graph answered with, and the
+ * state (`outs`). `adopt` when it existed before the request ({@link existedBefore}): a warning, no
+ * mark, retained when it leaves the stack unless onDelete says otherwise, and only the PATCH that
+ * makes it what the program declares. Else `own`: a new guest (the invitation gave it name and type),
+ * the user properties to PATCH, then this stack's mark with `onDelete`. `after`: the user read after
+ * the invitation; `at`: when the request started, when its answer came (`now`), the package's clock.
  */
 export type AfterInvitePlan =
-  | { kind: "adopt"; user?: FoundUser; warning: string; patch: Partial<GraphUser> }
-  | { kind: "own"; patch: Partial<GraphUser>; onDelete: OnDelete };
+  | { kind: "adopt"; outs: InvitationOutputs; warning: string; patch: Partial<GraphUser> }
+  | { kind: "own"; outs: InvitationOutputs; patch: Partial<GraphUser>; onDelete: OnDelete };
 
-export function planAfterInvite(inputs: CheckedInputs, res: Pick<InvitationResponse, "status" | "invitedUser">, after: FoundUser | undefined, requestStart: Date): AfterInvitePlan {
-  const existed = existedBefore(res.status, after, requestStart);
-  if (existed === undefined) return { kind: "own", patch: userPatch({}, { userProperties: inputs.userProperties }), onDelete: ownedOnDelete(inputs) };
+export function planAfterInvite(inputs: CheckedInputs, res: InvitationResponse, after: FoundUser | undefined, at: { requestStart: Date; now: Date; clock?: Date }): AfterInvitePlan {
+  const existed = existedBefore(res.status, after, at.requestStart);
+  const outs = outputsFromInvitation(inputs, res, { adopted: existed !== undefined, now: at.now, clock: at.clock, user: existed ? after : undefined });
+  if (existed === undefined) return { kind: "own", outs, patch: userPatch({}, { userProperties: inputs.userProperties }), onDelete: ownedOnDelete(inputs) };
   const patch = after ? adoptionPatch(after, inputs) : {};
   delete patch.userType; // the invitation set it
-  const who = after ? describeUser(after) : res.invitedUser?.id ?? "(none)";
+  const who = after ? describeUser(after) : outs.userId;
   return {
     kind: "adopt",
-    user: after,
+    outs,
     warning: `${inputs.invitedUserEmailAddress}: the invitation answered with the existing user ${who}, which the lookup before it did not find (${existed}): adopted, not marked, retained when it leaves the stack unless onDelete says otherwise.`,
     patch,
   };

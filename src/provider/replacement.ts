@@ -1,33 +1,40 @@
 /**
  * WHERE A REPLACEMENT IS DECIDED. A replacement of an `Invitation` is a redemption reset of the same
  * user, which the engine spreads over four calls: `check`, `diff`, `delete` (delete before replace),
- * then `create`. This file is that protocol as one unit: the state diagram below, the registry that
- * carries the state from call to call, and one pure transition per engine call (`onCheck`, `onDiff`,
- * `onDelete`, `onCreate`, plus `onTaken` for a key rename). Each transition reads and moves the
- * registry it is given and returns what the runtime must do; none does I/O. `runtime.ts` only carries
- * the actions out against Graph. The reset itself (whom, whether the address must be put on the user
- * first, convert or reset) is `planReset`, also here. Tests: test/provider/replacement.test.ts.
+ * then `create`. This file is that protocol as one unit: its state diagram (the two tables below),
+ * the registry that carries the state from call to call, and one pure transition per engine call
+ * (`onCheck`, `onDiff`, `onDelete`, `onCreate`, plus `onTaken` for a key rename). Each transition
+ * reads and moves the registry it is given (in place: a copy per call would cost a list of thousands
+ * of guests quadratic time) and returns what the runtime must do; none does I/O. `runtime.ts` only
+ * carries the actions out against Graph. The reset itself (whom, whether the address must be put on
+ * the user first, convert or reset) is `planReset`, also here. Tests: test/provider/replacement.test.ts.
  *
- * ## The state of one replacement (per guest)
+ * ## States (per guest) and what the registry carries in each
  *
- * | state        | held in the registry as                                                  | left by                                                      |
- * |--------------|--------------------------------------------------------------------------|--------------------------------------------------------------|
- * | (none)       | nothing                                                                  | `check(olds, news)`                                          |
- * | declared     | `declared[fingerprint(olds)] = news`, `byEmail[address] = news`          | `diff` (announce), `delete`                                  |
- * | announced    | declared, and the resource id in `announced`                             | `delete`                                                     |
- * | pending      | `pendingResets[fingerprint(news)] = { userId, olds, mailPatched }`       | `create(news)`                                               |
- * | handed over  | `takenOver ∋ userId` (a key rename, not a replacement: two resources)    | `delete` of the old resource                                 |
+ * | state       | held in the registry as                                                                  |
+ * |-------------|------------------------------------------------------------------------------------------|
+ * | (none)      | nothing                                                                                  |
+ * | declared    | `byEmail[address] = news`, and `declared[fingerprint(olds)] = news` when olds were given |
+ * | announced   | declared, and the resource id in `announced`                                             |
+ * | pending     | `pendingResets[fingerprint(news)] = { userId, olds, mailPatched }`                       |
+ * | handed over | `takenOver ∋ userId` (a key rename: two resources, not a replacement)                    |
  *
- * ```
- *            check(olds, news)          diff: replaces, checked here        delete(id, olds): same user
- *  (none) ───────────────────▶ declared ─────────────────────────▶ announced ─────────────────────────▶ pending
- *                                 │  delete(id, olds): same user (`up --replace`: no diff; announced now) ──▲
- *                                 │                                                                         │ create(news)
- *                                 │  delete: `invitedUser` names another user ──▶ (none): delete by policy ▼ reset userId
- *                                 └─ (nothing declared for a delete: a real delete) ──▶ delete by policy   (none)
+ * ## Transitions: engine call → next state, and what the runtime does
  *
- *  create(news) takes over a user marked by another resource of this stack ──▶ handed over ──delete(old id)──▶ kept
- * ```
+ * | from               | engine call                                                    | to          | action                                                             |
+ * |--------------------|----------------------------------------------------------------|-------------|--------------------------------------------------------------------|
+ * | (none)             | `check(olds, news)`, old inputs given                          | declared    | `update`: nothing to say                                           |
+ * | (none)             | `check({}, news)`                                              | declared    | `preview-create`: look the address up for the preview line         |
+ * | declared           | `check({}, news)` of declared inputs (the engine re-checks)    | declared    | `replacement-recheck`: not a create, no lookup                     |
+ * | declared           | `diff(id, olds, news)` that replaces, inputs checked here      | announced   | `announce`: the preview line, with the user reset (`ResetTarget`)  |
+ * | announced          | `delete(id, olds)`, same user                                  | pending     | `keep-user` (guard, PATCH mail)                                    |
+ * | declared           | `delete(id, olds)`, same user (`up --replace`: no diff)        | pending     | `keep-user` + `announce` (cause `requested` if no input changed)   |
+ * | declared/announced | `delete(id, olds)`, `invitedUser` names another user           | (none)      | `delete-by-policy` (+ `guardNext`: the user the create will reset) |
+ * | (none)             | `delete(id, olds)` (destroy, or the guest left the program)    | (none)      | `delete-by-policy`                                                 |
+ * | pending            | `create(news)`                                                 | (none)      | `reset` that user; gone: on to the fresh create below              |
+ * | (none)             | `create(news)`                                                 | (none)      | `reset` `invitedUser` (with `resetRedemption`), else `look-up`     |
+ * | (none)             | `create(news)` whose `planCreate` takes over a user marked by another resource of this stack | handed over | `onTaken` records it |
+ * | handed over        | `delete(old id)`                                               | (none)      | `kept-by-new-key`                                                  |
  *
  * What each engine call brings, and why the registry is needed: `check(olds, news)` runs only for
  * resources the program declares (never for one leaving the stack; refresh does not call it), so a

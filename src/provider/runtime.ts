@@ -302,8 +302,8 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
   // The answer may name a user the lookup did not see (replication lag, an address the lookup cannot
   // ask for, a narrowed lookup): one that existed before is adopted, never owned (no mark, retained).
   const after = lookup.canRead && res.invitedUser?.id ? await readAfterInvite(g, res.invitedUser.id, lagUntil) : undefined;
-  const owning = planAfterInvite(inputs, res, after, requestStart);
-  const outs = outputsFromInvitation(inputs, res, { adopted: owning.kind === "adopt", now, clock: clockNow(), user: owning.kind === "adopt" ? owning.user : undefined });
+  const owning = planAfterInvite(inputs, res, after, { requestStart, now, clock: clockNow() });
+  const { outs } = owning;
   if (owning.kind === "adopt") await engineWarning(owning.warning, urn);
   // A new guest already has the invitation's name and type.
   if (Object.keys(owning.patch).length) await g.patchUser(outs.userId, owning.patch, { retryNotFoundUntil: lagUntil });

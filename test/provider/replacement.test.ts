@@ -198,9 +198,11 @@ describe("adopt vs own", () => {
     ["not read after (no permission), PendingAcceptance: owned", "PendingAcceptance", undefined, "own"],
     ["not read after, Completed: adopted", "Completed", undefined, "adopt"],
   ])("after an invitation: %s", (_n, status, after, kind) => {
-    const plan = planAfterInvite(news({ invitedUserDisplayName: "Kim", userProperties: { jobTitle: "CFO" } }), { status, invitedUser: { id: ID } }, after, start);
+    const now = new Date("2026-12-01T10:00:02Z");
+    const plan = planAfterInvite(news({ invitedUserDisplayName: "Kim", userProperties: { jobTitle: "CFO" } }), { id: "inv1", status, invitedUser: { id: ID } }, after, { requestStart: start, now });
     expect(plan.kind).toBe(kind);
-    if (plan.kind === "own") expect(plan).toEqual({ kind: "own", patch: { jobTitle: "CFO" }, onDelete: "delete" });
+    expect(plan.outs).toMatchObject({ userId: ID, invitationId: "inv1", adopted: kind === "adopt", invitedAt: now.toISOString() });
+    if (plan.kind === "own") expect(plan).toEqual({ kind: "own", outs: plan.outs, patch: { jobTitle: "CFO" }, onDelete: "delete" });
     else {
       expect(plan.warning).toMatch(new RegExp(`^kim@contoso\\.com: the invitation answered with the existing user ${after ? `${ID} \\(kim_contoso` : ID}.*adopted, not marked`));
       expect(plan.patch).toEqual(after ? { displayName: "Kim", jobTitle: "CFO" } : {}); // never userType: the invitation set it
