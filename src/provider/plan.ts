@@ -1,6 +1,7 @@
 /**
  * Lifecycle decisions as pure functions: inputs and state in, a plan out. The runtime carries the
- * plans out against Graph; these functions never do I/O.
+ * plans out against Graph; these functions never do I/O. A replacement (a redemption reset spread
+ * over check, diff, delete and create) is decided in replacement.ts, which uses these.
  */
 import type { GraphUser, InvitationRequest, InvitationResponse } from "../graph/types";
 import { describeMark, isMark, markChanges, MarkOwner, markOwner, OwnershipMark, readMark, ResourceIdentity, wholeMark } from "./mark";
@@ -439,6 +440,69 @@ export function existedBefore(status: string | undefined, user: Pick<FoundUser, 
   const created = Date.parse(user?.createdDateTime ?? "");
   if (Number.isFinite(created) && created < requestStart.getTime() - skewMs) return `it was created ${user!.createdDateTime}, before the invitation`;
   return undefined;
+}
+
+/**
+ * After `POST /invitations` (no lookup match): adopt or own the user Graph answered with, and the
+ * state (`outs`). `adopt` when it existed before the request ({@link existedBefore}): a warning, no
+ * mark, retained when it leaves the stack unless onDelete says otherwise, and only the PATCH that
+ * makes it what the program declares. Else `own`: a new guest (the invitation gave it name and type),
+ * the user properties to PATCH, then this stack's mark with `onDelete`. `after`: the user read after
+ * the invitation; `at`: when the request started, when its answer came (`now`), the package's clock.
+ */
+export type AfterInvitePlan =
+  | { kind: "adopt"; outs: InvitationOutputs; warning: string; patch: Partial<GraphUser> }
+  | { kind: "own"; outs: InvitationOutputs; patch: Partial<GraphUser>; onDelete: OnDelete };
+
+export function planAfterInvite(inputs: CheckedInputs, res: InvitationResponse, after: FoundUser | undefined, at: { requestStart: Date; now: Date; clock?: Date }): AfterInvitePlan {
+  const existed = existedBefore(res.status, after, at.requestStart);
+  const outs = outputsFromInvitation(inputs, res, { adopted: existed !== undefined, now: at.now, clock: at.clock, user: existed ? after : undefined });
+  if (existed === undefined) return { kind: "own", outs, patch: userPatch({}, { userProperties: inputs.userProperties }), onDelete: ownedOnDelete(inputs) };
+  const patch = after ? adoptionPatch(after, inputs) : {};
+  delete patch.userType; // the invitation set it
+  const who = after ? describeUser(after) : outs.userId;
+  return {
+    kind: "adopt",
+    outs,
+    warning: `${inputs.invitedUserEmailAddress}: the invitation answered with the existing user ${who}, which the lookup before it did not find (${existed}): adopted, not marked, retained when it leaves the stack unless onDelete says otherwise.`,
+    patch,
+  };
+}
+
+/**
+ * Whether to mark a guest this resource just invited: `write`, or `skip` with the one warning for the
+ * process (`reason`, `fix`; none when marks were refused before, which said so then).
+ */
+export type NewGuestMarkPlan = { kind: "write"; self: ResourceIdentity } | { kind: "skip"; reason?: string; fix?: string };
+
+export function planNewGuestMark(self: ResourceIdentity | undefined, o: { canRead: boolean; marksDenied: boolean }): NewGuestMarkPlan {
+  if (!self) {
+    return { kind: "skip", reason: "this resource's stack is not known (no URN from the engine)", fix: "Run the program with the Pulumi CLI (the dynamic-provider plugin passes the URN); if it does, this version of @pulumi/pulumi is not supported for marks: please report it." };
+  }
+  if (!o.canRead) return { kind: "skip", reason: "cannot read users (no User.Read.All), so cannot write them either", fix: "Grant User.Read.All and User.ReadWrite.All to mark them." };
+  if (o.marksDenied) return { kind: "skip" };
+  return { kind: "write", self };
+}
+
+/**
+ * The mark of a new guest could not be added because one is there (a re-sent request, or a guest the
+ * lookup could not see): by its owner, `adopt` (another stack's: kept, the guest adopted, `warning`),
+ * `rewrite` (another resource of this stack: it now names this one), `keep` (this resource's own),
+ * or `unmarked` (no mark could be read: the guest stays without one).
+ */
+export type MarkFoundPlan = { kind: "adopt"; warning: string } | { kind: "rewrite" } | { kind: "keep" } | { kind: "unmarked" };
+
+export function planMarkFound(userId: string, mark: OwnershipMark | undefined, self: ResourceIdentity): MarkFoundPlan {
+  switch (markOwner(mark, self)) {
+    case "none":
+      return { kind: "unmarked" };
+    case "other":
+      return { kind: "adopt", warning: `${userId} turned out to be managed by the stack ${mark!.project}/${mark!.stack} (resource ${mark!.resource}): adopted, its mark kept.` };
+    case "stack":
+      return { kind: "rewrite" };
+    case "self":
+      return { kind: "keep" };
+  }
 }
 
 /**

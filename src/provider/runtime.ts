@@ -1,6 +1,7 @@
 /**
  * The provider runtime: carries out the plans of plan.ts against Graph. Runs in the dynamic-provider
- * plugin process. Every function here is one lifecycle step; decisions live in plan.ts.
+ * plugin process. Every function here is one lifecycle step; decisions live in plan.ts, and those of
+ * a replacement (which spans check, diff, delete and create) in replacement.ts.
  */
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { EntraGraphError, GraphClient, graphClientFor, GraphSettings, resolveSettings, GraphUser, schedulerFor } from "../graph";
@@ -10,13 +11,13 @@ import { checkInputs } from "./validate";
 import { refuseExpiredCreate } from "./expiry";
 import { now as clockNow } from "../clock";
 import {
-  adoptionPatch, chooseMatch, deletePolicy, describeUser, existedBefore, fingerprint, FoundUser, inputsOf, invitationBody, invitationFailure, isInvitedGuest, outputsFromInvitation, outputsFromUser,
-  ownedOnDelete, planCreate, planDiff, planMarkUpdate, planRead, planUpdate, refuseConversion, ReplaceCause, replacementNotice, sponsorsToAdd, switchesUser, userPatch,
+  chooseMatch, FoundUser, inputsOf, invitationBody, invitationFailure, isInvitedGuest, outputsFromInvitation, outputsFromUser,
+  ownedOnDelete, planAfterInvite, planCreate, planDiff, planMarkFound, planMarkUpdate, planNewGuestMark, planRead, planUpdate, refuseConversion, replacementNotice, sponsorsToAdd,
   createPreviewLine, planGone, recoveryWarning, reinviteNotice, removalLine, restoreNotice,
 } from "./plan";
 import { UNKNOWN } from "./types";
-import { markData, MARK_NAME, markOwner, parseMark, ResourceIdentity, wholeMark } from "./mark";
-import { claimReplacement, lifecycleRegistry, noteChecked, takePendingReset } from "./replacements";
+import { markData, MARK_NAME, parseMark, ResourceIdentity, wholeMark } from "./mark";
+import { onCheck, onCreate, onDelete, onDiff, onTaken, planReset, resetHandovers, ResetTarget } from "./replacement";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 import { captureCheckUrns, captureCreateUrns, identityOf, urnOf } from "./urn";
 
@@ -159,15 +160,6 @@ async function engineWarning(message: string, urn?: string): Promise<void> {
   warn(message);
 }
 
-/** Ids whose replacement a diff in this process has announced (a delete then says nothing more). */
-const announced = new Set<string>();
-
-/** These checked inputs passed `check` in this process (not the old inputs a refresh diffs against). */
-function checkedHere(news: Partial<CheckedInputs>): boolean {
-  const seen = news.invitedUserEmailAddress === undefined ? undefined : lifecycleRegistry().byEmail.get(news.invitedUserEmailAddress);
-  return seen !== undefined && fingerprint(seen as Record<string, unknown>) === fingerprint(news as Record<string, unknown>);
-}
-
 export async function configureRuntime(config: Config): Promise<void> {
   try {
     settings = resolveSettings((k) => config.get(k), process.env);
@@ -186,8 +178,7 @@ export async function checkStep(olds: Record<string, unknown>, news: Record<stri
   // expires is removed by leaving the program (GuestList does); its Invitation warns (see invitation.ts).
   const expired = olds.invitedUserEmailAddress === undefined ? refuseExpiredCreate(inputs.expiresOn, clockNow()) : undefined;
   if (expired) return { inputs: news, failures: [expired] };
-  noteChecked(olds, inputs as unknown as Record<string, unknown>);
-  if (olds.invitedUserEmailAddress === undefined) await announceCreate(inputs as unknown as CheckedInputs, news);
+  if (onCheck(olds, inputs).kind === "preview-create") await announceCreate(inputs as unknown as CheckedInputs, news);
   return { inputs };
 }
 
@@ -211,9 +202,6 @@ const GRAPH_GONE: ReadonlySet<FailureClass> = new Set(["unreachable", "tls", "au
 async function announceCreate(inputs: CheckedInputs, news: Record<string, unknown>): Promise<void> {
   if (previewLookupOff || configError) return;
   if (inputs.invitedUserEmailAddress === UNKNOWN || inputs.invitedUser === UNKNOWN || (inputs.invitedUser && inputs.resetRedemption)) return;
-  // The engine re-checks a replacement with no old inputs: that is not a create.
-  const fp = fingerprint(inputs as unknown as Record<string, unknown>);
-  if ([...lifecycleRegistry().declared.values()].some((v) => fingerprint(v as Record<string, unknown>) === fp)) return;
   const urn = urnOf(news);
   const self = identityOf(news);
   let timer: NodeJS.Timeout | undefined;
@@ -241,40 +229,27 @@ export async function diffStep(id: string, olds: InvitationOutputs, news: Checke
   const plan = planDiff(olds, news);
   // A preview shows `+- replace`; say that it is a redemption reset of the same user. A refresh
   // diffs the old inputs (never a replacement, never checked here): it says nothing.
-  if (plan.replaces.length && checkedHere(news)) {
-    announced.add(id);
-    await notice(replacementNotice(id, olds, news, plan.replaces as ReplaceCause[], await resetTarget(id, olds, news)));
-  }
+  const step = onDiff(id, olds, news, plan.replaces);
+  if (step.announce) await notice(replacementNotice(id, olds, news, step.announce.causes, await resetTarget(step.announce.target)));
   // In the recycle bin (found by the refresh): the update restores the same user; say so.
-  if (plan.restore && checkedHere(news)) await notice(restoreNotice(id, olds));
+  if (plan.restore && step.checkedHere) await notice(restoreNotice(id, olds));
   // A reminder due (found by the refresh): the update re-issues the invitation; say why.
-  if (plan.remind && !plan.replaces.length && checkedHere(news)) {
+  if (plan.remind && !plan.replaces.length && step.checkedHere) {
     await notice(`${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`);
   }
   return { changes: plan.changes, replaces: plan.replaces, stables: plan.stables, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
 
 /**
- * The state says the user is an invited guest: it has a redemption state (`externalUserState`), as
- * Graph gave it at the last create, update or refresh. A user with none may be an internal user
- * (taken over with invitedUser): only then is it read before a replacement.
+ * For the preview line of a replacement: whether the user it resets (`resetTargetOf` in
+ * replacement.ts) is an internal user, not an invited guest. Undefined when not known (no target,
+ * not read, gone, no permission): the line then says nothing about it.
  */
-function stateSaysGuest(state: Partial<InvitationOutputs>): boolean {
-  return state.externalUserState !== undefined && state.externalUserState !== null;
-}
-
-/**
- * For the preview line of a replacement: whether the user it resets (this one, or the one a switching
- * `invitedUser` names with resetRedemption) is an internal user, not an invited guest. Undefined when
- * not known (not read, gone, no permission): the line then says nothing about it.
- */
-async function resetTarget(id: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>): Promise<{ member: boolean } | undefined> {
-  const switching = switchesUser(id, news);
-  const target = switching ? (news.resetRedemption ? news.invitedUser : undefined) : id;
+async function resetTarget(target: ResetTarget | undefined): Promise<{ member: boolean } | undefined> {
   if (!target) return undefined;
-  if (!switching && stateSaysGuest(olds)) return { member: false };
+  if (!target.read) return { member: false };
   try {
-    const user = await graph().getUser(target, { select: RESET_SELECT });
+    const user = await graph().getUser(target.userId, { select: RESET_SELECT });
     return user ? { member: !isInvitedGuest(user) } : undefined;
   } catch {
     return undefined;
@@ -284,16 +259,13 @@ async function resetTarget(id: string, olds: Partial<InvitationOutputs>, news: P
 export async function createStep(props: CheckedInputs & Record<string, unknown>) {
   const inputs = inputsOf(props) as CheckedInputs;
   const g = graph();
-  const pending = takePendingReset(props);
-  if (pending) {
-    const outs = await resetRedemption(g, inputs, pending.userId, { olds: pending.olds, mailPatched: pending.mailPatched });
+  // A replacement's second half, or a reset that invitedUser asks for: reset that user (replacement.ts).
+  for (let step = onCreate(props); step.kind !== "look-up"; ) {
+    if (step.kind === "refuse") throw new Error(step.message);
+    const outs = await resetRedemption(g, inputs, step.userId, { olds: step.olds, mailPatched: step.mailPatched });
     if (outs) return { id: outs.userId, outs };
-    warn(`user ${pending.userId} was gone before its redemption could be reset; inviting ${inputs.invitedUserEmailAddress} afresh.`);
-  }
-  if (inputs.invitedUser && inputs.resetRedemption) {
-    const outs = await resetRedemption(g, inputs, inputs.invitedUser, { olds: { adopted: true } });
-    if (!outs) throw new Error(`invitedUser ${inputs.invitedUser} does not exist: check the object id, or leave out invitedUser and resetRedemption to invite ${inputs.invitedUserEmailAddress} as a new guest.`);
-    return { id: outs.userId, outs };
+    if (step.goneWarning) warn(step.goneWarning);
+    step = step.whenGone;
   }
 
   const x = extensions();
@@ -307,7 +279,7 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
     // The guest exists: no invitation (no email, no invitation budget); only what the program declares.
     for (const w of plan.warnings) await engineWarning(w, urn);
     const user = lookup.user!;
-    if (plan.owner === "stack") takenOver.add(user.id.toLowerCase());
+    onTaken(plan); // a key rename: the old resource's delete keeps the user
     const recovered = recoveryWarning(inputs.invitedUserEmailAddress, user, plan, urn);
     if (recovered) await engineWarning(recovered, urn);
     if (Object.keys(plan.patch).length) await g.patchUser(user.id, plan.patch);
@@ -330,19 +302,12 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
   // The answer may name a user the lookup did not see (replication lag, an address the lookup cannot
   // ask for, a narrowed lookup): one that existed before is adopted, never owned (no mark, retained).
   const after = lookup.canRead && res.invitedUser?.id ? await readAfterInvite(g, res.invitedUser.id, lagUntil) : undefined;
-  const existed = existedBefore(res.status, after, requestStart);
-  const outs = outputsFromInvitation(inputs, res, { adopted: existed !== undefined, now, clock: clockNow(), user: existed ? after : undefined });
-  if (existed) {
-    await engineWarning(`${inputs.invitedUserEmailAddress}: the invitation answered with the existing user ${after ? describeUser(after) : outs.userId}, which the lookup before it did not find (${existed}): adopted, not marked, retained when it leaves the stack unless onDelete says otherwise.`, urn);
-    const patch = after ? adoptionPatch(after, inputs) : {};
-    delete patch.userType; // the invitation set it
-    if (Object.keys(patch).length) await g.patchUser(outs.userId, patch, { retryNotFoundUntil: lagUntil });
-    return { id: outs.userId, outs };
-  }
+  const owning = planAfterInvite(inputs, res, after, { requestStart, now, clock: clockNow() });
+  const { outs } = owning;
+  if (owning.kind === "adopt") await engineWarning(owning.warning, urn);
   // A new guest already has the invitation's name and type.
-  const patch = userPatch({}, { userProperties: inputs.userProperties });
-  if (Object.keys(patch).length) await g.patchUser(outs.userId, patch, { retryNotFoundUntil: lagUntil });
-  if (await markNewGuest(x, outs.userId, self, ownedOnDelete(inputs), { canRead: lookup.canRead, lagUntil, urn }) === "other") outs.adopted = true;
+  if (Object.keys(owning.patch).length) await g.patchUser(outs.userId, owning.patch, { retryNotFoundUntil: lagUntil });
+  if (owning.kind === "own" && (await markNewGuest(x, outs.userId, self, owning.onDelete, { canRead: lookup.canRead, lagUntil, urn })) === "other") outs.adopted = true;
   return { id: outs.userId, outs };
 }
 
@@ -457,31 +422,29 @@ async function lookUp(x: ExtensionClient, inputs: CheckedInputs, self?: Resource
  * and, if another stack's, kept (the guest is then adopted: `other` is returned).
  */
 async function markNewGuest(x: ExtensionClient, userId: string, self: ResourceIdentity | undefined, onDelete: ReturnType<typeof ownedOnDelete>, o: { canRead: boolean; lagUntil: number; urn?: string }): Promise<"marked" | "other" | "skipped"> {
-  if (!self) {
-    await marksSkipped("this resource's stack is not known (no URN from the engine)", "Run the program with the Pulumi CLI (the dynamic-provider plugin passes the URN); if it does, this version of @pulumi/pulumi is not supported for marks: please report it.", o.urn);
+  const plan = planNewGuestMark(self, { canRead: o.canRead, marksDenied });
+  if (plan.kind === "skip") {
+    if (plan.reason) await marksSkipped(plan.reason, plan.fix ?? "", o.urn);
     return "skipped";
   }
-  if (!o.canRead) {
-    await marksSkipped("cannot read users (no User.Read.All), so cannot write them either", "Grant User.Read.All and User.ReadWrite.All to mark them.", o.urn);
-    return "skipped";
-  }
-  if (marksDenied) return "skipped";
   try {
-    return (await writeMark(() => x.addExtension(userId, MARK_NAME, markData(self, onDelete), { retryNotFoundUntil: o.lagUntil }), o.urn)) ? "marked" : "skipped";
+    return (await writeMark(() => x.addExtension(userId, MARK_NAME, markData(plan.self, onDelete), { retryNotFoundUntil: o.lagUntil }), o.urn)) ? "marked" : "skipped";
   } catch (e) {
     const existing = e instanceof EntraGraphError && (e.status === 409 || e.status === 400) ? await x.getExtension(userId, MARK_NAME).catch(() => undefined) : undefined;
-    const mark = existing ? parseMark(existing) : undefined;
-    if (mark) {
-      const owner = markOwner(mark, self);
-      if (owner === "other") {
-        await engineWarning(`${userId} turned out to be managed by the stack ${mark.project}/${mark.stack} (resource ${mark.resource}): adopted, its mark kept.`, o.urn);
+    const found = planMarkFound(userId, existing ? parseMark(existing) : undefined, plan.self);
+    switch (found.kind) {
+      case "adopt":
+        await engineWarning(found.warning, o.urn);
         return "other";
-      }
-      if (owner === "stack") await writeMark(() => x.updateExtension(userId, MARK_NAME, wholeMark(existing!, markData(self, onDelete))), o.urn);
-      return "marked";
+      case "rewrite":
+        await writeMark(() => x.updateExtension(userId, MARK_NAME, wholeMark(existing!, markData(plan.self, onDelete))), o.urn);
+        return "marked";
+      case "keep":
+        return "marked";
+      case "unmarked":
+        await engineWarning(`could not mark guest ${userId} as this stack's (${e instanceof Error ? e.message : String(e)}): invited without an ownership mark.`, o.urn);
+        return "skipped";
     }
-    await engineWarning(`could not mark guest ${userId} as this stack's (${e instanceof Error ? e.message : String(e)}): invited without an ownership mark.`, o.urn);
-    return "skipped";
   }
 }
 
@@ -521,13 +484,12 @@ async function guardConversion(g: GraphClient, userId: string, inputs: Partial<C
  */
 async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: string, opts: { olds: Partial<InvitationOutputs>; mailPatched?: boolean }): Promise<InvitationOutputs | undefined> {
   let mailPatched = opts.mailPatched ?? false;
-  // An internal user (the program opted in): the documented conversion is an invitation naming it
-  // with invitedUser and no resetRedemption, which applies to invited guests only (invite-internal-users).
-  const user = await guardConversion(g, userId, inputs, "the redemption reset", opts.olds);
+  const user = await readGuest(g, userId, opts.olds, RESET_SELECT);
   if (!user) return undefined;
-  const convert = !isInvitedGuest(user);
-  const has = [user.mail, ...(user.otherMails ?? [])].some((m) => m?.toLowerCase() === inputs.invitedUserEmailAddress);
-  if (!has && !mailPatched) {
+  // Whom, how (an internal user the program opted in to convert: no resetRedemption) and what first: replacement.ts.
+  const plan = planReset({ userId, user, inputs, olds: opts.olds, mailPatched });
+  if (plan.kind === "refuse") throw new Error(plan.message);
+  if (plan.patchMail) {
     try {
       await lagTolerant(g, userId, opts.olds, (until) => g.patchUser(userId, { mail: inputs.invitedUserEmailAddress }, { retryNotFoundUntil: until }));
       mailPatched = true;
@@ -538,7 +500,7 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
   }
   let res;
   try {
-    res = await whileLagging(() => g.invite(invitationBody(inputs, { userId, reset: !convert })), (e) => mailPatched && e.status === 400 && ADDRESS_NOT_ON_USER.test(e.message));
+    res = await whileLagging(() => g.invite(plan.body), (e) => mailPatched && e.status === 400 && ADDRESS_NOT_ON_USER.test(e.message));
   } catch (e) {
     if (e instanceof EntraGraphError && e.notFound) return undefined;
     throw e;
@@ -546,10 +508,8 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
   const failed = invitationFailure(res, inputs.invitedUserEmailAddress);
   if (failed) throw new Error(failed);
   const now = new Date();
-  const outs = outputsFromInvitation(inputs, res, { adopted: opts.olds.adopted ?? false, now, clock: clockNow() });
-  const patch = userPatch(opts.olds, inputs);
-  delete patch.userType; // the invitation set it
-  if (Object.keys(patch).length) await lagTolerant(g, userId, opts.olds, (until) => g.patchUser(userId, patch, { retryNotFoundUntil: until }));
+  const outs = outputsFromInvitation(inputs, res, { adopted: plan.adopted, now, clock: clockNow() });
+  if (Object.keys(plan.patch).length) await lagTolerant(g, userId, opts.olds, (until) => g.patchUser(userId, plan.patch, { retryNotFoundUntil: until }));
   return outs;
 }
 
@@ -660,45 +620,36 @@ function computed(o: InvitationOutputs): InvitationOutputs {
   return outs;
 }
 
-/** Users a create in this process took over from another resource of this stack (a key rename): their old resource's delete keeps them. */
-const takenOver = new Set<string>();
-
 export async function deleteStep(id: string, props: InvitationOutputs) {
   const g = graph();
-  if (takenOver.delete(id.toLowerCase())) {
+  // Which delete this is (a key rename's old resource, a replacement's first half, a real delete): replacement.ts.
+  const step = onDelete(id, props);
+  if (step.kind === "kept-by-new-key") {
     await notice(`${props.invitedUserEmailAddress} (${id}): taken over by the new key, not deleted`);
     return;
   }
-  const claim = claimReplacement(id, props);
-  if (claim && !claim.pending) {
-    // A replacement that switches users: the new user is reset by the create. Refuse it now, before
-    // the old user leaves, when that user is not an invited guest and the program did not opt in.
-    const next = claim.news.invitedUser;
-    if (next && claim.news.resetRedemption) await guardConversion(g, next, claim.news, "the redemption reset (replacement by another user)");
-  }
-  if (claim?.pending) {
+  // A replacement that switches users: the new user is reset by the create. Refuse it now, before
+  // the old user leaves, when that user is not an invited guest and the program did not opt in.
+  if (step.kind === "delete-by-policy" && step.guardNext) await guardConversion(g, step.guardNext.userId, step.guardNext.news, "the redemption reset (replacement by another user)");
+  if (step.kind === "keep-user") {
     // Refuse before any write a reset that would convert an internal user (the old state is kept).
-    if (!stateSaysGuest(props)) await guardConversion(g, id, claim.news, "the replacement (redemption reset)", props);
+    if (step.guard) await guardConversion(g, id, step.news, "the replacement (redemption reset)", props);
     // `pulumi up --replace` (or replaceOnChanges) replaces without a diff that said so: say it now.
-    if (!announced.delete(id)) {
-      const causes = planDiff(props, claim.news).replaces as ReplaceCause[];
-      await notice(replacementNotice(id, props, claim.news, causes.length ? causes : ["requested"]));
-    }
+    if (step.announce) await notice(replacementNotice(id, props, step.news, step.announce));
     // First half of a replacement: keep the user. Put the new address on it now, so that a run that
     // dies before the create finds this user by that address next time instead of inviting a second.
-    const next = claim.news.invitedUserEmailAddress;
-    if (next && next !== props.invitedUserEmailAddress) {
+    const next = step.mail;
+    if (next) {
       try {
         await lagTolerant(g, id, props, (until) => g.patchUser(id, { mail: next }, { retryNotFoundUntil: until }));
-        claim.pending!.mailPatched = true;
+        step.pending.mailPatched = true;
       } catch (e) {
         if (!(e instanceof EntraGraphError && e.notFound)) throw e;
       }
     }
     return;
   }
-  announced.delete(id); // a replacement that switches users (announced by its diff) deletes by policy
-  switch (deletePolicy(props)) {
+  switch (step.policy) {
     case "delete": {
       // A 404 shortly after the invitation may be replication lag: unless the user is in the recycle
       // bin already, try again until the lag is over (else the guest would stay behind, live).
@@ -727,6 +678,6 @@ export function resetMarkState(): void {
   expandRefused = false;
   lookupNarrowed = false;
   previewLookupOff = false;
-  takenOver.clear();
+  resetHandovers();
   goneForGood.clear();
 }

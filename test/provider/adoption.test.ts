@@ -6,7 +6,7 @@
  */
 import { invitationProvider } from "../../src";
 import { adminGraphClient, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
-import { resetLifecycleRegistry } from "../../src/provider/replacements";
+import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import { freshDeploymentEachTest, providerAgainstEmulator } from "./emulator-fixture";
 import { resetMarkState } from "../../src/provider/runtime";
 import { URN_KEY } from "../../src/provider/urn";

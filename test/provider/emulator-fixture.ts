@@ -4,7 +4,7 @@
  */
 import { invitationProvider } from "../../src";
 import { providerEnv, RunningEmulator, startEmulator } from "../../src/testing";
-import { resetLifecycleRegistry } from "../../src/provider/replacements";
+import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import { resetMarkState } from "../../src/provider/runtime";
 
 /** Starts the emulator and configures the provider against it; `extraEnv` is set too (e.g. ENTRA_NOW). */

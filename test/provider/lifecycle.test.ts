@@ -7,7 +7,7 @@ import { invitationProvider } from "../../src";
 import { graphWrites, requestsTo, RunningEmulator, adminGraphClient } from "../../src/testing";
 import type { InvitationOutputs } from "../../src/provider/types";
 import { INVALID_INVITATION_INPUTS, VALID_BASE } from "./invalid-inputs";
-import { resetLifecycleRegistry } from "../../src/provider/replacements";
+import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import { providerAgainstEmulator } from "./emulator-fixture";
 
 type Props = Record<string, unknown>;

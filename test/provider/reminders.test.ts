@@ -10,7 +10,7 @@ import type { InvitationOutputs } from "../../src/provider/types";
 import { reminderDue } from "../../src/provider/reminders";
 import { checkInputs } from "../../src/provider/validate";
 import { planDiff, planUpdate } from "../../src/provider/plan";
-import { resetLifecycleRegistry } from "../../src/provider/replacements";
+import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import { isOverdue } from "../../src/guestlist/component";
 import { GuestListError, planGuestList } from "../../src/guestlist";
 import { providerAgainstEmulator } from "./emulator-fixture";

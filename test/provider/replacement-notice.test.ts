@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import * as provider from "../../src/provider";
-import { resetLifecycleRegistry } from "../../src/provider/replacements";
+import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import type { InvitationOutputs } from "../../src/provider/types";
 
 /* eslint-disable @typescript-eslint/no-require-imports */

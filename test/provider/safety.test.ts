@@ -11,7 +11,7 @@ import { createCredential } from "../../src/graph/credential";
 import { RequestScheduler, Scheduler, Transport } from "../../src/graph/scheduler";
 import { createTransport } from "../../src/graph/transport";
 import { adminGraphClient, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
-import { resetLifecycleRegistry } from "../../src/provider/replacements";
+import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import { freshDeploymentEachTest, providerAgainstEmulator } from "./emulator-fixture";
 import { URN_KEY } from "../../src/provider/urn";
 import type { InvitationOutputs } from "../../src/provider/types";
