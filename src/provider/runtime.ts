@@ -18,7 +18,7 @@ import { UNKNOWN } from "./types";
 import { markData, MARK_NAME, markOwner, parseMark, ResourceIdentity, wholeMark } from "./mark";
 import { claimReplacement, lifecycleRegistry, noteChecked, takePendingReset } from "./replacements";
 import type { CheckedInputs, InvitationOutputs } from "./types";
-import { captureCheckUrns, captureCreateUrns, identityOf, urnOf } from "./urn";
+import { captureCheckUrns, captureCreateUrns, identityOf, urnOf } from "../sdk";
 
 // In the SDK's plugin process: give `create` the URN of its resource (the stack and resource an
 // ownership mark names). A no-op elsewhere.

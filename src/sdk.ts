@@ -11,7 +11,7 @@
  * Outside the SDK's plugin (tests calling the provider's methods directly), nothing is wrapped;
  * callers may put a URN on the inputs under {@link URN_KEY} themselves, as the engine would.
  */
-import { parseUrn, ResourceIdentity } from "./mark";
+import { parseUrn, ResourceIdentity } from "./provider/mark";
 
 /** The key under which `create`'s inputs carry the resource's URN (shared by every version of this package). */
 export const URN_KEY = Symbol.for("pulumi-entra-invitation.urn");
