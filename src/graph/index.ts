@@ -1,8 +1,9 @@
 /**
  * Graph access: settings and credentials, one process-wide scheduler per (endpoint, tenant, client),
  * typed operations and errors. Shared by every resource and every version of this package loaded in
- * the plugin process (through a `globalThis` registry).
+ * the plugin process (through a process-wide registry, `processWide` in src/sdk.ts).
  */
+import { processWide } from "../sdk";
 import { createCredential } from "./credential";
 import { DirectScheduler, RequestScheduler, Scheduler } from "./scheduler";
 import { GraphSettings } from "./settings";
@@ -16,12 +17,10 @@ export type { GraphSettings, ConfigGetter, CredentialSpec } from "./settings";
 export type { RequestScheduler, SchedulerStats } from "./scheduler";
 export * from "./types";
 
-const REGISTRY = Symbol.for("pulumi-entra-invitation.schedulers.v1");
 type Registry = Map<string, RequestScheduler>;
 
 function registry(): Registry {
-  const g = globalThis as unknown as Record<symbol, Registry | undefined>;
-  return (g[REGISTRY] ??= new Map());
+  return processWide<Registry>("schedulers", () => new Map());
 }
 
 function keyOf(s: GraphSettings): string {
