@@ -20,7 +20,7 @@
  * one. Outside the plugin (tests calling the provider's methods directly, the CLI, a program) nothing
  * is patched and the log falls back to stderr.
  */
-import { parseUrn, ResourceIdentity } from "./provider/mark";
+import { parseUrn, ResourceIdentity } from "./names";
 
 // ---------------------------------------------------------------------------------------------
 // What of the SDK is used
