@@ -7,8 +7,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
-import { classify, FAILURE_TITLES } from "../graph/failures";
+import { classify, FAILURE_TITLES } from "../graph";
 import { editDistance } from "../util/edit-distance";
+import { oneLine } from "../util/text";
 
 /** The flags of a command, as `util.parseArgs` takes them. */
 export type CommandOptions = NonNullable<ParseArgsConfig["options"]>;
@@ -71,11 +72,7 @@ export function workFailure(e: unknown, context?: string, after?: string): CliEr
   return new CliError(`${oneLine(e instanceof Error ? e.message : String(e))}${tail}`, EXIT_FAILURE);
 }
 
-/** Any text as one line: white space (including newlines) collapsed, at most `max` characters. */
-export function oneLine(text: string, max = 600): string {
-  const s = text.replace(/\s+/g, " ").trim();
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
+export { oneLine };
 
 /**
  * `util.parseArgs` in strict mode with its errors turned into one-line {@link CliError}s that name

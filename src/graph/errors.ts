@@ -35,23 +35,55 @@ export class EntraGraphError extends Error {
   }
 }
 
-/** Remediation for the common failures. Pure; exported for tests. */
+/** A Graph call as the hints see it: method, path (a query is ignored) and body. */
+export interface HintedCall {
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+/**
+ * The one permission table: for a 403, the least-privileged application permission the refused call
+ * needs, from the call itself (method, path, body), per each API's permissions table
+ * (invitation-post, user-update, user-delete, opentypeextension-post-opentypeextension,
+ * user-post-sponsors). The first row that matches answers. Reads are not in it: {@link READ_HINT}.
+ */
+const PERMISSION_HINTS: readonly { when: (c: { method: string; path: string; body: Record<string, unknown> }) => boolean; hint: string }[] = [
+  { when: (c) => c.method === "POST" && c.path === "/invitations" && !!c.body.resetRedemption, hint: "resetting a guest's redemption needs User.ReadWrite.All (application; User.Invite.All is not enough); app-only tokens cannot reset a user who holds a directory role (invitation-post)." },
+  { when: (c) => c.method === "POST" && c.path === "/invitations" && !!c.body.invitedUser, hint: "an invitation naming an existing user with invitedUser (a conversion to B2B) needs User.ReadWrite.All (invite-internal-users); User.Invite.All is not enough." },
+  { when: (c) => c.method === "POST" && c.path === "/invitations", hint: "inviting needs User.Invite.All (admin-consented). If it is granted, the tenant may restrict invitations to admins (External collaboration settings > Guest invite settings): give the app the Guest Inviter role or relax that setting." },
+  { when: (c) => /^\/users\/[^/]+\/extensions(\/|$)/.test(c.path), hint: "ownership marks (open extensions on users) need User.ReadWrite.All; without it guests are invited unmarked (a lost state then adopts them, and entra-guests orphans cannot find them)." },
+  { when: (c) => /^\/users\/[^/]+\/sponsors\/\$ref$/.test(c.path), hint: "adding sponsors needs User.ReadWrite.All (user-post-sponsors)." },
+  { when: (c) => c.method === "DELETE" && /^\/users\/[^/]+$/.test(c.path), hint: 'deleting a user needs User.ReadWrite.All (user-delete); with less, use onDelete: "disable" or "retain".' },
+  { when: (c) => c.method === "PATCH" && /^\/users\/[^/]+$/.test(c.path) && Object.keys(c.body).length === 1 && "accountEnabled" in c.body, hint: 'disabling a user needs User.EnableDisableAccount.All and User.Read.All (least privileged for accountEnabled, user-update) or User.ReadWrite.All; with neither, use onDelete: "retain".' },
+  { when: (c) => c.method === "PATCH" && /^\/users\/[^/]+$/.test(c.path) && "mail" in c.body, hint: "setting mail before a redemption reset needs User.ReadWrite.All (user-update)." },
+  { when: (c) => c.method === "PATCH" && /^\/users\/[^/]+$/.test(c.path), hint: "updating a user's displayName, userType or userProperties needs User.ReadUpdate.All (least privileged, user-update) or User.ReadWrite.All; with User.Invite.All alone, leave userProperties unset." },
+  { when: (c) => c.method === "PATCH" || c.method === "DELETE", hint: 'changing or deleting users needs User.ReadWrite.All (admin-consented). With User.Invite.All alone, leave userProperties unset and use onDelete: "retain".' },
+];
+
+/** The 403 hint of a call no row of the permission table names: a read. */
+const READ_HINT = "reading users needs User.Read.All or User.ReadWrite.All (admin-consented).";
+
+/** For a 403: the permission the call needs, from the permission table; undefined for reads (the generic hint covers them). */
+export function permissionHint(req: HintedCall): string | undefined {
+  const call = { method: req.method, path: req.path.split("?")[0], body: (req.body ?? {}) as Record<string, unknown> };
+  return PERMISSION_HINTS.find((row) => row.when(call))?.hint;
+}
+
+/**
+ * Remediation for the common failures, from what an error records (`request` is `METHOD /path`,
+ * with ` (resetRedemption)` for a reset). A 403 answers from the permission table. Pure; exported
+ * for tests.
+ */
 export function hintFor(status: number, code: string, request: string, message = ""): string | undefined {
   const isInvite = request.includes("/invitations");
   if (status === 401) {
     return "the access token was refused: check entra:tenantId / ARM_TENANT_ID and that the credential belongs to that tenant, and that the clock is right.";
   }
-  if (status === 403 && isInvite && /reset/i.test(message + request)) {
-    return "resetting a guest's redemption needs User.ReadWrite.All (application) or, delegated, the Helpdesk or User Administrator role; app-only tokens cannot reset users who hold directory roles.";
-  }
-  if (status === 403 && isInvite) {
-    return "inviting needs the User.Invite.All permission (admin-consented). If it is granted, the tenant may restrict invitations to admins (External collaboration settings > Guest invite settings): give the app the Guest Inviter role or relax that setting.";
-  }
-  if (status === 403 && /PATCH|DELETE/.test(request)) {
-    return "changing or deleting users needs User.ReadWrite.All (admin-consented). With User.Invite.All alone, leave userProperties unset and use onDelete: \"retain\".";
-  }
   if (status === 403) {
-    return "reading users needs User.Read.All or User.ReadWrite.All (admin-consented).";
+    const [method = "", path = ""] = request.split(" ");
+    const body = isInvite && /reset/i.test(message + request) ? { resetRedemption: true } : {};
+    return permissionHint({ method, path, body }) ?? READ_HINT;
   }
   if (status === 400 && /blocked from signing in/i.test(message)) {
     return "the guest's account exists but is disabled (for example by onDelete: \"disable\"). Enable it (accountEnabled: true) if it should get access again, or delete it; the provider does not re-enable accounts on its own.";

@@ -13,6 +13,7 @@
  * Pure, apart from the per-process registry of causes already reported.
  */
 import { EntraGraphError } from "./errors";
+import { processWide } from "../sdk";
 
 export type FailureClass = "unreachable" | "tls" | "authority" | "credentials" | "permission" | "throttled" | "input" | "graph";
 
@@ -249,12 +250,9 @@ function classifyGraphError(err: EntraGraphError, origin?: string): Failure {
 // ---------------------------------------------------------------------------------------------
 // Once per run
 
-const REPORTED = Symbol.for("pulumi-entra-invitation.failures.v1");
-
 /** Causes reported in this process (shared by every copy of the package loaded in it). */
 function reported(): Set<string> {
-  const g = globalThis as unknown as Record<symbol, Set<string> | undefined>;
-  return (g[REPORTED] ??= new Set());
+  return processWide<Set<string>>("failures", () => new Set());
 }
 
 /** Forget the causes reported so far (tests; a CLI command that starts a new run in the same process). */

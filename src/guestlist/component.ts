@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Invitation } from "../resource/invitation";
 import { now } from "../clock";
+import { markRunError } from "../sdk";
 import { expiryStatus, showExpiry } from "../provider/expiry";
 import { AzureAdModule, loadAzureAd } from "./azuread";
 import { planGuestList } from "./resolve";
@@ -20,13 +21,13 @@ export const GUEST_LIST_TYPE = "entra:index:GuestList";
  * Runs `f`; a {@link GuestListError} it throws (bad input: every problem with `file:line`, nothing
  * sent) is marked as the SDK's RunError, so the language host prints its message alone, without
  * "failed with an unhandled exception", a stack trace and an object dump. The same mark as
- * `pulumi.RunError` (`__pulumiRunError`), which the SDK checks in whatever copy of it is loaded.
+ * `pulumi.RunError` (`markRunError` in src/sdk.ts), which the SDK checks in whatever copy of it is loaded.
  */
 export function asRunError<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof GuestListError) Object.defineProperty(e, "__pulumiRunError", { value: true, enumerable: false });
+    if (e instanceof GuestListError) markRunError(e);
     throw e;
   }
 }

@@ -7,6 +7,7 @@
 import type { InvitationArgs } from "../resource/invitation";
 import { checkEmail, checkInputs } from "../provider/validate";
 import { UNKNOWN } from "../provider/types";
+import { isOutput } from "../sdk";
 import { checkWarningDays, DEFAULT_EXPIRY_WARNING_DAYS, parseExpiresOn } from "../provider/expiry";
 import { DEFAULT_KEYS, ENTRY_KEYS, fieldPath, OBJECT_FIELDS, suggestField } from "./fields";
 import { parseGuestFile } from "./parse";
@@ -235,7 +236,7 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
   const warning = merged.expiryWarningDays === undefined ? undefined : checkWarningDays(merged.expiryWarningDays);
   const warningDays = warning && "ok" in warning ? warning.ok : listWarningDays;
   delete merged.expiryWarningDays;
-  if (isOutputLike(merged.expiresOn) || isPromiseLike(merged.expiresOn)) {
+  if (isOutput(merged.expiresOn) || isPromiseLike(merged.expiresOn)) {
     problem("must be known when the program runs (the list decides by it whether to declare the guest): give a date as text, e.g. '2027-01-31'", "expiresOn");
   }
 
@@ -329,7 +330,7 @@ function checkGroups(value: unknown, fail: (reason: string) => void): string[] {
   const ids: string[] = [];
   for (const g of value) {
     if (typeof g !== "string" || !GUID.test(g.trim())) {
-      fail(`${isOutputLike(g) ? "an Output" : JSON.stringify(g)} is not a group object id: give the group's object id, a GUID such as 00000000-0000-0000-0000-000000000000 (ids must be known when the program runs, to name the memberships)`);
+      fail(`${isOutput(g) ? "an Output" : JSON.stringify(g)} is not a group object id: give the group's object id, a GUID such as 00000000-0000-0000-0000-000000000000 (ids must be known when the program runs, to name the memberships)`);
       continue;
     }
     const id = g.trim().toLowerCase();
@@ -371,7 +372,7 @@ export function toCheckable(args: Record<string, unknown>): Record<string, unkno
 }
 
 function convert(v: unknown, depth: number): unknown {
-  if (isOutputLike(v) || isPromiseLike(v)) return UNKNOWN;
+  if (isOutput(v) || isPromiseLike(v)) return UNKNOWN;
   if (depth > 8) return v;
   if (Array.isArray(v)) return v.map((x) => convert(x, depth + 1));
   if (isPlainRecord(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, convert(x, depth + 1)]));
@@ -385,7 +386,7 @@ function scanFormulas(v: unknown, found: (path: string, ch: string) => void, pat
     if (m) found(path, m[0]);
     return;
   }
-  if (depth > 8 || isOutputLike(v)) return;
+  if (depth > 8 || isOutput(v)) return;
   if (Array.isArray(v)) v.forEach((x) => scanFormulas(x, found, path, depth + 1));
   else if (isPlainRecord(v)) for (const [k, x] of Object.entries(v)) scanFormulas(x, found, path ? `${path}.${k}` : k, depth + 1);
 }
@@ -430,10 +431,6 @@ export function isPlainRecord(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** An `@pulumi/pulumi` Output, recognised without loading Pulumi (as `Output.isInstance` does). */
-export function isOutputLike(v: unknown): boolean {
-  return typeof v === "object" && v !== null && (v as { __pulumiOutput?: unknown }).__pulumiOutput === true;
-}
 
 function isPromiseLike(v: unknown): boolean {
   return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";

@@ -8,6 +8,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { EntraFailure, explain } from "../graph/failures";
+import { filterConsoleErrors } from "../sdk";
 import { checkStep, configureRuntime, createStep, deleteStep, diffStep, readStep, updateStep } from "./runtime";
 
 /**
@@ -26,21 +27,8 @@ function pending(text: string, delta: 1 | -1): boolean {
   return true;
 }
 
-/** In the SDK's plugin process: console.error leaves out the texts of {@link explainedTexts}. */
-function quietExplainedErrors(): void {
-  const main = require.main;
-  if (!main || !/[\\/]cmd[\\/]dynamic-provider[\\/]index\.js$/.test(main.filename)) return;
-  const g = globalThis as unknown as Record<symbol, boolean | undefined>;
-  const key = Symbol.for("pulumi-entra-invitation.quietExplainedErrors");
-  if (g[key]) return;
-  g[key] = true;
-  const original = console.error.bind(console);
-  console.error = (...args: unknown[]): void => {
-    if (args.length === 1 && typeof args[0] === "string" && pending(args[0], -1)) return;
-    original(...args);
-  };
-}
-quietExplainedErrors();
+// In the SDK's plugin process: console.error leaves out the texts of `explainedTexts`.
+filterConsoleErrors((text) => pending(text, -1));
 
 /** Errors of configure: bad input (stack config, environment) whose message says what to set. */
 const refusedSettings = new WeakSet<Error>();

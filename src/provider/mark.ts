@@ -13,19 +13,15 @@
  * Readers accept any later version that keeps these fields; writers only add fields.
  */
 import type { OnDelete } from "./types";
+import type { ResourceIdentity } from "../names";
+
+export { parseUrn } from "../names";
+export type { ResourceIdentity } from "../names";
 
 /** The extension's name (reverse DNS, not Microsoft's domain, as Graph asks). */
 export const MARK_NAME = "com.pulumi.entraInvitation";
 /** The version of the mark's fields this package writes. */
 export const MARK_VERSION = 1;
-
-/** Who a resource is, from its URN `urn:pulumi:<stack>::<project>::<type>::<name>`. */
-export interface ResourceIdentity {
-  project: string;
-  stack: string;
-  /** The resource's logical name (`partners-kim@contoso.com`). */
-  name: string;
-}
 
 /** A stack: project and stack name (as in URNs, without the organization). */
 export interface StackIdentity {
@@ -40,17 +36,6 @@ export interface OwnershipMark extends StackIdentity {
   resource: string;
   /** What to do with the guest when that resource leaves the stack (`entra-guests orphans --apply` does it). */
   onDelete: OnDelete;
-}
-
-/** Parses a URN; undefined when it is not one. */
-export function parseUrn(urn: string): ResourceIdentity | undefined {
-  const m = /^urn:pulumi:(.*)$/.exec(urn);
-  if (!m) return undefined;
-  const parts = m[1].split("::");
-  if (parts.length < 4) return undefined;
-  const [stack, project, , ...name] = parts;
-  if (!stack || !project || name.join("::") === "") return undefined;
-  return { project, stack, name: name.join("::") };
 }
 
 /** The data of a new mark (Graph adds `@odata.type` and `extensionName` from the request). */

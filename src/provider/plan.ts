@@ -6,6 +6,7 @@
 import type { GraphUser, InvitationRequest, InvitationResponse } from "../graph/types";
 import { describeMark, isMark, markChanges, MarkOwner, markOwner, OwnershipMark, readMark, ResourceIdentity, wholeMark } from "./mark";
 import { reminderDue } from "./reminders";
+import { oneLine } from "../util/text";
 import { CheckedInputs, INPUT_KEYS, INVITATION_ONLY_KEYS, InvitationOutputs, OnDelete, REPLACE_KEYS, UNKNOWN, USER_PROPERTY_KEYS, UserProperties } from "./types";
 
 /** Canonical JSON: object keys sorted, undefined dropped. Equal values give equal strings. */
@@ -94,10 +95,8 @@ export function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 8)}\u2026` : id;
 }
 
-/** One line of a diagnostic: control characters (a line break would split it) shown as `?`. */
-function oneLine(s: string): string {
-  return Array.from(s, (ch) => (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? "?" : ch)).join("");
-}
+/** One line of a diagnostic: control characters (a line break would split it) shown as `?`, never cut. */
+const line = (s: string): string => oneLine(s, Infinity, false);
 
 /**
  * The line a preview shows for a replacement, which the engine displays as `+- replace` but which
@@ -106,7 +105,7 @@ function oneLine(s: string): string {
  * Never shows `triggers` values, redeem URLs or other outputs.
  */
 export function replacementNotice(userId: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>, causes: readonly ReplaceCause[], target?: { member: boolean }): string {
-  return oneLine(noticeText(userId, olds, news, causes) + conversionNote(userId, news, target));
+  return line(noticeText(userId, olds, news, causes) + conversionNote(userId, news, target));
 }
 
 /** What the preview line adds when the user a replacement resets is an internal user (`target.member`). */
@@ -303,12 +302,12 @@ export function planGone(olds: InvitationOutputs, inBin: boolean | undefined): {
 
 /** The preview's line for a guest a refresh found in the recycle bin (the engine shows `~ update`). */
 export function restoreNotice(userId: string, olds: Partial<InvitationOutputs>): string {
-  return oneLine(`${olds.invitedUserEmailAddress ?? "guest"}: deleted out of band, in the recycle bin \u2192 restore from the recycle bin (same user ${shortId(userId)}, groups and app assignments kept; no invitation)`);
+  return line(`${olds.invitedUserEmailAddress ?? "guest"}: deleted out of band, in the recycle bin \u2192 restore from the recycle bin (same user ${shortId(userId)}, groups and app assignments kept; no invitation)`);
 }
 
 /** The preview's line for a guest a refresh found gone for good (the engine shows `+ create`). */
 export function reinviteNotice(address: string): string {
-  return oneLine(`${address}: deleted out of band, not in the recycle bin \u2192 re-invite (a new user and a new invitation)`);
+  return line(`${address}: deleted out of band, not in the recycle bin \u2192 re-invite (a new user and a new invitation)`);
 }
 
 /** What delete does with the guest: the policy, with adopted guests retained unless told otherwise. */
@@ -581,13 +580,13 @@ export function createPreviewLine(inputs: CheckedInputs, found: FoundUser | unde
   const who = `${inputs.invitedUserEmailAddress}: exists as ${shortId(plan.userId)}`;
   // The resource's URN is not known (the first check of a plugin process: the SDK reads the request
   // before this package is loaded): a mark cannot be told this stack's or another's.
-  if (!self && plan.mark) return oneLine(`${who}, marked by the stack ${describeMark(plan.mark)} \u2192 no invitation: taken over if that is this stack (a key rename: not deleted), else adopted`);
+  if (!self && plan.mark) return line(`${who}, marked by the stack ${describeMark(plan.mark)} \u2192 no invitation: taken over if that is this stack (a key rename: not deleted), else adopted`);
   if (plan.owner === "stack" && plan.mark) {
-    return oneLine(`${who}, marked by this stack's ${plan.mark.resource} \u2192 taken over by the new key ${self?.name ?? "(this resource)"}, not deleted (no invitation)`);
+    return line(`${who}, marked by this stack's ${plan.mark.resource} \u2192 taken over by the new key ${self?.name ?? "(this resource)"}, not deleted (no invitation)`);
   }
   const other = plan.owner === "other" && plan.mark ? `, managed by the stack ${describeMark(plan.mark)}` : "";
   const keep = inputs.onDelete === undefined ? "retained on delete" : `onDelete ${inputs.onDelete}`;
-  return oneLine(`${who}${other} \u2192 adopted (no invitation, ${keep})`);
+  return line(`${who}${other} \u2192 adopted (no invitation, ${keep})`);
 }
 
 /** The preview lines of {@link createPreviewLine}: address, user, and `adopted` or the old resource a new key takes over from. */
@@ -599,9 +598,9 @@ export function removalLine(props: Partial<InvitationOutputs>): string | undefin
   const user = props.userId ? ` (${shortId(props.userId)})` : "";
   switch (deletePolicy(props)) {
     case "retain":
-      return oneLine(`${who}${user}: retained in Entra, not deleted (${props.onDelete === undefined ? "adopted: it existed before the stack" : "onDelete retain"})`);
+      return line(`${who}${user}: retained in Entra, not deleted (${props.onDelete === undefined ? "adopted: it existed before the stack" : "onDelete retain"})`);
     case "disable":
-      return oneLine(`${who}${user}: sign-in blocked (accountEnabled false), not deleted (onDelete disable)`);
+      return line(`${who}${user}: sign-in blocked (accountEnabled false), not deleted (onDelete disable)`);
     default:
       return undefined;
   }
@@ -617,7 +616,7 @@ export function recoveryWarning(address: string, user: Pick<FoundUser, "id" | "e
   if (plan.action !== "take" || plan.owner !== "self") return undefined;
   if ((user.externalUserState ?? "PendingAcceptance") !== "PendingAcceptance") return undefined;
   const target = urn ? `'${urn}'` : "<urn of this guest>";
-  return oneLine(
+  return line(
     `${address} (${user.id}) was recovered through this stack's ownership mark, not invited: the guest has not redeemed and the state has no redeem link. ` +
       `To issue one: \`pulumi up --replace ${target}\` (resets the redemption of the same user and returns a new inviteRedeemUrl), or change its triggers.`,
   );

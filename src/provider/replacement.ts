@@ -56,6 +56,7 @@ import { deletePolicy, fingerprint, FoundUser, inputsOf, invitationBody, isInvit
 import type { CreatePlan } from "./plan";
 import type { GraphUser, InvitationRequest } from "../graph/types";
 import type { CheckedInputs, InvitationOutputs, OnDelete } from "./types";
+import { PROCESS_KEYS, processWide } from "../sdk";
 
 export interface PendingReset {
   /** The user being reset. */
@@ -81,11 +82,10 @@ export interface LifecycleRegistryV1 {
 }
 
 /** The registry's key: the package and the registry's version. */
-export const LIFECYCLE_KEY = Symbol.for("pulumi-entra-invitation.lifecycle.v1");
+export const LIFECYCLE_KEY = Symbol.for(PROCESS_KEYS.lifecycle);
 
 export function lifecycleRegistry(): LifecycleRegistryV1 {
-  const g = globalThis as unknown as Record<symbol, LifecycleRegistryV1 | undefined>;
-  return (g[LIFECYCLE_KEY] ??= { declared: new Map(), byEmail: new Map(), pendingResets: new Map() });
+  return processWide<LifecycleRegistryV1>("lifecycle", () => ({ declared: new Map(), byEmail: new Map(), pendingResets: new Map() }));
 }
 
 const announcedIn = (reg: LifecycleRegistryV1): Set<string> => (reg.announced ??= new Set());

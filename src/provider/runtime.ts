@@ -19,12 +19,11 @@ import { UNKNOWN } from "./types";
 import { markData, MARK_NAME, parseMark, ResourceIdentity, wholeMark } from "./mark";
 import { onCheck, onCreate, onDelete, onDiff, onTaken, planReset, resetHandovers, ResetTarget } from "./replacement";
 import type { CheckedInputs, InvitationOutputs } from "./types";
-import { captureCheckUrns, captureCreateUrns, identityOf, urnOf } from "./urn";
+import { captureUrns, engineWarning, identityOf, notice, urnOf, warn } from "../sdk";
 
-// In the SDK's plugin process: give `create` the URN of its resource (the stack and resource an
-// ownership mark names). A no-op elsewhere.
-captureCreateUrns();
-captureCheckUrns();
+// In the SDK's plugin process: give `create` and `check` the URN of their resource (the stack and
+// resource an ownership mark names). A no-op elsewhere.
+captureUrns();
 
 /**
  * How long after an invitation a 404 on the new user is taken for replication lag, not absence
@@ -84,80 +83,6 @@ async function readGuest(g: GraphClient, id: string, props: { invitedAt?: string
   const lag = lagWindow(props);
   if (user || !lag || (await g.isDeleted(id))) return user;
   return g.getUser(id, { select, retryNotFoundUntil: lag });
-}
-
-function warn(message: string): void {
-  process.stderr.write(`warning: pulumi-entra-invitation: ${message}\n`);
-}
-
-/** Sends one line to the engine's log (about the resource `urn`, if given); rejects when the engine cannot be reached. */
-type EngineLog = (message: string, severity?: "info" | "warning", urn?: string) => Promise<void>;
-/** `null`: this process has no engine to log to (tests, the gRPC test kit). */
-let engineLog: EngineLog | null | undefined;
-
-/**
- * The engine's `Log` RPC, reached the way every plugin reaches it: the engine starts the SDK's
- * dynamic-provider plugin (`cmd/dynamic-provider/index.js`) with its own address as the first
- * argument. The SDK's `pulumi.log` is not connected in the plugin (it prints `info: [runtime] ...`
- * to stdout), so the client is made from the plugin's own copy of the SDK. A dynamic provider's
- * methods get no URN, so the line belongs to the stack, not to the resource.
- */
-function connectEngineLog(): EngineLog | null {
-  const main = require.main;
-  const addr = process.argv[2];
-  if (!main || !/[\\/]cmd[\\/]dynamic-provider[\\/]index\.js$/.test(main.filename) || !addr || !/^\S+:[1-9]\d*$/.test(addr)) return null;
-  try {
-    const grpc = main.require("@grpc/grpc-js") as { credentials: { createInsecure(): unknown } };
-    const { EngineClient } = main.require("../../proto/engine_grpc_pb") as { EngineClient: new (addr: string, creds: unknown) => { log(req: unknown, opts: { deadline: number }, cb: (err: Error | null) => void): void } };
-    const { LogRequest, LogSeverity } = main.require("../../proto/engine_pb") as {
-      LogRequest: new () => { setSeverity(s: number): void; setMessage(m: string): void; setUrn(u: string): void };
-      LogSeverity: { INFO: number; WARNING: number };
-    };
-    const client = new EngineClient(addr, grpc.credentials.createInsecure());
-    return (message, severity = "info", urn) =>
-      new Promise((resolve, reject) => {
-        const req = new LogRequest();
-        req.setSeverity(severity === "warning" ? LogSeverity.WARNING : LogSeverity.INFO);
-        req.setMessage(message);
-        if (urn) req.setUrn(urn);
-        client.log(req, { deadline: Date.now() + 5_000 }, (err) => (err ? reject(err) : resolve()));
-      });
-  } catch {
-    return null;
-  }
-}
-
-/**
- * A line the engine shows under "Diagnostics" (as info, for the stack). Through the engine's log
- * when there is one: the engine hides the stdout and stderr of resource plugins it does not
- * recognise by name as a dynamic provider. Otherwise, or if that fails, on stderr like `warn`.
- */
-async function notice(message: string, urn?: string): Promise<void> {
-  engineLog ??= connectEngineLog();
-  if (engineLog) {
-    try {
-      return await engineLog(message, "info", urn);
-    } catch {
-      // fall through to stderr
-    }
-  }
-  process.stderr.write(`${message}\n`);
-}
-
-/**
- * A warning the engine shows under "Diagnostics", about the resource `urn` when known (the engine
- * then lists it under that resource). Through the engine's log when there is one, else like `warn`.
- */
-async function engineWarning(message: string, urn?: string): Promise<void> {
-  engineLog ??= connectEngineLog();
-  if (engineLog) {
-    try {
-      return await engineLog(`pulumi-entra-invitation: ${message}`, "warning", urn);
-    } catch {
-      // fall through to stderr
-    }
-  }
-  warn(message);
 }
 
 export async function configureRuntime(config: Config): Promise<void> {

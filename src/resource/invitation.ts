@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as provider from "../provider";
 import type { OnDelete, UserProperties } from "../provider/types";
 import { now } from "../clock";
+import { INVITATION_MODULE, INVITATION_TYPE_NAME } from "../names";
 import { DEFAULT_EXPIRY_WARNING_DAYS, expiryStatus, parseExpiresOn, showExpiry } from "../provider/expiry";
 
 /** A cc recipient: an address, or an address with a display name. */
@@ -87,10 +88,7 @@ export interface InvitationArgs {
   maxReminders?: pulumi.Input<number>;
 }
 
-/** The module part of the type token `pulumi-nodejs:dynamic/entra:Invitation`. */
-export const INVITATION_MODULE = "entra";
-/** The type part of the type token `pulumi-nodejs:dynamic/entra:Invitation`. */
-export const INVITATION_TYPE = "Invitation";
+export { INVITATION_MODULE, INVITATION_TYPE } from "../names";
 
 /**
  * One Entra B2B guest. Create invites (or adopts an existing guest with the same address); a
@@ -155,7 +153,7 @@ export class Invitation extends pulumi.dynamic.Resource {
       // provider sees the delete half first and keeps the user for the reset.
       deleteBeforeReplace: true,
       additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "inviteRedeemUrl"],
-    }, INVITATION_MODULE, INVITATION_TYPE);
+    }, INVITATION_MODULE, INVITATION_TYPE_NAME);
     if (args.expiresOn !== undefined) {
       pulumi.output(args.expiresOn).apply((e) => {
         const message = expiryMessage(e, now());

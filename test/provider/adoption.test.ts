@@ -9,7 +9,7 @@ import { adminGraphClient, graphWrites, requestsTo, RunningEmulator } from "../.
 import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import { freshDeploymentEachTest, providerAgainstEmulator } from "./emulator-fixture";
 import { resetMarkState } from "../../src/provider/runtime";
-import { URN_KEY } from "../../src/provider/urn";
+import { URN_KEY } from "../../src/sdk";
 import type { InvitationOutputs } from "../../src/provider/types";
 
 type Props = Record<string, unknown>;

@@ -13,7 +13,7 @@ import { createTransport } from "../../src/graph/transport";
 import { adminGraphClient, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
 import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import { freshDeploymentEachTest, providerAgainstEmulator } from "./emulator-fixture";
-import { URN_KEY } from "../../src/provider/urn";
+import { URN_KEY } from "../../src/sdk";
 import type { InvitationOutputs } from "../../src/provider/types";
 
 type Props = Record<string, unknown>;

@@ -12,12 +12,7 @@
  */
 import { spawnSync } from "node:child_process";
 import type { AccessToken, TokenCredential } from "@azure/identity";
-import { GraphSettings, resolveSettings } from "../../../graph";
-import { createCredential } from "../../../graph/credential";
-import { isTransientNetworkError } from "../../../graph/errors";
-import type { GraphResponse } from "../../../graph/scheduler";
-import { createTransport } from "../../../graph/transport";
-import { lookupClauses, lookupFilter as graphLookupFilter } from "../../../graph/extensions";
+import { createCredential, createTransport, GraphResponse, GraphSettings, isTransientNetworkError, lookupClauses, lookupFilter as graphLookupFilter, resolveSettings } from "../../../graph";
 import { INVITED_FILTER } from "../orphans/orphans";
 import { CliError, CliIO, Command, EXIT_FAILURE, oneLine, stringFlag } from "../../command";
 

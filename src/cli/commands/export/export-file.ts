@@ -34,7 +34,7 @@ import * as YAML from "yaml";
 import { checkEmail, checkInputs } from "../../../provider/validate";
 import { planGuestList } from "../../../guestlist/resolve";
 import { GuestListError } from "../../../guestlist/types";
-import type { GraphUser } from "../../../graph/types";
+import type { GraphUser } from "../../../graph";
 import { describeMark, readMark } from "../../../provider/mark";
 import type { OwnershipMark } from "../../../provider/mark";
 

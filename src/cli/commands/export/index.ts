@@ -3,10 +3,7 @@
  * is written), read through the provider's credential resolution and Graph scheduler.
  */
 import * as path from "node:path";
-import { describeSettings, resolveSettings, GraphSettings, RequestScheduler, SchedulerStats } from "../../../graph";
-import { createCredential } from "../../../graph/credential";
-import { DirectScheduler, Scheduler } from "../../../graph/scheduler";
-import { createTransport } from "../../../graph/transport";
+import { createScheduler, describeSettings, resolveSettings, GraphSettings, RequestScheduler, SchedulerStats } from "../../../graph";
 import { checkRedirectUrl } from "../../../provider/validate";
 import { CliError, CliIO, Command, FlagValues, checkWritable, listFlag, oneLine, stringFlag, workFailure, writeFileAtomic } from "../../command";
 import { DEFAULT_REDIRECT_URL, ExportFilters, RedemptionState, STATES, SkippedUser, assertLoads, renderCsv, renderYaml, selectGuests } from "./export-file";
@@ -140,25 +137,18 @@ export interface ExportResult {
 export const EXPORT_DEADLINE_SECONDS = 180;
 
 /**
- * The export's Graph scheduler: the provider's `Scheduler` (src/graph/scheduler.ts) with Graph's
- * limits, 429 handling, retries and `maxConcurrency` / `batching` / `scheduler` settings, built
- * the way the provider's process registry builds it (`schedulerFor`), but with the credential read
- * from `env` and a shorter deadline per request: `ENTRA_EXPORT_DEADLINE_SECONDS` (default 180)
- * instead of the provider's 10 minutes, so that an unreachable endpoint fails while someone waits.
+ * The export's Graph scheduler: from the one factory (`createScheduler` in src/graph/index.ts) the
+ * provider's come from, with Graph's limits, 429 handling, retries and `maxConcurrency` /
+ * `batching` / `scheduler` settings, but with the credential read from `env` and a shorter deadline
+ * per request: `ENTRA_EXPORT_DEADLINE_SECONDS` (default 180) instead of the provider's 10 minutes,
+ * so that an unreachable endpoint fails while someone waits.
  */
 export function exportScheduler(settings: GraphSettings, env: Record<string, string | undefined>): RequestScheduler {
   const raw = env.ENTRA_EXPORT_DEADLINE_SECONDS;
   const seconds = raw === undefined || raw.trim() === "" ? EXPORT_DEADLINE_SECONDS : Number(raw);
   if (!(seconds > 0 && seconds <= 3600)) throw new CliError(`ENTRA_EXPORT_DEADLINE_SECONDS '${raw}' is not a number of seconds from 1 to 3600: fix or unset it`);
-  const credential = createCredential(settings.credential, settings.authorityHost, env);
-  if (settings.scheduler === "off") return new DirectScheduler(createTransport({ graphEndpoint: settings.graphEndpoint, credential, sdkRetries: true }));
-  return new Scheduler(createTransport({ graphEndpoint: settings.graphEndpoint, credential }), {
-    maxConcurrency: settings.maxConcurrency,
-    batching: settings.batching,
-    deadlineMs: seconds * 1000,
-    // The export prints its own progress lines (progressReporter).
-    onProgress: () => undefined,
-  });
+  // The export prints its own progress lines (progressReporter).
+  return createScheduler(settings, { env, deadlineMs: seconds * 1000, onProgress: () => undefined });
 }
 
 /** Progress of an export: users and pages read so far, and the scheduler's counters. */

@@ -6,8 +6,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describeSettings, graphClientFor, resolveSettings, schedulerFor, GraphSettings } from "../../../graph";
-import { ExtensionClient } from "../../../graph/extensions";
+import { describeSettings, ExtensionClient, graphClientFor, resolveSettings, schedulerFor, GraphSettings } from "../../../graph";
 import { applyOnDelete, findOrphans, formatOrphans, heldIds, listMarkedGuests, MarkedGuest, OrphansInputError, parseStackExport, resolveStack, StackExport } from "./orphans";
 import type { StackIdentity } from "../../../provider/mark";
 import { CliError, CliIO, Command, oneLine, readStdin, stringFlag, workFailure } from "../../command";

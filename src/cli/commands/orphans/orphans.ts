@@ -11,9 +11,7 @@
  * Run it when no update of the stack is in progress: a guest invited by a running `pulumi up` is
  * marked before the engine writes it to state.
  */
-import type { GraphClient } from "../../../graph";
-import { EntraGraphError } from "../../../graph/errors";
-import { ExtensionClient, UserWithExtensions } from "../../../graph/extensions";
+import { EntraGraphError, ExtensionClient, GraphClient, UserWithExtensions } from "../../../graph";
 import { MARK_NAME, OwnershipMark, parseUrn, readMark, StackIdentity } from "../../../provider/mark";
 import type { OnDelete } from "../../../provider/types";
 

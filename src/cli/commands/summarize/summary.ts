@@ -35,9 +35,8 @@
 
 import { deletePolicy, PREVIEW_LINE, switchesUser } from "../../../provider/plan";
 import { INPUT_KEYS, OnDelete, UNKNOWN, USER_PROPERTY_KEYS } from "../../../provider/types";
+import { INVITATION_TYPE, parseUrn, urnType } from "../../../names";
 
-/** The type token of `Invitation`. */
-export const INVITATION_TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
 /** The type of `GuestList`'s group memberships (`@pulumi/azuread`). */
 export const GROUP_MEMBER_TYPE = "azuread:index/groupMember:GroupMember";
 /** The key that marks a secret value in the engine's JSON. */
@@ -222,15 +221,6 @@ function unique(xs: string[]): string[] {
   return [...new Set(xs.filter(Boolean))];
 }
 
-/** Type and name of a URN: `urn:pulumi:stack::project::parent$type::name`. */
-export function parseUrn(urn: string): { stack: string; project: string; type: string; name: string } {
-  const parts = urn.split("::");
-  const stack = parts[0]?.replace(/^urn:pulumi:/, "") ?? "";
-  const name = parts.slice(3).join("::");
-  const types = parts[2]?.split("$") ?? [];
-  return { stack, project: parts[1] ?? "", type: types[types.length - 1] ?? "", name };
-}
-
 /** What happens to a guest. */
 export type GuestAction = "invite" | "adopt" | "rename" | "restore" | "re-invite" | "reset" | "switch" | "update" | "remind" | "remove" | "expire";
 
@@ -350,7 +340,7 @@ export function summarize(run: PulumiRun): GuestSummary {
   const expiries = expiryLines(run.diagnostics ?? []);
   const existing = previewLines(run.diagnostics ?? []);
   const guestOf = (st: ResourceState | undefined): string | undefined => addressText(st?.inputs?.invitedUserEmailAddress);
-  const isGuest = (st: PlanStep): boolean => (st.new?.type ?? st.old?.type ?? parseUrn(st.urn).type) === INVITATION_TYPE;
+  const isGuest = (st: PlanStep): boolean => (st.new?.type ?? st.old?.type ?? urnType(st.urn)) === INVITATION_TYPE;
   // A key rename: one guest's address leaves with a removed resource and comes with a created one.
   // The create takes the user over by its mark; the delete keeps it (the provider's rule).
   const removedBy = new Map<string, PlanStep>();
@@ -370,8 +360,8 @@ export function summarize(run: PulumiRun): GuestSummary {
 
   for (const s of run.steps) {
     const urn = parseUrn(s.urn);
-    stack ??= urn.stack || undefined;
-    const type = s.new?.type ?? s.old?.type ?? urn.type;
+    stack ??= urn?.stack || undefined;
+    const type = s.new?.type ?? s.old?.type ?? urnType(s.urn);
     if (type === GROUP_MEMBER_TYPE) {
       if (s.op === "create") memberships.added++;
       else if (s.op === "delete") memberships.removed++;
@@ -382,7 +372,7 @@ export function summarize(run: PulumiRun): GuestSummary {
     const oldIn = s.old?.inputs;
     const newIn = s.new?.inputs;
     const guest = addressText(newIn?.invitedUserEmailAddress) ?? addressText(oldIn?.invitedUserEmailAddress) ?? "(no address)";
-    const base = { guest, name: urn.name };
+    const base = { guest, name: urn?.name ?? "" };
     // An update's events show a replacement as replace, plus delete-replaced / create-replacement.
     const op = (s.op === "create-replacement" || s.op === "delete-replaced") && !replaced.has(s.urn) ? (s.op === "create-replacement" ? "replace" : "") : s.op;
     switch (op) {
@@ -394,7 +384,7 @@ export function summarize(run: PulumiRun): GuestSummary {
         }
         const old = renamed.get(s.urn);
         if (old) {
-          rows.push({ ...base, action: "rename", notes: [`key renamed from ${parseUrn(old.urn).name}: taken over by the new key, not deleted`, "same user, no invitation"] });
+          rows.push({ ...base, action: "rename", notes: [`key renamed from ${parseUrn(old.urn)?.name ?? ""}: taken over by the new key, not deleted`, "same user, no invitation"] });
           break;
         }
         const seen = existing.get(guest);
@@ -461,7 +451,7 @@ export function summarize(run: PulumiRun): GuestSummary {
         if (renamedFrom.has(s.urn)) break; // said by the rename row
         const policy = removalPolicy(s.old);
         const details = removalDetails(policy, oldIn?.onDelete === undefined && s.old?.outputs?.adopted === true);
-        const expired = expiries.find((e) => e.who === guest || `${e.list}-${e.who}` === urn.name);
+        const expired = expiries.find((e) => e.who === guest || `${e.list}-${e.who}` === base.name);
         if (expired) rows.push({ ...base, action: "expire", policy, notes: [`expired on ${expired.date}`, details] });
         else rows.push({ ...base, action: "remove", policy, notes: [details] });
         break;
@@ -498,7 +488,7 @@ function expiryLines(diagnostics: RunDiagnostic[]): { who: string; list: string;
   const out: { who: string; list: string; date: string }[] = [];
   for (const d of diagnostics) {
     const m = /^(?:\w+: )?guest '(.*)' expired on (\S+): left out of the list/.exec(d.message.trim());
-    if (m) out.push({ who: m[1], date: m[2], list: d.urn ? parseUrn(d.urn).name : "" });
+    if (m) out.push({ who: m[1], date: m[2], list: (d.urn && parseUrn(d.urn)?.name) || "" });
   }
   return out;
 }
