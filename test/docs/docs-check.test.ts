@@ -22,7 +22,7 @@ function docsCheck(root: string, ...args: string[]): { code: number | null; out:
 /** A copy of what the check reads: the documented sources, the pages, and dist/ (linked). */
 function copyTree(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "docs-check-"));
-  for (const rel of ["src", "docs", "README.md", "DEVELOPMENT.md", "CHANGELOG.md", "LICENSE", "examples", "scripts", "guests.yaml", "stack/index.ts", "test/docs", "jest.config.js"]) {
+  for (const rel of ["src", "docs", "README.md", "DEVELOPMENT.md", "CHANGELOG.md", "LICENSE", "examples", "scripts", "bench", "guests.yaml", "stack/index.ts", "test/docs", "jest.config.js"]) {
     fs.cpSync(path.join(ROOT, rel), path.join(dir, rel), { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(`${path.sep}docs${path.sep}api`) });
   }
   fs.symlinkSync(path.join(ROOT, "dist"), path.join(dir, "dist"), "dir");
