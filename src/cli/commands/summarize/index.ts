@@ -13,8 +13,11 @@ Reads the JSON of \`pulumi preview --json\` (also with --refresh), or of \`pulum
 and writes one row per guest (Invitation resource, alone or in a GuestList) that changes:
   invite             a new guest (an address that already exists is adopted instead)
   adopt              (after up) the address existed: the same user, no duplicate
-  re-invite          the guest was deleted in Entra out of band (seen by preview --refresh)
+  rename key         a guest-list key renamed: the new key takes the same user over, no invitation
+  restore            deleted out of band, still in the recycle bin (preview --refresh): restored
+  re-invite          deleted out of band for good (preview --refresh): invited again, a new user
   reset redemption   email change old -> new, triggers changed, or --replace: the same user
+  switch user (old: delete | disable | retain)   invitedUser names another user: taken over
   update             the fields that change (marked when Entra drifted and they are set back)
   remind (re-invite, reminder N of M)   still PendingAcceptance remindAfterDays after the last
                      invitation (preview --refresh): the invitation is re-issued, same user
