@@ -33,54 +33,50 @@ export interface CcRecipient {
   name?: string;
 }
 
-/** Inputs after `check`: validated and normalised (trimmed, addresses lower case, defaults set). */
+/**
+ * Inputs after `check`: validated and normalised (trimmed, addresses lower case, defaults set). What
+ * each input means is said once, on `InvitationArgs` (src/resource/invitation.ts, the reference
+ * docs/invitation.md is made from); the comments here say only the form `check` gives it.
+ */
 export interface CheckedInputs {
-  /** The guest's email address, trimmed and lower case. A change resets the redemption of the same user. */
+  /** Trimmed and lower case. */
   invitedUserEmailAddress: string;
-  /** Absolute `https` (or `http`) URL the guest lands on after redeeming. */
+  /** Trimmed. */
   inviteRedirectUrl: string;
-  /** The guest's display name; kept true in place. */
+  /** Trimmed. */
   invitedUserDisplayName?: string;
-  /** `Guest` (the default) or `Member`; kept true in place. */
+  /** `Guest` or `Member` in that case; `Guest` when not given. */
   invitedUserType: "Guest" | "Member";
-  /** Whether Microsoft sends the invitation email (default false, as Graph). */
+  /** `false` when not given. */
   sendInvitationMessage: boolean;
-  /** The invitation email's body, language and cc recipient. */
+  /** Its fields in the forms below; unknown fields refused. */
   invitedUserMessageInfo?: {
-    /** Custom text of the invitation email. */
+    /** Trimmed. */
     customizedMessageBody?: string;
-    /** ISO 639 language tag of the email, e.g. `de-DE`. */
+    /** Trimmed. */
     messageLanguage?: string;
-    /** At most one recipient (Graph honours only one). */
+    /** At most one, as `{ address, name }` with the address lower case. */
     ccRecipients?: CcRecipient[];
   };
-  /** Object id of an existing user to invite (or, with resetRedemption, to reset). */
+  /** The object id, lower case (an object given is reduced to its `id`). */
   invitedUser?: string;
-  /** With `invitedUser`: reset that user's redemption when the resource is created. */
+  /** As given. */
   resetRedemption?: boolean;
-  /**
-   * Allow an invitation that names an internal user of the tenant (not an invited guest) with
-   * `invitedUser`: a reset or replacement then converts that user to B2B, one way
-   * (invite-internal-users). Without it such a reset is refused before any change. Default false.
-   */
+  /** As given; absent means false. */
   convertInternalUserToB2b?: boolean;
-  /** Sponsors' user or group object ids (lower case, at most 5), sent with the invitation. */
+  /** Object ids, lower case. */
   invitedUserSponsors?: string[];
-  /** Properties of the guest's user kept true with `PATCH /users/{id}`. */
+  /** The properties given, each trimmed, `usageLocation` upper case. */
   userProperties?: UserProperties;
-  /** Any values; a change forces a replacement, i.e. a redemption reset of the same user. */
+  /** As given. */
   triggers?: unknown;
-  /** What happens to the guest when the resource is deleted (see {@link OnDelete}). */
+  /** As given; absent when not given (the default is applied at delete: `deletePolicy` in plan.ts). */
   onDelete?: OnDelete;
-  /**
-   * When the guest's access ends: a date `YYYY-MM-DD` (midnight UTC) as written, or a date-time in
-   * its UTC form. `check` refuses to create an invitation that has expired; removing an expired
-   * guest is the program's job (`GuestList` leaves it out, so it is deleted per `onDelete`).
-   */
+  /** A date `YYYY-MM-DD` as written, or a date-time in its UTC form. */
   expiresOn?: string;
-  /** Re-invite a guest still `PendingAcceptance` this many days (1-365) after its last invitation, on a refresh (`up --refresh`). */
+  /** As given. */
   remindAfterDays?: number;
-  /** At most this many reminders (0-20; default 3 when not given). */
+  /** As given (the default, 3, is applied where reminders are planned). */
   maxReminders?: number;
 }
 
