@@ -25,7 +25,7 @@ export { ExtensionClient, ExtensionsClient, OPEN_EXTENSION_TYPE } from "./extens
 export type { OpenExtension } from "./extensions";
 export { InvitationsClient } from "./invitations";
 export { SponsorsClient } from "./sponsors";
-export { MAX_PAGE_SIZE, nextPath, relativeNextLink, UserListClient } from "./user-list";
+export { INVITED_USERS_FILTER, MAX_PAGE_SIZE, nextPath, relativeNextLink, UserListClient } from "./user-list";
 export type { UserPage } from "./user-list";
 export { LOOKUP_SELECT, LOOKUP_TOP, lookupClauses, lookupFilter, UsersClient } from "./users";
 export type { UserWithExtensions } from "./users";

@@ -6,6 +6,9 @@
 import { GraphResource } from "./call";
 import type { GraphResponse } from "./scheduler";
 
+/** The filter of invited users: guests, and members invited through B2B (the users an invitation made, and the only ones a mark can be on). */
+export const INVITED_USERS_FILTER = "userType eq 'Guest' or creationType eq 'Invitation'";
+
 /** Graph's largest page of users. */
 export const MAX_PAGE_SIZE = 999;
 

@@ -35,6 +35,7 @@ import { checkEmail, checkInputs } from "../../../provider/validate";
 import { planGuestList } from "../../../guestlist/resolve";
 import { GuestListError } from "../../../guestlist/types";
 import type { GraphUser } from "../../../graph";
+import { INVITED_USERS_FILTER } from "../../../graph";
 import { describeMark, readMark } from "../../../provider/mark";
 import type { OwnershipMark } from "../../../provider/mark";
 
@@ -54,7 +55,7 @@ export const EXPORT_SELECT = [
 ] as const;
 
 /** Every guest, and members invited through B2B. */
-export const GUEST_FILTER = "userType eq 'Guest' or creationType eq 'Invitation'";
+export const GUEST_FILTER = INVITED_USERS_FILTER;
 
 /** The redemption states `--state` accepts. */
 export const STATES = ["PendingAcceptance", "Accepted"] as const;

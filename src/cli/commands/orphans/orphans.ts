@@ -11,7 +11,7 @@
  * Run it when no update of the stack is in progress: a guest invited by a running `pulumi up` is
  * marked before the engine writes it to state.
  */
-import { EntraGraphError, ExtensionClient, GraphClient, UserWithExtensions } from "../../../graph";
+import { EntraGraphError, ExtensionClient, GraphClient, INVITED_USERS_FILTER, UserWithExtensions } from "../../../graph";
 import { MARK_NAME, OwnershipMark, parseUrn, readMark, StackIdentity } from "../../../provider/mark";
 import type { OnDelete } from "../../../provider/types";
 
@@ -148,7 +148,7 @@ export function formatOrphans(stack: StackIdentity, orphans: readonly MarkedGues
 }
 
 /** The filter of invited users: guests, and members invited through B2B (the only users a mark can be on). */
-export const INVITED_FILTER = "userType eq 'Guest' or creationType eq 'Invitation'";
+export const INVITED_FILTER = INVITED_USERS_FILTER;
 /** What the list reads of each user. */
 export const ORPHAN_SELECT = ["id", "mail", "displayName", "userType", "externalUserState", "accountEnabled", "creationType"] as const;
 
