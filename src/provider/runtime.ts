@@ -19,6 +19,22 @@ import { markData, MARK_NAME, markOwner, parseMark, ResourceIdentity, wholeMark 
 import { claimReplacement, lifecycleRegistry, noteChecked, takePendingReset } from "./replacements";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 import { captureCheckUrns, captureCreateUrns, identityOf, urnOf } from "./urn";
+import { heldByOther, hold, Holder, invitationHolder, resetHolders } from "./holders";
+
+/**
+ * Who a step is for, when the caller is not a lone `Invitation` whose identity the SDK door puts on
+ * its inputs: a guest of a shard (src/provider/shards.ts) passes its own identity (the name its
+ * `Invitation` would have, so marks say "self" in both forms), the shard's URN for log lines, and
+ * its holder (see holders.ts).
+ */
+export interface StepContext {
+  /** The resource identity the guest's mark names. */
+  identity?: ResourceIdentity;
+  /** The URN the engine's log lines are about (the shard's). */
+  urn?: string;
+  /** Who holds the guest's user in this process (diff, create) and who deletes it (delete). */
+  holder?: Holder;
+}
 
 // In the SDK's plugin process: give `create` the URN of its resource (the stack and resource an
 // ownership mark names). A no-op elsewhere.
@@ -178,7 +194,7 @@ export async function configureRuntime(config: Config): Promise<void> {
   }
 }
 
-export async function checkStep(olds: Record<string, unknown>, news: Record<string, unknown>) {
+export async function checkStep(olds: Record<string, unknown>, news: Record<string, unknown>, ctx?: StepContext) {
   if (configError) throw configError;
   const { inputs, failures } = checkInputs(news);
   if (failures.length) return { inputs: news, failures };
@@ -187,7 +203,7 @@ export async function checkStep(olds: Record<string, unknown>, news: Record<stri
   const expired = olds.invitedUserEmailAddress === undefined ? refuseExpiredCreate(inputs.expiresOn, clockNow()) : undefined;
   if (expired) return { inputs: news, failures: [expired] };
   noteChecked(olds, inputs as unknown as Record<string, unknown>);
-  if (olds.invitedUserEmailAddress === undefined) await announceCreate(inputs as unknown as CheckedInputs, news);
+  if (olds.invitedUserEmailAddress === undefined) await announceCreate(inputs as unknown as CheckedInputs, news, ctx);
   return { inputs };
 }
 
@@ -208,14 +224,14 @@ const GRAPH_GONE: ReadonlySet<FailureClass> = new Set(["unreachable", "tls", "au
  * engine shows `+ create` and never calls `create` in a preview. A lookup that cannot run (no
  * permission, Graph not answering) never fails the check: one line says the preview cannot tell.
  */
-async function announceCreate(inputs: CheckedInputs, news: Record<string, unknown>): Promise<void> {
+async function announceCreate(inputs: CheckedInputs, news: Record<string, unknown>, ctx?: StepContext): Promise<void> {
   if (previewLookupOff || configError) return;
   if (inputs.invitedUserEmailAddress === UNKNOWN || inputs.invitedUser === UNKNOWN || (inputs.invitedUser && inputs.resetRedemption)) return;
   // The engine re-checks a replacement with no old inputs: that is not a create.
   const fp = fingerprint(inputs as unknown as Record<string, unknown>);
   if ([...lifecycleRegistry().declared.values()].some((v) => fingerprint(v as Record<string, unknown>) === fp)) return;
-  const urn = urnOf(news);
-  const self = identityOf(news);
+  const urn = ctx?.urn ?? urnOf(news);
+  const self = ctx?.identity ?? identityOf(news);
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -237,8 +253,10 @@ async function announceCreate(inputs: CheckedInputs, news: Record<string, unknow
   }
 }
 
-export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>) {
+export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>, ctx?: StepContext) {
   const plan = planDiff(olds, news);
+  // Declared and keeping its user: a delete of another resource in this run must not remove it.
+  if (checkedHere(news) && !switchesUser(id, news)) hold(id, ctx?.holder ?? { key: invitationHolder(id), label: `the Invitation of ${news.invitedUserEmailAddress}` });
   // A preview shows `+- replace`; say that it is a redemption reset of the same user. A refresh
   // diffs the old inputs (never a replacement, never checked here): it says nothing.
   if (plan.replaces.length && checkedHere(news)) {
@@ -281,7 +299,14 @@ async function resetTarget(id: string, olds: Partial<InvitationOutputs>, news: P
   }
 }
 
-export async function createStep(props: CheckedInputs & Record<string, unknown>) {
+export async function createStep(props: CheckedInputs & Record<string, unknown>, ctx?: StepContext) {
+  const r = await createUser(props, ctx);
+  // A guest of a shard is held by it whatever the create did; an Invitation holds a user it took over.
+  if (ctx?.holder) hold(r.id, ctx.holder);
+  return r;
+}
+
+async function createUser(props: CheckedInputs & Record<string, unknown>, ctx?: StepContext) {
   const inputs = inputsOf(props) as CheckedInputs;
   const g = graph();
   const pending = takePendingReset(props);
@@ -297,8 +322,8 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
   }
 
   const x = extensions();
-  const urn = urnOf(props);
-  const self = identityOf(props);
+  const urn = ctx?.urn ?? urnOf(props);
+  const self = ctx?.identity ?? identityOf(props);
   const lookup = await lookUp(x, inputs, self, urn);
   const plan = planCreate(inputs, lookup.user, self);
   if (plan.action === "refuse") throw new Error(plan.message);
@@ -307,7 +332,10 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
     // The guest exists: no invitation (no email, no invitation budget); only what the program declares.
     for (const w of plan.warnings) await engineWarning(w, urn);
     const user = lookup.user!;
-    if (plan.owner === "stack") takenOver.add(user.id.toLowerCase());
+    // A key rename (another resource of this stack marked it): the old resource's delete keeps it. Its
+    // own mark (a rerun, or the other form of the same guest): held as this Invitation's.
+    if (plan.owner === "stack") hold(user.id, { key: urn ?? `rename:${user.id}`, label: self?.name ?? "the new key", rename: true });
+    else if (plan.owner === "self") hold(user.id, { key: invitationHolder(user.id), label: `the Invitation ${self?.name ?? user.id}` });
     const recovered = recoveryWarning(inputs.invitedUserEmailAddress, user, plan, urn);
     if (recovered) await engineWarning(recovered, urn);
     if (Object.keys(plan.patch).length) await g.patchUser(user.id, plan.patch);
@@ -660,13 +688,12 @@ function computed(o: InvitationOutputs): InvitationOutputs {
   return outs;
 }
 
-/** Users a create in this process took over from another resource of this stack (a key rename): their old resource's delete keeps them. */
-const takenOver = new Set<string>();
-
-export async function deleteStep(id: string, props: InvitationOutputs) {
+export async function deleteStep(id: string, props: InvitationOutputs, ctx?: StepContext) {
   const g = graph();
-  if (takenOver.delete(id.toLowerCase())) {
-    await notice(`${props.invitedUserEmailAddress} (${id}): taken over by the new key, not deleted`);
+  // Another declared resource holds this user (a key rename, a move between the list's forms): keep it.
+  const held = heldByOther(id, ctx?.holder?.key ?? invitationHolder(id));
+  if (held) {
+    await notice(held.rename ? `${props.invitedUserEmailAddress} (${id}): taken over by the new key, not deleted` : `${props.invitedUserEmailAddress} (${id}): held by ${held.label}, not deleted`, ctx?.urn);
     return;
   }
   const claim = claimReplacement(id, props);
@@ -727,6 +754,6 @@ export function resetMarkState(): void {
   expandRefused = false;
   lookupNarrowed = false;
   previewLookupOff = false;
-  takenOver.clear();
+  resetHolders();
   goneForGood.clear();
 }
