@@ -37,7 +37,7 @@ export function shardName(list: string, index: number, count: number): string {
 }
 
 /** A guest in a shard's state: the per-guest outputs without the redeem link (in the shard's one secret map). */
-export type GuestState = Omit<InvitationOutputs, "inviteRedeemUrl">;
+export type GuestState = Omit<InvitationOutputs, "inviteRedeemUrl" | "invitationId" | "status">;
 
 /** A shard's checked inputs. */
 export interface ShardInputs {
@@ -72,10 +72,15 @@ export function guestOutputs(outs: Pick<ShardOutputs, "guests" | "redeemUrls">, 
   return (url === undefined ? { ...state } : { ...state, inviteRedeemUrl: url }) as InvitationOutputs;
 }
 
-/** Splits per-guest outputs into the shard's guest state and its redeem link. */
+/**
+ * Splits per-guest outputs into the shard's guest state and its redeem link. The invitation's id and
+ * status are left out: nothing decides on them (the guest's `externalUserState` says what matters),
+ * and every byte of a guest is written twice per state write.
+ */
 export function splitOutputs(outs: InvitationOutputs): { state: GuestState; url?: string } {
-  const { inviteRedeemUrl, ...state } = outs;
-  for (const k of Object.keys(state) as (keyof GuestState)[]) if (state[k] === undefined) delete state[k];
+  const { inviteRedeemUrl, invitationId: _id, status: _status, ...rest } = outs;
+  const state = rest as GuestState & Record<string, unknown>;
+  for (const k of Object.keys(state)) if (state[k] === undefined) delete state[k];
   return { state, url: inviteRedeemUrl };
 }
 
