@@ -1,5 +1,5 @@
 /**
- * `GuestList`: a declarative guest list. One `Invitation` per entry, named from the entry's `key` or
+ * `GuestList`: a declarative guest list. One `Invitation` per entry (or shards of many: `form`), named from the entry's `key` or
  * else its email, so reordering the list replaces nothing and a keyed guest can change its email (a
  * redemption reset of the same user). Every entry is validated before any resource is declared.
  */
@@ -61,9 +61,10 @@ export const NO_STATE = "None";
 
 /**
  * A declarative guest list: one {@link Invitation} per entry of `guests` and of `file`, named
- * `<list>-<key>` or `<list>-<email>`, plus an `azuread.GroupMember` per group membership. Every
- * entry is checked first; any problem throws one {@link GuestListError} listing them all, before
- * any resource is declared.
+ * `<list>-<key>` or `<list>-<email>` (or, with `form: "shards"`, the guests held in a few
+ * {@link GuestShard} resources, each guest with the same lifecycle), plus an `azuread.GroupMember`
+ * per group membership. Every entry is checked first; any problem throws one {@link GuestListError}
+ * listing them all, before any resource is declared.
  */
 export class GuestList extends pulumi.ComponentResource {
   /** Per guest name (key, or normalised email): user id, email, state, and the redeem link (secret). */
