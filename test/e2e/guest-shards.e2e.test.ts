@@ -9,11 +9,11 @@ import { adminGraphClient, graphWrites, providerEnv, requestsTo, RunningEmulator
 
 jest.setTimeout(300_000);
 
-const program = (form: "shards" | "invitations"): string => `
+const program = (form: "shards" | "invitations", shards = 4): string => `
 import * as path from "path";
 import { GuestList } from "pulumi-entra-invitation";
 
-const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" }, form: "${form}", shards: 4 });
+const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" }, form: "${form}", shards: ${shards} });
 export const guests = list.guests;
 export const summary = list.summary;
 `;
@@ -102,7 +102,7 @@ test("refresh reads each guest: drift shows as that guest's change, the next up 
   expect(emu.users().find((u) => u.id === ids["sam@northwind.example"])!.displayName).toBe("Samuel");
 });
 
-test("per-guest → shards → per-guest: 0 Graph writes, same users, each form alone in state", async () => {
+test("shards → per-guest → shards → another shard count → per-guest → shards: 0 Graph writes, same users, each form alone in state", async () => {
   emu.clearRequests();
   stack.setProgram(program("invitations"));
   const a = ok(await stack.up());
@@ -116,6 +116,21 @@ test("per-guest → shards → per-guest: 0 Graph writes, same users, each form 
   expect(writes()).toEqual([]);
   expect(types()).not.toContain("Invitation");
   expect(guestsOf(b)["sam@northwind.example"].userId).toBe(ids["sam@northwind.example"]);
+  expect(live()).toEqual(["avery.lee@fabrikam.com", "sam@northwind.example"]);
+  // Another shard count: other shards take the guests over, the old ones go; nothing is sent either.
+  stack.setProgram(program("shards", 2));
+  const c = ok(await stack.up());
+  expect(writes()).toEqual([]);
+  expect((stack.exportState().deployment.resources ?? []).filter((r) => r.type.endsWith(":GuestShard")).every((r) => /-shard-\dof2$/.test(r.urn))).toBe(true);
+  expect(guestsOf(c)["fabrikam-lead"].userId).toBe(ids["fabrikam-lead"]);
+  // And per-guest again (per-guest → shards → per-guest), then back to the suite's 4 shards.
+  for (const [form, shards] of [["invitations", 4], ["shards", 4]] as const) {
+    stack.setProgram(program(form, shards));
+    const d = ok(await stack.up());
+    expect(writes()).toEqual([]);
+    expect(guestsOf(d)["sam@northwind.example"].userId).toBe(ids["sam@northwind.example"]);
+  }
+  expect(types()).not.toContain("Invitation");
   expect(live()).toEqual(["avery.lee@fabrikam.com", "sam@northwind.example"]);
 });
 
