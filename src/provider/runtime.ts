@@ -34,6 +34,8 @@ export interface StepContext {
   urn?: string;
   /** Who holds the guest's user in this process (diff, create) and who deletes it (delete). */
   holder?: Holder;
+  /** false: `check` does not look a new guest up for the preview's line (a shard with many new guests). */
+  announce?: boolean;
 }
 
 // In the SDK's plugin process: give `create` the URN of its resource (the stack and resource an
@@ -147,7 +149,7 @@ function connectEngineLog(): EngineLog | null {
  * when there is one: the engine hides the stdout and stderr of resource plugins it does not
  * recognise by name as a dynamic provider. Otherwise, or if that fails, on stderr like `warn`.
  */
-async function notice(message: string, urn?: string): Promise<void> {
+export async function notice(message: string, urn?: string): Promise<void> {
   engineLog ??= connectEngineLog();
   if (engineLog) {
     try {
@@ -203,7 +205,7 @@ export async function checkStep(olds: Record<string, unknown>, news: Record<stri
   const expired = olds.invitedUserEmailAddress === undefined ? refuseExpiredCreate(inputs.expiresOn, clockNow()) : undefined;
   if (expired) return { inputs: news, failures: [expired] };
   noteChecked(olds, inputs as unknown as Record<string, unknown>);
-  if (olds.invitedUserEmailAddress === undefined) await announceCreate(inputs as unknown as CheckedInputs, news, ctx);
+  if (olds.invitedUserEmailAddress === undefined && ctx?.announce !== false) await announceCreate(inputs as unknown as CheckedInputs, news, ctx);
   return { inputs };
 }
 

@@ -10,7 +10,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { explain } from "../graph/failures";
-import { checkStep, createStep, deleteStep, diffStep, readStep, StepContext, updateStep } from "./runtime";
+import { checkStep, createStep, deleteStep, diffStep, notice, readStep, StepContext, updateStep } from "./runtime";
 import { guestOutputs, GuestResult, mergeShard, planShard, shardChanges, ShardInputs, ShardOutputs, } from "./shard-plan";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 import { identityOf, urnOf } from "./urn";
@@ -19,6 +19,8 @@ import { lifecycleRegistry } from "./replacements";
 import { hold } from "./holders";
 
 type Props = Record<string, unknown>;
+/** At most this many new guests of a shard are looked up at check, for the preview's lines. */
+const PREVIEW_LOOKUPS = 100;
 const PROVIDER_KEY = "__provider";
 
 /** Who a guest is: the name its `Invitation` would have, the shard's URN for log lines, and its holder key. */
@@ -68,7 +70,12 @@ export const check: NonNullable<dynamic.ResourceProvider["check"]> = async (olds
   const s = { list: news.list, shard: news.shard };
   const oldGuests = guestsOf(olds) ?? {};
   const urn = urnOf(news);
-  const results = await each(Object.keys(guests), (name) => checkStep(oldGuests[name] ?? {}, guests[name], guestContext(s, name, identityOf(news), urn)));
+  // The preview's per-guest lookup of new guests (adopted or invited?), unless there are many: then one
+  // line, and the up's own lookup decides (a first up of thousands would read every guest twice).
+  const added = Object.keys(guests).filter((n) => !(n in oldGuests)).length;
+  const announce = added <= PREVIEW_LOOKUPS;
+  if (!announce) await notice(`${added} new guests in ${s.list} shard ${s.shard}: the preview does not look each up; the up invites each, or adopts it (no invitation) when the address exists.`, urn);
+  const results = await each(Object.keys(guests), (name) => checkStep(oldGuests[name] ?? {}, guests[name], { ...guestContext(s, name, identityOf(news), urn), announce }));
   const checked: Record<string, unknown> = {};
   const failures: dynamic.CheckFailure[] = [];
   for (const r of results) {

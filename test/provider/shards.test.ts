@@ -194,3 +194,21 @@ describe("moving between the forms: a delete keeps a user another declared resou
     expect(graphWrites(emu().requests())).toEqual([]);
   });
 });
+
+describe("the preview's lookups at check", () => {
+  it("a shard with more than 100 new guests: one line, no lookup per guest (the up's own lookup decides)", async () => {
+    emu().clearRequests();
+    const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`g${i}`, guest(`g${i}@contoso.com`)]));
+    await checked({}, news(many));
+    expect(emu().requests().filter((r) => r.method === "GET" && r.path.startsWith("/v1.0/users"))).toEqual([]);
+    expect(stderr.join("")).toContain("101 new guests in partners shard 1of4: the preview does not look each up");
+  });
+
+  it("a few new guests: each is looked up, and an existing one gets its adoption line", async () => {
+    await adminGraphClient(emu()).api("/invitations").post({ invitedUserEmailAddress: "sam@fabrikam.com", inviteRedirectUrl: redirect });
+    emu().clearRequests();
+    await checked({}, news({ sam: guest("sam@fabrikam.com"), kim: guest("kim@contoso.com") }));
+    expect(emu().requests().filter((r) => r.method === "GET" && r.path.startsWith("/v1.0/users")).length).toBeGreaterThanOrEqual(2);
+    expect(stderr.join("")).toMatch(/sam@fabrikam\.com: exists as .* \u2192 adopted/);
+  });
+});
