@@ -263,13 +263,13 @@ export async function diffStep(id: string, olds: InvitationOutputs, news: Checke
   // diffs the old inputs (never a replacement, never checked here): it says nothing.
   if (plan.replaces.length && checkedHere(news)) {
     announced.add(id);
-    await notice(replacementNotice(id, olds, news, plan.replaces as ReplaceCause[], await resetTarget(id, olds, news)));
+    await notice(replacementNotice(id, olds, news, plan.replaces as ReplaceCause[], await resetTarget(id, olds, news)), ctx?.urn);
   }
   // In the recycle bin (found by the refresh): the update restores the same user; say so.
-  if (plan.restore && checkedHere(news)) await notice(restoreNotice(id, olds));
+  if (plan.restore && checkedHere(news)) await notice(restoreNotice(id, olds), ctx?.urn);
   // A reminder due (found by the refresh): the update re-issues the invitation; say why.
   if (plan.remind && !plan.replaces.length && checkedHere(news)) {
-    await notice(`${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`);
+    await notice(`${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`, ctx?.urn);
   }
   return { changes: plan.changes, replaces: plan.replaces, stables: plan.stables, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
@@ -736,7 +736,7 @@ export async function deleteStep(id: string, props: InvitationOutputs, ctx?: Ste
       return;
     }
     case "disable":
-      await notice(removalLine(props)!);
+      await notice(removalLine(props)!, ctx?.urn);
       try {
         await lagTolerant(g, id, props, (until) => g.patchUser(id, { accountEnabled: false }, { retryNotFoundUntil: until }));
       } catch (e) {
@@ -744,7 +744,7 @@ export async function deleteStep(id: string, props: InvitationOutputs, ctx?: Ste
       }
       return;
     case "retain":
-      await notice(removalLine(props)!);
+      await notice(removalLine(props)!, ctx?.urn);
       return;
   }
 }

@@ -56,6 +56,8 @@ export interface ShardOutputs {
   /** The stack's project and name (from the shard's URN at create): the guests' identities in later steps. */
   project?: string;
   stack?: string;
+  /** The shard's URN (from its create): the engine's log lines of later steps are about it. */
+  urn?: string;
   /** The guests by name. */
   guests: Record<string, GuestState>;
   /** Each guest's redeem link, by name: one secret for the shard. */

@@ -99,7 +99,7 @@ export const diff: NonNullable<dynamic.ResourceProvider["diff"]> = async (_id, o
   const steps = planShard(o.guests, guests as Record<string, Partial<CheckedInputs>>);
   for (const step of steps) {
     const before = guestOutputs(o, step.name);
-    if (before && guests[step.name]) await diffStep(before.userId, before, guests[step.name] as CheckedInputs & Props, guestContext(s, step.name, o));
+    if (before && guests[step.name]) await diffStep(before.userId, before, guests[step.name] as CheckedInputs & Props, guestContext(s, step.name, o, o.urn));
   }
   return { changes: shardChanges(steps, o.failed), replaces: [], deleteBeforeReplace: false };
 };
@@ -113,7 +113,7 @@ export const create: dynamic.ResourceProvider["create"] = async (inputs) => {
   const names = Object.keys(i.guests ?? {});
   const results = (await each(names, (name) => createStep(i.guests[name] as CheckedInputs & Props, guestContext(i, name, stack, urn)))).map(toResult((v) => v.outs as InvitationOutputs));
   const merged = mergeShard(undefined, results, names);
-  const outs: ShardOutputs = { list: i.list, shard: i.shard, ...(stack ? { project: stack.project, stack: stack.stack } : {}), guests: merged.guests, redeemUrls: merged.redeemUrls };
+  const outs: ShardOutputs = { list: i.list, shard: i.shard, ...(stack ? { project: stack.project, stack: stack.stack } : {}), ...(urn ? { urn } : {}), guests: merged.guests, redeemUrls: merged.redeemUrls };
   if (merged.failed.length) throw partialFailure(id, i.shard, { ...outs, failed: merged.failed }, results, inputs[PROVIDER_KEY]);
   return { id, outs };
 };
@@ -126,7 +126,7 @@ export const update: NonNullable<dynamic.ResourceProvider["update"]> = async (id
   // Removals last: a guest that moved to another name (a key rename) is taken over, and so held, first.
   const run = async (names: string[]) => each(names, async (name): Promise<InvitationOutputs | undefined> => {
     const step = steps.find((s) => s.name === name)!;
-    const ctx = guestContext(i, name, o);
+    const ctx = guestContext(i, name, o, o.urn);
     const before = guestOutputs(o, name);
     const next = i.guests[name] as CheckedInputs & Props;
     switch (step.action) {
@@ -154,7 +154,7 @@ export const update: NonNullable<dynamic.ResourceProvider["update"]> = async (id
   const first = await run(steps.filter((s) => s.action !== "remove").map((s) => s.name));
   const results = [...first, ...(await run(removals))].map(toResult((v) => v));
   const merged = mergeShard(o, results, Object.keys(i.guests));
-  const outs: ShardOutputs = { list: i.list, shard: i.shard, ...(o.project ? { project: o.project, stack: o.stack } : {}), guests: merged.guests, redeemUrls: merged.redeemUrls };
+  const outs: ShardOutputs = { list: i.list, shard: i.shard, ...(o.project ? { project: o.project, stack: o.stack } : {}), ...(o.urn ? { urn: o.urn } : {}), guests: merged.guests, redeemUrls: merged.redeemUrls };
   if (merged.failed.length) throw partialFailure(id, i.shard, { ...outs, failed: merged.failed }, results, news[PROVIDER_KEY]);
   return { outs };
 };
@@ -182,7 +182,7 @@ export const read: NonNullable<dynamic.ResourceProvider["read"]> = async (id, pr
 const remove: NonNullable<dynamic.ResourceProvider["delete"]> = async (_id, props) => {
   const o = props as ShardOutputs;
   const names = Object.keys(o.guests ?? {});
-  const results = await each(names, (name) => deleteStep(o.guests[name].userId, guestOutputs(o, name)!, guestContext(o, name, o)));
+  const results = await each(names, (name) => deleteStep(o.guests[name].userId, guestOutputs(o, name)!, guestContext(o, name, o, o.urn)));
   const failures = results.filter((r): r is { name: string; error: unknown } => "error" in r);
   if (failures.length) {
     throw new Error(`${failures.length} of ${names.length} guests of shard ${o.shard} could not be removed; the shard stays in the stack and the next run tries again:\n${failures.map((f) => `  - guest '${f.name}': ${messageOf(f.error)}`).join("\n")}`);
