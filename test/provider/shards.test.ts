@@ -212,3 +212,25 @@ describe("the preview's lookups at check", () => {
     expect(stderr.join("")).toMatch(/sam@fabrikam\.com: exists as .* \u2192 adopted/);
   });
 });
+
+describe("reminders in a shard", () => {
+  afterEach(() => void delete process.env.ENTRA_NOW);
+  it("a refresh finds a reminder due; the diff asks for an update (state only); the update re-issues that guest's invitation only", async () => {
+    process.env.ENTRA_NOW = "2027-01-01T00:00:00Z";
+    const a = await createShard({ kim: guest("kim@contoso.com", { remindAfterDays: 7 }), sam: guest("sam@contoso.com") });
+    newProcess();
+    process.env.ENTRA_NOW = "2027-01-09T00:00:00Z";
+    const r = await shards.read!(a.id, a.outs as unknown as Props);
+    const props = r.props as unknown as ShardOutputs;
+    expect(props.guests.kim.reminderDue).toMatch(/reminder 1 of 3/);
+    emu().clearRequests();
+    const b = await updateShard(a.id, r.inputs as Props, props, { kim: guest("kim@contoso.com", { remindAfterDays: 7 }), sam: guest("sam@contoso.com") });
+    expect(b.diff.changes).toBe(true);
+    const invites = requestsTo(emu().requests(), "POST", "/v1.0/invitations").map((x) => x.body as Props);
+    expect(invites).toEqual([expect.objectContaining({ invitedUserEmailAddress: "kim@contoso.com" })]);
+    expect(invites[0]).not.toHaveProperty("resetRedemption");
+    expect(b.outs.guests.kim).toMatchObject({ userId: a.outs.guests.kim.userId, remindersSent: 1 });
+    expect(b.outs.guests.kim).not.toHaveProperty("reminderDue");
+    expect(b.outs.redeemUrls.kim).not.toBe(a.outs.redeemUrls.kim);
+  });
+});
