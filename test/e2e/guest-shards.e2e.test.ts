@@ -35,6 +35,12 @@ const ok = (r: RunResult): RunResult => {
 const live = (): string[] => emu.users().filter((u) => !u.deletedDateTime && u.accountEnabled !== false).map((u) => u.mail!).sort();
 const types = (): string[] => [...new Set((stack.exportState().deployment.resources ?? []).map((r) => r.type.split(":").pop()!))].sort();
 const guestsOf = (r: RunResult) => r.outputs!.guests.value as Record<string, { userId: string; email: string; externalUserState: string }>;
+/** Every shard's redeem links are one secret, encrypted at rest: no link in clear text in the checkpoint. */
+const redeemLinksEncrypted = (): boolean =>
+  (stack.exportState().deployment.resources ?? []).filter((r) => r.type.endsWith(":GuestShard")).every((r) => {
+    const text = JSON.stringify(r.outputs?.redeemUrls);
+    return text.includes("4dabf18193072939515e22adb298388d") && !text.includes("redeem");
+  });
 const writes = (): string[] => graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`);
 
 beforeAll(async () => {
@@ -58,6 +64,7 @@ test("up invites the list into shards: one invitation per guest, outputs per gue
   expect(r.outputs!.summary.value).toEqual({ PendingAcceptance: 3 });
   expect(types()).not.toContain("Invitation");
   expect(types()).toContain("GuestShard");
+  expect(redeemLinksEncrypted()).toBe(true);
   // Each guest is marked with the name its Invitation would have.
   const marks = await adminGraphClient(emu).api(`/users/${ids["fabrikam-lead"]}/extensions/com.pulumi.entraInvitation`).get();
   expect({ marks, diagnostics: r.diagnostics }).toMatchObject({ marks: { resource: "partners-fabrikam-lead", stack: "e2e-guest-shards" } });
@@ -147,6 +154,7 @@ test("partial failure: the guests that succeeded are recorded; the next up invit
   const recorded = (stack.exportState().deployment.resources ?? []).filter((x) => x.type.endsWith(":GuestShard")).flatMap((x) => Object.keys((x.outputs?.guests ?? {}) as object));
   expect(recorded).toContain("lee@contoso.example");
   expect(recorded).not.toContain("kim@contoso.example");
+  expect(redeemLinksEncrypted()).toBe(true);
   expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations")).toHaveLength(1);
   // The fix: the member's address is taken off; the next up invites kim only (lee is not invited again).
   await adminGraphClient(emu).api(`/users/${member.id}`).delete();
