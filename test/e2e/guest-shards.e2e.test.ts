@@ -5,6 +5,8 @@
  * per-guest with 0 Graph writes, and a partial failure (the guests that succeeded are recorded, the
  * next up creates only the one that failed).
  */
+import { killTree } from "../reliability/harness";
+import { shardOf } from "../../src/provider/shard-plan";
 import { adminGraphClient, graphWrites, providerEnv, requestsTo, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
 
 jest.setTimeout(300_000);
@@ -23,7 +25,9 @@ const AVERY = "  - key: fabrikam-lead\n    email: avery@fabrikam.com\n    displa
 const SAM = "  - email: sam@northwind.example\n    displayName: Sam";
 const JO = "  - email: jo@adatum.example\n    onDelete: disable";
 const KIM = "  - email: kim@contoso.example";
-const LEE = "  - email: lee@contoso.example";
+/** A guest in kim's shard (of 4): a shard step in which one guest fails and another succeeds. */
+const LEE_ADDRESS = Array.from({ length: 200 }, (_, i) => `lee${i}@contoso.example`).find((a) => shardOf(a, 4) === shardOf("kim@contoso.example", 4))!;
+const LEE = `  - email: ${LEE_ADDRESS}`;
 
 let emu: RunningEmulator;
 let stack: TestStack;
@@ -144,7 +148,8 @@ test("shards → per-guest → shards → another shard count → per-guest → 
 
 test("partial failure: the guests that succeeded are recorded; the next up invites only the one that failed", async () => {
   // An internal member holds kim's address: the create of that guest is refused (a GuestList does not
-  // take over a member by its address); lee's succeeds.
+  // take over a member by its address); lee's, in the same shard step, succeeds. (In another shard it
+  // might not run at all: the engine starts no new step after one failed.)
   const member = emu.addUser({ displayName: "Kim (member)", mail: "kim@contoso.example", userPrincipalName: "kim@contoso.example", userType: "Member" });
   stack.writeFile("guests.yaml", yaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), KIM, LEE]));
   emu.clearRequests();
@@ -152,7 +157,7 @@ test("partial failure: the guests that succeeded are recorded; the next up invit
   expect(r.ok).toBe(false);
   expect(`${r.stdout}\n${r.stderr}`).toMatch(/guest 'kim@contoso\.example'.*belongs to a member of this tenant/);
   const recorded = (stack.exportState().deployment.resources ?? []).filter((x) => x.type.endsWith(":GuestShard")).flatMap((x) => Object.keys((x.outputs?.guests ?? {}) as object));
-  expect(recorded).toContain("lee@contoso.example");
+  expect(recorded).toContain(LEE_ADDRESS);
   expect(recorded).not.toContain("kim@contoso.example");
   expect(redeemLinksEncrypted()).toBe(true);
   expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations")).toHaveLength(1);
@@ -163,6 +168,27 @@ test("partial failure: the guests that succeeded are recorded; the next up invit
   const again = ok(await stack.up());
   const invited = requestsTo(emu.requests(), "POST", "/v1.0/invitations");
   expect(invited.map((i) => (i.body as { invitedUserEmailAddress: string }).invitedUserEmailAddress)).toEqual(["kim@contoso.example"]);
-  expect(emu.users().filter((u) => u.mail === "lee@contoso.example")).toHaveLength(1);
-  expect(Object.keys(guestsOf(again)).sort()).toEqual(["fabrikam-lead", "kim@contoso.example", "lee@contoso.example", "sam@northwind.example"]);
+  expect(emu.users().filter((u) => u.mail === LEE_ADDRESS)).toHaveLength(1);
+  expect(Object.keys(guestsOf(again)).sort()).toEqual(["fabrikam-lead", "kim@contoso.example", LEE_ADDRESS, "sam@northwind.example"].sort());
+});
+
+test("a kill in the middle of a shard step converges: the rerun finds the guests already invited by their marks, no duplicate", async () => {
+  const base = [AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), KIM, LEE];
+  const added = Array.from({ length: 6 }, (_, i) => `new${i}@woodgrove.example`);
+  stack.writeFile("guests.yaml", yaml([...base, ...added.map((a) => `  - email: ${a}`)]));
+  emu.clearRequests();
+  emu.setLatency(1_500);
+  let pid = 0;
+  const run = stack.up({ onSpawn: (p) => (pid = p) });
+  for (let i = 0; i < 600 && requestsTo(emu.requests(), "POST", "/v1.0/invitations").length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+  expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations").length).toBeGreaterThan(0);
+  killTree(pid);
+  expect((await run).ok).toBe(false);
+  emu.setLatency(0);
+  ok(await stack.cancel());
+  const r = ok(await stack.up());
+  for (const a of added) expect(emu.users().filter((u) => u.mail === a)).toHaveLength(1);
+  const out = guestsOf(r);
+  for (const a of added) expect(out[a]?.userId).toBe(emu.users().find((u) => u.mail === a)!.id);
+  expect(ok(await stack.up()).summary).not.toHaveProperty("update");
 });
