@@ -13,6 +13,10 @@ export const INVITATION_TYPE_NAME = "Invitation";
  * dynamic resource's token is `pulumi-nodejs:dynamic/<module>:<type>`.
  */
 export const INVITATION_TYPE = `pulumi-nodejs:dynamic/${INVITATION_MODULE}:${INVITATION_TYPE_NAME}`;
+/** The type part of `GuestShard`'s type token (a `GuestList` of `form: "shards"`). */
+export const GUEST_SHARD_TYPE_NAME = "GuestShard";
+/** `GuestShard`'s type token as the engine records it. */
+export const GUEST_SHARD_TYPE = `pulumi-nodejs:dynamic/${INVITATION_MODULE}:${GUEST_SHARD_TYPE_NAME}`;
 
 /** Who a resource is, from its URN `urn:pulumi:<stack>::<project>::<type>::<name>`. */
 export interface ResourceIdentity {

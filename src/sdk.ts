@@ -86,6 +86,8 @@ export const PROCESS_KEYS = {
   failures: "pulumi-entra-invitation.failures.v1",
   /** The replacement registry (src/provider/replacement.ts). */
   lifecycle: "pulumi-entra-invitation.lifecycle.v1",
+  /** Which declared resource holds which user, so a delete keeps a user another resource holds (src/provider/holders.ts). */
+  holders: "pulumi-entra-invitation.holders.v1",
 } as const;
 
 /** A name of {@link PROCESS_KEYS}. */

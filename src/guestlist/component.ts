@@ -1,5 +1,5 @@
 /**
- * `GuestList`: a declarative guest list. One `Invitation` per entry, named from the entry's `key` or
+ * `GuestList`: a declarative guest list. One `Invitation` per entry (or shards of many: `form`), named from the entry's `key` or
  * else its email, so reordering the list replaces nothing and a keyed guest can change its email (a
  * redemption reset of the same user). Every entry is validated before any resource is declared.
  */
@@ -7,6 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Invitation } from "../resource/invitation";
+import { GuestShard } from "../resource/shard";
+import { DEFAULT_SHARDS, MAX_SHARDS, shardName, shardOf } from "../provider/shard-plan";
 import { now } from "../clock";
 import { markRunError } from "../sdk";
 import { expiryStatus, showExpiry } from "../provider/expiry";
@@ -32,14 +34,38 @@ export function asRunError<T>(f: () => T): T {
   }
 }
 
+/** With `form: "auto"` (the default), lists of more guests than this take the shard form. */
+export const AUTO_SHARD_THRESHOLD = 200;
+
+/**
+ * The form a list of `count` guests takes, and the warning when `auto` chose shards. Pure.
+ */
+export function chooseForm(name: string, count: number, form: GuestListArgs["form"], shards: number | undefined): { form: "invitations" | "shards"; shards: number; warning?: string } {
+  const n = shards ?? DEFAULT_SHARDS;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) {
+    throw new GuestListError([{ source: "shards", reason: `must be a whole number from 1 to ${MAX_SHARDS} (got ${String(shards)})` }], name);
+  }
+  if (form !== undefined && form !== "auto" && form !== "invitations" && form !== "shards") {
+    throw new GuestListError([{ source: "form", reason: `must be "invitations", "shards" or "auto" (got ${JSON.stringify(form)})` }], name);
+  }
+  if (form === "invitations" || form === "shards") return { form, shards: n };
+  if (count <= AUTO_SHARD_THRESHOLD) return { form: "invitations", shards: n };
+  return {
+    form: "shards",
+    shards: n,
+    warning: `GuestList '${name}' has ${count} guests (more than ${AUTO_SHARD_THRESHOLD}): held in ${n} shards rather than one Invitation per guest. Set form: "shards" (or "invitations") on the list to choose, and to keep the form when the list shrinks; moving between the forms sends nothing to Graph (docs/guest-lists.md, "Large lists: shards").`,
+  };
+}
+
 /** The key of guests without an external user state (e.g. an internal user) in `summary`. */
 export const NO_STATE = "None";
 
 /**
  * A declarative guest list: one {@link Invitation} per entry of `guests` and of `file`, named
- * `<list>-<key>` or `<list>-<email>`, plus an `azuread.GroupMember` per group membership. Every
- * entry is checked first; any problem throws one {@link GuestListError} listing them all, before
- * any resource is declared.
+ * `<list>-<key>` or `<list>-<email>` (or, with `form: "shards"`, the guests held in a few
+ * {@link GuestShard} resources, each guest with the same lifecycle), plus an `azuread.GroupMember`
+ * per group membership. Every entry is checked first; any problem throws one {@link GuestListError}
+ * listing them all, before any resource is declared.
  */
 export class GuestList extends pulumi.ComponentResource {
   /** Per guest name (key, or normalised email): user id, email, state, and the redeem link (secret). */
@@ -53,6 +79,8 @@ export class GuestList extends pulumi.ComponentResource {
   public readonly summary: pulumi.Output<Record<string, number>>;
   /** The `Invitation` of each guest, by guest name: for wiring your own resources to a guest. */
   public readonly invitations: Record<string, Invitation>;
+  /** With the shard form: the `GuestShard` resources, by name (`<list>-shard-3of16`); empty otherwise. */
+  public readonly shards: Record<string, GuestShard>;
   /** The `azuread.GroupMember` of each membership, by `guestName/groupObjectId`. */
   public readonly memberships: Record<string, pulumi.CustomResource>;
 
@@ -80,33 +108,62 @@ export class GuestList extends pulumi.ComponentResource {
     const azuread: AzureAdModule | undefined = plan.some((g) => g.groups.length > 0) ? loadAzureAd() : undefined;
 
     this.invitations = {};
+    this.shards = {};
     this.memberships = {};
     this.guests = {};
+    const chosen = asRunError(() => chooseForm(name, plan.length, args.form, args.shards));
+    if (chosen.warning) void pulumi.log.warn(chosen.warning, this);
+    /** Per guest: its user id, state and (with reminders) last invitation time. */
+    const outputs: Record<string, { userId: pulumi.Output<string>; externalUserState: pulumi.Output<string | null>; lastInvitationAt: pulumi.Output<string | undefined> }> = {};
+    if (chosen.form === "shards") {
+      const groups = new Map<number, ResolvedGuest[]>();
+      for (const g of plan) {
+        const i = shardOf(g.name, chosen.shards);
+        groups.set(i, [...(groups.get(i) ?? []), g]);
+      }
+      for (const [i, members] of [...groups.entries()].sort(([a], [b]) => a - b)) {
+        const shardResource = new GuestShard(shardName(name, i, chosen.shards), { list: name, shard: `${i + 1}of${chosen.shards}`, guests: Object.fromEntries(members.map((g) => [g.name, g.args])) }, { parent: this });
+        this.shards[shardName(name, i, chosen.shards)] = shardResource;
+        for (const g of members) {
+          const state = shardResource.guests.apply((all) => all?.[g.name]);
+          outputs[g.name] = { userId: state.apply((s) => s?.userId as string), externalUserState: state.apply((s) => s?.externalUserState ?? null), lastInvitationAt: state.apply((s) => s?.lastInvitationAt) };
+          this.guests[g.name] = {
+            userId: outputs[g.name].userId,
+            email: state.apply((s) => s?.invitedUserEmailAddress as string),
+            inviteRedeemUrl: pulumi.secret(shardResource.redeemUrls.apply((u) => u?.[g.name])),
+            externalUserState: outputs[g.name].externalUserState,
+          };
+        }
+      }
+    }
     for (const g of plan) {
-      const invitation = new Invitation(`${name}-${g.name}`, g.args, { parent: this, aliases: aliasesOf(name, g) });
-      this.invitations[g.name] = invitation;
-      this.guests[g.name] = {
-        userId: invitation.userId,
-        email: invitation.invitedUserEmailAddress,
-        inviteRedeemUrl: pulumi.secret(invitation.inviteRedeemUrl),
-        externalUserState: invitation.externalUserState,
-      };
+      if (chosen.form === "invitations") {
+        const invitation = new Invitation(`${name}-${g.name}`, g.args, { parent: this, aliases: aliasesOf(name, g) });
+        this.invitations[g.name] = invitation;
+        outputs[g.name] = { userId: invitation.userId, externalUserState: invitation.externalUserState, lastInvitationAt: invitation.lastInvitationAt };
+        this.guests[g.name] = {
+          userId: invitation.userId,
+          email: invitation.invitedUserEmailAddress,
+          inviteRedeemUrl: pulumi.secret(invitation.inviteRedeemUrl),
+          externalUserState: invitation.externalUserState,
+        };
+      }
       for (const groupObjectId of g.groups) {
         if (!azuread) continue;
         this.memberships[`${g.name}/${groupObjectId}`] = new azuread.GroupMember(
           `${name}-${g.name}-${groupObjectId}`,
-          { groupObjectId, memberObjectId: invitation.userId },
+          { groupObjectId, memberObjectId: outputs[g.name].userId },
           { parent: this, aliases: aliasesOf(name, g, `-${groupObjectId}`) },
         );
       }
     }
-    const states = Object.values(this.invitations).map((i) => i.externalUserState);
+    const states = Object.values(outputs).map((o) => o.externalUserState);
     // Overdue: guests with reminders that are still pending N days or more after their last invitation.
     const reminded = plan.filter((g) => typeof g.args.remindAfterDays === "number");
     const overdue = reminded.length
       ? pulumi.all(reminded.map((g) => {
-        const inv = this.invitations[g.name];
-        return pulumi.all([inv.externalUserState, inv.lastInvitationAt]).apply(([s, last]) => (isOverdue(s, last, g.args.remindAfterDays as number, at) ? 1 : 0));
+        const o = outputs[g.name];
+        return pulumi.all([o.externalUserState, o.lastInvitationAt]).apply(([s, last]) => (isOverdue(s, last, g.args.remindAfterDays as number, at) ? 1 : 0));
       })).apply((ones) => ones.reduce<number>((a, b) => a + b, 0))
       : pulumi.output(0);
     const extras = (counts: Record<string, number>, late: number): Record<string, number> => ({

@@ -65,6 +65,24 @@ export interface GuestListArgs {
    * `expiryWarningDays` of `defaults` (the program's, or a file's) wins over this.
    */
   expiryWarningDays?: number;
+  /**
+   * How the list holds its guests in the stack:
+   * - `"invitations"`: one `Invitation` resource per guest (a row per guest in every view).
+   * - `"shards"`: the guests in `shards` resources (`GuestShard`, named `<list>-shard-3of16`), each
+   *   guest in the shard its name hashes to, so adding a guest rewrites one shard. Every per-guest
+   *   rule holds (the same steps run per guest); the preview shows a property path per changed guest
+   *   (`guests["kim"].invitedUserDisplayName`). Needed for large lists: on a self-managed backend
+   *   (`file://`, `s3://`, `azblob://`) the engine rewrites the whole state twice per resource step,
+   *   so one resource per guest grows with the square of the guests.
+   * - `"auto"` (the default): `"invitations"` up to 200 guests, `"shards"` above, with a warning
+   *   asking to set the form.
+   * Changing the form (or `shards`) moves every guest to the new resources with no Graph write: the
+   * new ones recognise the guests by their ownership marks, and the old ones' deletes keep them.
+   * See docs/guest-lists.md, "Large lists: shards".
+   */
+  form?: "invitations" | "shards" | "auto";
+  /** With the shard form: how many shards (1-1000, default 16). A guest's shard is a stable hash of its name. */
+  shards?: number;
 }
 
 /** The outputs of one guest. `inviteRedeemUrl` is secret (a bearer link). */

@@ -3,7 +3,7 @@
  * user, which the engine spreads over four calls: `check`, `diff`, `delete` (delete before replace),
  * then `create`. This file is that protocol as one unit: its state diagram (the two tables below),
  * the registry that carries the state from call to call, and one pure transition per engine call
- * (`onCheck`, `onDiff`, `onDelete`, `onCreate`, plus `onTaken` for a key rename). Each transition
+ * (`onCheck`, `onDiff`, `onDelete`, `onCreate`). Each transition
  * reads and moves the registry it is given (in place: a copy per call would cost a list of thousands
  * of guests quadratic time) and returns what the runtime must do; none does I/O. `runtime.ts` only
  * carries the actions out against Graph. The reset itself (whom, whether the address must be put on
@@ -17,7 +17,6 @@
  * | declared    | `byEmail[address] = news`, and `declared[fingerprint(olds)] = news` when olds were given |
  * | announced   | declared, and the resource id in `announced`                                             |
  * | pending     | `pendingResets[fingerprint(news)] = { userId, olds, mailPatched }`                       |
- * | handed over | `takenOver ∋ userId` (a key rename: two resources, not a replacement)                    |
  *
  * ## Transitions: engine call → next state, and what the runtime does
  *
@@ -33,8 +32,10 @@
  * | (none)             | `delete(id, olds)` (destroy, or the guest left the program)    | (none)      | `delete-by-policy`                                                 |
  * | pending            | `create(news)`                                                 | (none)      | `reset` that user; gone: on to the fresh create below              |
  * | (none)             | `create(news)`                                                 | (none)      | `reset` `invitedUser` (with `resetRedemption`), else `look-up`     |
- * | (none)             | `create(news)` whose `planCreate` takes over a user marked by another resource of this stack | handed over | `onTaken` records it |
- * | handed over        | `delete(old id)`                                               | (none)      | `kept-by-new-key`                                                  |
+ *
+ * Not a replacement, and not in this registry: a delete of a user that another declared resource
+ * holds (a key rename, a move between a GuestList's forms) is skipped before `onDelete` is asked;
+ * who holds which user is src/provider/holders.ts.
  *
  * What each engine call brings, and why the registry is needed: `check(olds, news)` runs only for
  * resources the program declares (never for one leaving the stack; refresh does not call it), so a
@@ -53,7 +54,6 @@
  * to the create that follows it.
  */
 import { deletePolicy, fingerprint, FoundUser, inputsOf, invitationBody, isInvitedGuest, planDiff, refuseConversion, ReplaceCause, switchesUser, userPatch } from "./plan";
-import type { CreatePlan } from "./plan";
 import type { GraphUser, InvitationRequest } from "../graph/types";
 import type { CheckedInputs, InvitationOutputs, OnDelete } from "./types";
 import { PROCESS_KEYS, processWide } from "../sdk";
@@ -77,8 +77,6 @@ export interface LifecycleRegistryV1 {
   pendingResets: Map<string, PendingReset>;
   /** Resource ids whose replacement a diff announced (the delete then says nothing more). Since issue 19. */
   announced?: Set<string>;
-  /** User ids (lower case) a create took over from another resource of this stack (a key rename): that resource's delete keeps them. Since issue 19. */
-  takenOver?: Set<string>;
 }
 
 /** The registry's key: the package and the registry's version. */
@@ -89,7 +87,6 @@ export function lifecycleRegistry(): LifecycleRegistryV1 {
 }
 
 const announcedIn = (reg: LifecycleRegistryV1): Set<string> => (reg.announced ??= new Set());
-const takenOverIn = (reg: LifecycleRegistryV1): Set<string> => (reg.takenOver ??= new Set());
 
 /** Forget everything (tests: each test is its own "deployment"). */
 export function resetLifecycleRegistry(): void {
@@ -98,12 +95,6 @@ export function resetLifecycleRegistry(): void {
   reg.byEmail.clear();
   reg.pendingResets.clear();
   reg.announced?.clear();
-  reg.takenOver?.clear();
-}
-
-/** Forget the key renames of this process only (tests: a plugin process of its own). */
-export function resetHandovers(): void {
-  lifecycleRegistry().takenOver?.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,8 +176,6 @@ export function onDiff(id: string, olds: Partial<InvitationOutputs>, news: Parti
 
 /**
  * What `delete` does:
- * - `kept-by-new-key`: a create in this process took the user over from this resource (a key
- *   rename): nothing is sent, one line says so;
  * - `keep-user`: the first half of a replacement: the user stays; refuse first (`guard`) when the
  *   state does not say it is an invited guest; say the replacement (`announce`, its causes) when no
  *   diff did (`pulumi up --replace`); put the new address on the user (`mail`), so that a run that
@@ -196,13 +185,11 @@ export function onDiff(id: string, olds: Partial<InvitationOutputs>, news: Parti
  *   user the create will reset, refused before the old one leaves when it is an internal user).
  */
 export type DeleteAction =
-  | { kind: "kept-by-new-key" }
   | { kind: "keep-user"; userId: string; news: Partial<CheckedInputs>; pending: PendingReset; guard: boolean; announce?: ReplaceCause[]; mail?: string }
   | { kind: "delete-by-policy"; policy: OnDelete; guardNext?: { userId: string; news: Partial<CheckedInputs> } };
 
 /** delete(id, props = state). */
 export function onDelete(id: string, props: Partial<InvitationOutputs>, reg = lifecycleRegistry()): DeleteAction {
-  if (takenOverIn(reg).delete(id.toLowerCase())) return { kind: "kept-by-new-key" };
   const wasAnnounced = announcedIn(reg).delete(id);
   const key = fingerprint(props as Record<string, unknown>);
   const email = props.invitedUserEmailAddress;
@@ -270,11 +257,6 @@ function freshCreate(news: Partial<CheckedInputs>): CreateAction {
     mailPatched: false,
     whenGone: { kind: "refuse", message: `invitedUser ${news.invitedUser} does not exist: check the object id, or leave out invitedUser and resetRedemption to invite ${news.invitedUserEmailAddress} as a new guest.` },
   };
-}
-
-/** After `planCreate`: a user taken over from another resource of this stack (a key rename) is handed over; that resource's delete keeps it. */
-export function onTaken(plan: CreatePlan, reg = lifecycleRegistry()): void {
-  if (plan.action === "take" && plan.owner === "stack") takenOverIn(reg).add(plan.userId.toLowerCase());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,15 +11,33 @@ import { checkInputs } from "./validate";
 import { refuseExpiredCreate } from "./expiry";
 import { now as clockNow } from "../clock";
 import {
-  chooseMatch, FoundUser, inputsOf, invitationBody, invitationFailure, isInvitedGuest, outputsFromInvitation, outputsFromUser,
+  chooseMatch, FoundUser, switchesUser, inputsOf, invitationBody, invitationFailure, isInvitedGuest, outputsFromInvitation, outputsFromUser,
   ownedOnDelete, planAfterInvite, planCreate, planDiff, planMarkFound, planMarkUpdate, planNewGuestMark, planRead, planUpdate, refuseConversion, replacementNotice, sponsorsToAdd,
   createPreviewLine, planGone, recoveryWarning, reinviteNotice, removalLine, restoreNotice,
 } from "./plan";
 import { UNKNOWN } from "./types";
 import { markData, MARK_NAME, parseMark, ResourceIdentity, wholeMark } from "./mark";
-import { onCheck, onCreate, onDelete, onDiff, onTaken, planReset, resetHandovers, ResetTarget } from "./replacement";
+import { onCheck, onCreate, onDelete, onDiff, planReset, ResetTarget } from "./replacement";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 import { captureUrns, engineWarning, identityOf, notice, urnOf, warn } from "../sdk";
+import { heldByOther, hold, Holder, invitationHolder, resetHolders, takeoverHolder } from "./holders";
+
+/**
+ * Who a step is for, when the caller is not a lone `Invitation` whose identity the SDK door puts on
+ * its inputs: a guest of a shard (src/provider/shards.ts) passes its own identity (the name its
+ * `Invitation` would have, so marks say "self" in both forms), the shard's URN for log lines, and
+ * its holder (see holders.ts).
+ */
+export interface StepContext {
+  /** The resource identity the guest's mark names. */
+  identity?: ResourceIdentity;
+  /** The URN the engine's log lines are about (the shard's). */
+  urn?: string;
+  /** Who holds the guest's user in this process (diff, create) and who deletes it (delete). */
+  holder?: Holder;
+  /** false: `check` does not look a new guest up for the preview's line (a shard with many new guests). */
+  announce?: boolean;
+}
 
 // In the SDK's plugin process: give `create` and `check` the URN of their resource (the stack and
 // resource an ownership mark names). A no-op elsewhere.
@@ -95,7 +113,7 @@ export async function configureRuntime(config: Config): Promise<void> {
   }
 }
 
-export async function checkStep(olds: Record<string, unknown>, news: Record<string, unknown>) {
+export async function checkStep(olds: Record<string, unknown>, news: Record<string, unknown>, ctx?: StepContext) {
   if (configError) throw configError;
   const { inputs, failures } = checkInputs(news);
   if (failures.length) return { inputs: news, failures };
@@ -103,7 +121,7 @@ export async function checkStep(olds: Record<string, unknown>, news: Record<stri
   // expires is removed by leaving the program (GuestList does); its Invitation warns (see invitation.ts).
   const expired = olds.invitedUserEmailAddress === undefined ? refuseExpiredCreate(inputs.expiresOn, clockNow()) : undefined;
   if (expired) return { inputs: news, failures: [expired] };
-  if (onCheck(olds, inputs).kind === "preview-create") await announceCreate(inputs as unknown as CheckedInputs, news);
+  if (onCheck(olds, inputs).kind === "preview-create" && ctx?.announce !== false) await announceCreate(inputs as unknown as CheckedInputs, news, ctx);
   return { inputs };
 }
 
@@ -124,11 +142,11 @@ const GRAPH_GONE: ReadonlySet<FailureClass> = new Set(["unreachable", "tls", "au
  * engine shows `+ create` and never calls `create` in a preview. A lookup that cannot run (no
  * permission, Graph not answering) never fails the check: one line says the preview cannot tell.
  */
-async function announceCreate(inputs: CheckedInputs, news: Record<string, unknown>): Promise<void> {
+async function announceCreate(inputs: CheckedInputs, news: Record<string, unknown>, ctx?: StepContext): Promise<void> {
   if (previewLookupOff || configError) return;
   if (inputs.invitedUserEmailAddress === UNKNOWN || inputs.invitedUser === UNKNOWN || (inputs.invitedUser && inputs.resetRedemption)) return;
-  const urn = urnOf(news);
-  const self = identityOf(news);
+  const urn = ctx?.urn ?? urnOf(news);
+  const self = ctx?.identity ?? identityOf(news);
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -150,17 +168,19 @@ async function announceCreate(inputs: CheckedInputs, news: Record<string, unknow
   }
 }
 
-export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>) {
+export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>, ctx?: StepContext) {
   const plan = planDiff(olds, news);
   // A preview shows `+- replace`; say that it is a redemption reset of the same user. A refresh
   // diffs the old inputs (never a replacement, never checked here): it says nothing.
   const step = onDiff(id, olds, news, plan.replaces);
-  if (step.announce) await notice(replacementNotice(id, olds, news, step.announce.causes, await resetTarget(step.announce.target)));
+  // Declared and keeping its user: a delete of another resource in this run must not remove it.
+  if (step.checkedHere && !switchesUser(id, news)) hold(id, ctx?.holder ?? { key: invitationHolder(id), label: `the Invitation of ${news.invitedUserEmailAddress}` });
+  if (step.announce) await notice(replacementNotice(id, olds, news, step.announce.causes, await resetTarget(step.announce.target)), ctx?.urn);
   // In the recycle bin (found by the refresh): the update restores the same user; say so.
-  if (plan.restore && step.checkedHere) await notice(restoreNotice(id, olds));
+  if (plan.restore && step.checkedHere) await notice(restoreNotice(id, olds), ctx?.urn);
   // A reminder due (found by the refresh): the update re-issues the invitation; say why.
   if (plan.remind && !plan.replaces.length && step.checkedHere) {
-    await notice(`${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`);
+    await notice(`${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`, ctx?.urn);
   }
   return { changes: plan.changes, replaces: plan.replaces, stables: plan.stables, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
@@ -181,7 +201,14 @@ async function resetTarget(target: ResetTarget | undefined): Promise<{ member: b
   }
 }
 
-export async function createStep(props: CheckedInputs & Record<string, unknown>) {
+export async function createStep(props: CheckedInputs & Record<string, unknown>, ctx?: StepContext) {
+  const r = await createUser(props, ctx);
+  // A guest of a shard is held by it whatever the create did; an Invitation holds a user it took over.
+  if (ctx?.holder) hold(r.id, ctx.holder);
+  return r;
+}
+
+async function createUser(props: CheckedInputs & Record<string, unknown>, ctx?: StepContext) {
   const inputs = inputsOf(props) as CheckedInputs;
   const g = graph();
   // A replacement's second half, or a reset that invitedUser asks for: reset that user (replacement.ts).
@@ -194,8 +221,8 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
   }
 
   const x = extensions();
-  const urn = urnOf(props);
-  const self = identityOf(props);
+  const urn = ctx?.urn ?? urnOf(props);
+  const self = ctx?.identity ?? identityOf(props);
   const lookup = await lookUp(x, inputs, self, urn);
   const plan = planCreate(inputs, lookup.user, self);
   if (plan.action === "refuse") throw new Error(plan.message);
@@ -204,7 +231,10 @@ export async function createStep(props: CheckedInputs & Record<string, unknown>)
     // The guest exists: no invitation (no email, no invitation budget); only what the program declares.
     for (const w of plan.warnings) await engineWarning(w, urn);
     const user = lookup.user!;
-    onTaken(plan); // a key rename: the old resource's delete keeps the user
+    // A key rename (another resource of this stack marked it): the old resource's delete keeps it. Its
+    // own mark (a rerun, or the other form of the same guest): held as this Invitation's (holders.ts).
+    const taker = takeoverHolder(plan.owner, user.id, self, urn);
+    if (taker) hold(user.id, taker);
     const recovered = recoveryWarning(inputs.invitedUserEmailAddress, user, plan, urn);
     if (recovered) await engineWarning(recovered, urn);
     if (Object.keys(plan.patch).length) await g.patchUser(user.id, plan.patch);
@@ -545,14 +575,16 @@ function computed(o: InvitationOutputs): InvitationOutputs {
   return outs;
 }
 
-export async function deleteStep(id: string, props: InvitationOutputs) {
+export async function deleteStep(id: string, props: InvitationOutputs, ctx?: StepContext) {
   const g = graph();
-  // Which delete this is (a key rename's old resource, a replacement's first half, a real delete): replacement.ts.
-  const step = onDelete(id, props);
-  if (step.kind === "kept-by-new-key") {
-    await notice(`${props.invitedUserEmailAddress} (${id}): taken over by the new key, not deleted`);
+  // Another declared resource holds this user (a key rename, a move between the list's forms): keep it.
+  const held = heldByOther(id, ctx?.holder?.key ?? invitationHolder(id));
+  if (held) {
+    await notice(held.rename ? `${props.invitedUserEmailAddress} (${id}): taken over by the new key, not deleted` : `${props.invitedUserEmailAddress} (${id}): held by ${held.label}, not deleted`, ctx?.urn);
     return;
   }
+  // Which delete this is (a replacement's first half, or a real delete): replacement.ts.
+  const step = onDelete(id, props);
   // A replacement that switches users: the new user is reset by the create. Refuse it now, before
   // the old user leaves, when that user is not an invited guest and the program did not opt in.
   if (step.kind === "delete-by-policy" && step.guardNext) await guardConversion(g, step.guardNext.userId, step.guardNext.news, "the redemption reset (replacement by another user)");
@@ -583,7 +615,7 @@ export async function deleteStep(id: string, props: InvitationOutputs) {
       return;
     }
     case "disable":
-      await notice(removalLine(props)!);
+      await notice(removalLine(props)!, ctx?.urn);
       try {
         await lagTolerant(g, id, props, (until) => g.patchUser(id, { accountEnabled: false }, { retryNotFoundUntil: until }));
       } catch (e) {
@@ -591,7 +623,7 @@ export async function deleteStep(id: string, props: InvitationOutputs) {
       }
       return;
     case "retain":
-      await notice(removalLine(props)!);
+      await notice(removalLine(props)!, ctx?.urn);
       return;
   }
 }
@@ -603,6 +635,6 @@ export function resetMarkState(): void {
   expandRefused = false;
   lookupNarrowed = false;
   previewLookupOff = false;
-  resetHandovers();
+  resetHolders();
   goneForGood.clear();
 }

@@ -8,8 +8,9 @@
  */
 import { FoundUser, planAfterInvite, planCreate, planMarkFound, planNewGuestMark } from "../../src/provider/plan";
 import {
-  CheckAction, CreateAction, DeleteAction, LIFECYCLE_KEY, LifecycleRegistryV1, lifecycleRegistry, onCheck, onCreate, onDelete, onDiff, onTaken, planReset, resetLifecycleRegistry, resetTargetOf,
+  CheckAction, CreateAction, DeleteAction, LIFECYCLE_KEY, LifecycleRegistryV1, lifecycleRegistry, onCheck, onCreate, onDelete, onDiff, planReset, resetLifecycleRegistry, resetTargetOf,
 } from "../../src/provider/replacement";
+import { heldByOther, hold, invitationHolder, resetHolders, takeoverHolder } from "../../src/provider/holders";
 import { MARK_NAME, OwnershipMark } from "../../src/provider/mark";
 import { CheckedInputs, InvitationOutputs, UNKNOWN } from "../../src/provider/types";
 
@@ -88,7 +89,6 @@ describe("delete: which delete keeps the user", () => {
     ["nothing declared (destroy, or the guest left the program): the policy", {}, [], { kind: "delete-by-policy", policy: "delete" }],
     ["nothing declared, adopted: retained", { adopted: true }, [], { kind: "delete-by-policy", policy: "retain" }],
     ["nothing declared, onDelete disable", { onDelete: "disable" }, [], { kind: "delete-by-policy", policy: "disable" }],
-    ["a key rename (a create took the user over): kept", {}, [(reg) => onTaken(takeBy("stack"), reg)], { kind: "kept-by-new-key" }],
     ["an email change, announced by its diff: kept, address put on the user, nothing said", {}, [checked(email), (reg) => void onDiff(ID, state(), email, ["invitedUserEmailAddress"], reg)], { kind: "keep-user", userId: ID, guard: false, mail: "kim@fabrikam.com" }],
     ["an email change not announced (a diff of a refresh): kept, announced now", {}, [checked(email)], { kind: "keep-user", announce: ["invitedUserEmailAddress"], mail: "kim@fabrikam.com" }],
     ["a triggers change announced: kept, no mail PATCH", {}, [checked(triggers), (reg) => void onDiff(ID, state(), triggers, ["triggers"], reg)], { kind: "keep-user", guard: false }],
@@ -174,10 +174,14 @@ describe("create: whom to reset", () => {
     ["self", false],
     ["other", false],
     ["none", false],
-  ])("a take-over of a user marked by %s hands it over from the old resource: %s", (owner, handed) => {
-    const reg = fresh();
-    onTaken(takeBy(owner), reg);
-    expect(onDelete(ID, state(), reg).kind).toBe(handed ? "kept-by-new-key" : "delete-by-policy");
+  ])("a take-over of a user marked by %s hands it over from the old resource (holders.ts): %s", (owner, handed) => {
+    resetHolders();
+    const plan = takeBy(owner);
+    const taker = plan.action === "take" ? takeoverHolder(plan.owner, plan.userId, { project: "p", stack: "s", name: "new-key" }, "urn:pulumi:s::p::t::new-key") : undefined;
+    if (taker) hold(ID, taker);
+    // The old Invitation's delete asks whether another resource holds its user.
+    expect(heldByOther(ID, invitationHolder(ID)) !== undefined).toBe(handed);
+    resetHolders();
   });
 });
 

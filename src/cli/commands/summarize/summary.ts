@@ -11,7 +11,8 @@
  * there, they are what happened and are used; else the preview document.
  *
  * A guest is a resource of type `pulumi-nodejs:dynamic/entra:Invitation` (alone or in a
- * `GuestList`). Its row:
+ * `GuestList`), or a guest of a `GuestShard` (a `GuestList` in the shard form), whose step is first
+ * made the step its `Invitation` would have (shard-steps.ts). Its row:
  * - `create` → invite; adopt when the provider's preview line says the address exists
  *   (`<address>: exists as <id> → adopted ...`, see src/provider/plan.ts `createPreviewLine`) or, after
  *   `up`, the outputs say so (never "invitation email sent" then); rename when a delete in the same
@@ -36,6 +37,7 @@
 import { deletePolicy, PREVIEW_LINE, switchesUser } from "../../../provider/plan";
 import { INPUT_KEYS, OnDelete, UNKNOWN, USER_PROPERTY_KEYS } from "../../../provider/types";
 import { INVITATION_TYPE, parseUrn, urnType } from "../../../names";
+import { expandShardSteps } from "./shard-steps";
 
 /** The type of `GuestList`'s group memberships (`@pulumi/azuread`). */
 export const GROUP_MEMBER_TYPE = "azuread:index/groupMember:GroupMember";
@@ -330,7 +332,9 @@ function inputAt(inputs: Record<string, unknown> | undefined, path: string): unk
 }
 
 /** The summary of a run: one row per guest that changes, sorted by action, address and name. */
-export function summarize(run: PulumiRun): GuestSummary {
+export function summarize(input: PulumiRun): GuestSummary {
+  // Guest shards: one step per guest, as in the per-guest form.
+  const run = { ...input, steps: expandShardSteps(input.steps) };
   const refreshed = new Map<string, PlanStep>();
   for (const s of run.steps) if (s.op === "refresh" && s.old?.id) refreshed.set(s.urn, s);
   const rows: GuestRow[] = [];

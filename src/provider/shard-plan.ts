@@ -1,0 +1,162 @@
+/**
+ * The shard form of a guest list, as pure functions: which shard holds a guest, which guests a shard
+ * step adds, updates, resets or removes (from the per-guest {@link planDiff}), and what state a step
+ * records when some guests failed. The runtime (shards.ts) carries each guest's step out with the
+ * per-guest steps of runtime.ts: one lifecycle, two forms.
+ */
+import { planDiff } from "./plan";
+import type { CheckedInputs, InvitationOutputs } from "./types";
+
+/** Shards of a list in the shard form unless the program sets `shards`. */
+export const DEFAULT_SHARDS = 16;
+/** At most this many shards. */
+export const MAX_SHARDS = 1000;
+
+/** FNV-1a (32 bit) of a string's UTF-16 code units: stable across runs, versions and machines. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** The shard (0-based) of the guest `name` among `count`: a stable hash, so adding a guest changes one shard. */
+export function shardOf(name: string, count: number): number {
+  return fnv1a(name.toLowerCase()) % count;
+}
+
+/**
+ * The resource name of shard `index` (0-based) of `count` in the list `list`: `<list>-shard-3of16`
+ * (1-based). The count is part of the name: another count declares other shards, which take the
+ * guests over (0 writes) before the old ones are deleted, as a move between the forms does.
+ */
+export function shardName(list: string, index: number, count: number): string {
+  return `${list}-shard-${index + 1}of${count}`;
+}
+
+/** A guest in a shard's state: the per-guest outputs without the redeem link (in the shard's one secret map). */
+export type GuestState = Omit<InvitationOutputs, "inviteRedeemUrl" | "invitationId" | "status">;
+
+/** A shard's checked inputs. */
+export interface ShardInputs {
+  /** The list's name: a guest's identity (what its mark names) is `<list>-<guest name>`, as its `Invitation` would be. */
+  list: string;
+  /** `3of16`: which shard of how many. */
+  shard: string;
+  /** The guests by name, checked. */
+  guests: Record<string, CheckedInputs>;
+}
+
+/** A shard's state. */
+export interface ShardOutputs {
+  list: string;
+  shard: string;
+  /** The stack's project and name (from the shard's URN at create): the guests' identities in later steps. */
+  project?: string;
+  stack?: string;
+  /** The shard's URN (from its create): the engine's log lines of later steps are about it. */
+  urn?: string;
+  /** The guests by name. */
+  guests: Record<string, GuestState>;
+  /** Each guest's redeem link, by name: one secret for the shard. */
+  redeemUrls: Record<string, string>;
+  /** Guests whose last step failed (the next diff asks for an update, whatever the inputs say). */
+  failed?: string[];
+}
+
+/** The per-guest outputs a step of runtime.ts works with, from a shard's state. */
+export function guestOutputs(outs: Pick<ShardOutputs, "guests" | "redeemUrls">, name: string): InvitationOutputs | undefined {
+  const state = outs.guests?.[name];
+  if (!state) return undefined;
+  const url = outs.redeemUrls?.[name];
+  return (url === undefined ? { ...state } : { ...state, inviteRedeemUrl: url }) as InvitationOutputs;
+}
+
+/**
+ * Splits per-guest outputs into the shard's guest state and its redeem link. The invitation's id and
+ * status are left out: nothing decides on them (the guest's `externalUserState` says what matters),
+ * and every byte of a guest is written twice per state write.
+ */
+export function splitOutputs(outs: InvitationOutputs): { state: GuestState; url?: string } {
+  const { inviteRedeemUrl, invitationId: _id, status: _status, ...rest } = outs;
+  const state = rest as GuestState & Record<string, unknown>;
+  for (const k of Object.keys(state)) if (state[k] === undefined) delete state[k];
+  return { state, url: inviteRedeemUrl };
+}
+
+/** What a shard step does for one guest. */
+export type GuestAction = "create" | "update" | "reset" | "remove" | "keep";
+
+export interface GuestStep {
+  name: string;
+  action: GuestAction;
+  /** Output-only reasons for an update the engine cannot see in the inputs (a reminder due, a user to restore). */
+  outputOnly?: boolean;
+}
+
+/**
+ * What a shard step does for each guest, from the state (`olds`) and the checked inputs (`news`):
+ * a guest only declared is created, one only in state is removed, one whose email, `invitedUser` or
+ * `triggers` changed is reset (the per-guest replacement: same user, in place; never a replacement of
+ * the shard), one with any other change is updated. Names in a stable order (state's, then new ones).
+ */
+export function planShard(olds: Record<string, GuestState> | undefined, news: Record<string, Partial<CheckedInputs>>): GuestStep[] {
+  const steps: GuestStep[] = [];
+  const before = olds ?? {};
+  for (const name of Object.keys(before)) {
+    const next = news[name];
+    if (!next) {
+      steps.push({ name, action: "remove" });
+      continue;
+    }
+    const plan = planDiff(before[name], next);
+    const action: GuestAction = plan.replaces.length ? "reset" : plan.changes ? "update" : "keep";
+    steps.push(plan.remind || plan.restore ? { name, action, outputOnly: true } : { name, action });
+  }
+  for (const name of Object.keys(news)) if (!(name in before)) steps.push({ name, action: "create" });
+  return steps;
+}
+
+/**
+ * A shard's `diff` answer: `false` when no guest changes; otherwise `changes` left undefined, so the
+ * engine compares old and new inputs itself and shows a property path per changed guest
+ * (`guests["kim"].invitedUserDisplayName`); `true` only when the change is in the state alone (a
+ * reminder due, a user to restore, guests that failed last time), which the inputs cannot show.
+ */
+export function shardChanges(steps: readonly GuestStep[], failedBefore: readonly string[] | undefined): boolean | undefined {
+  if (steps.some((s) => s.outputOnly) || (failedBefore?.length ?? 0) > 0) return true;
+  return steps.every((s) => s.action === "keep") ? false : undefined;
+}
+
+/** How one guest's step ended: its new outputs, `removed`, or an error. */
+export type GuestResult = { name: string; outs: InvitationOutputs } | { name: string; removed: true } | { name: string; error: unknown };
+
+/**
+ * The state after a shard step: each guest that succeeded as its step left it, each that failed as it
+ * was before (a failed create: absent, so the next `up` creates it; a failed update, reset or removal:
+ * the old state, so the next `up` does it again), guests in the order of `order`. `failed` lists the
+ * failures.
+ */
+export function mergeShard(olds: Pick<ShardOutputs, "guests" | "redeemUrls"> | undefined, results: readonly GuestResult[], order: readonly string[]): { guests: Record<string, GuestState>; redeemUrls: Record<string, string>; failed: string[] } {
+  const byName = new Map(results.map((r) => [r.name, r]));
+  const guests: Record<string, GuestState> = {};
+  const redeemUrls: Record<string, string> = {};
+  const failed: string[] = [];
+  const names = [...order, ...Object.keys(olds?.guests ?? {}).filter((n) => !order.includes(n))];
+  for (const name of names) {
+    const r = byName.get(name);
+    let outs: InvitationOutputs | undefined;
+    if (!r) outs = olds ? guestOutputs(olds, name) : undefined;
+    else if ("error" in r) {
+      failed.push(name);
+      outs = olds ? guestOutputs(olds, name) : undefined;
+    } else if ("outs" in r) outs = r.outs;
+    if (!outs) continue;
+    const { state, url } = splitOutputs(outs);
+    guests[name] = state;
+    if (url !== undefined) redeemUrls[name] = url;
+  }
+  return { guests, redeemUrls, failed };
+}

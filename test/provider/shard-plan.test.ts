@@ -1,0 +1,104 @@
+/**
+ * The shard form's pure plans: which shard a guest is in, what a shard step does per guest, the
+ * diff's `changes`, and the state a step records when some guests failed.
+ */
+import { fnv1a, GuestResult, GuestState, guestOutputs, mergeShard, planShard, shardChanges, shardName, shardOf, splitOutputs } from "../../src/provider/shard-plan";
+import type { CheckedInputs, InvitationOutputs } from "../../src/provider/types";
+
+const redirect = "https://myapps.microsoft.com";
+const inputs = (email: string, extra: Partial<CheckedInputs> = {}): CheckedInputs => ({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect, invitedUserType: "Guest", sendInvitationMessage: false, ...extra });
+const state = (email: string, userId: string, extra: Partial<InvitationOutputs> = {}): GuestState => ({ ...inputs(email), userId, adopted: false, externalUserState: "PendingAcceptance", ...extra });
+
+describe("shardOf: a stable hash of the guest's name", () => {
+  it.each([
+    ["kim@contoso.com", 16],
+    ["fabrikam-lead", 16],
+    ["a", 1],
+    ["x@y.z", 1000],
+  ])("%s among %i shards: in range, the same every time and for any case", (name, count) => {
+    const i = shardOf(name, count);
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(i).toBeLessThan(count);
+    expect(shardOf(name.toUpperCase(), count)).toBe(i);
+  });
+
+  it("is FNV-1a (32 bit): known values, so a new version never moves a guest", () => {
+    expect(fnv1a("")).toBe(0x811c9dc5);
+    expect(fnv1a("a")).toBe(0xe40c292c);
+    expect(fnv1a("foobar")).toBe(0xbf9cf968);
+  });
+
+  it("spreads 1,000 names over 16 shards (none empty, none above twice the mean)", () => {
+    const counts = new Array<number>(16).fill(0);
+    for (let i = 0; i < 1000; i++) counts[shardOf(`guest${i}@contoso.com`, 16)]++;
+    expect(Math.min(...counts)).toBeGreaterThan(0);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(125);
+  });
+
+  it.each([
+    ["partners", 0, 16, "partners-shard-1of16"],
+    ["partners", 15, 16, "partners-shard-16of16"],
+  ])("shardName(%s, %i, %i) = %s", (list, i, n, want) => expect(shardName(list, i, n)).toBe(want));
+});
+
+describe("planShard: what a shard step does per guest", () => {
+  const olds = { kim: state("kim@contoso.com", "u-kim"), sam: state("sam@contoso.com", "u-sam"), jo: state("jo@contoso.com", "u-jo") };
+  it.each<[string, Record<string, CheckedInputs>, Record<string, string>]>([
+    ["nothing changed", { kim: inputs("kim@contoso.com"), sam: inputs("sam@contoso.com"), jo: inputs("jo@contoso.com") }, { kim: "keep", sam: "keep", jo: "keep" }],
+    ["a guest added", { kim: inputs("kim@contoso.com"), sam: inputs("sam@contoso.com"), jo: inputs("jo@contoso.com"), lee: inputs("lee@contoso.com") }, { kim: "keep", sam: "keep", jo: "keep", lee: "create" }],
+    ["a guest removed", { kim: inputs("kim@contoso.com"), sam: inputs("sam@contoso.com") }, { kim: "keep", sam: "keep", jo: "remove" }],
+    ["an email change resets", { kim: inputs("kim@fabrikam.com"), sam: inputs("sam@contoso.com"), jo: inputs("jo@contoso.com") }, { kim: "reset", sam: "keep", jo: "keep" }],
+    ["a triggers change resets", { kim: inputs("kim@contoso.com", { triggers: { v: 2 } }), sam: inputs("sam@contoso.com"), jo: inputs("jo@contoso.com") }, { kim: "reset", sam: "keep", jo: "keep" }],
+    ["a display name is updated in place", { kim: inputs("kim@contoso.com"), sam: inputs("sam@contoso.com", { invitedUserDisplayName: "Sam" }), jo: inputs("jo@contoso.com") }, { kim: "keep", sam: "update", jo: "keep" }],
+    ["onDelete is updated in place", { kim: inputs("kim@contoso.com"), sam: inputs("sam@contoso.com"), jo: inputs("jo@contoso.com", { onDelete: "disable" }) }, { kim: "keep", sam: "keep", jo: "update" }],
+  ])("%s", (_why, news, want) => {
+    const steps = planShard(olds, news);
+    expect(Object.fromEntries(steps.map((s) => [s.name, s.action]))).toEqual(want);
+  });
+
+  it("a new shard creates every guest", () => {
+    expect(planShard(undefined, { a: inputs("a@b.c"), b: inputs("b@b.c") }).map((s) => s.action)).toEqual(["create", "create"]);
+  });
+
+  it("a reminder due or a user in the recycle bin is an update the inputs cannot show", () => {
+    const steps = planShard({ kim: state("kim@contoso.com", "u", { remindAfterDays: 7, reminderDue: "pending 8 days" }), sam: state("sam@contoso.com", "v", { inRecycleBin: true }) }, {
+      kim: inputs("kim@contoso.com", { remindAfterDays: 7 }),
+      sam: inputs("sam@contoso.com"),
+    });
+    expect(steps).toEqual([{ name: "kim", action: "update", outputOnly: true }, { name: "sam", action: "update", outputOnly: true }]);
+  });
+});
+
+describe("shardChanges: the diff's changes (never `true` for input changes: the engine shows them per guest)", () => {
+  it.each<[string, Parameters<typeof shardChanges>[0], string[] | undefined, boolean | undefined]>([
+    ["no guest changes", [{ name: "a", action: "keep" }], undefined, false],
+    ["a guest updated: left to the engine", [{ name: "a", action: "update" }, { name: "b", action: "keep" }], undefined, undefined],
+    ["a guest added, one removed, one reset", [{ name: "a", action: "create" }, { name: "b", action: "remove" }, { name: "c", action: "reset" }], [], undefined],
+    ["a reminder due (state only)", [{ name: "a", action: "update", outputOnly: true }], undefined, true],
+    ["guests failed last time (the engine kept the inputs)", [{ name: "a", action: "keep" }], ["b"], true],
+  ])("%s", (_why, steps, failed, want) => expect(shardChanges(steps, failed)).toBe(want));
+});
+
+describe("mergeShard: what a step records when some guests failed", () => {
+  const before = { guests: { kim: state("kim@contoso.com", "u-kim"), sam: state("sam@contoso.com", "u-sam") }, redeemUrls: { kim: "https://r/kim", sam: "https://r/sam" } };
+  const outs = (email: string, userId: string, url?: string): InvitationOutputs => ({ ...state(email, userId), ...(url ? { inviteRedeemUrl: url } : {}) });
+  it.each<[string, GuestResult[], string[], string[], string[]]>([
+    ["all succeed", [{ name: "kim", outs: outs("kim@contoso.com", "u-kim", "https://r/kim2") }, { name: "lee", outs: outs("lee@contoso.com", "u-lee", "https://r/lee") }], ["kim", "sam", "lee"], ["kim", "sam", "lee"], []],
+    ["a create fails: absent (the next up creates it)", [{ name: "lee", error: new Error("x") }], ["kim", "sam", "lee"], ["kim", "sam"], ["lee"]],
+    ["a reset fails: the old state (the next up resets again)", [{ name: "kim", error: new Error("x") }], ["kim", "sam"], ["kim", "sam"], ["kim"]],
+    ["a removal fails: kept (the next up removes it again)", [{ name: "sam", error: new Error("x") }], ["kim"], ["kim", "sam"], ["sam"]],
+    ["a removal succeeds: gone", [{ name: "sam", removed: true }], ["kim"], ["kim"], []],
+  ])("%s", (_why, results, order, names, failed) => {
+    const m = mergeShard(before, results, order);
+    expect(Object.keys(m.guests)).toEqual(names);
+    expect(m.failed).toEqual(failed);
+    for (const n of names) expect(m.guests[n]).not.toHaveProperty("inviteRedeemUrl");
+  });
+
+  it("keeps each redeem link in the one map, and gives it back per guest", () => {
+    const m = mergeShard(before, [{ name: "kim", outs: outs("kim@contoso.com", "u-kim", "https://r/new") }], ["kim", "sam"]);
+    expect(m.redeemUrls).toEqual({ kim: "https://r/new", sam: "https://r/sam" });
+    expect(guestOutputs(m, "kim")).toMatchObject({ userId: "u-kim", inviteRedeemUrl: "https://r/new" });
+    expect(splitOutputs(outs("a@b.c", "u", "https://r/a"))).toEqual({ state: state("a@b.c", "u"), url: "https://r/a" });
+  });
+});
