@@ -173,7 +173,7 @@ export class LookupCoalescer<U extends AddressFields & object> {
     const fits = (chunk: readonly string[]): boolean => URL_ORIGIN_ALLOWANCE + lookupManyPath(chunk, opts.select, opts.expand, opts.wide, top).length <= MAX_URL_LENGTH;
     for (const chunk of chunkAddresses(emails, fits, maxAddresses(opts.wide))) {
       const waiters = chunk.flatMap((e) => byAddress.get(e.toLowerCase()) ?? []);
-      void this.send(chunk, waiters, opts, top, one);
+      this.send(chunk, waiters, opts, top, one).catch((e: unknown) => waiters.forEach((w) => w.reject(e)));
     }
   }
 
