@@ -2,7 +2,8 @@
  * `npm run bench -- --adopt-guests N`: the provider's create of N guests that already exist in the
  * tenant (adoption: a lookup, no invitation), through the SDK's dynamic-provider gRPC server as the
  * provider suite's create runs, against the emulator with Graph's throttling and the benchmark's
- * latency: seconds, HTTP requests, operations, 429s and `POST /invitations` (0 expected), beside the
+ * latency: seconds, HTTP requests, operations, 429s, requests the open-extension limit counts (reads
+ * with `$expand=extensions`, `/extensions`) and `POST /invitations` (0 expected), beside the
  * invitation floor for N (N / 30 s). The tenant is loaded from a state file, as the export benchmark's.
  */
 import * as fs from "node:fs";
@@ -26,6 +27,8 @@ export interface AdoptBenchResult {
   operations: number;
   batches: number;
   throttled: number;
+  /** Operations the open-extension limit (455 per 10 s) counts: reads with `$expand=extensions` and `/extensions` calls. */
+  extensionRequests: number;
   invitations: number;
   adopted: number;
   failures: number;
@@ -63,6 +66,7 @@ export async function benchAdopt(o: { pkgDir: string; guests: number; latencyMs:
     await plugin.warm();
     const r: PhaseResult = await createAll(plugin, emu, guests);
     const invitations = emu.requests().filter((e) => e.method === "POST" && e.path.split("?")[0] === "/v1.0/invitations").length;
+    const extensionRequests = emu.requests().filter((e) => e.path.includes("$expand=extensions") || /\/extensions(\/|$)/.test(e.path.split("?")[0])).length;
     const adopted = guests.filter((g) => g.props?.adopted === true).length;
     const result: AdoptBenchResult = {
       guests: o.guests,
@@ -74,13 +78,14 @@ export async function benchAdopt(o: { pkgDir: string; guests: number; latencyMs:
       operations: r.operations,
       batches: r.batches,
       throttled: r.throttled,
+      extensionRequests,
       invitations,
       adopted,
       failures: r.failures,
       errors: r.errors,
     };
     o.log(
-      `  ${result.seconds.toFixed(2)} s = ${result.vsFloor.toFixed(3)} x floor, ${result.requests} HTTP requests (${result.operations} operations, ${result.batches} $batch), ${result.throttled} x 429${r.throttled ? ` ${JSON.stringify(r.throttledBy)}` : ""}, ${invitations} POST /invitations, ${adopted} adopted, ${result.failures} failed` +
+      `  ${result.seconds.toFixed(2)} s = ${result.vsFloor.toFixed(3)} x floor, ${result.requests} HTTP requests (${result.operations} operations, ${result.batches} $batch), ${result.throttled} x 429${r.throttled ? ` ${JSON.stringify(r.throttledBy)}` : ""}, ${extensionRequests} counted by the open-extension limit, ${invitations} POST /invitations, ${adopted} adopted, ${result.failures} failed` +
         (r.errors.length ? `\n      first errors: ${r.errors.join(" | ")}` : ""),
     );
     return result;

@@ -297,3 +297,26 @@ export function addressCandidates(node: FilterNode): string[] | undefined {
     }
   }
 }
+
+/**
+ * How many expressions a filter holds, as the 15-expression limit counts them (known-issues, query
+ * parameters: "When using the "in" operator, the request is limited to 15 expressions in the filter
+ * clause by default"). The page does not say what an expression is: each comparison (`eq`,
+ * `startswith`, `any(x:x eq …)`) counts one and each value of an `in` list counts one (the stricter
+ * reading: an `in` of n values stands for n `eq` joined by `or`).
+ */
+export function filterExpressions(node: FilterNode): number {
+  switch (node.kind) {
+    case "and":
+    case "or":
+      return filterExpressions(node.left) + filterExpressions(node.right);
+    case "in":
+    case "anyIn":
+      return node.values.length;
+    default:
+      return 1;
+  }
+}
+
+/** The default limit of {@link filterExpressions} (known-issues, query parameters). */
+export const MAX_FILTER_EXPRESSIONS = 15;

@@ -4,6 +4,7 @@
  */
 import { GraphResource } from "./call";
 import type { OpenExtension } from "./extensions";
+import { coalescerFor, odataQuote } from "./lookup-batch";
 import { GraphUser, USER_SELECT } from "./types";
 
 /** A user read with `$expand=extensions` (and `creationType`, which tells guests from members of the tenant). */
@@ -34,7 +35,7 @@ export function lookupFilter(email: string, wide = true): string {
 
 /** The clauses of {@link lookupFilter}, each alone (`narrow`: kept by the narrow filter), to name the one a tenant refuses. */
 export function lookupClauses(email: string): { name: string; filter: string; narrow: boolean }[] {
-  const q = email.replace(/'/g, "''");
+  const q = odataQuote(email);
   return [
     { name: "userPrincipalName eq", filter: `userPrincipalName eq '${q}'`, narrow: false },
     { name: "mail eq", filter: `mail eq '${q}'`, narrow: true },
@@ -56,17 +57,25 @@ export class UsersClient extends GraphResource {
    * The live users who already hold this address, with their open extensions (unless `expand` is
    * false): the documented "already invited" query (customize-invitation-api, {@link lookupFilter});
    * `wide` false asks `mail` and `otherMails` only (a tenant that refuses the wide filter).
+   * Concurrent lookups with the same options are sent together (lookup-batch.ts); each gets what
+   * its own query answers, and a lookup alone sends its own query.
    */
-  async findUsersByEmail(email: string, opts: { select?: readonly string[]; expand?: boolean; wide?: boolean } = {}): Promise<UserWithExtensions[]> {
-    const filter = encodeURIComponent(lookupFilter(email, opts.wide ?? true));
-    const expand = opts.expand === false ? "" : "&$expand=extensions";
-    const res = await this.call<{ value: UserWithExtensions[] }>({ method: "GET", path: `/users?$filter=${filter}&$select=${(opts.select ?? LOOKUP_SELECT).join(",")}${expand}&$top=${LOOKUP_TOP}`, lane: "users" });
+  findUsersByEmail(email: string, opts: { select?: readonly string[]; expand?: boolean; wide?: boolean } = {}): Promise<UserWithExtensions[]> {
+    const full = { select: opts.select ?? LOOKUP_SELECT, expand: opts.expand !== false, wide: opts.wide ?? true };
+    return coalescerFor<UserWithExtensions>(this.scheduler).find(email, full, LOOKUP_TOP, (e) => this.findUsersByOneEmail(e, full));
+  }
+
+  /** The one-address lookup of {@link findUsersByEmail}, as sent for a lookup alone. */
+  private async findUsersByOneEmail(email: string, opts: { select: readonly string[]; expand: boolean; wide: boolean }): Promise<UserWithExtensions[]> {
+    const filter = encodeURIComponent(lookupFilter(email, opts.wide));
+    const expand = opts.expand ? "&$expand=extensions" : "";
+    const res = await this.call<{ value: UserWithExtensions[] }>({ method: "GET", path: `/users?$filter=${filter}&$select=${opts.select.join(",")}${expand}&$top=${LOOKUP_TOP}`, lane: "users" });
     return res.body.value ?? [];
   }
 
   /** The live user (not deleted) whose `mail` or `otherMails` is this address, if any. */
   async findUserByEmail(email: string): Promise<GraphUser | undefined> {
-    const q = email.replace(/'/g, "''");
+    const q = odataQuote(email);
     const filter = encodeURIComponent(`mail eq '${q}' or otherMails/any(x:x eq '${q}')`);
     const res = await this.call<{ value: GraphUser[] }>({ method: "GET", path: `/users?$filter=${filter}&$select=${USER_SELECT.join(",")}&$top=2`, lane: "users" });
     return res.body.value?.[0];

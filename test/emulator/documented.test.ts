@@ -102,6 +102,21 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
     expect(names(r).sort()).toEqual([`Bob ${tag}`, `alice ${tag}`]);
   });
 
+  test("a filter of more than 15 expressions (each `in` value counts) is 400; with advanced queries a URL over 2,048 characters is", async () => {
+    const values = (n: number): string => Array.from({ length: n }, (_, i) => `'x${i}.${tag}@fabrikam.com'`).join(",");
+    const fifteen = `mail in (${values(11)}) or otherMails/any(x:x in (${values(3)})) or mail eq 'alice.${tag}@fabrikam.com'`;
+    expect(names(await c.api("/users").filter(fifteen).select("displayName").get())).toEqual([`alice ${tag}`]);
+    const sixteen = await graphFailure(c.api("/users").filter(`mail in (${values(12)}) or otherMails/any(x:x in (${values(4)}))`).get());
+    expect([sixteen.statusCode, sixteen.code, sixteen.message]).toEqual([400, "Request_UnsupportedQuery", "Too many expressions in the filter clause: 16. Max allowed: 15."]);
+    const manyEq = await graphFailure(c.api("/users").filter(Array.from({ length: 16 }, (_, i) => `mail eq 'y${i}@fabrikam.com'`).join(" or ")).get());
+    expect(manyEq.statusCode).toBe(400);
+    const advanced = (q: string): Promise<unknown> => c.api("/users").header("ConsistencyLevel", "eventual").count(true).filter(q).select("displayName").get();
+    expect(names(await advanced(`mail in (${values(20)}) or mail eq 'alice.${tag}@fabrikam.com'`))).toEqual([`alice ${tag}`]);
+    const long = await graphFailure(advanced(`mail in (${values(80)})`));
+    expect([long.statusCode, long.code]).toEqual([400, "Request_UnsupportedQuery"]);
+    expect(long.message).toMatch(/^The request URL is \d+ characters long\. Max allowed with a filter in an advanced query: 2048\.$/);
+  });
+
   test("$count=true without ConsistencyLevel is ignored; with it the answer carries @odata.count", async () => {
     const plain = (await c.api("/users").count(true).get()) as Json;
     expect(plain).not.toHaveProperty("@odata.count");
