@@ -1,6 +1,6 @@
 /**
  * A lean driver of the SDK's dynamic-provider gRPC server for the benchmark. Same server and process
- * as the test kit's ProviderServer (`@pulumi/pulumi/cmd/dynamic-provider`, started in the folder the
+ * as the test kit's ProviderServer (the SDK's plugin, `sdkEntry("plugin")` of src/sdk.ts, started in the folder the
  * package is installed in, as the engine starts it), but the requests of a phase are encoded before
  * the clock starts and the answers decoded after it stops: the engine (Go) holds its state in
  * protobuf already, and a Node client that encodes 1,000 `Struct`s on the clock would measure itself,
@@ -10,8 +10,8 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { stopProcess } from "../src/testing/provider-server";
+import { sdkEntry, SDK_MODULES, sdkModule } from "../src/sdk";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 type Msg = Record<string, (...args: unknown[]) => unknown>;
 type Struct = { toJavaScript(): Record<string, unknown> };
 
@@ -24,11 +24,10 @@ export interface Prepared {
 }
 
 export class GrpcPlugin {
-  private constructor(private readonly child: ChildProcess, private readonly client: Msg & { close(): void }, private readonly sdkDir: string, readonly stderr: string[]) {}
+  private constructor(private readonly child: ChildProcess, private readonly client: Msg & { close(): void }, private readonly cwd: string, readonly stderr: string[]) {}
 
   static async start(o: { cwd: string; env: NodeJS.ProcessEnv; onStderr?: (l: string) => void }): Promise<GrpcPlugin> {
-    const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js", { paths: [o.cwd] });
-    const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [o.cwd] }));
+    const entry = sdkEntry("plugin", o.cwd);
     // ENTRA_BENCH_PLUGIN_NODE_ARGS: extra Node flags for the plugin, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
     // (a profiled plugin exits on SIGTERM, so that Node writes the profile).
     const nodeArgs = (o.env.ENTRA_BENCH_PLUGIN_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
@@ -43,23 +42,23 @@ export class GrpcPlugin {
       readline.createInterface({ input: child.stdout! }).once("line", (l) => resolve(l.trim()));
       child.once("exit", (code) => reject(new Error(`dynamic-provider exited with ${code}: ${lines.join("\n")}`)));
     });
-    const req = (id: string): unknown => require(require.resolve(id, { paths: [sdkDir] }));
-    const grpc = req("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
-    const services = req("@pulumi/pulumi/proto/provider_grpc_pb") as Record<string, new (addr: string, creds: unknown, opts?: unknown) => Msg & { close(): void }>;
+    const grpc = sdkModule<typeof import("@grpc/grpc-js")>("grpc", o.cwd);
+    const services = sdkModule<Record<string, new (addr: string, creds: unknown, opts?: unknown) => Msg & { close(): void }>>("providerGrpc", o.cwd);
     const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
-    return new GrpcPlugin(child, client, sdkDir, lines);
+    return new GrpcPlugin(child, client, o.cwd, lines);
   }
 
-  private sdk<T>(id: string): T {
-    return require(require.resolve(id, { paths: [this.sdkDir] })) as T;
+  /** A module of the SDK installed in the program folder (the plugin's own copy). */
+  private sdk<T>(name: keyof typeof SDK_MODULES): T {
+    return sdkModule<T>(name, this.cwd);
   }
 
   private struct(v: Record<string, unknown>): unknown {
-    return this.sdk<{ Struct: { fromJavaScript(v: Record<string, unknown>): unknown } }>("google-protobuf/google/protobuf/struct_pb").Struct.fromJavaScript(JSON.parse(JSON.stringify(v)) as Record<string, unknown>);
+    return this.sdk<{ Struct: { fromJavaScript(v: Record<string, unknown>): unknown } }>("struct").Struct.fromJavaScript(JSON.parse(JSON.stringify(v)) as Record<string, unknown>);
   }
 
   private message(name: string, fields: Record<string, unknown>): Msg {
-    const proto = this.sdk<Record<string, new () => Msg>>("@pulumi/pulumi/proto/provider_pb");
+    const proto = this.sdk<Record<string, new () => Msg>>("providerPb");
     const m = new proto[name]();
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;

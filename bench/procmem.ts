@@ -6,6 +6,7 @@
  * while the process lives; `sample()` runs every `intervalMs`.
  */
 import * as fs from "node:fs";
+import { sdkProcess } from "../src/sdk";
 
 /** What a process of a Pulumi command is. */
 export type ProcessRole = "plugin" | "cli" | "language-host" | "program" | "other";
@@ -20,9 +21,9 @@ export function statusKb(status: string, field: string): number | undefined {
 export function processRole(cmdline: string): ProcessRole {
   const args = cmdline.split("\0").filter(Boolean);
   const base = (s: string | undefined): string => (s ?? "").split("/").pop() ?? "";
-  if (args.some((a) => /[/\\]cmd[/\\]dynamic-provider([/\\]|$)/.test(a) || base(a) === "pulumi-resource-pulumi-nodejs")) return "plugin";
+  if (args.some((a) => sdkProcess(a) === "plugin" || base(a) === "pulumi-resource-pulumi-nodejs")) return "plugin";
   if (args.some((a) => base(a) === "pulumi-language-nodejs")) return "language-host";
-  if (args.some((a) => /[/\\]cmd[/\\]run(-plugin)?([/\\]|$)/.test(a))) return "program";
+  if (args.some((a) => sdkProcess(a) === "program")) return "program";
   if (base(args[0]) === "pulumi") return "cli";
   return "other";
 }

@@ -13,13 +13,17 @@
  * - **the SDK's marks**, checked in whatever copy of the SDK is loaded: {@link markRunError}
  *   (`pulumi.RunError`), {@link isOutput} (`pulumi.Output`);
  * - **process-wide keys** ({@link PROCESS_KEYS}, {@link processWide}): what every copy of this package
- *   loaded in one process shares (docs/compatibility.md lists them).
+ *   loaded in one process shares (docs/compatibility.md lists them);
+ * - **the plugin from outside**, for the test kit and the benchmark ({@link sdkEntry},
+ *   {@link sdkModule}, {@link sdkProcess}): the plugin's entry file, the SDK's protocol messages and
+ *   gRPC clients, which process is which.
  *
  * The SDK's private files and members used are data ({@link SDK_PRIVATE_USES}); `test/sdk.test.ts`
  * pins each against the installed SDK and names the path and the SDK version when an upgrade moves
  * one. Outside the plugin (tests calling the provider's methods directly, the CLI, a program) nothing
  * is patched and the log falls back to stderr.
  */
+import * as path from "node:path";
 import { parseUrn, ResourceIdentity } from "./names";
 
 // ---------------------------------------------------------------------------------------------
@@ -27,7 +31,7 @@ import { parseUrn, ResourceIdentity } from "./names";
 
 /** One private file of `@pulumi/pulumi` this module reaches, and what of it. */
 export interface PrivateUse {
-  /** The file, relative to the SDK's package folder (`cmd/dynamic-provider/index.js`), or a package the plugin resolves (`@grpc/grpc-js`). */
+  /** The file, relative to the SDK's package folder (`cmd/dynamic-provider/index.js`, always `.js`), or a module the SDK resolves (`@grpc/grpc-js`, `google-protobuf/google/protobuf/struct_pb`: no `.js`; see {@link isSdkPackage}). */
   file: string;
   /** Members used: dotted paths into the module's exports (`CreateRequest.prototype.getProperties`). */
   members?: readonly string[];
@@ -42,7 +46,13 @@ const PLUGIN_MAIN = "cmd/dynamic-provider/index.js";
 const PROVIDER_PB = "proto/provider_pb.js";
 const ENGINE_GRPC_PB = "proto/engine_grpc_pb.js";
 const ENGINE_PB = "proto/engine_pb.js";
+const PROVIDER_GRPC_PB = "proto/provider_grpc_pb.js";
+/** The SDK's program runners: the language host runs a program (or a plugin written as one) through them. */
+const RUN_MAIN = "cmd/run/index.js";
+const RUN_PLUGIN_MAIN = "cmd/run-plugin/index.js";
 const GRPC = "@grpc/grpc-js";
+const STRUCT_PB = "google-protobuf/google/protobuf/struct_pb";
+const EMPTY_PB = "google-protobuf/google/protobuf/empty_pb";
 /** The text the SDK's server prints on stderr for an error it answers with (its `console.error`). */
 export const SERVER_ERROR_TEXT = "console.error(`${e}: ${e.stack}`)";
 const RUN_ERROR_MARK = "__pulumiRunError";
@@ -50,15 +60,23 @@ const OUTPUT_MARK = "__pulumiOutput";
 
 /** Every private path of `@pulumi/pulumi` this package uses (pinned by test/sdk.test.ts). */
 export const SDK_PRIVATE_USES: readonly PrivateUse[] = [
-  { file: PLUGIN_MAIN, texts: [SERVER_ERROR_TEXT], why: "detects the plugin process (require.main); its server prints `${e}: ${e.stack}` for every failed call, which the console filter drops for explained errors" },
+  { file: PLUGIN_MAIN, texts: [SERVER_ERROR_TEXT], why: "detects the plugin process (require.main); its server prints `${e}: ${e.stack}` for every failed call, which the console filter drops for explained errors; the test kit and the benchmark start it (sdkEntry)" },
   {
     file: PROVIDER_PB,
-    members: ["CreateRequest.prototype.getProperties", "CreateRequest.prototype.getUrn", "CheckRequest.prototype.getNews", "CheckRequest.prototype.getUrn"],
-    why: "the URN capture: the inputs `create` and `check` get carry the request's URN",
+    members: [
+      "CreateRequest.prototype.getProperties", "CreateRequest.prototype.getUrn", "CheckRequest.prototype.getNews", "CheckRequest.prototype.getUrn",
+      "ConfigureRequest", "CheckRequest", "DiffRequest", "CreateRequest", "ReadRequest", "UpdateRequest", "DeleteRequest",
+    ],
+    why: "the URN capture: the inputs `create` and `check` get carry the request's URN; the test kit's and the benchmark's requests (sdkModule)",
   },
-  { file: ENGINE_GRPC_PB, members: ["EngineClient", "EngineClient.prototype.log"], why: "the engine log client" },
+  { file: PROVIDER_GRPC_PB, members: ["ResourceProviderClient"], why: "the test kit's and the benchmark's client of the plugin (sdkModule)" },
+  { file: ENGINE_GRPC_PB, members: ["EngineClient", "EngineClient.prototype.log", "EngineService"], why: "the engine log client; a stand-in engine's service in tests (sdkModule)" },
   { file: ENGINE_PB, members: ["LogRequest.prototype.setSeverity", "LogRequest.prototype.setMessage", "LogRequest.prototype.setUrn", "LogSeverity.INFO", "LogSeverity.WARNING"], why: "the engine log's request" },
-  { file: GRPC, members: ["credentials.createInsecure"], why: "the engine log's channel, from the plugin's own gRPC library" },
+  { file: GRPC, members: ["credentials.createInsecure", "Server", "ServerCredentials.createInsecure"], why: "the engine log's channel, from the plugin's own gRPC library; the test kit's channel and a stand-in engine (sdkModule)" },
+  { file: STRUCT_PB, members: ["Struct.fromJavaScript"], why: "the test kit's and the benchmark's request properties (sdkModule)" },
+  { file: EMPTY_PB, members: ["Empty"], why: "a stand-in engine's answer to `Log` in tests (sdkModule)" },
+  { file: RUN_MAIN, why: "the benchmark tells the program's process by it (sdkProcess)" },
+  { file: RUN_PLUGIN_MAIN, why: "the same, for a program run as a plugin (sdkProcess)" },
   { file: "errors.js", texts: [RUN_ERROR_MARK], why: "`RunError.isInstance` checks this mark: a GuestList input error prints its message alone" },
   { file: "output.js", texts: [OUTPUT_MARK], why: "`Output.isInstance` checks this mark: GuestList recognises an Output without loading the SDK" },
 ];
@@ -127,9 +145,83 @@ export function inPlugin(): boolean {
   return pluginMain() !== undefined;
 }
 
+/** True when {@link PrivateUse.file} names a module the SDK resolves (`@grpc/grpc-js`), not a file of the SDK (`proto/engine_pb.js`). */
+export function isSdkPackage(file: string): boolean {
+  return !file.endsWith(".js");
+}
+
 /** A private file of the plugin's own copy of the SDK (`proto/provider_pb.js`), or a package it resolves. */
 function sdkRequire<T>(main: NodeJS.Module, file: string): T {
-  return main.require(file.startsWith("@") ? file : `../../${file.replace(/\.js$/, "")}`) as T;
+  return main.require(isSdkPackage(file) ? file : `../../${file.replace(/\.js$/, "")}`) as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plugin from outside (the test kit, the benchmark, tests)
+
+/** The SDK's package folder, as resolved from `from` (a folder; default: the SDK this package resolves). */
+function sdkDir(from?: string): string {
+  return path.dirname(require.resolve("@pulumi/pulumi/package.json", from ? { paths: [from] } : undefined));
+}
+
+/** The SDK's entry points (files of {@link SDK_PRIVATE_USES}), by name, for {@link sdkEntry}. */
+export const SDK_ENTRIES = {
+  /** The dynamic-provider plugin: the engine runs it with its own address as the first argument. */
+  plugin: PLUGIN_MAIN,
+  /** The program runner. */
+  program: RUN_MAIN,
+  /** The program runner of a plugin written as a program. */
+  programPlugin: RUN_PLUGIN_MAIN,
+} as const;
+
+/**
+ * An entry point of the SDK installed for the program folder `from` (default: the SDK this package
+ * resolves): `sdkEntry("plugin", cwd)` is the file the engine runs for dynamic resources, and the
+ * test kit runs the same way.
+ */
+export function sdkEntry(name: keyof typeof SDK_ENTRIES, from?: string): string {
+  return path.join(sdkDir(from), SDK_ENTRIES[name]);
+}
+
+/**
+ * Which of the SDK's entry points a command-line argument names (the file or its folder): the
+ * dynamic-provider plugin, a program runner, or none. The benchmark tells processes apart by it.
+ */
+export function sdkProcess(arg: string): "plugin" | "program" | undefined {
+  const a = arg.replace(/\\/g, "/");
+  const names = (file: string): boolean => a.endsWith(`/${file}`) || a.endsWith(`/${path.posix.dirname(file)}`) || a.includes(`/${path.posix.dirname(file)}/`);
+  if (names(PLUGIN_MAIN)) return "plugin";
+  if (names(RUN_MAIN) || names(RUN_PLUGIN_MAIN)) return "program";
+  return undefined;
+}
+
+/** A file or module of {@link SDK_PRIVATE_USES}, by name, for {@link sdkModule}. */
+export const SDK_MODULES = {
+  /** The provider protocol's messages (`CheckRequest`, ...). */
+  providerPb: PROVIDER_PB,
+  /** The provider protocol's gRPC client (`ResourceProviderClient`). */
+  providerGrpc: PROVIDER_GRPC_PB,
+  /** The engine protocol's messages (`LogSeverity`). */
+  enginePb: ENGINE_PB,
+  /** The engine protocol's gRPC service (`EngineService`). */
+  engineGrpc: ENGINE_GRPC_PB,
+  /** The SDK's gRPC library. */
+  grpc: GRPC,
+  /** Protobuf's `Struct` (request properties). */
+  struct: STRUCT_PB,
+  /** Protobuf's `Empty`. */
+  empty: EMPTY_PB,
+} as const;
+
+/**
+ * A private module of the SDK (one of {@link SDK_MODULES}), loaded from the SDK installed for `from`
+ * (default: the SDK this package resolves), as the plugin there loads it. For the test kit, the
+ * benchmark and tests that drive the plugin over gRPC.
+ */
+export function sdkModule<T>(name: keyof typeof SDK_MODULES, from?: string): T {
+  const file = SDK_MODULES[name];
+  const dir = sdkDir(from);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's file by path, as the plugin loads it
+  return require(isSdkPackage(file) ? require.resolve(file, { paths: [dir] }) : path.join(dir, file)) as T;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,19 +1,20 @@
 /**
  * The door to the SDK (src/sdk.ts): every private path of `@pulumi/pulumi` it uses is still where it
- * was, in the installed SDK; every process-wide key of the package is the door's and documented.
- * A failure names the path and the SDK version, so an SDK upgrade that moves one says which.
+ * was, in the installed SDK; no other file reaches one; every process-wide key of the package is the
+ * door's; docs/compatibility.md lists exactly those paths and keys. A failure names the path and the
+ * SDK version, so an SDK upgrade that moves one says which.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROCESS_KEYS, SDK_PRIVATE_USES } from "../src/sdk";
+import { isSdkPackage, PROCESS_KEYS, SDK_ENTRIES, SDK_MODULES, SDK_PRIVATE_USES, sdkEntry } from "../src/sdk";
 
 const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const sdkVersion = (JSON.parse(fs.readFileSync(path.join(sdkDir, "package.json"), "utf8")) as { version: string }).version;
-const pluginDir = path.join(sdkDir, "cmd/dynamic-provider");
+const pluginDir = path.dirname(sdkEntry("plugin"));
 
 /** Where the plugin finds `file`: a file of the SDK, or a package resolved from the plugin's folder. */
 function locate(file: string): string {
-  if (!file.startsWith("@")) return path.join(sdkDir, file);
+  if (!isSdkPackage(file)) return path.join(sdkDir, file);
   try {
     return require.resolve(file, { paths: [pluginDir] });
   } catch {
@@ -55,20 +56,81 @@ describe.each(SDK_PRIVATE_USES.map((u) => [u.file, u] as const))("@pulumi/pulumi
   }
 });
 
-describe("process-wide keys", () => {
-  const srcDir = path.resolve(__dirname, "../src");
-  const files = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
-  const used = files(srcDir).flatMap((f) => [...fs.readFileSync(f, "utf8").matchAll(/Symbol\.for\("([^"]+)"\)/g)].map((m) => ({ key: m[1], file: path.relative(srcDir, f) })));
-  const compatibility = fs.readFileSync(path.resolve(__dirname, "../docs/compatibility.md"), "utf8");
-  const keys = Object.values(PROCESS_KEYS);
+const root = path.resolve(__dirname, "..");
+/** The project's own code: what ships (src/), the benchmark, the tests, the scripts. */
+function files(dir: string): string[] {
+  return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = path.posix.join(dir, e.name);
+    if (e.isDirectory()) return e.name === "node_modules" ? [] : files(rel);
+    return /\.(ts|js)$/.test(e.name) ? [rel] : [];
+  });
+}
+const sources = ["src", "bench", "test", "scripts"].flatMap(files);
+const DOOR = "src/sdk.ts";
 
-  it("every Symbol.for in src/ is one of the door's PROCESS_KEYS", () => {
-    const strays = used.filter((u) => !(keys as readonly string[]).includes(u.key)).map((u) => `${u.key} (src/${u.file})`);
+/** The code of a file without its comments (a comment may name what it does not reach). */
+function code(file: string): string {
+  return fs.readFileSync(path.join(root, file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:\\])\/\/.*$/gm, "$1");
+}
+
+/** What reaching into the SDK looks like in code. */
+const REACHES: readonly [what: string, pattern: RegExp][] = [
+  ["a private folder of the SDK by package path", /@pulumi\/pulumi\/(?:cmd|proto)\b/],
+  ["an entry point of the SDK", /\bcmd\/(?:dynamic-provider|run)/],
+  ["a protocol file of the SDK", /\bproto\/\w+_pb\b/],
+  ["protobuf as the SDK resolves it", /google-protobuf\//],
+  ["a mark of the SDK", /__pulumi[A-Z]\w*/],
+  ["the main module (how the door detects the plugin)", /require\.main(?!\s*===\s*module\b)/],
+];
+
+describe("no file but the door reaches into the SDK", () => {
+  it.each(REACHES.map(([what, re]) => [what, re] as const))("%s", (what, re) => {
+    const strays = sources.filter((f) => f !== DOOR).flatMap((f) => {
+      const m = re.exec(code(f));
+      return m ? [`${f}: ${m[0]}`] : [];
+    });
+    if (strays.length) throw new Error(`${what} outside ${DOOR}: ${strays.join(", ")}. Reach it through the door (sdkEntry, sdkModule, sdkProcess, or a new function there) and list the path in SDK_PRIVATE_USES`);
     expect(strays).toEqual([]);
   });
 
-  it.each(keys.map((k) => [k]))("docs/compatibility.md lists %s", (key) => {
-    expect(compatibility).toContain(`\`${key}\``);
+  it("the door reaches every file it names through SDK_PRIVATE_USES", () => {
+    const listed = new Set(SDK_PRIVATE_USES.map((u) => u.file));
+    const named = [...Object.values(SDK_MODULES), ...Object.values(SDK_ENTRIES)].filter((f) => !listed.has(f));
+    expect(named).toEqual([]);
+  });
+});
+
+/** The rows of docs/compatibility.md's table of process-wide keys and private paths: [kind, name]. */
+function documented(): [kind: string, name: string][] {
+  const text = fs.readFileSync(path.join(root, "docs/compatibility.md"), "utf8");
+  const start = text.indexOf("### Process-wide keys and the SDK's private paths");
+  if (start < 0) throw new Error("docs/compatibility.md has no section \"Process-wide keys and the SDK's private paths\"");
+  const section = text.slice(start).split(/\n### /)[0];
+  return [...section.matchAll(/^\| (process key|SDK file|SDK module) \| `([^`]+)` \|/gm)].map((m) => [m[1], m[2]]);
+}
+
+describe("process-wide keys", () => {
+  const used = sources.flatMap((f) => [...code(f).matchAll(/Symbol\.for\("([^"]+)"\)/g)].map((m) => ({ key: m[1], file: f })));
+  const keys = Object.values(PROCESS_KEYS);
+
+  it("every Symbol.for in src/, bench/, test/ and scripts/ is one of the door's PROCESS_KEYS", () => {
+    const strays = used.filter((u) => !(keys as readonly string[]).includes(u.key)).map((u) => `${u.key} (${u.file})`);
+    expect(strays).toEqual([]);
+  });
+});
+
+describe("docs/compatibility.md's table", () => {
+  const expected: [string, string][] = [
+    ...Object.values(PROCESS_KEYS).map((k): [string, string] => ["process key", k]),
+    ...SDK_PRIVATE_USES.map((u): [string, string] => [isSdkPackage(u.file) ? "SDK module" : "SDK file", u.file]),
+  ];
+  const show = (r: readonly [string, string]) => `${r[0]} \`${r[1]}\``;
+
+  it.each(expected.map((r) => [show(r), r] as const))("lists %s", (_, row) => {
+    expect(documented().map(show)).toContain(show(row));
+  });
+
+  it("lists nothing else (every row is a PROCESS_KEYS key or an SDK_PRIVATE_USES path)", () => {
+    expect(documented().map(show).filter((r) => !expected.map(show).includes(r))).toEqual([]);
   });
 });

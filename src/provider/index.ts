@@ -9,6 +9,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { EntraFailure, explain } from "../graph/failures";
 import { filterConsoleErrors } from "../sdk";
+import { engineContext } from "./context";
 import { checkStep, configureRuntime, createStep, deleteStep, diffStep, readStep, updateStep } from "./runtime";
 
 /**
@@ -60,18 +61,22 @@ function explained<A extends unknown[], R>(step: (...args: A) => Promise<R>, set
   };
 }
 
+// Each step gets its context (URN, identity, the engine log) from here, through the SDK door
+// (context.ts). Only `check`'s news and `create`'s inputs carry the resource's URN: the SDK's server
+// gives the other calls none.
+
 /** Reads stack config (`entra:*`, `azuread:*`) once per plugin process. */
 export const configure: NonNullable<dynamic.ResourceProvider["configure"]> = explained(async (req) => configureRuntime(req.config), true);
 /** Validates and normalises inputs before any Graph call. */
-export const check: NonNullable<dynamic.ResourceProvider["check"]> = explained(async (olds, news) => checkStep(olds, news));
+export const check: NonNullable<dynamic.ResourceProvider["check"]> = explained(async (olds, news) => checkStep(olds, news, engineContext(news)));
 /** Exact diff: in-place updates vs redemption resets (replacements, delete-before-replace). */
-export const diff: NonNullable<dynamic.ResourceProvider["diff"]> = explained(async (id, olds, news) => diffStep(id, olds, news));
+export const diff: NonNullable<dynamic.ResourceProvider["diff"]> = explained(async (id, olds, news) => diffStep(id, olds, news, engineContext()));
 /** Invites, adopts an existing guest, or (as half of a replacement) resets the same user's redemption. */
-export const create: dynamic.ResourceProvider["create"] = explained(async (inputs) => createStep(inputs));
+export const create: dynamic.ResourceProvider["create"] = explained(async (inputs) => createStep(inputs, engineContext(inputs)));
 /** Refreshes from the user; a deleted guest drops out of state. */
 export const read: NonNullable<dynamic.ResourceProvider["read"]> = explained(async (id, props) => readStep(id, props));
 /** PATCHes what changes in place; re-issues a pending invitation whose message or redirect changed. */
-export const update: NonNullable<dynamic.ResourceProvider["update"]> = explained(async (id, olds, news) => updateStep(id, olds, news));
+export const update: NonNullable<dynamic.ResourceProvider["update"]> = explained(async (id, olds, news) => updateStep(id, olds, news, engineContext()));
 /** By `onDelete`; never deletes the user of a replacement. */
-const remove: NonNullable<dynamic.ResourceProvider["delete"]> = explained(async (id, props) => deleteStep(id, props));
+const remove: NonNullable<dynamic.ResourceProvider["delete"]> = explained(async (id, props) => deleteStep(id, props, engineContext()));
 export { remove as delete };

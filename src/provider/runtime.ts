@@ -16,32 +16,12 @@ import {
   createPreviewLine, planGone, recoveryWarning, reinviteNotice, removalLine, restoreNotice,
 } from "./plan";
 import { UNKNOWN } from "./types";
-import { markData, MARK_NAME, parseMark, ResourceIdentity, wholeMark } from "./mark";
+import { markData, MARK_NAME, parseMark, wholeMark } from "./mark";
 import { onCheck, onCreate, onDelete, onDiff, planReset, ResetTarget } from "./replacement";
 import type { CheckedInputs, InvitationOutputs } from "./types";
-import { captureUrns, engineWarning, identityOf, notice, urnOf, warn } from "../sdk";
-import { heldByOther, hold, Holder, invitationHolder, resetHolders, takeoverHolder } from "./holders";
-
-/**
- * Who a step is for, when the caller is not a lone `Invitation` whose identity the SDK door puts on
- * its inputs: a guest of a shard (src/provider/shards.ts) passes its own identity (the name its
- * `Invitation` would have, so marks say "self" in both forms), the shard's URN for log lines, and
- * its holder (see holders.ts).
- */
-export interface StepContext {
-  /** The resource identity the guest's mark names. */
-  identity?: ResourceIdentity;
-  /** The URN the engine's log lines are about (the shard's). */
-  urn?: string;
-  /** Who holds the guest's user in this process (diff, create) and who deletes it (delete). */
-  holder?: Holder;
-  /** false: `check` does not look a new guest up for the preview's line (a shard with many new guests). */
-  announce?: boolean;
-}
-
-// In the SDK's plugin process: give `create` and `check` the URN of their resource (the stack and
-// resource an ownership mark names). A no-op elsewhere.
-captureUrns();
+import { warn } from "../sdk";
+import { heldByOther, hold, invitationHolder, resetHolders, takeoverHolder } from "./holders";
+import type { StepContext } from "./context";
 
 /**
  * How long after an invitation a 404 on the new user is taken for replication lag, not absence
@@ -113,7 +93,12 @@ export async function configureRuntime(config: Config): Promise<void> {
   }
 }
 
-export async function checkStep(olds: Record<string, unknown>, news: Record<string, unknown>, ctx?: StepContext) {
+/**
+ * Each step gets a {@link StepContext} from the provider module that calls it (index.ts for an
+ * `Invitation`, shards.ts per guest of a shard; built in context.ts from the SDK door): the URN and
+ * identity it is for and where its lines go. The steps read neither from the SDK themselves.
+ */
+export async function checkStep(olds: Record<string, unknown>, news: Record<string, unknown>, ctx: StepContext) {
   if (configError) throw configError;
   const { inputs, failures } = checkInputs(news);
   if (failures.length) return { inputs: news, failures };
@@ -121,7 +106,7 @@ export async function checkStep(olds: Record<string, unknown>, news: Record<stri
   // expires is removed by leaving the program (GuestList does); its Invitation warns (see invitation.ts).
   const expired = olds.invitedUserEmailAddress === undefined ? refuseExpiredCreate(inputs.expiresOn, clockNow()) : undefined;
   if (expired) return { inputs: news, failures: [expired] };
-  if (onCheck(olds, inputs).kind === "preview-create" && ctx?.announce !== false) await announceCreate(inputs as unknown as CheckedInputs, news, ctx);
+  if (onCheck(olds, inputs).kind === "preview-create" && ctx.announce !== false) await announceCreate(inputs as unknown as CheckedInputs, ctx);
   return { inputs };
 }
 
@@ -142,45 +127,44 @@ const GRAPH_GONE: ReadonlySet<FailureClass> = new Set(["unreachable", "tls", "au
  * engine shows `+ create` and never calls `create` in a preview. A lookup that cannot run (no
  * permission, Graph not answering) never fails the check: one line says the preview cannot tell.
  */
-async function announceCreate(inputs: CheckedInputs, news: Record<string, unknown>, ctx?: StepContext): Promise<void> {
+async function announceCreate(inputs: CheckedInputs, ctx: StepContext): Promise<void> {
   if (previewLookupOff || configError) return;
   if (inputs.invitedUserEmailAddress === UNKNOWN || inputs.invitedUser === UNKNOWN || (inputs.invitedUser && inputs.resetRedemption)) return;
-  const urn = ctx?.urn ?? urnOf(news);
-  const self = ctx?.identity ?? identityOf(news);
+  const { urn, identity: self } = ctx;
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${PREVIEW_LOOKUP_MS / 1000} s`)), PREVIEW_LOOKUP_MS);
       timer.unref();
     });
-    const lookup = await Promise.race([lookUp(extensions(), inputs, self, urn), timeout]);
+    const lookup = await Promise.race([lookUp(extensions(), inputs, ctx), timeout]);
     if (!lookup.canRead) throw new Error("no permission to read users (User.Read.All)");
     const line = createPreviewLine(inputs, lookup.user, self) ?? (goneForGood.has(inputs.invitedUserEmailAddress) && !lookup.user ? reinviteNotice(inputs.invitedUserEmailAddress) : undefined);
-    if (line) await notice(line, urn);
+    if (line) await ctx.log(line, urn);
   } catch (e) {
     previewLookupOff = true;
     // Graph itself cannot be reached or refuses the credential: the steps that need Graph report that
     // cause once, with its fix; a second line about the lookup would only repeat it.
     if (GRAPH_GONE.has(classify(e)?.class ?? "graph")) return;
-    await notice(`the preview could not look up existing guests (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): a \`+ create\` may adopt a guest that exists (no invitation) rather than invite it.`);
+    await ctx.log(`the preview could not look up existing guests (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): a \`+ create\` may adopt a guest that exists (no invitation) rather than invite it.`);
   } finally {
     clearTimeout(timer);
   }
 }
 
-export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>, ctx?: StepContext) {
+export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>, ctx: StepContext) {
   const plan = planDiff(olds, news);
   // A preview shows `+- replace`; say that it is a redemption reset of the same user. A refresh
   // diffs the old inputs (never a replacement, never checked here): it says nothing.
   const step = onDiff(id, olds, news, plan.replaces);
   // Declared and keeping its user: a delete of another resource in this run must not remove it.
-  if (step.checkedHere && !switchesUser(id, news)) hold(id, ctx?.holder ?? { key: invitationHolder(id), label: `the Invitation of ${news.invitedUserEmailAddress}` });
-  if (step.announce) await notice(replacementNotice(id, olds, news, step.announce.causes, await resetTarget(step.announce.target)), ctx?.urn);
+  if (step.checkedHere && !switchesUser(id, news)) hold(id, ctx.holder ?? { key: invitationHolder(id), label: `the Invitation of ${news.invitedUserEmailAddress}` });
+  if (step.announce) await ctx.log(replacementNotice(id, olds, news, step.announce.causes, await resetTarget(step.announce.target)), ctx.urn);
   // In the recycle bin (found by the refresh): the update restores the same user; say so.
-  if (plan.restore && step.checkedHere) await notice(restoreNotice(id, olds), ctx?.urn);
+  if (plan.restore && step.checkedHere) await ctx.log(restoreNotice(id, olds), ctx.urn);
   // A reminder due (found by the refresh): the update re-issues the invitation; say why.
   if (plan.remind && !plan.replaces.length && step.checkedHere) {
-    await notice(`${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`, ctx?.urn);
+    await ctx.log(`${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`, ctx.urn);
   }
   return { changes: plan.changes, replaces: plan.replaces, stables: plan.stables, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
@@ -201,14 +185,14 @@ async function resetTarget(target: ResetTarget | undefined): Promise<{ member: b
   }
 }
 
-export async function createStep(props: CheckedInputs & Record<string, unknown>, ctx?: StepContext) {
+export async function createStep(props: CheckedInputs & Record<string, unknown>, ctx: StepContext) {
   const r = await createUser(props, ctx);
   // A guest of a shard is held by it whatever the create did; an Invitation holds a user it took over.
-  if (ctx?.holder) hold(r.id, ctx.holder);
+  if (ctx.holder) hold(r.id, ctx.holder);
   return r;
 }
 
-async function createUser(props: CheckedInputs & Record<string, unknown>, ctx?: StepContext) {
+async function createUser(props: CheckedInputs & Record<string, unknown>, ctx: StepContext) {
   const inputs = inputsOf(props) as CheckedInputs;
   const g = graph();
   // A replacement's second half, or a reset that invitedUser asks for: reset that user (replacement.ts).
@@ -221,27 +205,26 @@ async function createUser(props: CheckedInputs & Record<string, unknown>, ctx?: 
   }
 
   const x = extensions();
-  const urn = ctx?.urn ?? urnOf(props);
-  const self = ctx?.identity ?? identityOf(props);
-  const lookup = await lookUp(x, inputs, self, urn);
+  const { urn, identity: self } = ctx;
+  const lookup = await lookUp(x, inputs, ctx);
   const plan = planCreate(inputs, lookup.user, self);
   if (plan.action === "refuse") throw new Error(plan.message);
 
   if (plan.action === "take") {
     // The guest exists: no invitation (no email, no invitation budget); only what the program declares.
-    for (const w of plan.warnings) await engineWarning(w, urn);
+    for (const w of plan.warnings) await ctx.warn(w, urn);
     const user = lookup.user!;
     // A key rename (another resource of this stack marked it): the old resource's delete keeps it. Its
     // own mark (a rerun, or the other form of the same guest): held as this Invitation's (holders.ts).
     const taker = takeoverHolder(plan.owner, user.id, self, urn);
     if (taker) hold(user.id, taker);
     const recovered = recoveryWarning(inputs.invitedUserEmailAddress, user, plan, urn);
-    if (recovered) await engineWarning(recovered, urn);
+    if (recovered) await ctx.warn(recovered, urn);
     if (Object.keys(plan.patch).length) await g.patchUser(user.id, plan.patch);
     const sponsors = inputs.invitedUserSponsors?.length ? sponsorsToAdd(inputs.invitedUserSponsors, await x.sponsorIds(user.id)) : [];
     for (const sid of sponsors) await x.addSponsor(user.id, sid, currentSettings().graphEndpoint);
     if (plan.markWrite && !marksDenied) {
-      await writeMark(() => x.updateExtension(user.id, MARK_NAME, plan.markWrite!), urn);
+      await writeMark(() => x.updateExtension(user.id, MARK_NAME, plan.markWrite!), ctx, urn);
     }
     return { id: user.id, outs: outputsFromUser(inputs, user, plan.adopted) };
   }
@@ -259,10 +242,10 @@ async function createUser(props: CheckedInputs & Record<string, unknown>, ctx?: 
   const after = lookup.canRead && res.invitedUser?.id ? await readAfterInvite(g, res.invitedUser.id, lagUntil) : undefined;
   const owning = planAfterInvite(inputs, res, after, { requestStart, now, clock: clockNow() });
   const { outs } = owning;
-  if (owning.kind === "adopt") await engineWarning(owning.warning, urn);
+  if (owning.kind === "adopt") await ctx.warn(owning.warning, urn);
   // A new guest already has the invitation's name and type.
   if (Object.keys(owning.patch).length) await g.patchUser(outs.userId, owning.patch, { retryNotFoundUntil: lagUntil });
-  if (owning.kind === "own" && (await markNewGuest(x, outs.userId, self, owning.onDelete, { canRead: lookup.canRead, lagUntil, urn })) === "other") outs.adopted = true;
+  if (owning.kind === "own" && (await markNewGuest(x, outs.userId, owning.onDelete, { canRead: lookup.canRead, lagUntil }, ctx)) === "other") outs.adopted = true;
   return { id: outs.userId, outs };
 }
 
@@ -283,21 +266,21 @@ let markWarningShown = false;
 /** `$expand=extensions` on a lookup was refused (400) once: look up without it and read the mark apart. */
 let expandRefused = false;
 
-async function marksSkipped(reason: string, fix: string, urn?: string): Promise<void> {
+async function marksSkipped(reason: string, fix: string, ctx: StepContext, urn?: string): Promise<void> {
   if (markWarningShown) return;
   markWarningShown = true;
-  await engineWarning(`${reason}: guests are invited without an ownership mark, so a rerun after a lost state adopts them (retained on delete) and \`entra-guests orphans\` cannot find them. ${fix}`, urn);
+  await ctx.warn(`${reason}: guests are invited without an ownership mark, so a rerun after a lost state adopts them (retained on delete) and \`entra-guests orphans\` cannot find them. ${fix}`, urn);
 }
 
 /** A write of a mark that may be refused for want of User.ReadWrite.All: then one warning, and no more marks in this process. */
-async function writeMark(write: () => Promise<unknown>, urn?: string): Promise<boolean> {
+async function writeMark(write: () => Promise<unknown>, ctx: StepContext, urn?: string): Promise<boolean> {
   try {
     await write();
     return true;
   } catch (e) {
     if (e instanceof EntraGraphError && e.status === 403) {
       marksDenied = true;
-      await marksSkipped(`cannot write ownership marks (${e.code})`, "Grant User.ReadWrite.All to mark them.", urn);
+      await marksSkipped(`cannot write ownership marks (${e.code})`, "Grant User.ReadWrite.All to mark them.", ctx, urn);
       return false;
     }
     throw e;
@@ -312,7 +295,7 @@ let lookupNarrowed = false;
  * if the tenant refuses a part (400), without `$expand` (each mark read apart), then with the narrow
  * filter, each refusal remembered for the process and the narrowing said once.
  */
-async function findByAddress(x: ExtensionClient, email: string, urn?: string): Promise<UserWithExtensions[]> {
+async function findByAddress(x: ExtensionClient, email: string, ctx: StepContext): Promise<UserWithExtensions[]> {
   const tries: [wide: boolean, expand: boolean][] = [[true, true], [true, false], [false, true], [false, false]];
   let last: unknown;
   for (const [wide, expand] of tries) {
@@ -323,7 +306,7 @@ async function findByAddress(x: ExtensionClient, email: string, urn?: string): P
       if (!expand) expandRefused = true;
       if (!wide && !lookupNarrowed) {
         lookupNarrowed = true;
-        await engineWarning(`the tenant refused the documented lookup of existing users (userPrincipalName, mail, proxyAddresses, otherMails; ${last instanceof EntraGraphError ? last.code : "400"}): looking up by mail and otherMails only. A user holding an address only as its userPrincipalName or in proxyAddresses is then found by the invitation's answer instead, and adopted (not marked, retained).`, urn);
+        await ctx.warn(`the tenant refused the documented lookup of existing users (userPrincipalName, mail, proxyAddresses, otherMails; ${last instanceof EntraGraphError ? last.code : "400"}): looking up by mail and otherMails only. A user holding an address only as its userPrincipalName or in proxyAddresses is then found by the invitation's answer instead, and adopted (not marked, retained).`, ctx.urn);
       }
       return users;
     } catch (e) {
@@ -347,12 +330,12 @@ async function attachMarks(x: ExtensionClient, users: UserWithExtensions[]): Pro
  * address: one is chosen by a stated rule and a warning names them all. Without read permission
  * (403): a warning, and the create invites without the check (`canRead` false).
  */
-async function lookUp(x: ExtensionClient, inputs: CheckedInputs, self?: ResourceIdentity, urn?: string): Promise<{ user?: FoundUser; canRead: boolean }> {
+async function lookUp(x: ExtensionClient, inputs: CheckedInputs, ctx: StepContext): Promise<{ user?: FoundUser; canRead: boolean }> {
   const what = inputs.invitedUser ?? inputs.invitedUserEmailAddress;
   try {
     if (!inputs.invitedUser) {
-      const { user, warning } = chooseMatch(await findByAddress(x, inputs.invitedUserEmailAddress, urn), inputs.invitedUserEmailAddress, self);
-      if (warning) await engineWarning(warning, urn);
+      const { user, warning } = chooseMatch(await findByAddress(x, inputs.invitedUserEmailAddress, ctx), inputs.invitedUserEmailAddress, ctx.identity);
+      if (warning) await ctx.warn(warning, ctx.urn);
       return { user, canRead: true };
     }
     if (!expandRefused) {
@@ -376,28 +359,28 @@ async function lookUp(x: ExtensionClient, inputs: CheckedInputs, self?: Resource
  * warning; a mark already there (a re-sent request, or a guest the lookup could not see) is read
  * and, if another stack's, kept (the guest is then adopted: `other` is returned).
  */
-async function markNewGuest(x: ExtensionClient, userId: string, self: ResourceIdentity | undefined, onDelete: ReturnType<typeof ownedOnDelete>, o: { canRead: boolean; lagUntil: number; urn?: string }): Promise<"marked" | "other" | "skipped"> {
-  const plan = planNewGuestMark(self, { canRead: o.canRead, marksDenied });
+async function markNewGuest(x: ExtensionClient, userId: string, onDelete: ReturnType<typeof ownedOnDelete>, o: { canRead: boolean; lagUntil: number }, ctx: StepContext): Promise<"marked" | "other" | "skipped"> {
+  const plan = planNewGuestMark(ctx.identity, { canRead: o.canRead, marksDenied });
   if (plan.kind === "skip") {
-    if (plan.reason) await marksSkipped(plan.reason, plan.fix ?? "", o.urn);
+    if (plan.reason) await marksSkipped(plan.reason, plan.fix ?? "", ctx, ctx.urn);
     return "skipped";
   }
   try {
-    return (await writeMark(() => x.addExtension(userId, MARK_NAME, markData(plan.self, onDelete), { retryNotFoundUntil: o.lagUntil }), o.urn)) ? "marked" : "skipped";
+    return (await writeMark(() => x.addExtension(userId, MARK_NAME, markData(plan.self, onDelete), { retryNotFoundUntil: o.lagUntil }), ctx, ctx.urn)) ? "marked" : "skipped";
   } catch (e) {
     const existing = e instanceof EntraGraphError && (e.status === 409 || e.status === 400) ? await x.getExtension(userId, MARK_NAME).catch(() => undefined) : undefined;
     const found = planMarkFound(userId, existing ? parseMark(existing) : undefined, plan.self);
     switch (found.kind) {
       case "adopt":
-        await engineWarning(found.warning, o.urn);
+        await ctx.warn(found.warning, ctx.urn);
         return "other";
       case "rewrite":
-        await writeMark(() => x.updateExtension(userId, MARK_NAME, wholeMark(existing!, markData(plan.self, onDelete))), o.urn);
+        await writeMark(() => x.updateExtension(userId, MARK_NAME, wholeMark(existing!, markData(plan.self, onDelete))), ctx, ctx.urn);
         return "marked";
       case "keep":
         return "marked";
       case "unmarked":
-        await engineWarning(`could not mark guest ${userId} as this stack's (${e instanceof Error ? e.message : String(e)}): invited without an ownership mark.`, o.urn);
+        await ctx.warn(`could not mark guest ${userId} as this stack's (${e instanceof Error ? e.message : String(e)}): invited without an ownership mark.`, ctx.urn);
         return "skipped";
     }
   }
@@ -509,7 +492,7 @@ export async function readStep(id: string, props: InvitationOutputs) {
   return { id, props: outs, inputs };
 }
 
-export async function updateStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>) {
+export async function updateStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>, ctx: StepContext) {
   const g = graph();
   const inputs = inputsOf(news) as CheckedInputs;
   const plan = planUpdate(olds, inputs);
@@ -536,7 +519,7 @@ export async function updateStep(id: string, olds: InvitationOutputs, news: Chec
     await writeMark(async () => {
       const mark = await x.getExtension(id, MARK_NAME);
       if (mark && parseMark(mark)) await x.updateExtension(id, MARK_NAME, wholeMark(mark, markChange));
-    });
+    }, ctx);
   }
   if (plan.reissueIfPending) {
     const user = await readGuest(g, id, olds, ["id", "externalUserState", "externalUserStateChangeDateTime"]);
@@ -575,12 +558,12 @@ function computed(o: InvitationOutputs): InvitationOutputs {
   return outs;
 }
 
-export async function deleteStep(id: string, props: InvitationOutputs, ctx?: StepContext) {
+export async function deleteStep(id: string, props: InvitationOutputs, ctx: StepContext) {
   const g = graph();
   // Another declared resource holds this user (a key rename, a move between the list's forms): keep it.
-  const held = heldByOther(id, ctx?.holder?.key ?? invitationHolder(id));
+  const held = heldByOther(id, ctx.holder?.key ?? invitationHolder(id));
   if (held) {
-    await notice(held.rename ? `${props.invitedUserEmailAddress} (${id}): taken over by the new key, not deleted` : `${props.invitedUserEmailAddress} (${id}): held by ${held.label}, not deleted`, ctx?.urn);
+    await ctx.log(held.rename ? `${props.invitedUserEmailAddress} (${id}): taken over by the new key, not deleted` : `${props.invitedUserEmailAddress} (${id}): held by ${held.label}, not deleted`, ctx.urn);
     return;
   }
   // Which delete this is (a replacement's first half, or a real delete): replacement.ts.
@@ -592,7 +575,7 @@ export async function deleteStep(id: string, props: InvitationOutputs, ctx?: Ste
     // Refuse before any write a reset that would convert an internal user (the old state is kept).
     if (step.guard) await guardConversion(g, id, step.news, "the replacement (redemption reset)", props);
     // `pulumi up --replace` (or replaceOnChanges) replaces without a diff that said so: say it now.
-    if (step.announce) await notice(replacementNotice(id, props, step.news, step.announce));
+    if (step.announce) await ctx.log(replacementNotice(id, props, step.news, step.announce));
     // First half of a replacement: keep the user. Put the new address on it now, so that a run that
     // dies before the create finds this user by that address next time instead of inviting a second.
     const next = step.mail;
@@ -615,7 +598,7 @@ export async function deleteStep(id: string, props: InvitationOutputs, ctx?: Ste
       return;
     }
     case "disable":
-      await notice(removalLine(props)!, ctx?.urn);
+      await ctx.log(removalLine(props)!, ctx.urn);
       try {
         await lagTolerant(g, id, props, (until) => g.patchUser(id, { accountEnabled: false }, { retryNotFoundUntil: until }));
       } catch (e) {
@@ -623,7 +606,7 @@ export async function deleteStep(id: string, props: InvitationOutputs, ctx?: Ste
       }
       return;
     case "retain":
-      await notice(removalLine(props)!, ctx?.urn);
+      await ctx.log(removalLine(props)!, ctx.urn);
       return;
   }
 }

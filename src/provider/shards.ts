@@ -10,10 +10,10 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { explain } from "../graph/failures";
-import { checkStep, createStep, deleteStep, diffStep, readStep, StepContext, updateStep } from "./runtime";
+import { checkStep, createStep, deleteStep, diffStep, readStep, updateStep } from "./runtime";
 import { guestOutputs, GuestResult, mergeShard, planShard, shardChanges, ShardInputs, ShardOutputs, } from "./shard-plan";
 import type { CheckedInputs, InvitationOutputs } from "./types";
-import { identityOf, notice, urnOf } from "../sdk";
+import { engineContext, StepContext } from "./context";
 import { inputsOf } from "./plan";
 import { lifecycleRegistry } from "./replacement";
 import { hold } from "./holders";
@@ -23,10 +23,10 @@ type Props = Record<string, unknown>;
 const PREVIEW_LOOKUPS = 100;
 const PROVIDER_KEY = "__provider";
 
-/** Who a guest is: the name its `Invitation` would have, the shard's URN for log lines, and its holder key. */
+/** Who a guest is: the name its `Invitation` would have, the shard's URN for log lines, and its holder key; the engine log from the SDK door. */
 function guestContext(s: { list: string; shard: string }, name: string, stack: { project?: string; stack?: string } | undefined, urn?: string): StepContext {
   const identity = stack?.project && stack.stack ? { project: stack.project, stack: stack.stack, name: `${s.list}-${name}` } : undefined;
-  return { identity, urn, holder: { key: `shard:${s.list}:${s.shard}/${name}`, label: `guest ${name} of the GuestList ${s.list} (shard ${s.shard})` } };
+  return engineContext(undefined, { identity, urn, holder: { key: `shard:${s.list}:${s.shard}/${name}`, label: `guest ${name} of the GuestList ${s.list} (shard ${s.shard})` } });
 }
 
 /** The guests of inputs, when known (in a preview a whole map may be unknown). */
@@ -69,13 +69,14 @@ export const check: NonNullable<dynamic.ResourceProvider["check"]> = async (olds
   if (!guests || typeof news.list !== "string" || typeof news.shard !== "string") return { inputs: news };
   const s = { list: news.list, shard: news.shard };
   const oldGuests = guestsOf(olds) ?? {};
-  const urn = urnOf(news);
+  const engine = engineContext(news);
+  const urn = engine.urn;
   // The preview's per-guest lookup of new guests (adopted or invited?), unless there are many: then one
   // line, and the up's own lookup decides (a first up of thousands would read every guest twice).
   const added = Object.keys(guests).filter((n) => !(n in oldGuests)).length;
   const announce = added <= PREVIEW_LOOKUPS;
-  if (!announce) await notice(`${added} new guests in ${s.list} shard ${s.shard}: the preview does not look each up; the up invites each, or adopts it (no invitation) when the address exists.`, urn);
-  const results = await each(Object.keys(guests), (name) => checkStep(oldGuests[name] ?? {}, guests[name], { ...guestContext(s, name, identityOf(news), urn), announce }));
+  if (!announce) await engine.log(`${added} new guests in ${s.list} shard ${s.shard}: the preview does not look each up; the up invites each, or adopts it (no invitation) when the address exists.`, urn);
+  const results = await each(Object.keys(guests), (name) => checkStep(oldGuests[name] ?? {}, guests[name], { ...guestContext(s, name, engine.identity, urn), announce }));
   const checked: Record<string, unknown> = {};
   const failures: dynamic.CheckFailure[] = [];
   for (const r of results) {
@@ -107,8 +108,7 @@ export const diff: NonNullable<dynamic.ResourceProvider["diff"]> = async (_id, o
 /** Invites (or adopts, sending nothing) every guest; a partial failure records the guests that succeeded. */
 export const create: dynamic.ResourceProvider["create"] = async (inputs) => {
   const i = inputs as unknown as ShardInputs;
-  const stack = identityOf(inputs);
-  const urn = urnOf(inputs);
+  const { identity: stack, urn } = engineContext(inputs);
   const id = `${i.list}/${i.shard}`;
   const names = Object.keys(i.guests ?? {});
   const results = (await each(names, (name) => createStep(i.guests[name] as CheckedInputs & Props, guestContext(i, name, stack, urn)))).map(toResult((v) => v.outs as InvitationOutputs));
@@ -133,7 +133,7 @@ export const update: NonNullable<dynamic.ResourceProvider["update"]> = async (id
       case "create":
         return (await createStep(next, ctx)).outs as InvitationOutputs;
       case "update":
-        return (await updateStep(before!.userId, before!, next)).outs;
+        return (await updateStep(before!.userId, before!, next, ctx)).outs;
       case "reset":
         // The per-guest replacement, in place: the delete half keeps the user (or lets it go when
         // invitedUser now names another), the create half resets its redemption.

@@ -1,21 +1,15 @@
 /**
- * Drives the SDK's own dynamic-provider gRPC server (`@pulumi/pulumi/cmd/dynamic-provider`), the
- * process the Pulumi engine starts for dynamic resources, with the requests the engine sends.
- * For tests and the benchmark: the path from the engine to our provider, minus the engine.
+ * Drives the SDK's own dynamic-provider gRPC server (the SDK's plugin, `sdkEntry("plugin")` of the SDK door
+ * src/sdk.ts), the process the Pulumi engine starts for dynamic resources, with the requests the
+ * engine sends. For tests and the benchmark: the path from the engine to our provider, minus the engine.
  */
 import { ChildProcess, spawn } from "node:child_process";
-import * as path from "node:path";
 import * as readline from "node:readline";
+import { sdkEntry, sdkModule } from "../sdk";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 type Struct = { toJavaScript(): Record<string, unknown> };
 type StructStatic = { fromJavaScript(v: Record<string, unknown>): Struct };
 type Msg = Record<string, (...args: unknown[]) => unknown>;
-
-function sdkRequire<T>(id: string): T {
-  const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-  return require(require.resolve(id, { paths: [sdkDir] })) as T;
-}
 
 /** What `check` answered: the checked inputs and the failures, each naming its property. */
 export interface CheckResult { inputs: Record<string, unknown>; failures: { property: string; reason: string }[] }
@@ -45,7 +39,7 @@ export class ProviderServer {
 
   /** Starts the SDK's dynamic-provider plugin in `opts.cwd` and connects to it. */
   static async start(opts: ProviderServerOptions): Promise<ProviderServer> {
-    const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js", { paths: [opts.cwd] });
+    const entry = sdkEntry("plugin", opts.cwd);
     const child = spawn(process.execPath, [entry, "127.0.0.1:0"], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
     const lines: string[] = [];
     readline.createInterface({ input: child.stderr! }).on("line", (l) => {
@@ -57,18 +51,18 @@ export class ProviderServer {
       rl.once("line", (l) => resolve(l.trim()));
       child.once("exit", (code) => reject(new Error(`dynamic-provider exited with ${code}: ${lines.join("\n")}`)));
     });
-    const grpc = sdkRequire<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");
-    const services = sdkRequire<Record<string, new (addr: string, creds: unknown, opts?: unknown) => Msg & { close(): void }>>("@pulumi/pulumi/proto/provider_grpc_pb");
+    const grpc = sdkModule<typeof import("@grpc/grpc-js")>("grpc");
+    const services = sdkModule<Record<string, new (addr: string, creds: unknown, opts?: unknown) => Msg & { close(): void }>>("providerGrpc");
     const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
     return new ProviderServer(child, client, lines);
   }
 
   private static proto(): Record<string, new () => Msg> {
-    return sdkRequire("@pulumi/pulumi/proto/provider_pb");
+    return sdkModule("providerPb");
   }
 
   private static struct(v: Record<string, unknown>): Struct {
-    return sdkRequire<{ Struct: StructStatic }>("google-protobuf/google/protobuf/struct_pb").Struct.fromJavaScript(JSON.parse(JSON.stringify(v)) as Record<string, unknown>);
+    return sdkModule<{ Struct: StructStatic }>("struct").Struct.fromJavaScript(JSON.parse(JSON.stringify(v)) as Record<string, unknown>);
   }
 
   private call<T>(method: string, req: Msg): Promise<T> {

@@ -3,6 +3,7 @@
  * the fitted curve, the processes whose memory is sampled, which sizes run, and the Markdown report.
  * (Its figures come from `npm run bench -- --engine`, never from a test.)
  */
+import * as path from "node:path";
 import { analyze, formProblem, holderType, type EngineGrowthResult, type GrowthRun, plan } from "../../bench/engine-growth";
 import { guestAddress, growthProgram, SHARD_FORM_ARGS } from "../../bench/programs";
 import { fitLinearQuadratic, formatFit, graphFloor, growthRatios, predict, requestShapes, slidingWindowSeconds, tokenBucketSeconds, workOf } from "../../bench/floors";
@@ -10,6 +11,7 @@ import { renderGrowthMarkdown, targetRows, vsFloor } from "../../bench/growth-re
 import { parseArgs } from "../../bench/index";
 import { processRole, statusKb } from "../../bench/procmem";
 import { meanBreakdown, stateBreakdown } from "../../bench/state-bytes";
+import { sdkEntry } from "../../src/sdk";
 
 describe("Graph's floor", () => {
   test.each([
@@ -141,11 +143,13 @@ describe("the processes of a command", () => {
   });
 
   test.each([
-    ["node\0/s/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js\x00127.0.0.1:1234\0", "plugin"],
+    [`node\0${sdkEntry("plugin")}\x00127.0.0.1:1234\0`, "plugin"],
+    [`node\0${path.dirname(sdkEntry("plugin"))}\x00127.0.0.1:1234\0`, "plugin"],
     ["/bin/sh\0/s/node_modules/.bin/pulumi-resource-pulumi-nodejs\0", "plugin"],
     ["/opt/pulumi/bin/pulumi\0up\0--yes\0", "cli"],
     ["/opt/pulumi/bin/pulumi-language-nodejs\x00127.0.0.1:5\0", "language-host"],
-    ["node\0/s/node_modules/@pulumi/pulumi/cmd/run\0--monitor\0", "program"],
+    [`node\0${path.dirname(sdkEntry("program"))}\0--monitor\0`, "program"],
+    [`node\0${sdkEntry("programPlugin")}\0--monitor\0`, "program"],
     ["node\0/work/bench/index.js\0", "other"],
   ])("%j is the %s", (cmdline, role) => {
     expect(processRole(cmdline)).toBe(role);

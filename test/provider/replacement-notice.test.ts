@@ -9,10 +9,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import * as provider from "../../src/provider";
+import { sdkEntry, sdkModule } from "../../src/sdk";
 import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import type { InvitationOutputs } from "../../src/provider/types";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 type Props = Record<string, unknown>;
 const redirect = "https://myapps.microsoft.com";
 const config = { "entra:graphEndpoint": "https://localhost:9", "entra:authorityHost": "https://localhost:9", "entra:tenantId": "t", "entra:clientId": "c", "entra:clientSecret": "s" };
@@ -95,15 +95,11 @@ describe("in process (no engine): the line goes to stderr", () => {
 
 // ---- the real plugin process, started the way the engine starts it, with a stand-in engine ----
 
-function sdkRequire<T>(id: string): T {
-  const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-  return require(require.resolve(id, { paths: [sdkDir] })) as T;
-}
 type Msg = Record<string, (...args: unknown[]) => unknown>;
 type Struct = { toJavaScript(): Props };
-const grpc = sdkRequire<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");
-const pb = sdkRequire<Record<string, new () => Msg>>("@pulumi/pulumi/proto/provider_pb");
-const struct = (v: Props) => sdkRequire<{ Struct: { fromJavaScript(v: Props): Struct } }>("google-protobuf/google/protobuf/struct_pb").Struct.fromJavaScript(v);
+const grpc = sdkModule<typeof import("@grpc/grpc-js")>("grpc");
+const pb = sdkModule<Record<string, new () => Msg>>("providerPb");
+const struct = (v: Props) => sdkModule<{ Struct: { fromJavaScript(v: Props): Struct } }>("struct").Struct.fromJavaScript(v);
 const distProvider = path.resolve(__dirname, "../../dist/provider/index.js");
 
 interface Logged { severity: number; message: string; urn: string }
@@ -118,8 +114,8 @@ describe("in the plugin: the line goes to the engine's Log", () => {
 
   beforeAll(async () => {
     if (!fs.existsSync(distProvider)) throw new Error("dist/ is missing: run the tests through scripts/test.js (it builds dist first)");
-    const services = sdkRequire<{ EngineService: import("@grpc/grpc-js").ServiceDefinition }>("@pulumi/pulumi/proto/engine_grpc_pb");
-    const empty = sdkRequire<{ Empty: new () => unknown }>("google-protobuf/google/protobuf/empty_pb");
+    const services = sdkModule<{ EngineService: import("@grpc/grpc-js").ServiceDefinition }>("engineGrpc");
+    const empty = sdkModule<{ Empty: new () => unknown }>("empty");
     engine = new grpc.Server();
     engine.addService(services.EngineService, {
       log: (call: { request: Msg }, cb: (err: null, res: unknown) => void) => {
@@ -128,14 +124,14 @@ describe("in the plugin: the line goes to the engine's Log", () => {
       },
     });
     const port = await new Promise<number>((resolve, reject) => engine.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-    const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js");
+    const entry = sdkEntry("plugin");
     plugin = spawn(process.execPath, [entry, `127.0.0.1:${port}`], { cwd: path.resolve(__dirname, "../.."), stdio: ["ignore", "pipe", "pipe"] });
     readline.createInterface({ input: plugin.stderr! }).on("line", (l) => stderr.push(l));
     const pluginPort = await new Promise<string>((resolve, reject) => {
       readline.createInterface({ input: plugin.stdout! }).once("line", (l) => resolve(l.trim()));
       plugin.once("exit", (code) => reject(new Error(`plugin exited ${code}: ${stderr.join("\n")}`)));
     });
-    const rpc = sdkRequire<Record<string, new (addr: string, creds: unknown) => Msg & { close(): void }>>("@pulumi/pulumi/proto/provider_grpc_pb");
+    const rpc = sdkModule<Record<string, new (addr: string, creds: unknown) => Msg & { close(): void }>>("providerGrpc");
     client = new rpc.ResourceProviderClient(`127.0.0.1:${pluginPort}`, grpc.credentials.createInsecure());
     const req = new pb.ConfigureRequest();
     req.setArgs(struct(config));
@@ -177,7 +173,7 @@ describe("in the plugin: the line goes to the engine's Log", () => {
     req.setNews(struct(news));
     const res = await call("diff", req);
     expect(res.getReplacesList()).toEqual(["invitedUserEmailAddress"]);
-    const INFO = sdkRequire<{ LogSeverity: { INFO: number } }>("@pulumi/pulumi/proto/engine_pb").LogSeverity.INFO;
+    const INFO = sdkModule<{ LogSeverity: { INFO: number } }>("enginePb").LogSeverity.INFO;
     expect(logged).toEqual([{ severity: INFO, urn: "", message: "kim@contoso.com: email change to kim@fabrikam.com \u2192 redemption reset of the same user 3e75249f\u2026 (not deleted)" }]);
     expect(stderr.join("\n")).not.toContain("redemption reset");
   });
