@@ -36,8 +36,11 @@ export function shardName(list: string, index: number, count: number): string {
   return `${list}-shard-${index + 1}of${count}`;
 }
 
-/** A guest in a shard's state: the per-guest outputs without the redeem link (in the shard's one secret map). */
-export type GuestState = Omit<InvitationOutputs, "inviteRedeemUrl" | "invitationId" | "status">;
+/**
+ * A guest in a shard's state: the per-guest outputs without the redeem link (in the shard's one
+ * secret map), and without what {@link splitOutputs} leaves out (`adopted` only when true).
+ */
+export type GuestState = Omit<InvitationOutputs, "inviteRedeemUrl" | "invitationId" | "status" | "externalUserStateChangeDateTime" | "adopted"> & { adopted?: boolean };
 
 /** A shard's checked inputs. */
 export interface ShardInputs {
@@ -66,24 +69,36 @@ export interface ShardOutputs {
   failed?: string[];
 }
 
-/** The per-guest outputs a step of runtime.ts works with, from a shard's state. */
+/**
+ * Inputs whose default `check` fills in, which a guest's state leaves out when they have it and
+ * {@link guestOutputs} puts back: the steps get the very outputs they gave (the per-guest
+ * replacement's registry keys pending resets by the canonical inputs).
+ */
+const DEFAULTS: Readonly<Record<string, unknown>> = { invitedUserType: "Guest", sendInvitationMessage: false };
+
+/** The per-guest outputs a step of runtime.ts works with, from a shard's state (what {@link splitOutputs} left out put back). */
 export function guestOutputs(outs: Pick<ShardOutputs, "guests" | "redeemUrls">, name: string): InvitationOutputs | undefined {
   const state = outs.guests?.[name];
   if (!state) return undefined;
   const url = outs.redeemUrls?.[name];
-  return (url === undefined ? { ...state } : { ...state, inviteRedeemUrl: url }) as InvitationOutputs;
+  const full = { ...DEFAULTS, ...state, adopted: state.adopted === true } as InvitationOutputs;
+  if (url !== undefined) full.inviteRedeemUrl = url;
+  return full;
 }
 
+
 /**
- * Splits per-guest outputs into the shard's guest state and its redeem link. The invitation's id and
- * status are left out: nothing decides on them (the guest's `externalUserState` says what matters),
- * and every byte of a guest is written twice per state write.
+ * Splits per-guest outputs into the shard's guest state and its redeem link. Left out, as nothing
+ * decides on them and every byte of a guest is written twice per state write: the invitation's id
+ * and status and `externalUserStateChangeDateTime` (the guest's `externalUserState` says what
+ * matters), `adopted` when false, and the inputs `check` defaults when they have their default.
  */
 export function splitOutputs(outs: InvitationOutputs): { state: GuestState; url?: string } {
-  const { inviteRedeemUrl, invitationId: _id, status: _status, ...rest } = outs;
-  const state = rest as GuestState & Record<string, unknown>;
-  for (const k of Object.keys(state)) if (state[k] === undefined) delete state[k];
-  return { state, url: inviteRedeemUrl };
+  const { inviteRedeemUrl, invitationId: _id, status: _status, externalUserStateChangeDateTime: _since, ...rest } = outs;
+  const state = rest as Partial<GuestState> & Record<string, unknown>;
+  for (const k of Object.keys(state)) if (state[k] === undefined || (k in DEFAULTS && state[k] === DEFAULTS[k])) delete state[k];
+  if (state.adopted !== true) delete state.adopted;
+  return { state: state as GuestState, url: inviteRedeemUrl };
 }
 
 /** What a shard step does for one guest. */
