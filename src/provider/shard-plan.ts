@@ -4,6 +4,7 @@
  * records when some guests failed. The runtime (shards.ts) carries each guest's step out with the
  * per-guest steps of runtime.ts: one lifecycle, two forms.
  */
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { planDiff } from "./plan";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 
@@ -63,7 +64,7 @@ export interface ShardOutputs {
   urn?: string;
   /** The guests by name. */
   guests: Record<string, GuestState>;
-  /** Each guest's redeem link, by name: one secret for the shard. */
+  /** Each guest's redeem link, by name: one secret for the shard (in state packed, see {@link packRedeemUrls}). */
   redeemUrls: Record<string, string>;
   /** Guests whose last step failed (the next diff asks for an update, whatever the inputs say). */
   failed?: string[];
@@ -75,6 +76,24 @@ export interface ShardOutputs {
  * replacement's registry keys pending resets by the canonical inputs).
  */
 const DEFAULTS: Readonly<Record<string, unknown>> = { invitedUserType: "Guest", sendInvitationMessage: false };
+
+/** The prefix of the redeem links packed by {@link packRedeemUrls} (their format, versioned). */
+const PACKED = "z1:";
+
+/**
+ * A shard's redeem links as its state holds them: the map by guest name as JSON, deflated, base64.
+ * The links of one tenant share most of their text, and the engine encrypts the secret and writes
+ * it base64 again: packed, a guest's link costs about 40 % of its bytes in state.
+ */
+export function packRedeemUrls(urls: Record<string, string>): string {
+  return PACKED + deflateRawSync(JSON.stringify(urls), { level: 9 }).toString("base64");
+}
+
+/** The redeem links by guest name from a shard's state: packed ({@link packRedeemUrls}), or the plain map a state from before packing holds. */
+export function unpackRedeemUrls(stored: unknown): Record<string, string> {
+  if (typeof stored === "string" && stored.startsWith(PACKED)) return JSON.parse(inflateRawSync(Buffer.from(stored.slice(PACKED.length), "base64")).toString("utf8")) as Record<string, string>;
+  return stored && typeof stored === "object" && !Array.isArray(stored) ? (stored as Record<string, string>) : {};
+}
 
 /** The per-guest outputs a step of runtime.ts works with, from a shard's state (what {@link splitOutputs} left out put back). */
 export function guestOutputs(outs: Pick<ShardOutputs, "guests" | "redeemUrls">, name: string): InvitationOutputs | undefined {

@@ -2,6 +2,7 @@
  * The shard form's pure plans: which shard a guest is in, what a shard step does per guest, the
  * diff's `changes`, and the state a step records when some guests failed.
  */
+import { packRedeemUrls, unpackRedeemUrls } from "../../src/provider/shard-plan";
 import { fnv1a, GuestResult, GuestState, guestOutputs, mergeShard, planShard, shardChanges, shardName, shardOf, splitOutputs } from "../../src/provider/shard-plan";
 import type { CheckedInputs, InvitationOutputs } from "../../src/provider/types";
 
@@ -129,5 +130,30 @@ describe("splitOutputs: what a guest's state keeps (every byte is written twice 
     const old = { ...inputs("a@b.c"), userId: "u", adopted: false, externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-01-01T00:00:00Z" } as GuestState;
     expect(guestOutputs({ guests: { a: old }, redeemUrls: {} }, "a")).toMatchObject({ adopted: false, invitedUserType: "Guest" });
     expect(planShard({ a: old }, { a: inputs("a@b.c") })).toEqual([{ name: "a", action: "keep" }]);
+  });
+});
+
+describe("packRedeemUrls / unpackRedeemUrls: the shard's one secret, smaller", () => {
+  const link = (i: number): string => `https://login.microsoftonline.com/redeem?rd=${encodeURIComponent(`https://invitations.microsoft.com/redeem/?tenant=8d6f2a1c-0b2e-4c51-9a53-5b0d0f1e2c3a&user=${i.toString(16).padStart(8, "0")}-1f2e-4d3c-8b4a-${(i * 7919).toString(16).padStart(12, "0")}&ticket=${encodeURIComponent(Buffer.from(`t${i}`.repeat(8)).toString("base64").slice(0, 32))}&ver=2.0`)}`;
+  const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`guest.${i}@contoso.com`, link(i)]));
+  it.each<[string, Record<string, string>]>([
+    ["no guest", {}],
+    ["one guest", { kim: "https://r/kim" }],
+    ["names and links with any character", { "a\"b": "https://r/?x=%22&y=\u00e9", "é": "" }],
+    ["200 guests", many],
+  ])("round trip: %s", (_why, urls) => {
+    const packed = packRedeemUrls(urls);
+    expect(packed.startsWith("z1:")).toBe(true);
+    expect(unpackRedeemUrls(packed)).toEqual(urls);
+  });
+
+  it.each<[string, unknown, Record<string, string>]>([
+    ["a plain map (a state from before packing)", { kim: "https://r/kim" }, { kim: "https://r/kim" }],
+    ["nothing (a preview)", undefined, {}],
+    ["an array is no map", ["x"], {}],
+  ])("reads %s", (_why, stored, want) => expect(unpackRedeemUrls(stored)).toEqual(want));
+
+  it("links of one tenant pack to well under three quarters of their JSON (the part the engine's base64 would add back)", () => {
+    expect(packRedeemUrls(many).length).toBeLessThan(0.75 * JSON.stringify(many).length);
   });
 });
