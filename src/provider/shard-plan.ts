@@ -39,9 +39,13 @@ export function shardName(list: string, index: number, count: number): string {
 
 /**
  * A guest in a shard's state: the per-guest outputs without the redeem link (in the shard's one
- * secret map), and without what {@link splitOutputs} leaves out (`adopted` only when true).
+ * secret), the invitation's id and status and `externalUserStateChangeDateTime`; `adopted` only when
+ * true and the inputs `check` defaults only when not at their default.
  */
-export type GuestState = Omit<InvitationOutputs, "inviteRedeemUrl" | "invitationId" | "status" | "externalUserStateChangeDateTime" | "adopted"> & { adopted?: boolean };
+export type GuestState = Omit<InvitationOutputs, "inviteRedeemUrl" | "invitationId" | "status" | "externalUserStateChangeDateTime" | "adopted"> & {
+  /** The guest existed before the list (see the `Invitation`'s `adopted`); left out when false. */
+  adopted?: boolean;
+};
 
 /** A shard's checked inputs. */
 export interface ShardInputs {
