@@ -189,6 +189,52 @@ export async function preflight(o: { pkgDir: string; form: EngineForm; latencyMs
   }
 }
 
+/**
+ * Inside the holders of many guests (`inputs.guests`, `outputs.guests`, `outputs.redeemUrls`): the
+ * mean compact bytes per guest of its inputs, of the output fields that echo an input, of the other
+ * output fields (by field), and of the holder's encrypted secrets.
+ */
+export function guestParts(stack: TestStack, type: string): Record<string, number> {
+  const rs = ((stack.exportState().deployment.resources ?? []) as unknown as Record<string, Record<string, Record<string, unknown>>>[]).filter((r) => (r.type as unknown) === type);
+  const sums: Record<string, number> = {};
+  let guests = 0;
+  const add = (k: string, n: number): void => void (sums[k] = (sums[k] ?? 0) + n);
+  const bytes = (v: unknown): number => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)));
+  for (const r of rs) {
+    const ins = (r.inputs?.guests ?? {}) as Record<string, Record<string, unknown>>;
+    const outs = (r.outputs?.guests ?? {}) as Record<string, Record<string, unknown>>;
+    for (const [name, g] of Object.entries(outs)) {
+      guests++;
+      add("inputs", bytes(name) + 1 + bytes(ins[name] ?? {}));
+      add("outputs: braces and name", bytes(name) + 3);
+      for (const [k, v] of Object.entries(g)) add(ins[name] && k in ins[name] && JSON.stringify(ins[name][k]) === JSON.stringify(v) ? "outputs: echoed inputs" : `outputs: ${k}`, bytes(k) + bytes(v) + 2);
+    }
+    for (const [k, v] of Object.entries(r.outputs ?? {})) if (k !== "guests" && k !== "__provider" && typeof v === "object" && v !== null && "4dabf18193072939515e22adb298388d" in v) add(`secret ${k}`, bytes(v));
+  }
+  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, round(v / Math.max(1, guests), 0)]));
+}
+
+/** The state after the first `up` of one form at one size: no throttling and no latency (the bytes do not depend on them). */
+export async function runStateSize(o: { pkgDir: string; form: EngineForm; guests: number; log: (s: string) => void }): Promise<Pick<GrowthRun, "form" | "guests" | "stateFileBytes" | "stateBytesPerGuest" | "resourcesByType" | "stateBreakdown" | "breakdownType" | "breakdownResources">> {
+  const emu = await startEmulator({});
+  const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-state-${o.form}-${o.guests}`, program: growthProgram(o.form, o.guests, "new"), env: providerEnv(emu) });
+  try {
+    const up = await stack.up({ timeoutMs: STEP_TIMEOUT_MS });
+    if (!up.ok) throw new Error(`${o.form} ${o.guests}: up failed: ${(up.error ?? up.stderr).slice(-1500)}`);
+    const all = stateAccounting(stack);
+    const type = holderType(o.form, all.byType);
+    const acc = type === INVITATION_STATE_TYPE ? all : stateAccounting(stack, type);
+    const run = { form: o.form, guests: o.guests, stateFileBytes: acc.stateFileBytes, stateBytesPerGuest: round(acc.stateFileBytes / o.guests, 0), resourcesByType: Object.fromEntries(Object.entries(acc.byType).map(([t, v]) => [t, v.count])), stateBreakdown: acc.breakdown, breakdownType: type, breakdownResources: acc.resources };
+    if (type !== INVITATION_STATE_TYPE) o.log(`${o.form} ${o.guests}: per guest inside the holders, compact JSON: ${JSON.stringify(guestParts(stack, type))}`);
+    if (acc.breakdown) o.log(`${o.form} ${o.guests}: one ${type} in state (${acc.resources} of them), ${acc.breakdown.total} bytes of compact JSON: ${JSON.stringify(acc.breakdown.parts)}`);
+    o.log(`${o.form} ${o.guests}: state file ${acc.stateFileBytes} bytes = ${run.stateBytesPerGuest} per guest; resources ${JSON.stringify(run.resourcesByType)}`);
+    return run;
+  } finally {
+    stack.dispose();
+    await emu.close();
+  }
+}
+
 /** One form at one size: the five steps on a fresh emulator and backend. */
 export async function runGrowthSize(o: { pkgDir: string; form: EngineForm; guests: number; latencyMs: number; skipCheckpoints: boolean; parallel?: number; log: (s: string) => void }): Promise<GrowthRun> {
   const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });

@@ -14,6 +14,9 @@
  *   --per-guest-max N  the largest size the per-guest form runs (default 1000; above, its curve is fitted)
  *   --engine-skip-checkpoints  the engine with PULUMI_SKIP_CHECKPOINTS=true (state written once, not after every step)
  *   --engine-parallel P  the engine's --parallel (PULUMI_PARALLEL; the CLI's default is 4 per CPU)
+ *   --engine-state     only the state's size: for each size of --sizes and each form, `pulumi up` of N new
+ *                      guests (plain CLI, no throttling, no latency: bytes do not depend on them), then
+ *                      the state file's bytes per guest and where one holder's bytes go (state-bytes.ts)
  *   --engine-hosts     only the real engine, three ways in one run: the plain CLI through the Node.js
  *                      language host at the CLI's default parallelism and at --parallel 64, and an
  *                      Automation API inline program at the default (the way programs ran here before)
@@ -33,7 +36,7 @@ import { serializedInvitationProvider } from "../src/testing/serialized";
 import { renderChart } from "./chart";
 import { renderMarkdown } from "./report";
 import { runEngine, EngineHost, EngineResult, EngineStep } from "./engine";
-import { runEngineGrowth } from "./engine-growth";
+import { runEngineGrowth, runStateSize } from "./engine-growth";
 import { ENGINE_FORMS, type EngineForm } from "./programs";
 import { renderGrowthMarkdown } from "./growth-report";
 import { PhaseResult, round, sleep } from "./measure";
@@ -51,6 +54,8 @@ export interface BenchOptions {
   engineParallel?: number;
   /** Only the engine: language host (default parallelism, 64) beside an inline program. */
   engineHosts: boolean;
+  /** Only the engine's state size after the first `up` of each size. */
+  engineState?: boolean;
   /** The forms the engine growth study runs. */
   forms: EngineForm[];
   /** The largest size the per-guest form runs in the engine growth study. */
@@ -87,6 +92,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case "--engine-skip-checkpoints": o.engine = o.engineSkipCheckpoints = true; break;
       case "--engine-parallel": o.engine = true; o.engineParallel = num(k, v()); break;
       case "--engine-hosts": o.engine = o.engineHosts = true; break;
+      case "--engine-state": o.engine = o.engineState = true; break;
       case "--forms": o.forms = (v() ?? "").split(",").filter(Boolean).map((f) => {
         if (!(ENGINE_FORMS as readonly string[]).includes(f.trim())) throw new Error(`--forms takes ${ENGINE_FORMS.join(", ")}, not '${f}'`);
         return f.trim() as EngineForm;
@@ -268,6 +274,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   log(`__provider: ${providerBytes} bytes: ${provider.replace(/\s+/g, " ").slice(0, 160)}`);
 
   if (o.engineHosts) return engineHosts(o, log, started);
+  if (o.engineState) return engineState(o, log);
   if (o.engine) return engineGrowth(o, log);
 
   const main = await runSuite({ pkgDir: o.pkgDir, provider, guests: o.guests, latencyMs: o.latencyMs, baseline: o.baseline, baselineCreate: o.baselineCreate, repeat: o.repeat, log });
@@ -360,6 +367,14 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   log(`benchmark done in ${result.benchSeconds} s`);
   if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   return result;
+}
+
+/** `--engine-state`: the state's bytes per guest after the first `up`, per size and form. */
+async function engineState(o: BenchOptions, log: (s: string) => void): Promise<Record<string, unknown>> {
+  const runs = [];
+  for (const form of o.forms) for (const guests of o.sizes.length ? o.sizes : [o.guests]) runs.push(await runStateSize({ pkgDir: o.pkgDir, form, guests, log }));
+  if (o.json) process.stdout.write(`${JSON.stringify({ stateSizes: runs })}\n`);
+  return { stateSizes: runs };
 }
 
 /** `--engine`: the engine growth study (engine-growth.ts), its tables with --markdown, its JSON with --json. */

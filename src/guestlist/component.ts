@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Invitation } from "../resource/invitation";
 import { GuestShard } from "../resource/shard";
-import { DEFAULT_SHARDS, MAX_SHARDS, shardName, shardOf } from "../provider/shard-plan";
+import { DEFAULT_SHARDS, MAX_SHARDS, shardName, shardOf, unpackRedeemUrls } from "../provider/shard-plan";
 import { now } from "../clock";
 import { markRunError } from "../sdk";
 import { expiryStatus, showExpiry } from "../provider/expiry";
@@ -124,13 +124,15 @@ export class GuestList extends pulumi.ComponentResource {
       for (const [i, members] of [...groups.entries()].sort(([a], [b]) => a - b)) {
         const shardResource = new GuestShard(shardName(name, i, chosen.shards), { list: name, shard: `${i + 1}of${chosen.shards}`, guests: Object.fromEntries(members.map((g) => [g.name, g.args])) }, { parent: this });
         this.shards[shardName(name, i, chosen.shards)] = shardResource;
+        // The redeem links are packed in one secret (unpacked once per shard, not per guest).
+        const urls = shardResource.redeemUrls.apply((u) => unpackRedeemUrls(u));
         for (const g of members) {
           const state = shardResource.guests.apply((all) => all?.[g.name]);
           outputs[g.name] = { userId: state.apply((s) => s?.userId as string), externalUserState: state.apply((s) => s?.externalUserState ?? null), lastInvitationAt: state.apply((s) => s?.lastInvitationAt) };
           this.guests[g.name] = {
             userId: outputs[g.name].userId,
             email: state.apply((s) => s?.invitedUserEmailAddress as string),
-            inviteRedeemUrl: pulumi.secret(shardResource.redeemUrls.apply((u) => u?.[g.name])),
+            inviteRedeemUrl: pulumi.secret(urls.apply((u) => u[g.name])),
             externalUserState: outputs[g.name].externalUserState,
           };
         }

@@ -4,6 +4,7 @@
  * records when some guests failed. The runtime (shards.ts) carries each guest's step out with the
  * per-guest steps of runtime.ts: one lifecycle, two forms.
  */
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { planDiff } from "./plan";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 
@@ -36,8 +37,15 @@ export function shardName(list: string, index: number, count: number): string {
   return `${list}-shard-${index + 1}of${count}`;
 }
 
-/** A guest in a shard's state: the per-guest outputs without the redeem link (in the shard's one secret map). */
-export type GuestState = Omit<InvitationOutputs, "inviteRedeemUrl" | "invitationId" | "status">;
+/**
+ * A guest in a shard's state: the per-guest outputs without the redeem link (in the shard's one
+ * secret), the invitation's id and status and `externalUserStateChangeDateTime`; `adopted` only when
+ * true and the inputs `check` defaults only when not at their default.
+ */
+export type GuestState = Omit<InvitationOutputs, "inviteRedeemUrl" | "invitationId" | "status" | "externalUserStateChangeDateTime" | "adopted"> & {
+  /** The guest existed before the list (see the `Invitation`'s `adopted`); left out when false. */
+  adopted?: boolean;
+};
 
 /** A shard's checked inputs. */
 export interface ShardInputs {
@@ -60,30 +68,60 @@ export interface ShardOutputs {
   urn?: string;
   /** The guests by name. */
   guests: Record<string, GuestState>;
-  /** Each guest's redeem link, by name: one secret for the shard. */
+  /** Each guest's redeem link, by name: one secret for the shard (in state packed, see {@link packRedeemUrls}). */
   redeemUrls: Record<string, string>;
   /** Guests whose last step failed (the next diff asks for an update, whatever the inputs say). */
   failed?: string[];
 }
 
-/** The per-guest outputs a step of runtime.ts works with, from a shard's state. */
+/**
+ * Inputs whose default `check` fills in, which a guest's state leaves out when they have it and
+ * {@link guestOutputs} puts back: the steps get the very outputs they gave (the per-guest
+ * replacement's registry keys pending resets by the canonical inputs).
+ */
+const DEFAULTS: Readonly<Record<string, unknown>> = { invitedUserType: "Guest", sendInvitationMessage: false };
+
+/** The prefix of the redeem links packed by {@link packRedeemUrls} (their format, versioned). */
+const PACKED = "z1:";
+
+/**
+ * A shard's redeem links as its state holds them: the map by guest name as JSON, deflated, base64.
+ * The links of one tenant share most of their text, and the engine encrypts the secret and writes
+ * it base64 again: packed, a guest's link costs about 40 % of its bytes in state.
+ */
+export function packRedeemUrls(urls: Record<string, string>): string {
+  return PACKED + deflateRawSync(JSON.stringify(urls), { level: 9 }).toString("base64");
+}
+
+/** The redeem links by guest name from a shard's state: packed ({@link packRedeemUrls}), or the plain map a state from before packing holds. */
+export function unpackRedeemUrls(stored: unknown): Record<string, string> {
+  if (typeof stored === "string" && stored.startsWith(PACKED)) return JSON.parse(inflateRawSync(Buffer.from(stored.slice(PACKED.length), "base64")).toString("utf8")) as Record<string, string>;
+  return stored && typeof stored === "object" && !Array.isArray(stored) ? (stored as Record<string, string>) : {};
+}
+
+/** The per-guest outputs a step of runtime.ts works with, from a shard's state (what {@link splitOutputs} left out put back). */
 export function guestOutputs(outs: Pick<ShardOutputs, "guests" | "redeemUrls">, name: string): InvitationOutputs | undefined {
   const state = outs.guests?.[name];
   if (!state) return undefined;
   const url = outs.redeemUrls?.[name];
-  return (url === undefined ? { ...state } : { ...state, inviteRedeemUrl: url }) as InvitationOutputs;
+  const full = { ...DEFAULTS, ...state, adopted: state.adopted === true } as InvitationOutputs;
+  if (url !== undefined) full.inviteRedeemUrl = url;
+  return full;
 }
 
+
 /**
- * Splits per-guest outputs into the shard's guest state and its redeem link. The invitation's id and
- * status are left out: nothing decides on them (the guest's `externalUserState` says what matters),
- * and every byte of a guest is written twice per state write.
+ * Splits per-guest outputs into the shard's guest state and its redeem link. Left out, as nothing
+ * decides on them and every byte of a guest is written twice per state write: the invitation's id
+ * and status and `externalUserStateChangeDateTime` (the guest's `externalUserState` says what
+ * matters), `adopted` when false, and the inputs `check` defaults when they have their default.
  */
 export function splitOutputs(outs: InvitationOutputs): { state: GuestState; url?: string } {
-  const { inviteRedeemUrl, invitationId: _id, status: _status, ...rest } = outs;
-  const state = rest as GuestState & Record<string, unknown>;
-  for (const k of Object.keys(state)) if (state[k] === undefined) delete state[k];
-  return { state, url: inviteRedeemUrl };
+  const { inviteRedeemUrl, invitationId: _id, status: _status, externalUserStateChangeDateTime: _since, ...rest } = outs;
+  const state = rest as Partial<GuestState> & Record<string, unknown>;
+  for (const k of Object.keys(state)) if (state[k] === undefined || (k in DEFAULTS && state[k] === DEFAULTS[k])) delete state[k];
+  if (state.adopted !== true) delete state.adopted;
+  return { state: state as GuestState, url: inviteRedeemUrl };
 }
 
 /** What a shard step does for one guest. */

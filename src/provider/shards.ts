@@ -11,7 +11,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { explain } from "../graph/failures";
 import { checkStep, createStep, deleteStep, diffStep, readStep, updateStep } from "./runtime";
-import { guestOutputs, GuestResult, mergeShard, planShard, shardChanges, ShardInputs, ShardOutputs, } from "./shard-plan";
+import { guestOutputs, GuestResult, mergeShard, packRedeemUrls, planShard, shardChanges, ShardInputs, ShardOutputs, unpackRedeemUrls } from "./shard-plan";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 import { engineContext, StepContext } from "./context";
 import { inputsOf } from "./plan";
@@ -35,6 +35,17 @@ function guestsOf(props: Props): Record<string, Props> | undefined {
   return g && typeof g === "object" && !Array.isArray(g) ? (g as Record<string, Props>) : undefined;
 }
 
+/** A shard's state as the steps work with it: the redeem links unpacked. */
+function opened(props: Props): ShardOutputs {
+  const o = props as unknown as ShardOutputs;
+  return { ...o, redeemUrls: unpackRedeemUrls(o.redeemUrls) };
+}
+
+/** A shard's state as the engine records it: the redeem links packed (one secret). */
+function stored(o: ShardOutputs): Props {
+  return { ...o, redeemUrls: packRedeemUrls(o.redeemUrls) };
+}
+
 function messageOf(e: unknown): string {
   const out = explain(e);
   return (out instanceof Error ? out.message : String(out)).split("\n").join(" ");
@@ -49,7 +60,7 @@ function partialFailure(id: string, shard: string, outs: ShardOutputs, results: 
     `${failures.length} of ${results.length} guests of shard ${shard} failed; the others are recorded, and the next \`pulumi up\` retries only these:\n${lines.join("\n")}`,
   );
   // The engine shows `reasons` (not the message) for an error that carries state: one line per guest.
-  return Object.assign(err, { id, properties: { ...outs, [PROVIDER_KEY]: provider }, reasons: [`${failures.length} of ${results.length} guests of shard ${shard} failed; the others are recorded, and the next \`pulumi up\` retries only these:`, ...lines.map((l) => l.trim())] });
+  return Object.assign(err, { id, properties: { ...stored(outs), [PROVIDER_KEY]: provider }, reasons: [`${failures.length} of ${results.length} guests of shard ${shard} failed; the others are recorded, and the next \`pulumi up\` retries only these:`, ...lines.map((l) => l.trim())] });
 }
 
 /** Runs every guest's step at once (the Graph scheduler bounds the requests in flight); never rejects. */
@@ -95,7 +106,7 @@ export const check: NonNullable<dynamic.ResourceProvider["check"]> = async (olds
 export const diff: NonNullable<dynamic.ResourceProvider["diff"]> = async (_id, olds, news) => {
   const guests = guestsOf(news);
   if (!guests) return {};
-  const o = olds as ShardOutputs;
+  const o = opened(olds);
   const s = { list: String(news.list), shard: String(news.shard) };
   const steps = planShard(o.guests, guests as Record<string, Partial<CheckedInputs>>);
   for (const step of steps) {
@@ -115,12 +126,12 @@ export const create: dynamic.ResourceProvider["create"] = async (inputs) => {
   const merged = mergeShard(undefined, results, names);
   const outs: ShardOutputs = { list: i.list, shard: i.shard, ...(stack ? { project: stack.project, stack: stack.stack } : {}), ...(urn ? { urn } : {}), guests: merged.guests, redeemUrls: merged.redeemUrls };
   if (merged.failed.length) throw partialFailure(id, i.shard, { ...outs, failed: merged.failed }, results, inputs[PROVIDER_KEY]);
-  return { id, outs };
+  return { id, outs: stored(outs) };
 };
 
 /** Each guest's step: create, update, reset (same user, in place), remove by its onDelete, or nothing. */
 export const update: NonNullable<dynamic.ResourceProvider["update"]> = async (id, olds, news) => {
-  const o = olds as ShardOutputs;
+  const o = opened(olds);
   const i = news as unknown as ShardInputs;
   const steps = planShard(o.guests, i.guests);
   // Removals last: a guest that moved to another name (a key rename) is taken over, and so held, first.
@@ -156,12 +167,12 @@ export const update: NonNullable<dynamic.ResourceProvider["update"]> = async (id
   const merged = mergeShard(o, results, Object.keys(i.guests));
   const outs: ShardOutputs = { list: i.list, shard: i.shard, ...(o.project ? { project: o.project, stack: o.stack } : {}), ...(o.urn ? { urn: o.urn } : {}), guests: merged.guests, redeemUrls: merged.redeemUrls };
   if (merged.failed.length) throw partialFailure(id, i.shard, { ...outs, failed: merged.failed }, results, news[PROVIDER_KEY]);
-  return { outs };
+  return { outs: stored(outs) };
 };
 
 /** Reads each guest: drift comes back per guest; a guest gone for good drops out (the next up invites it again). */
 export const read: NonNullable<dynamic.ResourceProvider["read"]> = async (id, props) => {
-  const o = props as ShardOutputs;
+  const o = opened(props);
   const names = Object.keys(o.guests ?? {});
   type Read = { props?: InvitationOutputs; inputs?: Partial<CheckedInputs> };
   const results = await each(names, async (name): Promise<Read> => readStep(o.guests[name].userId, guestOutputs(o, name)!));
@@ -175,12 +186,12 @@ export const read: NonNullable<dynamic.ResourceProvider["read"]> = async (id, pr
   const merged = mergeShard(undefined, found, names);
   const next: ShardOutputs = { ...o, guests: merged.guests, redeemUrls: merged.redeemUrls };
   if (!next.failed?.length) delete next.failed;
-  return { id, props: next as unknown as Props, inputs: { list: o.list, shard: o.shard, guests: inputs } };
+  return { id, props: stored(next), inputs: { list: o.list, shard: o.shard, guests: inputs } };
 };
 
 /** Every guest leaves by its onDelete (a user another resource holds now is kept). */
 const remove: NonNullable<dynamic.ResourceProvider["delete"]> = async (_id, props) => {
-  const o = props as ShardOutputs;
+  const o = opened(props);
   const names = Object.keys(o.guests ?? {});
   const results = await each(names, (name) => deleteStep(o.guests[name].userId, guestOutputs(o, name)!, guestContext(o, name, o, o.urn)));
   const failures = results.filter((r): r is { name: string; error: unknown } => "error" in r);

@@ -29,8 +29,11 @@ export interface GuestShardArgs {
 export class GuestShard extends pulumi.dynamic.Resource {
   /** Each guest's state by name (user id, email, external user state, ...), without its redeem link. */
   declare public readonly guests: pulumi.Output<Record<string, GuestState>>;
-  /** Each guest's redeem link by name (one secret). */
-  declare public readonly redeemUrls: pulumi.Output<Record<string, string>>;
+  /**
+   * Each guest's redeem link by name, as one secret packed to save state (`unpackRedeemUrls` of
+   * `pulumi-entra-invitation/provider/shard-plan` gives the map; a state from before packing holds the map itself).
+   */
+  declare public readonly redeemUrls: pulumi.Output<string | Record<string, string>>;
 
   /**
    * @param name The resource name (`<list>-shard-3of16`).

@@ -2,6 +2,7 @@
  * The shard form's pure plans: which shard a guest is in, what a shard step does per guest, the
  * diff's `changes`, and the state a step records when some guests failed.
  */
+import { packRedeemUrls, unpackRedeemUrls } from "../../src/provider/shard-plan";
 import { fnv1a, GuestResult, GuestState, guestOutputs, mergeShard, planShard, shardChanges, shardName, shardOf, splitOutputs } from "../../src/provider/shard-plan";
 import type { CheckedInputs, InvitationOutputs } from "../../src/provider/types";
 
@@ -81,7 +82,7 @@ describe("shardChanges: the diff's changes (never `true` for input changes: the 
 
 describe("mergeShard: what a step records when some guests failed", () => {
   const before = { guests: { kim: state("kim@contoso.com", "u-kim"), sam: state("sam@contoso.com", "u-sam") }, redeemUrls: { kim: "https://r/kim", sam: "https://r/sam" } };
-  const outs = (email: string, userId: string, url?: string): InvitationOutputs => ({ ...state(email, userId), ...(url ? { inviteRedeemUrl: url } : {}) });
+  const outs = (email: string, userId: string, url?: string): InvitationOutputs => ({ ...state(email, userId), adopted: false, ...(url ? { inviteRedeemUrl: url } : {}) });
   it.each<[string, GuestResult[], string[], string[], string[]]>([
     ["all succeed", [{ name: "kim", outs: outs("kim@contoso.com", "u-kim", "https://r/kim2") }, { name: "lee", outs: outs("lee@contoso.com", "u-lee", "https://r/lee") }], ["kim", "sam", "lee"], ["kim", "sam", "lee"], []],
     ["a create fails: absent (the next up creates it)", [{ name: "lee", error: new Error("x") }], ["kim", "sam", "lee"], ["kim", "sam"], ["lee"]],
@@ -99,6 +100,60 @@ describe("mergeShard: what a step records when some guests failed", () => {
     const m = mergeShard(before, [{ name: "kim", outs: outs("kim@contoso.com", "u-kim", "https://r/new") }], ["kim", "sam"]);
     expect(m.redeemUrls).toEqual({ kim: "https://r/new", sam: "https://r/sam" });
     expect(guestOutputs(m, "kim")).toMatchObject({ userId: "u-kim", inviteRedeemUrl: "https://r/new" });
-    expect(splitOutputs(outs("a@b.c", "u", "https://r/a"))).toEqual({ state: state("a@b.c", "u"), url: "https://r/a" });
+    expect(splitOutputs(outs("a@b.c", "u", "https://r/a"))).toEqual({ state: { invitedUserEmailAddress: "a@b.c", inviteRedirectUrl: redirect, userId: "u", externalUserState: "PendingAcceptance" }, url: "https://r/a" });
+  });
+});
+
+describe("splitOutputs: what a guest's state keeps (every byte is written twice per state write)", () => {
+  const base = { invitedUserEmailAddress: "a@b.c", inviteRedirectUrl: redirect, userId: "u", externalUserState: "PendingAcceptance" };
+  it.each<[string, Partial<InvitationOutputs>, Record<string, unknown>]>([
+    ["no invitation id, status or change time; adopted false and the defaults check fills in left out", { invitationId: "i", status: "PendingAcceptance", externalUserStateChangeDateTime: "2026-01-01T00:00:00Z", adopted: false, invitedUserType: "Guest", sendInvitationMessage: false }, base],
+    ["adopted true is kept", { adopted: true }, { ...base, adopted: true }],
+    ["inputs other than their default are kept", { invitedUserType: "Member", sendInvitationMessage: true, onDelete: "disable" }, { ...base, invitedUserType: "Member", sendInvitationMessage: true, onDelete: "disable" }],
+    ["what refresh, reminders and expiry decide on is kept", { invitedAt: "t0", lastInvitationAt: "t1", remindersSent: 1, reminderDue: "why", inRecycleBin: true, expiresOn: "2027-01-01" }, { ...base, invitedAt: "t0", lastInvitationAt: "t1", remindersSent: 1, reminderDue: "why", inRecycleBin: true, expiresOn: "2027-01-01" }],
+  ])("%s", (_why, extra, want) => {
+    expect(splitOutputs({ ...inputs("a@b.c"), userId: "u", adopted: false, externalUserState: "PendingAcceptance", ...extra } as InvitationOutputs).state).toEqual(want);
+  });
+
+  it.each<[string, Partial<InvitationOutputs>]>([
+    ["the defaults left out", { invitedUserType: "Guest", sendInvitationMessage: false }],
+    ["an adopted guest", { adopted: true }],
+    ["a member invited with a message", { invitedUserType: "Member", sendInvitationMessage: true }],
+  ])("a state written and read back plans no step (%s)", (_why, extra) => {
+    const full = { ...inputs("a@b.c"), userId: "u", adopted: false, externalUserState: "PendingAcceptance", ...extra } as InvitationOutputs;
+    const back = guestOutputs({ guests: { a: splitOutputs(full).state }, redeemUrls: {} }, "a")!;
+    expect(back).toEqual(full);
+    expect(planShard({ a: back }, { a: inputs("a@b.c", extra as Partial<CheckedInputs>) })).toEqual([{ name: "a", action: "keep" }]);
+  });
+
+  it("a state written before these fields were left out (main's shard form) is read as it is: no step", () => {
+    const old = { ...inputs("a@b.c"), userId: "u", adopted: false, externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-01-01T00:00:00Z" } as GuestState;
+    expect(guestOutputs({ guests: { a: old }, redeemUrls: {} }, "a")).toMatchObject({ adopted: false, invitedUserType: "Guest" });
+    expect(planShard({ a: old }, { a: inputs("a@b.c") })).toEqual([{ name: "a", action: "keep" }]);
+  });
+});
+
+describe("packRedeemUrls / unpackRedeemUrls: the shard's one secret, smaller", () => {
+  const link = (i: number): string => `https://login.microsoftonline.com/redeem?rd=${encodeURIComponent(`https://invitations.microsoft.com/redeem/?tenant=8d6f2a1c-0b2e-4c51-9a53-5b0d0f1e2c3a&user=${i.toString(16).padStart(8, "0")}-1f2e-4d3c-8b4a-${(i * 7919).toString(16).padStart(12, "0")}&ticket=${encodeURIComponent(Buffer.from(`t${i}`.repeat(8)).toString("base64").slice(0, 32))}&ver=2.0`)}`;
+  const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`guest.${i}@contoso.com`, link(i)]));
+  it.each<[string, Record<string, string>]>([
+    ["no guest", {}],
+    ["one guest", { kim: "https://r/kim" }],
+    ["names and links with any character", { "a\"b": "https://r/?x=%22&y=\u00e9", "é": "" }],
+    ["200 guests", many],
+  ])("round trip: %s", (_why, urls) => {
+    const packed = packRedeemUrls(urls);
+    expect(packed.startsWith("z1:")).toBe(true);
+    expect(unpackRedeemUrls(packed)).toEqual(urls);
+  });
+
+  it.each<[string, unknown, Record<string, string>]>([
+    ["a plain map (a state from before packing)", { kim: "https://r/kim" }, { kim: "https://r/kim" }],
+    ["nothing (a preview)", undefined, {}],
+    ["an array is no map", ["x"], {}],
+  ])("reads %s", (_why, stored, want) => expect(unpackRedeemUrls(stored)).toEqual(want));
+
+  it("links of one tenant pack to well under three quarters of their JSON (the part the engine's base64 would add back)", () => {
+    expect(packRedeemUrls(many).length).toBeLessThan(0.75 * JSON.stringify(many).length);
   });
 });
