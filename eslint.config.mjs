@@ -15,11 +15,35 @@ export default tseslint.config(
   {
     // The CLI reaches Graph only through its index (src/graph/index.ts): one surface, one scheduler factory.
     files: ["src/cli/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["**/graph/*"], message: "the CLI imports Graph only through src/graph/index.ts (\"../graph\")" }] }] },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/graph/*"], message: 'the CLI imports Graph only through src/graph/index.ts ("../graph")' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ["scripts/**/*.js", "**/*.cjs", "jest.config.js"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly", __filename: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly" } },
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        console: "readonly",
+        __dirname: "readonly",
+        __filename: "readonly",
+        Buffer: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+      },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

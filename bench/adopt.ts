@@ -50,7 +50,12 @@ export function adoptionGuests(provider: string, users: Record<string, unknown>[
 }
 
 /** Creates (adopts) `guests` existing guests at once in one plugin process and reports it. */
-export async function benchAdopt(o: { pkgDir: string; guests: number; latencyMs: number; log: (s: string) => void }): Promise<AdoptBenchResult> {
+export async function benchAdopt(o: {
+  pkgDir: string;
+  guests: number;
+  latencyMs: number;
+  log: (s: string) => void;
+}): Promise<AdoptBenchResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-bench-adopt-"));
   const statePath = path.join(dir, "tenant.json");
   const users = tenantUsers(o.guests);
@@ -61,12 +66,18 @@ export async function benchAdopt(o: { pkgDir: string; guests: number; latencyMs:
     const { provider } = serializedInvitationProvider(o.pkgDir);
     const guests = adoptionGuests(provider, users.slice(0, o.guests));
     const floorSeconds = round(o.guests / 30, 1);
-    o.log(`adoption of ${o.guests} existing guests (+ ${users.length - o.guests} internal members in the tenant), ${o.latencyMs} ms latency, throttle graph, invitation floor ${floorSeconds} s:`);
+    o.log(
+      `adoption of ${o.guests} existing guests (+ ${users.length - o.guests} internal members in the tenant), ${o.latencyMs} ms latency, throttle graph, invitation floor ${floorSeconds} s:`,
+    );
     plugin = await Plugin.start({ pkgDir: o.pkgDir, emu, scheduler: "on" }, provider);
     await plugin.warm();
     const r: PhaseResult = await createAll(plugin, emu, guests);
-    const invitations = emu.requests().filter((e) => e.method === "POST" && e.path.split("?")[0] === "/v1.0/invitations").length;
-    const extensionRequests = emu.requests().filter((e) => e.path.includes("$expand=extensions") || /\/extensions(\/|$)/.test(e.path.split("?")[0])).length;
+    const invitations = emu
+      .requests()
+      .filter((e) => e.method === "POST" && e.path.split("?")[0] === "/v1.0/invitations").length;
+    const extensionRequests = emu
+      .requests()
+      .filter((e) => e.path.includes("$expand=extensions") || /\/extensions(\/|$)/.test(e.path.split("?")[0])).length;
     const adopted = guests.filter((g) => g.props?.adopted === true).length;
     const result: AdoptBenchResult = {
       guests: o.guests,

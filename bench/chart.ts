@@ -32,8 +32,12 @@ function bars(x: number, y: number, w: number, h: number, title: string, unit: s
     const by = top + i * rowH;
     const bw = Math.max(1, (b.value / max) * barMax);
     out.push(`<text x="${x}" y="${by + rowH / 2 + 4}" font-size="12">${esc(b.label)}</text>`);
-    out.push(`<rect x="${x + labelW}" y="${by + 4}" width="${bw.toFixed(1)}" height="${(rowH - 10).toFixed(1)}" fill="${b.color}" rx="2"/>`);
-    out.push(`<text x="${(x + labelW + bw + 5).toFixed(1)}" y="${by + rowH / 2 + 4}" font-size="12">${esc(`${fmt(b.value)} ${unit}${b.note ? `  ${b.note}` : ""}`)}</text>`);
+    out.push(
+      `<rect x="${x + labelW}" y="${by + 4}" width="${bw.toFixed(1)}" height="${(rowH - 10).toFixed(1)}" fill="${b.color}" rx="2"/>`,
+    );
+    out.push(
+      `<text x="${(x + labelW + bw + 5).toFixed(1)}" y="${by + rowH / 2 + 4}" font-size="12">${esc(`${fmt(b.value)} ${unit}${b.note ? `  ${b.note}` : ""}`)}</text>`,
+    );
   });
   return out.join("\n");
 }
@@ -41,7 +45,9 @@ function bars(x: number, y: number, w: number, h: number, title: string, unit: s
 /** Log-log lines of seconds against guests. */
 function growth(x: number, y: number, w: number, h: number, rows: R[]): string {
   const out: string[] = [];
-  out.push(`<text x="${x}" y="${y + 14}" font-size="14" font-weight="bold">Growth: seconds by number of guests (log-log)</text>`);
+  out.push(
+    `<text x="${x}" y="${y + 14}" font-size="14" font-weight="bold">Growth: seconds by number of guests (log-log)</text>`,
+  );
   const series: { key: string; label: string; color: string; dash?: string }[] = [
     { key: "floorSeconds", label: "throttle floor N/30 s", color: COLORS.floor, dash: "4 3" },
     { key: "createSeconds", label: "create", color: COLORS.ours },
@@ -59,8 +65,13 @@ function growth(x: number, y: number, w: number, h: number, rows: R[]): string {
   const pw = w - 60;
   const ph = h - 80;
   const gs = pts.map((r) => num(r.guests)!);
-  const vals = pts.flatMap((r) => series.map((s) => num(r[s.key])).filter((v): v is number => v !== undefined && v > 0));
-  const lx = (g: number): number => px0 + ((Math.log10(g) - Math.log10(Math.min(...gs))) / (Math.log10(Math.max(...gs)) - Math.log10(Math.min(...gs)) || 1)) * pw;
+  const vals = pts.flatMap((r) =>
+    series.map((s) => num(r[s.key])).filter((v): v is number => v !== undefined && v > 0),
+  );
+  const lx = (g: number): number =>
+    px0 +
+    ((Math.log10(g) - Math.log10(Math.min(...gs))) / (Math.log10(Math.max(...gs)) - Math.log10(Math.min(...gs)) || 1)) *
+      pw;
   const ymin = Math.floor(Math.log10(Math.min(...vals)));
   const ymax = Math.ceil(Math.log10(Math.max(...vals)));
   const ly = (v: number): number => py0 - ((Math.log10(v) - ymin) / (ymax - ymin || 1)) * ph;
@@ -69,17 +80,26 @@ function growth(x: number, y: number, w: number, h: number, rows: R[]): string {
   for (let e = ymin; e <= ymax; e++) {
     const yy = ly(10 ** e);
     out.push(`<line x1="${px0}" y1="${yy}" x2="${px0 + pw}" y2="${yy}" stroke="#ddd"/>`);
-    out.push(`<text x="${px0 - 6}" y="${yy + 4}" font-size="11" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(Math.abs(e))} s</text>`);
+    out.push(
+      `<text x="${px0 - 6}" y="${yy + 4}" font-size="11" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(Math.abs(e))} s</text>`,
+    );
   }
   for (const g of gs) out.push(`<text x="${lx(g)}" y="${py0 + 16}" font-size="11" text-anchor="middle">${g}</text>`);
   out.push(`<text x="${px0 + pw / 2}" y="${py0 + 30}" font-size="11" text-anchor="middle">guests</text>`);
   series.forEach((s, i) => {
-    const p = pts.map((r) => [num(r.guests), num(r[s.key])] as const).filter((q): q is readonly [number, number] => q[0] !== undefined && q[1] !== undefined && q[1] > 0);
+    const p = pts
+      .map((r) => [num(r.guests), num(r[s.key])] as const)
+      .filter((q): q is readonly [number, number] => q[0] !== undefined && q[1] !== undefined && q[1] > 0);
     if (p.length) {
-      out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""} points="${p.map(([g, v]) => `${lx(g).toFixed(1)},${ly(v).toFixed(1)}`).join(" ")}"/>`);
-      for (const [g, v] of p) out.push(`<circle cx="${lx(g).toFixed(1)}" cy="${ly(v).toFixed(1)}" r="3" fill="${s.color}"/>`);
+      out.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""} points="${p.map(([g, v]) => `${lx(g).toFixed(1)},${ly(v).toFixed(1)}`).join(" ")}"/>`,
+      );
+      for (const [g, v] of p)
+        out.push(`<circle cx="${lx(g).toFixed(1)}" cy="${ly(v).toFixed(1)}" r="3" fill="${s.color}"/>`);
     }
-    out.push(`<rect x="${px0 + 10}" y="${y + 26 + i * 15}" width="12" height="3" fill="${s.color}"/><text x="${px0 + 27}" y="${y + 31 + i * 15}" font-size="11">${esc(s.label)}</text>`);
+    out.push(
+      `<rect x="${px0 + 10}" y="${y + 26 + i * 15}" width="12" height="3" fill="${s.color}"/><text x="${px0 + 27}" y="${y + 31 + i * 15}" font-size="11">${esc(s.label)}</text>`,
+    );
   });
   return out.join("\n");
 }
@@ -91,24 +111,77 @@ export function renderChart(r: R): string {
   const parts: string[] = [];
   const createBars: Bar[] = [
     { label: "throttle floor (N/30 s)", value: num(r.floorSeconds) ?? 0, color: COLORS.floor },
-    { label: "scheduler", value: num(r.createSeconds) ?? 0, color: COLORS.ours, note: `${r.createFailures ?? 0} failed, ${r.createRequests ?? "?"} requests` },
+    {
+      label: "scheduler",
+      value: num(r.createSeconds) ?? 0,
+      color: COLORS.ours,
+      note: `${r.createFailures ?? 0} failed, ${r.createRequests ?? "?"} requests`,
+    },
   ];
-  if (num(r.baselineCreateSeconds) !== undefined) createBars.push({ label: "baseline", value: num(r.baselineCreateSeconds)!, color: COLORS.base, note: `${r.baselineCreateFailures} failed, ${r.baselineCreateRequests} requests` });
+  if (num(r.baselineCreateSeconds) !== undefined)
+    createBars.push({
+      label: "baseline",
+      value: num(r.baselineCreateSeconds)!,
+      color: COLORS.base,
+      note: `${r.baselineCreateFailures} failed, ${r.baselineCreateRequests} requests`,
+    });
   parts.push(bars(20, 10, 380, 200, `Create ${n} guests (seconds)`, "s", createBars));
 
   const cmp: Bar[] = [
-    { label: "refresh: scheduler", value: num(r.refreshSeconds) ?? 0, color: COLORS.ours, note: `${r.refreshRequests} req` },
+    {
+      label: "refresh: scheduler",
+      value: num(r.refreshSeconds) ?? 0,
+      color: COLORS.ours,
+      note: `${r.refreshRequests} req`,
+    },
   ];
-  if (num(r.baselineRefreshSeconds) !== undefined) cmp.push({ label: "refresh: baseline", value: num(r.baselineRefreshSeconds)!, color: COLORS.base, note: `${r.baselineRefreshRequests} req` });
-  cmp.push({ label: "no-change diff: sched.", value: num(r.diffSeconds) ?? 0, color: COLORS.ours, note: `${r.diffRequests} req` });
-  if (num(r.baselineDiffSeconds) !== undefined) cmp.push({ label: "no-change diff: base.", value: num(r.baselineDiffSeconds)!, color: COLORS.base, note: `${r.baselineDiffRequests} req` });
+  if (num(r.baselineRefreshSeconds) !== undefined)
+    cmp.push({
+      label: "refresh: baseline",
+      value: num(r.baselineRefreshSeconds)!,
+      color: COLORS.base,
+      note: `${r.baselineRefreshRequests} req`,
+    });
+  cmp.push({
+    label: "no-change diff: sched.",
+    value: num(r.diffSeconds) ?? 0,
+    color: COLORS.ours,
+    note: `${r.diffRequests} req`,
+  });
+  if (num(r.baselineDiffSeconds) !== undefined)
+    cmp.push({
+      label: "no-change diff: base.",
+      value: num(r.baselineDiffSeconds)!,
+      color: COLORS.base,
+      note: `${r.baselineDiffRequests} req`,
+    });
   if (num(r.serverFloorRefreshSeconds) !== undefined) {
-    cmp.push({ label: "refresh: server alone", value: num(r.serverFloorRefreshSeconds)!, color: COLORS.floor, note: "no-op provider" });
-    cmp.push({ label: "diff: server alone", value: num(r.serverFloorDiffSeconds)!, color: COLORS.floor, note: "no-op provider" });
+    cmp.push({
+      label: "refresh: server alone",
+      value: num(r.serverFloorRefreshSeconds)!,
+      color: COLORS.floor,
+      note: "no-op provider",
+    });
+    cmp.push({
+      label: "diff: server alone",
+      value: num(r.serverFloorDiffSeconds)!,
+      color: COLORS.floor,
+      note: "no-op provider",
+    });
   }
   if (num(r.graphLayerRefreshSeconds) !== undefined) {
-    cmp.push({ label: "reads only: scheduler", value: num(r.graphLayerRefreshSeconds)!, color: COLORS.ours, note: `${r.graphLayerRefreshRequests} req` });
-    cmp.push({ label: "reads only: baseline", value: num(r.graphLayerBaselineRefreshSeconds)!, color: COLORS.base, note: `${r.graphLayerBaselineRefreshRequests} req` });
+    cmp.push({
+      label: "reads only: scheduler",
+      value: num(r.graphLayerRefreshSeconds)!,
+      color: COLORS.ours,
+      note: `${r.graphLayerRefreshRequests} req`,
+    });
+    cmp.push({
+      label: "reads only: baseline",
+      value: num(r.graphLayerBaselineRefreshSeconds)!,
+      color: COLORS.base,
+      note: `${r.graphLayerBaselineRefreshRequests} req`,
+    });
   }
   parts.push(bars(20, 200, 380, 230, `Refresh and no-change diff of ${n} (seconds)`, "s", cmp));
 

@@ -24,7 +24,13 @@ import { DEFAULT_ROLES, startEmulator } from "../src/emulator";
 import { providerEnv, seedUser } from "../src/testing/graph-admin";
 import type { RunResult } from "../src/testing/pulumi-cli";
 import { TestStack } from "../src/testing/stack";
-import { type EngineStep, INVITATION_STATE_TYPE, measureStep, stateAccounting, type StateResourceBytes } from "./engine";
+import {
+  type EngineStep,
+  INVITATION_STATE_TYPE,
+  measureStep,
+  stateAccounting,
+  type StateResourceBytes,
+} from "./engine";
 import { type Fit, fitLinearQuadratic, type Growth, growthRatios, predict } from "./floors";
 import { round, sleep } from "./measure";
 import { MemorySampler, type PeakMemory } from "./procmem";
@@ -46,7 +52,8 @@ export const STEP_LABELS: Record<GrowthStep, string> = {
 export function formProblem(form: EngineForm, guests: number, types: string[]): string | undefined {
   const invitations = types.filter((t) => t === INVITATION_STATE_TYPE).length;
   const custom = types.filter((t) => t.startsWith("pulumi-nodejs:dynamic/")).length;
-  if (form === "invitations" && invitations !== guests) return `the per-guest program planned ${invitations} Invitation resources for ${guests} guests`;
+  if (form === "invitations" && invitations !== guests)
+    return `the per-guest program planned ${invitations} Invitation resources for ${guests} guests`;
   if (form === "shards" && (invitations > 0 || custom === 0)) {
     return `the installed package has no scalable form for ${SHARD_FORM_ARGS.trim()} (its preview planned ${invitations} Invitation resources for ${guests} guests): install a package that has it (--pkg-dir / ENTRA_BENCH_PACKAGE_DIR) or adjust SHARD_FORM_ARGS in bench/programs.ts`;
   }
@@ -56,7 +63,9 @@ export function formProblem(form: EngineForm, guests: number, types: string[]): 
 /** The type of the resources that hold the guests: `Invitation`, or the scalable form's largest dynamic type. */
 export function holderType(form: EngineForm, byType: Record<string, { count: number; compactBytes: number }>): string {
   if (form === "invitations") return INVITATION_STATE_TYPE;
-  const dynamic = Object.entries(byType).filter(([t]) => t.startsWith("pulumi-nodejs:dynamic/") && t !== INVITATION_STATE_TYPE);
+  const dynamic = Object.entries(byType).filter(
+    ([t]) => t.startsWith("pulumi-nodejs:dynamic/") && t !== INVITATION_STATE_TYPE,
+  );
   return dynamic.sort((a, b) => b[1].compactBytes - a[1].compactBytes)[0]?.[0] ?? INVITATION_STATE_TYPE;
 }
 
@@ -126,7 +135,11 @@ export function analyze(runs: GrowthRun[], skipped: EngineGrowthResult["skipped"
       // One size has no growth and no curve.
       if (new Set(points.map((p) => p.n)).size < 2) continue;
       const fit = fitLinearQuadratic(points);
-      const projections = fit ? skipped.filter((s) => s.form === form).map((s) => ({ guests: s.guests, seconds: round(predict(fit, s.guests), 0) })) : [];
+      const projections = fit
+        ? skipped
+            .filter((s) => s.form === form)
+            .map((s) => ({ guests: s.guests, seconds: round(predict(fit, s.guests), 0) }))
+        : [];
       out.push({ form, step, growth: growthRatios(points), fit, projections });
     }
   }
@@ -139,7 +152,11 @@ export function analyze(runs: GrowthRun[], skipped: EngineGrowthResult["skipped"
  * when fewer than three of the sizes are at most `perGuestMax` and some are above it (issue 18's own
  * fit ran 250, 500, 1,000, 1,500).
  */
-export function plan(sizes: number[], forms: EngineForm[], perGuestMax: number): { runs: { form: EngineForm; guests: number }[]; skipped: EngineGrowthResult["skipped"] } {
+export function plan(
+  sizes: number[],
+  forms: EngineForm[],
+  perGuestMax: number,
+): { runs: { form: EngineForm; guests: number }[]; skipped: EngineGrowthResult["skipped"] } {
   const runs: { form: EngineForm; guests: number }[] = [];
   const skipped: EngineGrowthResult["skipped"] = [];
   const sorted = (xs: number[]): number[] => [...new Set(xs)].filter((n) => n >= 1).sort((a, b) => a - b);
@@ -149,9 +166,17 @@ export function plan(sizes: number[], forms: EngineForm[], perGuestMax: number):
       continue;
     }
     const within = sorted(sizes).filter((n) => n <= perGuestMax);
-    const fitSizes = within.length < 3 && sizes.some((n) => n > perGuestMax) ? [Math.round(perGuestMax / 4), Math.round(perGuestMax / 2), perGuestMax] : [];
+    const fitSizes =
+      within.length < 3 && sizes.some((n) => n > perGuestMax)
+        ? [Math.round(perGuestMax / 4), Math.round(perGuestMax / 2), perGuestMax]
+        : [];
     for (const guests of sorted([...within, ...fitSizes])) runs.push({ form, guests });
-    for (const guests of sorted(sizes).filter((n) => n > perGuestMax)) skipped.push({ form, guests, reason: `above --per-guest-max ${perGuestMax}: quadratic in the engine, fitted instead` });
+    for (const guests of sorted(sizes).filter((n) => n > perGuestMax))
+      skipped.push({
+        form,
+        guests,
+        reason: `above --per-guest-max ${perGuestMax}: quadratic in the engine, fitted instead`,
+      });
   }
   return { runs, skipped };
 }
@@ -163,7 +188,13 @@ async function seedGuests(emu: { graphUrl: string }, n: number, prefix: string):
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < n; i = next++) {
-      await seedUser(emu, { displayName: guestName(prefix, i), mail: guestAddress(prefix, i), creationType: "Invitation", userType: "Guest", externalUserState: "Accepted" });
+      await seedUser(emu, {
+        displayName: guestName(prefix, i),
+        mail: guestAddress(prefix, i),
+        creationType: "Invitation",
+        userType: "Guest",
+        externalUserState: "Accepted",
+      });
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
@@ -176,13 +207,26 @@ function adoptedIn(stack: TestStack): number {
 }
 
 /** A preview of a 3-guest program in the form: refuses a package that lacks the form before any long run. */
-export async function preflight(o: { pkgDir: string; form: EngineForm; latencyMs: number }): Promise<string | undefined> {
+export async function preflight(o: {
+  pkgDir: string;
+  form: EngineForm;
+  latencyMs: number;
+}): Promise<string | undefined> {
   const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
-  const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-preflight-${o.form}`, program: growthProgram(o.form, 3, "preflight"), env: providerEnv(emu) });
+  const stack = new TestStack({
+    packageDir: o.pkgDir,
+    name: `bench-preflight-${o.form}`,
+    program: growthProgram(o.form, 3, "preflight"),
+    env: providerEnv(emu),
+  });
   try {
     const r = await stack.preview({ timeoutMs: 600_000 });
     if (!r.ok) return `the ${o.form} program's preview failed: ${(r.error ?? r.stderr).slice(-1500)}`;
-    return formProblem(o.form, 3, r.steps.map((s) => s.type));
+    return formProblem(
+      o.form,
+      3,
+      r.steps.map((s) => s.type),
+    );
   } finally {
     stack.dispose();
     await emu.close();
@@ -195,7 +239,12 @@ export async function preflight(o: { pkgDir: string; form: EngineForm; latencyMs
  * output fields (by field), and of the holder's encrypted secrets.
  */
 export function guestParts(stack: TestStack, type: string): Record<string, number> {
-  const rs = ((stack.exportState().deployment.resources ?? []) as unknown as Record<string, Record<string, Record<string, unknown>>>[]).filter((r) => (r.type as unknown) === type);
+  const rs = (
+    (stack.exportState().deployment.resources ?? []) as unknown as Record<
+      string,
+      Record<string, Record<string, unknown>>
+    >[]
+  ).filter((r) => (r.type as unknown) === type);
   const sums: Record<string, number> = {};
   let guests = 0;
   const add = (k: string, n: number): void => void (sums[k] = (sums[k] ?? 0) + n);
@@ -207,27 +256,80 @@ export function guestParts(stack: TestStack, type: string): Record<string, numbe
       guests++;
       add("inputs", bytes(name) + 1 + bytes(ins[name] ?? {}));
       add("outputs: braces and name", bytes(name) + 3);
-      for (const [k, v] of Object.entries(g)) add(ins[name] && k in ins[name] && JSON.stringify(ins[name][k]) === JSON.stringify(v) ? "outputs: echoed inputs" : `outputs: ${k}`, bytes(k) + bytes(v) + 2);
+      for (const [k, v] of Object.entries(g))
+        add(
+          ins[name] && k in ins[name] && JSON.stringify(ins[name][k]) === JSON.stringify(v)
+            ? "outputs: echoed inputs"
+            : `outputs: ${k}`,
+          bytes(k) + bytes(v) + 2,
+        );
     }
-    for (const [k, v] of Object.entries(r.outputs ?? {})) if (k !== "guests" && k !== "__provider" && typeof v === "object" && v !== null && "4dabf18193072939515e22adb298388d" in v) add(`secret ${k}`, bytes(v));
+    for (const [k, v] of Object.entries(r.outputs ?? {}))
+      if (
+        k !== "guests" &&
+        k !== "__provider" &&
+        typeof v === "object" &&
+        v !== null &&
+        "4dabf18193072939515e22adb298388d" in v
+      )
+        add(`secret ${k}`, bytes(v));
   }
   return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, round(v / Math.max(1, guests), 0)]));
 }
 
 /** The state after the first `up` of one form at one size: no throttling and no latency (the bytes do not depend on them). */
-export async function runStateSize(o: { pkgDir: string; form: EngineForm; guests: number; log: (s: string) => void }): Promise<Pick<GrowthRun, "form" | "guests" | "stateFileBytes" | "stateBytesPerGuest" | "resourcesByType" | "stateBreakdown" | "breakdownType" | "breakdownResources">> {
+export async function runStateSize(o: {
+  pkgDir: string;
+  form: EngineForm;
+  guests: number;
+  log: (s: string) => void;
+}): Promise<
+  Pick<
+    GrowthRun,
+    | "form"
+    | "guests"
+    | "stateFileBytes"
+    | "stateBytesPerGuest"
+    | "resourcesByType"
+    | "stateBreakdown"
+    | "breakdownType"
+    | "breakdownResources"
+  >
+> {
   const emu = await startEmulator({});
-  const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-state-${o.form}-${o.guests}`, program: growthProgram(o.form, o.guests, "new"), env: providerEnv(emu) });
+  const stack = new TestStack({
+    packageDir: o.pkgDir,
+    name: `bench-state-${o.form}-${o.guests}`,
+    program: growthProgram(o.form, o.guests, "new"),
+    env: providerEnv(emu),
+  });
   try {
     const up = await stack.up({ timeoutMs: STEP_TIMEOUT_MS });
     if (!up.ok) throw new Error(`${o.form} ${o.guests}: up failed: ${(up.error ?? up.stderr).slice(-1500)}`);
     const all = stateAccounting(stack);
     const type = holderType(o.form, all.byType);
     const acc = type === INVITATION_STATE_TYPE ? all : stateAccounting(stack, type);
-    const run = { form: o.form, guests: o.guests, stateFileBytes: acc.stateFileBytes, stateBytesPerGuest: round(acc.stateFileBytes / o.guests, 0), resourcesByType: Object.fromEntries(Object.entries(acc.byType).map(([t, v]) => [t, v.count])), stateBreakdown: acc.breakdown, breakdownType: type, breakdownResources: acc.resources };
-    if (type !== INVITATION_STATE_TYPE) o.log(`${o.form} ${o.guests}: per guest inside the holders, compact JSON: ${JSON.stringify(guestParts(stack, type))}`);
-    if (acc.breakdown) o.log(`${o.form} ${o.guests}: one ${type} in state (${acc.resources} of them), ${acc.breakdown.total} bytes of compact JSON: ${JSON.stringify(acc.breakdown.parts)}`);
-    o.log(`${o.form} ${o.guests}: state file ${acc.stateFileBytes} bytes = ${run.stateBytesPerGuest} per guest; resources ${JSON.stringify(run.resourcesByType)}`);
+    const run = {
+      form: o.form,
+      guests: o.guests,
+      stateFileBytes: acc.stateFileBytes,
+      stateBytesPerGuest: round(acc.stateFileBytes / o.guests, 0),
+      resourcesByType: Object.fromEntries(Object.entries(acc.byType).map(([t, v]) => [t, v.count])),
+      stateBreakdown: acc.breakdown,
+      breakdownType: type,
+      breakdownResources: acc.resources,
+    };
+    if (type !== INVITATION_STATE_TYPE)
+      o.log(
+        `${o.form} ${o.guests}: per guest inside the holders, compact JSON: ${JSON.stringify(guestParts(stack, type))}`,
+      );
+    if (acc.breakdown)
+      o.log(
+        `${o.form} ${o.guests}: one ${type} in state (${acc.resources} of them), ${acc.breakdown.total} bytes of compact JSON: ${JSON.stringify(acc.breakdown.parts)}`,
+      );
+    o.log(
+      `${o.form} ${o.guests}: state file ${acc.stateFileBytes} bytes = ${run.stateBytesPerGuest} per guest; resources ${JSON.stringify(run.resourcesByType)}`,
+    );
     return run;
   } finally {
     stack.dispose();
@@ -236,27 +338,59 @@ export async function runStateSize(o: { pkgDir: string; form: EngineForm; guests
 }
 
 /** One form at one size: the five steps on a fresh emulator and backend. */
-export async function runGrowthSize(o: { pkgDir: string; form: EngineForm; guests: number; latencyMs: number; skipCheckpoints: boolean; parallel?: number; log: (s: string) => void }): Promise<GrowthRun> {
+export async function runGrowthSize(o: {
+  pkgDir: string;
+  form: EngineForm;
+  guests: number;
+  latencyMs: number;
+  skipCheckpoints: boolean;
+  parallel?: number;
+  log: (s: string) => void;
+}): Promise<GrowthRun> {
   const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
   // Every process of the CLI inherits this marker, so the sampler counts only this run's processes.
   const markerName = "ENTRA_BENCH_RUN";
   const marker = `${markerName}=${randomUUID()}`;
   process.env[markerName] = marker.slice(markerName.length + 1);
-  const env = { ...providerEnv(emu), ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}), ...(o.parallel ? { PULUMI_PARALLEL: String(o.parallel) } : {}) };
-  const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-${o.form}-${o.guests}`, program: growthProgram(o.form, o.guests, "new"), env });
+  const env = {
+    ...providerEnv(emu),
+    ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
+    ...(o.parallel ? { PULUMI_PARALLEL: String(o.parallel) } : {}),
+  };
+  const stack = new TestStack({
+    packageDir: o.pkgDir,
+    name: `bench-${o.form}-${o.guests}`,
+    program: growthProgram(o.form, o.guests, "new"),
+    env,
+  });
   let adoptStack: TestStack | undefined;
-  const run: GrowthRun = { form: o.form, guests: o.guests, steps: {}, stateFileBytes: 0, stateBytesPerGuest: 0, resourcesByType: {} };
+  const run: GrowthRun = {
+    form: o.form,
+    guests: o.guests,
+    steps: {},
+    stateFileBytes: 0,
+    stateBytesPerGuest: 0,
+    resourcesByType: {},
+  };
   // A fresh app per step: full per-app budgets; and the tenant's invitation window (5 s) emptied.
   const freshApp = (): Record<string, string> => {
     const app = emu.addClient({ roles: DEFAULT_ROLES });
     return { ARM_CLIENT_ID: app.clientId, ARM_CLIENT_SECRET: app.clientSecret };
   };
-  const step = async (name: GrowthStep, cmd: (env: Record<string, string>) => Promise<RunResult>): Promise<GrowthStepResult> => {
+  const step = async (
+    name: GrowthStep,
+    cmd: (env: Record<string, string>) => Promise<RunResult>,
+  ): Promise<GrowthStepResult> => {
     await sleep(5_500);
     const sampler = MemorySampler.available() ? new MemorySampler(marker) : undefined;
     sampler?.start();
     const appEnv = freshApp();
-    const s: GrowthStepResult = await measureStep(emu, `${o.form} ${o.guests}: ${STEP_LABELS[name]}`, () => cmd(appEnv), o.log);
+    const s: GrowthStepResult = await measureStep(
+      emu,
+      `${o.form} ${o.guests}: ${STEP_LABELS[name]}`,
+      () => cmd(appEnv),
+      o.log,
+    );
     const memoryMb = sampler?.stop();
     if (memoryMb) {
       s.memoryMb = memoryMb;
@@ -277,8 +411,13 @@ export async function runGrowthSize(o: { pkgDir: string; form: EngineForm; guest
     run.stateBreakdown = acc.breakdown;
     run.breakdownType = type;
     run.breakdownResources = acc.resources;
-    if (acc.breakdown) o.log(`  one ${type} in state (${acc.resources} of them), ${acc.breakdown.total} bytes of compact JSON: ${JSON.stringify(acc.breakdown.parts)}`);
-    o.log(`  state: ${acc.stateFileBytes} bytes = ${run.stateBytesPerGuest} per guest; resources ${JSON.stringify(run.resourcesByType)}`);
+    if (acc.breakdown)
+      o.log(
+        `  one ${type} in state (${acc.resources} of them), ${acc.breakdown.total} bytes of compact JSON: ${JSON.stringify(acc.breakdown.parts)}`,
+      );
+    o.log(
+      `  state: ${acc.stateFileBytes} bytes = ${run.stateBytesPerGuest} per guest; resources ${JSON.stringify(run.resourcesByType)}`,
+    );
     if (up.ok) {
       await step("upNoChange", (e) => stack.up({ timeoutMs: STEP_TIMEOUT_MS, env: e }));
       await step("previewRefresh", (e) => stack.preview({ refresh: true, timeoutMs: STEP_TIMEOUT_MS, env: e }));
@@ -287,7 +426,12 @@ export async function runGrowthSize(o: { pkgDir: string; form: EngineForm; guest
     const t0 = performance.now();
     await seedGuests(emu, o.guests, "adopt");
     o.log(`  seeded ${o.guests} existing guests in ${round((performance.now() - t0) / 1000, 1)} s (admin API)`);
-    adoptStack = new TestStack({ packageDir: o.pkgDir, name: `bench-${o.form}-${o.guests}-adopt`, program: growthProgram(o.form, o.guests, "adopt"), env });
+    adoptStack = new TestStack({
+      packageDir: o.pkgDir,
+      name: `bench-${o.form}-${o.guests}-adopt`,
+      program: growthProgram(o.form, o.guests, "adopt"),
+      env,
+    });
     const adopt = await step("adopt", (e) => adoptStack!.up({ timeoutMs: STEP_TIMEOUT_MS, env: e }));
     if (adopt.ok) {
       run.adopted = adoptedIn(adoptStack);
@@ -308,7 +452,16 @@ export async function runGrowthSize(o: { pkgDir: string; form: EngineForm; guest
 }
 
 /** The growth study: every form at every size (the per-guest form capped), then the analysis. */
-export async function runEngineGrowth(o: { pkgDir: string; sizes: number[]; forms: EngineForm[]; perGuestMax: number; latencyMs: number; skipCheckpoints: boolean; parallel?: number; log: (s: string) => void }): Promise<EngineGrowthResult> {
+export async function runEngineGrowth(o: {
+  pkgDir: string;
+  sizes: number[];
+  forms: EngineForm[];
+  perGuestMax: number;
+  latencyMs: number;
+  skipCheckpoints: boolean;
+  parallel?: number;
+  log: (s: string) => void;
+}): Promise<EngineGrowthResult> {
   const started = Date.now();
   const { runs: todo, skipped } = plan(o.sizes, o.forms, o.perGuestMax);
   const runs: GrowthRun[] = [];
@@ -321,7 +474,9 @@ export async function runEngineGrowth(o: { pkgDir: string; sizes: number[]; form
       continue;
     }
     for (const t of todo.filter((t) => t.form === form)) {
-      o.log(`real engine, ${form} form, ${t.guests} guests, checkpoints ${o.skipCheckpoints ? "skipped" : "on"}, parallel ${o.parallel ?? `${4 * os.availableParallelism()} (the CLI's default)`}:`);
+      o.log(
+        `real engine, ${form} form, ${t.guests} guests, checkpoints ${o.skipCheckpoints ? "skipped" : "on"}, parallel ${o.parallel ?? `${4 * os.availableParallelism()} (the CLI's default)`}:`,
+      );
       runs.push(await runGrowthSize({ ...o, form, guests: t.guests }));
     }
   }
@@ -335,8 +490,16 @@ export async function runEngineGrowth(o: { pkgDir: string; sizes: number[]; form
     forms: o.forms,
     runs,
     skipped,
-    analysis: analyze(runs, skipped.filter((s) => s.reason.startsWith("above --per-guest-max"))),
-    machine: { nproc: os.availableParallelism(), memoryGB: round(os.totalmem() / 2 ** 30, 1), cpu: os.cpus()[0]?.model ?? "", node: process.version },
+    analysis: analyze(
+      runs,
+      skipped.filter((s) => s.reason.startsWith("above --per-guest-max")),
+    ),
+    machine: {
+      nproc: os.availableParallelism(),
+      memoryGB: round(os.totalmem() / 2 ** 30, 1),
+      cpu: os.cpus()[0]?.model ?? "",
+      node: process.version,
+    },
     date: new Date().toISOString(),
     benchSeconds: round((Date.now() - started) / 1000, 1),
   };

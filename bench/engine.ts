@@ -72,8 +72,23 @@ export interface EngineResult {
 export type EngineHost = "language-host" | "inline";
 
 /** One operation of the inline runner (a child process, as the CLI would be). */
-function runInline(stack: TestStack, op: "up" | "preview" | "destroy", refresh: boolean, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
-  const args = [path.join(__dirname, "inline-runner.js"), "--dir", stack.dir, "--stack", stack.stackName, "--op", op, ...(refresh ? ["--refresh"] : [])];
+function runInline(
+  stack: TestStack,
+  op: "up" | "preview" | "destroy",
+  refresh: boolean,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<RunResult> {
+  const args = [
+    path.join(__dirname, "inline-runner.js"),
+    "--dir",
+    stack.dir,
+    "--stack",
+    stack.stackName,
+    "--op",
+    op,
+    ...(refresh ? ["--refresh"] : []),
+  ];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: stack.dir, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -86,7 +101,16 @@ function runInline(stack: TestStack, op: "up" | "preview" | "destroy", refresh: 
       try {
         resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as RunResult);
       } catch {
-        resolve({ op, ok: false, error: `inline runner exited ${code}: ${err.slice(-2000)}`, stdout: out, stderr: err, steps: [], diagnostics: [], seconds: 0 });
+        resolve({
+          op,
+          ok: false,
+          error: `inline runner exited ${code}: ${err.slice(-2000)}`,
+          stdout: out,
+          stderr: err,
+          steps: [],
+          diagnostics: [],
+          seconds: 0,
+        });
       }
     });
   });
@@ -97,7 +121,12 @@ function runInline(stack: TestStack, op: "up" | "preview" | "destroy", refresh: 
  * 429s, the Graph work Graph admitted and its floor (floors.ts), when the first and last Graph
  * request came.
  */
-export async function measureStep(emu: RunningEmulator, name: string, run: () => Promise<RunResult>, log: (s: string) => void): Promise<EngineStep> {
+export async function measureStep(
+  emu: RunningEmulator,
+  name: string,
+  run: () => Promise<RunResult>,
+  log: (s: string) => void,
+): Promise<EngineStep> {
   emu.clearRequests();
   const t0 = performance.now();
   const wall0 = Date.now();
@@ -107,7 +136,17 @@ export async function measureStep(emu: RunningEmulator, name: string, run: () =>
   const s = summarizeLog(entries);
   const times = entries.filter((e) => e.path.startsWith("/v1.0/")).map((e) => Date.parse(e.time) - wall0);
   const work = workOf(entries);
-  const out: EngineStep = { ok: r.ok, seconds, requests: s.requests, operations: s.operations, throttled: s.throttled, summary: r.summary, work, floor: graphFloor(work), shapes: requestShapes(entries) };
+  const out: EngineStep = {
+    ok: r.ok,
+    seconds,
+    requests: s.requests,
+    operations: s.operations,
+    throttled: s.throttled,
+    summary: r.summary,
+    work,
+    floor: graphFloor(work),
+    shapes: requestShapes(entries),
+  };
   if (times.length) {
     out.firstGraphRequestAt = round(Math.min(...times) / 1000, 1);
     out.lastGraphRequestAt = round(Math.max(...times) / 1000, 1);
@@ -115,10 +154,16 @@ export async function measureStep(emu: RunningEmulator, name: string, run: () =>
   if (process.env.ENTRA_BENCH_VERBOSE) {
     const hist: Record<number, number> = {};
     for (const t of times) hist[Math.floor(t / 5000) * 5] = (hist[Math.floor(t / 5000) * 5] ?? 0) + 1;
-    log(`    Graph operations per 5 s: ${Object.entries(hist).map(([k, v]) => `${k}s:${v}`).join(" ")}`);
+    log(
+      `    Graph operations per 5 s: ${Object.entries(hist)
+        .map(([k, v]) => `${k}s:${v}`)
+        .join(" ")}`,
+    );
   }
   if (!r.ok) out.error = `${r.error ?? ""}\n${r.stderr.slice(-2000)}`;
-  log(`  engine ${name}: ${r.ok ? "ok" : "FAILED"} in ${seconds}s, ${s.requests} HTTP requests (${s.operations} operations), ${s.throttled} 429s; Graph requests from ${out.firstGraphRequestAt ?? "-"} s to ${out.lastGraphRequestAt ?? "-"} s; Graph floor ${out.floor?.seconds} s (${out.floor?.binding}); operations: ${JSON.stringify(out.shapes)}`);
+  log(
+    `  engine ${name}: ${r.ok ? "ok" : "FAILED"} in ${seconds}s, ${s.requests} HTTP requests (${s.operations} operations), ${s.throttled} 429s; Graph requests from ${out.firstGraphRequestAt ?? "-"} s to ${out.lastGraphRequestAt ?? "-"} s; Graph floor ${out.floor?.seconds} s (${out.floor?.binding}); operations: ${JSON.stringify(out.shapes)}`,
+  );
   return out;
 }
 
@@ -151,8 +196,11 @@ export function stateAccounting(stack: TestStack, type = INVITATION_STATE_TYPE):
     t.compactBytes += Buffer.byteLength(JSON.stringify(r));
   }
   const rs = all.filter((r) => r.type === type);
-  const providerBytes = Buffer.byteLength(String((rs[0]?.outputs as Record<string, unknown> | undefined)?.__provider ?? ""));
-  const avg = (f: (r: Record<string, unknown>) => number): number => round(rs.reduce((n, r) => n + f(r), 0) / Math.max(1, rs.length), 0);
+  const providerBytes = Buffer.byteLength(
+    String((rs[0]?.outputs as Record<string, unknown> | undefined)?.__provider ?? ""),
+  );
+  const avg = (f: (r: Record<string, unknown>) => number): number =>
+    round(rs.reduce((n, r) => n + f(r), 0) / Math.max(1, rs.length), 0);
   const bytes = (v: unknown): number => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)));
   const stateResource: StateResourceBytes = {
     compactBytes: avg(bytes),
@@ -162,21 +210,50 @@ export function stateAccounting(stack: TestStack, type = INVITATION_STATE_TYPE):
     engineMetadataBytes: avg((r) => bytes(r) - bytes(r.inputs) - bytes(r.outputs)),
     stackTraceBytes: avg((r) => bytes(r.stackTrace)),
   };
-  return { stateFileBytes, byType, resources: rs.length, stateResource: rs.length ? stateResource : undefined, providerBytes, breakdown: meanBreakdown(rs.map(stateBreakdown)) };
+  return {
+    stateFileBytes,
+    byType,
+    resources: rs.length,
+    stateResource: rs.length ? stateResource : undefined,
+    providerBytes,
+    breakdown: meanBreakdown(rs.map(stateBreakdown)),
+  };
 }
 
-export async function runEngine(o: { pkgDir: string; guests: number; latencyMs: number; skipCheckpoints?: boolean; parallel?: number; host?: EngineHost; log: (s: string) => void }): Promise<EngineResult> {
+export async function runEngine(o: {
+  pkgDir: string;
+  guests: number;
+  latencyMs: number;
+  skipCheckpoints?: boolean;
+  parallel?: number;
+  host?: EngineHost;
+  log: (s: string) => void;
+}): Promise<EngineResult> {
   const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
   // PULUMI_SKIP_CHECKPOINTS: the engine writes the whole state after every step by default (so the
   // file backend writes O(N) bytes N times); skipped, it writes it at the end only.
   // PULUMI_PARALLEL: the engine's --parallel; unset, the CLI runs 4 operations per CPU at once.
-  const env = { ...providerEnv(emu), ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}), ...(o.parallel ? { PULUMI_PARALLEL: String(o.parallel) } : {}) };
-  const stack = new TestStack({ packageDir: o.pkgDir, name: `bench-engine-${o.guests}`, program: growthProgram("invitations", o.guests, "engine"), env });
+  const env = {
+    ...providerEnv(emu),
+    ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
+    ...(o.parallel ? { PULUMI_PARALLEL: String(o.parallel) } : {}),
+  };
+  const stack = new TestStack({
+    packageDir: o.pkgDir,
+    name: `bench-engine-${o.guests}`,
+    program: growthProgram("invitations", o.guests, "engine"),
+    env,
+  });
   const timeoutMs = 1_800_000;
   const inline = o.host === "inline";
-  const up = (): Promise<RunResult> => (inline ? runInline(stack, "up", false, stack.environment(), timeoutMs) : stack.up({ timeoutMs }));
-  const previewRefresh = (): Promise<RunResult> => (inline ? runInline(stack, "preview", true, stack.environment(), timeoutMs) : stack.preview({ refresh: true, timeoutMs }));
-  const destroy = (): Promise<RunResult> => (inline ? runInline(stack, "destroy", false, stack.environment(), timeoutMs) : stack.destroy({ timeoutMs }));
+  const up = (): Promise<RunResult> =>
+    inline ? runInline(stack, "up", false, stack.environment(), timeoutMs) : stack.up({ timeoutMs });
+  const previewRefresh = (): Promise<RunResult> =>
+    inline
+      ? runInline(stack, "preview", true, stack.environment(), timeoutMs)
+      : stack.preview({ refresh: true, timeoutMs });
+  const destroy = (): Promise<RunResult> =>
+    inline ? runInline(stack, "destroy", false, stack.environment(), timeoutMs) : stack.destroy({ timeoutMs });
   const step = (name: string, run: () => Promise<RunResult>): Promise<EngineStep> => measureStep(emu, name, run, o.log);
   try {
     const upStep = await step("pulumi up", up);
@@ -184,10 +261,24 @@ export async function runEngine(o: { pkgDir: string; guests: number; latencyMs: 
     const { stateFileBytes } = acc;
     const stateResource = upStep.ok ? acc.stateResource : undefined;
     const providerBytes = upStep.ok ? acc.providerBytes : 0;
-    o.log(`  engine state: ${stateFileBytes} bytes in the state file = ${round(stateFileBytes / o.guests, 0)} per guest; one guest compact: ${JSON.stringify(stateResource)}`);
+    o.log(
+      `  engine state: ${stateFileBytes} bytes in the state file = ${round(stateFileBytes / o.guests, 0)} per guest; one guest compact: ${JSON.stringify(stateResource)}`,
+    );
     const previewStep = await step("pulumi preview --refresh", () => previewRefresh());
     const destroyStep = await step("pulumi destroy", destroy);
-    return { guests: o.guests, host: o.host ?? "language-host", skipCheckpoints: o.skipCheckpoints ?? false, parallel: o.parallel, up: upStep, previewRefresh: previewStep, destroy: destroyStep, stateFileBytes, stateBytesPerGuest: round(stateFileBytes / o.guests, 0), stateResource, providerBytes };
+    return {
+      guests: o.guests,
+      host: o.host ?? "language-host",
+      skipCheckpoints: o.skipCheckpoints ?? false,
+      parallel: o.parallel,
+      up: upStep,
+      previewRefresh: previewStep,
+      destroy: destroyStep,
+      stateFileBytes,
+      stateBytesPerGuest: round(stateFileBytes / o.guests, 0),
+      stateResource,
+      providerBytes,
+    };
   } finally {
     stack.dispose();
     await emu.close();

@@ -31,7 +31,8 @@ export interface ExportBenchResult {
 export function tenantUsers(guests: number): Record<string, unknown>[] {
   const domains = ["fabrikam.com", "contoso.com", "northwind.example", "woodgrove.example"];
   const users: Record<string, unknown>[] = [];
-  const created = (i: number): string => new Date(Date.UTC(2019, 0, 1) + i * 3_600_000).toISOString().replace(/\.000Z$/, "Z");
+  const created = (i: number): string =>
+    new Date(Date.UTC(2019, 0, 1) + i * 3_600_000).toISOString().replace(/\.000Z$/, "Z");
   for (let i = 0; i < guests; i++) {
     const domain = domains[i % domains.length];
     const local = `guest${String(i).padStart(5, "0")}`;
@@ -63,7 +64,11 @@ export function tenantUsers(guests: number): Record<string, unknown>[] {
 }
 
 /** Exports a tenant of `guests` guests once and reports it. */
-export async function benchExport(o: { guests: number; latencyMs: number; log: (s: string) => void }): Promise<ExportBenchResult> {
+export async function benchExport(o: {
+  guests: number;
+  latencyMs: number;
+  log: (s: string) => void;
+}): Promise<ExportBenchResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-bench-export-"));
   const statePath = path.join(dir, "tenant.json");
   const users = tenantUsers(o.guests);
@@ -73,8 +78,15 @@ export async function benchExport(o: { guests: number; latencyMs: number; log: (
     const env = providerEnv(emu);
     const settings = resolveSettings(() => undefined, env);
     const scheduler = exportScheduler(settings, env);
-    o.log(`export of ${o.guests} guests (+ ${users.length - o.guests} internal members), ${o.latencyMs} ms latency, throttle graph, pages of ${MAX_PAGE_SIZE}:`);
-    const r = await exportGuests(scheduler, settings, { filters: { domains: [] }, format: "yaml", redirectUrl: DEFAULT_REDIRECT_URL, pageSize: MAX_PAGE_SIZE });
+    o.log(
+      `export of ${o.guests} guests (+ ${users.length - o.guests} internal members), ${o.latencyMs} ms latency, throttle graph, pages of ${MAX_PAGE_SIZE}:`,
+    );
+    const r = await exportGuests(scheduler, settings, {
+      filters: { domains: [] },
+      format: "yaml",
+      redirectUrl: DEFAULT_REDIRECT_URL,
+      pageSize: MAX_PAGE_SIZE,
+    });
     const result: ExportBenchResult = {
       guests: o.guests,
       members: users.length - o.guests,
@@ -86,7 +98,9 @@ export async function benchExport(o: { guests: number; latencyMs: number; log: (
       written: r.guests,
       bytes: Buffer.byteLength(r.text),
     };
-    o.log(`  ${result.seconds.toFixed(2)} s, ${result.requests} HTTP requests (${result.pages} pages), ${result.throttled} x 429, ${result.written} guests written (${(result.bytes / 1024).toFixed(0)} KiB of YAML)`);
+    o.log(
+      `  ${result.seconds.toFixed(2)} s, ${result.requests} HTTP requests (${result.pages} pages), ${result.throttled} x 429, ${result.written} guests written (${(result.bytes / 1024).toFixed(0)} KiB of YAML)`,
+    );
     return result;
   } finally {
     await emu.close();

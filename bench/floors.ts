@@ -83,7 +83,11 @@ export function requestShapes(log: Pick<RequestLogEntry, "method" | "path" | "st
     if (!e.path.startsWith("/v1.0/")) continue;
     const [route, query] = e.path.slice("/v1.0".length).split("?", 2);
     if (route === "/$batch") continue;
-    const params = query ? decodeURIComponent(query).split("&").map((p) => (p.startsWith("$expand=") ? p : p.split("=")[0])) : [];
+    const params = query
+      ? decodeURIComponent(query)
+          .split("&")
+          .map((p) => (p.startsWith("$expand=") ? p : p.split("=")[0]))
+      : [];
     const shape = `${e.method} ${route.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{id}")}${params.length ? `?${params.join("&")}` : ""}${e.status === 429 ? " (429)" : ""}`;
     out[shape] = (out[shape] ?? 0) + 1;
   }
@@ -96,14 +100,22 @@ export function graphFloor(work: GraphWork, limits: ThrottleLimits = GRAPH_LIMIT
     invitations: slidingWindowSeconds(work.invitations, limits.invitationsPerWindow, limits.invitationWindowMs),
     resourceUnits: tokenBucketSeconds(work.resourceUnits, limits.resourceUnits, limits.resourceUnitWindowMs),
     writes: slidingWindowSeconds(work.writes, limits.writesPerWindow, limits.writeWindowMs),
-    extensionRequests: slidingWindowSeconds(work.extensionRequests, limits.extensionRequestsPerWindow, limits.extensionWindowMs),
+    extensionRequests: slidingWindowSeconds(
+      work.extensionRequests,
+      limits.extensionRequestsPerWindow,
+      limits.extensionWindowMs,
+    ),
   };
   let binding: Budget | "none" = "none";
   let seconds = 0;
   for (const [k, v] of Object.entries(byBudget) as [Budget, number][]) {
     if (v > seconds) [binding, seconds] = [k, v];
   }
-  return { seconds: round(seconds, 2), binding, byBudget: Object.fromEntries(Object.entries(byBudget).map(([k, v]) => [k, round(v, 2)])) as Record<Budget, number> };
+  return {
+    seconds: round(seconds, 2),
+    binding,
+    byBudget: Object.fromEntries(Object.entries(byBudget).map(([k, v]) => [k, round(v, 2)])) as Record<Budget, number>,
+  };
 }
 
 /** How a figure grows from one size to the next. */
@@ -130,7 +142,14 @@ export function growthRatios(points: { n: number; value: number }[]): Growth[] {
     const sizeRatio = b.n / a.n;
     const ratio = b.value / a.value;
     const exponent = Math.log(ratio) / Math.log(sizeRatio);
-    out.push({ from: a.n, to: b.n, sizeRatio: round(sizeRatio, 2), ratio: round(ratio, 2), exponent: round(exponent, 2), perDoubling: round(2 ** exponent, 2) });
+    out.push({
+      from: a.n,
+      to: b.n,
+      sizeRatio: round(sizeRatio, 2),
+      ratio: round(ratio, 2),
+      exponent: round(exponent, 2),
+      perDoubling: round(2 ** exponent, 2),
+    });
   }
   return out;
 }
@@ -147,7 +166,10 @@ export interface Fit {
 /** Least squares of `ys ≈ Σ coef_j · cols_j` (normal equations, Gaussian elimination); undefined when singular. */
 function leastSquares(cols: number[][], ys: number[]): number[] | undefined {
   const k = cols.length;
-  const m = cols.map((ci) => [...cols.map((cj) => ci.reduce((s, v, r) => s + v * cj[r], 0)), ci.reduce((s, v, r) => s + v * ys[r], 0)]);
+  const m = cols.map((ci) => [
+    ...cols.map((cj) => ci.reduce((s, v, r) => s + v * cj[r], 0)),
+    ci.reduce((s, v, r) => s + v * ys[r], 0),
+  ]);
   for (let i = 0; i < k; i++) {
     const p = m.slice(i).reduce((best, row, j) => (Math.abs(row[i]) > Math.abs(m[best][i]) ? i + j : best), i);
     [m[i], m[p]] = [m[p], m[i]];
@@ -177,7 +199,10 @@ export function fitLinearQuadratic(points: { n: number; value: number }[]): Fit 
   let best: { fit: Fit; error: number } | undefined;
   for (const subset of [["c", "a", "b"], ["a", "b"], ["c", "b"], ["c", "a"], ["b"], ["a"], ["c"]] as const) {
     if (subset.length > new Set(ks).size) continue;
-    const coef = leastSquares(subset.map((t) => terms[t]), ys);
+    const coef = leastSquares(
+      subset.map((t) => terms[t]),
+      ys,
+    );
     if (!coef || coef.some((v) => v < -1e-9)) continue;
     const fit: Fit = { c: 0, a: 0, b: 0, points: ps.length };
     subset.forEach((t, i) => (fit[t] = Math.max(0, coef[i])));
@@ -194,7 +219,12 @@ export function predict(fit: Fit, n: number): number {
 
 /** `4.2 + 0.035·N + 1.09e-4·N²` (terms fitted to 0 left out). */
 export function formatFit(fit: Fit): string {
-  const num = (v: number): string => (Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? String(Number(v.toPrecision(3))) : v.toExponential(2));
-  const terms = [fit.c > 0 ? num(fit.c) : "", fit.a > 0 ? `${num(fit.a)}·N` : "", fit.b > 0 ? `${num(fit.b)}·N²` : ""].filter(Boolean);
+  const num = (v: number): string =>
+    Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? String(Number(v.toPrecision(3))) : v.toExponential(2);
+  const terms = [
+    fit.c > 0 ? num(fit.c) : "",
+    fit.a > 0 ? `${num(fit.a)}·N` : "",
+    fit.b > 0 ? `${num(fit.b)}·N²` : "",
+  ].filter(Boolean);
   return terms.join(" + ") || "0";
 }

@@ -24,15 +24,25 @@ export interface Prepared {
 }
 
 export class GrpcPlugin {
-  private constructor(private readonly child: ChildProcess, private readonly client: Msg & { close(): void }, private readonly cwd: string, readonly stderr: string[]) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly client: Msg & { close(): void },
+    private readonly cwd: string,
+    readonly stderr: string[],
+  ) {}
 
   static async start(o: { cwd: string; env: NodeJS.ProcessEnv; onStderr?: (l: string) => void }): Promise<GrpcPlugin> {
     const entry = sdkEntry("plugin", o.cwd);
     // ENTRA_BENCH_PLUGIN_NODE_ARGS: extra Node flags for the plugin, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
     // (a profiled plugin exits on SIGTERM, so that Node writes the profile).
     const nodeArgs = (o.env.ENTRA_BENCH_PLUGIN_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-    if (nodeArgs.some((a) => a.startsWith("--cpu-prof") || a.startsWith("--heap-prof"))) nodeArgs.push("--require", path.join(__dirname, "exit-on-term.js"));
-    const child = spawn(process.execPath, [...nodeArgs, entry, "127.0.0.1:0"], { cwd: o.cwd, env: o.env, stdio: ["ignore", "pipe", "pipe"] });
+    if (nodeArgs.some((a) => a.startsWith("--cpu-prof") || a.startsWith("--heap-prof")))
+      nodeArgs.push("--require", path.join(__dirname, "exit-on-term.js"));
+    const child = spawn(process.execPath, [...nodeArgs, entry, "127.0.0.1:0"], {
+      cwd: o.cwd,
+      env: o.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const lines: string[] = [];
     readline.createInterface({ input: child.stderr! }).on("line", (l) => {
       if (lines.length < 200) lines.push(l);
@@ -43,8 +53,12 @@ export class GrpcPlugin {
       child.once("exit", (code) => reject(new Error(`dynamic-provider exited with ${code}: ${lines.join("\n")}`)));
     });
     const grpc = sdkModule<typeof import("@grpc/grpc-js")>("grpc", o.cwd);
-    const services = sdkModule<Record<string, new (addr: string, creds: unknown, opts?: unknown) => Msg & { close(): void }>>("providerGrpc", o.cwd);
-    const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+    const services = sdkModule<
+      Record<string, new (addr: string, creds: unknown, opts?: unknown) => Msg & { close(): void }>
+    >("providerGrpc", o.cwd);
+    const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    });
     return new GrpcPlugin(child, client, o.cwd, lines);
   }
 
@@ -54,7 +68,9 @@ export class GrpcPlugin {
   }
 
   private struct(v: Record<string, unknown>): unknown {
-    return this.sdk<{ Struct: { fromJavaScript(v: Record<string, unknown>): unknown } }>("struct").Struct.fromJavaScript(JSON.parse(JSON.stringify(v)) as Record<string, unknown>);
+    return this.sdk<{ Struct: { fromJavaScript(v: Record<string, unknown>): unknown } }>(
+      "struct",
+    ).Struct.fromJavaScript(JSON.parse(JSON.stringify(v)) as Record<string, unknown>);
   }
 
   private message(name: string, fields: Record<string, unknown>): Msg {
@@ -63,32 +79,58 @@ export class GrpcPlugin {
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
       const setter = `set${k[0].toUpperCase()}${k.slice(1)}`;
-      (m[setter] as (x: unknown) => void).call(m, typeof v === "object" && v !== null ? this.struct(v as Record<string, unknown>) : v);
+      (m[setter] as (x: unknown) => void).call(
+        m,
+        typeof v === "object" && v !== null ? this.struct(v as Record<string, unknown>) : v,
+      );
     }
     return m;
   }
 
   prepare(method: "configure", fields: { args: Record<string, unknown> }): Prepared;
-  prepare(method: "check", fields: { urn: string; olds: Record<string, unknown>; news: Record<string, unknown> }): Prepared;
-  prepare(method: "diff", fields: { urn: string; id: string; olds: Record<string, unknown>; news: Record<string, unknown> }): Prepared;
+  prepare(
+    method: "check",
+    fields: { urn: string; olds: Record<string, unknown>; news: Record<string, unknown> },
+  ): Prepared;
+  prepare(
+    method: "diff",
+    fields: { urn: string; id: string; olds: Record<string, unknown>; news: Record<string, unknown> },
+  ): Prepared;
   prepare(method: "create", fields: { urn: string; properties: Record<string, unknown> }): Prepared;
-  prepare(method: "read", fields: { urn: string; id: string; properties: Record<string, unknown>; inputs?: Record<string, unknown> }): Prepared;
+  prepare(
+    method: "read",
+    fields: { urn: string; id: string; properties: Record<string, unknown>; inputs?: Record<string, unknown> },
+  ): Prepared;
   prepare(method: "delete", fields: { urn: string; id: string; properties: Record<string, unknown> }): Prepared;
   prepare(method: Method, fields: Record<string, unknown>): Prepared {
-    const name = { configure: "ConfigureRequest", check: "CheckRequest", diff: "DiffRequest", create: "CreateRequest", read: "ReadRequest", delete: "DeleteRequest" }[method];
+    const name = {
+      configure: "ConfigureRequest",
+      check: "CheckRequest",
+      diff: "DiffRequest",
+      create: "CreateRequest",
+      read: "ReadRequest",
+      delete: "DeleteRequest",
+    }[method];
     return { method, msg: this.message(name, fields) };
   }
 
   /** Sends a prepared request; resolves with the raw response message. */
   send(p: Prepared): Promise<Msg> {
     return new Promise((resolve, reject) => {
-      (this.client[p.method] as (r: unknown, cb: (e: Error | null, res: Msg) => void) => void).call(this.client, p.msg, (err, res) => (err ? reject(err) : resolve(res)));
+      (this.client[p.method] as (r: unknown, cb: (e: Error | null, res: Msg) => void) => void).call(
+        this.client,
+        p.msg,
+        (err, res) => (err ? reject(err) : resolve(res)),
+      );
     });
   }
 
   // Decoders of raw responses.
   static checkResult(res: Msg): { inputs: Record<string, unknown>; failures: { property: string; reason: string }[] } {
-    const failures = (res.getFailuresList() as Msg[]).map((f) => ({ property: f.getProperty() as string, reason: f.getReason() as string }));
+    const failures = (res.getFailuresList() as Msg[]).map((f) => ({
+      property: f.getProperty() as string,
+      reason: f.getReason() as string,
+    }));
     return { inputs: (res.getInputs() as Struct).toJavaScript(), failures };
   }
   static diffChanges(res: Msg): "none" | "some" | "unknown" {

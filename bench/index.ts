@@ -42,7 +42,19 @@ import { renderGrowthMarkdown } from "./growth-report";
 import { PhaseResult, round, sleep } from "./measure";
 import { benchExport } from "./export";
 import { benchAdopt } from "./adopt";
-import { createAll, destroyAll, diffAll, graphLayerReads, Guest, makeGuests, nullProvider, Plugin, refreshAll, stateSizes, withProvider } from "./provider-suite";
+import {
+  createAll,
+  destroyAll,
+  diffAll,
+  graphLayerReads,
+  Guest,
+  makeGuests,
+  nullProvider,
+  Plugin,
+  refreshAll,
+  stateSizes,
+  withProvider,
+} from "./provider-suite";
 
 export interface BenchOptions {
   guests: number;
@@ -75,7 +87,21 @@ export interface BenchOptions {
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
-  const o: BenchOptions = { guests: 1000, latencyMs: 50, sizes: [], engine: false, engineSkipCheckpoints: false, engineHosts: false, forms: [...ENGINE_FORMS], perGuestMax: 1000, baseline: true, baselineCreate: true, json: false, repeat: 3, pkgDir: env.ENTRA_BENCH_PACKAGE_DIR ?? "" };
+  const o: BenchOptions = {
+    guests: 1000,
+    latencyMs: 50,
+    sizes: [],
+    engine: false,
+    engineSkipCheckpoints: false,
+    engineHosts: false,
+    forms: [...ENGINE_FORMS],
+    perGuestMax: 1000,
+    baseline: true,
+    baselineCreate: true,
+    json: false,
+    repeat: 3,
+    pkgDir: env.ENTRA_BENCH_PACKAGE_DIR ?? "",
+  };
   const num = (k: string, v: string | undefined, min = 1): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${k} needs a whole number >= ${min}, not '${v}'`);
@@ -85,32 +111,80 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     const [k, inline] = argv[i].split("=", 2) as [string, string | undefined];
     const v = (): string | undefined => inline ?? argv[++i];
     switch (k) {
-      case "--guests": o.guests = num(k, v()); break;
-      case "--latency-ms": o.latencyMs = num(k, v(), 0); break;
-      case "--sizes": o.sizes = (v() ?? "").split(",").filter(Boolean).map((s) => num(k, s.trim())); break;
-      case "--engine": o.engine = true; break;
-      case "--engine-skip-checkpoints": o.engine = o.engineSkipCheckpoints = true; break;
-      case "--engine-parallel": o.engine = true; o.engineParallel = num(k, v()); break;
-      case "--engine-hosts": o.engine = o.engineHosts = true; break;
-      case "--engine-state": o.engine = o.engineState = true; break;
-      case "--forms": o.forms = (v() ?? "").split(",").filter(Boolean).map((f) => {
-        if (!(ENGINE_FORMS as readonly string[]).includes(f.trim())) throw new Error(`--forms takes ${ENGINE_FORMS.join(", ")}, not '${f}'`);
-        return f.trim() as EngineForm;
-      }); break;
-      case "--per-guest-max": o.perGuestMax = num(k, v()); break;
-      case "--no-baseline": o.baseline = false; break;
-      case "--no-baseline-create": o.baselineCreate = false; break;
-      case "--json": o.json = true; break;
-      case "--repeat": o.repeat = num(k, v()); break;
-      case "--chart": o.chart = v(); break;
-      case "--markdown": o.markdown = v(); break;
-      case "--pkg-dir": o.pkgDir = v() ?? ""; break;
-      case "--export-guests": o.exportGuests = num(k, v()); break;
-      case "--adopt-guests": o.adoptGuests = num(k, v()); break;
-      default: throw new Error(`unknown argument ${argv[i]} (see bench/index.ts)`);
+      case "--guests":
+        o.guests = num(k, v());
+        break;
+      case "--latency-ms":
+        o.latencyMs = num(k, v(), 0);
+        break;
+      case "--sizes":
+        o.sizes = (v() ?? "")
+          .split(",")
+          .filter(Boolean)
+          .map((s) => num(k, s.trim()));
+        break;
+      case "--engine":
+        o.engine = true;
+        break;
+      case "--engine-skip-checkpoints":
+        o.engine = o.engineSkipCheckpoints = true;
+        break;
+      case "--engine-parallel":
+        o.engine = true;
+        o.engineParallel = num(k, v());
+        break;
+      case "--engine-hosts":
+        o.engine = o.engineHosts = true;
+        break;
+      case "--engine-state":
+        o.engine = o.engineState = true;
+        break;
+      case "--forms":
+        o.forms = (v() ?? "")
+          .split(",")
+          .filter(Boolean)
+          .map((f) => {
+            if (!(ENGINE_FORMS as readonly string[]).includes(f.trim()))
+              throw new Error(`--forms takes ${ENGINE_FORMS.join(", ")}, not '${f}'`);
+            return f.trim() as EngineForm;
+          });
+        break;
+      case "--per-guest-max":
+        o.perGuestMax = num(k, v());
+        break;
+      case "--no-baseline":
+        o.baseline = false;
+        break;
+      case "--no-baseline-create":
+        o.baselineCreate = false;
+        break;
+      case "--json":
+        o.json = true;
+        break;
+      case "--repeat":
+        o.repeat = num(k, v());
+        break;
+      case "--chart":
+        o.chart = v();
+        break;
+      case "--markdown":
+        o.markdown = v();
+        break;
+      case "--pkg-dir":
+        o.pkgDir = v() ?? "";
+        break;
+      case "--export-guests":
+        o.exportGuests = num(k, v());
+        break;
+      case "--adopt-guests":
+        o.adoptGuests = num(k, v());
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]} (see bench/index.ts)`);
     }
   }
-  if (!o.pkgDir) throw new Error("no installed package: run the benchmark with `npm run bench` (scripts/bench.js installs it)");
+  if (!o.pkgDir)
+    throw new Error("no installed package: run the benchmark with `npm run bench` (scripts/bench.js installs it)");
   return o;
 }
 
@@ -148,14 +222,26 @@ const line = (name: string, r: PhaseResult, floor?: number, all?: PhaseResult[])
  * replacement). Before a measured phase each plugin is warmed with one call that is not measured
  * (the provider module loaded, a token fetched), so both sides are measured alike.
  */
-export async function runSuite(o: { pkgDir: string; provider: string; guests: number; latencyMs: number; baseline: boolean; baselineCreate: boolean; repeat: number; log: (s: string) => void }): Promise<SuiteResult> {
+export async function runSuite(o: {
+  pkgDir: string;
+  provider: string;
+  guests: number;
+  latencyMs: number;
+  baseline: boolean;
+  baselineCreate: boolean;
+  repeat: number;
+  log: (s: string) => void;
+}): Promise<SuiteResult> {
   const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
   const open = new Set<Plugin>();
   // The baseline is another app registration of the tenant: its own resource-unit budget, the
   // tenant's invitation budget shared (its create runs after ours).
   const baseApp = emu.addClient({ roles: DEFAULT_ROLES });
   const start = async (scheduler: "on" | "off", warm?: Guest): Promise<Plugin> => {
-    const p = await Plugin.start({ pkgDir: o.pkgDir, emu, scheduler, app: scheduler === "off" ? baseApp : undefined }, o.provider);
+    const p = await Plugin.start(
+      { pkgDir: o.pkgDir, emu, scheduler, app: scheduler === "off" ? baseApp : undefined },
+      o.provider,
+    );
     open.add(p);
     await p.warm(warm);
     return p;
@@ -181,7 +267,12 @@ export async function runSuite(o: { pkgDir: string; provider: string; guests: nu
     const warm = guests.find((g) => g.id);
     s = await start("on", warm);
     const b = o.baseline ? await start("off", warm) : undefined;
-    const runs: Record<"refresh" | "diff" | "bRefresh" | "bDiff", PhaseResult[]> = { refresh: [], diff: [], bRefresh: [], bDiff: [] };
+    const runs: Record<"refresh" | "diff" | "bRefresh" | "bDiff", PhaseResult[]> = {
+      refresh: [],
+      diff: [],
+      bRefresh: [],
+      bDiff: [],
+    };
     for (let rep = 0; rep < o.repeat; rep++) {
       runs.refresh.push(await refreshAll(s, emu, guests));
       if (b) runs.bRefresh.push(await refreshAll(b, emu, guests, false));
@@ -193,7 +284,10 @@ export async function runSuite(o: { pkgDir: string; provider: string; guests: nu
     let serverFloor: SuiteResult["serverFloor"];
     if (b) {
       const nulls = withProvider(guests, nullProvider(o.provider));
-      const n = await start("on", nulls.find((g) => g.id));
+      const n = await start(
+        "on",
+        nulls.find((g) => g.id),
+      );
       const fr: PhaseResult[] = [];
       const fd: PhaseResult[] = [];
       for (let rep = 0; rep < o.repeat; rep++) {
@@ -218,8 +312,20 @@ export async function runSuite(o: { pkgDir: string; provider: string; guests: nu
     // The Graph layer alone, each side as an app of its own (its own resource units).
     let graphLayer: SuiteResult["graphLayer"];
     if (b) {
-      const on = median(await graphLayerReads(emu, guests, { scheduler: "on", app: emu.addClient({ roles: DEFAULT_ROLES }), repeat: o.repeat }));
-      const off = median(await graphLayerReads(emu, guests, { scheduler: "off", app: emu.addClient({ roles: DEFAULT_ROLES }), repeat: o.repeat }));
+      const on = median(
+        await graphLayerReads(emu, guests, {
+          scheduler: "on",
+          app: emu.addClient({ roles: DEFAULT_ROLES }),
+          repeat: o.repeat,
+        }),
+      );
+      const off = median(
+        await graphLayerReads(emu, guests, {
+          scheduler: "off",
+          app: emu.addClient({ roles: DEFAULT_ROLES }),
+          repeat: o.repeat,
+        }),
+      );
       graphLayer = { refresh: on, baselineRefresh: off };
       o.log(line("Graph layer: reads", on));
       o.log(line("  baseline reads", off));
@@ -241,19 +347,34 @@ export async function runSuite(o: { pkgDir: string; provider: string; guests: nu
       baseline.create = await createAll(b, emu, bGuests);
       o.log(line("baseline create", baseline.create, floorSeconds));
       await stop(b);
-      b = await start("off", bGuests.find((g) => g.id));
+      b = await start(
+        "off",
+        bGuests.find((g) => g.id),
+      );
       baseline.destroy = await destroyAll(b, emu, bGuests);
       o.log(line("baseline destroy", baseline.destroy));
       await stop(b);
     }
-    return { guests: o.guests, floorSeconds, create, refresh, diff, destroy, baseline, graphLayer, serverFloor, ...sizes };
+    return {
+      guests: o.guests,
+      floorSeconds,
+      create,
+      refresh,
+      diff,
+      destroy,
+      baseline,
+      graphLayer,
+      serverFloor,
+      ...sizes,
+    };
   } finally {
     for (const p of open) await p.close();
     await emu.close();
   }
 }
 
-const ratio = (a: number | undefined, b: number | undefined): number | null => (a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null);
+const ratio = (a: number | undefined, b: number | undefined): number | null =>
+  a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null;
 
 export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const o = parseArgs(argv);
@@ -277,11 +398,32 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   if (o.engineState) return engineState(o, log);
   if (o.engine) return engineGrowth(o, log);
 
-  const main = await runSuite({ pkgDir: o.pkgDir, provider, guests: o.guests, latencyMs: o.latencyMs, baseline: o.baseline, baselineCreate: o.baselineCreate, repeat: o.repeat, log });
+  const main = await runSuite({
+    pkgDir: o.pkgDir,
+    provider,
+    guests: o.guests,
+    latencyMs: o.latencyMs,
+    baseline: o.baseline,
+    baselineCreate: o.baselineCreate,
+    repeat: o.repeat,
+    log,
+  });
   const growth: SuiteResult[] = [];
   for (const n of o.sizes) {
     if (n === o.guests) growth.push(main);
-    else growth.push(await runSuite({ pkgDir: o.pkgDir, provider, guests: n, latencyMs: o.latencyMs, baseline: false, baselineCreate: false, repeat: 1, log }));
+    else
+      growth.push(
+        await runSuite({
+          pkgDir: o.pkgDir,
+          provider,
+          guests: n,
+          latencyMs: o.latencyMs,
+          baseline: false,
+          baselineCreate: false,
+          repeat: 1,
+          log,
+        }),
+      );
   }
   const b = main.baseline;
   const estimatedStateBytes = main.propsBytes + main.inputsBytes;
@@ -309,7 +451,9 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     baselineDiffRequests: b?.diff.requests ?? null,
     diffSpeedup: ratio(b?.diff.seconds, main.diff.seconds),
     diffNote: "a no-change diff is Check + Diff in the provider: no Graph call at all, with or without the scheduler",
-    refreshPlusDiffSpeedup: b ? ratio(b.refresh.seconds + b.diff.seconds, main.refresh.seconds + main.diff.seconds) : null,
+    refreshPlusDiffSpeedup: b
+      ? ratio(b.refresh.seconds + b.diff.seconds, main.refresh.seconds + main.diff.seconds)
+      : null,
     graphLayerRefreshSeconds: main.graphLayer?.refresh.seconds ?? null,
     graphLayerRefreshRequests: main.graphLayer?.refresh.requests ?? null,
     graphLayerBaselineRefreshSeconds: main.graphLayer?.baselineRefresh.seconds ?? null,
@@ -352,7 +496,13 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       throttled: g.create.throttled + g.refresh.throttled + g.destroy.throttled,
     })),
     phases: { create: main.create, refresh: main.refresh, diff: main.diff, destroy: main.destroy, baseline: b ?? null },
-    machine: { nproc: os.availableParallelism(), memoryGB: round(os.totalmem() / 2 ** 30, 1), cpu: os.cpus()[0]?.model ?? "", node: process.version, platform: `${os.platform()} ${os.release()}` },
+    machine: {
+      nproc: os.availableParallelism(),
+      memoryGB: round(os.totalmem() / 2 ** 30, 1),
+      cpu: os.cpus()[0]?.model ?? "",
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
     date: new Date().toISOString(),
     benchSeconds: round((Date.now() - started) / 1000, 1),
   };
@@ -372,7 +522,9 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
 /** `--engine-state`: the state's bytes per guest after the first `up`, per size and form. */
 async function engineState(o: BenchOptions, log: (s: string) => void): Promise<Record<string, unknown>> {
   const runs = [];
-  for (const form of o.forms) for (const guests of o.sizes.length ? o.sizes : [o.guests]) runs.push(await runStateSize({ pkgDir: o.pkgDir, form, guests, log }));
+  for (const form of o.forms)
+    for (const guests of o.sizes.length ? o.sizes : [o.guests])
+      runs.push(await runStateSize({ pkgDir: o.pkgDir, form, guests, log }));
   if (o.json) process.stdout.write(`${JSON.stringify({ stateSizes: runs })}\n`);
   return { stateSizes: runs };
 }
@@ -380,7 +532,16 @@ async function engineState(o: BenchOptions, log: (s: string) => void): Promise<R
 /** `--engine`: the engine growth study (engine-growth.ts), its tables with --markdown, its JSON with --json. */
 async function engineGrowth(o: BenchOptions, log: (s: string) => void): Promise<Record<string, unknown>> {
   const sizes = o.sizes.length ? o.sizes : [o.guests];
-  const result = await runEngineGrowth({ pkgDir: o.pkgDir, sizes, forms: o.forms, perGuestMax: o.perGuestMax, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, parallel: o.engineParallel, log });
+  const result = await runEngineGrowth({
+    pkgDir: o.pkgDir,
+    sizes,
+    forms: o.forms,
+    perGuestMax: o.perGuestMax,
+    latencyMs: o.latencyMs,
+    skipCheckpoints: o.engineSkipCheckpoints,
+    parallel: o.engineParallel,
+    log,
+  });
   const md = renderGrowthMarkdown(result);
   log(`\n${md}`);
   if (o.markdown) {
@@ -397,7 +558,11 @@ async function engineGrowth(o: BenchOptions, log: (s: string) => void): Promise<
  * way users run it (the plain CLI and the language host) at the CLI's default parallelism and at 64,
  * and as an Automation API inline program, one after the other against fresh emulators.
  */
-async function engineHosts(o: BenchOptions, log: (s: string) => void, started: number): Promise<Record<string, unknown>> {
+async function engineHosts(
+  o: BenchOptions,
+  log: (s: string) => void,
+  started: number,
+): Promise<Record<string, unknown>> {
   const runs: { label: string; host: EngineHost; parallel?: number }[] = [
     { label: `language host, default parallelism (${4 * os.availableParallelism()})`, host: "language-host" },
     { label: "language host, --parallel 64", host: "language-host", parallel: 64 },
@@ -405,15 +570,35 @@ async function engineHosts(o: BenchOptions, log: (s: string) => void, started: n
   ];
   const results: EngineResult[] = [];
   for (const r of runs) {
-    log(`real engine, ${o.guests} guests, ${r.label}${o.engineSkipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}:`);
-    results.push(await runEngine({ pkgDir: o.pkgDir, guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, parallel: r.parallel, host: r.host, log }));
+    log(
+      `real engine, ${o.guests} guests, ${r.label}${o.engineSkipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS=true" : ""}:`,
+    );
+    results.push(
+      await runEngine({
+        pkgDir: o.pkgDir,
+        guests: o.guests,
+        latencyMs: o.latencyMs,
+        skipCheckpoints: o.engineSkipCheckpoints,
+        parallel: r.parallel,
+        host: r.host,
+        log,
+      }),
+    );
   }
   log(`\n| how the program runs | pulumi up | preview --refresh | destroy |\n|---|---|---|---|`);
   for (const [i, e] of results.entries()) {
-    const cell = (s: EngineStep): string => (s.ok ? `${s.seconds.toFixed(1)} s (${s.requests} req, ${s.throttled} × 429)` : "failed");
+    const cell = (s: EngineStep): string =>
+      s.ok ? `${s.seconds.toFixed(1)} s (${s.requests} req, ${s.throttled} × 429)` : "failed";
     log(`| ${runs[i].label} | ${cell(e.up)} | ${cell(e.previewRefresh)} | ${cell(e.destroy)} |`);
   }
-  const result = { guests: o.guests, latencyMs: o.latencyMs, skipCheckpoints: o.engineSkipCheckpoints, engineHosts: results.map((e, i) => ({ label: runs[i].label, ...e })), date: new Date().toISOString(), benchSeconds: round((Date.now() - started) / 1000, 1) };
+  const result = {
+    guests: o.guests,
+    latencyMs: o.latencyMs,
+    skipCheckpoints: o.engineSkipCheckpoints,
+    engineHosts: results.map((e, i) => ({ label: runs[i].label, ...e })),
+    date: new Date().toISOString(),
+    benchSeconds: round((Date.now() - started) / 1000, 1),
+  };
   log(`benchmark done in ${result.benchSeconds} s`);
   if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   return result;

@@ -13,8 +13,26 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunResult, StepEvent } from "../src/testing/pulumi-cli";
 
-function parseArgs(argv: string[]): { dir: string; stack: string; op: string; refresh: boolean; replace: string[]; target: string[]; config: Record<string, string>; secretConfig: Record<string, string> } {
-  const a = { dir: "", stack: "dev", op: "up", refresh: false, replace: [] as string[], target: [] as string[], config: {} as Record<string, string>, secretConfig: {} as Record<string, string> };
+function parseArgs(argv: string[]): {
+  dir: string;
+  stack: string;
+  op: string;
+  refresh: boolean;
+  replace: string[];
+  target: string[];
+  config: Record<string, string>;
+  secretConfig: Record<string, string>;
+} {
+  const a = {
+    dir: "",
+    stack: "dev",
+    op: "up",
+    refresh: false,
+    replace: [] as string[],
+    target: [] as string[],
+    config: {} as Record<string, string>,
+    secretConfig: {} as Record<string, string>,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = (): string => argv[++i];
@@ -40,7 +58,10 @@ function registerTypeScript(dir: string): void {
   exts[".ts"] = (m, filename) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ts = require(require.resolve("typescript", { paths: [dir, __dirname] })) as typeof import("typescript");
-    const out = ts.transpileModule(fs.readFileSync(filename, "utf8"), { fileName: filename, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+    const out = ts.transpileModule(fs.readFileSync(filename, "utf8"), {
+      fileName: filename,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
     (m as unknown as { _compile(code: string, f: string): void })._compile(out.outputText, filename);
   };
 }
@@ -53,7 +74,9 @@ async function main(): Promise<void> {
   const mainDir = path.resolve(args.dir, /^main:\s*(\S+)/m.exec(projectYaml)?.[1] ?? ".");
   // The program's own copy of the SDK, so the inline program and the automation server share it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const auto = require(require.resolve("@pulumi/pulumi/automation", { paths: [mainDir] })) as typeof import("@pulumi/pulumi/automation");
+  const auto = require(
+    require.resolve("@pulumi/pulumi/automation", { paths: [mainDir] }),
+  ) as typeof import("@pulumi/pulumi/automation");
   registerTypeScript(mainDir);
   const entry = ["index.ts", "index.js"].map((f) => path.join(mainDir, f)).find((f) => fs.existsSync(f));
   if (!entry) throw new Error(`no index.ts or index.js in ${mainDir}`);
@@ -64,19 +87,32 @@ async function main(): Promise<void> {
     return { ...(exported as Record<string, unknown>) };
   };
   const projectName = /^name:\s*(\S+)/m.exec(projectYaml)?.[1] ?? "entra";
-  const stack = await auto.LocalWorkspace.createOrSelectStack({ stackName: args.stack, projectName, program }, { workDir: args.dir, envVars: {} });
+  const stack = await auto.LocalWorkspace.createOrSelectStack(
+    { stackName: args.stack, projectName, program },
+    { workDir: args.dir, envVars: {} },
+  );
   for (const [k, v] of Object.entries(args.config)) await stack.setConfig(k, { value: v });
   for (const [k, v] of Object.entries(args.secretConfig)) await stack.setConfig(k, { value: v, secret: true });
 
   const steps: StepEvent[] = [];
   const onEvent = (e: import("@pulumi/pulumi/automation").EngineEvent): void => {
     const m = e.resourcePreEvent?.metadata;
-    if (m && m.type !== "pulumi:pulumi:Stack") steps.push({ op: m.op, urn: m.urn, type: m.type, diffs: m.diffs, keys: m.keys, detailedDiff: m.detailedDiff as StepEvent["detailedDiff"] });
+    if (m && m.type !== "pulumi:pulumi:Stack")
+      steps.push({
+        op: m.op,
+        urn: m.urn,
+        type: m.type,
+        diffs: m.diffs,
+        keys: m.keys,
+        detailedDiff: m.detailedDiff as StepEvent["detailedDiff"],
+      });
     const o = e.resOutputsEvent?.metadata;
     if (o && o.op === "refresh" && o.type !== "pulumi:pulumi:Stack") {
       const before = (o.old?.outputs ?? {}) as Record<string, unknown>;
       const after = (o.new?.outputs ?? {}) as Record<string, unknown>;
-      const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+      const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+        (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+      );
       const step = steps.find((s) => s.urn === o.urn && s.op === "refresh");
       if (step) step.refreshedOutputs = changed;
       else steps.push({ op: "refresh", urn: o.urn, type: o.type, refreshedOutputs: changed });
@@ -90,13 +126,29 @@ async function main(): Promise<void> {
   try {
     switch (args.op) {
       case "up": {
-        const r = await stack.up({ onOutput, onError, onEvent, refresh: args.refresh, replace: args.replace, target: args.target.length ? args.target : undefined, color: "never" } as import("@pulumi/pulumi/automation").UpOptions);
+        const r = await stack.up({
+          onOutput,
+          onError,
+          onEvent,
+          refresh: args.refresh,
+          replace: args.replace,
+          target: args.target.length ? args.target : undefined,
+          color: "never",
+        } as import("@pulumi/pulumi/automation").UpOptions);
         result.summary = r.summary.resourceChanges as Record<string, number>;
         result.outputs = r.outputs;
         break;
       }
       case "preview": {
-        const r = await stack.preview({ onOutput, onError, onEvent, refresh: args.refresh, replace: args.replace, diff: true, color: "never" } as import("@pulumi/pulumi/automation").PreviewOptions);
+        const r = await stack.preview({
+          onOutput,
+          onError,
+          onEvent,
+          refresh: args.refresh,
+          replace: args.replace,
+          diff: true,
+          color: "never",
+        } as import("@pulumi/pulumi/automation").PreviewOptions);
         result.summary = r.changeSummary as Record<string, number>;
         break;
       }
@@ -132,7 +184,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((e) => {
-    process.stdout.write(`\n${JSON.stringify({ ok: false, error: String(e?.stack ?? e), steps: [], stdout: "", stderr: "", seconds: 0 })}\n`);
+    process.stdout.write(
+      `\n${JSON.stringify({ ok: false, error: String(e?.stack ?? e), steps: [], stdout: "", stderr: "", seconds: 0 })}\n`,
+    );
     process.exitCode = 1;
   });
 }

@@ -55,7 +55,11 @@ export function summarizeLog(log: RequestLogEntry[]): Omit<PhaseResult, "seconds
  * Runs `count` calls at once (the engine with `--parallel` ≥ count: all resources together), each `call(i)`,
  * and measures the phase against the emulator's log.
  */
-export async function phase<T>(emu: RunningEmulator, count: number, call: (i: number) => Promise<T>): Promise<{ result: PhaseResult; values: (T | undefined)[] }> {
+export async function phase<T>(
+  emu: RunningEmulator,
+  count: number,
+  call: (i: number) => Promise<T>,
+): Promise<{ result: PhaseResult; values: (T | undefined)[] }> {
   emu.clearRequests();
   const t0 = performance.now();
   const settled = await Promise.allSettled(Array.from({ length: count }, (_, i) => call(i)));

@@ -66,7 +66,10 @@ export class MemorySampler {
   sample(): void {
     let pids: number[];
     try {
-      pids = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
+      pids = fs
+        .readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .map(Number);
     } catch {
       return;
     }
@@ -84,7 +87,10 @@ export class MemorySampler {
         const role = processRole(fs.readFileSync(`/proc/${pid}/cmdline`, "latin1"));
         const kb = statusKb(fs.readFileSync(`/proc/${pid}/status`, "latin1"), "VmHWM") ?? 0;
         const prev = this.peaksKb.get(pid);
-        this.peaksKb.set(pid, { role: prev && prev.role !== "other" && role === "other" ? prev.role : role, kb: Math.max(prev?.kb ?? 0, kb) });
+        this.peaksKb.set(pid, {
+          role: prev && prev.role !== "other" && role === "other" ? prev.role : role,
+          kb: Math.max(prev?.kb ?? 0, kb),
+        });
       } catch {
         // Gone, or not ours to read.
         if (!this.peaksKb.has(pid)) this.notOurs.add(pid);

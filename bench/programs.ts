@@ -39,4 +39,3 @@ new GuestList("bench", args);
 export const count = guests.length;
 `;
 }
-

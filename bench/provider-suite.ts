@@ -39,23 +39,37 @@ export interface PluginOptions {
 
 /** A plugin process configured the way the engine configures it (Configure with the stack's config). */
 export class Plugin {
-  private constructor(readonly grpc: GrpcPlugin, readonly provider: string) {}
+  private constructor(
+    readonly grpc: GrpcPlugin,
+    readonly provider: string,
+  ) {}
 
   static async start(o: PluginOptions, provider: string): Promise<Plugin> {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...providerEnv(o.emu), ENTRA_SCHEDULER: o.scheduler, ...(o.extraEnv ?? {}) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...providerEnv(o.emu),
+      ENTRA_SCHEDULER: o.scheduler,
+      ...(o.extraEnv ?? {}),
+    };
     if (o.app) {
       env.ARM_CLIENT_ID = o.app.clientId;
       env.ARM_CLIENT_SECRET = o.app.clientSecret;
     }
     const verbose = process.env.ENTRA_BENCH_VERBOSE;
-    const grpc = await GrpcPlugin.start({ cwd: o.pkgDir, env, onStderr: (l) => verbose && process.stderr.write(`[plugin ${o.scheduler}] ${l}\n`) });
+    const grpc = await GrpcPlugin.start({
+      cwd: o.pkgDir,
+      env,
+      onStderr: (l) => verbose && process.stderr.write(`[plugin ${o.scheduler}] ${l}\n`),
+    });
     await grpc.send(grpc.prepare("configure", { args: {} }));
     return new Plugin(grpc, provider);
   }
 
   /** Check, then Create with the checked inputs: what the engine does for a new resource. */
   async checkAndCreate(g: Guest): Promise<void> {
-    const checked = GrpcPlugin.checkResult(await this.grpc.send(this.grpc.prepare("check", { urn: g.urn, olds: {}, news: g.inputs })));
+    const checked = GrpcPlugin.checkResult(
+      await this.grpc.send(this.grpc.prepare("check", { urn: g.urn, olds: {}, news: g.inputs })),
+    );
     if (checked.failures.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
     g.inputs = checked.inputs;
     const created = await this.grpc.send(this.grpc.prepare("create", { urn: g.urn, properties: checked.inputs }));
@@ -65,8 +79,16 @@ export class Plugin {
 
   /** One Read, not measured: loads the provider module and fetches a token, as any first call does. */
   async warm(g?: Guest): Promise<void> {
-    if (g?.id) await this.grpc.send(this.grpc.prepare("read", { urn: g.urn, id: g.id, properties: g.props!, inputs: g.inputs }));
-    else await this.grpc.send(this.grpc.prepare("check", { urn: invitationUrn("warm-up", "bench", "bench"), olds: {}, news: makeGuests(this.provider, 1, "warm-up")[0].inputs }));
+    if (g?.id)
+      await this.grpc.send(this.grpc.prepare("read", { urn: g.urn, id: g.id, properties: g.props!, inputs: g.inputs }));
+    else
+      await this.grpc.send(
+        this.grpc.prepare("check", {
+          urn: invitationUrn("warm-up", "bench", "bench"),
+          olds: {},
+          news: makeGuests(this.provider, 1, "warm-up")[0].inputs,
+        }),
+      );
   }
 
   close(): Promise<void> {
@@ -93,9 +115,16 @@ export async function createAll(p: Plugin, emu: RunningEmulator, guests: Guest[]
 }
 
 /** Read of every guest at once (a refresh); a guest that reads as gone counts as a failure. */
-export async function refreshAll(p: Plugin, emu: RunningEmulator, guests: Guest[], update = true): Promise<PhaseResult> {
+export async function refreshAll(
+  p: Plugin,
+  emu: RunningEmulator,
+  guests: Guest[],
+  update = true,
+): Promise<PhaseResult> {
   const live = guests.filter((g) => g.id);
-  const reqs = live.map((g) => p.grpc.prepare("read", { urn: g.urn, id: g.id!, properties: g.props!, inputs: g.inputs }));
+  const reqs = live.map((g) =>
+    p.grpc.prepare("read", { urn: g.urn, id: g.id!, properties: g.props!, inputs: g.inputs }),
+  );
   const { result, values } = await phase(emu, live.length, async (i) => {
     const res = await p.grpc.send(reqs[i]);
     if (!GrpcPlugin.id(res)) throw new Error(`read of ${live[i].id} found the guest gone`);
@@ -109,7 +138,10 @@ export async function refreshAll(p: Plugin, emu: RunningEmulator, guests: Guest[
 export async function diffAll(p: Plugin, emu: RunningEmulator, guests: Guest[]): Promise<PhaseResult> {
   const live = guests.filter((g) => g.id);
   // The engine diffs with check's output; the inputs are checked already, so check returns them as they are.
-  const reqs = live.map((g) => [p.grpc.prepare("check", { urn: g.urn, olds: g.inputs, news: g.inputs }), p.grpc.prepare("diff", { urn: g.urn, id: g.id!, olds: g.props!, news: g.inputs })]);
+  const reqs = live.map((g) => [
+    p.grpc.prepare("check", { urn: g.urn, olds: g.inputs, news: g.inputs }),
+    p.grpc.prepare("diff", { urn: g.urn, id: g.id!, olds: g.props!, news: g.inputs }),
+  ]);
   const { result } = await phase(emu, live.length, async (i) => {
     await p.grpc.send(reqs[i][0]);
     const d = GrpcPlugin.diffChanges(await p.grpc.send(reqs[i][1]));
@@ -137,13 +169,15 @@ export async function destroyAll(p: Plugin, emu: RunningEmulator, guests: Guest[
  * requests are as large as the real provider's.
  */
 export function nullProvider(like: string): string {
-  const text = "exports.handler = function () { return { check: async (olds, news) => ({ inputs: news }), diff: async () => ({ changes: false }), read: async (id, props) => ({ id, props }) }; };";
+  const text =
+    "exports.handler = function () { return { check: async (olds, news) => ({ inputs: news }), diff: async () => ({ changes: false }), read: async (id, props) => ({ id, props }) }; };";
   return text + (like.length > text.length + 5 ? ` /*${" ".repeat(like.length - text.length - 5)}*/` : "");
 }
 
 /** The same guests (same ids and state) with another `__provider`. */
 export function withProvider(guests: Guest[], provider: string): Guest[] {
-  const swap = (o: Record<string, unknown> | undefined): Record<string, unknown> | undefined => (o ? { ...o, __provider: provider } : o);
+  const swap = (o: Record<string, unknown> | undefined): Record<string, unknown> | undefined =>
+    o ? { ...o, __provider: provider } : o;
   return guests.map((g) => ({ ...g, inputs: swap(g.inputs)!, props: swap(g.props) }));
 }
 
@@ -151,7 +185,8 @@ export function withProvider(guests: Guest[], provider: string): Guest[] {
 export function stateSizes(guests: Guest[]): { propsBytes: number; inputsBytes: number } {
   const created = guests.filter((g) => g.props);
   if (!created.length) return { propsBytes: 0, inputsBytes: 0 };
-  const avg = (f: (g: Guest) => unknown): number => round(created.reduce((s, g) => s + Buffer.byteLength(JSON.stringify(f(g))), 0) / created.length, 0);
+  const avg = (f: (g: Guest) => unknown): number =>
+    round(created.reduce((s, g) => s + Buffer.byteLength(JSON.stringify(f(g))), 0) / created.length, 0);
   return { propsBytes: avg((g) => g.props), inputsBytes: avg((g) => g.inputs) };
 }
 
@@ -160,7 +195,11 @@ export function stateSizes(guests: Guest[]): { propsBytes: number; inputsBytes: 
  * scheduler, no gRPC): every guest's user read at once, `repeat` times. What the scheduler changes,
  * without the plugin's per-call cost that both sides pay alike.
  */
-export async function graphLayerReads(emu: RunningEmulator, guests: Guest[], o: { scheduler: "on" | "off"; app?: { clientId: string; clientSecret: string }; repeat: number }): Promise<PhaseResult[]> {
+export async function graphLayerReads(
+  emu: RunningEmulator,
+  guests: Guest[],
+  o: { scheduler: "on" | "off"; app?: { clientId: string; clientSecret: string }; repeat: number },
+): Promise<PhaseResult[]> {
   const ids = guests.filter((g) => g.id).map((g) => g.id!);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-bench-"));
   const file = path.join(dir, "ids.json");
@@ -170,7 +209,10 @@ export async function graphLayerReads(emu: RunningEmulator, guests: Guest[], o: 
     env.ARM_CLIENT_ID = o.app.clientId;
     env.ARM_CLIENT_SECRET = o.app.clientSecret;
   }
-  const child = spawn(process.execPath, [path.join(__dirname, "graph-layer.js"), file, String(o.repeat)], { env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [path.join(__dirname, "graph-layer.js"), file, String(o.repeat)], {
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const results: PhaseResult[] = [];
@@ -185,7 +227,9 @@ export async function graphLayerReads(emu: RunningEmulator, guests: Guest[], o: 
           results.push({ seconds: round(msg.seconds!), ...summarizeLog(emu.requests()), failures: 0, errors: [] });
         }
       });
-      child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`graph-layer exited ${code}: ${stderr.slice(-2000)}`))));
+      child.once("exit", (code) =>
+        code === 0 ? resolve() : reject(new Error(`graph-layer exited ${code}: ${stderr.slice(-2000)}`)),
+      );
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

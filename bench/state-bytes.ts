@@ -76,7 +76,14 @@ export function stateBreakdown(resource: Record<string, unknown>): StateBreakdow
 export function meanBreakdown(all: StateBreakdown[]): StateBreakdown | undefined {
   if (!all.length) return undefined;
   const parts: Partial<Record<StatePart, number>> = {};
-  for (const b of all) for (const [k, v] of Object.entries(b.parts) as [StatePart, number][]) parts[k] = (parts[k] ?? 0) + v;
+  for (const b of all)
+    for (const [k, v] of Object.entries(b.parts) as [StatePart, number][]) parts[k] = (parts[k] ?? 0) + v;
   for (const k of Object.keys(parts) as StatePart[]) parts[k] = Math.round(parts[k]! / all.length);
-  return { total: Math.round(all.reduce((n, b) => n + b.total, 0) / all.length), parts, echoed: all[0].echoed, secrets: all[0].secrets, computed: all[0].computed };
+  return {
+    total: Math.round(all.reduce((n, b) => n + b.total, 0) / all.length),
+    parts,
+    echoed: all[0].echoed,
+    secrets: all[0].secrets,
+    computed: all[0].computed,
+  };
 }

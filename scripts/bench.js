@@ -34,7 +34,11 @@ if (!process.env.ENTRA_BENCH_CHILD) {
   runOrExit(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "bench/tsconfig.json"]);
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-bench-ca-"));
   const ca = require(path.join(root, "dist/emulator/certs.js")).ensureCa(caDir);
-  const r = spawnSync(process.execPath, [__filename, ...args], { cwd: root, stdio: "inherit", env: { ...process.env, ENTRA_BENCH_CHILD: "1", ENTRA_EMULATOR_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.certPath } });
+  const r = spawnSync(process.execPath, [__filename, ...args], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, ENTRA_BENCH_CHILD: "1", ENTRA_EMULATOR_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.certPath },
+  });
   fs.rmSync(caDir, { recursive: true, force: true });
   process.exit(r.status ?? 1);
 }
@@ -47,9 +51,21 @@ const env = { ...process.env, ENTRA_BENCH_PACKAGE_DIR: pkgDir };
 if (args.some((a) => a.startsWith("--engine"))) {
   // The Pulumi CLI (built from source by scripts/ensure-pulumi.sh when none is on PATH) and the
   // dynamic-provider launcher that ships in @pulumi/pulumi.
-  const bin = execFileSync("bash", [path.join(root, "scripts/ensure-pulumi.sh")], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop();
+  const bin = execFileSync("bash", [path.join(root, "scripts/ensure-pulumi.sh")], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  })
+    .trim()
+    .split("\n")
+    .pop();
   Object.assign(env, {
-    PATH: [bin, path.join(root, "node_modules/@pulumi/pulumi"), path.join(root, "node_modules/.bin"), process.env.PATH].join(path.delimiter),
+    PATH: [
+      bin,
+      path.join(root, "node_modules/@pulumi/pulumi"),
+      path.join(root, "node_modules/.bin"),
+      process.env.PATH,
+    ].join(path.delimiter),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
@@ -58,5 +74,9 @@ if (args.some((a) => a.startsWith("--engine"))) {
 // ENTRA_BENCH_NODE_ARGS: extra Node flags for the benchmark's own process (e.g. "--cpu-prof");
 // ENTRA_BENCH_PLUGIN_NODE_ARGS does the same for the plugin processes (bench/grpc.ts).
 const nodeArgs = (process.env.ENTRA_BENCH_NODE_ARGS || "").split(/\s+/).filter(Boolean);
-const r = spawnSync(process.execPath, [...nodeArgs, path.join(root, ".stack/bench-dist/bench/index.js"), ...args], { cwd: root, stdio: "inherit", env });
+const r = spawnSync(process.execPath, [...nodeArgs, path.join(root, ".stack/bench-dist/bench/index.js"), ...args], {
+  cwd: root,
+  stdio: "inherit",
+  env,
+});
 process.exit(r.status ?? 1);

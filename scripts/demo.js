@@ -31,12 +31,17 @@ async function main() {
     runOrFail(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"]);
     const caDir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-demo-ca-"));
     const ca = require(path.join(root, "dist/emulator/certs.js")).ensureCa(caDir);
-    const r = spawnSync(process.execPath, [__filename], { stdio: "inherit", env: { ...process.env, ENTRA_DEMO_CHILD: "1", ENTRA_EMULATOR_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.certPath } });
+    const r = spawnSync(process.execPath, [__filename], {
+      stdio: "inherit",
+      env: { ...process.env, ENTRA_DEMO_CHILD: "1", ENTRA_EMULATOR_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.certPath },
+    });
     fs.rmSync(caDir, { recursive: true, force: true });
     process.exit(r.status ?? 1);
   }
 
-  step("Making sure the Pulumi CLI and its Node.js language host are there (scripts/ensure-pulumi.sh); installing the package into stack/ as a user has it (npm run stack:install)");
+  step(
+    "Making sure the Pulumi CLI and its Node.js language host are there (scripts/ensure-pulumi.sh); installing the package into stack/ as a user has it (npm run stack:install)",
+  );
   const { installPackage, preparePulumi } = require("./prepare-e2e.js");
   const env = { ...process.env, ...preparePulumi(root, process.env, { e2ePackage: false }) };
   installPackage(root, path.join(root, "stack"), { typescript: true });
@@ -59,18 +64,33 @@ async function main() {
   const cli = (args, { quiet = false } = {}) =>
     new Promise((resolve) => {
       if (!quiet) process.stdout.write(`\n   $ pulumi ${args.join(" ")}\n`);
-      const child = spawn("pulumi", args, { cwd: root, env, stdio: ["ignore", quiet ? "pipe" : "inherit", quiet ? "pipe" : "inherit"] });
+      const child = spawn("pulumi", args, {
+        cwd: root,
+        env,
+        stdio: ["ignore", quiet ? "pipe" : "inherit", quiet ? "pipe" : "inherit"],
+      });
       let out = "";
       if (quiet) child.stdout.on("data", (d) => (out += d));
       if (quiet) child.stderr.on("data", (d) => (out += d));
-      child.on("exit", (code) => (code === 0 ? resolve(out) : fail(`'pulumi ${args.join(" ")}' exited ${code}${quiet ? `: ${out}` : ""}`)));
+      child.on("exit", (code) =>
+        code === 0 ? resolve(out) : fail(`'pulumi ${args.join(" ")}' exited ${code}${quiet ? `: ${out}` : ""}`),
+      );
     });
-  const outputs = async () => ({ guests: { value: JSON.parse(await cli(["stack", "output", "guests", "--json"], { quiet: true })) } });
+  const outputs = async () => ({
+    guests: { value: JSON.parse(await cli(["stack", "output", "guests", "--json"], { quiet: true })) },
+  });
   const table = (outputs) => {
     const guests = outputs.guests.value;
     const users = new Map(emu.users().map((u) => [u.id, u]));
-    const rows = Object.entries(guests).map(([key, g]) => [key, users.get(g.userId)?.mail ?? "?", g.userId, g.externalUserState]);
-    const widths = [0, 1, 2, 3].map((i) => Math.max(...[["guest", "email", "user id", "state"][i].length, ...rows.map((r) => String(r[i]).length)]));
+    const rows = Object.entries(guests).map(([key, g]) => [
+      key,
+      users.get(g.userId)?.mail ?? "?",
+      g.userId,
+      g.externalUserState,
+    ]);
+    const widths = [0, 1, 2, 3].map((i) =>
+      Math.max(...[["guest", "email", "user id", "state"][i].length, ...rows.map((r) => String(r[i]).length)]),
+    );
     const line = (r) => "   " + r.map((c, i) => String(c).padEnd(widths[i])).join("  ");
     console.log(line(["guest", "email", "user id", "state"]));
     for (const r of rows) console.log(line(r));

@@ -23,8 +23,7 @@ const README_MAX_LINES = 200;
  * Pages written on other branches that README and docs already link; a missing one is not an error
  * while it is listed here. Remove a name once the page exists on this branch.
  */
-const PAGES_FROM_OTHER_BRANCHES = new Set([
-  ]);
+const PAGES_FROM_OTHER_BRANCHES = new Set([]);
 
 // ---------------------------------------------------------------------------------------------
 // Doc comments
@@ -33,7 +32,10 @@ const PAGES_FROM_OTHER_BRANCHES = new Set([
 function parseSources(root, files) {
   const out = {};
   for (const f of files) {
-    if (!fs.existsSync(path.join(root, f))) throw new Error(`docs-check: ${f} is missing: if the documented types moved, update SOURCE_FILES in scripts/docs-check.js`);
+    if (!fs.existsSync(path.join(root, f)))
+      throw new Error(
+        `docs-check: ${f} is missing: if the documented types moved, update SOURCE_FILES in scripts/docs-check.js`,
+      );
     const text = fs.readFileSync(path.join(root, f), "utf8");
     out[f] = ts.createSourceFile(f, text, ts.ScriptTarget.ES2022, true);
   }
@@ -43,7 +45,12 @@ function parseSources(root, files) {
 /** The declaration named `name` (interface, class, type alias, variable) in `sf`. */
 function declaration(sf, name) {
   for (const s of sf.statements) {
-    if ((ts.isInterfaceDeclaration(s) || ts.isClassDeclaration(s) || ts.isTypeAliasDeclaration(s)) && s.name && s.name.text === name) return s;
+    if (
+      (ts.isInterfaceDeclaration(s) || ts.isClassDeclaration(s) || ts.isTypeAliasDeclaration(s)) &&
+      s.name &&
+      s.name.text === name
+    )
+      return s;
     if (ts.isVariableStatement(s)) {
       for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === name) return d;
     }
@@ -64,9 +71,12 @@ function find(sources, name) {
 function docText(node) {
   const docs = ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc);
   const doc = docs[docs.length - 1];
-  const raw = doc ? ts.getTextOfJSDocComment(doc.comment) ?? "" : "";
+  const raw = doc ? (ts.getTextOfJSDocComment(doc.comment) ?? "") : "";
   return raw
-    .replace(/\{@link\s+([^}\s|]+)(?:\s*\|\s*([^}]+))?\}/g, (_, target, label) => `\`${label ?? target.split(".").pop()}\``)
+    .replace(
+      /\{@link\s+([^}\s|]+)(?:\s*\|\s*([^}]+))?\}/g,
+      (_, target, label) => `\`${label ?? target.split(".").pop()}\``,
+    )
     .replace(/\s*\n\s*-\s+/g, " – ")
     .replace(/\s+/g, " ")
     .trim();
@@ -124,7 +134,8 @@ function memberOf(sources, iface, name) {
 /** The object type a member's type stands for, for its sub-rows: a type literal, or the interface a mapped `keyof X` names. */
 function subMembers(sources, t) {
   if (!t) return undefined;
-  if (ts.isTypeReferenceNode(t) && INPUT_WRAPPERS.has(t.typeName.getText()) && t.typeArguments?.length === 1) return subMembers(sources, t.typeArguments[0]);
+  if (ts.isTypeReferenceNode(t) && INPUT_WRAPPERS.has(t.typeName.getText()) && t.typeArguments?.length === 1)
+    return subMembers(sources, t.typeArguments[0]);
   if (ts.isTypeLiteralNode(t)) return t.members;
   if (ts.isMappedTypeNode(t) && t.typeParameter.constraint && ts.isTypeOperatorNode(t.typeParameter.constraint)) {
     const target = t.typeParameter.constraint.type;
@@ -150,9 +161,12 @@ function memberRows(sources, members, opts = {}) {
     const name = `${opts.prefix ?? ""}${m.name.getText()}`;
     if (opts.skip?.has(name)) continue;
     const required = !m.questionToken && opts.required !== false;
-    rows.push(`| \`${name}\`${required && opts.markRequired ? " (required)" : ""} | ${escapeCell(`\`${typeText(sources, m.type)}\``)} | ${escapeCell(docText(m))} |`);
+    rows.push(
+      `| \`${name}\`${required && opts.markRequired ? " (required)" : ""} | ${escapeCell(`\`${typeText(sources, m.type)}\``)} | ${escapeCell(docText(m))} |`,
+    );
     const subs = subMembers(sources, m.type);
-    if (subs && !opts.prefix) rows.push(...memberRows(sources, subs, { ...opts, prefix: `${name}.`, markRequired: false }));
+    if (subs && !opts.prefix)
+      rows.push(...memberRows(sources, subs, { ...opts, prefix: `${name}.`, markRequired: false }));
   }
   return rows;
 }
@@ -164,7 +178,8 @@ function table(head, rows) {
 /** The members of interface `name`, own only. */
 function ownMembers(sources, name) {
   const d = find(sources, name);
-  if (!d || !(ts.isInterfaceDeclaration(d) || ts.isClassDeclaration(d))) throw new Error(`docs-check: ${name} not found in ${Object.keys(sources).join(", ")}`);
+  if (!d || !(ts.isInterfaceDeclaration(d) || ts.isClassDeclaration(d)))
+    throw new Error(`docs-check: ${name} not found in ${Object.keys(sources).join(", ")}`);
   return d.members;
 }
 
@@ -173,7 +188,10 @@ function ownMembers(sources, name) {
 
 function built(root, rel) {
   const file = path.join(root, "dist", rel);
-  if (!fs.existsSync(file)) throw new Error(`docs-check: ${path.relative(root, file)} is missing: run \`npm run build\` first (or, if src/${rel.replace(/\.js$/, ".ts")} moved, update scripts/docs-check.js)`);
+  if (!fs.existsSync(file))
+    throw new Error(
+      `docs-check: ${path.relative(root, file)} is missing: run \`npm run build\` first (or, if src/${rel.replace(/\.js$/, ".ts")} moved, update scripts/docs-check.js)`,
+    );
   return require(file);
 }
 
@@ -181,19 +199,23 @@ function built(root, rel) {
 function fieldAliases(root, sources) {
   const sf = sources["src/guestlist/fields.ts"];
   const aliases = declaration(sf, "ALIASES");
-  if (!aliases || !aliases.initializer || !ts.isObjectLiteralExpression(aliases.initializer)) throw new Error("docs-check: ALIASES not found in src/guestlist/fields.ts");
+  if (!aliases || !aliases.initializer || !ts.isObjectLiteralExpression(aliases.initializer))
+    throw new Error("docs-check: ALIASES not found in src/guestlist/fields.ts");
   const names = [];
   const arrayConst = (name) => {
     const d = find(sources, name);
     let init = d && d.initializer;
     while (init && (ts.isAsExpression(init) || ts.isSatisfiesExpression?.(init))) init = init.expression;
-    return init && ts.isArrayLiteralExpression(init) ? init.elements.filter(ts.isStringLiteral).map((e) => e.text) : undefined;
+    return init && ts.isArrayLiteralExpression(init)
+      ? init.elements.filter(ts.isStringLiteral).map((e) => e.text)
+      : undefined;
   };
   for (const p of aliases.initializer.properties) {
     if (ts.isPropertyAssignment(p)) names.push(p.name.getText().replace(/^["']|["']$/g, ""));
     else if (ts.isSpreadAssignment(p) && ts.isIdentifier(p.expression)) {
       const d = find(sources, p.expression.text);
-      if (!d || !d.initializer || !ts.isObjectLiteralExpression(d.initializer)) throw new Error(`docs-check: cannot read ${p.expression.text} in src/guestlist/fields.ts`);
+      if (!d || !d.initializer || !ts.isObjectLiteralExpression(d.initializer))
+        throw new Error(`docs-check: cannot read ${p.expression.text} in src/guestlist/fields.ts`);
       for (const q of d.initializer.properties) if (ts.isPropertyAssignment(q)) names.push(q.name.getText());
     } else if (ts.isSpreadAssignment(p)) {
       // e.g. ...Object.fromEntries(USER_PROPERTY_KEYS.map(...)): the names are that list's, in lower case.
@@ -217,8 +239,10 @@ function fieldAliases(root, sources) {
     if (!byField.has(field)) byField.set(field, { plain: [], portal: [] });
     byField.get(field)[portal.has(n) ? "portal" : "plain"].push(n);
   }
-  const rows = [...byField.entries()].map(([field, { plain, portal: ps }]) =>
-    `| \`${field}\` | ${plain.map((n) => `\`${n}\``).join(", ")} | ${ps.map((n) => `\`[${n}]\``).join(", ")} |`);
+  const rows = [...byField.entries()].map(
+    ([field, { plain, portal: ps }]) =>
+      `| \`${field}\` | ${plain.map((n) => `\`${n}\``).join(", ")} | ${ps.map((n) => `\`[${n}]\``).join(", ")} |`,
+  );
   return table(["field", "also written as (any case)", "portal template key"], rows);
 }
 
@@ -231,13 +255,22 @@ function cliHelp(root, name) {
 
 function cliCommands(root) {
   const { COMMANDS } = built(root, "cli/commands/index.js");
-  return table(["command", "what it does"], COMMANDS.map((c) => `| [\`entra-guests ${c.name}\`](#entra-guests-${c.name}) | ${escapeCell(c.summary)} |`));
+  return table(
+    ["command", "what it does"],
+    COMMANDS.map((c) => `| [\`entra-guests ${c.name}\`](#entra-guests-${c.name}) | ${escapeCell(c.summary)} |`),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // The generated blocks
 
-const SOURCE_FILES = ["src/resource/invitation.ts", "src/provider/types.ts", "src/guestlist/types.ts", "src/guestlist/component.ts", "src/guestlist/fields.ts"];
+const SOURCE_FILES = [
+  "src/resource/invitation.ts",
+  "src/provider/types.ts",
+  "src/guestlist/types.ts",
+  "src/guestlist/component.ts",
+  "src/guestlist/fields.ts",
+];
 
 /** Every generated block: page → name → text. */
 function generatedBlocks(root) {
@@ -247,16 +280,38 @@ function generatedBlocks(root) {
   const stateOnly = ownMembers(s, "InvitationOutputs").filter((m) => m.name && !declared.has(m.name.getText()));
   return {
     "docs/invitation.md": {
-      "invitation-inputs": table(["input", "type", "description"], memberRows(s, ownMembers(s, "InvitationArgs"), { markRequired: true })),
+      "invitation-inputs": table(
+        ["input", "type", "description"],
+        memberRows(s, ownMembers(s, "InvitationArgs"), { markRequired: true }),
+      ),
       "invitation-outputs": table(["output", "type", "description"], memberRows(s, classOutputs, { required: false })),
       "invitation-state": table(["field", "type", "description"], memberRows(s, stateOnly, { required: false })),
     },
     "docs/guest-lists.md": {
-      "guestlist-args": table(["input", "type", "description"], memberRows(s, ownMembers(s, "GuestListArgs"), { markRequired: true })),
-      "guestlist-entry": table(["field", "type", "description"], memberRows(s, ownMembers(s, "GuestEntry"), { markRequired: true })),
-      "guestlist-defaults": table(["field", "type", "description"], memberRows(s, ownMembers(s, "GuestDefaults"), { required: false })),
-      "guestlist-outputs": table(["output", "type", "description"], memberRows(s, ownMembers(s, "GuestList").filter((m) => ts.isPropertyDeclaration(m)), { required: false })),
-      "guestlist-guest-outputs": table(["field", "type", "description"], memberRows(s, ownMembers(s, "GuestOutputs"), { required: false })),
+      "guestlist-args": table(
+        ["input", "type", "description"],
+        memberRows(s, ownMembers(s, "GuestListArgs"), { markRequired: true }),
+      ),
+      "guestlist-entry": table(
+        ["field", "type", "description"],
+        memberRows(s, ownMembers(s, "GuestEntry"), { markRequired: true }),
+      ),
+      "guestlist-defaults": table(
+        ["field", "type", "description"],
+        memberRows(s, ownMembers(s, "GuestDefaults"), { required: false }),
+      ),
+      "guestlist-outputs": table(
+        ["output", "type", "description"],
+        memberRows(
+          s,
+          ownMembers(s, "GuestList").filter((m) => ts.isPropertyDeclaration(m)),
+          { required: false },
+        ),
+      ),
+      "guestlist-guest-outputs": table(
+        ["field", "type", "description"],
+        memberRows(s, ownMembers(s, "GuestOutputs"), { required: false }),
+      ),
       "guestlist-field-names": fieldAliases(root, s),
     },
     "docs/cli.md": {
@@ -288,10 +343,13 @@ function checkBlocks(root, write) {
         return whole;
       }
       const want = `${blocks[name]}\n`;
-      if (body !== want && !write) problems.push(`${page}: block '${name}' differs from the code:\n${lineDiff(body, want)}`);
+      if (body !== want && !write)
+        problems.push(`${page}: block '${name}' differs from the code:\n${lineDiff(body, want)}`);
       return `${begin(name)}\n${want}<!-- /generated:${name} -->`;
     });
-    for (const name of Object.keys(blocks)) if (!seen.has(name)) problems.push(`${page}: no block '${name}': add the lines '${begin(name)}' and '<!-- /generated:${name} -->'`);
+    for (const name of Object.keys(blocks))
+      if (!seen.has(name))
+        problems.push(`${page}: no block '${name}': add the lines '${begin(name)}' and '<!-- /generated:${name} -->'`);
     if (write && next !== text) fs.writeFileSync(file, next);
   }
   return problems;
@@ -303,7 +361,10 @@ function lineDiff(have, want) {
   const b = want.split("\n");
   const inB = new Set(b);
   const inA = new Set(a);
-  return [...a.filter((l) => !inB.has(l)).map((l) => `  - ${l}`), ...b.filter((l) => !inA.has(l)).map((l) => `  + ${l}`)].join("\n");
+  return [
+    ...a.filter((l) => !inB.has(l)).map((l) => `  - ${l}`),
+    ...b.filter((l) => !inA.has(l)).map((l) => `  + ${l}`),
+  ].join("\n");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,7 +372,12 @@ function lineDiff(have, want) {
 
 /** GitHub's anchor of a heading. */
 function slug(heading) {
-  return heading.trim().toLowerCase().replace(/<[^>]+>/g, "").replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/<[^>]+>/g, "")
+    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+    .replace(/\s/g, "-");
 }
 
 function anchorsOf(text) {
@@ -331,7 +397,10 @@ function anchorsOf(text) {
 }
 
 function pages(root) {
-  const docs = fs.readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
+  const docs = fs
+    .readdirSync(path.join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`);
   return ["README.md", "DEVELOPMENT.md", ...docs].filter((f) => fs.existsSync(path.join(root, f)));
 }
 
@@ -360,7 +429,11 @@ function checkLinks(root) {
 function checkReadme(root) {
   const lines = fs.readFileSync(path.join(root, "README.md"), "utf8").split("\n");
   const n = lines[lines.length - 1] === "" ? lines.length - 1 : lines.length;
-  return n > README_MAX_LINES ? [`README.md: ${n} lines: a front page has at most ${README_MAX_LINES}; move the detail to a page under docs/ and link it`] : [];
+  return n > README_MAX_LINES
+    ? [
+        `README.md: ${n} lines: a front page has at most ${README_MAX_LINES}; move the detail to a page under docs/ and link it`,
+      ]
+    : [];
 }
 
 /** Every problem of the documentation under `root` (with `write`, generated blocks are rewritten first). */
@@ -383,9 +456,13 @@ if (require.main === module) {
     process.exit(2);
   }
   if (problems.length) {
-    console.error(`docs-check: ${problems.length} problem${problems.length === 1 ? "" : "s"}${write ? "" : " (run `node scripts/docs-check.js --write` to regenerate the tables from the code)"}:`);
+    console.error(
+      `docs-check: ${problems.length} problem${problems.length === 1 ? "" : "s"}${write ? "" : " (run `node scripts/docs-check.js --write` to regenerate the tables from the code)"}:`,
+    );
     for (const p of problems) console.error(`- ${p}`);
     process.exit(1);
   }
-  console.log(`docs-check: ${write ? "tables regenerated; " : ""}the reference tables match the code, README.md is at most ${README_MAX_LINES} lines, every link resolves`);
+  console.log(
+    `docs-check: ${write ? "tables regenerated; " : ""}the reference tables match the code, README.md is at most ${README_MAX_LINES} lines, every link resolves`,
+  );
 }

@@ -22,7 +22,8 @@ const has = (k) => !!(process.env[k] && process.env[k].trim());
 const missing = [];
 if (!has("ENTRA_LIVE_TENANT_ID")) missing.push("ENTRA_LIVE_TENANT_ID");
 if (!has("ENTRA_LIVE_CLIENT_ID")) missing.push("ENTRA_LIVE_CLIENT_ID");
-if (!has("ENTRA_LIVE_CLIENT_SECRET") && !has("ENTRA_LIVE_CLIENT_CERTIFICATE_PATH")) missing.push("ENTRA_LIVE_CLIENT_SECRET or ENTRA_LIVE_CLIENT_CERTIFICATE_PATH");
+if (!has("ENTRA_LIVE_CLIENT_SECRET") && !has("ENTRA_LIVE_CLIENT_CERTIFICATE_PATH"))
+  missing.push("ENTRA_LIVE_CLIENT_SECRET or ENTRA_LIVE_CLIENT_CERTIFICATE_PATH");
 if (!has("ENTRA_LIVE_DOMAIN")) missing.push("ENTRA_LIVE_DOMAIN");
 if (missing.length) {
   console.log(`test:live: skipped, no tenant: set ${missing.join(", ")} to run it (docs/live-tests.md)`);
@@ -54,5 +55,9 @@ const config = {
   testMatch: cleanup ? ["<rootDir>/test/live/cleanup.live.ts"] : ["<rootDir>/test/live/**/*.live.test.ts"],
   testTimeout: 600000,
 };
-const jest = spawnSync(process.execPath, [require.resolve("jest/bin/jest"), "--config", JSON.stringify(config), "--runInBand", ...rest], { cwd: root, stdio: "inherit", env });
+const jest = spawnSync(
+  process.execPath,
+  [require.resolve("jest/bin/jest"), "--config", JSON.stringify(config), "--runInBand", ...rest],
+  { cwd: root, stdio: "inherit", env },
+);
 process.exit(jest.status ?? 1);

@@ -36,7 +36,9 @@ const npm = (args) =>
 // 1. Pack.
 if (!pkg.scripts?.prepare && !pkg.scripts?.prepack) {
   say("no prepare/prepack hook: building first");
-  const b = run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { stdio: "inherit" });
+  const b = run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+    stdio: "inherit",
+  });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 const manifestBefore = fs.readFileSync(path.join(root, "package.json"), "utf8");
@@ -54,21 +56,34 @@ try {
   const tarball = path.join(dest, info.filename);
 
   // 2. The packed package.json, and ours after packing.
-  const packedPkg = JSON.parse(spawnSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }).stdout);
+  const packedPkg = JSON.parse(
+    spawnSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }).stdout,
+  );
   const scripts = Object.keys(packedPkg.scripts ?? {});
-  if (scripts.length) problems.push(`the packed package.json has scripts (${scripts.join(", ")}): a published package needs none, and npm asks users to approve \`prepare\`/install scripts; the prepack hook (scripts/prepare.js --prepack) must take them out`);
-  if (fs.readFileSync(path.join(root, "package.json"), "utf8") !== manifestBefore) problems.push("package.json differs after npm pack: the postpack hook (scripts/prepare.js --postpack) did not put it back; `git diff package.json`");
-  say(`packed package.json: ${scripts.length ? `scripts ${scripts.join(", ")}` : "no scripts"}; this checkout's package.json ${fs.readFileSync(path.join(root, "package.json"), "utf8") === manifestBefore ? "unchanged" : "CHANGED"}`);
+  if (scripts.length)
+    problems.push(
+      `the packed package.json has scripts (${scripts.join(", ")}): a published package needs none, and npm asks users to approve \`prepare\`/install scripts; the prepack hook (scripts/prepare.js --prepack) must take them out`,
+    );
+  if (fs.readFileSync(path.join(root, "package.json"), "utf8") !== manifestBefore)
+    problems.push(
+      "package.json differs after npm pack: the postpack hook (scripts/prepare.js --postpack) did not put it back; `git diff package.json`",
+    );
+  say(
+    `packed package.json: ${scripts.length ? `scripts ${scripts.join(", ")}` : "no scripts"}; this checkout's package.json ${fs.readFileSync(path.join(root, "package.json"), "utf8") === manifestBefore ? "unchanged" : "CHANGED"}`,
+  );
 
   // The file list.
   const listed = new Set(files);
   const required = new Set(["package.json", "README.md", "LICENSE"]);
   for (const target of Object.values(pkg.exports ?? {})) {
-    for (const t of typeof target === "string" ? [target] : Object.values(target)) required.add(path.posix.normalize(t));
+    for (const t of typeof target === "string" ? [target] : Object.values(target))
+      required.add(path.posix.normalize(t));
   }
   for (const t of [pkg.main, pkg.types]) if (t) required.add(path.posix.normalize(t));
-  for (const map of Object.values(pkg.typesVersions ?? {})) for (const ts of Object.values(map)) for (const t of ts) required.add(path.posix.normalize(t));
-  for (const t of Object.values(typeof pkg.bin === "string" ? { [pkg.name]: pkg.bin } : pkg.bin ?? {})) required.add(path.posix.normalize(t));
+  for (const map of Object.values(pkg.typesVersions ?? {}))
+    for (const ts of Object.values(map)) for (const t of ts) required.add(path.posix.normalize(t));
+  for (const t of Object.values(typeof pkg.bin === "string" ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {})))
+    required.add(path.posix.normalize(t));
   // The four entry points by name, whatever `exports` says.
   for (const e of ["dist/index", "dist/provider/index", "dist/emulator/index", "dist/testing/index"]) {
     required.add(`${e}.js`);
@@ -77,24 +92,38 @@ try {
   for (const f of [...required].sort()) if (!listed.has(f)) problems.push(`missing from the package: ${f}`);
 
   for (const f of files) {
-    if (/^(src|test|scripts|examples|stack|docs|coverage|\.[^/]+)\//.test(f)) problems.push(`must not be published: ${f}`);
+    if (/^(src|test|scripts|examples|stack|docs|coverage|\.[^/]+)\//.test(f))
+      problems.push(`must not be published: ${f}`);
     else if (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) problems.push(`TypeScript source in the package: ${f}`);
-    else if (/(^|\/)[^/]*\.test\.[^/]+$/.test(f) || f.startsWith("dist/bench/")) problems.push(`test or benchmark code in the package: ${f}`);
+    else if (/(^|\/)[^/]*\.test\.[^/]+$/.test(f) || f.startsWith("dist/bench/"))
+      problems.push(`test or benchmark code in the package: ${f}`);
     else if (/\.(tgz|log)$/.test(f) || /(^|\/)\.env/.test(f)) problems.push(`stray file in the package: ${f}`);
     const m = /^dist\/(.+?)(\.d\.ts|\.js)$/.exec(f);
-    if (m && !fs.existsSync(path.join(root, "src", `${m[1]}.ts`))) problems.push(`stale build output (no src/${m[1]}.ts): ${f}; delete dist/ and pack again`);
+    if (m && !fs.existsSync(path.join(root, "src", `${m[1]}.ts`)))
+      problems.push(`stale build output (no src/${m[1]}.ts): ${f}; delete dist/ and pack again`);
   }
-  say(`${info.filename}: ${files.length} files, ${(info.size / 1024).toFixed(1)} kB packed, ${(info.unpackedSize / 1024).toFixed(1)} kB unpacked`);
+  say(
+    `${info.filename}: ${files.length} files, ${(info.size / 1024).toFixed(1)} kB packed, ${(info.unpackedSize / 1024).toFixed(1)} kB unpacked`,
+  );
 
   // 3. The types as consumers see them.
-  const attwBin = path.join(path.dirname(require.resolve("@arethetypeswrong/cli/package.json")), require("@arethetypeswrong/cli/package.json").bin.attw);
-  const attw = run(process.execPath, [attwBin, tarball, "--no-definitely-typed", "--format", "table-flipped", "--no-emoji", "--no-color"], { stdio: ["ignore", "pipe", "pipe"] });
+  const attwBin = path.join(
+    path.dirname(require.resolve("@arethetypeswrong/cli/package.json")),
+    require("@arethetypeswrong/cli/package.json").bin.attw,
+  );
+  const attw = run(
+    process.execPath,
+    [attwBin, tarball, "--no-definitely-typed", "--format", "table-flipped", "--no-emoji", "--no-color"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   const out = (attw.stdout + attw.stderr).trim();
   if (attw.status !== 0) {
     process.stdout.write(`${out}\n`);
     problems.push(`@arethetypeswrong/cli found problems in the types (exit ${attw.status}): see the table above`);
   } else {
-    say(`@arethetypeswrong/cli: ${/No problems found/.test(out) ? "no problems found" : "passed"} (${Object.keys(pkg.exports ?? {}).length} entry points; node10, node16 from CJS and from ESM, bundler)`);
+    say(
+      `@arethetypeswrong/cli: ${/No problems found/.test(out) ? "no problems found" : "passed"} (${Object.keys(pkg.exports ?? {}).length} entry points; node10, node16 from CJS and from ESM, bundler)`,
+    );
   }
 } finally {
   fs.rmSync(dest, { recursive: true, force: true });

@@ -20,12 +20,40 @@ function installPackage(root, dir, { typescript = false } = {}) {
   dir = path.resolve(dir);
   fs.mkdirSync(dir, { recursive: true });
   const pkgJson = path.join(dir, "package.json");
-  if (!fs.existsSync(pkgJson)) fs.writeFileSync(pkgJson, JSON.stringify({ name: `entra-invitation-${path.basename(dir)}`, private: true }, null, 2) + "\n");
+  if (!fs.existsSync(pkgJson))
+    fs.writeFileSync(
+      pkgJson,
+      JSON.stringify({ name: `entra-invitation-${path.basename(dir)}`, private: true }, null, 2) + "\n",
+    );
   const out = path.join(root, ".stack");
   fs.mkdirSync(out, { recursive: true });
-  const name = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", out], { cwd: root, encoding: "utf8" }).trim().split("\n").pop();
-  const extra = typescript ? ["typescript", "@types/node"].map((p) => `${p}@${require(path.join(root, "node_modules", p, "package.json")).version}`) : [];
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", "--no-package-lock", "--loglevel=error", path.join(out, name), ...extra], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  const name = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", out], {
+    cwd: root,
+    encoding: "utf8",
+  })
+    .trim()
+    .split("\n")
+    .pop();
+  const extra = typescript
+    ? ["typescript", "@types/node"].map(
+        (p) => `${p}@${require(path.join(root, "node_modules", p, "package.json")).version}`,
+      )
+    : [];
+  execFileSync(
+    "npm",
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      "--no-save",
+      "--no-package-lock",
+      "--loglevel=error",
+      path.join(out, name),
+      ...extra,
+    ],
+    { cwd: dir, stdio: ["ignore", "ignore", "inherit"] },
+  );
   fs.rmSync(path.join(out, name));
   return path.join(dir, "node_modules", "pulumi-entra-invitation");
 }
@@ -35,7 +63,15 @@ function installPackage(root, dir, { typescript = false } = {}) {
  * also the package installed into .stack/pkg, where the test kit makes its program folders.
  */
 function preparePulumi(root, env = process.env, { e2ePackage = true } = {}) {
-  const bin = execFileSync("bash", [path.join(root, "scripts/ensure-pulumi.sh")], { cwd: root, encoding: "utf8", env, stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop();
+  const bin = execFileSync("bash", [path.join(root, "scripts/ensure-pulumi.sh")], {
+    cwd: root,
+    encoding: "utf8",
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  })
+    .trim()
+    .split("\n")
+    .pop();
   if (e2ePackage) installPackage(root, path.join(root, ".stack/pkg"), { typescript: true });
   return {
     PATH: [bin, env.PATH].join(path.delimiter),

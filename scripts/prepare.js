@@ -42,7 +42,10 @@ function restore() {
 function build({ clean = false } = {}) {
   // A pack starts from an empty dist/: files of moved or deleted sources must not ship.
   if (clean) fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
-  const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+  const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+    cwd: root,
+    stdio: "inherit",
+  });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
 
@@ -74,7 +77,9 @@ function main() {
   const { installPackage } = require("./prepare-e2e.js");
   const started = Date.now();
   installPackage(root, path.join(root, "stack"), { typescript: true });
-  console.log(`prepare: installed pulumi-entra-invitation (packed from this checkout) into stack/ in ${((Date.now() - started) / 1000).toFixed(1)} s; after changing src/, run \`npm run stack:install\``);
+  console.log(
+    `prepare: installed pulumi-entra-invitation (packed from this checkout) into stack/ in ${((Date.now() - started) / 1000).toFixed(1)} s; after changing src/, run \`npm run stack:install\``,
+  );
 }
 
 if (require.main === module) main();

@@ -64,6 +64,7 @@ for (const [at, node, d] of samples) {
 const top = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k);
 const span = busiest > 0 ? `${(to - from).toFixed(0)} ms from ${from.toFixed(0)} ms` : `${t.toFixed(0)} ms`;
 process.stdout.write(`${file}: ${busy.toFixed(0)} ms of CPU in ${span}\n\nby package:\n`);
-for (const [k, v] of top(byPkg, 15)) process.stdout.write(`${v.toFixed(0).padStart(7)} ms ${((100 * v) / busy).toFixed(0).padStart(3)} %  ${k}\n`);
+for (const [k, v] of top(byPkg, 15))
+  process.stdout.write(`${v.toFixed(0).padStart(7)} ms ${((100 * v) / busy).toFixed(0).padStart(3)} %  ${k}\n`);
 process.stdout.write("\nby function (self time):\n");
 for (const [k, v] of top(byFn, 20)) process.stdout.write(`${v.toFixed(1).padStart(7)} ms  ${k}\n`);

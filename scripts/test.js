@@ -50,6 +50,10 @@ if (selected.length === 0 || selected.some((p) => p !== "unit")) {
   Object.assign(env, preparePulumi(root, env));
 }
 
-const jest = spawnSync(process.execPath, [require.resolve("jest/bin/jest"), ...args], { cwd: root, stdio: "inherit", env });
+const jest = spawnSync(process.execPath, [require.resolve("jest/bin/jest"), ...args], {
+  cwd: root,
+  stdio: "inherit",
+  env,
+});
 fs.rmSync(caDir, { recursive: true, force: true });
 process.exit(jest.status ?? 1);

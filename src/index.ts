@@ -18,5 +18,13 @@ export type { GuestState } from "./provider/shard-plan";
 export type { CheckedInputs, InvitationOutputs, OnDelete, UserProperties } from "./provider/types";
 export { EntraGraphError } from "./graph/errors";
 export { GuestList, GuestListError, parseGuestFile, resolveGuests, planGuestList, GUEST_LIST_TYPE } from "./guestlist";
-export type { GuestEntry, GuestDefaults, GuestListArgs, GuestOutputs, GuestFile, GuestListIssue, ResolvedGuest } from "./guestlist";
+export type {
+  GuestEntry,
+  GuestDefaults,
+  GuestListArgs,
+  GuestOutputs,
+  GuestFile,
+  GuestListIssue,
+  ResolvedGuest,
+} from "./guestlist";
 export { invitationProvider };

@@ -60,25 +60,72 @@ const OUTPUT_MARK = "__pulumiOutput";
 
 /** Every private path of `@pulumi/pulumi` this package uses (pinned by test/sdk.test.ts). */
 export const SDK_PRIVATE_USES: readonly PrivateUse[] = [
-  { file: PLUGIN_MAIN, texts: [SERVER_ERROR_TEXT], why: "detects the plugin process (require.main); its server prints `${e}: ${e.stack}` for every failed call, which the console filter drops for explained errors; the test kit and the benchmark start it (sdkEntry)" },
+  {
+    file: PLUGIN_MAIN,
+    texts: [SERVER_ERROR_TEXT],
+    why: "detects the plugin process (require.main); its server prints `${e}: ${e.stack}` for every failed call, which the console filter drops for explained errors; the test kit and the benchmark start it (sdkEntry)",
+  },
   {
     file: PROVIDER_PB,
     members: [
-      "CreateRequest.prototype.getProperties", "CreateRequest.prototype.getUrn", "CheckRequest.prototype.getNews", "CheckRequest.prototype.getUrn",
-      "ConfigureRequest", "CheckRequest", "DiffRequest", "CreateRequest", "ReadRequest", "UpdateRequest", "DeleteRequest",
+      "CreateRequest.prototype.getProperties",
+      "CreateRequest.prototype.getUrn",
+      "CheckRequest.prototype.getNews",
+      "CheckRequest.prototype.getUrn",
+      "ConfigureRequest",
+      "CheckRequest",
+      "DiffRequest",
+      "CreateRequest",
+      "ReadRequest",
+      "UpdateRequest",
+      "DeleteRequest",
     ],
     why: "the URN capture: the inputs `create` and `check` get carry the request's URN; the test kit's and the benchmark's requests (sdkModule)",
   },
-  { file: PROVIDER_GRPC_PB, members: ["ResourceProviderClient"], why: "the test kit's and the benchmark's client of the plugin (sdkModule)" },
-  { file: ENGINE_GRPC_PB, members: ["EngineClient", "EngineClient.prototype.log", "EngineService"], why: "the engine log client; a stand-in engine's service in tests (sdkModule)" },
-  { file: ENGINE_PB, members: ["LogRequest.prototype.setSeverity", "LogRequest.prototype.setMessage", "LogRequest.prototype.setUrn", "LogSeverity.INFO", "LogSeverity.WARNING"], why: "the engine log's request" },
-  { file: GRPC, members: ["credentials.createInsecure", "Server", "ServerCredentials.createInsecure"], why: "the engine log's channel, from the plugin's own gRPC library; the test kit's channel and a stand-in engine (sdkModule)" },
-  { file: STRUCT_PB, members: ["Struct.fromJavaScript"], why: "the test kit's and the benchmark's request properties (sdkModule)" },
+  {
+    file: PROVIDER_GRPC_PB,
+    members: ["ResourceProviderClient"],
+    why: "the test kit's and the benchmark's client of the plugin (sdkModule)",
+  },
+  {
+    file: ENGINE_GRPC_PB,
+    members: ["EngineClient", "EngineClient.prototype.log", "EngineService"],
+    why: "the engine log client; a stand-in engine's service in tests (sdkModule)",
+  },
+  {
+    file: ENGINE_PB,
+    members: [
+      "LogRequest.prototype.setSeverity",
+      "LogRequest.prototype.setMessage",
+      "LogRequest.prototype.setUrn",
+      "LogSeverity.INFO",
+      "LogSeverity.WARNING",
+    ],
+    why: "the engine log's request",
+  },
+  {
+    file: GRPC,
+    members: ["credentials.createInsecure", "Server", "ServerCredentials.createInsecure"],
+    why: "the engine log's channel, from the plugin's own gRPC library; the test kit's channel and a stand-in engine (sdkModule)",
+  },
+  {
+    file: STRUCT_PB,
+    members: ["Struct.fromJavaScript"],
+    why: "the test kit's and the benchmark's request properties (sdkModule)",
+  },
   { file: EMPTY_PB, members: ["Empty"], why: "a stand-in engine's answer to `Log` in tests (sdkModule)" },
   { file: RUN_MAIN, why: "the benchmark tells the program's process by it (sdkProcess)" },
   { file: RUN_PLUGIN_MAIN, why: "the same, for a program run as a plugin (sdkProcess)" },
-  { file: "errors.js", texts: [RUN_ERROR_MARK], why: "`RunError.isInstance` checks this mark: a GuestList input error prints its message alone" },
-  { file: "output.js", texts: [OUTPUT_MARK], why: "`Output.isInstance` checks this mark: GuestList recognises an Output without loading the SDK" },
+  {
+    file: "errors.js",
+    texts: [RUN_ERROR_MARK],
+    why: "`RunError.isInstance` checks this mark: a GuestList input error prints its message alone",
+  },
+  {
+    file: "output.js",
+    texts: [OUTPUT_MARK],
+    why: "`Output.isInstance` checks this mark: GuestList recognises an Output without loading the SDK",
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -188,7 +235,8 @@ export function sdkEntry(name: keyof typeof SDK_ENTRIES, from?: string): string 
  */
 export function sdkProcess(arg: string): "plugin" | "program" | undefined {
   const a = arg.replace(/\\/g, "/");
-  const names = (file: string): boolean => a.endsWith(`/${file}`) || a.endsWith(`/${path.posix.dirname(file)}`) || a.includes(`/${path.posix.dirname(file)}/`);
+  const names = (file: string): boolean =>
+    a.endsWith(`/${file}`) || a.endsWith(`/${path.posix.dirname(file)}`) || a.includes(`/${path.posix.dirname(file)}/`);
   if (names(PLUGIN_MAIN)) return "plugin";
   if (names(RUN_MAIN) || names(RUN_PLUGIN_MAIN)) return "program";
   return undefined;
@@ -273,7 +321,8 @@ function wrapUrn(request: "CreateRequest" | "CheckRequest", getter: "getProperti
       const toJavaScript = struct.toJavaScript;
       struct.toJavaScript = function (this: StructLike): unknown {
         const value = toJavaScript.call(this);
-        if (value && typeof value === "object" && !(URN_KEY in value)) Object.defineProperty(value, URN_KEY, { value: urn, enumerable: false });
+        if (value && typeof value === "object" && !(URN_KEY in value))
+          Object.defineProperty(value, URN_KEY, { value: urn, enumerable: false });
         return value;
       };
       return struct;
@@ -320,7 +369,12 @@ function connectEngineLog(): EngineLog | null {
   if (!main || !addr || !/^\S+:[1-9]\d*$/.test(addr)) return null;
   try {
     const grpc = sdkRequire<{ credentials: { createInsecure(): unknown } }>(main, GRPC);
-    const { EngineClient } = sdkRequire<{ EngineClient: new (addr: string, creds: unknown) => { log(req: unknown, opts: { deadline: number }, cb: (err: Error | null) => void): void } }>(main, ENGINE_GRPC_PB);
+    const { EngineClient } = sdkRequire<{
+      EngineClient: new (
+        addr: string,
+        creds: unknown,
+      ) => { log(req: unknown, opts: { deadline: number }, cb: (err: Error | null) => void): void };
+    }>(main, ENGINE_GRPC_PB);
     const { LogRequest, LogSeverity } = sdkRequire<{
       LogRequest: new () => { setSeverity(s: number): void; setMessage(m: string): void; setUrn(u: string): void };
       LogSeverity: { INFO: number; WARNING: number };

@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { isSdkPackage, PROCESS_KEYS, SDK_ENTRIES, SDK_MODULES, SDK_PRIVATE_USES, sdkEntry } from "../src/sdk";
 
 const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-const sdkVersion = (JSON.parse(fs.readFileSync(path.join(sdkDir, "package.json"), "utf8")) as { version: string }).version;
+const sdkVersion = (JSON.parse(fs.readFileSync(path.join(sdkDir, "package.json"), "utf8")) as { version: string })
+  .version;
 const pluginDir = path.dirname(sdkEntry("plugin"));
 
 /** Where the plugin finds `file`: a file of the SDK, or a package resolved from the plugin's folder. */
@@ -36,11 +37,13 @@ describe.each(SDK_PRIVATE_USES.map((u) => [u.file, u] as const))("@pulumi/pulumi
 
   if (use.members?.length) {
     it.each(use.members.map((m) => [m]))("has %s", (member) => {
-      if (!where || !fs.existsSync(where)) throw new Error(moved(`${file} is gone, so is its ${member} (used for: ${use.why})`));
+      if (!where || !fs.existsSync(where))
+        throw new Error(moved(`${file} is gone, so is its ${member} (used for: ${use.why})`));
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK file by path, as the plugin loads it
       const exports = require(where) as Record<string, unknown>;
       let v: unknown = exports;
-      for (const part of member.split(".")) v = v === undefined || v === null ? undefined : (v as Record<string, unknown>)[part];
+      for (const part of member.split("."))
+        v = v === undefined || v === null ? undefined : (v as Record<string, unknown>)[part];
       if (v === undefined) throw new Error(moved(`${file} has no ${member} any more (used for: ${use.why})`));
       expect(v).toBeDefined();
     });
@@ -70,7 +73,10 @@ const DOOR = "src/sdk.ts";
 
 /** The code of a file without its comments (a comment may name what it does not reach). */
 function code(file: string): string {
-  return fs.readFileSync(path.join(root, file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:\\])\/\/.*$/gm, "$1");
+  return fs
+    .readFileSync(path.join(root, file), "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:\\])\/\/.*$/gm, "$1");
 }
 
 /** What reaching into the SDK looks like in code. */
@@ -85,11 +91,16 @@ const REACHES: readonly [what: string, pattern: RegExp][] = [
 
 describe("no file but the door reaches into the SDK", () => {
   it.each(REACHES.map(([what, re]) => [what, re] as const))("%s", (what, re) => {
-    const strays = sources.filter((f) => f !== DOOR).flatMap((f) => {
-      const m = re.exec(code(f));
-      return m ? [`${f}: ${m[0]}`] : [];
-    });
-    if (strays.length) throw new Error(`${what} outside ${DOOR}: ${strays.join(", ")}. Reach it through the door (sdkEntry, sdkModule, sdkProcess, or a new function there) and list the path in SDK_PRIVATE_USES`);
+    const strays = sources
+      .filter((f) => f !== DOOR)
+      .flatMap((f) => {
+        const m = re.exec(code(f));
+        return m ? [`${f}: ${m[0]}`] : [];
+      });
+    if (strays.length)
+      throw new Error(
+        `${what} outside ${DOOR}: ${strays.join(", ")}. Reach it through the door (sdkEntry, sdkModule, sdkProcess, or a new function there) and list the path in SDK_PRIVATE_USES`,
+      );
     expect(strays).toEqual([]);
   });
 
@@ -104,13 +115,16 @@ describe("no file but the door reaches into the SDK", () => {
 function documented(): [kind: string, name: string][] {
   const text = fs.readFileSync(path.join(root, "docs/compatibility.md"), "utf8");
   const start = text.indexOf("### Process-wide keys and the SDK's private paths");
-  if (start < 0) throw new Error("docs/compatibility.md has no section \"Process-wide keys and the SDK's private paths\"");
+  if (start < 0)
+    throw new Error('docs/compatibility.md has no section "Process-wide keys and the SDK\'s private paths"');
   const section = text.slice(start).split(/\n### /)[0];
   return [...section.matchAll(/^\| (process key|SDK file|SDK module) \| `([^`]+)` \|/gm)].map((m) => [m[1], m[2]]);
 }
 
 describe("process-wide keys", () => {
-  const used = sources.flatMap((f) => [...code(f).matchAll(/Symbol\.for\("([^"]+)"\)/g)].map((m) => ({ key: m[1], file: f })));
+  const used = sources.flatMap((f) =>
+    [...code(f).matchAll(/Symbol\.for\("([^"]+)"\)/g)].map((m) => ({ key: m[1], file: f })),
+  );
   const keys = Object.values(PROCESS_KEYS);
 
   it("every Symbol.for in src/, bench/, test/ and scripts/ is one of the door's PROCESS_KEYS", () => {
@@ -131,6 +145,10 @@ describe("docs/compatibility.md's table", () => {
   });
 
   it("lists nothing else (every row is a PROCESS_KEYS key or an SDK_PRIVATE_USES path)", () => {
-    expect(documented().map(show).filter((r) => !expected.map(show).includes(r))).toEqual([]);
+    expect(
+      documented()
+        .map(show)
+        .filter((r) => !expected.map(show).includes(r)),
+    ).toEqual([]);
   });
 });

@@ -73,5 +73,8 @@ const all = { example1, example2, example3, example4, ...(example5 ? { example5 
 
 /** User object ids and invitation states; the redeem links are secret (`pulumi stack output --show-secrets`). */
 export const guests = Object.fromEntries(
-  Object.entries(all).map(([name, inv]) => [name, { userId: inv.userId, state: inv.externalUserState, inviteRedeemUrl: inv.inviteRedeemUrl }]),
+  Object.entries(all).map(([name, inv]) => [
+    name,
+    { userId: inv.userId, state: inv.externalUserState, inviteRedeemUrl: inv.inviteRedeemUrl },
+  ]),
 );

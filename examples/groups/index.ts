@@ -19,7 +19,12 @@ const list = new GuestList("project-x", {
   },
   guests: [
     // Lists its own groups: replaces the default list.
-    { key: "woodgrove-auditor", invitedUserEmailAddress: "kim.mueller@woodgrove.example", invitedUserDisplayName: "Kim Müller", groups: [partners, auditors] },
+    {
+      key: "woodgrove-auditor",
+      invitedUserEmailAddress: "kim.mueller@woodgrove.example",
+      invitedUserDisplayName: "Kim Müller",
+      groups: [partners, auditors],
+    },
     // Takes the default: Partners.
     { invitedUserEmailAddress: "avery.lee@fabrikam.com", invitedUserDisplayName: "Avery Lee" },
     // No groups at all.

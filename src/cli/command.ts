@@ -68,7 +68,11 @@ export class CliError extends Error {
 export function workFailure(e: unknown, context?: string, after?: string): CliError {
   const f = classify(e);
   const tail = `${context ? ` (${context})` : ""}${after ? `; ${after}` : ""}`;
-  if (f) return new CliError(`${FAILURE_TITLES[f.class]}: ${f.where} ${f.cause}${f.detail ? ` (${oneLine(f.detail, 400)})` : ""}${tail}. Fix: ${f.fix}`, EXIT_FAILURE);
+  if (f)
+    return new CliError(
+      `${FAILURE_TITLES[f.class]}: ${f.where} ${f.cause}${f.detail ? ` (${oneLine(f.detail, 400)})` : ""}${tail}. Fix: ${f.fix}`,
+      EXIT_FAILURE,
+    );
   return new CliError(`${oneLine(e instanceof Error ? e.message : String(e))}${tail}`, EXIT_FAILURE);
 }
 
@@ -99,7 +103,11 @@ export function parseFlags(cmd: Pick<Command, "name" | "options">, args: readonl
       case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
         const name = /(--[A-Za-z][\w-]*)/.exec(err.message)?.[1] ?? flag ?? "a flag";
         const def = cmd.options[name.replace(/^-+/, "")];
-        throw new CliError(def?.type === "boolean" ? `${name} takes no value: ${help}` : `${name} needs a value, e.g. ${name} <value>: ${help}`);
+        throw new CliError(
+          def?.type === "boolean"
+            ? `${name} takes no value: ${help}`
+            : `${name} needs a value, e.g. ${name} <value>: ${help}`,
+        );
       }
       default:
         throw new CliError(`${oneLine(err.message)}: ${help}`);
@@ -120,7 +128,6 @@ export function closest(name: string, candidates: readonly string[]): string | u
   }
   return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
-
 
 /** A flag's value as a string (the last one, if given more than once), or undefined. */
 export function stringFlag(flags: FlagValues, name: string): string | undefined {
@@ -157,11 +164,16 @@ export function checkWritable(file: string, cwd: string, flag = "--out"): string
   } catch {
     stat = undefined;
   }
-  if (stat?.isDirectory()) throw new CliError(`${flag} ${file} is a folder: give a file name inside it, e.g. ${path.join(file, "guests.yaml")}`);
+  if (stat?.isDirectory())
+    throw new CliError(
+      `${flag} ${file} is a folder: give a file name inside it, e.g. ${path.join(file, "guests.yaml")}`,
+    );
   try {
     fs.accessSync(stat ? abs : dir, fs.constants.W_OK);
   } catch {
-    throw new CliError(`${flag} ${file}: ${stat ? "the file is not writable" : `the folder ${dir} is not writable`}: check its permissions or write elsewhere`);
+    throw new CliError(
+      `${flag} ${file}: ${stat ? "the file is not writable" : `the folder ${dir} is not writable`}: check its permissions or write elsewhere`,
+    );
   }
   return abs;
 }

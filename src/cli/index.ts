@@ -32,7 +32,10 @@ export const BIN = "entra-guests";
 
 function version(): string {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version?: string }).version ?? "unknown";
+    return (
+      (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version?: string })
+        .version ?? "unknown"
+    );
   } catch {
     return "unknown";
   }
@@ -73,9 +76,14 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
   const cmd = findCommand(name);
   if (!cmd) {
-    const guess = closest(name, COMMANDS.map((c) => c.name));
+    const guess = closest(
+      name,
+      COMMANDS.map((c) => c.name),
+    );
     const what = name.startsWith("-") ? `unknown flag '${name}' before the command` : `unknown command '${name}'`;
-    io.stderr.write(`${BIN}: ${what}${guess ? ` (did you mean '${guess}'?)` : ""}: the commands are ${COMMANDS.map((c) => c.name).join(", ")}; run '${BIN} --help'\n`);
+    io.stderr.write(
+      `${BIN}: ${what}${guess ? ` (did you mean '${guess}'?)` : ""}: the commands are ${COMMANDS.map((c) => c.name).join(", ")}; run '${BIN} --help'\n`,
+    );
     return EXIT_USAGE;
   }
   try {
@@ -93,7 +101,13 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 }
 
 if (require.main === module) {
-  runCli(process.argv.slice(2), { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
+  runCli(process.argv.slice(2), {
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+  }).then(
     (code) => {
       process.exitCode = code;
     },

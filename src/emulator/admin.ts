@@ -55,7 +55,11 @@ export function handleAdmin(api: AdminApi, method: string, url: string, body: un
   const q = url.indexOf("?");
   const path = (q < 0 ? url : url.slice(0, q)).replace(/\/+$/, "");
   const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
-  const seg = path.split("/").filter(Boolean).slice(1).map((s) => decodeURIComponent(s));
+  const seg = path
+    .split("/")
+    .filter(Boolean)
+    .slice(1)
+    .map((s) => decodeURIComponent(s));
   const route = `${method} ${seg[0] ?? ""}`;
   try {
     switch (route) {
@@ -84,16 +88,18 @@ export function handleAdmin(api: AdminApi, method: string, url: string, body: un
         return { status: 200, body: api.redeemUser(seg[1]) };
       case "PUT faults": {
         if (isObject(body) && typeof body.spec === "string") api.setFaults(body.spec);
-        else if (isObject(body) || body === undefined || body === null) api.setFaults((body ?? undefined) as FaultRates | undefined);
+        else if (isObject(body) || body === undefined || body === null)
+          api.setFaults((body ?? undefined) as FaultRates | undefined);
         else if (typeof body === "string") api.setFaults(body);
-        else return error(400, "Expected FaultRates JSON or {\"spec\": \"503=0.05,...\"}.");
+        else return error(400, 'Expected FaultRates JSON or {"spec": "503=0.05,..."}.');
         return { status: 204 };
       }
       case "PUT config": {
         if (!isObject(body)) return error(400, "Expected a JSON object.");
         if (body.latencyMs !== undefined) api.setLatency(body.latencyMs as Latency);
         if (body.throttle !== undefined) {
-          if (body.throttle !== "graph" && body.throttle !== "off") return error(400, "throttle must be 'graph' or 'off'.");
+          if (body.throttle !== "graph" && body.throttle !== "off")
+            return error(400, "throttle must be 'graph' or 'off'.");
           api.setThrottle(body.throttle);
         }
         if (body.replicationLagMs !== undefined) api.setReplicationLag(body.replicationLagMs as number);

@@ -77,7 +77,13 @@ export class Auth {
   }
 
   /** Registers an app. */
-  addApp(app: { clientId?: string; clientSecret?: string; tenantId?: string; roles: string[]; displayName?: string }): AppRegistration {
+  addApp(app: {
+    clientId?: string;
+    clientSecret?: string;
+    tenantId?: string;
+    roles: string[];
+    displayName?: string;
+  }): AppRegistration {
     const reg: AppRegistration = {
       clientId: (app.clientId ?? randomUUID()).toLowerCase(),
       clientSecret: app.clientSecret ?? newClientSecret(),
@@ -109,7 +115,10 @@ export class Auth {
   private aadError(status: number, error: string, code: number, description: string): AuthResponse {
     const traceId = randomUUID();
     const correlationId = randomUUID();
-    const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+    const timestamp = new Date()
+      .toISOString()
+      .replace("T", " ")
+      .replace(/\.\d+Z$/, "Z");
     return {
       status,
       headers: { "Cache-Control": "no-store, no-cache", Pragma: "no-cache" },
@@ -158,7 +167,27 @@ export class Auth {
         http_logout_supported: true,
         frontchannel_logout_supported: true,
         end_session_endpoint: `${t}/oauth2/v2.0/logout`,
-        claims_supported: ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+        claims_supported: [
+          "sub",
+          "iss",
+          "cloud_instance_name",
+          "cloud_instance_host_name",
+          "cloud_graph_host_name",
+          "msgraph_host",
+          "aud",
+          "exp",
+          "iat",
+          "auth_time",
+          "acr",
+          "nonce",
+          "preferred_username",
+          "name",
+          "tid",
+          "ver",
+          "at_hash",
+          "c_hash",
+          "email",
+        ],
         kerberos_endpoint: `${t}/kerberos`,
         tenant_region_scope: "EU",
         cloud_instance_name: "microsoftonline.com",
@@ -176,16 +205,37 @@ export class Auth {
   }
 
   /** POST /{tenant}/oauth2/v2.0/token with a form body (client_credentials only). */
-  token(tenantSegment: string, form: URLSearchParams, basicAuth: { id: string; secret: string } | undefined): AuthResponse {
+  token(
+    tenantSegment: string,
+    form: URLSearchParams,
+    basicAuth: { id: string; secret: string } | undefined,
+  ): AuthResponse {
     const tid = this.resolveTenant(tenantSegment);
     if (!tid) return this.tenantNotFound(tenantSegment);
     const grant = form.get("grant_type");
-    if (!grant) return this.aadError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
+    if (!grant)
+      return this.aadError(
+        400,
+        "invalid_request",
+        900144,
+        "The request body must contain the following parameter: 'grant_type'.",
+      );
     if (grant !== "client_credentials") {
-      return this.aadError(400, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${grant}'. The emulator supports client_credentials only.`);
+      return this.aadError(
+        400,
+        "unsupported_grant_type",
+        70003,
+        `The app requested an unsupported grant type '${grant}'. The emulator supports client_credentials only.`,
+      );
     }
     const clientId = (form.get("client_id") ?? basicAuth?.id ?? "").toLowerCase();
-    if (!clientId) return this.aadError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
+    if (!clientId)
+      return this.aadError(
+        400,
+        "invalid_request",
+        900144,
+        "The request body must contain the following parameter: 'client_id'.",
+      );
     const app = this.apps.get(clientId);
     if (!app || app.tenantId !== tid) {
       return this.aadError(
@@ -197,7 +247,12 @@ export class Auth {
     }
     const secret = form.get("client_secret") ?? basicAuth?.secret;
     if (!secret) {
-      return this.aadError(401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+      return this.aadError(
+        401,
+        "invalid_client",
+        7000216,
+        "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+      );
     }
     const a = Buffer.from(secret);
     const b = Buffer.from(app.clientSecret);
@@ -270,7 +325,10 @@ export class Auth {
     let claims = this.verified.get(token);
     if (!claims) {
       const parts = token.split(".");
-      if (parts.length !== 3) throw unauthorized("IDX14100: JWT is not well formed, there are no dots (.). The token needs to be in JWS or JWE Compact Serialization Format.");
+      if (parts.length !== 3)
+        throw unauthorized(
+          "IDX14100: JWT is not well formed, there are no dots (.). The token needs to be in JWS or JWE Compact Serialization Format.",
+        );
       let parsed: unknown;
       try {
         const header = JSON.parse(Buffer.from(parts[0], "base64url").toString("utf8")) as { alg?: unknown };
@@ -281,9 +339,15 @@ export class Auth {
       }
       const expected = createHmac("sha256", this.signingKey).update(`${parts[0]}.${parts[1]}`).digest();
       const actual = Buffer.from(parts[2], "base64url");
-      if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw unauthorized("Access token validation failure. Invalid signature.");
+      if (actual.length !== expected.length || !timingSafeEqual(actual, expected))
+        throw unauthorized("Access token validation failure. Invalid signature.");
       const c = parsed as Partial<TokenClaims>;
-      if (typeof c.exp !== "number" || typeof c.tid !== "string" || typeof c.appid !== "string" || !Array.isArray(c.roles)) {
+      if (
+        typeof c.exp !== "number" ||
+        typeof c.tid !== "string" ||
+        typeof c.appid !== "string" ||
+        !Array.isArray(c.roles)
+      ) {
         throw unauthorized("Invalid JWT token. The token is malformed.");
       }
       claims = c as TokenClaims;
@@ -291,7 +355,8 @@ export class Auth {
       this.verified.set(token, claims);
     }
     const now = Math.floor(Date.now() / 1000);
-    if (claims.exp <= now || (claims.nbf ?? 0) > now + 300) throw unauthorized("Lifetime validation failed, the token is expired.");
+    if (claims.exp <= now || (claims.nbf ?? 0) > now + 300)
+      throw unauthorized("Lifetime validation failed, the token is expired.");
     if (claims.tid !== this.tenantId.toLowerCase()) {
       throw unauthorized("Access token validation failure. The token was issued for another tenant.");
     }

@@ -37,7 +37,8 @@ export function parseBatch(body: unknown): Step[] {
   if (!isObject(body) || !Array.isArray(body.requests)) throw invalid("The body needs a 'requests' array.");
   const raw = body.requests;
   if (raw.length === 0) throw invalid("The 'requests' array is empty.");
-  if (raw.length > MAX_BATCH_REQUESTS) throw badRequest(`The number of batch requests (${raw.length}) exceeds the limit of ${MAX_BATCH_REQUESTS}.`);
+  if (raw.length > MAX_BATCH_REQUESTS)
+    throw badRequest(`The number of batch requests (${raw.length}) exceeds the limit of ${MAX_BATCH_REQUESTS}.`);
   const steps: Step[] = [];
   const ids = new Set<string>();
   for (const r of raw) {
@@ -50,7 +51,8 @@ export function parseBatch(body: unknown): Step[] {
     if (!METHODS.has(method)) throw invalid(`Request '${id}' has an invalid 'method'.`);
     const url = r.url;
     if (typeof url !== "string" || !url) throw invalid(`Request '${id}' needs a 'url'.`);
-    if (/^[a-z]+:\/\//i.test(url)) throw badRequest(`Request '${id}': the url must be relative to the version, e.g. /users/{id}.`);
+    if (/^[a-z]+:\/\//i.test(url))
+      throw badRequest(`Request '${id}': the url must be relative to the version, e.g. /users/{id}.`);
     const headers: Record<string, string> = {};
     if (r.headers !== undefined && r.headers !== null) {
       if (!isObject(r.headers)) throw invalid(`Request '${id}' has invalid 'headers'.`);
@@ -60,20 +62,27 @@ export function parseBatch(body: unknown): Step[] {
       }
     }
     const hasBody = r.body !== undefined && r.body !== null;
-    if (hasBody && !headers["content-type"]) throw badRequest(`Write request id : ${id} does not contain Content-Type header or body.`);
-    if (!hasBody && (method === "POST" || method === "PATCH" || method === "PUT") && !/\/(restore|\$ref)$/.test(url.split("?")[0])) {
+    if (hasBody && !headers["content-type"])
+      throw badRequest(`Write request id : ${id} does not contain Content-Type header or body.`);
+    if (
+      !hasBody &&
+      (method === "POST" || method === "PATCH" || method === "PUT") &&
+      !/\/(restore|\$ref)$/.test(url.split("?")[0])
+    ) {
       throw badRequest(`Write request id : ${id} does not contain Content-Type header or body.`);
     }
     let dependsOn: string[] = [];
     if (r.dependsOn !== undefined && r.dependsOn !== null) {
-      if (!Array.isArray(r.dependsOn) || !r.dependsOn.every((d): d is string => typeof d === "string")) throw invalid(`'dependsOn' of request '${id}' must be an array of ids.`);
+      if (!Array.isArray(r.dependsOn) || !r.dependsOn.every((d): d is string => typeof d === "string"))
+        throw invalid(`'dependsOn' of request '${id}' must be an array of ids.`);
       dependsOn = [...r.dependsOn];
     }
     steps.push({ id, method, url, headers, body: hasBody ? r.body : undefined, dependsOn });
   }
   for (const s of steps) {
     for (const d of s.dependsOn) {
-      if (!ids.has(d) || d === s.id) throw badRequest(`Request '${s.id}' depends on '${d}', which is not another request of this batch.`);
+      if (!ids.has(d) || d === s.id)
+        throw badRequest(`Request '${s.id}' depends on '${d}', which is not another request of this batch.`);
     }
   }
   // Reject cycles.
@@ -117,7 +126,12 @@ export async function runBatch(
         id: s.id,
         status: 424,
         headers: { "Content-Type": "application/json" },
-        body: graphErrorBody("FailedDependency", "The request depends on a request of this batch that failed.", randomUUID(), call.clientRequestId),
+        body: graphErrorBody(
+          "FailedDependency",
+          "The request depends on a request of this batch that failed.",
+          randomUUID(),
+          call.clientRequestId,
+        ),
       };
     } else {
       const out = await exec({
@@ -135,7 +149,13 @@ export async function runBatch(
       res = {
         id: s.id,
         status: out.status,
-        headers: { "Cache-Control": "no-cache", ...(out.body !== undefined ? { "Content-Type": "application/json;odata.metadata=minimal;odata.streaming=true" } : {}), ...out.headers },
+        headers: {
+          "Cache-Control": "no-cache",
+          ...(out.body !== undefined
+            ? { "Content-Type": "application/json;odata.metadata=minimal;odata.streaming=true" }
+            : {}),
+          ...out.headers,
+        },
         ...(out.body !== undefined ? { body: out.body } : {}),
       };
     }

@@ -47,7 +47,11 @@ function serialNumber(): string {
 }
 
 /** A certificate for a fresh RSA key pair, with a random serial, valid from a little before now. */
-function newCertificate(): { cert: forge.pki.Certificate; keys: { publicKey: string; privateKey: string }; now: number } {
+function newCertificate(): {
+  cert: forge.pki.Certificate;
+  keys: { publicKey: string; privateKey: string };
+  now: number;
+} {
   const keys = rsaKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);

@@ -51,7 +51,10 @@ function shellWord(v: string): string {
  * the emulator), and ENTRA_EMULATOR_PID when the emulator runs in the background.
  */
 export function envExports(line: EmulatorLine, pid?: number): string {
-  const env: Record<string, string> = { ...providerEnv({ ...line, caCertPath: undefined }), NODE_EXTRA_CA_CERTS: line.caCertPath };
+  const env: Record<string, string> = {
+    ...providerEnv({ ...line, caCertPath: undefined }),
+    NODE_EXTRA_CA_CERTS: line.caCertPath,
+  };
   if (pid !== undefined) env.ENTRA_EMULATOR_PID = String(pid);
   return Object.entries(env)
     .map(([k, v]) => `export ${k}=${shellWord(v)}\n`)
@@ -88,7 +91,9 @@ async function startInBackground(argv: string[]): Promise<void> {
   child.unref();
   const info = JSON.parse(line) as EmulatorLine;
   process.stdout.write(envExports(info, child.pid));
-  process.stderr.write(`entra-graph-emulator: running in the background at ${info.graphUrl} (pid ${child.pid}, log ${log}); stop it with: kill $ENTRA_EMULATOR_PID\n`);
+  process.stderr.write(
+    `entra-graph-emulator: running in the background at ${info.graphUrl} (pid ${child.pid}, log ${log}); stop it with: kill $ENTRA_EMULATOR_PID\n`,
+  );
 }
 
 function num(flag: string, v: string): number {
@@ -183,7 +188,9 @@ async function main(): Promise<void> {
   }
   const emu = await startEmulator(opts);
   const { graphUrl, authorityHost, tenantId, clientId, clientSecret, caCertPath, port } = emu;
-  process.stdout.write(`${JSON.stringify({ graphUrl, authorityHost, tenantId, clientId, clientSecret, caCertPath, port })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ graphUrl, authorityHost, tenantId, clientId, clientSecret, caCertPath, port })}\n`,
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

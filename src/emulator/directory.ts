@@ -113,7 +113,11 @@ const WRITABLE = new Set([
   "usageLocation",
 ]);
 /** Known properties of a user that the emulator does not let PATCH change. */
-const READ_ONLY = new Set([...SELECTABLE, "sponsors", "identities", "onPremisesSyncEnabled", "memberOf", "manager"].filter((p) => !WRITABLE.has(p)));
+const READ_ONLY = new Set(
+  [...SELECTABLE, "sponsors", "identities", "onPremisesSyncEnabled", "memberOf", "manager"].filter(
+    (p) => !WRITABLE.has(p),
+  ),
+);
 
 const INVITATION_PROPS = new Set([
   "id",
@@ -189,14 +193,16 @@ function literal(v: unknown): string {
 function optString(obj: Record<string, unknown>, key: string): string | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw badRequest(`Cannot convert the literal '${literal(v)}' to the expected type 'Edm.String'.`);
+  if (typeof v !== "string")
+    throw badRequest(`Cannot convert the literal '${literal(v)}' to the expected type 'Edm.String'.`);
   return v;
 }
 
 function optBoolean(obj: Record<string, unknown>, key: string): boolean | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "boolean") throw badRequest(`Cannot convert the literal '${literal(v)}' to the expected type 'Edm.Boolean'.`);
+  if (typeof v !== "boolean")
+    throw badRequest(`Cannot convert the literal '${literal(v)}' to the expected type 'Edm.Boolean'.`);
   return v;
 }
 
@@ -210,25 +216,34 @@ interface MessageInfo {
 function parseMessageInfo(v: unknown): MessageInfo {
   const info: MessageInfo = { messageLanguage: null, customizedMessageBody: null, ccRecipients: [] };
   if (v === undefined || v === null) return info;
-  if (!isObject(v)) throw badRequest("Cannot read the value of 'invitedUserMessageInfo': a 'microsoft.graph.invitedUserMessageInfo' object was expected.");
+  if (!isObject(v))
+    throw badRequest(
+      "Cannot read the value of 'invitedUserMessageInfo': a 'microsoft.graph.invitedUserMessageInfo' object was expected.",
+    );
   checkProps(v, new Set(["messageLanguage", "customizedMessageBody", "ccRecipients"]), "invitedUserMessageInfo");
   const lang = optString(v, "messageLanguage");
   if (lang !== undefined) {
-    if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(lang)) throw badRequest(`The messageLanguage '${lang}' is not a valid language code.`);
+    if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(lang))
+      throw badRequest(`The messageLanguage '${lang}' is not a valid language code.`);
     info.messageLanguage = lang;
   }
   info.customizedMessageBody = optString(v, "customizedMessageBody") ?? null;
   const cc = v.ccRecipients;
   if (cc !== undefined && cc !== null) {
-    if (!Array.isArray(cc)) throw badRequest("Cannot read the value of 'ccRecipients': a collection of 'microsoft.graph.recipient' was expected.");
+    if (!Array.isArray(cc))
+      throw badRequest(
+        "Cannot read the value of 'ccRecipients': a collection of 'microsoft.graph.recipient' was expected.",
+      );
     for (const r of cc) {
-      if (!isObject(r)) throw badRequest("Cannot read a value of 'ccRecipients': a 'microsoft.graph.recipient' object was expected.");
+      if (!isObject(r))
+        throw badRequest("Cannot read a value of 'ccRecipients': a 'microsoft.graph.recipient' object was expected.");
       checkProps(r, new Set(["emailAddress"]), "recipient");
       const ea = r.emailAddress;
       if (!isObject(ea)) throw badRequest("A recipient of 'ccRecipients' needs an 'emailAddress'.");
       checkProps(ea, new Set(["address", "name"]), "emailAddress");
       const address = optString(ea, "address");
-      if (!address || !isValidEmail(address)) throw badRequest(`The ccRecipients address '${address ?? ""}' is not a valid email address.`);
+      if (!address || !isValidEmail(address))
+        throw badRequest(`The ccRecipients address '${address ?? ""}' is not a valid email address.`);
       info.ccRecipients.push({ emailAddress: { address, name: optString(ea, "name") ?? null } });
     }
     // Graph honours only one cc recipient.
@@ -238,7 +253,15 @@ function parseMessageInfo(v: unknown): MessageInfo {
 }
 
 function copyUser(u: StoredUser): EmulatedUser {
-  const { createdAtMs: _createdAtMs, visibleAtMs: _visibleAtMs, stale: _stale, extensions: _extensions, directoryRoles: _roles, hasMailbox: _mailbox, ...rest } = u;
+  const {
+    createdAtMs: _createdAtMs,
+    visibleAtMs: _visibleAtMs,
+    stale: _stale,
+    extensions: _extensions,
+    directoryRoles: _roles,
+    hasMailbox: _mailbox,
+    ...rest
+  } = u;
   return { ...rest, otherMails: [...u.otherMails], proxyAddresses: [...u.proxyAddresses], sponsors: [...u.sponsors] };
 }
 
@@ -292,7 +315,9 @@ export class Directory {
   /** True when another active user holds `lowerAddr` as its mail or one of its smtp proxyAddresses. */
   private proxyTaken(lowerAddr: string, exceptId?: string): boolean {
     return this.activeByAddress(lowerAddr).some(
-      (o) => o.id !== exceptId && (o.mail?.toLowerCase() === lowerAddr || o.proxyAddresses.some((p) => smtpAddress(p) === lowerAddr)),
+      (o) =>
+        o.id !== exceptId &&
+        (o.mail?.toLowerCase() === lowerAddr || o.proxyAddresses.some((p) => smtpAddress(p) === lowerAddr)),
     );
   }
 
@@ -439,7 +464,9 @@ export class Directory {
       }
     }
     if (!this.sortedActive) {
-      this.sortedActive = [...this.users.values()].filter((u) => !u.deletedDateTime).sort((a, b) => (a.id < b.id ? -1 : 1));
+      this.sortedActive = [...this.users.values()]
+        .filter((u) => !u.deletedDateTime)
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
     }
     return filter ? this.sortedActive.filter((u) => matchFilter(filter, u)) : this.sortedActive;
   }
@@ -478,7 +505,8 @@ export class Directory {
       if (name === "*") return [...SELECTABLE];
       const canonical = SELECTABLE_BY_LOWER.get(name.toLowerCase());
       if (!canonical) {
-        if (name.toLowerCase() === "sponsors") throw badRequest("Navigation property 'sponsors' cannot be used in $select; use $expand=sponsors.");
+        if (name.toLowerCase() === "sponsors")
+          throw badRequest("Navigation property 'sponsors' cannot be used in $select; use $expand=sponsors.");
         throw badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.user'.`);
       }
       if (!out.includes(canonical)) out.push(canonical);
@@ -487,7 +515,11 @@ export class Directory {
   }
 
   /** A user as Graph returns it for the given $select (default set without). */
-  serialize(u: StoredUser, select: readonly string[] | undefined, extra: readonly string[] = []): Record<string, unknown> {
+  serialize(
+    u: StoredUser,
+    select: readonly string[] | undefined,
+    extra: readonly string[] = [],
+  ): Record<string, unknown> {
     const v = this.view(u);
     const out: Record<string, unknown> = {};
     for (const k of select ?? [...DEFAULT_USER_SELECT, ...extra]) out[k] = v[k];
@@ -505,7 +537,10 @@ export class Directory {
    * (the app's service principal), stamped as the sponsor of a new guest when the body names none.
    */
   invite(body: unknown, canReset: boolean, tenantId: string, appOnly = true, inviterId?: string): InvitationResult {
-    if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    if (!isObject(body))
+      throw badRequest(
+        "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+      );
     checkProps(body, INVITATION_PROPS, "invitation");
     const address = optString(body, "invitedUserEmailAddress")?.trim();
     const redirect = optString(body, "inviteRedirectUrl");
@@ -513,14 +548,17 @@ export class Directory {
     const typeRaw = optString(body, "invitedUserType");
     const send = optBoolean(body, "sendInvitationMessage") ?? false;
     const reset = optBoolean(body, "resetRedemption") ?? false;
-    if (!address) throw badRequest("Invalid request: 'invitedUserEmailAddress' is a required property and cannot be empty.");
+    if (!address)
+      throw badRequest("Invalid request: 'invitedUserEmailAddress' is a required property and cannot be empty.");
     if (!redirect) throw badRequest("Invalid request: 'inviteRedirectUrl' is a required property and cannot be empty.");
     if (!isValidEmail(address)) throw badRequest("The Primary SMTP Address is an invalid value.");
     // customize-invitation-api: "Make sure the user's email domain isn't part of your resource tenant's verified
     // domain." Graph's answer otherwise is undocumented (open question 7): refused.
     const domain = address.slice(address.lastIndexOf("@") + 1).toLowerCase();
     if (domain === this.opts.tenantDomain.toLowerCase() && !body.invitedUser) {
-      throw badRequest(`The invited address's domain '${domain}' is a verified domain of this tenant: B2B invitations are for addresses of other domains.`);
+      throw badRequest(
+        `The invited address's domain '${domain}' is a verified domain of this tenant: B2B invitations are for addresses of other domains.`,
+      );
     }
     let url: URL | undefined;
     try {
@@ -538,11 +576,13 @@ export class Directory {
       else if (t === "member") userType = "Member";
       else throw badRequest(`The invitedUserType '${typeRaw}' is not valid. Valid values are 'Guest' and 'Member'.`);
     }
-    if (displayName !== undefined && displayName.length > 256) throw badRequest("The invitedUserDisplayName may not be longer than 256 characters.");
+    if (displayName !== undefined && displayName.length > 256)
+      throw badRequest("The invitedUserDisplayName may not be longer than 256 characters.");
     const messageInfo = parseMessageInfo(body.invitedUserMessageInfo);
     let invitedUserId: string | undefined;
     if (body.invitedUser !== undefined && body.invitedUser !== null) {
-      if (!isObject(body.invitedUser)) throw badRequest("Cannot read the value of 'invitedUser': a 'microsoft.graph.user' object was expected.");
+      if (!isObject(body.invitedUser))
+        throw badRequest("Cannot read the value of 'invitedUser': a 'microsoft.graph.user' object was expected.");
       const id = optString(body.invitedUser, "id");
       if (id !== undefined) {
         if (!isGuid(id)) throw badRequest(`Invalid object identifier '${id}'.`, "Request_BadRequest");
@@ -552,23 +592,36 @@ export class Directory {
     const sponsors: string[] = [];
     const rawSponsors = body.invitedUserSponsors;
     if (rawSponsors !== undefined && rawSponsors !== null) {
-      if (!Array.isArray(rawSponsors)) throw badRequest("Cannot read the value of 'invitedUserSponsors': a collection of 'microsoft.graph.directoryObject' was expected.");
+      if (!Array.isArray(rawSponsors))
+        throw badRequest(
+          "Cannot read the value of 'invitedUserSponsors': a collection of 'microsoft.graph.directoryObject' was expected.",
+        );
       for (const s of rawSponsors) {
         const id = isObject(s) ? s.id : undefined;
-        if (typeof id !== "string" || !isGuid(id)) throw badRequest(`Invalid sponsor: each entry of 'invitedUserSponsors' needs the 'id' of a user or group.`);
+        if (typeof id !== "string" || !isGuid(id))
+          throw badRequest(`Invalid sponsor: each entry of 'invitedUserSponsors' needs the 'id' of a user or group.`);
         if (!sponsors.includes(id.toLowerCase())) sponsors.push(id.toLowerCase());
       }
       // b2b-sponsors: "You can assign a maximum of five sponsors to a single guest user."
-      if (sponsors.length > MAX_SPONSORS) throw badRequest(`Invalid request: at most ${MAX_SPONSORS} sponsors can be assigned to a guest user ('invitedUserSponsors' has ${sponsors.length}).`);
+      if (sponsors.length > MAX_SPONSORS)
+        throw badRequest(
+          `Invalid request: at most ${MAX_SPONSORS} sponsors can be assigned to a guest user ('invitedUserSponsors' has ${sponsors.length}).`,
+        );
     }
     // b2b-sponsors: "If there are no sponsors in the payload, the inviter will be stamped as the sponsor."
     const newSponsors = sponsors.length === 0 && inviterId ? [inviterId.toLowerCase()] : sponsors;
-    if (reset && !invitedUserId) throw badRequest("Invalid request: 'invitedUser.id' is required when 'resetRedemption' is true.");
-    if (reset && !canReset) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    if (reset && !invitedUserId)
+      throw badRequest("Invalid request: 'invitedUser.id' is required when 'resetRedemption' is true.");
+    if (reset && !canReset)
+      throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     // invitation resource: "You can invite as Member if you are a company administrator." Whether User.Invite.All
     // alone may is undocumented (open question 13): refused unless the app can write users.
     if (userType === "Member" && !canReset) {
-      throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation. Inviting with invitedUserType 'Member' needs an administrator (User.ReadWrite.All).");
+      throw new GraphError(
+        403,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation. Inviting with invitedUserType 'Member' needs an administrator (User.ReadWrite.All).",
+      );
     }
 
     const now = this.now();
@@ -597,7 +650,9 @@ export class Directory {
       }
       if (reset) {
         if (!this.hasAddress(this.replicated(user, now), lower)) {
-          throw badRequest("The email you're using to invite this user doesn't match any emails on the user object. Add the email to the user's mail or otherMails first.");
+          throw badRequest(
+            "The email you're using to invite this user doesn't match any emails on the user object. Add the email to the user's mail or otherMails first.",
+          );
         }
         user.externalUserState = "PendingAcceptance";
         user.externalUserStateChangeDateTime = graphTime(now);
@@ -615,7 +670,10 @@ export class Directory {
       if (!user && this.proxyTaken(lower)) {
         // The address belongs to a user the invitation service does not see yet (replication lag): the
         // directory refuses a second object with it. Graph's answer here is undocumented (open question 12).
-        throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
+        throw badRequest(
+          "Another object with the same value for property proxyAddresses already exists.",
+          "Request_BadRequest",
+        );
       }
       if (user) {
         if (!user.accountEnabled) {
@@ -702,7 +760,8 @@ export class Directory {
         `The email you're using to invite this user doesn't match the user's mail: set the internal user's mail to the external address before converting it to B2B.`,
       );
     }
-    if (!canWrite) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    if (!canWrite)
+      throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     user.externalUserState = "PendingAcceptance";
     user.externalUserStateChangeDateTime = graphTime(now);
     this.changed();
@@ -715,14 +774,21 @@ export class Directory {
   patch(id: string, body: unknown): void {
     const u = this.get(id);
     if (!u) throw notFound(id);
-    if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
-    const invalid = (k: string): GraphError => badRequest(`Invalid value specified for property '${k}' of resource 'User'.`, "Request_BadRequest");
+    if (!isObject(body))
+      throw badRequest(
+        "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+      );
+    const invalid = (k: string): GraphError =>
+      badRequest(`Invalid value specified for property '${k}' of resource 'User'.`, "Request_BadRequest");
     const updates: Partial<StoredUser> = {};
     for (const [k, v] of Object.entries(body)) {
       if (k.startsWith("@odata.")) continue;
       if (!WRITABLE.has(k)) {
         if (READ_ONLY.has(k)) throw badRequest(`Property '${k}' is read-only and cannot be set.`, "Request_BadRequest");
-        throw badRequest(`Property '${k}' does not exist as a declared property or extension property.`, "Request_BadRequest");
+        throw badRequest(
+          `Property '${k}' does not exist as a declared property or extension property.`,
+          "Request_BadRequest",
+        );
       }
       switch (k) {
         case "displayName":
@@ -744,7 +810,8 @@ export class Directory {
           updates.mail = v;
           break;
         case "otherMails":
-          if (!Array.isArray(v) || !v.every((x): x is string => typeof x === "string" && isValidEmail(x))) throw invalid(k);
+          if (!Array.isArray(v) || !v.every((x): x is string => typeof x === "string" && isValidEmail(x)))
+            throw invalid(k);
           updates.otherMails = [...v];
           break;
         case "usageLocation":
@@ -759,7 +826,11 @@ export class Directory {
         }
       }
     }
-    if (updates.mail !== undefined && u.hasMailbox && !updates.mail?.toLowerCase().endsWith(`@${this.opts.tenantDomain.toLowerCase()}`)) {
+    if (
+      updates.mail !== undefined &&
+      u.hasMailbox &&
+      !updates.mail?.toLowerCase().endsWith(`@${this.opts.tenantDomain.toLowerCase()}`)
+    ) {
       // invite-internal-users: "If the internal user has an existing mailbox, you can't change this property to an external email address."
       throw badRequest(
         `Invalid value specified for property 'mail' of resource 'User': the user has a mailbox; its mail can't be changed to an external address (change it in Exchange).`,
@@ -768,7 +839,11 @@ export class Directory {
     }
     if (updates.mail) {
       const lower = updates.mail.toLowerCase();
-      if (this.proxyTaken(lower, u.id)) throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
+      if (this.proxyTaken(lower, u.id))
+        throw badRequest(
+          "Another object with the same value for property proxyAddresses already exists.",
+          "Request_BadRequest",
+        );
     }
     if (updates.mail !== undefined) updates.proxyAddresses = proxiesForMail(u.proxyAddresses, updates.mail);
     if (Object.keys(updates).length === 0) return;
@@ -792,9 +867,15 @@ export class Directory {
   restore(id: string): StoredUser {
     const u = this.getDeleted(id);
     if (!u) throw notFound(id);
-    const own = [...(u.mail ? [u.mail.toLowerCase()] : []), ...u.proxyAddresses.map(smtpAddress).filter((a): a is string => !!a)];
+    const own = [
+      ...(u.mail ? [u.mail.toLowerCase()] : []),
+      ...u.proxyAddresses.map(smtpAddress).filter((a): a is string => !!a),
+    ];
     if (own.some((a) => this.proxyTaken(a, u.id))) {
-      throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
+      throw badRequest(
+        "Another object with the same value for property proxyAddresses already exists.",
+        "Request_BadRequest",
+      );
     }
     u.deletedDateTime = null;
     this.index(u);
@@ -817,7 +898,10 @@ export class Directory {
     if (!u) throw notFound(id);
     const sid = sponsorId.toLowerCase();
     if (u.sponsors.includes(sid)) {
-      throw badRequest("One or more added object references already exist for the following modified properties: 'sponsors'.", "Request_BadRequest");
+      throw badRequest(
+        "One or more added object references already exist for the following modified properties: 'sponsors'.",
+        "Request_BadRequest",
+      );
     }
     u.sponsors.push(sid);
     this.changed();
@@ -855,7 +939,9 @@ export class Directory {
       if (k.startsWith("@odata.") || k === "id") continue;
       const primitive = (x: unknown): boolean => x === null || ["string", "number", "boolean"].includes(typeof x);
       if (!primitive(v) && !(Array.isArray(v) && v.every(primitive))) {
-        throw badRequest(`Invalid value for property '${k}': the data of an open extension can be primitive types or arrays of primitive types.`);
+        throw badRequest(
+          `Invalid value for property '${k}': the data of an open extension can be primitive types or arrays of primitive types.`,
+        );
       }
       out[k] = v;
     }
@@ -873,7 +959,9 @@ export class Directory {
   private static checkExtensionSize(data: Record<string, unknown>): void {
     const bytes = Buffer.byteLength(JSON.stringify({ "@odata.type": OPEN_EXTENSION_TYPE, ...data }));
     if (bytes > OPEN_EXTENSION_LIMITS.maxBytes) {
-      throw badRequest(`The open extension is ${bytes} bytes; an open extension of a directory object can hold at most ${OPEN_EXTENSION_LIMITS.maxBytes} bytes.`);
+      throw badRequest(
+        `The open extension is ${bytes} bytes; an open extension of a directory object can hold at most ${OPEN_EXTENSION_LIMITS.maxBytes} bytes.`,
+      );
     }
   }
 
@@ -902,13 +990,19 @@ export class Directory {
   addExtension(id: string, body: unknown, appId: string): Record<string, unknown> {
     const u = this.get(id);
     if (!u) throw notFound(id);
-    if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    if (!isObject(body))
+      throw badRequest(
+        "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+      );
     Directory.checkExtensionType(body, true);
     const name = body.extensionName;
-    if (typeof name !== "string" || !name.trim()) throw badRequest("Invalid request: 'extensionName' is a required property and cannot be empty.");
+    if (typeof name !== "string" || !name.trim())
+      throw badRequest("Invalid request: 'extensionName' is a required property and cannot be empty.");
     if (this.findExtension(u, name)) throw Directory.extensionExists();
     if ((u.extensions ?? []).filter((e) => e.appId === appId).length >= OPEN_EXTENSION_LIMITS.perApp) {
-      throw badRequest(`An application can add at most ${OPEN_EXTENSION_LIMITS.perApp} open extensions to a directory object.`);
+      throw badRequest(
+        `An application can add at most ${OPEN_EXTENSION_LIMITS.perApp} open extensions to a directory object.`,
+      );
     }
     const data = { extensionName: name, ...Directory.checkExtensionData(body) };
     Directory.checkExtensionSize(data);
@@ -938,10 +1032,14 @@ export class Directory {
     if (!u) throw notFound(id);
     const e = this.findExtension(u, name);
     if (!e) throw notFound(name);
-    if (!isObject(body)) throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    if (!isObject(body))
+      throw badRequest(
+        "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+      );
     Directory.checkExtensionType(body, true);
     const newName = body.extensionName;
-    if (typeof newName !== "string" || !newName.trim()) throw badRequest("Invalid request: 'extensionName' is a required property and cannot be empty.");
+    if (typeof newName !== "string" || !newName.trim())
+      throw badRequest("Invalid request: 'extensionName' is a required property and cannot be empty.");
     const other = this.findExtension(u, newName);
     if (other && other !== e) throw Directory.extensionExists();
     const data = { extensionName: newName, ...Directory.checkExtensionData(body) };
@@ -987,13 +1085,27 @@ export class Directory {
       },
       graphTime,
     );
-    if (this.users.has(seeded.id)) throw badRequest(`Another object with the same value for property id already exists: '${seeded.id}'.`, "Request_BadRequest");
+    if (this.users.has(seeded.id))
+      throw badRequest(
+        `Another object with the same value for property id already exists: '${seeded.id}'.`,
+        "Request_BadRequest",
+      );
     if (this.byUpn.has(seeded.userPrincipalName.toLowerCase())) {
-      throw badRequest("Another object with the same value for property userPrincipalName already exists.", "Request_BadRequest");
+      throw badRequest(
+        "Another object with the same value for property userPrincipalName already exists.",
+        "Request_BadRequest",
+      );
     }
     if (!seeded.deletedDateTime) {
-      const own = [...(seeded.mail ? [seeded.mail.toLowerCase()] : []), ...seeded.proxyAddresses.map(smtpAddress).filter((a): a is string => !!a)];
-      if (own.some((a) => this.proxyTaken(a))) throw badRequest("Another object with the same value for property proxyAddresses already exists.", "Request_BadRequest");
+      const own = [
+        ...(seeded.mail ? [seeded.mail.toLowerCase()] : []),
+        ...seeded.proxyAddresses.map(smtpAddress).filter((a): a is string => !!a),
+      ];
+      if (own.some((a) => this.proxyTaken(a)))
+        throw badRequest(
+          "Another object with the same value for property proxyAddresses already exists.",
+          "Request_BadRequest",
+        );
     }
     const { directoryRoles, hasMailbox, ...rest } = seeded;
     // A seeded user stands for one that existed before: it is already replicated.
@@ -1039,7 +1151,8 @@ export class Directory {
     this.byAddress.clear();
     this.byUpn.clear();
     for (const raw of users) {
-      if (!isObject(raw) || typeof raw.id !== "string" || typeof raw.userPrincipalName !== "string") throw new Error("state file: a user needs id and userPrincipalName");
+      if (!isObject(raw) || typeof raw.id !== "string" || typeof raw.userPrincipalName !== "string")
+        throw new Error("state file: a user needs id and userPrincipalName");
       const str = (k: string): string | null => (typeof raw[k] === "string" ? (raw[k] as string) : null);
       const created = str("createdDateTime") ?? graphTime(this.now());
       const mail = str("mail");
@@ -1047,11 +1160,22 @@ export class Directory {
         id: raw.id,
         displayName: str("displayName") ?? raw.userPrincipalName,
         mail,
-        otherMails: Array.isArray(raw.otherMails) ? raw.otherMails.filter((x): x is string => typeof x === "string") : [],
-        proxyAddresses: Array.isArray(raw.proxyAddresses) ? raw.proxyAddresses.filter((x): x is string => typeof x === "string") : mail ? [`SMTP:${mail}`] : [],
+        otherMails: Array.isArray(raw.otherMails)
+          ? raw.otherMails.filter((x): x is string => typeof x === "string")
+          : [],
+        proxyAddresses: Array.isArray(raw.proxyAddresses)
+          ? raw.proxyAddresses.filter((x): x is string => typeof x === "string")
+          : mail
+            ? [`SMTP:${mail}`]
+            : [],
         userPrincipalName: raw.userPrincipalName,
         userType: raw.userType === "Member" ? "Member" : "Guest",
-        externalUserState: raw.externalUserState === "Accepted" ? "Accepted" : raw.externalUserState === "PendingAcceptance" ? "PendingAcceptance" : null,
+        externalUserState:
+          raw.externalUserState === "Accepted"
+            ? "Accepted"
+            : raw.externalUserState === "PendingAcceptance"
+              ? "PendingAcceptance"
+              : null,
         externalUserStateChangeDateTime: str("externalUserStateChangeDateTime"),
         creationType: str("creationType"),
         accountEnabled: raw.accountEnabled !== false,
@@ -1068,7 +1192,13 @@ export class Directory {
         createdAtMs: typeof raw.createdAtMs === "number" ? raw.createdAtMs : Date.parse(created) || 0,
       };
       const exts = Array.isArray(raw.extensions)
-        ? raw.extensions.filter((e): e is StoredExtension => isObject(e) && typeof e.appId === "string" && isObject(e.data) && typeof e.data.extensionName === "string")
+        ? raw.extensions.filter(
+            (e): e is StoredExtension =>
+              isObject(e) &&
+              typeof e.appId === "string" &&
+              isObject(e.data) &&
+              typeof e.data.extensionName === "string",
+          )
         : [];
       if (exts.length) u.extensions = exts.map((e) => ({ appId: e.appId, data: { ...e.data } }));
       if (Array.isArray(raw.directoryRoles)) {

@@ -18,7 +18,11 @@ export class GraphError extends Error {
 
 /** The body of a Graph error response. */
 export interface GraphErrorBody {
-  error: { code: string; message: string; innerError: { date: string; "request-id": string; "client-request-id": string } };
+  error: {
+    code: string;
+    message: string;
+    innerError: { date: string; "request-id": string; "client-request-id": string };
+  };
 }
 
 /** Graph's `date` format in innerError: ISO without milliseconds or zone, e.g. 2024-05-01T10:11:12. */
@@ -27,8 +31,19 @@ export function graphDate(d: Date = new Date()): string {
 }
 
 /** Builds Graph's error body. */
-export function graphErrorBody(code: string, message: string, requestId: string, clientRequestId: string): GraphErrorBody {
-  return { error: { code, message, innerError: { date: graphDate(), "request-id": requestId, "client-request-id": clientRequestId } } };
+export function graphErrorBody(
+  code: string,
+  message: string,
+  requestId: string,
+  clientRequestId: string,
+): GraphErrorBody {
+  return {
+    error: {
+      code,
+      message,
+      innerError: { date: graphDate(), "request-id": requestId, "client-request-id": clientRequestId },
+    },
+  };
 }
 
 /** 400 BadRequest. */
@@ -38,5 +53,9 @@ export function badRequest(message: string, code = "BadRequest"): GraphError {
 
 /** 404 Request_ResourceNotFound with Graph's message. */
 export function notFound(id: string): GraphError {
-  return new GraphError(404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  return new GraphError(
+    404,
+    "Request_ResourceNotFound",
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 }

@@ -44,7 +44,8 @@ export function parseFaults(spec: string | FaultRates | undefined | null): Fault
   for (const [k, v] of entries) {
     if (!isKind(k)) throw new Error(`faults: unknown kind '${k}' (use ${KINDS.join(", ")})`);
     if (v === undefined) continue;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > 1) throw new Error(`faults: rate of '${k}' must be a number from 0 to 1`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > 1)
+      throw new Error(`faults: rate of '${k}' must be a number from 0 to 1`);
     rates[k] = v;
     sum += v;
   }
@@ -54,7 +55,9 @@ export function parseFaults(spec: string | FaultRates | undefined | null): Fault
 
 /** Formats rates back into the string form. */
 export function formatFaults(rates: FaultRates): string {
-  return KINDS.filter((k) => rates[k]).map((k) => `${k}=${rates[k]}`).join(",");
+  return KINDS.filter((k) => rates[k])
+    .map((k) => `${k}=${rates[k]}`)
+    .join(",");
 }
 
 /** Draws faults from a seeded PRNG. */

@@ -27,11 +27,22 @@ export type Filterable = object;
 
 /** Properties `eq` is supported on, canonical spelling by lower-case name. */
 const EQ_PROPS = new Map(
-  ["mail", "userType", "id", "userPrincipalName", "displayName", "givenName", "surname", "creationType", "externalUserState", "accountEnabled"].map(
-    (p) => [p.toLowerCase(), p] as const,
-  ),
+  [
+    "mail",
+    "userType",
+    "id",
+    "userPrincipalName",
+    "displayName",
+    "givenName",
+    "surname",
+    "creationType",
+    "externalUserState",
+    "accountEnabled",
+  ].map((p) => [p.toLowerCase(), p] as const),
 );
-const STARTSWITH_PROPS = new Map(["mail", "userPrincipalName", "displayName", "givenName", "surname"].map((p) => [p.toLowerCase(), p] as const));
+const STARTSWITH_PROPS = new Map(
+  ["mail", "userPrincipalName", "displayName", "givenName", "surname"].map((p) => [p.toLowerCase(), p] as const),
+);
 const ANY_PROPS = new Map([
   ["othermails", "otherMails"],
   ["proxyaddresses", "proxyAddresses"],
@@ -49,8 +60,13 @@ function syntaxError(filter: string, pos: number): GraphError {
 }
 
 function unsupported(prop: string): GraphError {
-  if (NOT_USER_PROPS.has(prop.toLowerCase())) return badRequest(`Could not find a property named '${prop}' on type 'microsoft.graph.user'.`);
-  return new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`);
+  if (NOT_USER_PROPS.has(prop.toLowerCase()))
+    return badRequest(`Could not find a property named '${prop}' on type 'microsoft.graph.user'.`);
+  return new GraphError(
+    400,
+    "Request_UnsupportedQuery",
+    `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
+  );
 }
 
 function tokenize(s: string): Token[] {
@@ -144,7 +160,12 @@ export function parseFilter(filter: string): FilterNode {
     p++;
     const name = tok.v;
     const lower = name.toLowerCase();
-    if (lower === "not") throw new GraphError(400, "Request_UnsupportedQuery", "Unsupported query: 'not' needs advanced query capabilities (ConsistencyLevel: eventual and $count=true).");
+    if (lower === "not")
+      throw new GraphError(
+        400,
+        "Request_UnsupportedQuery",
+        "Unsupported query: 'not' needs advanced query capabilities (ConsistencyLevel: eventual and $count=true).",
+      );
     if (lower === "startswith") {
       expectPunct("(");
       const propTok = peek();
@@ -170,7 +191,12 @@ export function parseFilter(filter: string): FilterNode {
       p++;
       const op = peek();
       if (!isKeyword(op, "eq") && !isKeyword(op, "in")) {
-        if (op?.t === "ident") throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported query: operator '${op.v}' in a lambda on '${propName}'.`);
+        if (op?.t === "ident")
+          throw new GraphError(
+            400,
+            "Request_UnsupportedQuery",
+            `Unsupported query: operator '${op.v}' in a lambda on '${propName}'.`,
+          );
         throw syntaxError(filter, endPos());
       }
       p++;
@@ -194,7 +220,12 @@ export function parseFilter(filter: string): FilterNode {
     const prop = EQ_PROPS.get(lower);
     if (!prop) throw unsupported(name);
     if (opName === "in") return { kind: "in", prop, values: list() };
-    if (opName !== "eq") throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported query: operator '${opName}' on property '${prop}' needs advanced query capabilities.`);
+    if (opName !== "eq")
+      throw new GraphError(
+        400,
+        "Request_UnsupportedQuery",
+        `Unsupported query: operator '${opName}' on property '${prop}' needs advanced query capabilities.`,
+      );
     const value = literal();
     return { kind: "eq", prop, value };
   };
@@ -265,9 +296,12 @@ export function matchFilter(node: FilterNode, u: Filterable): boolean {
 export function addressCandidates(node: FilterNode): string[] | undefined {
   switch (node.kind) {
     case "eq":
-      return (node.prop === "mail" || node.prop === "userPrincipalName") && typeof node.value === "string" ? [node.value.toLowerCase()] : undefined;
+      return (node.prop === "mail" || node.prop === "userPrincipalName") && typeof node.value === "string"
+        ? [node.value.toLowerCase()]
+        : undefined;
     case "in":
-      return (node.prop === "mail" || node.prop === "userPrincipalName") && node.values.every((v) => typeof v === "string")
+      return (node.prop === "mail" || node.prop === "userPrincipalName") &&
+        node.values.every((v) => typeof v === "string")
         ? node.values.map((v) => String(v).toLowerCase())
         : undefined;
     case "anyIn":

@@ -32,7 +32,10 @@ const WRITE_COST = 1;
  * lower than 1."
  */
 export function identityCost(base: number, opts: { select?: boolean; expand?: boolean; top?: number }): number {
-  return Math.max(1, base - (opts.select ? 1 : 0) + (opts.expand ? 1 : 0) - (opts.top !== undefined && opts.top < 20 ? 1 : 0));
+  return Math.max(
+    1,
+    base - (opts.select ? 1 : 0) + (opts.expand ? 1 : 0) - (opts.top !== undefined && opts.top < 20 ? 1 : 0),
+  );
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -50,7 +53,11 @@ export function splitTarget(target: string): { segments: string[]; query: URLSea
   const q = target.indexOf("?");
   const path = q < 0 ? target : target.slice(0, q);
   const rawQuery = q < 0 ? "" : target.slice(q + 1);
-  return { segments: path.split("/").filter(Boolean).map(decodeSegment), query: new URLSearchParams(rawQuery), rawQuery };
+  return {
+    segments: path.split("/").filter(Boolean).map(decodeSegment),
+    query: new URLSearchParams(rawQuery),
+    rawQuery,
+  };
 }
 
 /** True for a top-level POST /v1.0/$batch. */
@@ -69,7 +76,11 @@ function option(query: URLSearchParams, name: string): string | undefined {
 }
 
 function errorOutcome(call: GraphCall, e: GraphError, extra: Record<string, string> = {}): GraphOutcome {
-  return { status: e.status, headers: { ...extra, ...e.headers }, body: graphErrorBody(e.code, e.message, call.requestId, call.clientRequestId) };
+  return {
+    status: e.status,
+    headers: { ...extra, ...e.headers },
+    body: graphErrorBody(e.code, e.message, call.requestId, call.clientRequestId),
+  };
 }
 
 function methodNotAllowed(): GraphError {
@@ -98,17 +109,31 @@ export async function executeGraph(ctx: EmulatorContext, call: GraphCall): Promi
   } else if (fault === "429" || fault === "503" || fault === "504") {
     const e =
       fault === "429"
-        ? new GraphError(429, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header.", { "Retry-After": "1" })
+        ? new GraphError(
+            429,
+            "TooManyRequests",
+            "Too many requests. Please retry after the time in the Retry-After header.",
+            { "Retry-After": "1" },
+          )
         : fault === "503"
-          ? new GraphError(503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later.", { "Retry-After": "1" })
-          : new GraphError(504, "GatewayTimeout", "The gateway did not receive a timely response from the upstream service.");
+          ? new GraphError(503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later.", {
+              "Retry-After": "1",
+            })
+          : new GraphError(
+              504,
+              "GatewayTimeout",
+              "The gateway did not receive a timely response from the upstream service.",
+            );
     outcome = { ...errorOutcome(call, e), fault };
   } else {
     try {
       const claims = call.claims ?? ctx.auth.verify(call.authorization);
       outcome = await route(ctx, call, claims, now);
     } catch (e) {
-      outcome = e instanceof GraphError ? errorOutcome(call, e) : errorOutcome(call, new GraphError(500, "generalException", `Emulator error: ${String(e)}`));
+      outcome =
+        e instanceof GraphError
+          ? errorOutcome(call, e)
+          : errorOutcome(call, new GraphError(500, "generalException", `Emulator error: ${String(e)}`));
     }
     if (fault === "drop") outcome = { ...outcome, fault, action: "drop" };
     // The batch ran; only its envelope says 424 (FailedDependency), the responses are all there.
@@ -159,13 +184,29 @@ class RouteRequest {
    */
   guard(perms: readonly string[], cls: ThrottleClass): void {
     const { ctx, claims, now } = this;
-    if (!perms.some((p) => this.roles.has(p))) throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
-    const d = cls === "invitation" ? ctx.throttle.invitation(ctx.tenantId, now) : ctx.throttle.users(claims.appid, claims.tid, cls.cost, cls.write, now);
+    if (!perms.some((p) => this.roles.has(p)))
+      throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    const d =
+      cls === "invitation"
+        ? ctx.throttle.invitation(ctx.tenantId, now)
+        : ctx.throttle.users(claims.appid, claims.tid, cls.cost, cls.write, now);
     this.extra = d.headers;
-    if (!d.ok) throw new GraphError(429, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header.", d.headers);
+    if (!d.ok)
+      throw new GraphError(
+        429,
+        "TooManyRequests",
+        "Too many requests. Please retry after the time in the Retry-After header.",
+        d.headers,
+      );
     if (cls !== "invitation" && cls.extension) {
       const x = ctx.throttle.extension(claims.appid, claims.tid, now);
-      if (!x.ok) throw new GraphError(429, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header.", { ...this.extra, ...x.headers });
+      if (!x.ok)
+        throw new GraphError(
+          429,
+          "TooManyRequests",
+          "Too many requests. Please retry after the time in the Retry-After header.",
+          { ...this.extra, ...x.headers },
+        );
     }
   }
 
@@ -173,16 +214,24 @@ class RouteRequest {
   jsonBody(required: boolean): unknown {
     const { call } = this;
     if (call.body === INVALID_JSON) {
-      throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+      throw badRequest(
+        "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+      );
     }
     if (call.body !== undefined && !call.contentType) {
       throw badRequest("Write requests (excluding DELETE) must contain the Content-Type header declaration.");
     }
     if (call.body !== undefined && !/json/i.test(call.contentType ?? "")) {
-      throw new GraphError(415, "UnsupportedMediaType", `Content-Type '${call.contentType}' is not supported; use application/json.`);
+      throw new GraphError(
+        415,
+        "UnsupportedMediaType",
+        `Content-Type '${call.contentType}' is not supported; use application/json.`,
+      );
     }
     if (required && call.body === undefined) {
-      throw badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+      throw badRequest(
+        "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+      );
     }
     return call.body;
   }
@@ -217,11 +266,19 @@ export interface GraphRoute {
 function getUser(r: RouteRequest): GraphOutcome {
   const select = Directory.parseSelect(option(r.query, "select"));
   const expand = parseExpand(option(r.query, "expand"), ["sponsors", "extensions"]);
-  r.guard(READ, { cost: identityCost(1, { select: !!select, expand: expand.length > 0 }), write: false, extension: expand.includes("extensions") });
+  r.guard(READ, {
+    cost: identityCost(1, { select: !!select, expand: expand.length > 0 }),
+    write: false,
+    extension: expand.includes("extensions"),
+  });
   const u = r.visibleUser(r.params.id);
-  const body: Record<string, unknown> = { "@odata.context": r.selectContext("users", select, true), ...r.dir.serialize(u, select) };
+  const body: Record<string, unknown> = {
+    "@odata.context": r.selectContext("users", select, true),
+    ...r.dir.serialize(u, select),
+  };
   if (expand.includes("sponsors")) body.sponsors = sponsorObjects(r.ctx, u).slice(0, MAX_EXPANDED_ITEMS);
-  if (expand.includes("extensions")) Object.assign(body, expandedExtensions(u, `${r.base}/$metadata#users('${u.id}')/extensions`));
+  if (expand.includes("extensions"))
+    Object.assign(body, expandedExtensions(u, `${r.base}/$metadata#users('${u.id}')/extensions`));
   return r.ok(200, body);
 }
 
@@ -247,7 +304,10 @@ function addSponsor(r: RouteRequest): GraphOutcome {
   r.visibleUser(id);
   const ref = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["@odata.id"] : undefined;
   const m = typeof ref === "string" ? /([0-9a-fA-F-]{36})\/?$/.exec(ref) : null;
-  if (!m || !isGuid(m[1])) throw badRequest("The request body needs '@odata.id' with the URL of a user or group, e.g. https://graph.microsoft.com/v1.0/users/{id}.");
+  if (!m || !isGuid(m[1]))
+    throw badRequest(
+      "The request body needs '@odata.id' with the URL of a user or group, e.g. https://graph.microsoft.com/v1.0/users/{id}.",
+    );
   r.dir.addSponsor(id, m[1]);
   return r.ok(204);
 }
@@ -321,7 +381,10 @@ export const GRAPH_ROUTE_TABLE: readonly GraphRoute[] = [
     handle: (r) => {
       r.guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
       const u = r.visibleUser(r.params.id);
-      return r.ok(200, { "@odata.context": `${r.base}/$metadata#users('${u.id}')/extensions`, value: r.dir.listExtensions(u.id) });
+      return r.ok(200, {
+        "@odata.context": `${r.base}/$metadata#users('${u.id}')/extensions`,
+        value: r.dir.listExtensions(u.id),
+      });
     },
   },
   {
@@ -339,7 +402,10 @@ export const GRAPH_ROUTE_TABLE: readonly GraphRoute[] = [
     handle: (r) => {
       r.guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
       const u = r.visibleUser(r.params.id);
-      return r.ok(200, { "@odata.context": `${r.base}/$metadata#users('${u.id}')/extensions/$entity`, ...r.dir.getExtension(u.id, r.params.name) });
+      return r.ok(200, {
+        "@odata.context": `${r.base}/$metadata#users('${u.id}')/extensions/$entity`,
+        ...r.dir.getExtension(u.id, r.params.name),
+      });
     },
   },
   {
@@ -383,7 +449,11 @@ export const GRAPH_ROUTE_TABLE: readonly GraphRoute[] = [
       r.jsonBody(false);
       r.guard(RESTORE, { cost: WRITE_COST, write: true });
       const u = r.dir.restore(r.params.id);
-      return r.ok(200, { "@odata.context": `${r.base}/$metadata#directoryObjects/$entity`, "@odata.type": "#microsoft.graph.user", ...r.dir.serialize(u, undefined) });
+      return r.ok(200, {
+        "@odata.context": `${r.base}/$metadata#directoryObjects/$entity`,
+        "@odata.type": "#microsoft.graph.user",
+        ...r.dir.serialize(u, undefined),
+      });
     },
   },
   {
@@ -398,16 +468,28 @@ export const GRAPH_ROUTE_TABLE: readonly GraphRoute[] = [
  * Requests Graph refuses before routing, with its own message (not routes: no row in
  * graph-contract.md). Checked on the segments after the version.
  */
-const REFUSALS: readonly { when(s: readonly string[], call: GraphCall): boolean; error(call: GraphCall): GraphError }[] = [
+const REFUSALS: readonly {
+  when(s: readonly string[], call: GraphCall): boolean;
+  error(call: GraphCall): GraphError;
+}[] = [
   {
     when: (s, call) => s[0] === "$batch" && !(s.length === 1 && call.method === "POST" && call.inBatch === undefined),
-    error: (call) => badRequest(call.inBatch !== undefined ? "A $batch request cannot contain another $batch request." : "The $batch endpoint accepts POST only."),
+    error: (call) =>
+      badRequest(
+        call.inBatch !== undefined
+          ? "A $batch request cannot contain another $batch request."
+          : "The $batch endpoint accepts POST only.",
+      ),
   },
   // invitation resource: Create is the only method, on the collection.
   { when: (s) => s[0] === "invitations" && s.length > 1, error: () => methodNotAllowed() },
   {
     when: (s) => s.length === 2 && s[0] === "directory" && s[1] === "deletedItems",
-    error: () => badRequest("Listing deletedItems needs a type cast, e.g. /directory/deletedItems/microsoft.graph.user.", "Request_BadRequest"),
+    error: () =>
+      badRequest(
+        "Listing deletedItems needs a type cast, e.g. /directory/deletedItems/microsoft.graph.user.",
+        "Request_BadRequest",
+      ),
   },
 ];
 
@@ -460,7 +542,9 @@ function unknownSegment(s: readonly string[]): string {
 function findRoute(call: GraphCall, s: readonly string[]): { route: GraphRoute; params: Record<string, string> } {
   const refusal = REFUSALS.find((x) => x.when(s, call));
   if (refusal) throw refusal.error(call);
-  const matches = COMPILED.map((c) => ({ c, params: matchPattern(c.segments, s) })).filter((m) => m.params !== undefined);
+  const matches = COMPILED.map((c) => ({ c, params: matchPattern(c.segments, s) })).filter(
+    (m) => m.params !== undefined,
+  );
   if (matches.length === 0) throw segmentNotFound(unknownSegment(s));
   matches.sort((a, b) => moreSpecific(a.c.segments, b.c.segments));
   const best = matches[0].c.segments.join("/");
@@ -474,7 +558,8 @@ async function route(ctx: EmulatorContext, call: GraphCall, claims: TokenClaims,
   const { segments, query } = splitTarget(call.target);
   let r: RouteRequest | undefined;
   try {
-    if (segments.length === 0) throw badRequest("Invalid version: the request URL needs a version segment such as /v1.0.");
+    if (segments.length === 0)
+      throw badRequest("Invalid version: the request URL needs a version segment such as /v1.0.");
     if (segments[0] !== "v1.0") throw badRequest(`Invalid version: ${segments[0]}`);
     const s = segments.slice(1);
     if (s.length === 0) throw segmentNotFound("v1.0");
@@ -499,7 +584,10 @@ function parseExpand(raw: string | undefined, allowed: readonly string[]): strin
     const name = part.trim();
     if (!name) continue;
     const known = allowed.find((a) => a.toLowerCase() === name.toLowerCase());
-    if (!known) throw badRequest(`Parsing OData Select and Expand failed: Could not find a navigation property named '${name}' on type 'microsoft.graph.user'.`);
+    if (!known)
+      throw badRequest(
+        `Parsing OData Select and Expand failed: Could not find a navigation property named '${name}' on type 'microsoft.graph.user'.`,
+      );
     if (!out.includes(known)) out.push(known);
   }
   return out;
@@ -507,15 +595,31 @@ function parseExpand(raw: string | undefined, allowed: readonly string[]): strin
 
 /** The `extensions` of a user as `$expand=extensions` adds them. */
 function expandedExtensions(u: StoredUser, context: string): Record<string, unknown> {
-  return { "extensions@odata.context": context, extensions: (u.extensions ?? []).slice(0, MAX_EXPANDED_ITEMS).map((e) => Directory.extensionView(e)) };
+  return {
+    "extensions@odata.context": context,
+    extensions: (u.extensions ?? []).slice(0, MAX_EXPANDED_ITEMS).map((e) => Directory.extensionView(e)),
+  };
 }
 
 function sponsorObjects(ctx: EmulatorContext, u: StoredUser): Record<string, unknown>[] {
   return u.sponsors.map((sid) => {
     const s = ctx.directory.get(sid);
-    if (s) return { "@odata.type": "#microsoft.graph.user", id: s.id, displayName: s.displayName, mail: s.mail, userPrincipalName: s.userPrincipalName };
+    if (s)
+      return {
+        "@odata.type": "#microsoft.graph.user",
+        id: s.id,
+        displayName: s.displayName,
+        mail: s.mail,
+        userPrincipalName: s.userPrincipalName,
+      };
     const app = ctx.auth.servicePrincipal(sid);
-    if (app) return { "@odata.type": "#microsoft.graph.servicePrincipal", id: sid, appId: app.clientId, displayName: app.displayName };
+    if (app)
+      return {
+        "@odata.type": "#microsoft.graph.servicePrincipal",
+        id: sid,
+        appId: app.clientId,
+        displayName: app.displayName,
+      };
     return { "@odata.type": "#microsoft.graph.directoryObject", id: sid };
   });
 }
@@ -545,7 +649,8 @@ function unsupportedQuery(message = "Unsupported Query."): GraphError {
 function parseOrderBy(raw: string | undefined): { prop: string; desc: boolean } | undefined {
   if (raw === undefined) return undefined;
   const m = /^\s*([A-Za-z]+)(?:\s+(asc|desc))?\s*$/i.exec(raw);
-  if (!m) throw unsupportedQuery(`Unsupported or invalid $orderby clause '${raw}': the emulator orders by one property.`);
+  if (!m)
+    throw unsupportedQuery(`Unsupported or invalid $orderby clause '${raw}': the emulator orders by one property.`);
   const prop = ORDERBY_PROPS.get(m[1].toLowerCase());
   if (!prop) throw unsupportedQuery(`Unsupported or invalid query: $orderby on property '${m[1]}' of resource 'User'.`);
   return { prop, desc: (m[2] ?? "asc").toLowerCase() === "desc" };
@@ -572,7 +677,10 @@ function listUsers(r: RouteRequest, url: string, deleted: boolean): GraphOutcome
   for (const [k] of query) {
     const key = k.toLowerCase().replace(/^\$/, "");
     if (key === "search") {
-      if (!eventual) throw unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
+      if (!eventual)
+        throw unsupportedQuery(
+          "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+        );
       throw unsupportedQuery("Unsupported query option '$search': the emulator does not serve it.");
     }
     if (key === "skip") throw new GraphError(400, "Request_BadRequest", "'$skip' is not supported by the service.");
@@ -585,24 +693,40 @@ function listUsers(r: RouteRequest, url: string, deleted: boolean): GraphOutcome
   const expandRaw = option(query, "expand");
   const countRaw = option(query, "count");
   const orderRaw = option(query, "orderby");
-  if (countRaw !== undefined && !/^(true|false)$/i.test(countRaw)) throw badRequest(`Invalid value '${countRaw}' for $count: use true or false.`);
+  if (countRaw !== undefined && !/^(true|false)$/i.test(countRaw))
+    throw badRequest(`Invalid value '${countRaw}' for $count: use true or false.`);
   const advanced = eventual && /^true$/i.test(countRaw ?? "");
   const select = Directory.parseSelect(selectRaw);
   const expand = parseExpand(expandRaw, ["sponsors", "extensions"]);
   if (expand.length && advanced) throw unsupportedQuery("$expand is not currently supported with advanced queries.");
   const filter = filterRaw !== undefined ? parseFilter(filterRaw) : undefined;
   const expressions = filter && !advanced ? filterExpressions(filter) : 0;
-  if (expressions > MAX_FILTER_EXPRESSIONS) throw unsupportedQuery(`Too many expressions in the filter clause: ${expressions}. Max allowed: ${MAX_FILTER_EXPRESSIONS}.`);
+  if (expressions > MAX_FILTER_EXPRESSIONS)
+    throw unsupportedQuery(
+      `Too many expressions in the filter clause: ${expressions}. Max allowed: ${MAX_FILTER_EXPRESSIONS}.`,
+    );
   const urlLength = `https://${call.host}${call.target}`.length;
-  if (filter && advanced && urlLength > MAX_ADVANCED_URL_LENGTH) throw unsupportedQuery(`The request URL is ${urlLength} characters long. Max allowed with a filter in an advanced query: ${MAX_ADVANCED_URL_LENGTH}.`);
+  if (filter && advanced && urlLength > MAX_ADVANCED_URL_LENGTH)
+    throw unsupportedQuery(
+      `The request URL is ${urlLength} characters long. Max allowed with a filter in an advanced query: ${MAX_ADVANCED_URL_LENGTH}.`,
+    );
   const refused = filter && filterProps(filter).find((p) => ctx.refuseFilterOn.has(p.toLowerCase()));
-  if (refused) throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${refused}' of resource 'User'.`);
+  if (refused)
+    throw new GraphError(
+      400,
+      "Request_UnsupportedQuery",
+      `Unsupported or invalid query filter clause specified for property '${refused}' of resource 'User'.`,
+    );
   const orderBy = parseOrderBy(orderRaw);
   if (orderBy && filter && !advanced) throw unsupportedQuery();
   let top = 100;
   if (topRaw !== undefined) {
     top = /^\d+$/.test(topRaw) ? Number(topRaw) : NaN;
-    if (!(top >= 1 && top <= 999)) throw badRequest(`Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`, "Request_BadRequest");
+    if (!(top >= 1 && top <= 999))
+      throw badRequest(
+        `Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`,
+        "Request_BadRequest",
+      );
   }
   const pageSize = expand.length ? Math.min(top, MAX_EXPANDED_PAGE) : top;
   let after: string | undefined;
@@ -610,15 +734,23 @@ function listUsers(r: RouteRequest, url: string, deleted: boolean): GraphOutcome
   if (skipToken !== undefined) {
     const decoded = Buffer.from(skipToken, "base64url").toString("utf8");
     if (decoded.startsWith(SKIPTOKEN_PREFIX) && !orderBy) after = decoded.slice(SKIPTOKEN_PREFIX.length);
-    else if (decoded.startsWith(OFFSET_PREFIX) && orderBy && /^\d+$/.test(decoded.slice(OFFSET_PREFIX.length))) offset = Number(decoded.slice(OFFSET_PREFIX.length));
+    else if (decoded.startsWith(OFFSET_PREFIX) && orderBy && /^\d+$/.test(decoded.slice(OFFSET_PREFIX.length)))
+      offset = Number(decoded.slice(OFFSET_PREFIX.length));
     else throw badRequest("The specified page token value is invalid.", "Request_BadRequest");
   }
   // `GET users` has base cost 2; the deletedItems list is not in the table: 1.
-  r.guard(READ, { cost: identityCost(deleted ? 1 : 2, { select: select !== undefined, expand: expand.length > 0, top }), write: false, extension: expand.includes("extensions") });
+  r.guard(READ, {
+    cost: identityCost(deleted ? 1 : 2, { select: select !== undefined, expand: expand.length > 0, top }),
+    write: false,
+    extension: expand.includes("extensions"),
+  });
   let all = deleted ? ctx.directory.listDeleted(filter) : ctx.directory.list(filter);
   if (orderBy) {
-    const key = (u: StoredUser): string => String((u as unknown as Record<string, unknown>)[orderBy.prop] ?? "").toLowerCase();
-    all = [...all].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id < b.id ? -1 : 1) * (orderBy.desc ? -1 : 1));
+    const key = (u: StoredUser): string =>
+      String((u as unknown as Record<string, unknown>)[orderBy.prop] ?? "").toLowerCase();
+    all = [...all].sort(
+      (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id < b.id ? -1 : 1) * (orderBy.desc ? -1 : 1),
+    );
   }
   let start = offset ?? 0;
   if (after !== undefined) {
@@ -641,7 +773,8 @@ function listUsers(r: RouteRequest, url: string, deleted: boolean): GraphOutcome
   body.value = page.map((u) => {
     const v = ctx.directory.serialize(u, select, deleted ? ["deletedDateTime"] : []);
     if (expand.includes("sponsors")) v.sponsors = sponsorObjects(ctx, u).slice(0, MAX_EXPANDED_ITEMS);
-    if (expand.includes("extensions")) Object.assign(v, expandedExtensions(u, `${base}/$metadata#users('${u.id}')/extensions`));
+    if (expand.includes("extensions"))
+      Object.assign(v, expandedExtensions(u, `${base}/$metadata#users('${u.id}')/extensions`));
     return v;
   });
   if (start + pageSize < all.length && page.length > 0) {

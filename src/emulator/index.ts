@@ -68,7 +68,8 @@ function readState(file: string): Partial<StateFile> | undefined {
   }
   if (!text.trim()) return undefined;
   const parsed = JSON.parse(text) as unknown;
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`state file ${file}: expected a JSON object`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new Error(`state file ${file}: expected a JSON object`);
   return parsed as Partial<StateFile>;
 }
 
@@ -78,7 +79,8 @@ function checkPort(port: number): number {
 }
 
 function checkLag(ms: number): number {
-  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new Error(`replicationLagMs: expected ms >= 0, got ${String(ms)}`);
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0)
+    throw new Error(`replicationLagMs: expected ms >= 0, got ${String(ms)}`);
   return ms;
 }
 
@@ -96,10 +98,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const clientId = (options.clientId ?? state?.clientId ?? DEFAULT_CLIENT_ID).toLowerCase();
   const signingKey = state?.signingKey ? Buffer.from(state.signingKey, "base64") : processSigningKey;
   const tokenLifetime = options.tokenLifetimeSeconds ?? 3600;
-  if (!Number.isInteger(tokenLifetime) || tokenLifetime <= 0) throw new Error(`tokenLifetimeSeconds: expected a positive integer, got ${tokenLifetime}`);
+  if (!Number.isInteger(tokenLifetime) || tokenLifetime <= 0)
+    throw new Error(`tokenLifetimeSeconds: expected a positive integer, got ${tokenLifetime}`);
 
   let ownCaDir: string | undefined;
-  const caDir = options.caDir ?? process.env.ENTRA_EMULATOR_CA_DIR ?? (ownCaDir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-emulator-ca-")));
+  const caDir =
+    options.caDir ??
+    process.env.ENTRA_EMULATOR_CA_DIR ??
+    (ownCaDir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-emulator-ca-")));
   const ca = ensureCa(caDir);
   let tls = serverCerts.get(ca.certPem);
   if (!tls) serverCerts.set(ca.certPem, (tls = issueServerCert(ca)));
@@ -199,14 +205,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let actualPort = port;
   let listening: Listening;
   try {
-    listening = await listen(port, { key: tls.keyPem, cert: tls.certPem }, createHandler(ctx, admin, () => `localhost:${actualPort}`));
+    listening = await listen(
+      port,
+      { key: tls.keyPem, cert: tls.certPem },
+      createHandler(ctx, admin, () => `localhost:${actualPort}`),
+    );
   } catch (e) {
     if (ownCaDir) fs.rmSync(ownCaDir, { recursive: true, force: true });
     throw e;
   }
   actualPort = listening.port;
   const graphUrl = `https://localhost:${actualPort}`;
-  info = { graphUrl, authorityHost: graphUrl, tenantId, clientId: defaultApp.clientId, clientSecret: defaultApp.clientSecret, caCertPath: ca.certPath, port: actualPort };
+  info = {
+    graphUrl,
+    authorityHost: graphUrl,
+    tenantId,
+    clientId: defaultApp.clientId,
+    clientSecret: defaultApp.clientSecret,
+    caCertPath: ca.certPath,
+    port: actualPort,
+  };
 
   let closed: Promise<void> | undefined;
   const emulator: RunningEmulator = {

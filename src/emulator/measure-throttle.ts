@@ -35,7 +35,9 @@ function arg(name: string, fallback: string): string {
 
 function startCli(): Promise<{ child: ChildProcess; details: Details }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, "cli.js"), "--throttle", "graph", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [path.join(__dirname, "cli.js"), "--throttle", "graph", "--port", "0"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout?.on("data", (c: Buffer) => {
       out += c.toString();
@@ -64,8 +66,15 @@ async function main(): Promise<void> {
       req.end(body);
     });
   try {
-    const form = new URLSearchParams({ grant_type: "client_credentials", client_id: details.clientId, client_secret: details.clientSecret, scope: `${details.graphUrl}/.default` });
-    const tok = await request("POST", `/${details.tenantId}/oauth2/v2.0/token`, form.toString(), { "Content-Type": "application/x-www-form-urlencoded" });
+    const form = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: details.clientId,
+      client_secret: details.clientSecret,
+      scope: `${details.graphUrl}/.default`,
+    });
+    const tok = await request("POST", `/${details.tenantId}/oauth2/v2.0/token`, form.toString(), {
+      "Content-Type": "application/x-www-form-urlencoded",
+    });
     const token = (JSON.parse(tok.body) as { access_token: string }).access_token;
     const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
 
@@ -78,7 +87,10 @@ async function main(): Promise<void> {
       for (;;) {
         const i = next++;
         if (i >= count) return;
-        const body = JSON.stringify({ invitedUserEmailAddress: `measure${i}@contoso.com`, inviteRedirectUrl: "https://myapps.microsoft.com" });
+        const body = JSON.stringify({
+          invitedUserEmailAddress: `measure${i}@contoso.com`,
+          inviteRedirectUrl: "https://myapps.microsoft.com",
+        });
         for (;;) {
           sent++;
           const r = await request("POST", "/v1.0/invitations", body, headers);
@@ -88,7 +100,8 @@ async function main(): Promise<void> {
           }
           if (r.status !== 429) throw new Error(`unexpected ${r.status}: ${r.body}`);
           throttled++;
-          if (mode === "honour") await new Promise((res) => setTimeout(res, Number(r.headers["retry-after"] ?? 1) * 1000));
+          if (mode === "honour")
+            await new Promise((res) => setTimeout(res, Number(r.headers["retry-after"] ?? 1) * 1000));
         }
       }
     };
@@ -97,7 +110,11 @@ async function main(): Promise<void> {
 
     const windows: number[] = [];
     for (const t of accepted) windows[Math.floor(t / 5000)] = (windows[Math.floor(t / 5000)] ?? 0) + 1;
-    const log = JSON.parse((await request("GET", "/_emulator/requests")).body) as { path: string; status: number; time: string }[];
+    const log = JSON.parse((await request("GET", "/_emulator/requests")).body) as {
+      path: string;
+      status: number;
+      time: string;
+    }[];
     const admitted = log
       .filter((e) => e.path === "/v1.0/invitations" && e.status === 201)
       .map((e) => Date.parse(e.time))
@@ -107,13 +124,21 @@ async function main(): Promise<void> {
       while (admitted[j] - admitted[i] >= 5000) i++;
       maxSliding = Math.max(maxSliding, j - i + 1);
     }
-    process.stdout.write(`invitations: ${count}, concurrency: ${concurrency}, mode: ${mode} (one process, emulator --throttle graph)\n`);
+    process.stdout.write(
+      `invitations: ${count}, concurrency: ${concurrency}, mode: ${mode} (one process, emulator --throttle graph)\n`,
+    );
     process.stdout.write(`accepted per 5 s window (client clock, from the first request):\n`);
-    windows.forEach((n, w) => process.stdout.write(`  ${String(w * 5).padStart(3)}-${String(w * 5 + 5).padEnd(3)} s: ${n ?? 0}\n`));
+    windows.forEach((n, w) =>
+      process.stdout.write(`  ${String(w * 5).padStart(3)}-${String(w * 5 + 5).padEnd(3)} s: ${n ?? 0}\n`),
+    );
     process.stdout.write(`max accepted in any sliding 5 s (emulator clock): ${maxSliding}\n`);
     process.stdout.write(`requests sent: ${sent}, 201: ${accepted.length}, 429: ${throttled}\n`);
-    process.stdout.write(`elapsed: ${(elapsed / 1000).toFixed(1)} s (floor at 150 per 5 s: ${(((count - 150) / 150) * 5).toFixed(1)} s), accepted rate: ${(accepted.length / (elapsed / 1000)).toFixed(1)}/s\n`);
-    process.stdout.write(`${JSON.stringify({ count, concurrency, mode, windows: windows.map((n) => n ?? 0), maxSliding5s: maxSliding, sent, accepted: accepted.length, throttled, elapsedMs: elapsed })}\n`);
+    process.stdout.write(
+      `elapsed: ${(elapsed / 1000).toFixed(1)} s (floor at 150 per 5 s: ${(((count - 150) / 150) * 5).toFixed(1)} s), accepted rate: ${(accepted.length / (elapsed / 1000)).toFixed(1)}/s\n`,
+    );
+    process.stdout.write(
+      `${JSON.stringify({ count, concurrency, mode, windows: windows.map((n) => n ?? 0), maxSliding5s: maxSliding, sent, accepted: accepted.length, throttled, elapsedMs: elapsed })}\n`,
+    );
   } finally {
     agent.destroy();
     child.kill("SIGTERM");

@@ -73,7 +73,14 @@ export interface SeededFields {
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CREATION_TYPES = ["Invitation", "LocalAccount", "EmailVerified", "SelfServiceSignUp"];
 /** Maximum lengths of the user's string properties (user resource). */
-export const MAX_LENGTH: Record<string, number> = { displayName: 256, givenName: 64, surname: 64, companyName: 64, department: 64, jobTitle: 128 };
+export const MAX_LENGTH: Record<string, number> = {
+  displayName: 256,
+  givenName: 64,
+  surname: 64,
+  companyName: 64,
+  department: 64,
+  jobTitle: 128,
+};
 const ALLOWED = new Set([
   "id",
   "displayName",
@@ -129,14 +136,20 @@ export function parseSeedUser(
   guestUpn: (mail: string) => string,
   graphTime: (ms: number) => string,
 ): EmulatedUser & SeededFields {
-  if (!isObject(body)) throw badRequest("Unable to read JSON request payload: a 'microsoft.graph.user' object was expected.");
+  if (!isObject(body))
+    throw badRequest("Unable to read JSON request payload: a 'microsoft.graph.user' object was expected.");
   for (const k of Object.keys(body)) {
     if (k.startsWith("@odata.")) continue;
     if (!ALLOWED.has(k)) {
-      throw badRequest(`The property '${k}' does not exist on type 'microsoft.graph.user' (or cannot be seeded). Make sure to only use property names that are defined by the type.`);
+      throw badRequest(
+        `The property '${k}' does not exist on type 'microsoft.graph.user' (or cannot be seeded). Make sure to only use property names that are defined by the type.`,
+      );
     }
   }
-  const str = (k: string, opts: { nullable: boolean; max?: number } = { nullable: true }): string | null | undefined => {
+  const str = (
+    k: string,
+    opts: { nullable: boolean; max?: number } = { nullable: true },
+  ): string | null | undefined => {
     const v = body[k];
     if (v === undefined) return undefined;
     if (v === null) {
@@ -156,16 +169,28 @@ export function parseSeedUser(
   const id = str("id", { nullable: false }) ?? randomUUID();
   if (!GUID.test(id)) throw invalidValue("id");
   const displayName = str("displayName", { nullable: false, max: 256 });
-  if (!displayName || !displayName.trim()) throw badRequest("Invalid request: 'displayName' is a required property and cannot be empty.", "Request_BadRequest");
+  if (!displayName || !displayName.trim())
+    throw badRequest(
+      "Invalid request: 'displayName' is a required property and cannot be empty.",
+      "Request_BadRequest",
+    );
 
   const mail = str("mail") ?? null;
   if (mail !== null && !isEmail(mail)) throw invalidValue("mail");
   const otherMails = strings("otherMails", isEmail) ?? [];
-  const proxyAddresses = strings("proxyAddresses", (s) => /^[A-Za-z0-9]+:\S+$/.test(s) && (smtpAddress(s) === undefined || isEmail(s.slice(5)))) ?? (mail ? [`SMTP:${mail}`] : []);
+  const proxyAddresses =
+    strings(
+      "proxyAddresses",
+      (s) => /^[A-Za-z0-9]+:\S+$/.test(s) && (smtpAddress(s) === undefined || isEmail(s.slice(5))),
+    ) ?? (mail ? [`SMTP:${mail}`] : []);
   if (proxyAddresses.filter((p) => p.startsWith("SMTP:")).length > 1) {
-    throw badRequest("Invalid value specified for property 'proxyAddresses' of resource 'User': at most one primary 'SMTP:' address.", "Request_BadRequest");
+    throw badRequest(
+      "Invalid value specified for property 'proxyAddresses' of resource 'User': at most one primary 'SMTP:' address.",
+      "Request_BadRequest",
+    );
   }
-  if (new Set(proxyAddresses.map((p) => p.toLowerCase())).size !== proxyAddresses.length) throw invalidValue("proxyAddresses");
+  if (new Set(proxyAddresses.map((p) => p.toLowerCase())).size !== proxyAddresses.length)
+    throw invalidValue("proxyAddresses");
 
   const creationRaw = str("creationType");
   let creationType: string | null = null;
@@ -193,7 +218,8 @@ export function parseSeedUser(
     else throw invalidValue("externalUserState");
   }
   const changeRaw = body.externalUserStateChangeDateTime;
-  if (changeRaw !== undefined && changeRaw !== null && !isTime(changeRaw)) throw invalidValue("externalUserStateChangeDateTime");
+  if (changeRaw !== undefined && changeRaw !== null && !isTime(changeRaw))
+    throw invalidValue("externalUserStateChangeDateTime");
   const createdRaw = body.createdDateTime;
   if (createdRaw !== undefined && !isTime(createdRaw)) throw invalidValue("createdDateTime");
   const deletedRaw = body.deletedDateTime;
@@ -202,12 +228,20 @@ export function parseSeedUser(
   let upn = str("userPrincipalName", { nullable: false });
   if (upn === undefined) {
     if (!invited || !mail) {
-      throw badRequest("Invalid request: 'userPrincipalName' is a required property (it may be left out only for creationType 'Invitation' with a 'mail').", "Request_BadRequest");
+      throw badRequest(
+        "Invalid request: 'userPrincipalName' is a required property (it may be left out only for creationType 'Invitation' with a 'mail').",
+        "Request_BadRequest",
+      );
     }
     upn = guestUpn(mail);
   }
   const at = (upn ?? "").lastIndexOf("@");
-  if (!upn || at <= 0 || /\s/.test(upn) || !/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(upn.slice(at + 1))) {
+  if (
+    !upn ||
+    at <= 0 ||
+    /\s/.test(upn) ||
+    !/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(upn.slice(at + 1))
+  ) {
     throw invalidValue("userPrincipalName");
   }
 
@@ -215,7 +249,8 @@ export function parseSeedUser(
   if (typeof accountEnabled !== "boolean") throw invalidValue("accountEnabled");
   const hasMailbox = body.hasMailbox ?? false;
   if (typeof hasMailbox !== "boolean") throw invalidValue("hasMailbox");
-  if (hasMailbox && !mail) throw badRequest("A user with a mailbox ('hasMailbox': true) needs a 'mail'.", "Request_BadRequest");
+  if (hasMailbox && !mail)
+    throw badRequest("A user with a mailbox ('hasMailbox': true) needs a 'mail'.", "Request_BadRequest");
 
   const usageLocation = str("usageLocation");
   if (usageLocation && !/^[A-Za-z]{2}$/.test(usageLocation)) throw invalidValue("usageLocation");

@@ -15,7 +15,8 @@ import { executeGraph } from "./graph-routes";
 
 const MAX_BODY = 8 * 1024 * 1024;
 const GRAPH_JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
-const IDENTITY_ROUTE = /^\/([^/?]+)\/(oauth2\/v2\.0\/token|v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|discovery\/v2\.0\/keys)\/?(?:\?.*)?$/;
+const IDENTITY_ROUTE =
+  /^\/([^/?]+)\/(oauth2\/v2\.0\/token|v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|discovery\/v2\.0\/keys)\/?(?:\?.*)?$/;
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -40,7 +41,13 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown, contentType = GRAPH_JSON): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: unknown,
+  contentType = GRAPH_JSON,
+): void {
   if (res.destroyed || res.writableEnded) return;
   if (body === undefined) {
     res.writeHead(status, headers);
@@ -69,11 +76,17 @@ function basicAuth(req: IncomingMessage): { id: string; secret: string } | undef
   if (!m) return undefined;
   const decoded = Buffer.from(m[1], "base64").toString("utf8");
   const i = decoded.indexOf(":");
-  return i < 0 ? undefined : { id: decodeURIComponent(decoded.slice(0, i)), secret: decodeURIComponent(decoded.slice(i + 1)) };
+  return i < 0
+    ? undefined
+    : { id: decodeURIComponent(decoded.slice(0, i)), secret: decodeURIComponent(decoded.slice(i + 1)) };
 }
 
 /** Builds the request listener shared by the IPv4 and IPv6 servers. */
-export function createHandler(ctx: EmulatorContext, admin: AdminApi, fallbackHost: () => string): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(
+  ctx: EmulatorContext,
+  admin: AdminApi,
+  fallbackHost: () => string,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handle(ctx, admin, fallbackHost, req, res).catch((e: unknown) => {
       send(res, 500, {}, { error: { code: "generalException", message: `Emulator error: ${String(e)}` } });
@@ -81,7 +94,13 @@ export function createHandler(ctx: EmulatorContext, admin: AdminApi, fallbackHos
   };
 }
 
-async function handle(ctx: EmulatorContext, admin: AdminApi, fallbackHost: () => string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  ctx: EmulatorContext,
+  admin: AdminApi,
+  fallbackHost: () => string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = req.url ?? "/";
   const method = (req.method ?? "GET").toUpperCase();
   let raw: Buffer | undefined;
@@ -95,7 +114,13 @@ async function handle(ctx: EmulatorContext, admin: AdminApi, fallbackHost: () =>
 
   if (url === "/_emulator" || url.startsWith("/_emulator/") || url.startsWith("/_emulator?")) {
     if (!isLoopback(req.socket.remoteAddress)) {
-      send(res, 403, {}, { error: { code: "Forbidden", message: "The admin API answers loopback clients only." } }, "application/json");
+      send(
+        res,
+        403,
+        {},
+        { error: { code: "Forbidden", message: "The admin API answers loopback clients only." } },
+        "application/json",
+      );
       return;
     }
     const body = parseJson(raw);
@@ -120,7 +145,13 @@ async function handle(ctx: EmulatorContext, admin: AdminApi, fallbackHost: () =>
     let logged: unknown;
     if (what === "oauth2/v2.0/token") {
       if (method !== "POST") {
-        r = { status: 405, body: { error: "invalid_request", error_description: "AADSTS900561: The endpoint only accepts POST requests." } };
+        r = {
+          status: 405,
+          body: {
+            error: "invalid_request",
+            error_description: "AADSTS900561: The endpoint only accepts POST requests.",
+          },
+        };
       } else {
         const form = new URLSearchParams(raw ? raw.toString("utf8") : "");
         const shown: Record<string, string> = {};
@@ -134,7 +165,13 @@ async function handle(ctx: EmulatorContext, admin: AdminApi, fallbackHost: () =>
       r = ctx.auth.openIdConfiguration(tenant, base);
     }
     if (what === "oauth2/v2.0/token") {
-      ctx.log.add({ time: new Date().toISOString(), method, path: url, status: r.status, ...(logged !== undefined ? { body: logged } : {}) });
+      ctx.log.add({
+        time: new Date().toISOString(),
+        method,
+        path: url,
+        status: r.status,
+        ...(logged !== undefined ? { body: logged } : {}),
+      });
     }
     send(res, r.status, { ...common, ...(r.headers ?? {}) }, r.body, "application/json; charset=utf-8");
     return;
@@ -160,7 +197,16 @@ async function handle(ctx: EmulatorContext, admin: AdminApi, fallbackHost: () =>
     ...common,
     "Cache-Control": "no-cache",
     "Strict-Transport-Security": "max-age=31536000",
-    "x-ms-ags-diagnostic": JSON.stringify({ ServerInfo: { DataCenter: "Local Emulator", Slice: "E", Ring: "0", ScaleUnit: "000", RoleInstance: "EMULATOR", ADSiteName: "LOCAL" } }),
+    "x-ms-ags-diagnostic": JSON.stringify({
+      ServerInfo: {
+        DataCenter: "Local Emulator",
+        Slice: "E",
+        Ring: "0",
+        ScaleUnit: "000",
+        RoleInstance: "EMULATOR",
+        ADSiteName: "LOCAL",
+      },
+    }),
     ...outcome.headers,
   };
   send(res, outcome.status, headers, outcome.body);
@@ -196,7 +242,11 @@ export interface Listening {
  * "localhost" works whichever address a client tries first). Port 0 picks a free port that is
  * free on both.
  */
-export async function listen(port: number, tls: { key: string; cert: string }, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Listening> {
+export async function listen(
+  port: number,
+  tls: { key: string; cert: string },
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<Listening> {
   const make = (): https.Server => {
     const s = https.createServer({ key: tls.key, cert: tls.cert }, handler);
     s.keepAliveTimeout = 5_000;
@@ -222,4 +272,3 @@ export async function listen(port: number, tls: { key: string; cert: string }, h
     }
   }
 }
-

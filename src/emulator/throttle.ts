@@ -125,7 +125,13 @@ export class Throttle {
   }
 
   /** One more event in the sliding window `key` of `windows` (limit per windowMs), or 429 with Retry-After. */
-  private slide(windows: Map<string, SlidingWindow>, key: string, limit: number, windowMs: number, now: number): ThrottleDecision {
+  private slide(
+    windows: Map<string, SlidingWindow>,
+    key: string,
+    limit: number,
+    windowMs: number,
+    now: number,
+  ): ThrottleDecision {
     if (this.mode === "off") return { ok: true, headers: {} };
     let w = windows.get(key);
     if (!w) windows.set(key, (w = new SlidingWindow(limit, windowMs)));
@@ -140,12 +146,24 @@ export class Throttle {
 
   /** An open-extension request (or a read expanding extensions) by an app in a tenant: 455 per 10 s. */
   extension(appId: string, tenantId: string, now: number): ThrottleDecision {
-    return this.slide(this.extensionWindows, `${appId}/${tenantId}`, this.limits.extensionRequestsPerWindow, this.limits.extensionWindowMs, now);
+    return this.slide(
+      this.extensionWindows,
+      `${appId}/${tenantId}`,
+      this.limits.extensionRequestsPerWindow,
+      this.limits.extensionWindowMs,
+      now,
+    );
   }
 
   /** POST /invitations: 150 per 5 s per tenant. */
   invitation(tenantId: string, now: number): ThrottleDecision {
-    return this.slide(this.invitations, tenantId, this.limits.invitationsPerWindow, this.limits.invitationWindowMs, now);
+    return this.slide(
+      this.invitations,
+      tenantId,
+      this.limits.invitationsPerWindow,
+      this.limits.invitationWindowMs,
+      now,
+    );
   }
 
   /** A users / deletedItems request of `cost` resource units by an app in a tenant. */
@@ -165,7 +183,12 @@ export class Throttle {
       return {
         ok: false,
         retryAfter,
-        headers: { ...headers, "Retry-After": String(retryAfter), "x-ms-throttle-scope": scope, "x-ms-throttle-information": "ResourceUnitLimitExceeded" },
+        headers: {
+          ...headers,
+          "Retry-After": String(retryAfter),
+          "x-ms-throttle-scope": scope,
+          "x-ms-throttle-information": "ResourceUnitLimitExceeded",
+        },
       };
     }
     let w: SlidingWindow | undefined;
@@ -178,7 +201,12 @@ export class Throttle {
         return {
           ok: false,
           retryAfter,
-          headers: { ...headers, "Retry-After": String(retryAfter), "x-ms-throttle-scope": scope, "x-ms-throttle-information": "WriteLimitExceeded" },
+          headers: {
+            ...headers,
+            "Retry-After": String(retryAfter),
+            "x-ms-throttle-scope": scope,
+            "x-ms-throttle-information": "WriteLimitExceeded",
+          },
         };
       }
       w.add(now);

@@ -9,12 +9,14 @@ export interface EmulatorOptions {
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
   /** Added delay per Graph request (fixed, or uniform between min and max). Default 0. */
-  latencyMs?: number | {
-    /** Shortest delay, ms. */
-    min: number;
-    /** Longest delay, ms. */
-    max: number;
-  };
+  latencyMs?:
+    | number
+    | {
+        /** Shortest delay, ms. */
+        min: number;
+        /** Longest delay, ms. */
+        max: number;
+      };
   /** "graph" applies Graph's documented limits (invitations 150/5 s per tenant, users resource units). Default "off". */
   throttle?: "graph" | "off";
   /** Injected faults by rate, e.g. "503=0.05,504=0.02,reset=0.01,drop=0.02,429=0.01". Default none. */

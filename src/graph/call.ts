@@ -9,7 +9,11 @@ import { pathOnly, GraphRequest, GraphResponse, RequestScheduler } from "./sched
 import type { InvitationRequest } from "./types";
 
 /** Sends `req` through `scheduler`; rejects with an EntraGraphError unless the status is 2xx or in `accept`. */
-export async function call<T>(scheduler: RequestScheduler, req: GraphRequest, accept: readonly number[] = []): Promise<GraphResponse<T>> {
+export async function call<T>(
+  scheduler: RequestScheduler,
+  req: GraphRequest,
+  accept: readonly number[] = [],
+): Promise<GraphResponse<T>> {
   const res = await scheduler.submit<T>(req);
   if ((res.status >= 200 && res.status < 300) || accept.includes(res.status)) return res;
   throw toError(req, res);
@@ -17,7 +21,8 @@ export async function call<T>(scheduler: RequestScheduler, req: GraphRequest, ac
 
 /** The EntraGraphError of a refused call: Graph's code, message and request-id, and for a 403 the permission the call needs. */
 export function toError(req: GraphRequest, res: GraphResponse): EntraGraphError {
-  const body = res.body as { error?: { code?: string; message?: string; innerError?: { "request-id"?: string } } } | undefined;
+  const body = res.body as
+    { error?: { code?: string; message?: string; innerError?: { "request-id"?: string } } } | undefined;
   const err = body?.error;
   return new EntraGraphError({
     status: res.status,

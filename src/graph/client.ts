@@ -26,7 +26,10 @@ export class GraphClient {
   }
 
   /** `GET /users/{id}` with `$select` (default the refresh set); undefined when the user is not there. */
-  getUser(id: string, opts: { retryNotFoundUntil?: number; select?: readonly string[] } = {}): Promise<GraphUser | undefined> {
+  getUser(
+    id: string,
+    opts: { retryNotFoundUntil?: number; select?: readonly string[] } = {},
+  ): Promise<GraphUser | undefined> {
     return this.users.getUser<GraphUser>(id, { select: opts.select, retryNotFoundUntil: opts.retryNotFoundUntil });
   }
 

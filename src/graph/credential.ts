@@ -48,7 +48,10 @@ export function authorityOptions(authorityHost: string): { authorityHost: string
  * (AZURE_FEDERATED_TOKEN_FILE with AZURE_TENANT_ID and a client id, as the workload identity webhook
  * sets them).
  */
-export function workloadIdentityFromEnv(env: Record<string, string | undefined>, clientId?: string): { tenantId: string; clientId: string; tokenFilePath: string } | undefined {
+export function workloadIdentityFromEnv(
+  env: Record<string, string | undefined>,
+  clientId?: string,
+): { tenantId: string; clientId: string; tokenFilePath: string } | undefined {
   const tenantId = env.AZURE_TENANT_ID;
   const id = clientId ?? env.AZURE_CLIENT_ID;
   const tokenFilePath = env.AZURE_FEDERATED_TOKEN_FILE;
@@ -60,10 +63,18 @@ export function workloadIdentityFromEnv(env: Record<string, string | undefined>,
  * `env` is where a managed identity looks for an AKS workload identity (default `process.env`, which
  * is also what @azure/identity itself reads).
  */
-export function createCredential(spec: CredentialSpec, authorityHost: string, env: Record<string, string | undefined> = process.env): TokenCredential {
+export function createCredential(
+  spec: CredentialSpec,
+  authorityHost: string,
+  env: Record<string, string | undefined> = process.env,
+): TokenCredential {
   const inner = identityCredential(spec, authorityHost, env);
   // Managed identities (without a workload identity) and developer tools do not talk to the authority.
-  const talksToAuthority = spec.kind === "clientSecret" || spec.kind === "clientCertificate" || spec.kind === "oidc" || (spec.kind === "managedIdentity" && workloadIdentityFromEnv(env, spec.clientId) !== undefined);
+  const talksToAuthority =
+    spec.kind === "clientSecret" ||
+    spec.kind === "clientCertificate" ||
+    spec.kind === "oidc" ||
+    (spec.kind === "managedIdentity" && workloadIdentityFromEnv(env, spec.clientId) !== undefined);
   const tenantId = "tenantId" in spec ? spec.tenantId : undefined;
   return explainedCredential(inner, talksToAuthority ? { authorityHost, tenantId } : undefined);
 }
@@ -75,7 +86,11 @@ export function createCredential(spec: CredentialSpec, authorityHost: string, en
  * an untrusted certificate is remembered: later token requests of the process fail at once with the
  * same error instead of asking again.
  */
-export function explainedCredential(inner: TokenCredential, authority?: { authorityHost: string; tenantId?: string }, probe: (url: string) => Promise<Response> = (u) => fetch(u, { signal: AbortSignal.timeout(10_000) })): TokenCredential {
+export function explainedCredential(
+  inner: TokenCredential,
+  authority?: { authorityHost: string; tenantId?: string },
+  probe: (url: string) => Promise<Response> = (u) => fetch(u, { signal: AbortSignal.timeout(10_000) }),
+): TokenCredential {
   let refused: EntraFailure | undefined;
   const ctx: FailureContext = authority ? { host: originOf(authority.authorityHost), authority: true } : {};
   return {
@@ -86,12 +101,14 @@ export function explainedCredential(inner: TokenCredential, authority?: { author
       } catch (e) {
         let failure = classify(e, ctx);
         if (!failure) throw e;
-        if (authority && failure.class === "authority" && failure.detail === "MSAL endpoints_resolution_error") failure = (await probeAuthority(authority, probe, ctx)) ?? failure;
+        if (authority && failure.class === "authority" && failure.detail === "MSAL endpoints_resolution_error")
+          failure = (await probeAuthority(authority, probe, ctx)) ?? failure;
         const err = new EntraFailure(failure, e);
         // Remembered: what the authority refused (AADSTS), a wrong authority, an untrusted certificate.
         // Not a host that did not answer, nor a credential that could not get a token (a managed
         // identity endpoint may answer next time).
-        if (failure.class === "authority" || failure.class === "tls" || failure.detail?.startsWith("AADSTS")) refused = err;
+        if (failure.class === "authority" || failure.class === "tls" || failure.detail?.startsWith("AADSTS"))
+          refused = err;
         throw err;
       }
     },
@@ -99,7 +116,11 @@ export function explainedCredential(inner: TokenCredential, authority?: { author
 }
 
 /** Why the authority's OpenID metadata cannot be read, if it cannot: a network failure or an HTTP answer. */
-async function probeAuthority(authority: { authorityHost: string; tenantId?: string }, probe: (url: string) => Promise<Response>, ctx: FailureContext) {
+async function probeAuthority(
+  authority: { authorityHost: string; tenantId?: string },
+  probe: (url: string) => Promise<Response>,
+  ctx: FailureContext,
+) {
   const url = `${authority.authorityHost.replace(/\/+$/, "")}/${authority.tenantId ?? "organizations"}/v2.0/.well-known/openid-configuration`;
   try {
     const res = await probe(url);
@@ -107,7 +128,11 @@ async function probeAuthority(authority: { authorityHost: string; tenantId?: str
     const body = await res.text().catch(() => "");
     const said = classify(new Error(body), ctx);
     if (said && said.class !== "credentials") return said;
-    return { ...(classify(new Error("endpoints_resolution_error"), ctx) as ReturnType<typeof classify> & object), cause: `answered ${res.status} for the tenant's OpenID metadata`, detail: `${url.replace(/^https?:\/\/[^/]+/, "")}: ${body.replace(/\s+/g, " ").slice(0, 200)}` };
+    return {
+      ...(classify(new Error("endpoints_resolution_error"), ctx) as ReturnType<typeof classify> & object),
+      cause: `answered ${res.status} for the tenant's OpenID metadata`,
+      detail: `${url.replace(/^https?:\/\/[^/]+/, "")}: ${body.replace(/\s+/g, " ").slice(0, 200)}`,
+    };
   } catch (e) {
     return classify(e, ctx);
   }
@@ -121,7 +146,11 @@ function originOf(url: string): string {
   }
 }
 
-function identityCredential(spec: CredentialSpec, authorityHost: string, env: Record<string, string | undefined>): TokenCredential {
+function identityCredential(
+  spec: CredentialSpec,
+  authorityHost: string,
+  env: Record<string, string | undefined>,
+): TokenCredential {
   // Loaded lazily: @azure/identity is large and most provider calls of a process reuse one credential.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const identity = require("@azure/identity") as typeof import("@azure/identity");
@@ -130,7 +159,12 @@ function identityCredential(spec: CredentialSpec, authorityHost: string, env: Re
     case "clientSecret":
       return new identity.ClientSecretCredential(spec.tenantId, spec.clientId, spec.clientSecret, common);
     case "clientCertificate":
-      return new identity.ClientCertificateCredential(spec.tenantId, spec.clientId, { certificatePath: spec.certificatePath, certificatePassword: spec.certificatePassword }, common);
+      return new identity.ClientCertificateCredential(
+        spec.tenantId,
+        spec.clientId,
+        { certificatePath: spec.certificatePath, certificatePassword: spec.certificatePassword },
+        common,
+      );
     case "oidc":
       return new identity.ClientAssertionCredential(spec.tenantId, spec.clientId, () => oidcAssertion(spec), common);
     case "managedIdentity": {
@@ -142,7 +176,9 @@ function identityCredential(spec: CredentialSpec, authorityHost: string, env: Re
       // Every other managed identity (VM/VMSS IMDS, App Service and Functions IDENTITY_ENDPOINT,
       // Azure Arc, Cloud Shell, Service Fabric) has no authority: the platform's local endpoint
       // issues the token for the cloud the resource runs in, so authorityHost does not apply.
-      return spec.clientId ? new identity.ManagedIdentityCredential({ clientId: spec.clientId }) : new identity.ManagedIdentityCredential();
+      return spec.clientId
+        ? new identity.ManagedIdentityCredential({ clientId: spec.clientId })
+        : new identity.ManagedIdentityCredential();
     }
     case "default":
       // DefaultAzureCredential (4.14) hands its options to each credential of its chain:
@@ -167,7 +203,9 @@ async function oidcAssertion(spec: Extract<CredentialSpec, { kind: "oidc" }>): P
   if (spec.token) return spec.token;
   if (spec.tokenFilePath) return fs.readFileSync(spec.tokenFilePath, "utf8").trim();
   if (!spec.requestUrl || !spec.requestToken) {
-    throw new Error("OIDC is on but no token is available: in GitHub Actions grant `permissions: id-token: write`; in Azure DevOps use an AzureCLI@2/AzurePowerShell task with a workload-identity service connection (SYSTEM_OIDCREQUESTURI, ARM_OIDC_AZURE_SERVICE_CONNECTION_ID and SYSTEM_ACCESSTOKEN); or set ARM_OIDC_TOKEN / ARM_OIDC_TOKEN_FILE_PATH.");
+    throw new Error(
+      "OIDC is on but no token is available: in GitHub Actions grant `permissions: id-token: write`; in Azure DevOps use an AzureCLI@2/AzurePowerShell task with a workload-identity service connection (SYSTEM_OIDCREQUESTURI, ARM_OIDC_AZURE_SERVICE_CONNECTION_ID and SYSTEM_ACCESSTOKEN); or set ARM_OIDC_TOKEN / ARM_OIDC_TOKEN_FILE_PATH.",
+    );
   }
   const url = new URL(spec.requestUrl);
   let method = "GET";
@@ -179,8 +217,14 @@ async function oidcAssertion(spec: Extract<CredentialSpec, { kind: "oidc" }>): P
   } else {
     url.searchParams.set("audience", "api://AzureADTokenExchange");
   }
-  const res = await fetch(url, { method, headers: { Authorization: `Bearer ${spec.requestToken}`, "Content-Type": "application/json" } });
-  if (!res.ok) throw new Error(`the CI's OIDC token service answered ${res.status}; check the pipeline's id-token permission or service connection.`);
+  const res = await fetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${spec.requestToken}`, "Content-Type": "application/json" },
+  });
+  if (!res.ok)
+    throw new Error(
+      `the CI's OIDC token service answered ${res.status}; check the pipeline's id-token permission or service connection.`,
+    );
   const body = (await res.json()) as { value?: string; oidcToken?: string };
   const token = body.value ?? body.oidcToken;
   if (!token) throw new Error("the CI's OIDC token service returned no token.");

@@ -19,14 +19,30 @@ export const CLOUDS: Readonly<Record<Exclude<CloudName, "custom">, CloudEndpoint
 
 /** Names users already write in azuread / Terraform / ARM_ENVIRONMENT, mapped to ours. */
 const ALIASES: Record<string, Exclude<CloudName, "custom">> = {
-  public: "public", global: "public", azurepubliccloud: "public", azurecloud: "public",
-  usgovernment: "usgovernment", usgov: "usgovernment", azureusgovernment: "usgovernment", azureusgovernmentcloud: "usgovernment", usgovernmentl4: "usgovernment",
-  dod: "dod", usgovernmentl5: "dod", azuredod: "dod",
-  china: "china", azurechina: "china", azurechinacloud: "china",
+  public: "public",
+  global: "public",
+  azurepubliccloud: "public",
+  azurecloud: "public",
+  usgovernment: "usgovernment",
+  usgov: "usgovernment",
+  azureusgovernment: "usgovernment",
+  azureusgovernmentcloud: "usgovernment",
+  usgovernmentl4: "usgovernment",
+  dod: "dod",
+  usgovernmentl5: "dod",
+  azuredod: "dod",
+  china: "china",
+  azurechina: "china",
+  azurechinacloud: "china",
 };
 
 export function cloudByName(name: string): Exclude<CloudName, "custom"> | undefined {
-  return ALIASES[name.trim().toLowerCase().replace(/[^a-z0-9]/g, "")];
+  return ALIASES[
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "")
+  ];
 }
 
 /** True for localhost, 127.0.0.0/8 and ::1. */
@@ -39,18 +55,28 @@ export function isLoopbackHost(hostname: string): boolean {
  * Resolve the endpoints: a custom Graph endpoint (and authority) wins over the named cloud.
  * Throws with a fix when an endpoint is not https (plain http is allowed on loopback only).
  */
-export function resolveEndpoints(opts: { environment?: string; graphEndpoint?: string; authorityHost?: string }): CloudEndpoints & { cloud: CloudName } {
+export function resolveEndpoints(opts: {
+  environment?: string;
+  graphEndpoint?: string;
+  authorityHost?: string;
+}): CloudEndpoints & { cloud: CloudName } {
   let cloud: Exclude<CloudName, "custom"> = "public";
   if (opts.environment) {
     const c = cloudByName(opts.environment);
     if (!c) {
-      throw new Error(`unknown Azure environment '${opts.environment}': use one of public, usgovernment, dod, china (entra:environment / azuread:environment / ARM_ENVIRONMENT), or set entra:graphEndpoint for a custom endpoint.`);
+      throw new Error(
+        `unknown Azure environment '${opts.environment}': use one of public, usgovernment, dod, china (entra:environment / azuread:environment / ARM_ENVIRONMENT), or set entra:graphEndpoint for a custom endpoint.`,
+      );
     }
     cloud = c;
   }
   const base = CLOUDS[cloud];
-  const graphEndpoint = opts.graphEndpoint ? checkUrl(opts.graphEndpoint, "entra:graphEndpoint / ENTRA_GRAPH_ENDPOINT") : base.graphEndpoint;
-  const authorityHost = opts.authorityHost ? checkUrl(opts.authorityHost, "entra:authorityHost / ENTRA_AUTHORITY_HOST") : base.authorityHost;
+  const graphEndpoint = opts.graphEndpoint
+    ? checkUrl(opts.graphEndpoint, "entra:graphEndpoint / ENTRA_GRAPH_ENDPOINT")
+    : base.graphEndpoint;
+  const authorityHost = opts.authorityHost
+    ? checkUrl(opts.authorityHost, "entra:authorityHost / ENTRA_AUTHORITY_HOST")
+    : base.authorityHost;
   return { cloud: opts.graphEndpoint ? "custom" : cloud, graphEndpoint, authorityHost };
 }
 
@@ -62,7 +88,9 @@ function checkUrl(raw: string, setting: string): string {
     throw new Error(`${setting} '${raw}' is not an absolute URL: give it like https://graph.example.com`);
   }
   if (u.protocol !== "https:" && !(u.protocol === "http:" && isLoopbackHost(u.hostname))) {
-    throw new Error(`${setting} '${raw}' must use https: tokens are only sent over https (plain http is accepted for loopback addresses only).`);
+    throw new Error(
+      `${setting} '${raw}' must use https: tokens are only sent over https (plain http is accepted for loopback addresses only).`,
+    );
   }
   // Graph's base: scheme, host and port; a trailing /v1.0 or slash is dropped.
   return `${u.protocol}//${u.host}${u.pathname.replace(/\/(v1\.0|beta)?\/?$/, "")}`;

@@ -32,15 +32,33 @@ export interface OpenExtension {
 
 export class ExtensionsClient extends GraphResource {
   /** `POST /users/{id}/extensions`. Throws EntraGraphError (a taken name, 403, 404 after the lag window). */
-  async addExtension(userId: string, name: string, data: Record<string, unknown>, opts: { retryNotFoundUntil?: number } = {}): Promise<OpenExtension> {
+  async addExtension(
+    userId: string,
+    name: string,
+    data: Record<string, unknown>,
+    opts: { retryNotFoundUntil?: number } = {},
+  ): Promise<OpenExtension> {
     const body = { "@odata.type": OPEN_EXTENSION_TYPE, extensionName: name, ...data };
-    const res = await this.call<OpenExtension>({ method: "POST", path: `/users/${encodeURIComponent(userId)}/extensions`, body, lane: "users", retryNotFoundUntil: opts.retryNotFoundUntil });
+    const res = await this.call<OpenExtension>({
+      method: "POST",
+      path: `/users/${encodeURIComponent(userId)}/extensions`,
+      body,
+      lane: "users",
+      retryNotFoundUntil: opts.retryNotFoundUntil,
+    });
     return res.body;
   }
 
   /** `GET /users/{id}/extensions/{name}`; undefined when the user or the extension is not there. */
   async getExtension(userId: string, name: string): Promise<OpenExtension | undefined> {
-    const res = await this.call<OpenExtension>({ method: "GET", path: `/users/${encodeURIComponent(userId)}/extensions/${encodeURIComponent(name)}`, lane: "users" }, [404]);
+    const res = await this.call<OpenExtension>(
+      {
+        method: "GET",
+        path: `/users/${encodeURIComponent(userId)}/extensions/${encodeURIComponent(name)}`,
+        lane: "users",
+      },
+      [404],
+    );
     return res.status === 404 ? undefined : res.body;
   }
 
@@ -51,13 +69,28 @@ export class ExtensionsClient extends GraphResource {
    */
   async updateExtension(userId: string, name: string, data: Record<string, unknown>): Promise<boolean> {
     const body = { "@odata.type": OPEN_EXTENSION_TYPE, extensionName: name, ...data };
-    const res = await this.call({ method: "PATCH", path: `/users/${encodeURIComponent(userId)}/extensions/${encodeURIComponent(name)}`, body, lane: "users" }, [404]);
+    const res = await this.call(
+      {
+        method: "PATCH",
+        path: `/users/${encodeURIComponent(userId)}/extensions/${encodeURIComponent(name)}`,
+        body,
+        lane: "users",
+      },
+      [404],
+    );
     return res.status !== 404;
   }
 
   /** `DELETE /users/{id}/extensions/{name}`. False when it was not there. */
   async deleteExtension(userId: string, name: string): Promise<boolean> {
-    const res = await this.call({ method: "DELETE", path: `/users/${encodeURIComponent(userId)}/extensions/${encodeURIComponent(name)}`, lane: "users" }, [404]);
+    const res = await this.call(
+      {
+        method: "DELETE",
+        path: `/users/${encodeURIComponent(userId)}/extensions/${encodeURIComponent(name)}`,
+        lane: "users",
+      },
+      [404],
+    );
     return res.status !== 404;
   }
 }
@@ -81,17 +114,32 @@ export class ExtensionClient {
   }
 
   /** {@link UsersClient.findUsersByEmail}. */
-  findUsersByEmail(email: string, opts: { select?: readonly string[]; expand?: boolean; wide?: boolean } = {}): Promise<UserWithExtensions[]> {
+  findUsersByEmail(
+    email: string,
+    opts: { select?: readonly string[]; expand?: boolean; wide?: boolean } = {},
+  ): Promise<UserWithExtensions[]> {
     return this.users.findUsersByEmail(email, opts);
   }
 
   /** `GET /users/{id}` with `$select` (default {@link LOOKUP_SELECT}) and `$expand=extensions` (unless `expand` is false); undefined on 404. */
-  getUser(id: string, opts: { select?: readonly string[]; expand?: boolean; retryNotFoundUntil?: number } = {}): Promise<UserWithExtensions | undefined> {
-    return this.users.getUser<UserWithExtensions>(id, { ...opts, select: opts.select ?? LOOKUP_SELECT, expand: opts.expand !== false });
+  getUser(
+    id: string,
+    opts: { select?: readonly string[]; expand?: boolean; retryNotFoundUntil?: number } = {},
+  ): Promise<UserWithExtensions | undefined> {
+    return this.users.getUser<UserWithExtensions>(id, {
+      ...opts,
+      select: opts.select ?? LOOKUP_SELECT,
+      expand: opts.expand !== false,
+    });
   }
 
   /** {@link ExtensionsClient.addExtension}. */
-  addExtension(userId: string, name: string, data: Record<string, unknown>, opts: { retryNotFoundUntil?: number } = {}): Promise<OpenExtension> {
+  addExtension(
+    userId: string,
+    name: string,
+    data: Record<string, unknown>,
+    opts: { retryNotFoundUntil?: number } = {},
+  ): Promise<OpenExtension> {
     return this.extensions.addExtension(userId, name, data, opts);
   }
 

@@ -15,7 +15,8 @@
 import { EntraGraphError } from "./errors";
 import { processWide } from "../sdk";
 
-export type FailureClass = "unreachable" | "tls" | "authority" | "credentials" | "permission" | "throttled" | "input" | "graph";
+export type FailureClass =
+  "unreachable" | "tls" | "authority" | "credentials" | "permission" | "throttled" | "input" | "graph";
 
 export interface Failure {
   class: FailureClass;
@@ -87,27 +88,70 @@ export interface FailureContext {
   authority?: boolean;
 }
 
-const GRAPH_ENDPOINT_FIX = "check that ENTRA_GRAPH_ENDPOINT / entra:graphEndpoint names Graph (or the emulator) and that it is up and reachable from this machine (proxy, firewall), then run again: guests invited before the failure are in state or carry their ownership mark.";
-const AUTHORITY_FIX = "check ENTRA_AUTHORITY_HOST / entra:authorityHost (or the cloud: entra:environment, azuread:environment, ARM_ENVIRONMENT) and ARM_TENANT_ID / entra:tenantId: the authority must be the login host of your cloud (or the emulator's) and the tenant must exist there.";
-const TLS_FIX = "trust the CA that signed the certificate: set NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the environment of `pulumi` / `entra-guests` (for the emulator: the caCertPath it prints); a certificate for another host name needs the host it names.";
+const GRAPH_ENDPOINT_FIX =
+  "check that ENTRA_GRAPH_ENDPOINT / entra:graphEndpoint names Graph (or the emulator) and that it is up and reachable from this machine (proxy, firewall), then run again: guests invited before the failure are in state or carry their ownership mark.";
+const AUTHORITY_FIX =
+  "check ENTRA_AUTHORITY_HOST / entra:authorityHost (or the cloud: entra:environment, azuread:environment, ARM_ENVIRONMENT) and ARM_TENANT_ID / entra:tenantId: the authority must be the login host of your cloud (or the emulator's) and the tenant must exist there.";
+const TLS_FIX =
+  "trust the CA that signed the certificate: set NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the environment of `pulumi` / `entra-guests` (for the emulator: the caCertPath it prints); a certificate for another host name needs the host it names.";
 
 /** Network error codes, as words read after the host. */
 const NETWORK_CAUSES: Record<string, { class: "unreachable" | "tls"; cause: string; detail: string }> = {
-  ECONNREFUSED: { class: "unreachable", cause: "refused the connection", detail: "ECONNREFUSED: nothing listens there" },
+  ECONNREFUSED: {
+    class: "unreachable",
+    cause: "refused the connection",
+    detail: "ECONNREFUSED: nothing listens there",
+  },
   ENOTFOUND: { class: "unreachable", cause: "does not resolve", detail: "ENOTFOUND: DNS knows no such host" },
   EAI_AGAIN: { class: "unreachable", cause: "could not be resolved", detail: "EAI_AGAIN: DNS did not answer" },
   ETIMEDOUT: { class: "unreachable", cause: "did not answer", detail: "ETIMEDOUT: the connection timed out" },
-  UND_ERR_CONNECT_TIMEOUT: { class: "unreachable", cause: "did not answer", detail: "UND_ERR_CONNECT_TIMEOUT: the connection timed out" },
+  UND_ERR_CONNECT_TIMEOUT: {
+    class: "unreachable",
+    cause: "did not answer",
+    detail: "UND_ERR_CONNECT_TIMEOUT: the connection timed out",
+  },
   ECONNRESET: { class: "unreachable", cause: "closed the connection without answering", detail: "ECONNRESET" },
-  UND_ERR_SOCKET: { class: "unreachable", cause: "closed the connection without answering", detail: "UND_ERR_SOCKET: other side closed" },
-  EHOSTUNREACH: { class: "unreachable", cause: "is not reachable from this machine", detail: "EHOSTUNREACH: no route to the host" },
-  ENETUNREACH: { class: "unreachable", cause: "is not reachable from this machine", detail: "ENETUNREACH: no route to the network" },
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { class: "tls", cause: "presented a certificate signed by a CA this machine does not trust", detail: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" },
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { class: "tls", cause: "presented a certificate signed by a CA this machine does not trust", detail: "UNABLE_TO_GET_ISSUER_CERT_LOCALLY" },
-  SELF_SIGNED_CERT_IN_CHAIN: { class: "tls", cause: "presented a certificate chain ending in a self-signed CA this machine does not trust", detail: "SELF_SIGNED_CERT_IN_CHAIN" },
-  DEPTH_ZERO_SELF_SIGNED_CERT: { class: "tls", cause: "presented a self-signed certificate", detail: "DEPTH_ZERO_SELF_SIGNED_CERT" },
+  UND_ERR_SOCKET: {
+    class: "unreachable",
+    cause: "closed the connection without answering",
+    detail: "UND_ERR_SOCKET: other side closed",
+  },
+  EHOSTUNREACH: {
+    class: "unreachable",
+    cause: "is not reachable from this machine",
+    detail: "EHOSTUNREACH: no route to the host",
+  },
+  ENETUNREACH: {
+    class: "unreachable",
+    cause: "is not reachable from this machine",
+    detail: "ENETUNREACH: no route to the network",
+  },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: {
+    class: "tls",
+    cause: "presented a certificate signed by a CA this machine does not trust",
+    detail: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: {
+    class: "tls",
+    cause: "presented a certificate signed by a CA this machine does not trust",
+    detail: "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  },
+  SELF_SIGNED_CERT_IN_CHAIN: {
+    class: "tls",
+    cause: "presented a certificate chain ending in a self-signed CA this machine does not trust",
+    detail: "SELF_SIGNED_CERT_IN_CHAIN",
+  },
+  DEPTH_ZERO_SELF_SIGNED_CERT: {
+    class: "tls",
+    cause: "presented a self-signed certificate",
+    detail: "DEPTH_ZERO_SELF_SIGNED_CERT",
+  },
   CERT_HAS_EXPIRED: { class: "tls", cause: "presented an expired certificate", detail: "CERT_HAS_EXPIRED" },
-  ERR_TLS_CERT_ALTNAME_INVALID: { class: "tls", cause: "presented a certificate for another host name", detail: "ERR_TLS_CERT_ALTNAME_INVALID" },
+  ERR_TLS_CERT_ALTNAME_INVALID: {
+    class: "tls",
+    cause: "presented a certificate for another host name",
+    detail: "ERR_TLS_CERT_ALTNAME_INVALID",
+  },
 };
 
 /** AADSTS codes of the token endpoint, as words and fixes. */
@@ -161,8 +205,11 @@ function chain(err: unknown): Link[] {
   let e: unknown = err;
   for (let depth = 0; e && depth < 6; depth++) {
     const o = e as Record<string, unknown>;
-    const str = (k: string): string | undefined => (typeof o[k] === "string" && o[k] !== "" ? (o[k] as string) : undefined);
-    const host = str("hostname") ?? (str("address") && typeof o.port === "number" ? `${str("address")}:${o.port as number}` : undefined);
+    const str = (k: string): string | undefined =>
+      typeof o[k] === "string" && o[k] !== "" ? (o[k] as string) : undefined;
+    const host =
+      str("hostname") ??
+      (str("address") && typeof o.port === "number" ? `${str("address")}:${o.port as number}` : undefined);
     out.push({
       name: str("name"),
       message: typeof o.message === "string" ? o.message : typeof e === "string" ? e : String(e),
@@ -185,7 +232,13 @@ export function classify(err: unknown, ctx: FailureContext = {}): Failure | unde
   if (links.length === 0) return undefined;
   const origin = links.find((l) => l.origin)?.origin ?? ctx.host;
   const text = links.map((l) => l.message).join(" ");
-  const authority = ctx.authority === true || links.some((l) => /AuthenticationError|CredentialUnavailableError|AuthenticationRequiredError|ServerError|ClientAuthError/.test(l.name ?? ""));
+  const authority =
+    ctx.authority === true ||
+    links.some((l) =>
+      /AuthenticationError|CredentialUnavailableError|AuthenticationRequiredError|ServerError|ClientAuthError/.test(
+        l.name ?? "",
+      ),
+    );
 
   // The token endpoint answered with an AADSTS code.
   const aadsts = /AADSTS(\d+)/.exec(text) ?? /Error\(s\): (\d+) /.exec(text);
@@ -193,41 +246,98 @@ export function classify(err: unknown, ctx: FailureContext = {}): Failure | unde
     const known = AADSTS[aadsts[1]];
     const where = ctx.host ?? "the sign-in authority";
     const said = /AADSTS\d+: ([^.]*\.)/.exec(text)?.[1];
-    if (known) return { class: known.class, where, cause: known.cause, detail: `AADSTS${aadsts[1]}${said ? `: ${said}` : ""}`, fix: known.fix };
-    return { class: "credentials", where, cause: "refused the sign-in", detail: `AADSTS${aadsts[1]}${said ? `: ${said}` : ""}`, fix: "look the AADSTS code up in Microsoft's error code reference; check ARM_TENANT_ID, ARM_CLIENT_ID and the secret, certificate or OIDC settings." };
+    if (known)
+      return {
+        class: known.class,
+        where,
+        cause: known.cause,
+        detail: `AADSTS${aadsts[1]}${said ? `: ${said}` : ""}`,
+        fix: known.fix,
+      };
+    return {
+      class: "credentials",
+      where,
+      cause: "refused the sign-in",
+      detail: `AADSTS${aadsts[1]}${said ? `: ${said}` : ""}`,
+      fix: "look the AADSTS code up in Microsoft's error code reference; check ARM_TENANT_ID, ARM_CLIENT_ID and the secret, certificate or OIDC settings.",
+    };
   }
 
   // No answer at all: refused, DNS, timeout, TLS.
   for (const l of links) {
-    const known = l.code ? NETWORK_CAUSES[l.code] ?? (/^(CERT_|ERR_SSL_|ERR_TLS_)/.test(l.code) ? { class: "tls" as const, cause: "presented a certificate this machine does not accept", detail: l.code } : undefined) : undefined;
+    const known = l.code
+      ? (NETWORK_CAUSES[l.code] ??
+        (/^(CERT_|ERR_SSL_|ERR_TLS_)/.test(l.code)
+          ? { class: "tls" as const, cause: "presented a certificate this machine does not accept", detail: l.code }
+          : undefined))
+      : undefined;
     if (!known) continue;
     const where = origin ?? (l.host ? `the host ${l.host}` : "the endpoint");
-    const fix = known.class === "tls" ? TLS_FIX : ctx.authority ? `the sign-in authority must be reachable: ${AUTHORITY_FIX}` : GRAPH_ENDPOINT_FIX;
-    return { class: known.class, where, cause: known.cause, detail: known.detail === l.code ? l.code : `${known.detail}`, fix };
+    const fix =
+      known.class === "tls"
+        ? TLS_FIX
+        : ctx.authority
+          ? `the sign-in authority must be reachable: ${AUTHORITY_FIX}`
+          : GRAPH_ENDPOINT_FIX;
+    return {
+      class: known.class,
+      where,
+      cause: known.cause,
+      detail: known.detail === l.code ? l.code : `${known.detail}`,
+      fix,
+    };
   }
 
   // MSAL could not read the authority's metadata and kept no cause (the credential probes for one: credential.ts).
   if (links.some((l) => l.errorCode === "endpoints_resolution_error" || /endpoints_resolution_error/.test(l.message))) {
-    return { class: "authority", where: ctx.host ?? "the sign-in authority", cause: "did not answer as a Microsoft Entra authority", detail: "MSAL endpoints_resolution_error", fix: AUTHORITY_FIX };
+    return {
+      class: "authority",
+      where: ctx.host ?? "the sign-in authority",
+      cause: "did not answer as a Microsoft Entra authority",
+      detail: "MSAL endpoints_resolution_error",
+      fix: AUTHORITY_FIX,
+    };
   }
 
   if (err instanceof EntraGraphError) return classifyGraphError(err, origin);
 
   if (authority) {
     const first = links[0].message.split("\n")[0];
-    return { class: "credentials", where: ctx.host ?? "the credential", cause: "could not get a token", detail: first.length > 300 ? `${first.slice(0, 299)}…` : first, fix: "check the credential settings (ARM_TENANT_ID, ARM_CLIENT_ID and ARM_CLIENT_SECRET, a certificate, OIDC or a managed identity; or `az login` for DefaultAzureCredential)." };
+    return {
+      class: "credentials",
+      where: ctx.host ?? "the credential",
+      cause: "could not get a token",
+      detail: first.length > 300 ? `${first.slice(0, 299)}…` : first,
+      fix: "check the credential settings (ARM_TENANT_ID, ARM_CLIENT_ID and ARM_CLIENT_SECRET, a certificate, OIDC or a managed identity; or `az login` for DefaultAzureCredential).",
+    };
   }
   return undefined;
 }
 
 function classifyGraphError(err: EntraGraphError, origin?: string): Failure {
-  const said = `${err.status ? `${err.status} ` : ""}${err.code}: ${err.message.replace(/^.*? failed: (\d+ )?[^:]*: /, "").split("\n")[0].trim().replace(/ \(request-id [^)]*\)$/, "")}${err.requestId ? `; request-id ${err.requestId}` : ""}`;
+  const said = `${err.status ? `${err.status} ` : ""}${err.code}: ${err.message
+    .replace(/^.*? failed: (\d+ )?[^:]*: /, "")
+    .split("\n")[0]
+    .trim()
+    .replace(/ \(request-id [^)]*\)$/, "")}${err.requestId ? `; request-id ${err.requestId}` : ""}`;
   const where = err.request;
   if (err.status === 403) {
-    return { class: "permission", where, cause: "was refused: the app lacks a permission or role", detail: said, fix: err.hint ?? "grant the app the permission the call needs (admin consent) and run again." };
+    return {
+      class: "permission",
+      where,
+      cause: "was refused: the app lacks a permission or role",
+      detail: said,
+      fix: err.hint ?? "grant the app the permission the call needs (admin consent) and run again.",
+    };
   }
   if (err.status === 401) {
-    return { class: "credentials", where, cause: "was refused: Graph did not accept the access token", detail: said, fix: err.hint ?? "check ARM_TENANT_ID / entra:tenantId and that the credential belongs to that tenant." };
+    return {
+      class: "credentials",
+      where,
+      cause: "was refused: Graph did not accept the access token",
+      detail: said,
+      fix: err.hint ?? "check ARM_TENANT_ID / entra:tenantId and that the credential belongs to that tenant.",
+    };
   }
   if (err.status === 429 || (err.code === "DeadlineExceeded" && /rate budget/.test(err.message))) {
     return {
@@ -239,12 +349,30 @@ function classifyGraphError(err: EntraGraphError, origin?: string): Failure {
     };
   }
   if (err.status === 400 || err.status === 409) {
-    return { class: "input", where, cause: "was refused as invalid", detail: said, fix: err.hint ?? "correct the value Graph names above in the program or guest file and run again." };
+    return {
+      class: "input",
+      where,
+      cause: "was refused as invalid",
+      detail: said,
+      fix: err.hint ?? "correct the value Graph names above in the program or guest file and run again.",
+    };
   }
   if (err.code === "DeadlineExceeded" && origin) {
-    return { class: "unreachable", where: origin, cause: "did not answer before the deadline", detail: said, fix: GRAPH_ENDPOINT_FIX };
+    return {
+      class: "unreachable",
+      where: origin,
+      cause: "did not answer before the deadline",
+      detail: said,
+      fix: GRAPH_ENDPOINT_FIX,
+    };
   }
-  return { class: "graph", where, cause: "failed", detail: said, fix: err.hint ?? "run again; if it persists, quote the request-id to Microsoft support." };
+  return {
+    class: "graph",
+    where,
+    cause: "failed",
+    detail: said,
+    fix: err.hint ?? "run again; if it persists, quote the request-id to Microsoft support.",
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -55,7 +55,10 @@ export interface SchedulerChoices {
  */
 export function createScheduler(settings: GraphSettings, choices: SchedulerChoices = {}): RequestScheduler {
   const credential = createCredential(settings.credential, settings.authorityHost, choices.env);
-  if (settings.scheduler === "off") return new DirectScheduler(createTransport({ graphEndpoint: settings.graphEndpoint, credential, sdkRetries: true }));
+  if (settings.scheduler === "off")
+    return new DirectScheduler(
+      createTransport({ graphEndpoint: settings.graphEndpoint, credential, sdkRetries: true }),
+    );
   return new Scheduler(createTransport({ graphEndpoint: settings.graphEndpoint, credential }), {
     maxConcurrency: settings.maxConcurrency,
     batching: settings.batching,
@@ -72,8 +75,8 @@ function registry(): Registry {
 
 function keyOf(s: GraphSettings): string {
   const c = s.credential;
-  const tenant = "tenantId" in c ? c.tenantId ?? "" : "";
-  const client = "clientId" in c ? c.clientId ?? "" : "";
+  const tenant = "tenantId" in c ? (c.tenantId ?? "") : "";
+  const client = "clientId" in c ? (c.clientId ?? "") : "";
   return [s.graphEndpoint, tenant, client, c.kind, s.scheduler].join("|");
 }
 
@@ -105,5 +108,11 @@ export interface Graph {
 
 /** The resource clients on `scheduler`. */
 export function graphFor(scheduler: RequestScheduler): Graph {
-  return { users: new UsersClient(scheduler), invitations: new InvitationsClient(scheduler), extensions: new ExtensionsClient(scheduler), sponsors: new SponsorsClient(scheduler), userList: new UserListClient(scheduler) };
+  return {
+    users: new UsersClient(scheduler),
+    invitations: new InvitationsClient(scheduler),
+    extensions: new ExtensionsClient(scheduler),
+    sponsors: new SponsorsClient(scheduler),
+    userList: new UserListClient(scheduler),
+  };
 }

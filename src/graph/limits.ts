@@ -16,8 +16,12 @@ export class SlidingWindow {
   private head = 0;
   private open = 0;
 
-  constructor(readonly limit: number, readonly windowMs: number) {
-    if (!(limit >= 1) || !(windowMs > 0)) throw new Error(`SlidingWindow: limit >= 1 and windowMs > 0 needed, got ${limit} / ${windowMs}`);
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {
+    if (!(limit >= 1) || !(windowMs > 0))
+      throw new Error(`SlidingWindow: limit >= 1 and windowMs > 0 needed, got ${limit} / ${windowMs}`);
   }
 
   private prune(now: number): void {
@@ -66,9 +70,16 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(readonly capacity: number, readonly periodMs: number, now = 0, readonly reserve = 0) {
-    if (!(capacity > 0) || !(periodMs > 0)) throw new Error(`TokenBucket: capacity and periodMs must be positive, got ${capacity} / ${periodMs}`);
-    if (!(reserve >= 0 && reserve < capacity)) throw new Error(`TokenBucket: reserve must be from 0 to below the capacity, got ${reserve}`);
+  constructor(
+    readonly capacity: number,
+    readonly periodMs: number,
+    now = 0,
+    readonly reserve = 0,
+  ) {
+    if (!(capacity > 0) || !(periodMs > 0))
+      throw new Error(`TokenBucket: capacity and periodMs must be positive, got ${capacity} / ${periodMs}`);
+    if (!(reserve >= 0 && reserve < capacity))
+      throw new Error(`TokenBucket: reserve must be from 0 to below the capacity, got ${reserve}`);
     this.tokens = capacity;
     this.last = now;
   }

@@ -62,7 +62,10 @@ export function holdsAddress(user: AddressFields, email: string, wide = true): b
   const same = (v: unknown): boolean => typeof v === "string" && v.toLowerCase() === a;
   if (same(user.mail) || (user.otherMails ?? []).some(same)) return true;
   if (!wide) return false;
-  return same(user.userPrincipalName) || (user.proxyAddresses ?? []).some((p) => typeof p === "string" && p.toLowerCase() === `smtp:${a}`);
+  return (
+    same(user.userPrincipalName) ||
+    (user.proxyAddresses ?? []).some((p) => typeof p === "string" && p.toLowerCase() === `smtp:${a}`)
+  );
 }
 
 /** How many expressions the lookup filter of `count` addresses holds (one per `eq`, one per `in` value). */
@@ -97,7 +100,13 @@ export function combinedSelect(select: readonly string[]): string[] {
 }
 
 /** The path of the combined lookup of `emails` (two or more). */
-export function lookupManyPath(emails: readonly string[], select: readonly string[], expand: boolean, wide: boolean, top: number): string {
+export function lookupManyPath(
+  emails: readonly string[],
+  select: readonly string[],
+  expand: boolean,
+  wide: boolean,
+  top: number,
+): string {
   const filter = encodeURIComponent(lookupManyFilter(emails, wide));
   return `/users?$filter=${filter}&$select=${combinedSelect(select).join(",")}${expand ? "&$expand=extensions" : ""}&$top=${top}`;
 }
@@ -106,7 +115,11 @@ export function lookupManyPath(emails: readonly string[], select: readonly strin
  * The addresses in requests: at most {@link maxAddresses} each and a URL within
  * {@link MAX_URL_LENGTH} (an address too long to share a request goes alone), in order.
  */
-export function chunkAddresses(emails: readonly string[], fits: (chunk: readonly string[]) => boolean, max: number): string[][] {
+export function chunkAddresses(
+  emails: readonly string[],
+  fits: (chunk: readonly string[]) => boolean,
+  max: number,
+): string[][] {
   const out: string[][] = [];
   let cur: string[] = [];
   for (const e of emails) {
@@ -170,14 +183,21 @@ export class LookupCoalescer<U extends AddressFields & object> {
       byAddress.set(k, [...(byAddress.get(k) ?? []), w]);
     }
     const emails = [...byAddress.values()].map((ws) => ws[0].email);
-    const fits = (chunk: readonly string[]): boolean => URL_ORIGIN_ALLOWANCE + lookupManyPath(chunk, opts.select, opts.expand, opts.wide, top).length <= MAX_URL_LENGTH;
+    const fits = (chunk: readonly string[]): boolean =>
+      URL_ORIGIN_ALLOWANCE + lookupManyPath(chunk, opts.select, opts.expand, opts.wide, top).length <= MAX_URL_LENGTH;
     for (const chunk of chunkAddresses(emails, fits, maxAddresses(opts.wide))) {
       const waiters = chunk.flatMap((e) => byAddress.get(e.toLowerCase()) ?? []);
       this.send(chunk, waiters, opts, top, one).catch((e: unknown) => waiters.forEach((w) => w.reject(e)));
     }
   }
 
-  private async send(chunk: string[], waiters: Waiter<U>[], opts: Required<LookupOptions>, top: number, one: LookupOne<U>): Promise<void> {
+  private async send(
+    chunk: string[],
+    waiters: Waiter<U>[],
+    opts: Required<LookupOptions>,
+    top: number,
+    one: LookupOne<U>,
+  ): Promise<void> {
     if (chunk.length === 1) {
       await settle(waiters, () => one(chunk[0]));
       return;
@@ -187,7 +207,14 @@ export class LookupCoalescer<U extends AddressFields & object> {
       users = await this.readAll(lookupManyPath(chunk, opts.select, opts.expand, opts.wide, top));
     } catch {
       // Refused or failed together: each address alone, so each caller gets its own answer or error.
-      await Promise.all(chunk.map((e) => settle(waiters.filter((w) => w.email.toLowerCase() === e.toLowerCase()), () => one(e))));
+      await Promise.all(
+        chunk.map((e) =>
+          settle(
+            waiters.filter((w) => w.email.toLowerCase() === e.toLowerCase()),
+            () => one(e),
+          ),
+        ),
+      );
       return;
     }
     const added = MATCH_SELECT.filter((f) => !opts.select.includes(f));
@@ -202,7 +229,10 @@ export class LookupCoalescer<U extends AddressFields & object> {
     const users: U[] = [];
     let next: string | undefined = path;
     while (next) {
-      const res: { body: { value?: U[]; "@odata.nextLink"?: string } } = await call<{ value?: U[]; "@odata.nextLink"?: string }>(this.scheduler, { method: "GET", path: next, lane: "users" });
+      const res: { body: { value?: U[]; "@odata.nextLink"?: string } } = await call<{
+        value?: U[];
+        "@odata.nextLink"?: string;
+      }>(this.scheduler, { method: "GET", path: next, lane: "users" });
       users.push(...(res.body.value ?? []));
       const link = res.body["@odata.nextLink"];
       next = link ? relativeNextLink(link) : undefined;

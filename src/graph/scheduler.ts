@@ -16,7 +16,15 @@
  */
 import { EntraGraphError, isTransientNetworkError } from "./errors";
 import { classify, EntraFailure, Failure } from "./failures";
-import { backoffMs, isExtensionRequest, OPEN_EXTENSION_LIMIT, resourceUnits, retryAfterMs, SlidingWindow, TokenBucket } from "./limits";
+import {
+  backoffMs,
+  isExtensionRequest,
+  OPEN_EXTENSION_LIMIT,
+  resourceUnits,
+  retryAfterMs,
+  SlidingWindow,
+  TokenBucket,
+} from "./limits";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
 
@@ -167,7 +175,14 @@ export class Scheduler implements RequestScheduler {
   private readonly pausedUntil: Record<PauseKey, number> = { invitations: 0, users: 0, userWrites: 0 };
   /** What is known of the users budget Graph has left: nothing yet, asking, known from an answer. */
   private usersState: "fresh" | "probing" | "known" = "fresh";
-  private readonly counters: SchedulerStats = { httpRequests: 0, operations: 0, batches: 0, throttled: 0, retries: 0, failures: 0 };
+  private readonly counters: SchedulerStats = {
+    httpRequests: 0,
+    operations: 0,
+    batches: 0,
+    throttled: 0,
+    retries: 0,
+    failures: 0,
+  };
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly o: Required<Omit<SchedulerOptions, "now" | "random" | "onProgress">>;
@@ -178,24 +193,47 @@ export class Scheduler implements RequestScheduler {
   /** Graph is gone: every request of the process fails with this. */
   private gone?: EntraFailure;
 
-  constructor(private readonly transport: Transport, opts: SchedulerOptions) {
+  constructor(
+    private readonly transport: Transport,
+    opts: SchedulerOptions,
+  ) {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
     this.o = { ...SCHEDULER_DEFAULTS, ...defined } as Required<Omit<SchedulerOptions, "now" | "random" | "onProgress">>;
     this.onProgress = opts.onProgress ?? ((line) => process.stderr.write(`${line}\n`));
-    if (!(this.o.maxConcurrency >= 1)) throw new Error(`Scheduler: maxConcurrency must be at least 1, got ${this.o.maxConcurrency}`);
-    this.invitations = new SlidingWindow(this.o.invitationsPerWindow, this.o.invitationWindowMs + this.o.windowMarginMs);
+    if (!(this.o.maxConcurrency >= 1))
+      throw new Error(`Scheduler: maxConcurrency must be at least 1, got ${this.o.maxConcurrency}`);
+    this.invitations = new SlidingWindow(
+      this.o.invitationsPerWindow,
+      this.o.invitationWindowMs + this.o.windowMarginMs,
+    );
     this.writes = new SlidingWindow(this.o.writesPerWindow, this.o.writeWindowMs + this.o.windowMarginMs);
-    this.extensions = new SlidingWindow(OPEN_EXTENSION_LIMIT.requests, OPEN_EXTENSION_LIMIT.windowMs + this.o.windowMarginMs);
-    this.units = new TokenBucket(this.o.resourceUnits, this.o.resourceUnitPeriodMs, this.now(), Math.min(this.o.resourceUnitReserve, this.o.resourceUnits / 2));
+    this.extensions = new SlidingWindow(
+      OPEN_EXTENSION_LIMIT.requests,
+      OPEN_EXTENSION_LIMIT.windowMs + this.o.windowMarginMs,
+    );
+    this.units = new TokenBucket(
+      this.o.resourceUnits,
+      this.o.resourceUnitPeriodMs,
+      this.now(),
+      Math.min(this.o.resourceUnitReserve, this.o.resourceUnits / 2),
+    );
   }
 
   submit<T = unknown>(req: GraphRequest): Promise<GraphResponse<T>> {
     return new Promise<GraphResponse>((resolve, reject) => {
       if (this.gone) return reject(this.gone);
       const now = this.now();
-      this.queue.push({ req, resolve, reject, attempt: 0, notBefore: now, readySince: now, deadline: now + this.o.deadlineMs });
+      this.queue.push({
+        req,
+        resolve,
+        reject,
+        attempt: 0,
+        notBefore: now,
+        readySince: now,
+        deadline: now + this.o.deadlineMs,
+      });
       this.schedulePump();
     }) as Promise<GraphResponse<T>>;
   }
@@ -222,11 +260,14 @@ export class Scheduler implements RequestScheduler {
     if (!(at < Infinity) || at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(1, at - this.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.pump();
+      },
+      Math.max(1, at - this.now()),
+    );
   }
 
   private pauseOf(req: GraphRequest): number {
@@ -341,13 +382,18 @@ export class Scheduler implements RequestScheduler {
     }
     const cost = unitCost(req);
     const extension = isExtensionRequest(req);
-    if (this.units.available(now) < Math.min(cost, this.units.capacity - this.units.reserve)) return this.units.tryTake(cost, now);
+    if (this.units.available(now) < Math.min(cost, this.units.capacity - this.units.reserve))
+      return this.units.tryTake(cost, now);
     if (extension && this.extensions.used(now) >= this.extensions.limit) return this.extensions.tryTake(now);
     if (isWrite(req)) {
       const w = this.writes.tryTake(now);
       if (w !== true) return w;
       this.units.tryTake(cost, now);
-      item.held = { write: true, units: cost, ...(extension ? { extension: this.extensions.tryTake(now) === true } : {}) };
+      item.held = {
+        write: true,
+        units: cost,
+        ...(extension ? { extension: this.extensions.tryTake(now) === true } : {}),
+      };
       return true;
     }
     this.units.tryTake(cost, now);
@@ -366,7 +412,8 @@ export class Scheduler implements RequestScheduler {
     if (held.extension) this.extensions.release(now);
     if (held.units !== undefined && res) {
       const charged = Number(res.headers["x-ms-resource-unit"]);
-      if (res.status !== 429 && Number.isFinite(charged) && charged > 0 && charged !== held.units) this.units.adjust(charged - held.units, now);
+      if (res.status !== 429 && Number.isFinite(charged) && charged > 0 && charged !== held.units)
+        this.units.adjust(charged - held.units, now);
       // Graph sends it above 80 % of the budget, as a fraction (0.8 to 1.8); read "85" as 85 % too.
       const pct = Number(res.headers["x-ms-throttle-limit-percentage"]);
       if (Number.isFinite(pct) && pct > 0) this.units.observeUsage(pct > 5 ? pct / 100 : pct, now);
@@ -431,17 +478,26 @@ export class Scheduler implements RequestScheduler {
       this.counters.throttled++;
       const wait = retryAfterMs(res.headers["retry-after"], now) ?? backoffMs(item.attempt + 1, this.random);
       const info = `${res.headers["x-ms-throttle-information"] ?? ""} ${res.headers["x-ms-throttle-scope"] ?? ""}`;
-      const key: PauseKey = item.req.lane === "invitations" ? "invitations" : /WriteLimit/i.test(info) ? "userWrites" : "users";
+      const key: PauseKey =
+        item.req.lane === "invitations" ? "invitations" : /WriteLimit/i.test(info) ? "userWrites" : "users";
       this.pausedUntil[key] = Math.max(this.pausedUntil[key], now + wait);
       if (key === "users") this.units.drain(now);
       return this.retry(item, now + wait, res);
     }
     if (RETRYABLE_STATUS.has(res.status) || (envelope && res.status === 424)) {
-      const wait = Math.max(backoffMs(item.attempt + 1, this.random), retryAfterMs(res.headers["retry-after"], now) ?? 0);
+      const wait = Math.max(
+        backoffMs(item.attempt + 1, this.random),
+        retryAfterMs(res.headers["retry-after"], now) ?? 0,
+      );
       return this.retry(item, now + wait, res);
     }
     if (res.status === 404 && item.req.retryNotFoundUntil && now < item.req.retryNotFoundUntil) {
-      return this.retry(item, Math.min(now + Math.min(250 * 2 ** item.attempt, 2_000), item.req.retryNotFoundUntil), res, false);
+      return this.retry(
+        item,
+        Math.min(now + Math.min(250 * 2 ** item.attempt, 2_000), item.req.retryNotFoundUntil),
+        res,
+        false,
+      );
     }
     item.resolve(res);
   }
@@ -451,10 +507,20 @@ export class Scheduler implements RequestScheduler {
     this.release(item, now);
     this.unanswered(err, now);
     if (this.gone) return this.fail(item, this.gone);
-    if (!isPermanentNetworkError(err) && (isTransientNetworkError(err) || isTimeout(err) || err instanceof MissingSubResponse)) {
+    if (
+      !isPermanentNetworkError(err) &&
+      (isTransientNetworkError(err) || isTimeout(err) || err instanceof MissingSubResponse)
+    ) {
       // While nothing answers, one more try when the unreachable window closes (that try decides).
-      const windowEnd = this.silentSince === undefined ? Infinity : Math.max(now + 1, this.silentSince + this.o.unreachableWindowMs);
-      return this.retry(item, lastTryBeforeDeadline(now, Math.min(windowEnd, now + backoffMs(item.attempt + 1, this.random)), item.deadline), undefined, true, err);
+      const windowEnd =
+        this.silentSince === undefined ? Infinity : Math.max(now + 1, this.silentSince + this.o.unreachableWindowMs);
+      return this.retry(
+        item,
+        lastTryBeforeDeadline(now, Math.min(windowEnd, now + backoffMs(item.attempt + 1, this.random)), item.deadline),
+        undefined,
+        true,
+        err,
+      );
     }
     this.counters.failures++;
     item.reject(err);
@@ -476,12 +542,16 @@ export class Scheduler implements RequestScheduler {
     if (!permanent && silent < this.o.unreachableWindowMs) {
       if (!this.progressShown && silent >= this.o.progressAfterMs) {
         this.progressShown = true;
-        this.onProgress(`pulumi-entra-invitation: waiting for Graph: ${failure.where} ${failure.cause} (${failure.detail}) for ${Math.round(silent / 1000)} s; giving up at ${Math.round(this.o.unreachableWindowMs / 1000)} s`);
+        this.onProgress(
+          `pulumi-entra-invitation: waiting for Graph: ${failure.where} ${failure.cause} (${failure.detail}) for ${Math.round(silent / 1000)} s; giving up at ${Math.round(this.o.unreachableWindowMs / 1000)} s`,
+        );
       }
       return;
     }
     const seconds = Math.max(1, Math.round(silent / 1000));
-    const gone: Failure = permanent ? failure : { ...failure, cause: `${failure.cause} on every attempt for ${seconds} s` };
+    const gone: Failure = permanent
+      ? failure
+      : { ...failure, cause: `${failure.cause} on every attempt for ${seconds} s` };
     this.gone = new EntraFailure(gone, err);
     const waiting = this.queue;
     this.queue = [];
@@ -509,7 +579,9 @@ export class Scheduler implements RequestScheduler {
   private expire(item: Item): void {
     this.counters.failures++;
     if (item.lastResponse) return item.resolve(item.lastResponse);
-    const cause = item.lastError ? `: ${String((item.lastError as Error).message ?? item.lastError)}` : " waiting for Graph's rate budget";
+    const cause = item.lastError
+      ? `: ${String((item.lastError as Error).message ?? item.lastError)}`
+      : " waiting for Graph's rate budget";
     item.reject(
       new EntraGraphError({
         status: 0,
@@ -550,7 +622,13 @@ export function isPermanentNetworkError(err: unknown): boolean {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^(ENOTFOUND|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_)/.test(code)) return true;
+    if (
+      typeof code === "string" &&
+      /^(ENOTFOUND|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_)/.test(
+        code,
+      )
+    )
+      return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;
@@ -592,7 +670,14 @@ export function pathOnly(path: string): string {
  * the Graph client's own RetryHandler does the retrying. The benchmark's baseline.
  */
 export class DirectScheduler implements RequestScheduler {
-  private readonly counters: SchedulerStats = { httpRequests: 0, operations: 0, batches: 0, throttled: 0, retries: 0, failures: 0 };
+  private readonly counters: SchedulerStats = {
+    httpRequests: 0,
+    operations: 0,
+    batches: 0,
+    throttled: 0,
+    retries: 0,
+    failures: 0,
+  };
   constructor(private readonly transport: Transport) {}
   async submit<T = unknown>(req: GraphRequest): Promise<GraphResponse<T>> {
     for (;;) {

@@ -12,8 +12,25 @@ export type ConfigGetter = (key: string) => string | undefined;
 
 export type CredentialSpec =
   | { kind: "clientSecret"; tenantId: string; clientId: string; clientSecret: string; source: string }
-  | { kind: "clientCertificate"; tenantId: string; clientId: string; certificatePath: string; certificatePassword?: string; source: string }
-  | { kind: "oidc"; tenantId: string; clientId: string; token?: string; tokenFilePath?: string; requestUrl?: string; requestToken?: string; serviceConnectionId?: string; source: string }
+  | {
+      kind: "clientCertificate";
+      tenantId: string;
+      clientId: string;
+      certificatePath: string;
+      certificatePassword?: string;
+      source: string;
+    }
+  | {
+      kind: "oidc";
+      tenantId: string;
+      clientId: string;
+      token?: string;
+      tokenFilePath?: string;
+      requestUrl?: string;
+      requestToken?: string;
+      serviceConnectionId?: string;
+      source: string;
+    }
   | { kind: "managedIdentity"; clientId?: string; source: string }
   | { kind: "default"; tenantId?: string; source: string };
 
@@ -45,7 +62,10 @@ const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|
  * neither entra:authorityHost / ENTRA_AUTHORITY_HOST nor a cloud (entra:environment,
  * azuread:environment, ARM_ENVIRONMENT) is set: the authority the platform says, not the public one.
  */
-function ambientAuthorityHost(environment: string | undefined, env: Record<string, string | undefined>): string | undefined {
+function ambientAuthorityHost(
+  environment: string | undefined,
+  env: Record<string, string | undefined>,
+): string | undefined {
   if (environment) return undefined;
   return env.AZURE_AUTHORITY_HOST?.trim() || undefined;
 }
@@ -74,32 +94,75 @@ export function resolveSettings(config: ConfigGetter, env: Record<string, string
   const clientId = pick("clientId", "clientId", "ARM_CLIENT_ID");
   const clientSecret = pick("clientSecret", "clientSecret", "ARM_CLIENT_SECRET");
   const certificatePath = pick("clientCertificatePath", "clientCertificatePath", "ARM_CLIENT_CERTIFICATE_PATH");
-  const certificatePassword = pick("clientCertificatePassword", "clientCertificatePassword", "ARM_CLIENT_CERTIFICATE_PASSWORD");
+  const certificatePassword = pick(
+    "clientCertificatePassword",
+    "clientCertificatePassword",
+    "ARM_CLIENT_CERTIFICATE_PASSWORD",
+  );
   const useOidc = truthy(pick("useOidc", "useOidc", "ARM_USE_OIDC"));
   const useMsi = truthy(pick("useMsi", "useMsi", "ARM_USE_MSI"));
 
   const need = (what: string): never => {
-    throw new Error(`incomplete Entra credentials: ${what}. Set entra:tenantId and entra:clientId (or azuread:*, or ARM_TENANT_ID / ARM_CLIENT_ID), or unset the partial settings to fall back to DefaultAzureCredential (Azure CLI, managed identity, AZURE_* variables).`);
+    throw new Error(
+      `incomplete Entra credentials: ${what}. Set entra:tenantId and entra:clientId (or azuread:*, or ARM_TENANT_ID / ARM_CLIENT_ID), or unset the partial settings to fall back to DefaultAzureCredential (Azure CLI, managed identity, AZURE_* variables).`,
+    );
   };
 
   let credential: CredentialSpec;
   if (useOidc) {
     if (!tenantId || !clientId) need("OIDC needs a tenant id and a client id");
     credential = {
-      kind: "oidc", tenantId: tenantId!, clientId: clientId!,
+      kind: "oidc",
+      tenantId: tenantId!,
+      clientId: clientId!,
       token: pick("oidcToken", "oidcToken", "ARM_OIDC_TOKEN"),
-      tokenFilePath: pick("oidcTokenFilePath", "oidcTokenFilePath", "ARM_OIDC_TOKEN_FILE_PATH", "AZURE_FEDERATED_TOKEN_FILE"),
-      requestUrl: pick("oidcRequestUrl", "oidcRequestUrl", "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL", "SYSTEM_OIDCREQUESTURI"),
-      requestToken: pick("oidcRequestToken", "oidcRequestToken", "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "SYSTEM_ACCESSTOKEN"),
-      serviceConnectionId: pick("oidcAzureServiceConnectionId", "oidcAzureServiceConnectionId", "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
+      tokenFilePath: pick(
+        "oidcTokenFilePath",
+        "oidcTokenFilePath",
+        "ARM_OIDC_TOKEN_FILE_PATH",
+        "AZURE_FEDERATED_TOKEN_FILE",
+      ),
+      requestUrl: pick(
+        "oidcRequestUrl",
+        "oidcRequestUrl",
+        "ARM_OIDC_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "SYSTEM_OIDCREQUESTURI",
+      ),
+      requestToken: pick(
+        "oidcRequestToken",
+        "oidcRequestToken",
+        "ARM_OIDC_REQUEST_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "SYSTEM_ACCESSTOKEN",
+      ),
+      serviceConnectionId: pick(
+        "oidcAzureServiceConnectionId",
+        "oidcAzureServiceConnectionId",
+        "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID",
+        "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+      ),
       source: "oidc",
     };
   } else if (clientSecret) {
     if (!tenantId || !clientId) need("a client secret needs a tenant id and a client id");
-    credential = { kind: "clientSecret", tenantId: tenantId!, clientId: clientId!, clientSecret, source: "client secret" };
+    credential = {
+      kind: "clientSecret",
+      tenantId: tenantId!,
+      clientId: clientId!,
+      clientSecret,
+      source: "client secret",
+    };
   } else if (certificatePath) {
     if (!tenantId || !clientId) need("a client certificate needs a tenant id and a client id");
-    credential = { kind: "clientCertificate", tenantId: tenantId!, clientId: clientId!, certificatePath, certificatePassword, source: "client certificate" };
+    credential = {
+      kind: "clientCertificate",
+      tenantId: tenantId!,
+      clientId: clientId!,
+      certificatePath,
+      certificatePassword,
+      source: "client certificate",
+    };
   } else if (useMsi) {
     credential = { kind: "managedIdentity", clientId, source: "managed identity" };
   } else {
@@ -109,7 +172,9 @@ export function resolveSettings(config: ConfigGetter, env: Record<string, string
   const rawConcurrency = pick("maxConcurrency", undefined, "ENTRA_MAX_CONCURRENCY") ?? String(DEFAULT_MAX_CONCURRENCY);
   const maxConcurrency = Number(rawConcurrency);
   if (!/^\s*\d+\s*$/.test(rawConcurrency) || maxConcurrency < 1 || maxConcurrency > 256) {
-    throw new Error(`entra:maxConcurrency (or ENTRA_MAX_CONCURRENCY) must be a whole number from 1 to 256, not '${rawConcurrency}'.`);
+    throw new Error(
+      `entra:maxConcurrency (or ENTRA_MAX_CONCURRENCY) must be a whole number from 1 to 256, not '${rawConcurrency}'.`,
+    );
   }
   const schedulerSetting = (pick("scheduler", undefined, "ENTRA_SCHEDULER") ?? "on").toLowerCase();
   return {

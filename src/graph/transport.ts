@@ -57,7 +57,8 @@ export function sharedTokenCredential(inner: TokenCredential, now: () => number 
 export function createTransport(opts: TransportOptions): Transport {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const graph = require("@microsoft/microsoft-graph-client") as typeof import("@microsoft/microsoft-graph-client");
-  const { TokenCredentialAuthenticationProvider } = require("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials") as typeof import("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials");
+  const { TokenCredentialAuthenticationProvider } =
+    require("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials") as typeof import("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials");
   /* eslint-enable @typescript-eslint/no-require-imports */
   const shared = (opts.shareToken ?? !opts.sdkRetries) ? sharedTokenCredential(opts.credential) : opts.credential;
   // The last token failure: the Graph client wraps it into a GraphError that keeps only its text.
@@ -75,7 +76,9 @@ export function createTransport(opts: TransportOptions): Transport {
         },
       ),
   };
-  const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [`${opts.graphEndpoint}/.default`] });
+  const authProvider = new TokenCredentialAuthenticationProvider(credential, {
+    scopes: [`${opts.graphEndpoint}/.default`],
+  });
   const { hostname: host, origin } = new URL(opts.graphEndpoint);
   const customHosts = new Set([host]);
   let client: GraphSdkClient;
@@ -83,7 +86,12 @@ export function createTransport(opts: TransportOptions): Transport {
   // that drops the cause (and, across realms, even the message), which says whether a retry helps.
   const failures = new WeakMap<object, unknown>();
   if (opts.sdkRetries) {
-    client = graph.Client.initWithMiddleware({ authProvider, baseUrl: `${opts.graphEndpoint}/`, customHosts, defaultVersion: "v1.0" });
+    client = graph.Client.initWithMiddleware({
+      authProvider,
+      baseUrl: `${opts.graphEndpoint}/`,
+      customHosts,
+      defaultVersion: "v1.0",
+    });
   } else {
     const auth = new graph.AuthenticationHandler(authProvider);
     auth.setNext({
@@ -97,7 +105,12 @@ export function createTransport(opts: TransportOptions): Transport {
         }
       },
     });
-    client = graph.Client.initWithMiddleware({ middleware: auth, baseUrl: `${opts.graphEndpoint}/`, customHosts, defaultVersion: "v1.0" });
+    client = graph.Client.initWithMiddleware({
+      middleware: auth,
+      baseUrl: `${opts.graphEndpoint}/`,
+      customHosts,
+      defaultVersion: "v1.0",
+    });
   }
   const timeoutMs = opts.timeoutMs ?? 100_000;
 

@@ -53,6 +53,18 @@ export interface GraphUser {
 
 /** What a refresh reads of a guest: enough to show drift, 1 resource unit per read. */
 export const USER_SELECT = [
-  "id", "displayName", "mail", "otherMails", "userType", "externalUserState", "externalUserStateChangeDateTime",
-  "accountEnabled", "givenName", "surname", "companyName", "department", "jobTitle", "usageLocation",
+  "id",
+  "displayName",
+  "mail",
+  "otherMails",
+  "userType",
+  "externalUserState",
+  "externalUserStateChangeDateTime",
+  "accountEnabled",
+  "givenName",
+  "surname",
+  "companyName",
+  "department",
+  "jobTitle",
+  "usageLocation",
 ] as const;

@@ -34,9 +34,13 @@ export function nextPath(link: string, graphEndpoint: string): string {
     throw new Error(`Graph returned a next-page link that is not a URL ('${link.slice(0, 100)}')`);
   }
   const base = new URL(graphEndpoint);
-  if (url.origin !== base.origin) throw new Error(`Graph returned a next-page link to another host (${url.origin}, expected ${base.origin}): not followed`);
+  if (url.origin !== base.origin)
+    throw new Error(
+      `Graph returned a next-page link to another host (${url.origin}, expected ${base.origin}): not followed`,
+    );
   const prefix = `${base.pathname.replace(/\/$/, "")}/v1.0/`;
-  if (!url.pathname.startsWith(prefix)) throw new Error(`Graph returned a next-page link outside ${prefix} (${url.pathname}): not followed`);
+  if (!url.pathname.startsWith(prefix))
+    throw new Error(`Graph returned a next-page link outside ${prefix} (${url.pathname}): not followed`);
   return `/${url.pathname.slice(prefix.length)}${url.search}`;
 }
 
@@ -54,12 +58,20 @@ export class UserListClient extends GraphResource {
   }
 
   /** Every page from `path` on, following each next link on `graphEndpoint` only ({@link nextPath}); `onPage` after each. */
-  async all<T>(path: string, graphEndpoint: string, onPage?: (progress: { users: number; pages: number }) => void): Promise<{ users: T[]; pages: number }> {
+  async all<T>(
+    path: string,
+    graphEndpoint: string,
+    onPage?: (progress: { users: number; pages: number }) => void,
+  ): Promise<{ users: T[]; pages: number }> {
     const users: T[] = [];
     let pages = 0;
     let next: string | undefined = path;
     while (next) {
-      const res: GraphResponse<UsersPage<T>> = await this.call<UsersPage<T>>({ method: "GET", path: next, lane: "users" });
+      const res: GraphResponse<UsersPage<T>> = await this.call<UsersPage<T>>({
+        method: "GET",
+        path: next,
+        lane: "users",
+      });
       if (!Array.isArray(res.body?.value)) throw new Error(`GET /users answered ${res.status} without a 'value' list`);
       users.push(...res.body.value);
       pages++;

@@ -46,10 +46,21 @@ export function lookupClauses(email: string): { name: string; filter: string; na
 
 export class UsersClient extends GraphResource {
   /** `GET /users/{id}` with `$select` (default the refresh set) and, with `expand`, `$expand=extensions`; undefined on 404. */
-  async getUser<T extends GraphUser = UserWithExtensions>(id: string, opts: { select?: readonly string[]; expand?: boolean; retryNotFoundUntil?: number } = {}): Promise<T | undefined> {
+  async getUser<T extends GraphUser = UserWithExtensions>(
+    id: string,
+    opts: { select?: readonly string[]; expand?: boolean; retryNotFoundUntil?: number } = {},
+  ): Promise<T | undefined> {
     const select = (opts.select ?? USER_SELECT).join(",");
     const expand = opts.expand ? "&$expand=extensions" : "";
-    const res = await this.call<T>({ method: "GET", path: `/users/${encodeURIComponent(id)}?$select=${select}${expand}`, lane: "users", retryNotFoundUntil: opts.retryNotFoundUntil }, [404]);
+    const res = await this.call<T>(
+      {
+        method: "GET",
+        path: `/users/${encodeURIComponent(id)}?$select=${select}${expand}`,
+        lane: "users",
+        retryNotFoundUntil: opts.retryNotFoundUntil,
+      },
+      [404],
+    );
     return res.status === 404 ? undefined : res.body;
   }
 
@@ -60,16 +71,28 @@ export class UsersClient extends GraphResource {
    * Concurrent lookups with the same options are sent together (lookup-batch.ts); each gets what
    * its own query answers, and a lookup alone sends its own query.
    */
-  findUsersByEmail(email: string, opts: { select?: readonly string[]; expand?: boolean; wide?: boolean } = {}): Promise<UserWithExtensions[]> {
+  findUsersByEmail(
+    email: string,
+    opts: { select?: readonly string[]; expand?: boolean; wide?: boolean } = {},
+  ): Promise<UserWithExtensions[]> {
     const full = { select: opts.select ?? LOOKUP_SELECT, expand: opts.expand !== false, wide: opts.wide ?? true };
-    return coalescerFor<UserWithExtensions>(this.scheduler).find(email, full, LOOKUP_TOP, (e) => this.findUsersByOneEmail(e, full));
+    return coalescerFor<UserWithExtensions>(this.scheduler).find(email, full, LOOKUP_TOP, (e) =>
+      this.findUsersByOneEmail(e, full),
+    );
   }
 
   /** The one-address lookup of {@link findUsersByEmail}, as sent for a lookup alone. */
-  private async findUsersByOneEmail(email: string, opts: { select: readonly string[]; expand: boolean; wide: boolean }): Promise<UserWithExtensions[]> {
+  private async findUsersByOneEmail(
+    email: string,
+    opts: { select: readonly string[]; expand: boolean; wide: boolean },
+  ): Promise<UserWithExtensions[]> {
     const filter = encodeURIComponent(lookupFilter(email, opts.wide));
     const expand = opts.expand ? "&$expand=extensions" : "";
-    const res = await this.call<{ value: UserWithExtensions[] }>({ method: "GET", path: `/users?$filter=${filter}&$select=${opts.select.join(",")}${expand}&$top=${LOOKUP_TOP}`, lane: "users" });
+    const res = await this.call<{ value: UserWithExtensions[] }>({
+      method: "GET",
+      path: `/users?$filter=${filter}&$select=${opts.select.join(",")}${expand}&$top=${LOOKUP_TOP}`,
+      lane: "users",
+    });
     return res.body.value ?? [];
   }
 
@@ -77,13 +100,20 @@ export class UsersClient extends GraphResource {
   async findUserByEmail(email: string): Promise<GraphUser | undefined> {
     const q = odataQuote(email);
     const filter = encodeURIComponent(`mail eq '${q}' or otherMails/any(x:x eq '${q}')`);
-    const res = await this.call<{ value: GraphUser[] }>({ method: "GET", path: `/users?$filter=${filter}&$select=${USER_SELECT.join(",")}&$top=2`, lane: "users" });
+    const res = await this.call<{ value: GraphUser[] }>({
+      method: "GET",
+      path: `/users?$filter=${filter}&$select=${USER_SELECT.join(",")}&$top=2`,
+      lane: "users",
+    });
     return res.body.value?.[0];
   }
 
   /** True when the user is in the recycle bin (soft-deleted, restorable). */
   async isDeleted(id: string): Promise<boolean> {
-    const res = await this.call({ method: "GET", path: `/directory/deletedItems/${encodeURIComponent(id)}?$select=id`, lane: "users" }, [404]);
+    const res = await this.call(
+      { method: "GET", path: `/directory/deletedItems/${encodeURIComponent(id)}?$select=id`, lane: "users" },
+      [404],
+    );
     return res.status !== 404;
   }
 
@@ -93,18 +123,35 @@ export class UsersClient extends GraphResource {
    * longer in the recycle bin.
    */
   async restoreUser(id: string): Promise<boolean> {
-    const res = await this.call({ method: "POST", path: `/directory/deletedItems/${encodeURIComponent(id)}/restore`, lane: "users" }, [404]);
+    const res = await this.call(
+      { method: "POST", path: `/directory/deletedItems/${encodeURIComponent(id)}/restore`, lane: "users" },
+      [404],
+    );
     return res.status !== 404;
   }
 
   /** `PATCH /users/{id}`. Throws EntraGraphError (notFound on 404). */
   async patchUser(id: string, patch: Partial<GraphUser>, opts: { retryNotFoundUntil?: number } = {}): Promise<void> {
-    await this.call({ method: "PATCH", path: `/users/${encodeURIComponent(id)}`, body: patch, lane: "users", retryNotFoundUntil: opts.retryNotFoundUntil });
+    await this.call({
+      method: "PATCH",
+      path: `/users/${encodeURIComponent(id)}`,
+      body: patch,
+      lane: "users",
+      retryNotFoundUntil: opts.retryNotFoundUntil,
+    });
   }
 
   /** `DELETE /users/{id}` (soft delete, restorable for 30 days). False when it was already gone. */
   async deleteUser(id: string, opts: { retryNotFoundUntil?: number } = {}): Promise<boolean> {
-    const res = await this.call({ method: "DELETE", path: `/users/${encodeURIComponent(id)}`, lane: "users", retryNotFoundUntil: opts.retryNotFoundUntil }, [404]);
+    const res = await this.call(
+      {
+        method: "DELETE",
+        path: `/users/${encodeURIComponent(id)}`,
+        lane: "users",
+        retryNotFoundUntil: opts.retryNotFoundUntil,
+      },
+      [404],
+    );
     return res.status !== 404;
   }
 }

@@ -39,7 +39,9 @@ export function loadAzureAd(load: Loader = defaultLoader): AzureAdModule {
   }
   const GroupMember = (mod as { GroupMember?: unknown } | null)?.GroupMember;
   if (typeof GroupMember !== "function") {
-    throw new Error("GuestList: the installed @pulumi/azuread has no GroupMember resource; install @pulumi/azuread 6 or later");
+    throw new Error(
+      "GuestList: the installed @pulumi/azuread has no GroupMember resource; install @pulumi/azuread 6 or later",
+    );
   }
   return mod as AzureAdModule;
 }

@@ -40,13 +40,24 @@ export const AUTO_SHARD_THRESHOLD = 200;
 /**
  * The form a list of `count` guests takes, and the warning when `auto` chose shards. Pure.
  */
-export function chooseForm(name: string, count: number, form: GuestListArgs["form"], shards: number | undefined): { form: "invitations" | "shards"; shards: number; warning?: string } {
+export function chooseForm(
+  name: string,
+  count: number,
+  form: GuestListArgs["form"],
+  shards: number | undefined,
+): { form: "invitations" | "shards"; shards: number; warning?: string } {
   const n = shards ?? DEFAULT_SHARDS;
   if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) {
-    throw new GuestListError([{ source: "shards", reason: `must be a whole number from 1 to ${MAX_SHARDS} (got ${String(shards)})` }], name);
+    throw new GuestListError(
+      [{ source: "shards", reason: `must be a whole number from 1 to ${MAX_SHARDS} (got ${String(shards)})` }],
+      name,
+    );
   }
   if (form !== undefined && form !== "auto" && form !== "invitations" && form !== "shards") {
-    throw new GuestListError([{ source: "form", reason: `must be "invitations", "shards" or "auto" (got ${JSON.stringify(form)})` }], name);
+    throw new GuestListError(
+      [{ source: "form", reason: `must be "invitations", "shards" or "auto" (got ${JSON.stringify(form)})` }],
+      name,
+    );
   }
   if (form === "invitations" || form === "shards") return { form, shards: n };
   if (count <= AUTO_SHARD_THRESHOLD) return { form: "invitations", shards: n };
@@ -91,7 +102,17 @@ export class GuestList extends pulumi.ComponentResource {
    */
   constructor(name: string, args: GuestListArgs, opts?: pulumi.ComponentResourceOptions) {
     super(GUEST_LIST_TYPE, name, {}, opts);
-    const all = asRunError(() => planGuestList({ guests: args.guests, defaults: args.defaults, file: args.file === undefined ? undefined : readGuestFile(args.file, name), expiryWarningDays: args.expiryWarningDays }, name));
+    const all = asRunError(() =>
+      planGuestList(
+        {
+          guests: args.guests,
+          defaults: args.defaults,
+          file: args.file === undefined ? undefined : readGuestFile(args.file, name),
+          expiryWarningDays: args.expiryWarningDays,
+        },
+        name,
+      ),
+    );
     // Expiry: an expired guest is left out (the engine then deletes its Invitation per onDelete).
     const at = now();
     let expiring = 0;
@@ -114,7 +135,14 @@ export class GuestList extends pulumi.ComponentResource {
     const chosen = asRunError(() => chooseForm(name, plan.length, args.form, args.shards));
     if (chosen.warning) void pulumi.log.warn(chosen.warning, this);
     /** Per guest: its user id, state and (with reminders) last invitation time. */
-    const outputs: Record<string, { userId: pulumi.Output<string>; externalUserState: pulumi.Output<string | null>; lastInvitationAt: pulumi.Output<string | undefined> }> = {};
+    const outputs: Record<
+      string,
+      {
+        userId: pulumi.Output<string>;
+        externalUserState: pulumi.Output<string | null>;
+        lastInvitationAt: pulumi.Output<string | undefined>;
+      }
+    > = {};
     if (chosen.form === "shards") {
       const groups = new Map<number, ResolvedGuest[]>();
       for (const g of plan) {
@@ -122,13 +150,25 @@ export class GuestList extends pulumi.ComponentResource {
         groups.set(i, [...(groups.get(i) ?? []), g]);
       }
       for (const [i, members] of [...groups.entries()].sort(([a], [b]) => a - b)) {
-        const shardResource = new GuestShard(shardName(name, i, chosen.shards), { list: name, shard: `${i + 1}of${chosen.shards}`, guests: Object.fromEntries(members.map((g) => [g.name, g.args])) }, { parent: this });
+        const shardResource = new GuestShard(
+          shardName(name, i, chosen.shards),
+          {
+            list: name,
+            shard: `${i + 1}of${chosen.shards}`,
+            guests: Object.fromEntries(members.map((g) => [g.name, g.args])),
+          },
+          { parent: this },
+        );
         this.shards[shardName(name, i, chosen.shards)] = shardResource;
         // The redeem links are packed in one secret (unpacked once per shard, not per guest).
         const urls = shardResource.redeemUrls.apply((u) => unpackRedeemUrls(u));
         for (const g of members) {
           const state = shardResource.guests.apply((all) => all?.[g.name]);
-          outputs[g.name] = { userId: state.apply((s) => s?.userId as string), externalUserState: state.apply((s) => s?.externalUserState ?? null), lastInvitationAt: state.apply((s) => s?.lastInvitationAt) };
+          outputs[g.name] = {
+            userId: state.apply((s) => s?.userId as string),
+            externalUserState: state.apply((s) => s?.externalUserState ?? null),
+            lastInvitationAt: state.apply((s) => s?.lastInvitationAt),
+          };
           this.guests[g.name] = {
             userId: outputs[g.name].userId,
             email: state.apply((s) => s?.invitedUserEmailAddress as string),
@@ -142,7 +182,11 @@ export class GuestList extends pulumi.ComponentResource {
       if (chosen.form === "invitations") {
         const invitation = new Invitation(`${name}-${g.name}`, g.args, { parent: this, aliases: aliasesOf(name, g) });
         this.invitations[g.name] = invitation;
-        outputs[g.name] = { userId: invitation.userId, externalUserState: invitation.externalUserState, lastInvitationAt: invitation.lastInvitationAt };
+        outputs[g.name] = {
+          userId: invitation.userId,
+          externalUserState: invitation.externalUserState,
+          lastInvitationAt: invitation.lastInvitationAt,
+        };
         this.guests[g.name] = {
           userId: invitation.userId,
           email: invitation.invitedUserEmailAddress,
@@ -163,17 +207,25 @@ export class GuestList extends pulumi.ComponentResource {
     // Overdue: guests with reminders that are still pending N days or more after their last invitation.
     const reminded = plan.filter((g) => typeof g.args.remindAfterDays === "number");
     const overdue = reminded.length
-      ? pulumi.all(reminded.map((g) => {
-        const o = outputs[g.name];
-        return pulumi.all([o.externalUserState, o.lastInvitationAt]).apply(([s, last]) => (isOverdue(s, last, g.args.remindAfterDays as number, at) ? 1 : 0));
-      })).apply((ones) => ones.reduce<number>((a, b) => a + b, 0))
+      ? pulumi
+          .all(
+            reminded.map((g) => {
+              const o = outputs[g.name];
+              return pulumi
+                .all([o.externalUserState, o.lastInvitationAt])
+                .apply(([s, last]) => (isOverdue(s, last, g.args.remindAfterDays as number, at) ? 1 : 0));
+            }),
+          )
+          .apply((ones) => ones.reduce<number>((a, b) => a + b, 0))
       : pulumi.output(0);
     const extras = (counts: Record<string, number>, late: number): Record<string, number> => ({
       ...counts,
       ...(hasExpiry ? { expiring } : {}),
       ...(reminded.length ? { overdue: late } : {}),
     });
-    this.summary = pulumi.all([states.length ? pulumi.all(states) : pulumi.output([] as (string | null)[]), overdue]).apply(([s, late]) => extras(countStates(s), late));
+    this.summary = pulumi
+      .all([states.length ? pulumi.all(states) : pulumi.output([] as (string | null)[]), overdue])
+      .apply(([s, late]) => extras(countStates(s), late));
     this.registerOutputs({ guests: this.guests, summary: this.summary });
   }
 }
@@ -182,19 +234,29 @@ export class GuestList extends pulumi.ComponentResource {
  * The diagnostic line of a guest's expiry at `at`, or undefined: expired (left out, so removed per
  * onDelete) or expiring within the guest's warning window. Pure.
  */
-export function expiryLine(g: Pick<ResolvedGuest, "name" | "email" | "expiresOn" | "expiryWarningDays" | "args">, at: Date): string | undefined {
+export function expiryLine(
+  g: Pick<ResolvedGuest, "name" | "email" | "expiresOn" | "expiryWarningDays" | "args">,
+  at: Date,
+): string | undefined {
   if (g.expiresOn === undefined) return undefined;
   const status = expiryStatus(g.expiresOn, at, g.expiryWarningDays);
   const who = `guest '${g.email ?? g.name}'`;
   const od = typeof g.args.onDelete === "string" ? g.args.onDelete : "delete, or retain if it was adopted";
   const when = showExpiry(g.expiresOn);
-  if (status.state === "expired") return `${who} expired on ${when}: left out of the list, so it is removed per its onDelete (${od}) if the stack holds it`;
-  if (status.state === "expiring") return `${who} expires on ${when} (in ${status.daysLeft} day${status.daysLeft === 1 ? "" : "s"}): the first up on or after that date removes it per its onDelete (${od})`;
+  if (status.state === "expired")
+    return `${who} expired on ${when}: left out of the list, so it is removed per its onDelete (${od}) if the stack holds it`;
+  if (status.state === "expiring")
+    return `${who} expires on ${when} (in ${status.daysLeft} day${status.daysLeft === 1 ? "" : "s"}): the first up on or after that date removes it per its onDelete (${od})`;
   return undefined;
 }
 
 /** Still `PendingAcceptance` `days` or more after the last invitation (`lastInvitationAt`) at `at`. Pure. */
-export function isOverdue(state: string | null | undefined, lastInvitationAt: string | undefined, days: number, at: Date): boolean {
+export function isOverdue(
+  state: string | null | undefined,
+  lastInvitationAt: string | undefined,
+  days: number,
+  at: Date,
+): boolean {
   const last = Date.parse(lastInvitationAt ?? "");
   return state === "PendingAcceptance" && !Number.isNaN(last) && at.getTime() - last >= days * 86_400_000;
 }
@@ -216,7 +278,10 @@ function aliasesOf(list: string, g: ResolvedGuest, suffix = ""): pulumi.Alias[] 
 /** Read a guest file as text: UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is an error. */
 export function readGuestFile(file: string, listName?: string): { text: string; fileName: string } {
   if (typeof file !== "string" || !file.trim()) {
-    throw new GuestListError([{ source: "file", reason: "must be the path of a .yaml, .json or .csv guest file" }], listName);
+    throw new GuestListError(
+      [{ source: "file", reason: "must be the path of a .yaml, .json or .csv guest file" }],
+      listName,
+    );
   }
   const abs = path.resolve(file);
   const rel = path.relative(process.cwd(), abs);
@@ -226,7 +291,18 @@ export function readGuestFile(file: string, listName?: string): { text: string; 
     bytes = fs.readFileSync(abs);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    throw new GuestListError([{ source: fileName, reason: code === "ENOENT" ? `no such file${fileName === abs ? "" : ` (looked for ${abs})`}` : `cannot be read: ${e instanceof Error ? e.message : String(e)}` }], listName);
+    throw new GuestListError(
+      [
+        {
+          source: fileName,
+          reason:
+            code === "ENOENT"
+              ? `no such file${fileName === abs ? "" : ` (looked for ${abs})`}`
+              : `cannot be read: ${e instanceof Error ? e.message : String(e)}`,
+        },
+      ],
+      listName,
+    );
   }
   return { text: decodeText(bytes, fileName, listName), fileName };
 }
@@ -238,6 +314,9 @@ export function decodeText(bytes: Uint8Array, fileName = "file", listName?: stri
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new GuestListError([{ source: fileName, reason: "is not UTF-8 text: save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')" }], listName);
+    throw new GuestListError(
+      [{ source: fileName, reason: "is not UTF-8 text: save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')" }],
+      listName,
+    );
   }
 }

@@ -108,7 +108,12 @@ export function readCsv(text: string, delimiter: CsvDelimiter = sniffDelimiter(t
     const ch = src[i];
     if (ch === '"') {
       // Spaces before an opening quote (`a, "b, c"`) are tolerated and dropped.
-      if (cell.trim() !== "") throw new CsvSyntaxError(line, col, `a quote (") inside an unquoted field: quote the whole field and double the quote ("")`);
+      if (cell.trim() !== "")
+        throw new CsvSyntaxError(
+          line,
+          col,
+          `a quote (") inside an unquoted field: quote the whole field and double the quote ("")`,
+        );
       cell = "";
       const openLine = line;
       const openCol = col;
@@ -141,14 +146,19 @@ export function readCsv(text: string, delimiter: CsvDelimiter = sniffDelimiter(t
         i++;
         col++;
       }
-      if (!closed) throw new CsvSyntaxError(openLine, openCol, "a quoted field is never closed: add the closing quote (\")");
+      if (!closed)
+        throw new CsvSyntaxError(openLine, openCol, 'a quoted field is never closed: add the closing quote (")');
       // After a closing quote only spaces, then a delimiter, a line break or the end may follow.
       while (src[i] === " " || src[i] === "\t") {
         i++;
         col++;
       }
       if (i < src.length && src[i] !== delimiter && !newline()) {
-        throw new CsvSyntaxError(line, col, `unexpected text after a closing quote: put the whole field in quotes and double any quote inside it ("")`);
+        throw new CsvSyntaxError(
+          line,
+          col,
+          `unexpected text after a closing quote: put the whole field in quotes and double any quote inside it ("")`,
+        );
       }
       continue;
     }

@@ -12,9 +12,18 @@ export const ENTRY_KEYS = [...INPUT_KEYS, "key", "groups"] as const;
 
 /** Fields a `defaults` block may set. */
 export const DEFAULT_KEYS = [
-  "inviteRedirectUrl", "sendInvitationMessage", "invitedUserMessageInfo", "invitedUserType", "onDelete",
-  "invitedUserSponsors", "userProperties", "groups", "expiresOn", "expiryWarningDays",
-  "remindAfterDays", "maxReminders",
+  "inviteRedirectUrl",
+  "sendInvitationMessage",
+  "invitedUserMessageInfo",
+  "invitedUserType",
+  "onDelete",
+  "invitedUserSponsors",
+  "userProperties",
+  "groups",
+  "expiresOn",
+  "expiryWarningDays",
+  "remindAfterDays",
+  "maxReminders",
 ] as const;
 
 /** Object-valued inputs whose fields a file may set one by one, and that merge with the defaults field by field. */
@@ -85,7 +94,10 @@ export function fieldPath(name: string): string[] | undefined {
 
 /** "did you mean ..." for an unknown field name, or "". */
 export function suggestField(name: string): string {
-  const n = name.trim().toLowerCase().replace(/[^a-z.]/g, "");
+  const n = name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z.]/g, "");
   const candidates = [...ENTRY_KEYS, ...Object.keys(ALIASES)];
   let best = "";
   let bestDistance = Infinity;
@@ -99,9 +111,10 @@ export function suggestField(name: string): string {
   if (bestDistance > Math.max(2, Math.floor(n.length / 3))) return "";
   const path = fieldPath(best);
   const canonical = path ? path.join(".") : best;
-  return CANONICAL[best.toLowerCase()] ? ` (did you mean '${canonical}'?)` : ` (did you mean '${ALIASES[best] ? best : canonical}', i.e. ${canonical}?)`;
+  return CANONICAL[best.toLowerCase()]
+    ? ` (did you mean '${canonical}'?)`
+    : ` (did you mean '${ALIASES[best] ? best : canonical}', i.e. ${canonical}?)`;
 }
-
 
 /** Turn a CSV cell (always text) into the value its field takes. Empty cells are absent. */
 export function cellValue(path: readonly string[], raw: string): unknown {

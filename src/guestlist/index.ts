@@ -11,6 +11,13 @@ export { readCsv, sniffDelimiter, CsvSyntaxError } from "./csv";
 export type { CsvRecord, CsvDelimiter } from "./csv";
 export { GuestListError, formatIssue } from "./types";
 export type {
-  GuestEntry, GuestDefaults, GuestListArgs, GuestOutputs, GuestFile, GuestFileFormat, EntryLocation,
-  ResolvedGuest, GuestListIssue,
+  GuestEntry,
+  GuestDefaults,
+  GuestListArgs,
+  GuestOutputs,
+  GuestFile,
+  GuestFileFormat,
+  EntryLocation,
+  ResolvedGuest,
+  GuestListIssue,
 } from "./types";

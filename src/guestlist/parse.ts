@@ -32,15 +32,20 @@ export function guestFileFormat(fileName: string, text: string): GuestFileFormat
 export function parseGuestFile(text: string, fileName: string): GuestFile {
   const format = guestFileFormat(fileName, text);
   if (!format) {
-    throw new GuestListError([{ source: fileName, reason: "unknown file type: name the guest file .yaml, .yml, .json or .csv" }]);
+    throw new GuestListError([
+      { source: fileName, reason: "unknown file type: name the guest file .yaml, .yml, .json or .csv" },
+    ]);
   }
   if (stripBom(text).trim() === "") {
-    throw new GuestListError([{
-      source: fileName,
-      reason: format === "yaml" || format === "json"
-        ? `the file is empty; to remove every guest on purpose write ${format === "yaml" ? "'guests: []'" : "'{\"guests\": []}'"}`
-        : "the file is empty; to remove every guest on purpose keep the header row with no guests below it",
-    }]);
+    throw new GuestListError([
+      {
+        source: fileName,
+        reason:
+          format === "yaml" || format === "json"
+            ? `the file is empty; to remove every guest on purpose write ${format === "yaml" ? "'guests: []'" : "'{\"guests\": []}'"}`
+            : "the file is empty; to remove every guest on purpose keep the header row with no guests below it",
+      },
+    ]);
   }
   switch (format) {
     case "yaml":
@@ -74,11 +79,13 @@ function parseStructured(text: string, fileName: string, format: "yaml" | "json"
   }
   const doc = YAML.parseDocument(src, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length) {
-    throw new GuestListError(doc.errors.map((err) => ({
-      source: fileName,
-      line: err.linePos?.[0].line ?? lineCounter.linePos(err.pos[0]).line,
-      reason: `not valid ${format === "json" ? "JSON" : "YAML"}: ${err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
-    })));
+    throw new GuestListError(
+      doc.errors.map((err) => ({
+        source: fileName,
+        line: err.linePos?.[0].line ?? lineCounter.linePos(err.pos[0]).line,
+        reason: `not valid ${format === "json" ? "JSON" : "YAML"}: ${err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
+      })),
+    );
   }
   const lineOf = (node: unknown): number => {
     const range = (node as { range?: [number, number, number] } | null)?.range;
@@ -88,7 +95,9 @@ function parseStructured(text: string, fileName: string, format: "yaml" | "json"
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw new GuestListError([{ source: fileName, reason: `cannot be read: ${e instanceof Error ? e.message : String(e)}` }]);
+    throw new GuestListError([
+      { source: fileName, reason: `cannot be read: ${e instanceof Error ? e.message : String(e)}` },
+    ]);
   }
 
   const issues: GuestListIssue[] = [];
@@ -103,7 +112,11 @@ function parseStructured(text: string, fileName: string, format: "yaml" | "json"
     for (const pair of root.items) {
       const k = YAML.isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       if (k !== "guests" && k !== "defaults") {
-        issues.push({ source: fileName, line: lineOf(pair.key), reason: `unknown top-level field '${k}': a guest file has 'guests' (a list) and optionally 'defaults'` });
+        issues.push({
+          source: fileName,
+          line: lineOf(pair.key),
+          reason: `unknown top-level field '${k}': a guest file has 'guests' (a list) and optionally 'defaults'`,
+        });
       }
     }
     guestsNode = root.get("guests", true);
@@ -111,7 +124,12 @@ function parseStructured(text: string, fileName: string, format: "yaml" | "json"
     const defaultsNode = root.get("defaults", true);
     if (value.defaults !== undefined && value.defaults !== null) {
       if (!isRecord(value.defaults) || !YAML.isMap(defaultsNode)) {
-        issues.push({ source: fileName, line: lineOf(defaultsNode), property: "defaults", reason: "must be a mapping of field: value" });
+        issues.push({
+          source: fileName,
+          line: lineOf(defaultsNode),
+          property: "defaults",
+          reason: "must be a mapping of field: value",
+        });
       } else {
         const parsed = canonicalEntry(defaultsNode, value.defaults, fileName, lineOf, issues);
         out.defaults = parsed.fields;
@@ -123,7 +141,13 @@ function parseStructured(text: string, fileName: string, format: "yaml" | "json"
       return out;
     }
   } else {
-    throw new GuestListError([{ source: fileName, line: lineOf(root), reason: "must be a mapping with a 'guests' list (and optional 'defaults'), or a list of guests" }]);
+    throw new GuestListError([
+      {
+        source: fileName,
+        line: lineOf(root),
+        reason: "must be a mapping with a 'guests' list (and optional 'defaults'), or a list of guests",
+      },
+    ]);
   }
   if (!YAML.isSeq(guestsNode) || !Array.isArray(guestsValue)) {
     issues.push({ source: fileName, line: lineOf(guestsNode), property: "guests", reason: "must be a list of guests" });
@@ -133,7 +157,11 @@ function parseStructured(text: string, fileName: string, format: "yaml" | "json"
     const v = guestsValue[i];
     const target = YAML.isAlias(node) ? node.resolve(doc) : node;
     if (!YAML.isMap(target) || !isRecord(v)) {
-      issues.push({ source: fileName, line: lineOf(node), reason: `guest #${i + 1} must be a mapping of field: value (e.g. 'email: jane@contoso.com')` });
+      issues.push({
+        source: fileName,
+        line: lineOf(node),
+        reason: `guest #${i + 1} must be a mapping of field: value (e.g. 'email: jane@contoso.com')`,
+      });
       return;
     }
     const parsed = canonicalEntry(target, v, fileName, lineOf, issues);
@@ -145,7 +173,13 @@ function parseStructured(text: string, fileName: string, format: "yaml" | "json"
 }
 
 /** Map one YAML/JSON mapping's field names to canonical paths; unknown names are kept as written. */
-function canonicalEntry(node: YAML.YAMLMap, value: Record<string, unknown>, fileName: string, lineOf: (n: unknown) => number, issues: GuestListIssue[]): { fields: Record<string, unknown>; location: EntryLocation } {
+function canonicalEntry(
+  node: YAML.YAMLMap,
+  value: Record<string, unknown>,
+  fileName: string,
+  lineOf: (n: unknown) => number,
+  issues: GuestListIssue[],
+): { fields: Record<string, unknown>; location: EntryLocation } {
   const location: EntryLocation = { line: lineOf(node), fields: {}, labels: {} };
   const fields: Record<string, unknown> = {};
   const keyLines = new Map<string, number>();
@@ -167,9 +201,24 @@ function canonicalEntry(node: YAML.YAMLMap, value: Record<string, unknown>, file
 }
 
 /** Set a canonical path, merging object fields; a value given twice (e.g. `email` and `invitedUserEmailAddress`) is an issue. */
-function setField(fields: Record<string, unknown>, location: EntryLocation, path: readonly string[], value: unknown, label: string, line: number, fileName: string, issues: GuestListIssue[]): void {
+function setField(
+  fields: Record<string, unknown>,
+  location: EntryLocation,
+  path: readonly string[],
+  value: unknown,
+  label: string,
+  line: number,
+  fileName: string,
+  issues: GuestListIssue[],
+): void {
   const [top, sub] = path;
-  const twice = (what: string): void => void issues.push({ source: fileName, line, property: label, reason: `sets ${what}, which this entry already sets (as '${location.labels[what] ?? what}'): keep one` });
+  const twice = (what: string): void =>
+    void issues.push({
+      source: fileName,
+      line,
+      property: label,
+      reason: `sets ${what}, which this entry already sets (as '${location.labels[what] ?? what}'): keep one`,
+    });
   if (sub === undefined) {
     if (fields[top] !== undefined && isRecord(fields[top]) && isRecord(value)) {
       const target = fields[top] as Record<string, unknown>;
@@ -212,7 +261,10 @@ function parseCsv(text: string, fileName: string, portal: boolean): GuestFile {
   try {
     records = readCsv(text);
   } catch (e) {
-    if (e instanceof CsvSyntaxError) throw new GuestListError([{ source: fileName, line: e.line, reason: `not valid CSV: column ${e.column}: ${e.reason}` }]);
+    if (e instanceof CsvSyntaxError)
+      throw new GuestListError([
+        { source: fileName, line: e.line, reason: `not valid CSV: column ${e.column}: ${e.reason}` },
+      ]);
     throw e;
   }
   const issues: GuestListIssue[] = [];
@@ -224,12 +276,25 @@ function parseCsv(text: string, fileName: string, portal: boolean): GuestFile {
     const version = rows[at++];
     const v = version.cells[0].trim();
     if (!PORTAL_VERSION.test(v) || version.cells.slice(1).some((c) => c.trim() !== "")) {
-      throw new GuestListError([{ source: fileName, line: version.line, reason: `'${v}' is not a bulk-invite template version this package reads: the first line must be 'version:v1.0'` }]);
+      throw new GuestListError([
+        {
+          source: fileName,
+          line: version.line,
+          reason: `'${v}' is not a bulk-invite template version this package reads: the first line must be 'version:v1.0'`,
+        },
+      ]);
     }
   }
   const header = rows[at++];
   if (!header) {
-    throw new GuestListError([{ source: fileName, reason: portal ? "has no header row after 'version:v1.0'" : "has no header row: the first row names the fields, e.g. 'email,displayName,key'" }]);
+    throw new GuestListError([
+      {
+        source: fileName,
+        reason: portal
+          ? "has no header row after 'version:v1.0'"
+          : "has no header row: the first row names the fields, e.g. 'email,displayName,key'",
+      },
+    ]);
   }
   const columns: Column[] = header.cells.map((cell, index) => ({ index, header: cell.trim(), path: undefined }));
   const seen = new Map<string, Column>();
@@ -239,7 +304,13 @@ function parseCsv(text: string, fileName: string, portal: boolean): GuestFile {
     if (portal) {
       const bracket = /\[([^\]]+)\]/.exec(col.header);
       if (!bracket) {
-        issues.push({ source: fileName, line: header.line, property: `column ${col.index + 1} '${col.header}'`, reason: "has no key in brackets: portal template columns read like 'Email address to invite [inviteeEmail] Required'" });
+        issues.push({
+          source: fileName,
+          line: header.line,
+          property: `column ${col.index + 1} '${col.header}'`,
+          reason:
+            "has no key in brackets: portal template columns read like 'Email address to invite [inviteeEmail] Required'",
+        });
         continue;
       }
       key = bracket[1].trim();
@@ -259,14 +330,25 @@ function parseCsv(text: string, fileName: string, portal: boolean): GuestFile {
     const p = path.join(".");
     const dup = seen.get(p);
     if (dup) {
-      issues.push({ source: fileName, line: header.line, property: `column '${col.header}'`, reason: `sets ${p}, as column '${dup.header}' does already: keep one` });
+      issues.push({
+        source: fileName,
+        line: header.line,
+        property: `column '${col.header}'`,
+        reason: `sets ${p}, as column '${dup.header}' does already: keep one`,
+      });
       continue;
     }
     seen.set(p, col);
     col.path = path;
   }
   if (!seen.has("invitedUserEmailAddress") && !seen.has("key")) {
-    issues.push({ source: fileName, line: header.line, reason: portal ? "has no [inviteeEmail] column" : "has no email column: name one 'email' (or 'invitedUserEmailAddress')" });
+    issues.push({
+      source: fileName,
+      line: header.line,
+      reason: portal
+        ? "has no [inviteeEmail] column"
+        : "has no email column: name one 'email' (or 'invitedUserEmailAddress')",
+    });
   }
 
   const dataRows = rows.slice(at);
@@ -277,7 +359,11 @@ function parseCsv(text: string, fileName: string, portal: boolean): GuestFile {
     }
     const extra = row.cells.slice(columns.length);
     if (extra.some((c) => c.trim() !== "")) {
-      issues.push({ source: fileName, line: row.line, reason: `has ${row.cells.length} cells but the header has ${columns.length} columns: quote cells that contain '${sniffDelimiter(text)}'` });
+      issues.push({
+        source: fileName,
+        line: row.line,
+        reason: `has ${row.cells.length} cells but the header has ${columns.length} columns: quote cells that contain '${sniffDelimiter(text)}'`,
+      });
     }
     const fields: Record<string, unknown> = {};
     const location: EntryLocation = { line: row.line, fields: {}, labels: {} };
@@ -289,7 +375,8 @@ function parseCsv(text: string, fileName: string, portal: boolean): GuestFile {
       if (v === undefined) continue;
       setField(fields, location, col.path, v, col.header, row.line, fileName, issues);
     }
-    for (const [p, col] of seen) location.labels[p] = portal ? `[${/\[([^\]]+)\]/.exec(col.header)?.[1] ?? col.header}]` : col.header;
+    for (const [p, col] of seen)
+      location.labels[p] = portal ? `[${/\[([^\]]+)\]/.exec(col.header)?.[1] ?? col.header}]` : col.header;
     out.guests.push(fields);
     out.locations.push(location);
   });

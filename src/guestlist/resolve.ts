@@ -11,7 +11,15 @@ import { isOutput } from "../sdk";
 import { checkWarningDays, DEFAULT_EXPIRY_WARNING_DAYS, parseExpiresOn } from "../provider/expiry";
 import { DEFAULT_KEYS, ENTRY_KEYS, fieldPath, OBJECT_FIELDS, suggestField } from "./fields";
 import { parseGuestFile } from "./parse";
-import { EntryLocation, GuestDefaults, GuestEntry, GuestFile, GuestListError, GuestListIssue, ResolvedGuest } from "./types";
+import {
+  EntryLocation,
+  GuestDefaults,
+  GuestEntry,
+  GuestFile,
+  GuestListError,
+  GuestListIssue,
+  ResolvedGuest,
+} from "./types";
 
 /** A program's entries are named by `source` (e.g. `guests`); a parsed file carries its own name and lines. */
 export type GuestSource = string | GuestFile;
@@ -43,9 +51,11 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 export function resolveGuests(entries: readonly unknown[], defaults: unknown, source: GuestSource): ResolvedGuest[] {
   const layers: DefaultsLayer[] = [];
   if (defaults !== undefined && defaults !== null) {
-    layers.push(typeof source === "string"
-      ? { value: defaults, source: "defaults" }
-      : { value: defaults, source: source.fileName, location: source.defaultsLocation });
+    layers.push(
+      typeof source === "string"
+        ? { value: defaults, source: "defaults" }
+        : { value: defaults, source: source.fileName, location: source.defaultsLocation },
+    );
   }
   return resolveSets([{ entries, defaults: layers, source }]);
 }
@@ -65,7 +75,8 @@ export interface GuestListInput {
  * together. Throws a `GuestListError` naming `listName`.
  */
 export function planGuestList(input: GuestListInput, listName?: string): ResolvedGuest[] {
-  const programDefaults: DefaultsLayer[] = input.defaults === undefined || input.defaults === null ? [] : [{ value: input.defaults, source: "defaults" }];
+  const programDefaults: DefaultsLayer[] =
+    input.defaults === undefined || input.defaults === null ? [] : [{ value: input.defaults, source: "defaults" }];
   const sets: EntrySet[] = [];
   if (input.file) {
     let file: GuestFile;
@@ -86,9 +97,20 @@ export function planGuestList(input: GuestListInput, listName?: string): Resolve
     sets.push({ entries: input.guests, defaults: programDefaults, source: "guests" });
   }
   if (!sets.length) {
-    throw new GuestListError([{ source: "args", reason: "give 'guests' (a list of entries) or 'file' (a .yaml, .json or .csv guest file), or both" }], listName);
+    throw new GuestListError(
+      [
+        {
+          source: "args",
+          reason: "give 'guests' (a list of entries) or 'file' (a .yaml, .json or .csv guest file), or both",
+        },
+      ],
+      listName,
+    );
   }
-  const warning = input.expiryWarningDays === undefined || input.expiryWarningDays === null ? undefined : checkWarningDays(input.expiryWarningDays);
+  const warning =
+    input.expiryWarningDays === undefined || input.expiryWarningDays === null
+      ? undefined
+      : checkWarningDays(input.expiryWarningDays);
   if (warning && "reason" in warning) {
     throw new GuestListError([{ source: "args", property: "expiryWarningDays", reason: warning.reason }], listName);
   }
@@ -115,7 +137,11 @@ interface Ctx {
 }
 
 /** Resolve several entry sets as one list (names, emails and keys unique across all of them). */
-export function resolveSets(sets: readonly EntrySet[], listName?: string, expiryWarningDays = DEFAULT_EXPIRY_WARNING_DAYS): ResolvedGuest[] {
+export function resolveSets(
+  sets: readonly EntrySet[],
+  listName?: string,
+  expiryWarningDays = DEFAULT_EXPIRY_WARNING_DAYS,
+): ResolvedGuest[] {
   const issues: GuestListIssue[] = [];
   const checkedLayers = new Set<DefaultsLayer>();
   const resolved: ResolvedGuest[] = [];
@@ -130,7 +156,10 @@ export function resolveSets(sets: readonly EntrySet[], listName?: string, expiry
       checkedLayers.add(layer);
       checkDefaults(layer, issues);
     }
-    const defaults = set.defaults.reduce<Record<string, unknown>>((acc, l) => (isPlainRecord(l.value) ? mergeArgs(acc, l.value) : acc), {});
+    const defaults = set.defaults.reduce<Record<string, unknown>>(
+      (acc, l) => (isPlainRecord(l.value) ? mergeArgs(acc, l.value) : acc),
+      {},
+    );
     set.entries.forEach((entry, i) => {
       const file = typeof set.source === "string" ? undefined : set.source;
       const location = file?.locations[i];
@@ -139,23 +168,46 @@ export function resolveSets(sets: readonly EntrySet[], listName?: string, expiry
         : { source: set.source as string, index: i };
       const r = resolveEntry(entry, defaults, ctx, issues, expiryWarningDays);
       if (!r) return;
-      const where = (other: Seen): string => (other.where.startsWith(`${ctx.source}:`) && ctx.line !== undefined ? `on line ${other.where.slice(ctx.source.length + 1)}` : `at ${other.where}`);
+      const where = (other: Seen): string =>
+        other.where.startsWith(`${ctx.source}:`) && ctx.line !== undefined
+          ? `on line ${other.where.slice(ctx.source.length + 1)}`
+          : `at ${other.where}`;
       const who = (other: Seen): string => `guest '${other.label}'`;
-      const at: Omit<GuestListIssue, "reason"> = { source: ctx.source, line: ctx.line, index: ctx.index, guest: r.label };
+      const at: Omit<GuestListIssue, "reason"> = {
+        source: ctx.source,
+        line: ctx.line,
+        index: ctx.index,
+        guest: r.label,
+      };
       if (r.email) {
         const other = byEmail.get(r.email);
-        if (other) issues.push({ ...at, reason: `the email ${r.email} is already listed ${where(other)} (${who(other)}): list each guest once (emails compare case-insensitively)` });
+        if (other)
+          issues.push({
+            ...at,
+            reason: `the email ${r.email} is already listed ${where(other)} (${who(other)}): list each guest once (emails compare case-insensitively)`,
+          });
         else byEmail.set(r.email, r);
       }
       if (r.key) {
         const other = byKey.get(r.key.toLowerCase());
-        if (other) issues.push({ ...at, reason: `the key '${r.key}' is already used ${where(other)} (${who(other)}): keys must be unique (case-insensitively)` });
+        if (other)
+          issues.push({
+            ...at,
+            reason: `the key '${r.key}' is already used ${where(other)} (${who(other)}): keys must be unique (case-insensitively)`,
+          });
         else byKey.set(r.key.toLowerCase(), r);
       }
       if (r.name) {
         const other = byName.get(r.name);
-        const sameGuest = other && ((other.email !== undefined && other.email === r.email) || (other.key !== undefined && other.key.toLowerCase() === r.key?.toLowerCase()));
-        if (other && !sameGuest) issues.push({ ...at, reason: `its name '${r.name}' is the same as that of the ${who(other)} ${where(other)}: give one of them a 'key'` });
+        const sameGuest =
+          other &&
+          ((other.email !== undefined && other.email === r.email) ||
+            (other.key !== undefined && other.key.toLowerCase() === r.key?.toLowerCase()));
+        if (other && !sameGuest)
+          issues.push({
+            ...at,
+            reason: `its name '${r.name}' is the same as that of the ${who(other)} ${where(other)}: give one of them a 'key'`,
+          });
         else if (!other) byName.set(r.name, r);
       }
       if (r.guest) resolved.push(r.guest);
@@ -172,13 +224,19 @@ function sortIssues(issues: GuestListIssue[]): GuestListIssue[] {
   const pos = (i: GuestListIssue): number => i.line ?? i.index ?? -1;
   return issues
     .map((issue, n) => ({ issue, n }))
-    .sort((a, b) => (order.get(a.issue.source) ?? 0) - (order.get(b.issue.source) ?? 0) || pos(a.issue) - pos(b.issue) || a.n - b.n)
+    .sort(
+      (a, b) =>
+        (order.get(a.issue.source) ?? 0) - (order.get(b.issue.source) ?? 0) || pos(a.issue) - pos(b.issue) || a.n - b.n,
+    )
     .map((x) => x.issue);
 }
 
 /** The Pulumi-safe name of a guest without a key: its normalised email, other characters as `_`. */
 export function emailName(email: string): string {
-  return email.trim().toLowerCase().replace(/[^a-z0-9._@-]/g, "_");
+  return email
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9._@-]/g, "_");
 }
 
 /** The name of a guest: its key in lower case, or else its email's name. */
@@ -187,18 +245,35 @@ export function guestName(entry: { key?: string; email?: string }): string | und
   return entry.email !== undefined ? emailName(entry.email) : undefined;
 }
 
-function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ctx, issues: GuestListIssue[], listWarningDays: number): Seen | undefined {
+function resolveEntry(
+  entry: unknown,
+  defaults: Record<string, unknown>,
+  ctx: Ctx,
+  issues: GuestListIssue[],
+  listWarningDays: number,
+): Seen | undefined {
   const base = { source: ctx.source, line: ctx.line, index: ctx.index };
   if (!isPlainRecord(entry)) {
     issues.push({ ...base, reason: `a guest entry must be an object of fields, not ${describe(entry)}` });
     return undefined;
   }
   const rawEmail = entry.invitedUserEmailAddress;
-  const guest = typeof entry.key === "string" && entry.key.trim() ? entry.key.trim() : typeof rawEmail === "string" && rawEmail.trim() ? rawEmail.trim() : `#${(ctx.index ?? 0) + 1}`;
+  const guest =
+    typeof entry.key === "string" && entry.key.trim()
+      ? entry.key.trim()
+      : typeof rawEmail === "string" && rawEmail.trim()
+        ? rawEmail.trim()
+        : `#${(ctx.index ?? 0) + 1}`;
   const problem = (reason: string, property?: string): void => {
     const top = property?.split(".")[0];
-    const line = top !== undefined ? ctx.location?.fields[top] ?? ctx.line : ctx.line;
-    issues.push({ ...base, line, guest, property: property === undefined ? undefined : label(property, ctx.location), reason });
+    const line = top !== undefined ? (ctx.location?.fields[top] ?? ctx.line) : ctx.line;
+    issues.push({
+      ...base,
+      line,
+      guest,
+      property: property === undefined ? undefined : label(property, ctx.location),
+      reason,
+    });
   };
   const before = issues.length;
 
@@ -208,7 +283,11 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
   for (const [k, v] of Object.entries(entry)) {
     if (v === undefined) continue;
     if (known.has(k)) own[k] = v;
-    else if (k === "expiryWarningDays") problem("is set for the whole list, not per guest: put it in the defaults (or the GuestList's expiryWarningDays)", k);
+    else if (k === "expiryWarningDays")
+      problem(
+        "is set for the whole list, not per guest: put it in the defaults (or the GuestList's expiryWarningDays)",
+        k,
+      );
     else problem(unknownFieldReason(k, ctx.location === undefined), k);
   }
 
@@ -222,8 +301,14 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
   let key: string | undefined;
   if (own.key !== undefined && own.key !== null) {
     if (typeof own.key !== "string" || !KEY.test(own.key.trim())) {
-      const hint = typeof own.key === "number" ? " (a number: quote it in the file, e.g. key: \"0042\", so leading zeros are kept)" : "";
-      problem(`${JSON.stringify(own.key)} is not a valid key${hint}: use text of letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit), e.g. 'fabrikam-auditor'`, "key");
+      const hint =
+        typeof own.key === "number"
+          ? ' (a number: quote it in the file, e.g. key: "0042", so leading zeros are kept)'
+          : "";
+      problem(
+        `${JSON.stringify(own.key)} is not a valid key${hint}: use text of letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit), e.g. 'fabrikam-auditor'`,
+        "key",
+      );
     } else key = own.key.trim();
   }
 
@@ -237,7 +322,10 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
   const warningDays = warning && "ok" in warning ? warning.ok : listWarningDays;
   delete merged.expiryWarningDays;
   if (isOutput(merged.expiresOn) || isPromiseLike(merged.expiresOn)) {
-    problem("must be known when the program runs (the list decides by it whether to declare the guest): give a date as text, e.g. '2027-01-31'", "expiresOn");
+    problem(
+      "must be known when the program runs (the list decides by it whether to declare the guest): give a date as text, e.g. '2027-01-31'",
+      "expiresOn",
+    );
   }
 
   const { failures } = checkInputs(toCheckable(merged));
@@ -247,7 +335,13 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
     if (formulas.has(f.property)) continue; // reported above as a formula
     if (getPath(own, path) === undefined && getPath(defaults, path) !== undefined) continue; // reported once, at the defaults
     const required = /is required$/.test(f.reason);
-    const reason = stripLead(f.reason, path[path.length - 1]) + (required && f.property === "inviteRedirectUrl" ? ": give it in the entry or in the defaults" : required ? ": give it in the entry" : "");
+    const reason =
+      stripLead(f.reason, path[path.length - 1]) +
+      (required && f.property === "inviteRedirectUrl"
+        ? ": give it in the entry or in the defaults"
+        : required
+          ? ": give it in the entry"
+          : "");
     problem(reason, f.property);
   }
 
@@ -257,11 +351,19 @@ function resolveEntry(entry: unknown, defaults: Record<string, unknown>, ctx: Ct
     const e = checkEmail(mergedEmail);
     if ("ok" in e) email = e.ok;
   } else if (mergedEmail !== undefined && mergedEmail !== null && key === undefined && own.key === undefined) {
-    problem("the email is not known until deployment (an Output): give this guest a 'key' to name it by", "invitedUserEmailAddress");
+    problem(
+      "the email is not known until deployment (an Output): give this guest a 'key' to name it by",
+      "invitedUserEmailAddress",
+    );
   }
 
   const name = guestName({ key, email });
-  const where = ctx.line !== undefined ? `${ctx.source}:${ctx.line}` : ctx.index !== undefined ? `${ctx.source}[${ctx.index}]` : ctx.source;
+  const where =
+    ctx.line !== undefined
+      ? `${ctx.source}:${ctx.line}`
+      : ctx.index !== undefined
+        ? `${ctx.source}[${ctx.index}]`
+        : ctx.source;
   const seen: Seen = { label: guest, where, key, email, name };
   if (issues.length > before || name === undefined) return seen;
   // The list handles expiry itself (it leaves an expired guest out): the Invitation does not get it.
@@ -285,8 +387,14 @@ function checkDefaults(layer: DefaultsLayer, issues: GuestListIssue[]): void {
   const at = { source: layer.source, line: layer.location?.line };
   const problem = (reason: string, property?: string): void => {
     const top = property?.split(".")[0];
-    const line = top !== undefined ? layer.location?.fields[top] ?? at.line : at.line;
-    issues.push({ ...at, line, guest: undefined, property: `defaults${property === undefined ? "" : `.${label(property, layer.location)}`}`, reason });
+    const line = top !== undefined ? (layer.location?.fields[top] ?? at.line) : at.line;
+    issues.push({
+      ...at,
+      line,
+      guest: undefined,
+      property: `defaults${property === undefined ? "" : `.${label(property, layer.location)}`}`,
+      reason,
+    });
   };
   if (!isPlainRecord(layer.value)) {
     problem(`must be an object of fields, not ${describe(layer.value)}`);
@@ -297,7 +405,8 @@ function checkDefaults(layer: DefaultsLayer, issues: GuestListIssue[]): void {
   for (const [k, v] of Object.entries(layer.value)) {
     if (v === undefined) continue;
     if (allowed.has(k)) own[k] = v;
-    else if ((ENTRY_KEYS as readonly string[]).includes(k)) problem(`'${k}' cannot be a default: each guest sets its own (defaults may set ${DEFAULT_KEYS.join(", ")})`, k);
+    else if ((ENTRY_KEYS as readonly string[]).includes(k))
+      problem(`'${k}' cannot be a default: each guest sets its own (defaults may set ${DEFAULT_KEYS.join(", ")})`, k);
     else problem(unknownFieldReason(k, layer.location === undefined), k);
   }
   const formulas = new Set<string>();
@@ -313,7 +422,8 @@ function checkDefaults(layer: DefaultsLayer, issues: GuestListIssue[]): void {
   const probe: Record<string, unknown> = { ...own, invitedUserEmailAddress: "placeholder@example.com" };
   delete probe.groups;
   delete probe.expiryWarningDays;
-  if (probe.inviteRedirectUrl === undefined || probe.inviteRedirectUrl === null) probe.inviteRedirectUrl = "https://example.com";
+  if (probe.inviteRedirectUrl === undefined || probe.inviteRedirectUrl === null)
+    probe.inviteRedirectUrl = "https://example.com";
   for (const f of checkInputs(toCheckable(probe)).failures) {
     const path = f.property.split(".");
     if (getPath(own, path) === undefined || formulas.has(f.property)) continue;
@@ -330,7 +440,9 @@ function checkGroups(value: unknown, fail: (reason: string) => void): string[] {
   const ids: string[] = [];
   for (const g of value) {
     if (typeof g !== "string" || !GUID.test(g.trim())) {
-      fail(`${isOutput(g) ? "an Output" : JSON.stringify(g)} is not a group object id: give the group's object id, a GUID such as 00000000-0000-0000-0000-000000000000 (ids must be known when the program runs, to name the memberships)`);
+      fail(
+        `${isOutput(g) ? "an Output" : JSON.stringify(g)} is not a group object id: give the group's object id, a GUID such as 00000000-0000-0000-0000-000000000000 (ids must be known when the program runs, to name the memberships)`,
+      );
       continue;
     }
     const id = g.trim().toLowerCase();
@@ -388,7 +500,8 @@ function scanFormulas(v: unknown, found: (path: string, ch: string) => void, pat
   }
   if (depth > 8 || isOutput(v)) return;
   if (Array.isArray(v)) v.forEach((x) => scanFormulas(x, found, path, depth + 1));
-  else if (isPlainRecord(v)) for (const [k, x] of Object.entries(v)) scanFormulas(x, found, path ? `${path}.${k}` : k, depth + 1);
+  else if (isPlainRecord(v))
+    for (const [k, x] of Object.entries(v)) scanFormulas(x, found, path ? `${path}.${k}` : k, depth + 1);
 }
 
 function formulaReason(ch: string): string {
@@ -398,7 +511,8 @@ function formulaReason(ch: string): string {
 
 function unknownFieldReason(k: string, program: boolean): string {
   const path = fieldPath(k);
-  if (program && path) return `unknown field '${k}': program entries use the Invitation's names; write '${path.join(".")}'`;
+  if (program && path)
+    return `unknown field '${k}': program entries use the Invitation's names; write '${path.join(".")}'`;
   return `unknown field '${k}'${suggestField(k)}; a guest has the Invitation's inputs (${ENTRY_KEYS.filter((x) => x !== "key" && x !== "groups").join(", ")}) plus key and groups`;
 }
 
@@ -422,7 +536,13 @@ function getPath(o: Record<string, unknown>, path: readonly string[]): unknown {
 }
 
 function describe(v: unknown): string {
-  return v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "string" ? `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}` : typeof v;
+  return v === null
+    ? "null"
+    : Array.isArray(v)
+      ? "a list"
+      : typeof v === "string"
+        ? `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`
+        : typeof v;
 }
 
 export function isPlainRecord(v: unknown): v is Record<string, unknown> {
@@ -430,7 +550,6 @@ export function isPlainRecord(v: unknown): v is Record<string, unknown> {
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
-
 
 function isPromiseLike(v: unknown): boolean {
   return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";

@@ -168,7 +168,8 @@ export interface GuestListIssue {
 
 /** One issue as one line: `guests.csv:4: guest 'a@contoso.com': displayName: reason`. */
 export function formatIssue(i: GuestListIssue): string {
-  const where = i.line !== undefined ? `${i.source}:${i.line}` : i.index !== undefined ? `${i.source}[${i.index}]` : i.source;
+  const where =
+    i.line !== undefined ? `${i.source}:${i.line}` : i.index !== undefined ? `${i.source}[${i.index}]` : i.source;
   const who = i.guest !== undefined ? ` guest '${i.guest}':` : "";
   const what = i.property !== undefined ? ` ${i.property}:` : "";
   return `${where}:${who}${what} ${i.reason}`;

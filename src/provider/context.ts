@@ -37,5 +37,11 @@ export interface StepContext {
  * adds (a shard's guest: its identity, the shard's URN, its holder).
  */
 export function engineContext(inputs?: object, more: Partial<StepContext> = {}): StepContext {
-  return { urn: inputs && urnOf(inputs), identity: inputs && identityOf(inputs), log: notice, warn: engineWarning, ...more };
+  return {
+    urn: inputs && urnOf(inputs),
+    identity: inputs && identityOf(inputs),
+    log: notice,
+    warn: engineWarning,
+    ...more,
+  };
 }

@@ -11,7 +11,8 @@ export const EXPIRY_YEARS = { min: 2000, max: 2200 } as const;
 const DAY_MS = 86_400_000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-const FIX = "write a date (2027-01-31: the guest is removed from midnight UTC that day) or a date-time with a zone (2027-01-31T17:00:00+01:00)";
+const FIX =
+  "write a date (2027-01-31: the guest is removed from midnight UTC that day) or a date-time with a zone (2027-01-31T17:00:00+01:00)";
 
 /**
  * Parse an `expiresOn` value. A date `YYYY-MM-DD` stays as written (it means midnight UTC of that
@@ -19,7 +20,8 @@ const FIX = "write a date (2027-01-31: the guest is removed from midnight UTC th
  * Returns the normal form and the instant, or a reason that says the fix.
  */
 export function parseExpiresOn(raw: unknown): { ok: string; at: number } | { reason: string } {
-  if (typeof raw !== "string") return { reason: `must be a date as text ('2027-01-31'), not ${raw === null ? "null" : typeof raw}: ${FIX}` };
+  if (typeof raw !== "string")
+    return { reason: `must be a date as text ('2027-01-31'), not ${raw === null ? "null" : typeof raw}: ${FIX}` };
   const v = raw.trim();
   if (!v) return { reason: `is empty: ${FIX}, or leave it out` };
   const d = DATE.exec(v);
@@ -38,7 +40,8 @@ export function parseExpiresOn(raw: unknown): { ok: string; at: number } | { rea
     return { reason: `'${v}': the year ${year} is outside ${EXPIRY_YEARS.min}-${EXPIRY_YEARS.max} (a typo?): ${FIX}` };
   }
   if (d) return { ok: v, at: probe.getTime() };
-  if (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) return { reason: `'${v}' is not a real time of day: ${FIX}` };
+  if (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)
+    return { reason: `'${v}' is not a real time of day: ${FIX}` };
   const at = Date.parse(v.toUpperCase());
   if (Number.isNaN(at)) return { reason: `'${v}' is not a date: ${FIX}` };
   return { ok: new Date(at).toISOString(), at };
@@ -48,7 +51,9 @@ export function parseExpiresOn(raw: unknown): { ok: string; at: number } | { rea
 export function checkWarningDays(raw: unknown): { ok: number } | { reason: string } {
   const n = typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 3650) {
-    return { reason: `must be a whole number of days from 0 to 3650 (how long before expiresOn the preview warns), not ${JSON.stringify(raw)}: e.g. 14` };
+    return {
+      reason: `must be a whole number of days from 0 to 3650 (how long before expiresOn the preview warns), not ${JSON.stringify(raw)}: e.g. 14`,
+    };
   }
   return { ok: n };
 }
@@ -65,7 +70,11 @@ export interface ExpiryStatus {
  * The expiry decision: `expired` at and after the instant (a date's midnight UTC), `expiring` from
  * `warningDays` before it, else `active`. A guest without an expiry is always active.
  */
-export function expiryStatus(expiresOn: string | undefined, now: Date, warningDays = DEFAULT_EXPIRY_WARNING_DAYS): ExpiryStatus {
+export function expiryStatus(
+  expiresOn: string | undefined,
+  now: Date,
+  warningDays = DEFAULT_EXPIRY_WARNING_DAYS,
+): ExpiryStatus {
   if (expiresOn === undefined) return { state: "active" };
   const p = parseExpiresOn(expiresOn);
   if ("reason" in p) return { state: "active" };

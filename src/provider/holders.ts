@@ -46,8 +46,14 @@ export function invitationHolder(userId: string): string {
  * resource's delete keeps it); one this very resource marked (a rerun, or the same guest in the
  * other form of its list) is held as this Invitation's. Undefined: nobody new holds it. Pure.
  */
-export function takeoverHolder(owner: MarkOwner | undefined, userId: string, self?: ResourceIdentity, urn?: string): Holder | undefined {
-  if (owner === "stack") return { key: urn ?? `rename:${userId.toLowerCase()}`, label: self?.name ?? "the new key", rename: true };
+export function takeoverHolder(
+  owner: MarkOwner | undefined,
+  userId: string,
+  self?: ResourceIdentity,
+  urn?: string,
+): Holder | undefined {
+  if (owner === "stack")
+    return { key: urn ?? `rename:${userId.toLowerCase()}`, label: self?.name ?? "the new key", rename: true };
   if (owner === "self") return { key: invitationHolder(userId), label: `the Invitation ${self?.name ?? userId}` };
   return undefined;
 }

@@ -39,16 +39,27 @@ const refusedSettings = new WeakSet<Error>();
  * stack trace, the second and later failures of the same cause as one line pointing to the first.
  * What an error carries for the engine (`id`, `properties`, `reasons`: partial progress) is kept.
  */
-function explained<A extends unknown[], R>(step: (...args: A) => Promise<R>, settings = false): (...args: A) => Promise<R> {
+function explained<A extends unknown[], R>(
+  step: (...args: A) => Promise<R>,
+  settings = false,
+): (...args: A) => Promise<R> {
   return async (...args: A) => {
     try {
       return await step(...args);
     } catch (e) {
       // Settings that configure refused (every later call of the process fails with the same error).
       if (settings && e instanceof Error && !(e instanceof EntraFailure)) refusedSettings.add(e);
-      const out = explain(refusedSettings.has(e as Error) ? new EntraFailure({ class: "input", where: "the provider's settings", cause: "cannot be used", fix: (e as Error).message }, e) : e);
+      const out = explain(
+        refusedSettings.has(e as Error)
+          ? new EntraFailure(
+              { class: "input", where: "the provider's settings", cause: "cannot be used", fix: (e as Error).message },
+              e,
+            )
+          : e,
+      );
       if (out !== e && e && typeof e === "object" && out && typeof out === "object") {
-        for (const k of ["id", "properties", "reasons"] as const) if (k in e) Object.assign(out, { [k]: (e as Record<string, unknown>)[k] });
+        for (const k of ["id", "properties", "reasons"] as const)
+          if (k in e) Object.assign(out, { [k]: (e as Record<string, unknown>)[k] });
       }
       if (out instanceof EntraFailure) {
         const text = `${String(out)}: ${out.stack}`;
@@ -66,17 +77,30 @@ function explained<A extends unknown[], R>(step: (...args: A) => Promise<R>, set
 // gives the other calls none.
 
 /** Reads stack config (`entra:*`, `azuread:*`) once per plugin process. */
-export const configure: NonNullable<dynamic.ResourceProvider["configure"]> = explained(async (req) => configureRuntime(req.config), true);
+export const configure: NonNullable<dynamic.ResourceProvider["configure"]> = explained(
+  async (req) => configureRuntime(req.config),
+  true,
+);
 /** Validates and normalises inputs before any Graph call. */
-export const check: NonNullable<dynamic.ResourceProvider["check"]> = explained(async (olds, news) => checkStep(olds, news, engineContext(news)));
+export const check: NonNullable<dynamic.ResourceProvider["check"]> = explained(async (olds, news) =>
+  checkStep(olds, news, engineContext(news)),
+);
 /** Exact diff: in-place updates vs redemption resets (replacements, delete-before-replace). */
-export const diff: NonNullable<dynamic.ResourceProvider["diff"]> = explained(async (id, olds, news) => diffStep(id, olds, news, engineContext()));
+export const diff: NonNullable<dynamic.ResourceProvider["diff"]> = explained(async (id, olds, news) =>
+  diffStep(id, olds, news, engineContext()),
+);
 /** Invites, adopts an existing guest, or (as half of a replacement) resets the same user's redemption. */
-export const create: dynamic.ResourceProvider["create"] = explained(async (inputs) => createStep(inputs, engineContext(inputs)));
+export const create: dynamic.ResourceProvider["create"] = explained(async (inputs) =>
+  createStep(inputs, engineContext(inputs)),
+);
 /** Refreshes from the user; a deleted guest drops out of state. */
 export const read: NonNullable<dynamic.ResourceProvider["read"]> = explained(async (id, props) => readStep(id, props));
 /** PATCHes what changes in place; re-issues a pending invitation whose message or redirect changed. */
-export const update: NonNullable<dynamic.ResourceProvider["update"]> = explained(async (id, olds, news) => updateStep(id, olds, news, engineContext()));
+export const update: NonNullable<dynamic.ResourceProvider["update"]> = explained(async (id, olds, news) =>
+  updateStep(id, olds, news, engineContext()),
+);
 /** By `onDelete`; never deletes the user of a replacement. */
-const remove: NonNullable<dynamic.ResourceProvider["delete"]> = explained(async (id, props) => deleteStep(id, props, engineContext()));
+const remove: NonNullable<dynamic.ResourceProvider["delete"]> = explained(async (id, props) =>
+  deleteStep(id, props, engineContext()),
+);
 export { remove as delete };

@@ -71,7 +71,10 @@ export function readMark(extensions: readonly Record<string, unknown>[] | undefi
  * Graph will delete the unspecified properties" (opentypeextension-update). Without `@odata.*`,
  * `id` and `extensionName`, which the client adds.
  */
-export function wholeMark(existing: Record<string, unknown>, changes: Record<string, unknown>): Record<string, unknown> {
+export function wholeMark(
+  existing: Record<string, unknown>,
+  changes: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(existing)) {
     if (k === "id" || k === "extensionName" || k.startsWith("@odata.") || k.includes("@odata.")) continue;
@@ -83,7 +86,8 @@ export function wholeMark(existing: Record<string, unknown>, changes: Record<str
 /** A mark's fields, checked; undefined when they are not a mark (another writer's extension of that name). */
 export function parseMark(ext: Record<string, unknown>): OwnershipMark | undefined {
   const { project, stack, resource, onDelete, version } = ext;
-  if (typeof project !== "string" || typeof stack !== "string" || typeof resource !== "string" || !project || !stack) return undefined;
+  if (typeof project !== "string" || typeof stack !== "string" || typeof resource !== "string" || !project || !stack)
+    return undefined;
   return {
     version: typeof version === "number" ? version : 1,
     project,
@@ -117,7 +121,13 @@ export function describeMark(mark: OwnershipMark): string {
 /** The properties of a mark to PATCH so that it says `self` and `onDelete`; empty when it does already. */
 export function markChanges(mark: OwnershipMark, self: ResourceIdentity, onDelete: OnDelete): Record<string, unknown> {
   const want = markData(self, onDelete);
-  const have: Record<string, unknown> = { version: mark.version, project: mark.project, stack: mark.stack, resource: mark.resource, onDelete: mark.onDelete };
+  const have: Record<string, unknown> = {
+    version: mark.version,
+    project: mark.project,
+    stack: mark.stack,
+    resource: mark.resource,
+    onDelete: mark.onDelete,
+  };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(want)) if (k !== "version" && have[k] !== v) out[k] = v;
   return out;

@@ -4,10 +4,30 @@
  * over check, diff, delete and create) is decided in replacement.ts, which uses these.
  */
 import type { GraphUser, InvitationRequest, InvitationResponse } from "../graph/types";
-import { describeMark, isMark, markChanges, MarkOwner, markOwner, OwnershipMark, readMark, ResourceIdentity, wholeMark } from "./mark";
+import {
+  describeMark,
+  isMark,
+  markChanges,
+  MarkOwner,
+  markOwner,
+  OwnershipMark,
+  readMark,
+  ResourceIdentity,
+  wholeMark,
+} from "./mark";
 import { reminderDue } from "./reminders";
 import { oneLine } from "../util/text";
-import { CheckedInputs, INPUT_KEYS, INVITATION_ONLY_KEYS, InvitationOutputs, OnDelete, REPLACE_KEYS, UNKNOWN, USER_PROPERTY_KEYS, UserProperties } from "./types";
+import {
+  CheckedInputs,
+  INPUT_KEYS,
+  INVITATION_ONLY_KEYS,
+  InvitationOutputs,
+  OnDelete,
+  REPLACE_KEYS,
+  UNKNOWN,
+  USER_PROPERTY_KEYS,
+  UserProperties,
+} from "./types";
 
 /** Canonical JSON: object keys sorted, undefined dropped. Equal values give equal strings. */
 export function canonical(v: unknown): string {
@@ -15,7 +35,11 @@ export function canonical(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonical(x))).join(",")}]`;
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}`;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+    .join(",")}}`;
 }
 
 /** The inputs alone (no `__provider`, no outputs), for fingerprints and comparisons. */
@@ -51,10 +75,16 @@ export function planDiff(olds: Partial<InvitationOutputs>, news: Partial<Checked
     if (canonical(olds[k]) !== canonical(news[k])) changed.push(k);
   }
   // Older state may lack defaults; a missing default is not a change.
-  const effective = changed.filter((k) => !(k === "invitedUserType" && (olds[k] ?? "Guest") === (news[k] ?? "Guest")) && !(k === "sendInvitationMessage" && !olds[k] && !news[k]));
+  const effective = changed.filter(
+    (k) =>
+      !(k === "invitedUserType" && (olds[k] ?? "Guest") === (news[k] ?? "Guest")) &&
+      !(k === "sendInvitationMessage" && !olds[k] && !news[k]),
+  );
   // `invitedUser` forces a replacement only when it may name another user than the one managed: set
   // to that very user, or left out (the resource keeps its user), it is recorded and nothing is sent.
-  const replaces = effective.filter((k) => (REPLACE_KEYS as readonly string[]).includes(k) && !(k === "invitedUser" && keepsUser(olds, news)));
+  const replaces = effective.filter(
+    (k) => (REPLACE_KEYS as readonly string[]).includes(k) && !(k === "invitedUser" && keepsUser(olds, news)),
+  );
   const remind = olds.reminderDue !== undefined && news.remindAfterDays !== undefined;
   return {
     remind,
@@ -104,7 +134,13 @@ const line = (s: string): string => oneLine(s, Infinity, false);
  * `kim@contoso.com: email change to kim@fabrikam.com → redemption reset of the same user 467a1b2c… (not deleted)`.
  * Never shows `triggers` values, redeem URLs or other outputs.
  */
-export function replacementNotice(userId: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>, causes: readonly ReplaceCause[], target?: { member: boolean }): string {
+export function replacementNotice(
+  userId: string,
+  olds: Partial<InvitationOutputs>,
+  news: Partial<CheckedInputs>,
+  causes: readonly ReplaceCause[],
+  target?: { member: boolean },
+): string {
   return line(noticeText(userId, olds, news, causes) + conversionNote(userId, news, target));
 }
 
@@ -117,7 +153,12 @@ function conversionNote(userId: string, news: Partial<CheckedInputs>, target: { 
     : `; refused: ${who} is an internal user, not an invited guest (a reset converts it to B2B, one way): set ${CONVERT_OPT_IN}: true to allow it`;
 }
 
-function noticeText(userId: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>, causes: readonly ReplaceCause[]): string {
+function noticeText(
+  userId: string,
+  olds: Partial<InvitationOutputs>,
+  news: Partial<CheckedInputs>,
+  causes: readonly ReplaceCause[],
+): string {
   const show = (v: string | undefined) => (v === undefined || v === UNKNOWN ? "[unknown]" : v);
   const address = olds.invitedUserEmailAddress ?? news.invitedUserEmailAddress;
   const guest = address === undefined ? "guest" : show(address);
@@ -134,7 +175,8 @@ function noticeText(userId: string, olds: Partial<InvitationOutputs>, news: Part
   for (const c of REPLACE_KEYS) {
     if (!causes.includes(c)) continue;
     if (c === "invitedUserEmailAddress") reasons.push(`email change to ${show(news.invitedUserEmailAddress)}`);
-    else if (c === "invitedUser") reasons.push(`invitedUser change to ${news.invitedUser === undefined ? "none" : shortId(news.invitedUser)}`);
+    else if (c === "invitedUser")
+      reasons.push(`invitedUser change to ${news.invitedUser === undefined ? "none" : shortId(news.invitedUser)}`);
     else reasons.push("triggers change");
   }
   if (!reasons.length) reasons.push("replace requested");
@@ -144,8 +186,10 @@ function noticeText(userId: string, olds: Partial<InvitationOutputs>, news: Part
 /** The user properties a PATCH sets so that the user matches `news` (only what changed, null clears). */
 export function userPatch(olds: Partial<CheckedInputs>, news: Partial<CheckedInputs>): Partial<GraphUser> {
   const patch: Record<string, unknown> = {};
-  if (news.invitedUserDisplayName !== undefined && news.invitedUserDisplayName !== olds.invitedUserDisplayName) patch.displayName = news.invitedUserDisplayName;
-  if ((news.invitedUserType ?? "Guest") !== (olds.invitedUserType ?? "Guest")) patch.userType = news.invitedUserType ?? "Guest";
+  if (news.invitedUserDisplayName !== undefined && news.invitedUserDisplayName !== olds.invitedUserDisplayName)
+    patch.displayName = news.invitedUserDisplayName;
+  if ((news.invitedUserType ?? "Guest") !== (olds.invitedUserType ?? "Guest"))
+    patch.userType = news.invitedUserType ?? "Guest";
   const before: UserProperties = olds.userProperties ?? {};
   const after: UserProperties = news.userProperties ?? {};
   for (const k of USER_PROPERTY_KEYS) {
@@ -184,7 +228,10 @@ export function planUpdate(olds: Partial<InvitationOutputs>, news: Partial<Check
  * reminder, a changed message): no `invitedUser`, which on a user who is not an invited guest is the
  * documented conversion to B2B (invite-internal-users) and is only needed for a reset.
  */
-export function invitationBody(inputs: CheckedInputs, opts: { userId?: string; reset?: boolean; byAddress?: boolean } = {}): InvitationRequest {
+export function invitationBody(
+  inputs: CheckedInputs,
+  opts: { userId?: string; reset?: boolean; byAddress?: boolean } = {},
+): InvitationRequest {
   const body: InvitationRequest = {
     invitedUserEmailAddress: inputs.invitedUserEmailAddress,
     inviteRedirectUrl: inputs.inviteRedirectUrl,
@@ -197,9 +244,12 @@ export function invitationBody(inputs: CheckedInputs, opts: { userId?: string; r
     body.invitedUserMessageInfo = {};
     if (info.customizedMessageBody) body.invitedUserMessageInfo.customizedMessageBody = info.customizedMessageBody;
     if (info.messageLanguage) body.invitedUserMessageInfo.messageLanguage = info.messageLanguage;
-    if (info.ccRecipients?.length) body.invitedUserMessageInfo.ccRecipients = info.ccRecipients.map((c) => ({ emailAddress: c.name ? { address: c.address, name: c.name } : { address: c.address } }));
+    if (info.ccRecipients?.length)
+      body.invitedUserMessageInfo.ccRecipients = info.ccRecipients.map((c) => ({
+        emailAddress: c.name ? { address: c.address, name: c.name } : { address: c.address },
+      }));
   }
-  const userId = opts.byAddress ? undefined : opts.userId ?? inputs.invitedUser;
+  const userId = opts.byAddress ? undefined : (opts.userId ?? inputs.invitedUser);
   if (userId) body.invitedUser = { id: userId };
   if (opts.reset) body.resetRedemption = true;
   if (inputs.invitedUserSponsors?.length) body.invitedUserSponsors = inputs.invitedUserSponsors.map((id) => ({ id }));
@@ -214,7 +264,10 @@ export function invitationBody(inputs: CheckedInputs, opts: { userId?: string; r
  * `Accepted` and `InProgress` is not known (null) until a refresh reads the user. `Error` is no state: {@link invitationFailure}.
  * No status at all (an older answer) is `PendingAcceptance`, as before.
  */
-export function invitationState(status: string | undefined, user?: Pick<GraphUser, "externalUserState">): string | null {
+export function invitationState(
+  status: string | undefined,
+  user?: Pick<GraphUser, "externalUserState">,
+): string | null {
   const s = status ?? "PendingAcceptance";
   if (s === "PendingAcceptance") return "PendingAcceptance";
   if (user && user.externalUserState !== undefined) return user.externalUserState;
@@ -222,7 +275,10 @@ export function invitationState(status: string | undefined, user?: Pick<GraphUse
 }
 
 /** A refusal when Graph answered an invitation with `status: Error`; undefined otherwise. */
-export function invitationFailure(res: Pick<InvitationResponse, "status" | "id" | "invitedUser">, address: string): string | undefined {
+export function invitationFailure(
+  res: Pick<InvitationResponse, "status" | "id" | "invitedUser">,
+  address: string,
+): string | undefined {
   if (res.status !== "Error") return undefined;
   return `the invitation of ${address} (invitation ${res.id}${res.invitedUser?.id ? `, user ${res.invitedUser.id}` : ""}) came back with status Error: nothing is recorded; check the address and the tenant's external collaboration settings (Entra admin center, External Identities), then run \`pulumi up\` again.`;
 }
@@ -240,7 +296,11 @@ export function graphTime(d: Date): string {
 }
 
 /** State after an invitation was issued. */
-export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResponse, extra: { adopted: boolean; now: Date; user?: GraphUser; clock?: Date }): InvitationOutputs {
+export function outputsFromInvitation(
+  inputs: CheckedInputs,
+  res: InvitationResponse,
+  extra: { adopted: boolean; now: Date; user?: GraphUser; clock?: Date },
+): InvitationOutputs {
   const userId = res.invitedUser?.id;
   if (!userId) throw new Error("Graph's invitation response names no invited user");
   const state = invitationState(res.status, extra.user);
@@ -253,7 +313,9 @@ export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResp
     status: res.status,
     externalUserState: state,
     // Graph's form (whole seconds), so that a refresh right after does not show a change of format.
-    externalUserStateChangeDateTime: pending ? graphTime(extra.now) : extra.user?.externalUserStateChangeDateTime ?? null,
+    externalUserStateChangeDateTime: pending
+      ? graphTime(extra.now)
+      : (extra.user?.externalUserStateChangeDateTime ?? null),
     adopted: extra.adopted,
     invitedAt: extra.now.toISOString(),
     ...(inputs.remindAfterDays !== undefined ? { lastInvitationAt: (extra.clock ?? extra.now).toISOString() } : {}),
@@ -265,9 +327,14 @@ export function outputsFromInvitation(inputs: CheckedInputs, res: InvitationResp
  * (a property the program leaves out stays out), so drift shows in the next preview as a change of
  * exactly that property.
  */
-export function planRead(olds: InvitationOutputs, user: GraphUser, now?: Date): { props: InvitationOutputs; inputs: Partial<CheckedInputs> } {
+export function planRead(
+  olds: InvitationOutputs,
+  user: GraphUser,
+  now?: Date,
+): { props: InvitationOutputs; inputs: Partial<CheckedInputs> } {
   const props: InvitationOutputs = { ...olds };
-  if (olds.invitedUserDisplayName !== undefined && user.displayName != null) props.invitedUserDisplayName = user.displayName;
+  if (olds.invitedUserDisplayName !== undefined && user.displayName != null)
+    props.invitedUserDisplayName = user.displayName;
   if (user.userType === "Guest" || user.userType === "Member") props.invitedUserType = user.userType;
   if (olds.userProperties) {
     const live: UserProperties = {};
@@ -281,7 +348,10 @@ export function planRead(olds: InvitationOutputs, user: GraphUser, now?: Date): 
   // state is the same and the two agree within a few seconds, keep it, so a refresh shows no change.
   const sameState = (olds.externalUserState ?? null) === (user.externalUserState ?? null);
   props.externalUserState = user.externalUserState ?? null;
-  props.externalUserStateChangeDateTime = sameState && closeTimes(olds.externalUserStateChangeDateTime, user.externalUserStateChangeDateTime) ? olds.externalUserStateChangeDateTime ?? null : user.externalUserStateChangeDateTime ?? null;
+  props.externalUserStateChangeDateTime =
+    sameState && closeTimes(olds.externalUserStateChangeDateTime, user.externalUserStateChangeDateTime)
+      ? (olds.externalUserStateChangeDateTime ?? null)
+      : (user.externalUserStateChangeDateTime ?? null);
   // A reminder due now is recorded (with why), so the next diff shows an update; otherwise none is.
   const due = now ? reminderDue(props, now) : undefined;
   if (due !== undefined) props.reminderDue = due;
@@ -296,18 +366,25 @@ export function planRead(olds: InvitationOutputs, user: GraphUser, now?: Date): 
  * out of state and the next create invites it afresh: a new user). `inBin` undefined: not known (no
  * permission to read deletedItems): as before, it drops out.
  */
-export function planGone(olds: InvitationOutputs, inBin: boolean | undefined): { action: "restore"; props: InvitationOutputs } | { action: "re-invite" } {
+export function planGone(
+  olds: InvitationOutputs,
+  inBin: boolean | undefined,
+): { action: "restore"; props: InvitationOutputs } | { action: "re-invite" } {
   return inBin ? { action: "restore", props: { ...olds, inRecycleBin: true } } : { action: "re-invite" };
 }
 
 /** The preview's line for a guest a refresh found in the recycle bin (the engine shows `~ update`). */
 export function restoreNotice(userId: string, olds: Partial<InvitationOutputs>): string {
-  return line(`${olds.invitedUserEmailAddress ?? "guest"}: deleted out of band, in the recycle bin \u2192 restore from the recycle bin (same user ${shortId(userId)}, groups and app assignments kept; no invitation)`);
+  return line(
+    `${olds.invitedUserEmailAddress ?? "guest"}: deleted out of band, in the recycle bin \u2192 restore from the recycle bin (same user ${shortId(userId)}, groups and app assignments kept; no invitation)`,
+  );
 }
 
 /** The preview's line for a guest a refresh found gone for good (the engine shows `+ create`). */
 export function reinviteNotice(address: string): string {
-  return line(`${address}: deleted out of band, not in the recycle bin \u2192 re-invite (a new user and a new invitation)`);
+  return line(
+    `${address}: deleted out of band, not in the recycle bin \u2192 re-invite (a new user and a new invitation)`,
+  );
 }
 
 /** What delete does with the guest: the policy, with adopted guests retained unless told otherwise. */
@@ -331,7 +408,13 @@ export type FoundUser = GraphUser & { extensions?: Record<string, unknown>[] };
 export type CreatePlan =
   | { action: "invite" }
   | {
-      action: "take"; userId: string; adopted: boolean; owner: MarkOwner; mark?: OwnershipMark; patch: Partial<GraphUser>; markChanges: Record<string, unknown>;
+      action: "take";
+      userId: string;
+      adopted: boolean;
+      owner: MarkOwner;
+      mark?: OwnershipMark;
+      patch: Partial<GraphUser>;
+      markChanges: Record<string, unknown>;
       /** The mark's whole data to PATCH (its properties as read, with `markChanges`); undefined when nothing changes. */
       markWrite?: Record<string, unknown>;
       warnings: string[];
@@ -350,7 +433,8 @@ export function ownedOnDelete(inputs: Partial<CheckedInputs>): OnDelete {
  */
 export function adoptionPatch(user: GraphUser, inputs: Partial<CheckedInputs>): Partial<GraphUser> {
   const patch: Record<string, unknown> = {};
-  if (inputs.invitedUserDisplayName !== undefined && inputs.invitedUserDisplayName !== user.displayName) patch.displayName = inputs.invitedUserDisplayName;
+  if (inputs.invitedUserDisplayName !== undefined && inputs.invitedUserDisplayName !== user.displayName)
+    patch.displayName = inputs.invitedUserDisplayName;
   const type = inputs.invitedUserType ?? "Guest";
   if (type !== (user.userType === "Member" ? "Member" : "Guest")) patch.userType = type;
   const props: UserProperties = inputs.userProperties ?? {};
@@ -408,7 +492,11 @@ export function refuseConversion(user: FoundUser, inputs: Partial<CheckedInputs>
  * carrying this stack's mark, then an invited guest over an internal user, then the oldest
  * (`createdDateTime`), then the lowest object id. With more than one match, a warning names them all.
  */
-export function chooseMatch(users: readonly FoundUser[], address: string, self?: ResourceIdentity): { user?: FoundUser; warning?: string } {
+export function chooseMatch(
+  users: readonly FoundUser[],
+  address: string,
+  self?: ResourceIdentity,
+): { user?: FoundUser; warning?: string } {
   if (users.length <= 1) return { user: users[0] };
   const ours = (u: FoundUser): number => {
     const o = markOwner(readMark(u.extensions), self);
@@ -418,7 +506,13 @@ export function chooseMatch(users: readonly FoundUser[], address: string, self?:
     const t = Date.parse(u.createdDateTime ?? "");
     return Number.isFinite(t) ? t : Number.MAX_SAFE_INTEGER;
   };
-  const sorted = [...users].sort((a, b) => ours(b) - ours(a) || Number(isInvitedGuest(b)) - Number(isInvitedGuest(a)) || created(a) - created(b) || a.id.localeCompare(b.id));
+  const sorted = [...users].sort(
+    (a, b) =>
+      ours(b) - ours(a) ||
+      Number(isInvitedGuest(b)) - Number(isInvitedGuest(a)) ||
+      created(a) - created(b) ||
+      a.id.localeCompare(b.id),
+  );
   const user = sorted[0];
   const list = sorted.map((u) => `${describeUser(u)}${isInvitedGuest(u) ? "" : " [internal user]"}`).join(", ");
   return {
@@ -434,10 +528,17 @@ export function chooseMatch(users: readonly FoundUser[], address: string, self?:
  * Existed: the answer's status is not `PendingAcceptance` (a redeemed guest answers `Completed`), or
  * the user's `createdDateTime` is earlier than the request by more than `skewMs` (clocks differ).
  */
-export function existedBefore(status: string | undefined, user: Pick<FoundUser, "createdDateTime"> | undefined, requestStart: Date, skewMs = 10_000): string | undefined {
-  if (status !== undefined && status !== "PendingAcceptance") return `the invitation answered ${status}, not PendingAcceptance`;
+export function existedBefore(
+  status: string | undefined,
+  user: Pick<FoundUser, "createdDateTime"> | undefined,
+  requestStart: Date,
+  skewMs = 10_000,
+): string | undefined {
+  if (status !== undefined && status !== "PendingAcceptance")
+    return `the invitation answered ${status}, not PendingAcceptance`;
   const created = Date.parse(user?.createdDateTime ?? "");
-  if (Number.isFinite(created) && created < requestStart.getTime() - skewMs) return `it was created ${user!.createdDateTime}, before the invitation`;
+  if (Number.isFinite(created) && created < requestStart.getTime() - skewMs)
+    return `it was created ${user!.createdDateTime}, before the invitation`;
   return undefined;
 }
 
@@ -453,10 +554,26 @@ export type AfterInvitePlan =
   | { kind: "adopt"; outs: InvitationOutputs; warning: string; patch: Partial<GraphUser> }
   | { kind: "own"; outs: InvitationOutputs; patch: Partial<GraphUser>; onDelete: OnDelete };
 
-export function planAfterInvite(inputs: CheckedInputs, res: InvitationResponse, after: FoundUser | undefined, at: { requestStart: Date; now: Date; clock?: Date }): AfterInvitePlan {
+export function planAfterInvite(
+  inputs: CheckedInputs,
+  res: InvitationResponse,
+  after: FoundUser | undefined,
+  at: { requestStart: Date; now: Date; clock?: Date },
+): AfterInvitePlan {
   const existed = existedBefore(res.status, after, at.requestStart);
-  const outs = outputsFromInvitation(inputs, res, { adopted: existed !== undefined, now: at.now, clock: at.clock, user: existed ? after : undefined });
-  if (existed === undefined) return { kind: "own", outs, patch: userPatch({}, { userProperties: inputs.userProperties }), onDelete: ownedOnDelete(inputs) };
+  const outs = outputsFromInvitation(inputs, res, {
+    adopted: existed !== undefined,
+    now: at.now,
+    clock: at.clock,
+    user: existed ? after : undefined,
+  });
+  if (existed === undefined)
+    return {
+      kind: "own",
+      outs,
+      patch: userPatch({}, { userProperties: inputs.userProperties }),
+      onDelete: ownedOnDelete(inputs),
+    };
   const patch = after ? adoptionPatch(after, inputs) : {};
   delete patch.userType; // the invitation set it
   const who = after ? describeUser(after) : outs.userId;
@@ -472,13 +589,26 @@ export function planAfterInvite(inputs: CheckedInputs, res: InvitationResponse, 
  * Whether to mark a guest this resource just invited: `write`, or `skip` with the one warning for the
  * process (`reason`, `fix`; none when marks were refused before, which said so then).
  */
-export type NewGuestMarkPlan = { kind: "write"; self: ResourceIdentity } | { kind: "skip"; reason?: string; fix?: string };
+export type NewGuestMarkPlan =
+  { kind: "write"; self: ResourceIdentity } | { kind: "skip"; reason?: string; fix?: string };
 
-export function planNewGuestMark(self: ResourceIdentity | undefined, o: { canRead: boolean; marksDenied: boolean }): NewGuestMarkPlan {
+export function planNewGuestMark(
+  self: ResourceIdentity | undefined,
+  o: { canRead: boolean; marksDenied: boolean },
+): NewGuestMarkPlan {
   if (!self) {
-    return { kind: "skip", reason: "this resource's stack is not known (no URN from the engine)", fix: "Run the program with the Pulumi CLI (the dynamic-provider plugin passes the URN); if it does, this version of @pulumi/pulumi is not supported for marks: please report it." };
+    return {
+      kind: "skip",
+      reason: "this resource's stack is not known (no URN from the engine)",
+      fix: "Run the program with the Pulumi CLI (the dynamic-provider plugin passes the URN); if it does, this version of @pulumi/pulumi is not supported for marks: please report it.",
+    };
   }
-  if (!o.canRead) return { kind: "skip", reason: "cannot read users (no User.Read.All), so cannot write them either", fix: "Grant User.Read.All and User.ReadWrite.All to mark them." };
+  if (!o.canRead)
+    return {
+      kind: "skip",
+      reason: "cannot read users (no User.Read.All), so cannot write them either",
+      fix: "Grant User.Read.All and User.ReadWrite.All to mark them.",
+    };
   if (o.marksDenied) return { kind: "skip" };
   return { kind: "write", self };
 }
@@ -489,14 +619,18 @@ export function planNewGuestMark(self: ResourceIdentity | undefined, o: { canRea
  * `rewrite` (another resource of this stack: it now names this one), `keep` (this resource's own),
  * or `unmarked` (no mark could be read: the guest stays without one).
  */
-export type MarkFoundPlan = { kind: "adopt"; warning: string } | { kind: "rewrite" } | { kind: "keep" } | { kind: "unmarked" };
+export type MarkFoundPlan =
+  { kind: "adopt"; warning: string } | { kind: "rewrite" } | { kind: "keep" } | { kind: "unmarked" };
 
 export function planMarkFound(userId: string, mark: OwnershipMark | undefined, self: ResourceIdentity): MarkFoundPlan {
   switch (markOwner(mark, self)) {
     case "none":
       return { kind: "unmarked" };
     case "other":
-      return { kind: "adopt", warning: `${userId} turned out to be managed by the stack ${mark!.project}/${mark!.stack} (resource ${mark!.resource}): adopted, its mark kept.` };
+      return {
+        kind: "adopt",
+        warning: `${userId} turned out to be managed by the stack ${mark!.project}/${mark!.stack} (resource ${mark!.resource}): adopted, its mark kept.`,
+      };
     case "stack":
       return { kind: "rewrite" };
     case "self":
@@ -509,11 +643,18 @@ export function planMarkFound(userId: string, mark: OwnershipMark | undefined, s
  * (by `invitedUser`, or by address), from the resource `self` (undefined when its identity is not
  * known: then no mark is this resource's).
  */
-export function planCreate(inputs: CheckedInputs, found: FoundUser | undefined, self: ResourceIdentity | undefined): CreatePlan {
+export function planCreate(
+  inputs: CheckedInputs,
+  found: FoundUser | undefined,
+  self: ResourceIdentity | undefined,
+): CreatePlan {
   const email = inputs.invitedUserEmailAddress;
   if (!found) {
     if (inputs.invitedUser) {
-      return { action: "refuse", message: `invitedUser ${inputs.invitedUser} does not exist: check the object id, or leave out invitedUser to invite ${email} as a new guest.` };
+      return {
+        action: "refuse",
+        message: `invitedUser ${inputs.invitedUser} does not exist: check the object id, or leave out invitedUser to invite ${email} as a new guest.`,
+      };
     }
     return { action: "invite" };
   }
@@ -528,12 +669,18 @@ export function planCreate(inputs: CheckedInputs, found: FoundUser | undefined, 
   const owned = owner === "self" || owner === "stack";
   const warnings: string[] = [];
   if (owner === "other" && mark) {
-    warnings.push(`${email} is already managed by the stack ${describeMark(mark)}: adopted, not invited; this stack retains it when the guest leaves the stack, unless onDelete says otherwise.`);
+    warnings.push(
+      `${email} is already managed by the stack ${describeMark(mark)}: adopted, not invited; this stack retains it when the guest leaves the stack, unless onDelete says otherwise.`,
+    );
   }
-  if (owner === "stack" && mark && self) warnings.push(`${email} was marked by the resource ${mark.resource} of this stack: now managed by ${self.name}.`);
+  if (owner === "stack" && mark && self)
+    warnings.push(`${email} was marked by the resource ${mark.resource} of this stack: now managed by ${self.name}.`);
   const changes = owned && mark && self ? markChanges(mark, self, ownedOnDelete(inputs)) : {};
   const raw = found.extensions?.find(isMark);
-  if (found.accountEnabled === false) warnings.push(`${email} (${found.id}) is disabled (accountEnabled: false): ${owned ? "taken over" : "adopted"} as it is; enable it in Entra to let the guest sign in.`);
+  if (found.accountEnabled === false)
+    warnings.push(
+      `${email} (${found.id}) is disabled (accountEnabled: false): ${owned ? "taken over" : "adopted"} as it is; enable it in Entra to let the guest sign in.`,
+    );
   return {
     action: "take",
     userId: found.id,
@@ -559,7 +706,10 @@ export function outputsFromUser(inputs: CheckedInputs, user: GraphUser, adopted:
 }
 
 /** update: the mark's properties to PATCH (its `onDelete`), for a guest this stack owns; empty otherwise. */
-export function planMarkUpdate(olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>): Record<string, unknown> {
+export function planMarkUpdate(
+  olds: Partial<InvitationOutputs>,
+  news: Partial<CheckedInputs>,
+): Record<string, unknown> {
   if (olds.adopted) return {};
   const before = ownedOnDelete(olds);
   const after = ownedOnDelete(news);
@@ -574,15 +724,24 @@ export function planMarkUpdate(olds: Partial<InvitationOutputs>, news: Partial<C
  * - `kim@contoso.com: exists as 3e75249f… → adopted (no invitation, retained on delete)`;
  * - `kim@contoso.com: exists as 3e75249f…, marked by this stack's guests-kim → taken over by the new key guests-kim2, not deleted (no invitation)`.
  */
-export function createPreviewLine(inputs: CheckedInputs, found: FoundUser | undefined, self: ResourceIdentity | undefined): string | undefined {
+export function createPreviewLine(
+  inputs: CheckedInputs,
+  found: FoundUser | undefined,
+  self: ResourceIdentity | undefined,
+): string | undefined {
   const plan = planCreate(inputs, found, self);
   if (plan.action !== "take" || plan.owner === "self") return undefined;
   const who = `${inputs.invitedUserEmailAddress}: exists as ${shortId(plan.userId)}`;
   // The resource's URN is not known (the first check of a plugin process: the SDK reads the request
   // before this package is loaded): a mark cannot be told this stack's or another's.
-  if (!self && plan.mark) return line(`${who}, marked by the stack ${describeMark(plan.mark)} \u2192 no invitation: taken over if that is this stack (a key rename: not deleted), else adopted`);
+  if (!self && plan.mark)
+    return line(
+      `${who}, marked by the stack ${describeMark(plan.mark)} \u2192 no invitation: taken over if that is this stack (a key rename: not deleted), else adopted`,
+    );
   if (plan.owner === "stack" && plan.mark) {
-    return line(`${who}, marked by this stack's ${plan.mark.resource} \u2192 taken over by the new key ${self?.name ?? "(this resource)"}, not deleted (no invitation)`);
+    return line(
+      `${who}, marked by this stack's ${plan.mark.resource} \u2192 taken over by the new key ${self?.name ?? "(this resource)"}, not deleted (no invitation)`,
+    );
   }
   const other = plan.owner === "other" && plan.mark ? `, managed by the stack ${describeMark(plan.mark)}` : "";
   const keep = inputs.onDelete === undefined ? "retained on delete" : `onDelete ${inputs.onDelete}`;
@@ -590,7 +749,8 @@ export function createPreviewLine(inputs: CheckedInputs, found: FoundUser | unde
 }
 
 /** The preview lines of {@link createPreviewLine}: address, user, and `adopted` or the old resource a new key takes over from. */
-export const PREVIEW_LINE = /^(?:\w+: )?(\S+): exists as (\S+?)(?:, marked by this stack's (\S+))?(?:, managed by [^\u2192]*)? \u2192 (adopted|taken over by the new key)/;
+export const PREVIEW_LINE =
+  /^(?:\w+: )?(\S+): exists as (\S+?)(?:, marked by this stack's (\S+))?(?:, managed by [^\u2192]*)? \u2192 (adopted|taken over by the new key)/;
 
 /** The line a delete shows when the user stays in Entra (the engine only says `deleted`); undefined when it is deleted. */
 export function removalLine(props: Partial<InvitationOutputs>): string | undefined {
@@ -598,7 +758,9 @@ export function removalLine(props: Partial<InvitationOutputs>): string | undefin
   const user = props.userId ? ` (${shortId(props.userId)})` : "";
   switch (deletePolicy(props)) {
     case "retain":
-      return line(`${who}${user}: retained in Entra, not deleted (${props.onDelete === undefined ? "adopted: it existed before the stack" : "onDelete retain"})`);
+      return line(
+        `${who}${user}: retained in Entra, not deleted (${props.onDelete === undefined ? "adopted: it existed before the stack" : "onDelete retain"})`,
+      );
     case "disable":
       return line(`${who}${user}: sign-in blocked (accountEnabled false), not deleted (onDelete disable)`);
     default:
@@ -612,7 +774,12 @@ export function removalLine(props: Partial<InvitationOutputs>): string | undefin
  * undefined otherwise (a redeemed guest needs none; a key rename, whose mark names another resource
  * of this stack, says so in its own line).
  */
-export function recoveryWarning(address: string, user: Pick<FoundUser, "id" | "externalUserState">, plan: CreatePlan, urn: string | undefined): string | undefined {
+export function recoveryWarning(
+  address: string,
+  user: Pick<FoundUser, "id" | "externalUserState">,
+  plan: CreatePlan,
+  urn: string | undefined,
+): string | undefined {
   if (plan.action !== "take" || plan.owner !== "self") return undefined;
   if ((user.externalUserState ?? "PendingAcceptance") !== "PendingAcceptance") return undefined;
   const target = urn ? `'${urn}'` : "<urn of this guest>";

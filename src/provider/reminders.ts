@@ -38,7 +38,9 @@ export function checkRemindAfterDays(v: unknown): { ok: number } | { reason: str
   const { min, max } = REMINDER_LIMITS.days;
   return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
     ? { ok: v }
-    : { reason: `must be a whole number of days from ${min} to ${max} (a pending guest is invited again that many days after its last invitation), not ${JSON.stringify(v)}: e.g. 7, or leave it out for no reminders` };
+    : {
+        reason: `must be a whole number of days from ${min} to ${max} (a pending guest is invited again that many days after its last invitation), not ${JSON.stringify(v)}: e.g. 7, or leave it out for no reminders`,
+      };
 }
 
 /** Check `maxReminders`: a whole number, 0 to 20. */
@@ -46,5 +48,7 @@ export function checkMaxReminders(v: unknown): { ok: number } | { reason: string
   const { min, max } = REMINDER_LIMITS.max;
   return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
     ? { ok: v }
-    : { reason: `must be a whole number from ${min} to ${max} (how many reminders a pending guest gets at most), not ${JSON.stringify(v)}: e.g. ${DEFAULT_MAX_REMINDERS}` };
+    : {
+        reason: `must be a whole number from ${min} to ${max} (how many reminders a pending guest gets at most), not ${JSON.stringify(v)}: e.g. ${DEFAULT_MAX_REMINDERS}`,
+      };
 }

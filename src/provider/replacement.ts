@@ -53,7 +53,19 @@
  * Listed in docs/compatibility.md. No better carrier exists: the engine passes nothing from a delete
  * to the create that follows it.
  */
-import { deletePolicy, fingerprint, FoundUser, inputsOf, invitationBody, isInvitedGuest, planDiff, refuseConversion, ReplaceCause, switchesUser, userPatch } from "./plan";
+import {
+  deletePolicy,
+  fingerprint,
+  FoundUser,
+  inputsOf,
+  invitationBody,
+  isInvitedGuest,
+  planDiff,
+  refuseConversion,
+  ReplaceCause,
+  switchesUser,
+  userPatch,
+} from "./plan";
 import type { GraphUser, InvitationRequest } from "../graph/types";
 import type { CheckedInputs, InvitationOutputs, OnDelete } from "./types";
 import { PROCESS_KEYS, processWide } from "../sdk";
@@ -83,7 +95,11 @@ export interface LifecycleRegistryV1 {
 export const LIFECYCLE_KEY = Symbol.for(PROCESS_KEYS.lifecycle);
 
 export function lifecycleRegistry(): LifecycleRegistryV1 {
-  return processWide<LifecycleRegistryV1>("lifecycle", () => ({ declared: new Map(), byEmail: new Map(), pendingResets: new Map() }));
+  return processWide<LifecycleRegistryV1>("lifecycle", () => ({
+    declared: new Map(),
+    byEmail: new Map(),
+    pendingResets: new Map(),
+  }));
 }
 
 const announcedIn = (reg: LifecycleRegistryV1): Set<string> => (reg.announced ??= new Set());
@@ -108,13 +124,18 @@ export function resetLifecycleRegistry(): void {
 export type CheckAction = { kind: "preview-create" } | { kind: "replacement-recheck" } | { kind: "update" };
 
 /** check(olds, news) of inputs that passed validation: the program declares `news` (old inputs `olds`, empty on a create). */
-export function onCheck(olds: Record<string, unknown>, news: Partial<CheckedInputs>, reg = lifecycleRegistry()): CheckAction {
+export function onCheck(
+  olds: Record<string, unknown>,
+  news: Partial<CheckedInputs>,
+  reg = lifecycleRegistry(),
+): CheckAction {
   const email = news.invitedUserEmailAddress;
   if (typeof email === "string") reg.byEmail.set(email, news);
   if (Object.keys(inputsOf(olds)).length !== 0) reg.declared.set(fingerprint(olds), news);
   if (olds.invitedUserEmailAddress !== undefined) return { kind: "update" };
   const fp = fingerprint(news as Record<string, unknown>);
-  if ([...reg.declared.values()].some((v) => fingerprint(v as Record<string, unknown>) === fp)) return { kind: "replacement-recheck" };
+  if ([...reg.declared.values()].some((v) => fingerprint(v as Record<string, unknown>) === fp))
+    return { kind: "replacement-recheck" };
   return { kind: "preview-create" };
 }
 
@@ -140,7 +161,11 @@ export function stateSaysGuest(state: Partial<InvitationOutputs>): boolean {
   return state.externalUserState !== undefined && state.externalUserState !== null;
 }
 
-export function resetTargetOf(id: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>): ResetTarget | undefined {
+export function resetTargetOf(
+  id: string,
+  olds: Partial<InvitationOutputs>,
+  news: Partial<CheckedInputs>,
+): ResetTarget | undefined {
   const switching = switchesUser(id, news);
   const userId = switching ? (news.resetRedemption ? news.invitedUser : undefined) : id;
   if (!userId) return undefined;
@@ -150,7 +175,9 @@ export function resetTargetOf(id: string, olds: Partial<InvitationOutputs>, news
 /** These checked inputs passed `check` in this process (not the old inputs a refresh diffs against). */
 export function checkedHere(news: Partial<CheckedInputs>, reg = lifecycleRegistry()): boolean {
   const seen = news.invitedUserEmailAddress === undefined ? undefined : reg.byEmail.get(news.invitedUserEmailAddress);
-  return seen !== undefined && fingerprint(seen as Record<string, unknown>) === fingerprint(news as Record<string, unknown>);
+  return (
+    seen !== undefined && fingerprint(seen as Record<string, unknown>) === fingerprint(news as Record<string, unknown>)
+  );
 }
 
 /**
@@ -164,11 +191,20 @@ export interface DiffAction {
 }
 
 /** diff(id, olds = state, news = checked inputs) whose `planDiff` found the inputs `replaces`. */
-export function onDiff(id: string, olds: Partial<InvitationOutputs>, news: Partial<CheckedInputs>, replaces: readonly string[], reg = lifecycleRegistry()): DiffAction {
+export function onDiff(
+  id: string,
+  olds: Partial<InvitationOutputs>,
+  news: Partial<CheckedInputs>,
+  replaces: readonly string[],
+  reg = lifecycleRegistry(),
+): DiffAction {
   const checked = checkedHere(news, reg);
   if (!replaces.length || !checked) return { checkedHere: checked };
   announcedIn(reg).add(id);
-  return { checkedHere: checked, announce: { causes: replaces as ReplaceCause[], target: resetTargetOf(id, olds, news) } };
+  return {
+    checkedHere: checked,
+    announce: { causes: replaces as ReplaceCause[], target: resetTargetOf(id, olds, news) },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +221,15 @@ export function onDiff(id: string, olds: Partial<InvitationOutputs>, news: Parti
  *   user the create will reset, refused before the old one leaves when it is an internal user).
  */
 export type DeleteAction =
-  | { kind: "keep-user"; userId: string; news: Partial<CheckedInputs>; pending: PendingReset; guard: boolean; announce?: ReplaceCause[]; mail?: string }
+  | {
+      kind: "keep-user";
+      userId: string;
+      news: Partial<CheckedInputs>;
+      pending: PendingReset;
+      guard: boolean;
+      announce?: ReplaceCause[];
+      mail?: string;
+    }
   | { kind: "delete-by-policy"; policy: OnDelete; guardNext?: { userId: string; news: Partial<CheckedInputs> } };
 
 /** delete(id, props = state). */
@@ -200,7 +244,11 @@ export function onDelete(id: string, props: Partial<InvitationOutputs>, reg = li
   // `invitedUser` now names another user: not a reset of this one, which leaves the stack.
   if (switchesUser(id, news)) {
     const next = news.invitedUser;
-    return { kind: "delete-by-policy", policy: deletePolicy(props), ...(next && news.resetRedemption ? { guardNext: { userId: next, news } } : {}) };
+    return {
+      kind: "delete-by-policy",
+      policy: deletePolicy(props),
+      ...(next && news.resetRedemption ? { guardNext: { userId: next, news } } : {}),
+    };
   }
   const pending: PendingReset = { userId: id, olds: props, mailPatched: false };
   reg.pendingResets.set(fingerprint(news as Record<string, unknown>), pending);
@@ -226,7 +274,14 @@ export function onDelete(id: string, props: Partial<InvitationOutputs>, reg = li
  * with `whenGone`; `refuse` with `message`; or `look-up` the address (then `planCreate` decides).
  */
 export type CreateAction =
-  | { kind: "reset"; userId: string; olds: Partial<InvitationOutputs>; mailPatched: boolean; goneWarning?: string; whenGone: CreateAction }
+  | {
+      kind: "reset";
+      userId: string;
+      olds: Partial<InvitationOutputs>;
+      mailPatched: boolean;
+      goneWarning?: string;
+      whenGone: CreateAction;
+    }
   | { kind: "refuse"; message: string }
   | { kind: "look-up" };
 
@@ -255,7 +310,10 @@ function freshCreate(news: Partial<CheckedInputs>): CreateAction {
     userId: news.invitedUser,
     olds: { adopted: true },
     mailPatched: false,
-    whenGone: { kind: "refuse", message: `invitedUser ${news.invitedUser} does not exist: check the object id, or leave out invitedUser and resetRedemption to invite ${news.invitedUserEmailAddress} as a new guest.` },
+    whenGone: {
+      kind: "refuse",
+      message: `invitedUser ${news.invitedUser} does not exist: check the object id, or leave out invitedUser and resetRedemption to invite ${news.invitedUserEmailAddress} as a new guest.`,
+    },
   };
 }
 
@@ -274,9 +332,22 @@ function freshCreate(news: Partial<CheckedInputs>): CreateAction {
  */
 export type ResetPlan =
   | { kind: "refuse"; message: string }
-  | { kind: "invite"; convert: boolean; patchMail: boolean; body: InvitationRequest; patch: Partial<GraphUser>; adopted: boolean };
+  | {
+      kind: "invite";
+      convert: boolean;
+      patchMail: boolean;
+      body: InvitationRequest;
+      patch: Partial<GraphUser>;
+      adopted: boolean;
+    };
 
-export function planReset(r: { userId: string; user: FoundUser; inputs: CheckedInputs; olds: Partial<InvitationOutputs>; mailPatched: boolean }): ResetPlan {
+export function planReset(r: {
+  userId: string;
+  user: FoundUser;
+  inputs: CheckedInputs;
+  olds: Partial<InvitationOutputs>;
+  mailPatched: boolean;
+}): ResetPlan {
   const { userId, user, inputs, olds } = r;
   const refusal = refuseConversion(user, inputs, "the redemption reset");
   if (refusal) return { kind: "refuse", message: refusal };
@@ -284,5 +355,12 @@ export function planReset(r: { userId: string; user: FoundUser; inputs: CheckedI
   const has = [user.mail, ...(user.otherMails ?? [])].some((m) => m?.toLowerCase() === inputs.invitedUserEmailAddress);
   const patch = userPatch(olds, inputs);
   delete patch.userType; // the invitation sets it
-  return { kind: "invite", convert, patchMail: !has && !r.mailPatched, body: invitationBody(inputs, { userId, reset: !convert }), patch, adopted: olds.adopted ?? false };
+  return {
+    kind: "invite",
+    convert,
+    patchMail: !has && !r.mailPatched,
+    body: invitationBody(inputs, { userId, reset: !convert }),
+    patch,
+    adopted: olds.adopted ?? false,
+  };
 }

@@ -4,16 +4,48 @@
  * a replacement (which spans check, diff, delete and create) in replacement.ts.
  */
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
-import { EntraGraphError, GraphClient, graphClientFor, GraphSettings, resolveSettings, GraphUser, schedulerFor } from "../graph";
+import {
+  EntraGraphError,
+  GraphClient,
+  graphClientFor,
+  GraphSettings,
+  resolveSettings,
+  GraphUser,
+  schedulerFor,
+} from "../graph";
 import { ExtensionClient, LOOKUP_SELECT, UserWithExtensions } from "../graph/extensions";
 import { classify, FailureClass } from "../graph/failures";
 import { checkInputs } from "./validate";
 import { refuseExpiredCreate } from "./expiry";
 import { now as clockNow } from "../clock";
 import {
-  chooseMatch, FoundUser, switchesUser, inputsOf, invitationBody, invitationFailure, isInvitedGuest, outputsFromInvitation, outputsFromUser,
-  ownedOnDelete, planAfterInvite, planCreate, planDiff, planMarkFound, planMarkUpdate, planNewGuestMark, planRead, planUpdate, refuseConversion, replacementNotice, sponsorsToAdd,
-  createPreviewLine, planGone, recoveryWarning, reinviteNotice, removalLine, restoreNotice,
+  chooseMatch,
+  FoundUser,
+  switchesUser,
+  inputsOf,
+  invitationBody,
+  invitationFailure,
+  isInvitedGuest,
+  outputsFromInvitation,
+  outputsFromUser,
+  ownedOnDelete,
+  planAfterInvite,
+  planCreate,
+  planDiff,
+  planMarkFound,
+  planMarkUpdate,
+  planNewGuestMark,
+  planRead,
+  planUpdate,
+  refuseConversion,
+  replacementNotice,
+  sponsorsToAdd,
+  createPreviewLine,
+  planGone,
+  recoveryWarning,
+  reinviteNotice,
+  removalLine,
+  restoreNotice,
 } from "./plan";
 import { UNKNOWN } from "./types";
 import { markData, MARK_NAME, parseMark, wholeMark } from "./mark";
@@ -62,7 +94,12 @@ function lagWindow(props: { invitedAt?: string }): number | undefined {
  * A write to a guest that tolerates replication lag: a 404 within the lag window of the guest's last
  * invitation is retried until the window closes, unless the user is in the recycle bin (really gone).
  */
-async function lagTolerant<T>(g: GraphClient, id: string, props: { invitedAt?: string }, write: (retryNotFoundUntil?: number) => Promise<T>): Promise<T> {
+async function lagTolerant<T>(
+  g: GraphClient,
+  id: string,
+  props: { invitedAt?: string },
+  write: (retryNotFoundUntil?: number) => Promise<T>,
+): Promise<T> {
   try {
     return await write(undefined);
   } catch (e) {
@@ -76,7 +113,12 @@ async function lagTolerant<T>(g: GraphClient, id: string, props: { invitedAt?: s
  * Read a guest, tolerating replication lag the same way: a 404 within the lag window of its last
  * invitation is retried until the window closes, unless the user is in the recycle bin.
  */
-async function readGuest(g: GraphClient, id: string, props: { invitedAt?: string }, select?: readonly string[]): Promise<GraphUser | undefined> {
+async function readGuest(
+  g: GraphClient,
+  id: string,
+  props: { invitedAt?: string },
+  select?: readonly string[],
+): Promise<GraphUser | undefined> {
   const user = await g.getUser(id, { select });
   const lag = lagWindow(props);
   if (user || !lag || (await g.isDeleted(id))) return user;
@@ -104,9 +146,11 @@ export async function checkStep(olds: Record<string, unknown>, news: Record<stri
   if (failures.length) return { inputs: news, failures };
   // A create (no old inputs): an invitation past its expiresOn is refused. An existing guest that
   // expires is removed by leaving the program (GuestList does); its Invitation warns (see invitation.ts).
-  const expired = olds.invitedUserEmailAddress === undefined ? refuseExpiredCreate(inputs.expiresOn, clockNow()) : undefined;
+  const expired =
+    olds.invitedUserEmailAddress === undefined ? refuseExpiredCreate(inputs.expiresOn, clockNow()) : undefined;
   if (expired) return { inputs: news, failures: [expired] };
-  if (onCheck(olds, inputs).kind === "preview-create" && ctx.announce !== false) await announceCreate(inputs as unknown as CheckedInputs, ctx);
+  if (onCheck(olds, inputs).kind === "preview-create" && ctx.announce !== false)
+    await announceCreate(inputs as unknown as CheckedInputs, ctx);
   return { inputs };
 }
 
@@ -129,7 +173,12 @@ const GRAPH_GONE: ReadonlySet<FailureClass> = new Set(["unreachable", "tls", "au
  */
 async function announceCreate(inputs: CheckedInputs, ctx: StepContext): Promise<void> {
   if (previewLookupOff || configError) return;
-  if (inputs.invitedUserEmailAddress === UNKNOWN || inputs.invitedUser === UNKNOWN || (inputs.invitedUser && inputs.resetRedemption)) return;
+  if (
+    inputs.invitedUserEmailAddress === UNKNOWN ||
+    inputs.invitedUser === UNKNOWN ||
+    (inputs.invitedUser && inputs.resetRedemption)
+  )
+    return;
   const { urn, identity: self } = ctx;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -139,34 +188,58 @@ async function announceCreate(inputs: CheckedInputs, ctx: StepContext): Promise<
     });
     const lookup = await Promise.race([lookUp(extensions(), inputs, ctx), timeout]);
     if (!lookup.canRead) throw new Error("no permission to read users (User.Read.All)");
-    const line = createPreviewLine(inputs, lookup.user, self) ?? (goneForGood.has(inputs.invitedUserEmailAddress) && !lookup.user ? reinviteNotice(inputs.invitedUserEmailAddress) : undefined);
+    const line =
+      createPreviewLine(inputs, lookup.user, self) ??
+      (goneForGood.has(inputs.invitedUserEmailAddress) && !lookup.user
+        ? reinviteNotice(inputs.invitedUserEmailAddress)
+        : undefined);
     if (line) await ctx.log(line, urn);
   } catch (e) {
     previewLookupOff = true;
     // Graph itself cannot be reached or refuses the credential: the steps that need Graph report that
     // cause once, with its fix; a second line about the lookup would only repeat it.
     if (GRAPH_GONE.has(classify(e)?.class ?? "graph")) return;
-    await ctx.log(`the preview could not look up existing guests (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): a \`+ create\` may adopt a guest that exists (no invitation) rather than invite it.`);
+    await ctx.log(
+      `the preview could not look up existing guests (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): a \`+ create\` may adopt a guest that exists (no invitation) rather than invite it.`,
+    );
   } finally {
     clearTimeout(timer);
   }
 }
 
-export async function diffStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>, ctx: StepContext) {
+export async function diffStep(
+  id: string,
+  olds: InvitationOutputs,
+  news: CheckedInputs & Record<string, unknown>,
+  ctx: StepContext,
+) {
   const plan = planDiff(olds, news);
   // A preview shows `+- replace`; say that it is a redemption reset of the same user. A refresh
   // diffs the old inputs (never a replacement, never checked here): it says nothing.
   const step = onDiff(id, olds, news, plan.replaces);
   // Declared and keeping its user: a delete of another resource in this run must not remove it.
-  if (step.checkedHere && !switchesUser(id, news)) hold(id, ctx.holder ?? { key: invitationHolder(id), label: `the Invitation of ${news.invitedUserEmailAddress}` });
-  if (step.announce) await ctx.log(replacementNotice(id, olds, news, step.announce.causes, await resetTarget(step.announce.target)), ctx.urn);
+  if (step.checkedHere && !switchesUser(id, news))
+    hold(id, ctx.holder ?? { key: invitationHolder(id), label: `the Invitation of ${news.invitedUserEmailAddress}` });
+  if (step.announce)
+    await ctx.log(
+      replacementNotice(id, olds, news, step.announce.causes, await resetTarget(step.announce.target)),
+      ctx.urn,
+    );
   // In the recycle bin (found by the refresh): the update restores the same user; say so.
   if (plan.restore && step.checkedHere) await ctx.log(restoreNotice(id, olds), ctx.urn);
   // A reminder due (found by the refresh): the update re-issues the invitation; say why.
   if (plan.remind && !plan.replaces.length && step.checkedHere) {
-    await ctx.log(`${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`, ctx.urn);
+    await ctx.log(
+      `${olds.invitedUserEmailAddress}: ${olds.reminderDue} \u2192 the invitation is re-issued (same user, no reset, a new redeem link${news.sendInvitationMessage ? "; the invitation email goes out" : ""})`,
+      ctx.urn,
+    );
   }
-  return { changes: plan.changes, replaces: plan.replaces, stables: plan.stables, deleteBeforeReplace: plan.deleteBeforeReplace };
+  return {
+    changes: plan.changes,
+    replaces: plan.replaces,
+    stables: plan.stables,
+    deleteBeforeReplace: plan.deleteBeforeReplace,
+  };
 }
 
 /**
@@ -196,7 +269,7 @@ async function createUser(props: CheckedInputs & Record<string, unknown>, ctx: S
   const inputs = inputsOf(props) as CheckedInputs;
   const g = graph();
   // A replacement's second half, or a reset that invitedUser asks for: reset that user (replacement.ts).
-  for (let step = onCreate(props); step.kind !== "look-up"; ) {
+  for (let step = onCreate(props); step.kind !== "look-up";) {
     if (step.kind === "refuse") throw new Error(step.message);
     const outs = await resetRedemption(g, inputs, step.userId, { olds: step.olds, mailPatched: step.mailPatched });
     if (outs) return { id: outs.userId, outs };
@@ -221,7 +294,9 @@ async function createUser(props: CheckedInputs & Record<string, unknown>, ctx: S
     const recovered = recoveryWarning(inputs.invitedUserEmailAddress, user, plan, urn);
     if (recovered) await ctx.warn(recovered, urn);
     if (Object.keys(plan.patch).length) await g.patchUser(user.id, plan.patch);
-    const sponsors = inputs.invitedUserSponsors?.length ? sponsorsToAdd(inputs.invitedUserSponsors, await x.sponsorIds(user.id)) : [];
+    const sponsors = inputs.invitedUserSponsors?.length
+      ? sponsorsToAdd(inputs.invitedUserSponsors, await x.sponsorIds(user.id))
+      : [];
     for (const sid of sponsors) await x.addSponsor(user.id, sid, currentSettings().graphEndpoint);
     if (plan.markWrite && !marksDenied) {
       await writeMark(() => x.updateExtension(user.id, MARK_NAME, plan.markWrite!), ctx, urn);
@@ -232,20 +307,28 @@ async function createUser(props: CheckedInputs & Record<string, unknown>, ctx: S
   const requestStart = new Date();
   // The invitation service may not see yet a user holding the address (made a moment ago, e.g. by this
   // create's own first attempt whose answer was lost): retried; the answer is then judged like any other.
-  const res = await whileLagging(() => g.invite(invitationBody(inputs)), (e) => e.status === 400 && ADDRESS_TAKEN_UNSEEN.test(e.message));
+  const res = await whileLagging(
+    () => g.invite(invitationBody(inputs)),
+    (e) => e.status === 400 && ADDRESS_TAKEN_UNSEEN.test(e.message),
+  );
   const failed = invitationFailure(res, inputs.invitedUserEmailAddress);
   if (failed) throw new Error(failed);
   const now = new Date(); // after the answer: nearest to the time Graph stamped
   const lagUntil = now.getTime() + REPLICATION_LAG_MS;
   // The answer may name a user the lookup did not see (replication lag, an address the lookup cannot
   // ask for, a narrowed lookup): one that existed before is adopted, never owned (no mark, retained).
-  const after = lookup.canRead && res.invitedUser?.id ? await readAfterInvite(g, res.invitedUser.id, lagUntil) : undefined;
+  const after =
+    lookup.canRead && res.invitedUser?.id ? await readAfterInvite(g, res.invitedUser.id, lagUntil) : undefined;
   const owning = planAfterInvite(inputs, res, after, { requestStart, now, clock: clockNow() });
   const { outs } = owning;
   if (owning.kind === "adopt") await ctx.warn(owning.warning, urn);
   // A new guest already has the invitation's name and type.
   if (Object.keys(owning.patch).length) await g.patchUser(outs.userId, owning.patch, { retryNotFoundUntil: lagUntil });
-  if (owning.kind === "own" && (await markNewGuest(x, outs.userId, owning.onDelete, { canRead: lookup.canRead, lagUntil }, ctx)) === "other") outs.adopted = true;
+  if (
+    owning.kind === "own" &&
+    (await markNewGuest(x, outs.userId, owning.onDelete, { canRead: lookup.canRead, lagUntil }, ctx)) === "other"
+  )
+    outs.adopted = true;
   return { id: outs.userId, outs };
 }
 
@@ -269,7 +352,10 @@ let expandRefused = false;
 async function marksSkipped(reason: string, fix: string, ctx: StepContext, urn?: string): Promise<void> {
   if (markWarningShown) return;
   markWarningShown = true;
-  await ctx.warn(`${reason}: guests are invited without an ownership mark, so a rerun after a lost state adopts them (retained on delete) and \`entra-guests orphans\` cannot find them. ${fix}`, urn);
+  await ctx.warn(
+    `${reason}: guests are invited without an ownership mark, so a rerun after a lost state adopts them (retained on delete) and \`entra-guests orphans\` cannot find them. ${fix}`,
+    urn,
+  );
 }
 
 /** A write of a mark that may be refused for want of User.ReadWrite.All: then one warning, and no more marks in this process. */
@@ -280,7 +366,12 @@ async function writeMark(write: () => Promise<unknown>, ctx: StepContext, urn?: 
   } catch (e) {
     if (e instanceof EntraGraphError && e.status === 403) {
       marksDenied = true;
-      await marksSkipped(`cannot write ownership marks (${e.code})`, "Grant User.ReadWrite.All to mark them.", ctx, urn);
+      await marksSkipped(
+        `cannot write ownership marks (${e.code})`,
+        "Grant User.ReadWrite.All to mark them.",
+        ctx,
+        urn,
+      );
       return false;
     }
     throw e;
@@ -296,7 +387,12 @@ let lookupNarrowed = false;
  * filter, each refusal remembered for the process and the narrowing said once.
  */
 async function findByAddress(x: ExtensionClient, email: string, ctx: StepContext): Promise<UserWithExtensions[]> {
-  const tries: [wide: boolean, expand: boolean][] = [[true, true], [true, false], [false, true], [false, false]];
+  const tries: [wide: boolean, expand: boolean][] = [
+    [true, true],
+    [true, false],
+    [false, true],
+    [false, false],
+  ];
   let last: unknown;
   for (const [wide, expand] of tries) {
     if ((wide && lookupNarrowed) || (expand && expandRefused)) continue;
@@ -306,7 +402,10 @@ async function findByAddress(x: ExtensionClient, email: string, ctx: StepContext
       if (!expand) expandRefused = true;
       if (!wide && !lookupNarrowed) {
         lookupNarrowed = true;
-        await ctx.warn(`the tenant refused the documented lookup of existing users (userPrincipalName, mail, proxyAddresses, otherMails; ${last instanceof EntraGraphError ? last.code : "400"}): looking up by mail and otherMails only. A user holding an address only as its userPrincipalName or in proxyAddresses is then found by the invitation's answer instead, and adopted (not marked, retained).`, ctx.urn);
+        await ctx.warn(
+          `the tenant refused the documented lookup of existing users (userPrincipalName, mail, proxyAddresses, otherMails; ${last instanceof EntraGraphError ? last.code : "400"}): looking up by mail and otherMails only. A user holding an address only as its userPrincipalName or in proxyAddresses is then found by the invitation's answer instead, and adopted (not marked, retained).`,
+          ctx.urn,
+        );
       }
       return users;
     } catch (e) {
@@ -330,11 +429,19 @@ async function attachMarks(x: ExtensionClient, users: UserWithExtensions[]): Pro
  * address: one is chosen by a stated rule and a warning names them all. Without read permission
  * (403): a warning, and the create invites without the check (`canRead` false).
  */
-async function lookUp(x: ExtensionClient, inputs: CheckedInputs, ctx: StepContext): Promise<{ user?: FoundUser; canRead: boolean }> {
+async function lookUp(
+  x: ExtensionClient,
+  inputs: CheckedInputs,
+  ctx: StepContext,
+): Promise<{ user?: FoundUser; canRead: boolean }> {
   const what = inputs.invitedUser ?? inputs.invitedUserEmailAddress;
   try {
     if (!inputs.invitedUser) {
-      const { user, warning } = chooseMatch(await findByAddress(x, inputs.invitedUserEmailAddress, ctx), inputs.invitedUserEmailAddress, ctx.identity);
+      const { user, warning } = chooseMatch(
+        await findByAddress(x, inputs.invitedUserEmailAddress, ctx),
+        inputs.invitedUserEmailAddress,
+        ctx.identity,
+      );
       if (warning) await ctx.warn(warning, ctx.urn);
       return { user, canRead: true };
     }
@@ -359,28 +466,50 @@ async function lookUp(x: ExtensionClient, inputs: CheckedInputs, ctx: StepContex
  * warning; a mark already there (a re-sent request, or a guest the lookup could not see) is read
  * and, if another stack's, kept (the guest is then adopted: `other` is returned).
  */
-async function markNewGuest(x: ExtensionClient, userId: string, onDelete: ReturnType<typeof ownedOnDelete>, o: { canRead: boolean; lagUntil: number }, ctx: StepContext): Promise<"marked" | "other" | "skipped"> {
+async function markNewGuest(
+  x: ExtensionClient,
+  userId: string,
+  onDelete: ReturnType<typeof ownedOnDelete>,
+  o: { canRead: boolean; lagUntil: number },
+  ctx: StepContext,
+): Promise<"marked" | "other" | "skipped"> {
   const plan = planNewGuestMark(ctx.identity, { canRead: o.canRead, marksDenied });
   if (plan.kind === "skip") {
     if (plan.reason) await marksSkipped(plan.reason, plan.fix ?? "", ctx, ctx.urn);
     return "skipped";
   }
   try {
-    return (await writeMark(() => x.addExtension(userId, MARK_NAME, markData(plan.self, onDelete), { retryNotFoundUntil: o.lagUntil }), ctx, ctx.urn)) ? "marked" : "skipped";
+    return (await writeMark(
+      () => x.addExtension(userId, MARK_NAME, markData(plan.self, onDelete), { retryNotFoundUntil: o.lagUntil }),
+      ctx,
+      ctx.urn,
+    ))
+      ? "marked"
+      : "skipped";
   } catch (e) {
-    const existing = e instanceof EntraGraphError && (e.status === 409 || e.status === 400) ? await x.getExtension(userId, MARK_NAME).catch(() => undefined) : undefined;
+    const existing =
+      e instanceof EntraGraphError && (e.status === 409 || e.status === 400)
+        ? await x.getExtension(userId, MARK_NAME).catch(() => undefined)
+        : undefined;
     const found = planMarkFound(userId, existing ? parseMark(existing) : undefined, plan.self);
     switch (found.kind) {
       case "adopt":
         await ctx.warn(found.warning, ctx.urn);
         return "other";
       case "rewrite":
-        await writeMark(() => x.updateExtension(userId, MARK_NAME, wholeMark(existing!, markData(plan.self, onDelete))), ctx, ctx.urn);
+        await writeMark(
+          () => x.updateExtension(userId, MARK_NAME, wholeMark(existing!, markData(plan.self, onDelete))),
+          ctx,
+          ctx.urn,
+        );
         return "marked";
       case "keep":
         return "marked";
       case "unmarked":
-        await ctx.warn(`could not mark guest ${userId} as this stack's (${e instanceof Error ? e.message : String(e)}): invited without an ownership mark.`, ctx.urn);
+        await ctx.warn(
+          `could not mark guest ${userId} as this stack's (${e instanceof Error ? e.message : String(e)}): invited without an ownership mark.`,
+          ctx.urn,
+        );
         return "skipped";
     }
   }
@@ -389,7 +518,9 @@ async function markNewGuest(x: ExtensionClient, userId: string, onDelete: Return
 /** A missing read permission must not fail a create: warn and invite without the adoption check. */
 function degradeRead(e: unknown, what: string): undefined {
   if (e instanceof EntraGraphError && e.status === 403) {
-    warn(`cannot read users (${e.code}) to look for an existing guest ${what}: inviting anyway; grant User.Read.All so adopted guests are recognised (and retained on delete).`);
+    warn(
+      `cannot read users (${e.code}) to look for an existing guest ${what}: inviting anyway; grant User.Read.All so adopted guests are recognised (and retained on delete).`,
+    );
     return undefined;
   }
   throw e;
@@ -399,13 +530,27 @@ function degradeRead(e: unknown, what: string): undefined {
 const ADDRESS_NOT_ON_USER = /email you're using to invite this user doesn't match any emails on the user object/i;
 
 /** The read of a user before a reset: its addresses and what tells an invited guest from an internal user. */
-const RESET_SELECT = ["id", "mail", "otherMails", "userPrincipalName", "userType", "creationType", "externalUserState"] as const;
+const RESET_SELECT = [
+  "id",
+  "mail",
+  "otherMails",
+  "userPrincipalName",
+  "userType",
+  "creationType",
+  "externalUserState",
+] as const;
 
 /**
  * Refuses (throws) a reset or replacement of `userId` when it is not an invited guest and the program
  * did not opt in; before any write. Undefined when the user is gone; else the user as read.
  */
-async function guardConversion(g: GraphClient, userId: string, inputs: Partial<CheckedInputs>, what: string, props: { invitedAt?: string } = {}): Promise<FoundUser | undefined> {
+async function guardConversion(
+  g: GraphClient,
+  userId: string,
+  inputs: Partial<CheckedInputs>,
+  what: string,
+  props: { invitedAt?: string } = {},
+): Promise<FoundUser | undefined> {
   const user = await readGuest(g, userId, props, RESET_SELECT);
   if (!user) return undefined;
   const refusal = refuseConversion(user, inputs, what);
@@ -420,7 +565,12 @@ async function guardConversion(g: GraphClient, userId: string, inputs: Partial<C
  * `mail` PATCH may still meet the old address (replication lag): it is retried, bounded.
  * Undefined when the user is gone.
  */
-async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: string, opts: { olds: Partial<InvitationOutputs>; mailPatched?: boolean }): Promise<InvitationOutputs | undefined> {
+async function resetRedemption(
+  g: GraphClient,
+  inputs: CheckedInputs,
+  userId: string,
+  opts: { olds: Partial<InvitationOutputs>; mailPatched?: boolean },
+): Promise<InvitationOutputs | undefined> {
   let mailPatched = opts.mailPatched ?? false;
   const user = await readGuest(g, userId, opts.olds, RESET_SELECT);
   if (!user) return undefined;
@@ -429,7 +579,9 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
   if (plan.kind === "refuse") throw new Error(plan.message);
   if (plan.patchMail) {
     try {
-      await lagTolerant(g, userId, opts.olds, (until) => g.patchUser(userId, { mail: inputs.invitedUserEmailAddress }, { retryNotFoundUntil: until }));
+      await lagTolerant(g, userId, opts.olds, (until) =>
+        g.patchUser(userId, { mail: inputs.invitedUserEmailAddress }, { retryNotFoundUntil: until }),
+      );
       mailPatched = true;
     } catch (e) {
       if (e instanceof EntraGraphError && e.notFound) return undefined;
@@ -438,7 +590,10 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
   }
   let res;
   try {
-    res = await whileLagging(() => g.invite(plan.body), (e) => mailPatched && e.status === 400 && ADDRESS_NOT_ON_USER.test(e.message));
+    res = await whileLagging(
+      () => g.invite(plan.body),
+      (e) => mailPatched && e.status === 400 && ADDRESS_NOT_ON_USER.test(e.message),
+    );
   } catch (e) {
     if (e instanceof EntraGraphError && e.notFound) return undefined;
     throw e;
@@ -447,7 +602,8 @@ async function resetRedemption(g: GraphClient, inputs: CheckedInputs, userId: st
   if (failed) throw new Error(failed);
   const now = new Date();
   const outs = outputsFromInvitation(inputs, res, { adopted: plan.adopted, now, clock: clockNow() });
-  if (Object.keys(plan.patch).length) await lagTolerant(g, userId, opts.olds, (until) => g.patchUser(userId, plan.patch, { retryNotFoundUntil: until }));
+  if (Object.keys(plan.patch).length)
+    await lagTolerant(g, userId, opts.olds, (until) => g.patchUser(userId, plan.patch, { retryNotFoundUntil: until }));
   return outs;
 }
 
@@ -483,8 +639,14 @@ export async function readStep(id: string, props: InvitationOutputs) {
   if (!user) {
     // Gone. In the recycle bin: kept, and the next update restores it; else it drops out of state
     // and the next `up` invites again. Not known (no permission): drops out, as before.
-    const gone = planGone(props, await g.isDeleted(id).catch((e) => (e instanceof EntraGraphError && e.status === 403 ? undefined : Promise.reject(e))));
-    if (gone.action === "restore") return { id, props: gone.props, inputs: inputsOf(gone.props as unknown as Record<string, unknown>) };
+    const gone = planGone(
+      props,
+      await g
+        .isDeleted(id)
+        .catch((e) => (e instanceof EntraGraphError && e.status === 403 ? undefined : Promise.reject(e))),
+    );
+    if (gone.action === "restore")
+      return { id, props: gone.props, inputs: inputsOf(gone.props as unknown as Record<string, unknown>) };
     if (props.invitedUserEmailAddress) goneForGood.add(props.invitedUserEmailAddress);
     return {};
   }
@@ -492,20 +654,29 @@ export async function readStep(id: string, props: InvitationOutputs) {
   return { id, props: outs, inputs };
 }
 
-export async function updateStep(id: string, olds: InvitationOutputs, news: CheckedInputs & Record<string, unknown>, ctx: StepContext) {
+export async function updateStep(
+  id: string,
+  olds: InvitationOutputs,
+  news: CheckedInputs & Record<string, unknown>,
+  ctx: StepContext,
+) {
   const g = graph();
   const inputs = inputsOf(news) as CheckedInputs;
   const plan = planUpdate(olds, inputs);
   const outs: InvitationOutputs = { ...computed(olds), ...inputs };
   if (olds.inRecycleBin && !(await g.restoreUser(id))) {
-    throw new Error(`guest ${id} (${olds.invitedUserEmailAddress}) is no longer in the recycle bin (deleted for good): run \`pulumi up --refresh\` so it drops out of state and is invited again.`);
+    throw new Error(
+      `guest ${id} (${olds.invitedUserEmailAddress}) is no longer in the recycle bin (deleted for good): run \`pulumi up --refresh\` so it drops out of state and is invited again.`,
+    );
   }
   if (Object.keys(plan.patch).length) {
     try {
       await lagTolerant(g, id, olds, (until) => g.patchUser(id, plan.patch, { retryNotFoundUntil: until }));
     } catch (e) {
       if (e instanceof EntraGraphError && e.notFound) {
-        throw new Error(`guest ${id} (${olds.invitedUserEmailAddress}) no longer exists in Entra: run \`pulumi up --refresh\` so it drops out of state and is invited again.`);
+        throw new Error(
+          `guest ${id} (${olds.invitedUserEmailAddress}) no longer exists in Entra: run \`pulumi up --refresh\` so it drops out of state and is invited again.`,
+        );
       }
       throw e;
     }
@@ -535,7 +706,12 @@ export async function updateStep(id: string, olds: InvitationOutputs, news: Chec
             `Another user holds the address now; find it with \`entra-guests export\`, remove the address from the user it does not belong to, then run \`pulumi up --refresh\`.`,
         );
       }
-      Object.assign(outs, { inviteRedeemUrl: res.inviteRedeemUrl, invitationId: res.id, status: res.status, invitedAt: now.toISOString() });
+      Object.assign(outs, {
+        inviteRedeemUrl: res.inviteRedeemUrl,
+        invitationId: res.id,
+        status: res.status,
+        invitedAt: now.toISOString(),
+      });
       if (inputs.remindAfterDays !== undefined) outs.lastInvitationAt = clockNow().toISOString();
       if (plan.reminder) outs.remindersSent = (olds.remindersSent ?? 0) + 1;
     } else if (user) {
@@ -547,8 +723,28 @@ export async function updateStep(id: string, olds: InvitationOutputs, news: Chec
 }
 
 function computed(o: InvitationOutputs): InvitationOutputs {
-  const { userId, inviteRedeemUrl, invitationId, status, externalUserState, externalUserStateChangeDateTime, adopted, invitedAt, lastInvitationAt, remindersSent } = o;
-  const outs = { userId, inviteRedeemUrl, invitationId, status, externalUserState, externalUserStateChangeDateTime, adopted: adopted ?? false, invitedAt } as InvitationOutputs;
+  const {
+    userId,
+    inviteRedeemUrl,
+    invitationId,
+    status,
+    externalUserState,
+    externalUserStateChangeDateTime,
+    adopted,
+    invitedAt,
+    lastInvitationAt,
+    remindersSent,
+  } = o;
+  const outs = {
+    userId,
+    inviteRedeemUrl,
+    invitationId,
+    status,
+    externalUserState,
+    externalUserStateChangeDateTime,
+    adopted: adopted ?? false,
+    invitedAt,
+  } as InvitationOutputs;
   // Only when present: state written without reminders keeps its shape.
   if (lastInvitationAt !== undefined) outs.lastInvitationAt = lastInvitationAt;
   if (remindersSent !== undefined) outs.remindersSent = remindersSent;
@@ -563,14 +759,25 @@ export async function deleteStep(id: string, props: InvitationOutputs, ctx: Step
   // Another declared resource holds this user (a key rename, a move between the list's forms): keep it.
   const held = heldByOther(id, ctx.holder?.key ?? invitationHolder(id));
   if (held) {
-    await ctx.log(held.rename ? `${props.invitedUserEmailAddress} (${id}): taken over by the new key, not deleted` : `${props.invitedUserEmailAddress} (${id}): held by ${held.label}, not deleted`, ctx.urn);
+    await ctx.log(
+      held.rename
+        ? `${props.invitedUserEmailAddress} (${id}): taken over by the new key, not deleted`
+        : `${props.invitedUserEmailAddress} (${id}): held by ${held.label}, not deleted`,
+      ctx.urn,
+    );
     return;
   }
   // Which delete this is (a replacement's first half, or a real delete): replacement.ts.
   const step = onDelete(id, props);
   // A replacement that switches users: the new user is reset by the create. Refuse it now, before
   // the old user leaves, when that user is not an invited guest and the program did not opt in.
-  if (step.kind === "delete-by-policy" && step.guardNext) await guardConversion(g, step.guardNext.userId, step.guardNext.news, "the redemption reset (replacement by another user)");
+  if (step.kind === "delete-by-policy" && step.guardNext)
+    await guardConversion(
+      g,
+      step.guardNext.userId,
+      step.guardNext.news,
+      "the redemption reset (replacement by another user)",
+    );
   if (step.kind === "keep-user") {
     // Refuse before any write a reset that would convert an internal user (the old state is kept).
     if (step.guard) await guardConversion(g, id, step.news, "the replacement (redemption reset)", props);
@@ -594,13 +801,16 @@ export async function deleteStep(id: string, props: InvitationOutputs, ctx: Step
       // A 404 shortly after the invitation may be replication lag: unless the user is in the recycle
       // bin already, try again until the lag is over (else the guest would stay behind, live).
       const lag = lagWindow(props);
-      if (!(await g.deleteUser(id)) && lag && !(await g.isDeleted(id))) await g.deleteUser(id, { retryNotFoundUntil: lag });
+      if (!(await g.deleteUser(id)) && lag && !(await g.isDeleted(id)))
+        await g.deleteUser(id, { retryNotFoundUntil: lag });
       return;
     }
     case "disable":
       await ctx.log(removalLine(props)!, ctx.urn);
       try {
-        await lagTolerant(g, id, props, (until) => g.patchUser(id, { accountEnabled: false }, { retryNotFoundUntil: until }));
+        await lagTolerant(g, id, props, (until) =>
+          g.patchUser(id, { accountEnabled: false }, { retryNotFoundUntil: until }),
+        );
       } catch (e) {
         if (!(e instanceof EntraGraphError && e.notFound)) throw e;
       }

@@ -42,7 +42,10 @@ export function shardName(list: string, index: number, count: number): string {
  * secret), the invitation's id and status and `externalUserStateChangeDateTime`; `adopted` only when
  * true and the inputs `check` defaults only when not at their default.
  */
-export type GuestState = Omit<InvitationOutputs, "inviteRedeemUrl" | "invitationId" | "status" | "externalUserStateChangeDateTime" | "adopted"> & {
+export type GuestState = Omit<
+  InvitationOutputs,
+  "inviteRedeemUrl" | "invitationId" | "status" | "externalUserStateChangeDateTime" | "adopted"
+> & {
   /** The guest existed before the list (see the `Invitation`'s `adopted`); left out when false. */
   adopted?: boolean;
 };
@@ -95,12 +98,19 @@ export function packRedeemUrls(urls: Record<string, string>): string {
 
 /** The redeem links by guest name from a shard's state: packed ({@link packRedeemUrls}), or the plain map a state from before packing holds. */
 export function unpackRedeemUrls(stored: unknown): Record<string, string> {
-  if (typeof stored === "string" && stored.startsWith(PACKED)) return JSON.parse(inflateRawSync(Buffer.from(stored.slice(PACKED.length), "base64")).toString("utf8")) as Record<string, string>;
+  if (typeof stored === "string" && stored.startsWith(PACKED))
+    return JSON.parse(inflateRawSync(Buffer.from(stored.slice(PACKED.length), "base64")).toString("utf8")) as Record<
+      string,
+      string
+    >;
   return stored && typeof stored === "object" && !Array.isArray(stored) ? (stored as Record<string, string>) : {};
 }
 
 /** The per-guest outputs a step of runtime.ts works with, from a shard's state (what {@link splitOutputs} left out put back). */
-export function guestOutputs(outs: Pick<ShardOutputs, "guests" | "redeemUrls">, name: string): InvitationOutputs | undefined {
+export function guestOutputs(
+  outs: Pick<ShardOutputs, "guests" | "redeemUrls">,
+  name: string,
+): InvitationOutputs | undefined {
   const state = outs.guests?.[name];
   if (!state) return undefined;
   const url = outs.redeemUrls?.[name];
@@ -109,7 +119,6 @@ export function guestOutputs(outs: Pick<ShardOutputs, "guests" | "redeemUrls">, 
   return full;
 }
 
-
 /**
  * Splits per-guest outputs into the shard's guest state and its redeem link. Left out, as nothing
  * decides on them and every byte of a guest is written twice per state write: the invitation's id
@@ -117,9 +126,16 @@ export function guestOutputs(outs: Pick<ShardOutputs, "guests" | "redeemUrls">, 
  * matters), `adopted` when false, and the inputs `check` defaults when they have their default.
  */
 export function splitOutputs(outs: InvitationOutputs): { state: GuestState; url?: string } {
-  const { inviteRedeemUrl, invitationId: _id, status: _status, externalUserStateChangeDateTime: _since, ...rest } = outs;
+  const {
+    inviteRedeemUrl,
+    invitationId: _id,
+    status: _status,
+    externalUserStateChangeDateTime: _since,
+    ...rest
+  } = outs;
   const state = rest as Partial<GuestState> & Record<string, unknown>;
-  for (const k of Object.keys(state)) if (state[k] === undefined || (k in DEFAULTS && state[k] === DEFAULTS[k])) delete state[k];
+  for (const k of Object.keys(state))
+    if (state[k] === undefined || (k in DEFAULTS && state[k] === DEFAULTS[k])) delete state[k];
   if (state.adopted !== true) delete state.adopted;
   return { state: state as GuestState, url: inviteRedeemUrl };
 }
@@ -140,7 +156,10 @@ export interface GuestStep {
  * `triggers` changed is reset (the per-guest replacement: same user, in place; never a replacement of
  * the shard), one with any other change is updated. Names in a stable order (state's, then new ones).
  */
-export function planShard(olds: Record<string, GuestState> | undefined, news: Record<string, Partial<CheckedInputs>>): GuestStep[] {
+export function planShard(
+  olds: Record<string, GuestState> | undefined,
+  news: Record<string, Partial<CheckedInputs>>,
+): GuestStep[] {
   const steps: GuestStep[] = [];
   const before = olds ?? {};
   for (const name of Object.keys(before)) {
@@ -163,13 +182,17 @@ export function planShard(olds: Record<string, GuestState> | undefined, news: Re
  * (`guests["kim"].invitedUserDisplayName`); `true` only when the change is in the state alone (a
  * reminder due, a user to restore, guests that failed last time), which the inputs cannot show.
  */
-export function shardChanges(steps: readonly GuestStep[], failedBefore: readonly string[] | undefined): boolean | undefined {
+export function shardChanges(
+  steps: readonly GuestStep[],
+  failedBefore: readonly string[] | undefined,
+): boolean | undefined {
   if (steps.some((s) => s.outputOnly) || (failedBefore?.length ?? 0) > 0) return true;
   return steps.every((s) => s.action === "keep") ? false : undefined;
 }
 
 /** How one guest's step ended: its new outputs, `removed`, or an error. */
-export type GuestResult = { name: string; outs: InvitationOutputs } | { name: string; removed: true } | { name: string; error: unknown };
+export type GuestResult =
+  { name: string; outs: InvitationOutputs } | { name: string; removed: true } | { name: string; error: unknown };
 
 /**
  * The state after a shard step: each guest that succeeded as its step left it, each that failed as it
@@ -177,7 +200,11 @@ export type GuestResult = { name: string; outs: InvitationOutputs } | { name: st
  * the old state, so the next `up` does it again), guests in the order of `order`. `failed` lists the
  * failures.
  */
-export function mergeShard(olds: Pick<ShardOutputs, "guests" | "redeemUrls"> | undefined, results: readonly GuestResult[], order: readonly string[]): { guests: Record<string, GuestState>; redeemUrls: Record<string, string>; failed: string[] } {
+export function mergeShard(
+  olds: Pick<ShardOutputs, "guests" | "redeemUrls"> | undefined,
+  results: readonly GuestResult[],
+  order: readonly string[],
+): { guests: Record<string, GuestState>; redeemUrls: Record<string, string>; failed: string[] } {
   const byName = new Map(results.map((r) => [r.name, r]));
   const guests: Record<string, GuestState> = {};
   const redeemUrls: Record<string, string> = {};

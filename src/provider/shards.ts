@@ -11,7 +11,17 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { explain } from "../graph/failures";
 import { checkStep, createStep, deleteStep, diffStep, readStep, updateStep } from "./runtime";
-import { guestOutputs, GuestResult, mergeShard, packRedeemUrls, planShard, shardChanges, ShardInputs, ShardOutputs, unpackRedeemUrls } from "./shard-plan";
+import {
+  guestOutputs,
+  GuestResult,
+  mergeShard,
+  packRedeemUrls,
+  planShard,
+  shardChanges,
+  ShardInputs,
+  ShardOutputs,
+  unpackRedeemUrls,
+} from "./shard-plan";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 import { engineContext, StepContext } from "./context";
 import { inputsOf } from "./plan";
@@ -24,9 +34,24 @@ const PREVIEW_LOOKUPS = 100;
 const PROVIDER_KEY = "__provider";
 
 /** Who a guest is: the name its `Invitation` would have, the shard's URN for log lines, and its holder key; the engine log from the SDK door. */
-function guestContext(s: { list: string; shard: string }, name: string, stack: { project?: string; stack?: string } | undefined, urn?: string): StepContext {
-  const identity = stack?.project && stack.stack ? { project: stack.project, stack: stack.stack, name: `${s.list}-${name}` } : undefined;
-  return engineContext(undefined, { identity, urn, holder: { key: `shard:${s.list}:${s.shard}/${name}`, label: `guest ${name} of the GuestList ${s.list} (shard ${s.shard})` } });
+function guestContext(
+  s: { list: string; shard: string },
+  name: string,
+  stack: { project?: string; stack?: string } | undefined,
+  urn?: string,
+): StepContext {
+  const identity =
+    stack?.project && stack.stack
+      ? { project: stack.project, stack: stack.stack, name: `${s.list}-${name}` }
+      : undefined;
+  return engineContext(undefined, {
+    identity,
+    urn,
+    holder: {
+      key: `shard:${s.list}:${s.shard}/${name}`,
+      label: `guest ${name} of the GuestList ${s.list} (shard ${s.shard})`,
+    },
+  });
 }
 
 /** The guests of inputs, when known (in a preview a whole map may be unknown). */
@@ -52,7 +77,13 @@ function messageOf(e: unknown): string {
 }
 
 /** The error of a step in which some guests failed: it carries the state of those that succeeded (the engine records it). */
-function partialFailure(id: string, shard: string, outs: ShardOutputs, results: readonly GuestResult[], provider: unknown): Error {
+function partialFailure(
+  id: string,
+  shard: string,
+  outs: ShardOutputs,
+  results: readonly GuestResult[],
+  provider: unknown,
+): Error {
   const failures = results.filter((r): r is { name: string; error: unknown } => "error" in r);
   const lines = failures.slice(0, 20).map((f) => `  - guest '${f.name}': ${messageOf(f.error)}`);
   if (failures.length > 20) lines.push(`  ... and ${failures.length - 20} more`);
@@ -60,18 +91,30 @@ function partialFailure(id: string, shard: string, outs: ShardOutputs, results: 
     `${failures.length} of ${results.length} guests of shard ${shard} failed; the others are recorded, and the next \`pulumi up\` retries only these:\n${lines.join("\n")}`,
   );
   // The engine shows `reasons` (not the message) for an error that carries state: one line per guest.
-  return Object.assign(err, { id, properties: { ...stored(outs), [PROVIDER_KEY]: provider }, reasons: [`${failures.length} of ${results.length} guests of shard ${shard} failed; the others are recorded, and the next \`pulumi up\` retries only these:`, ...lines.map((l) => l.trim())] });
+  return Object.assign(err, {
+    id,
+    properties: { ...stored(outs), [PROVIDER_KEY]: provider },
+    reasons: [
+      `${failures.length} of ${results.length} guests of shard ${shard} failed; the others are recorded, and the next \`pulumi up\` retries only these:`,
+      ...lines.map((l) => l.trim()),
+    ],
+  });
 }
 
 /** Runs every guest's step at once (the Graph scheduler bounds the requests in flight); never rejects. */
-async function each<T>(names: readonly string[], step: (name: string) => Promise<T>): Promise<({ name: string; value: T } | { name: string; error: unknown })[]> {
-  return Promise.all(names.map(async (name) => {
-    try {
-      return { name, value: await step(name) };
-    } catch (error) {
-      return { name, error };
-    }
-  }));
+async function each<T>(
+  names: readonly string[],
+  step: (name: string) => Promise<T>,
+): Promise<({ name: string; value: T } | { name: string; error: unknown })[]> {
+  return Promise.all(
+    names.map(async (name) => {
+      try {
+        return { name, value: await step(name) };
+      } catch (error) {
+        return { name, error };
+      }
+    }),
+  );
 }
 
 /** Validates every guest with the per-guest check (a failure names the guest and its field), before any write. */
@@ -86,14 +129,21 @@ export const check: NonNullable<dynamic.ResourceProvider["check"]> = async (olds
   // line, and the up's own lookup decides (a first up of thousands would read every guest twice).
   const added = Object.keys(guests).filter((n) => !(n in oldGuests)).length;
   const announce = added <= PREVIEW_LOOKUPS;
-  if (!announce) await engine.log(`${added} new guests in ${s.list} shard ${s.shard}: the preview does not look each up; the up invites each, or adopts it (no invitation) when the address exists.`, urn);
-  const results = await each(Object.keys(guests), (name) => checkStep(oldGuests[name] ?? {}, guests[name], { ...guestContext(s, name, engine.identity, urn), announce }));
+  if (!announce)
+    await engine.log(
+      `${added} new guests in ${s.list} shard ${s.shard}: the preview does not look each up; the up invites each, or adopts it (no invitation) when the address exists.`,
+      urn,
+    );
+  const results = await each(Object.keys(guests), (name) =>
+    checkStep(oldGuests[name] ?? {}, guests[name], { ...guestContext(s, name, engine.identity, urn), announce }),
+  );
   const checked: Record<string, unknown> = {};
   const failures: dynamic.CheckFailure[] = [];
   for (const r of results) {
     if ("error" in r) throw r.error;
     checked[r.name] = r.value.inputs;
-    for (const f of r.value.failures ?? []) failures.push({ property: `guests["${r.name}"].${f.property}`, reason: `guest '${r.name}': ${f.reason}` });
+    for (const f of r.value.failures ?? [])
+      failures.push({ property: `guests["${r.name}"].${f.property}`, reason: `guest '${r.name}': ${f.reason}` });
   }
   return failures.length ? { inputs: news, failures } : { inputs: { ...s, guests: checked } };
 };
@@ -111,7 +161,13 @@ export const diff: NonNullable<dynamic.ResourceProvider["diff"]> = async (_id, o
   const steps = planShard(o.guests, guests as Record<string, Partial<CheckedInputs>>);
   for (const step of steps) {
     const before = guestOutputs(o, step.name);
-    if (before && guests[step.name]) await diffStep(before.userId, before, guests[step.name] as CheckedInputs & Props, guestContext(s, step.name, o, o.urn));
+    if (before && guests[step.name])
+      await diffStep(
+        before.userId,
+        before,
+        guests[step.name] as CheckedInputs & Props,
+        guestContext(s, step.name, o, o.urn),
+      );
   }
   return { changes: shardChanges(steps, o.failed), replaces: [], deleteBeforeReplace: false };
 };
@@ -122,10 +178,20 @@ export const create: dynamic.ResourceProvider["create"] = async (inputs) => {
   const { identity: stack, urn } = engineContext(inputs);
   const id = `${i.list}/${i.shard}`;
   const names = Object.keys(i.guests ?? {});
-  const results = (await each(names, (name) => createStep(i.guests[name] as CheckedInputs & Props, guestContext(i, name, stack, urn)))).map(toResult((v) => v.outs as InvitationOutputs));
+  const results = (
+    await each(names, (name) => createStep(i.guests[name] as CheckedInputs & Props, guestContext(i, name, stack, urn)))
+  ).map(toResult((v) => v.outs as InvitationOutputs));
   const merged = mergeShard(undefined, results, names);
-  const outs: ShardOutputs = { list: i.list, shard: i.shard, ...(stack ? { project: stack.project, stack: stack.stack } : {}), ...(urn ? { urn } : {}), guests: merged.guests, redeemUrls: merged.redeemUrls };
-  if (merged.failed.length) throw partialFailure(id, i.shard, { ...outs, failed: merged.failed }, results, inputs[PROVIDER_KEY]);
+  const outs: ShardOutputs = {
+    list: i.list,
+    shard: i.shard,
+    ...(stack ? { project: stack.project, stack: stack.stack } : {}),
+    ...(urn ? { urn } : {}),
+    guests: merged.guests,
+    redeemUrls: merged.redeemUrls,
+  };
+  if (merged.failed.length)
+    throw partialFailure(id, i.shard, { ...outs, failed: merged.failed }, results, inputs[PROVIDER_KEY]);
   return { id, outs: stored(outs) };
 };
 
@@ -135,38 +201,54 @@ export const update: NonNullable<dynamic.ResourceProvider["update"]> = async (id
   const i = news as unknown as ShardInputs;
   const steps = planShard(o.guests, i.guests);
   // Removals last: a guest that moved to another name (a key rename) is taken over, and so held, first.
-  const run = async (names: string[]) => each(names, async (name): Promise<InvitationOutputs | undefined> => {
-    const step = steps.find((s) => s.name === name)!;
-    const ctx = guestContext(i, name, o, o.urn);
-    const before = guestOutputs(o, name);
-    const next = i.guests[name] as CheckedInputs & Props;
-    switch (step.action) {
-      case "create":
-        return (await createStep(next, ctx)).outs as InvitationOutputs;
-      case "update":
-        return (await updateStep(before!.userId, before!, next, ctx)).outs;
-      case "reset":
-        // The per-guest replacement, in place: the delete half keeps the user (or lets it go when
-        // invitedUser now names another), the create half resets its redemption.
-        await deleteStep(before!.userId, before!, ctx);
-        return (await createStep(next, ctx)).outs as InvitationOutputs;
-      case "remove": {
-        // Still declared in this run by another entry (the same address): taken over, not removed.
-        const other = before!.invitedUserEmailAddress === undefined ? undefined : lifecycleRegistry().byEmail.get(before!.invitedUserEmailAddress);
-        if (other) hold(before!.userId, { key: `email:${before!.invitedUserEmailAddress}`, label: `another entry declaring ${before!.invitedUserEmailAddress}` });
-        await deleteStep(before!.userId, before!, ctx);
-        return undefined;
+  const run = async (names: string[]) =>
+    each(names, async (name): Promise<InvitationOutputs | undefined> => {
+      const step = steps.find((s) => s.name === name)!;
+      const ctx = guestContext(i, name, o, o.urn);
+      const before = guestOutputs(o, name);
+      const next = i.guests[name] as CheckedInputs & Props;
+      switch (step.action) {
+        case "create":
+          return (await createStep(next, ctx)).outs as InvitationOutputs;
+        case "update":
+          return (await updateStep(before!.userId, before!, next, ctx)).outs;
+        case "reset":
+          // The per-guest replacement, in place: the delete half keeps the user (or lets it go when
+          // invitedUser now names another), the create half resets its redemption.
+          await deleteStep(before!.userId, before!, ctx);
+          return (await createStep(next, ctx)).outs as InvitationOutputs;
+        case "remove": {
+          // Still declared in this run by another entry (the same address): taken over, not removed.
+          const other =
+            before!.invitedUserEmailAddress === undefined
+              ? undefined
+              : lifecycleRegistry().byEmail.get(before!.invitedUserEmailAddress);
+          if (other)
+            hold(before!.userId, {
+              key: `email:${before!.invitedUserEmailAddress}`,
+              label: `another entry declaring ${before!.invitedUserEmailAddress}`,
+            });
+          await deleteStep(before!.userId, before!, ctx);
+          return undefined;
+        }
+        case "keep":
+          return before;
       }
-      case "keep":
-        return before;
-    }
-  });
+    });
   const removals = steps.filter((s) => s.action === "remove").map((s) => s.name);
   const first = await run(steps.filter((s) => s.action !== "remove").map((s) => s.name));
   const results = [...first, ...(await run(removals))].map(toResult((v) => v));
   const merged = mergeShard(o, results, Object.keys(i.guests));
-  const outs: ShardOutputs = { list: i.list, shard: i.shard, ...(o.project ? { project: o.project, stack: o.stack } : {}), ...(o.urn ? { urn: o.urn } : {}), guests: merged.guests, redeemUrls: merged.redeemUrls };
-  if (merged.failed.length) throw partialFailure(id, i.shard, { ...outs, failed: merged.failed }, results, news[PROVIDER_KEY]);
+  const outs: ShardOutputs = {
+    list: i.list,
+    shard: i.shard,
+    ...(o.project ? { project: o.project, stack: o.stack } : {}),
+    ...(o.urn ? { urn: o.urn } : {}),
+    guests: merged.guests,
+    redeemUrls: merged.redeemUrls,
+  };
+  if (merged.failed.length)
+    throw partialFailure(id, i.shard, { ...outs, failed: merged.failed }, results, news[PROVIDER_KEY]);
   return { outs: stored(outs) };
 };
 
@@ -175,7 +257,9 @@ export const read: NonNullable<dynamic.ResourceProvider["read"]> = async (id, pr
   const o = opened(props);
   const names = Object.keys(o.guests ?? {});
   type Read = { props?: InvitationOutputs; inputs?: Partial<CheckedInputs> };
-  const results = await each(names, async (name): Promise<Read> => readStep(o.guests[name].userId, guestOutputs(o, name)!));
+  const results = await each(names, async (name): Promise<Read> =>
+    readStep(o.guests[name].userId, guestOutputs(o, name)!),
+  );
   const inputs: Record<string, unknown> = {};
   for (const r of results) {
     if ("error" in r) throw r.error;
@@ -193,15 +277,21 @@ export const read: NonNullable<dynamic.ResourceProvider["read"]> = async (id, pr
 const remove: NonNullable<dynamic.ResourceProvider["delete"]> = async (_id, props) => {
   const o = opened(props);
   const names = Object.keys(o.guests ?? {});
-  const results = await each(names, (name) => deleteStep(o.guests[name].userId, guestOutputs(o, name)!, guestContext(o, name, o, o.urn)));
+  const results = await each(names, (name) =>
+    deleteStep(o.guests[name].userId, guestOutputs(o, name)!, guestContext(o, name, o, o.urn)),
+  );
   const failures = results.filter((r): r is { name: string; error: unknown } => "error" in r);
   if (failures.length) {
-    throw new Error(`${failures.length} of ${names.length} guests of shard ${o.shard} could not be removed; the shard stays in the stack and the next run tries again:\n${failures.map((f) => `  - guest '${f.name}': ${messageOf(f.error)}`).join("\n")}`);
+    throw new Error(
+      `${failures.length} of ${names.length} guests of shard ${o.shard} could not be removed; the shard stays in the stack and the next run tries again:\n${failures.map((f) => `  - guest '${f.name}': ${messageOf(f.error)}`).join("\n")}`,
+    );
   }
 };
 export { remove as delete };
 
-function toResult<T>(outsOf: (v: T) => InvitationOutputs | undefined): (r: { name: string; value: T } | { name: string; error: unknown }) => GuestResult {
+function toResult<T>(
+  outsOf: (v: T) => InvitationOutputs | undefined,
+): (r: { name: string; value: T } | { name: string; error: unknown }) => GuestResult {
   return (r) => {
     if ("error" in r) return r;
     const outs = outsOf(r.value);

@@ -23,7 +23,14 @@ export interface UserProperties {
 }
 
 /** The keys of {@link UserProperties}. */
-export const USER_PROPERTY_KEYS = ["givenName", "surname", "companyName", "department", "jobTitle", "usageLocation"] as const;
+export const USER_PROPERTY_KEYS = [
+  "givenName",
+  "surname",
+  "companyName",
+  "department",
+  "jobTitle",
+  "usageLocation",
+] as const;
 
 /** A cc recipient of the invitation email, after `check`. */
 export interface CcRecipient {
@@ -118,9 +125,22 @@ export interface InvitationOutputs extends CheckedInputs {
 
 /** The input keys, in the order diffs and docs list them. */
 export const INPUT_KEYS = [
-  "invitedUserEmailAddress", "inviteRedirectUrl", "invitedUserDisplayName", "invitedUserType", "sendInvitationMessage",
-  "invitedUserMessageInfo", "invitedUser", "resetRedemption", "convertInternalUserToB2b", "invitedUserSponsors", "userProperties", "triggers", "onDelete",
-  "expiresOn", "remindAfterDays", "maxReminders",
+  "invitedUserEmailAddress",
+  "inviteRedirectUrl",
+  "invitedUserDisplayName",
+  "invitedUserType",
+  "sendInvitationMessage",
+  "invitedUserMessageInfo",
+  "invitedUser",
+  "resetRedemption",
+  "convertInternalUserToB2b",
+  "invitedUserSponsors",
+  "userProperties",
+  "triggers",
+  "onDelete",
+  "expiresOn",
+  "remindAfterDays",
+  "maxReminders",
 ] as const satisfies readonly (keyof CheckedInputs)[];
 
 /** Inputs whose change replaces the resource (a redemption reset of the same user, never a delete). */

@@ -11,12 +11,14 @@ import { INVITATION_MODULE, INVITATION_TYPE_NAME } from "../names";
 import { DEFAULT_EXPIRY_WARNING_DAYS, expiryStatus, parseExpiresOn, showExpiry } from "../provider/expiry";
 
 /** A cc recipient: an address, or an address with a display name. */
-export type CcRecipientInput = string | {
-  /** Email address. */
-  address: string;
-  /** Display name. */
-  name?: string;
-};
+export type CcRecipientInput =
+  | string
+  | {
+      /** Email address. */
+      address: string;
+      /** Display name. */
+      name?: string;
+    };
 
 /** The inputs of an {@link Invitation}; they map to the `New-EntraInvitation` parameters. */
 export interface InvitationArgs {
@@ -44,10 +46,13 @@ export interface InvitationArgs {
    * Changed to another user, the resource switches users (the old one leaves by its `onDelete`);
    * removed, or set to the user the resource already manages, nothing is sent.
    */
-  invitedUser?: pulumi.Input<string | {
-    /** The user's object id. */
-    id: pulumi.Input<string>;
-  }>;
+  invitedUser?: pulumi.Input<
+    | string
+    | {
+        /** The user's object id. */
+        id: pulumi.Input<string>;
+      }
+  >;
   /** With `invitedUser`: reset that user's redemption when the resource is created (`-ResetRedemption`). */
   resetRedemption?: pulumi.Input<boolean>;
   /**
@@ -133,7 +138,10 @@ export class Invitation extends pulumi.dynamic.Resource {
    */
   constructor(name: string, args: InvitationArgs, opts?: pulumi.CustomResourceOptions) {
     if (opts?.import !== undefined) throw new pulumi.RunError(importRefusal(name, String(opts.import)));
-    const invitedUser = args.invitedUser === undefined ? undefined : pulumi.output(args.invitedUser).apply((u) => (typeof u === "object" && u !== null ? u.id : u));
+    const invitedUser =
+      args.invitedUser === undefined
+        ? undefined
+        : pulumi.output(args.invitedUser).apply((u) => (typeof u === "object" && u !== null ? u.id : u));
     const props: Record<string, unknown> = {
       ...args,
       invitedUser,
@@ -147,13 +155,20 @@ export class Invitation extends pulumi.dynamic.Resource {
       remindersSent: undefined,
       lastInvitationAt: undefined,
     };
-    super(provider, name, props, {
-      ...opts,
-      // Every replacement (email or triggers change, `up --replace`) is delete-then-create, so the
-      // provider sees the delete half first and keeps the user for the reset.
-      deleteBeforeReplace: true,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "inviteRedeemUrl"],
-    }, INVITATION_MODULE, INVITATION_TYPE_NAME);
+    super(
+      provider,
+      name,
+      props,
+      {
+        ...opts,
+        // Every replacement (email or triggers change, `up --replace`) is delete-then-create, so the
+        // provider sees the delete half first and keeps the user for the reset.
+        deleteBeforeReplace: true,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "inviteRedeemUrl"],
+      },
+      INVITATION_MODULE,
+      INVITATION_TYPE_NAME,
+    );
     if (args.expiresOn !== undefined) {
       pulumi.output(args.expiresOn).apply((e) => {
         const message = expiryMessage(e, now());
@@ -185,17 +200,26 @@ export function importRefusal(name: string, userId: string): string {
  * (it does not stop the deployment; removing the resource applies `onDelete`), a warning within
  * {@link DEFAULT_EXPIRY_WARNING_DAYS} days before, else nothing. Pure.
  */
-export function expiryMessage(expiresOn: unknown, at: Date): { severity: "error" | "warning"; text: string } | undefined {
+export function expiryMessage(
+  expiresOn: unknown,
+  at: Date,
+): { severity: "error" | "warning"; text: string } | undefined {
   if (typeof expiresOn !== "string") return undefined;
   const p = parseExpiresOn(expiresOn);
   if ("reason" in p) return undefined; // check reports it
   const status = expiryStatus(p.ok, at, DEFAULT_EXPIRY_WARNING_DAYS);
   const when = showExpiry(p.ok);
   if (status.state === "expired") {
-    return { severity: "error", text: `expired on ${when}: the guest is kept until this Invitation is removed from the program; the next up then removes it per its onDelete (an Invitation does not remove itself; a GuestList leaves expired entries out)` };
+    return {
+      severity: "error",
+      text: `expired on ${when}: the guest is kept until this Invitation is removed from the program; the next up then removes it per its onDelete (an Invitation does not remove itself; a GuestList leaves expired entries out)`,
+    };
   }
   if (status.state === "expiring") {
-    return { severity: "warning", text: `expires on ${when} (in ${status.daysLeft} day${status.daysLeft === 1 ? "" : "s"}): from then on each preview and up reports an error until the Invitation is removed from the program` };
+    return {
+      severity: "warning",
+      text: `expires on ${when} (in ${status.daysLeft} day${status.daysLeft === 1 ? "" : "s"}): from then on each preview and up reports an error until the Invitation is removed from the program`,
+    };
   }
   return undefined;
 }

@@ -43,12 +43,22 @@ export class GuestShard extends pulumi.dynamic.Resource {
   constructor(name: string, args: GuestShardArgs, opts?: pulumi.CustomResourceOptions) {
     const guests: Record<string, unknown> = {};
     for (const [g, a] of Object.entries(args.guests)) {
-      const invitedUser = a.invitedUser === undefined ? undefined : pulumi.output(a.invitedUser).apply((u) => (typeof u === "object" && u !== null ? u.id : u));
+      const invitedUser =
+        a.invitedUser === undefined
+          ? undefined
+          : pulumi.output(a.invitedUser).apply((u) => (typeof u === "object" && u !== null ? u.id : u));
       guests[g] = { ...a, invitedUser };
     }
-    super(shardsProvider, name, { list: args.list, shard: args.shard, guests, redeemUrls: undefined }, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "redeemUrls"],
-    }, INVITATION_MODULE, GUEST_SHARD_TYPE_NAME);
+    super(
+      shardsProvider,
+      name,
+      { list: args.list, shard: args.shard, guests, redeemUrls: undefined },
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "redeemUrls"],
+      },
+      INVITATION_MODULE,
+      GUEST_SHARD_TYPE_NAME,
+    );
   }
 }

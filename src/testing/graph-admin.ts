@@ -24,7 +24,10 @@ export interface GraphTarget {
 
 /** A Graph SDK client signed in to the target as its app. */
 export function adminGraphClient(t: GraphTarget): Client {
-  const credential = new ClientSecretCredential(t.tenantId, t.clientId, t.clientSecret, { authorityHost: t.authorityHost, disableInstanceDiscovery: true });
+  const credential = new ClientSecretCredential(t.tenantId, t.clientId, t.clientSecret, {
+    authorityHost: t.authorityHost,
+    disableInstanceDiscovery: true,
+  });
   return Client.initWithMiddleware({
     authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [`${t.graphUrl}/.default`] }),
     baseUrl: `${t.graphUrl}/`,
@@ -59,7 +62,10 @@ export interface EmulatorAdminTarget {
  * Resolves with the created user (with its `id`); rejects with the emulator's message, which names
  * the property that Graph would refuse.
  */
-export function seedUser(t: EmulatorAdminTarget, user: Record<string, unknown>): Promise<Record<string, unknown> & { id: string }> {
+export function seedUser(
+  t: EmulatorAdminTarget,
+  user: Record<string, unknown>,
+): Promise<Record<string, unknown> & { id: string }> {
   const url = new URL("/_emulator/users", t.graphUrl);
   const payload = JSON.stringify(user);
   return new Promise((resolve, reject) => {
@@ -82,8 +88,14 @@ export function seedUser(t: EmulatorAdminTarget, user: Record<string, unknown>):
           } catch {
             body = undefined;
           }
-          if (res.statusCode === 201 && body && typeof (body as { id?: unknown }).id === "string") resolve(body as Record<string, unknown> & { id: string });
-          else reject(new Error(`seeding a user in the emulator at ${t.graphUrl} failed: ${res.statusCode ?? 0} ${(body as { error?: { message?: string } })?.error?.message ?? text.slice(0, 200)}`));
+          if (res.statusCode === 201 && body && typeof (body as { id?: unknown }).id === "string")
+            resolve(body as Record<string, unknown> & { id: string });
+          else
+            reject(
+              new Error(
+                `seeding a user in the emulator at ${t.graphUrl} failed: ${res.statusCode ?? 0} ${(body as { error?: { message?: string } })?.error?.message ?? text.slice(0, 200)}`,
+              ),
+            );
         });
       },
     );

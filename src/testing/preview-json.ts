@@ -33,7 +33,11 @@ export interface PulumiJsonOptions {
  * Runs `pulumi preview --json` (`op: "preview"`) or `pulumi up --json --yes` (`op: "up"`) on a
  * stack that exists (after a first `up`). Never throws for a failed operation: see `code`.
  */
-export function pulumiJson(stack: TestStack, op: "preview" | "up", opts: PulumiJsonOptions = {}): Promise<PulumiJsonResult> {
+export function pulumiJson(
+  stack: TestStack,
+  op: "preview" | "up",
+  opts: PulumiJsonOptions = {},
+): Promise<PulumiJsonResult> {
   const args = [op, "--json", "--stack", stack.stackName, "--non-interactive"];
   if (op === "up") args.push("--yes");
   if (opts.refresh) args.push("--refresh");
@@ -48,7 +52,11 @@ export function pulumiJson(stack: TestStack, op: "preview" | "up", opts: PulumiJ
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 300_000);
     child.on("error", (e) => {
       clearTimeout(timer);
-      reject(new Error(`could not start the Pulumi CLI ('pulumi' on PATH): ${e.message}. Run the tests with \`npm test\` (scripts/test.js puts the CLI on PATH).`));
+      reject(
+        new Error(
+          `could not start the Pulumi CLI ('pulumi' on PATH): ${e.message}. Run the tests with \`npm test\` (scripts/test.js puts the CLI on PATH).`,
+        ),
+      );
     });
     child.on("close", (code) => {
       clearTimeout(timer);

@@ -12,11 +12,22 @@ type StructStatic = { fromJavaScript(v: Record<string, unknown>): Struct };
 type Msg = Record<string, (...args: unknown[]) => unknown>;
 
 /** What `check` answered: the checked inputs and the failures, each naming its property. */
-export interface CheckResult { inputs: Record<string, unknown>; failures: { property: string; reason: string }[] }
+export interface CheckResult {
+  inputs: Record<string, unknown>;
+  failures: { property: string; reason: string }[];
+}
 /** What `diff` answered. */
-export interface DiffResult { changes: "none" | "some" | "unknown"; replaces: string[]; deleteBeforeReplace: boolean }
+export interface DiffResult {
+  changes: "none" | "some" | "unknown";
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
 /** What `read` answered: empty `id` and `props` when the resource is gone. */
-export interface ReadResult { id: string; props: Record<string, unknown>; inputs?: Record<string, unknown> }
+export interface ReadResult {
+  id: string;
+  props: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+}
 
 /** How {@link ProviderServer.start} starts the plugin. */
 export interface ProviderServerOptions {
@@ -40,7 +51,11 @@ export class ProviderServer {
   /** Starts the SDK's dynamic-provider plugin in `opts.cwd` and connects to it. */
   static async start(opts: ProviderServerOptions): Promise<ProviderServer> {
     const entry = sdkEntry("plugin", opts.cwd);
-    const child = spawn(process.execPath, [entry, "127.0.0.1:0"], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [entry, "127.0.0.1:0"], {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const lines: string[] = [];
     readline.createInterface({ input: child.stderr! }).on("line", (l) => {
       lines.push(l);
@@ -52,8 +67,13 @@ export class ProviderServer {
       child.once("exit", (code) => reject(new Error(`dynamic-provider exited with ${code}: ${lines.join("\n")}`)));
     });
     const grpc = sdkModule<typeof import("@grpc/grpc-js")>("grpc");
-    const services = sdkModule<Record<string, new (addr: string, creds: unknown, opts?: unknown) => Msg & { close(): void }>>("providerGrpc");
-    const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+    const services =
+      sdkModule<Record<string, new (addr: string, creds: unknown, opts?: unknown) => Msg & { close(): void }>>(
+        "providerGrpc",
+      );
+    const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    });
     return new ProviderServer(child, client, lines);
   }
 
@@ -62,12 +82,18 @@ export class ProviderServer {
   }
 
   private static struct(v: Record<string, unknown>): Struct {
-    return sdkModule<{ Struct: StructStatic }>("struct").Struct.fromJavaScript(JSON.parse(JSON.stringify(v)) as Record<string, unknown>);
+    return sdkModule<{ Struct: StructStatic }>("struct").Struct.fromJavaScript(
+      JSON.parse(JSON.stringify(v)) as Record<string, unknown>,
+    );
   }
 
   private call<T>(method: string, req: Msg): Promise<T> {
     return new Promise((resolve, reject) => {
-      (this.client[method] as (r: unknown, cb: (e: Error | null, res: T) => void) => void).call(this.client, req, (err, res) => (err ? reject(err) : resolve(res)));
+      (this.client[method] as (r: unknown, cb: (e: Error | null, res: T) => void) => void).call(
+        this.client,
+        req,
+        (err, res) => (err ? reject(err) : resolve(res)),
+      );
     });
   }
 
@@ -85,12 +111,20 @@ export class ProviderServer {
     req.setOlds(ProviderServer.struct(olds));
     req.setNews(ProviderServer.struct(news));
     const res = await this.call<Msg>("check", req);
-    const failures = (res.getFailuresList() as Msg[]).map((f) => ({ property: f.getProperty() as string, reason: f.getReason() as string }));
+    const failures = (res.getFailuresList() as Msg[]).map((f) => ({
+      property: f.getProperty() as string,
+      reason: f.getReason() as string,
+    }));
     return { inputs: (res.getInputs() as Struct).toJavaScript(), failures };
   }
 
   /** `Diff`: what changes between state (`olds`) and checked inputs (`news`). */
-  async diff(urn: string, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<DiffResult> {
+  async diff(
+    urn: string,
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<DiffResult> {
     const req = new (ProviderServer.proto().DiffRequest)();
     req.setUrn(urn);
     req.setId(id);
@@ -98,11 +132,18 @@ export class ProviderServer {
     req.setNews(ProviderServer.struct(news));
     const res = await this.call<Msg>("diff", req);
     const changes = res.getChanges() as number;
-    return { changes: changes === 2 ? "some" : changes === 1 ? "none" : "unknown", replaces: res.getReplacesList() as string[], deleteBeforeReplace: res.getDeletebeforereplace() as boolean };
+    return {
+      changes: changes === 2 ? "some" : changes === 1 ? "none" : "unknown",
+      replaces: res.getReplacesList() as string[],
+      deleteBeforeReplace: res.getDeletebeforereplace() as boolean,
+    };
   }
 
   /** `Create`: the new resource's id and output properties. */
-  async create(urn: string, props: Record<string, unknown>): Promise<{
+  async create(
+    urn: string,
+    props: Record<string, unknown>,
+  ): Promise<{
     /** The resource id (the guest's user object id). */
     id: string;
     /** The outputs, as stored in state. */
@@ -116,7 +157,12 @@ export class ProviderServer {
   }
 
   /** `Read` (refresh): the resource as it is now. */
-  async read(urn: string, id: string, props: Record<string, unknown>, inputs?: Record<string, unknown>): Promise<ReadResult> {
+  async read(
+    urn: string,
+    id: string,
+    props: Record<string, unknown>,
+    inputs?: Record<string, unknown>,
+  ): Promise<ReadResult> {
     const req = new (ProviderServer.proto().ReadRequest)();
     req.setUrn(urn);
     req.setId(id);
@@ -124,11 +170,20 @@ export class ProviderServer {
     if (inputs) req.setInputs(ProviderServer.struct(inputs));
     const res = await this.call<Msg>("read", req);
     const inp = res.getInputs() as Struct | undefined;
-    return { id: res.getId() as string, props: (res.getProperties() as Struct | undefined)?.toJavaScript() ?? {}, inputs: inp?.toJavaScript() };
+    return {
+      id: res.getId() as string,
+      props: (res.getProperties() as Struct | undefined)?.toJavaScript() ?? {},
+      inputs: inp?.toJavaScript(),
+    };
   }
 
   /** `Update`: the new output properties. */
-  async update(urn: string, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async update(
+    urn: string,
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     const req = new (ProviderServer.proto().UpdateRequest)();
     req.setUrn(urn);
     req.setId(id);

@@ -23,10 +23,13 @@ export interface StepEvent {
   /** The properties that force a replacement. */
   keys?: string[];
   /** Per property path, what the change is. */
-  detailedDiff?: Record<string, {
-    /** `add`, `update`, `delete`, or the `-replace` forms of them. */
-    kind: string;
-  }>;
+  detailedDiff?: Record<
+    string,
+    {
+      /** `add`, `update`, `delete`, or the `-replace` forms of them. */
+      kind: string;
+    }
+  >;
   /** For refresh steps: the outputs whose value the refresh changed. */
   refreshedOutputs?: string[];
 }
@@ -60,12 +63,15 @@ export interface RunResult {
   /** The diagnostics the engine showed. */
   diagnostics: DiagnosticEvent[];
   /** The stack's outputs after `up` (secret ones flagged). */
-  outputs?: Record<string, {
-    /** The value, secrets in plain text. */
-    value: unknown;
-    /** The CLI masks it without `--show-secrets`. */
-    secret: boolean;
-  }>;
+  outputs?: Record<
+    string,
+    {
+      /** The value, secrets in plain text. */
+      value: unknown;
+      /** The CLI masks it without `--show-secrets`. */
+      secret: boolean;
+    }
+  >;
   /** Wall-clock time of the whole call, config and stack selection included. */
   seconds: number;
 }
@@ -110,7 +116,13 @@ interface Exec {
   stderr: string;
 }
 
-function exec(args: string[], cwd: string, env: NodeJS.ProcessEnv, onSpawn?: (pid: number) => void, timeoutMs = 600_000): Promise<Exec> {
+function exec(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  onSpawn?: (pid: number) => void,
+  timeoutMs = 600_000,
+): Promise<Exec> {
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     if (child.pid && onSpawn) onSpawn(child.pid);
@@ -121,7 +133,11 @@ function exec(args: string[], cwd: string, env: NodeJS.ProcessEnv, onSpawn?: (pi
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("error", (e) => {
       clearTimeout(timer);
-      reject(new Error(`could not start the Pulumi CLI ('pulumi' on PATH): ${e.message}. Run the tests with \`npm test\` (scripts/ensure-pulumi.sh puts the CLI and the language host on PATH).`));
+      reject(
+        new Error(
+          `could not start the Pulumi CLI ('pulumi' on PATH): ${e.message}. Run the tests with \`npm test\` (scripts/ensure-pulumi.sh puts the CLI and the language host on PATH).`,
+        ),
+      );
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
@@ -137,7 +153,10 @@ async function execOk(args: string[], cwd: string, env: NodeJS.ProcessEnv): Prom
 }
 
 /** The flags of one operation, as a pipeline would type them. */
-export function operationArgs(o: Pick<PulumiRunOptions, "op" | "stack" | "refresh" | "replace" | "target" | "parallel" | "diff">, eventLog: string): string[] {
+export function operationArgs(
+  o: Pick<PulumiRunOptions, "op" | "stack" | "refresh" | "replace" | "target" | "parallel" | "diff">,
+  eventLog: string,
+): string[] {
   const args: string[] = [o.op, "--stack", o.stack, "--non-interactive", "--color", "never"];
   if (o.op === "cancel") return [...args, "--yes"];
   args.push("--event-log", eventLog);
@@ -152,7 +171,15 @@ export function operationArgs(o: Pick<PulumiRunOptions, "op" | "stack" | "refres
 
 interface EngineEvent {
   resourcePreEvent?: { metadata: StepEvent & { op: string } };
-  resOutputsEvent?: { metadata: { op: string; urn: string; type: string; old?: { outputs?: Record<string, unknown> }; new?: { outputs?: Record<string, unknown> } } };
+  resOutputsEvent?: {
+    metadata: {
+      op: string;
+      urn: string;
+      type: string;
+      old?: { outputs?: Record<string, unknown> };
+      new?: { outputs?: Record<string, unknown> };
+    };
+  };
   summaryEvent?: { resourceChanges?: Record<string, number> };
   diagnosticEvent?: { severity: string; message: string; urn?: string; ephemeral?: boolean };
 }
@@ -171,30 +198,40 @@ export function readEventLog(text: string): Pick<RunResult, "steps" | "summary" 
       continue; // a line cut by a kill
     }
     const m = e.resourcePreEvent?.metadata;
-    if (m && m.type !== "pulumi:pulumi:Stack") steps.push({ op: m.op, urn: m.urn, type: m.type, diffs: m.diffs, keys: m.keys, detailedDiff: m.detailedDiff });
+    if (m && m.type !== "pulumi:pulumi:Stack")
+      steps.push({ op: m.op, urn: m.urn, type: m.type, diffs: m.diffs, keys: m.keys, detailedDiff: m.detailedDiff });
     const o = e.resOutputsEvent?.metadata;
     if (o && o.op === "refresh" && o.type !== "pulumi:pulumi:Stack") {
       const before = o.old?.outputs ?? {};
       const after = o.new?.outputs ?? {};
-      const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+      const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+        (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+      );
       const step = steps.find((s) => s.urn === o.urn && s.op === "refresh");
       if (step) step.refreshedOutputs = changed;
       else steps.push({ op: "refresh", urn: o.urn, type: o.type, refreshedOutputs: changed });
     }
     if (e.summaryEvent) summary = e.summaryEvent.resourceChanges ?? {};
     const d = e.diagnosticEvent;
-    if (d && !d.ephemeral) diagnostics.push({ severity: d.severity, message: d.message.trim(), urn: d.urn || undefined });
+    if (d && !d.ephemeral)
+      diagnostics.push({ severity: d.severity, message: d.message.trim(), urn: d.urn || undefined });
   }
   return { steps, summary, diagnostics };
 }
 
 /** The stack's outputs; a value is secret where the CLI masks it without --show-secrets. */
-async function stackOutputs(dir: string, stack: string, env: NodeJS.ProcessEnv): Promise<Record<string, { value: unknown; secret: boolean }>> {
+async function stackOutputs(
+  dir: string,
+  stack: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Record<string, { value: unknown; secret: boolean }>> {
   const args = ["stack", "output", "--stack", stack, "--json", "--non-interactive"];
   const [masked, plain] = await Promise.all([execOk(args, dir, env), execOk([...args, "--show-secrets"], dir, env)]);
   const m = JSON.parse(masked) as Record<string, unknown>;
   const p = JSON.parse(plain) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(p).map(([k, value]) => [k, { value, secret: m[k] === "[secret]" && value !== "[secret]" }]));
+  return Object.fromEntries(
+    Object.entries(p).map(([k, value]) => [k, { value, secret: m[k] === "[secret]" && value !== "[secret]" }]),
+  );
 }
 
 /** Select the stack, creating it the first time (`pulumi stack select --create`). */
@@ -206,18 +243,29 @@ export async function selectStack(dir: string, stack: string, env: NodeJS.Proces
 export async function runPulumi(o: PulumiRunOptions): Promise<RunResult> {
   const started = Date.now();
   await selectStack(o.dir, o.stack, o.env);
-  for (const [k, v] of Object.entries(o.config ?? {})) await execOk(["config", "set", "--stack", o.stack, k, v], o.dir, o.env);
-  for (const [k, v] of Object.entries(o.secretConfig ?? {})) await execOk(["config", "set", "--stack", o.stack, "--secret", k, v], o.dir, o.env);
+  for (const [k, v] of Object.entries(o.config ?? {}))
+    await execOk(["config", "set", "--stack", o.stack, k, v], o.dir, o.env);
+  for (const [k, v] of Object.entries(o.secretConfig ?? {}))
+    await execOk(["config", "set", "--stack", o.stack, "--secret", k, v], o.dir, o.env);
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-pulumi-events-"));
   const eventLog = path.join(logDir, "events.jsonl");
   try {
     // --event-log is offered with PULUMI_DEBUG_COMMANDS (as the Automation API sets it); it changes
     // nothing else of what the CLI does or prints.
-    const r = await exec(operationArgs(o, eventLog), o.dir, { ...o.env, PULUMI_DEBUG_COMMANDS: "true" }, o.onSpawn, o.timeoutMs);
-    const events = fs.existsSync(eventLog) ? readEventLog(fs.readFileSync(eventLog, "utf8")) : { steps: [], diagnostics: [], summary: undefined };
+    const r = await exec(
+      operationArgs(o, eventLog),
+      o.dir,
+      { ...o.env, PULUMI_DEBUG_COMMANDS: "true" },
+      o.onSpawn,
+      o.timeoutMs,
+    );
+    const events = fs.existsSync(eventLog)
+      ? readEventLog(fs.readFileSync(eventLog, "utf8"))
+      : { steps: [], diagnostics: [], summary: undefined };
     const ok = r.code === 0;
     const result: RunResult = { op: o.op, ok, stdout: r.stdout, stderr: r.stderr, ...events, seconds: 0 };
-    if (!ok) result.error = `pulumi ${o.op} exited ${r.code ?? r.signal}: ${`${r.stderr}\n${r.stdout}`.trim().slice(-4000)}`;
+    if (!ok)
+      result.error = `pulumi ${o.op} exited ${r.code ?? r.signal}: ${`${r.stderr}\n${r.stdout}`.trim().slice(-4000)}`;
     if (ok && o.op === "up") result.outputs = await stackOutputs(o.dir, o.stack, o.env);
     result.seconds = (Date.now() - started) / 1000;
     return result;
@@ -227,6 +275,10 @@ export async function runPulumi(o: PulumiRunOptions): Promise<RunResult> {
 }
 
 /** The stack's outputs now (`pulumi stack output`). */
-export function outputs(dir: string, stack: string, env: NodeJS.ProcessEnv): Promise<Record<string, { value: unknown; secret: boolean }>> {
+export function outputs(
+  dir: string,
+  stack: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Record<string, { value: unknown; secret: boolean }>> {
   return stackOutputs(dir, stack, env);
 }

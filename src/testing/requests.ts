@@ -8,7 +8,11 @@ export function graphWrites(log: RequestLogEntry[]): RequestLogEntry[] {
 
 /** Requests with this method whose path (without query) matches. */
 export function requestsTo(log: RequestLogEntry[], method: string, path: RegExp | string): RequestLogEntry[] {
-  return log.filter((r) => r.method === method && (typeof path === "string" ? r.path.split("?")[0] === path : path.test(r.path.split("?")[0])));
+  return log.filter(
+    (r) =>
+      r.method === method &&
+      (typeof path === "string" ? r.path.split("?")[0] === path : path.test(r.path.split("?")[0])),
+  );
 }
 
 /** One line per request, for failure messages: `PATCH /v1.0/users/ID 204`. */

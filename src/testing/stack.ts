@@ -65,17 +65,28 @@ export class TestStack {
   constructor(private readonly opts: TestStackOptions) {
     const pkgDir = opts.packageDir ?? process.env.ENTRA_E2E_PACKAGE_DIR;
     if (!pkgDir || !fs.existsSync(path.join(pkgDir, "node_modules", "pulumi-entra-invitation"))) {
-      throw new Error("the package is not installed for end-to-end runs: run the tests with `npm test` / `npm run test:e2e` (scripts/test.js installs it and the Pulumi CLI)");
+      throw new Error(
+        "the package is not installed for end-to-end runs: run the tests with `npm test` / `npm run test:e2e` (scripts/test.js installs it and the Pulumi CLI)",
+      );
     }
     this.dir = path.join(pkgDir, opts.name);
     this.stateDir = path.join(this.dir, ".pulumi-state");
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.mkdirSync(this.stateDir, { recursive: true });
-    fs.writeFileSync(path.join(this.dir, "Pulumi.yaml"), `name: ${opts.name}\nruntime: nodejs\ndescription: test stack\n`);
+    fs.writeFileSync(
+      path.join(this.dir, "Pulumi.yaml"),
+      `name: ${opts.name}\nruntime: nodejs\ndescription: test stack\n`,
+    );
     const file = this.programFile;
-    const pkg = { name: opts.name, main: file, devDependencies: { "@types/node": "^20", typescript: "^5" }, dependencies: { "@pulumi/pulumi": "^3", "pulumi-entra-invitation": "*" } };
+    const pkg = {
+      name: opts.name,
+      main: file,
+      devDependencies: { "@types/node": "^20", typescript: "^5" },
+      dependencies: { "@pulumi/pulumi": "^3", "pulumi-entra-invitation": "*" },
+    };
     this.writeFile("package.json", JSON.stringify(pkg, null, 2) + "\n");
-    if (file.endsWith(".ts")) this.writeFile("tsconfig.json", JSON.stringify({ ...TYPESCRIPT_TSCONFIG, files: [file] }, null, 2) + "\n");
+    if (file.endsWith(".ts"))
+      this.writeFile("tsconfig.json", JSON.stringify({ ...TYPESCRIPT_TSCONFIG, files: [file] }, null, 2) + "\n");
     this.setProgram(opts.program);
     for (const [f, text] of Object.entries(opts.files ?? {})) this.writeFile(f, text);
     this.env = {
@@ -146,7 +157,9 @@ export class TestStack {
     };
   } {
     const file = path.join(this.stateDir, ".pulumi", "stacks", this.stackName, `${this.stackName}.json`);
-    const checkpoint = JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint: { latest?: { resources?: StateResource[] } } };
+    const checkpoint = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      checkpoint: { latest?: { resources?: StateResource[] } };
+    };
     return { deployment: checkpoint.checkpoint.latest ?? {} };
   }
 
@@ -156,12 +169,17 @@ export class TestStack {
   }
 
   /** The stack's outputs now. */
-  outputs(): Promise<Record<string, {
-    /** The value, secrets in plain text. */
-    value: unknown;
-    /** The CLI masks it without `--show-secrets`. */
-    secret: boolean;
-  }>> {
+  outputs(): Promise<
+    Record<
+      string,
+      {
+        /** The value, secrets in plain text. */
+        value: unknown;
+        /** The CLI masks it without `--show-secrets`. */
+        secret: boolean;
+      }
+    >
+  > {
     return outputs(this.dir, this.stackName, this.environment());
   }
 

@@ -8,6 +8,8 @@
  *   shows as `?` and nothing else changes, so the value reads as it is.
  */
 export function oneLine(text: string, max = 600, collapse = true): string {
-  const s = collapse ? text.replace(/\s+/g, " ").trim() : Array.from(text, (ch) => (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? "?" : ch)).join("");
+  const s = collapse
+    ? text.replace(/\s+/g, " ").trim()
+    : Array.from(text, (ch) => (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? "?" : ch)).join("");
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

@@ -4,9 +4,26 @@
  * (Its figures come from `npm run bench -- --engine`, never from a test.)
  */
 import * as path from "node:path";
-import { analyze, formProblem, holderType, type EngineGrowthResult, type GrowthRun, plan } from "../../bench/engine-growth";
+import {
+  analyze,
+  formProblem,
+  holderType,
+  type EngineGrowthResult,
+  type GrowthRun,
+  plan,
+} from "../../bench/engine-growth";
 import { guestAddress, growthProgram, SHARD_FORM_ARGS } from "../../bench/programs";
-import { fitLinearQuadratic, formatFit, graphFloor, growthRatios, predict, requestShapes, slidingWindowSeconds, tokenBucketSeconds, workOf } from "../../bench/floors";
+import {
+  fitLinearQuadratic,
+  formatFit,
+  graphFloor,
+  growthRatios,
+  predict,
+  requestShapes,
+  slidingWindowSeconds,
+  tokenBucketSeconds,
+  workOf,
+} from "../../bench/floors";
 import { renderGrowthMarkdown, targetRows, vsFloor } from "../../bench/growth-report";
 import { parseArgs } from "../../bench/index";
 import { processRole, statusKb } from "../../bench/procmem";
@@ -41,26 +58,56 @@ describe("Graph's floor", () => {
 
   const e = (method: string, path: string, status = 200) => ({ method, path, status });
   test.each([
-    ["an invitation", [e("POST", "/v1.0/invitations", 201)], { invitations: 1, resourceUnits: 0, writes: 0, extensionRequests: 0 }],
-    ["a throttled invitation takes nothing", [e("POST", "/v1.0/invitations", 429)], { invitations: 0, resourceUnits: 0, writes: 0, extensionRequests: 0 }],
-    ["a lookup with $select, $top=2 and extensions (2 − 1 + 1 − 1)", [e("GET", "/v1.0/users?$filter=mail%20eq%20'a'&$select=id&$top=2&$expand=extensions")], { invitations: 0, resourceUnits: 1, writes: 0, extensionRequests: 1 }],
-    ["a read by id", [e("GET", "/v1.0/users/u1?$select=id,mail")], { invitations: 0, resourceUnits: 1, writes: 0, extensionRequests: 0 }],
-    ["a mark (extension write)", [e("POST", "/v1.0/users/u1/extensions", 201)], { invitations: 0, resourceUnits: 1, writes: 1, extensionRequests: 1 }],
-    ["a delete, and its deletedItems purge", [e("DELETE", "/v1.0/users/u1", 204), e("DELETE", "/v1.0/directory/deletedItems/u1", 204)], { invitations: 0, resourceUnits: 2, writes: 2, extensionRequests: 0 }],
-    ["the $batch envelope, a token request and a 403 are not work", [e("POST", "/v1.0/$batch"), e("POST", "/tenant/oauth2/v2.0/token"), e("GET", "/v1.0/users/u1", 403)], { invitations: 0, resourceUnits: 0, writes: 0, extensionRequests: 0 }],
+    [
+      "an invitation",
+      [e("POST", "/v1.0/invitations", 201)],
+      { invitations: 1, resourceUnits: 0, writes: 0, extensionRequests: 0 },
+    ],
+    [
+      "a throttled invitation takes nothing",
+      [e("POST", "/v1.0/invitations", 429)],
+      { invitations: 0, resourceUnits: 0, writes: 0, extensionRequests: 0 },
+    ],
+    [
+      "a lookup with $select, $top=2 and extensions (2 − 1 + 1 − 1)",
+      [e("GET", "/v1.0/users?$filter=mail%20eq%20'a'&$select=id&$top=2&$expand=extensions")],
+      { invitations: 0, resourceUnits: 1, writes: 0, extensionRequests: 1 },
+    ],
+    [
+      "a read by id",
+      [e("GET", "/v1.0/users/u1?$select=id,mail")],
+      { invitations: 0, resourceUnits: 1, writes: 0, extensionRequests: 0 },
+    ],
+    [
+      "a mark (extension write)",
+      [e("POST", "/v1.0/users/u1/extensions", 201)],
+      { invitations: 0, resourceUnits: 1, writes: 1, extensionRequests: 1 },
+    ],
+    [
+      "a delete, and its deletedItems purge",
+      [e("DELETE", "/v1.0/users/u1", 204), e("DELETE", "/v1.0/directory/deletedItems/u1", 204)],
+      { invitations: 0, resourceUnits: 2, writes: 2, extensionRequests: 0 },
+    ],
+    [
+      "the $batch envelope, a token request and a 403 are not work",
+      [e("POST", "/v1.0/$batch"), e("POST", "/tenant/oauth2/v2.0/token"), e("GET", "/v1.0/users/u1", 403)],
+      { invitations: 0, resourceUnits: 0, writes: 0, extensionRequests: 0 },
+    ],
   ])("work: %s", (_name, log, work) => {
     expect(workOf(log)).toEqual(work);
   });
 
   test("operations by shape: ids and values left out, 429s apart, the $batch envelope not an operation", () => {
     const id = "10000000-0000-4000-8000-000000000001";
-    expect(requestShapes([
-      e("POST", "/v1.0/$batch"),
-      e("GET", `/v1.0/users?$filter=mail%20eq%20'a'&$select=id&$top=2&$expand=extensions`),
-      e("GET", `/v1.0/users?$filter=mail%20eq%20'b'&$select=id&$top=2&$expand=extensions`, 429),
-      e("POST", `/v1.0/users/${id}/extensions`, 201),
-      e("POST", "/v1.0/invitations", 201),
-    ])).toEqual({
+    expect(
+      requestShapes([
+        e("POST", "/v1.0/$batch"),
+        e("GET", `/v1.0/users?$filter=mail%20eq%20'a'&$select=id&$top=2&$expand=extensions`),
+        e("GET", `/v1.0/users?$filter=mail%20eq%20'b'&$select=id&$top=2&$expand=extensions`, 429),
+        e("POST", `/v1.0/users/${id}/extensions`, 201),
+        e("POST", "/v1.0/invitations", 201),
+      ]),
+    ).toEqual({
       "GET /users?$filter&$select&$top&$expand=extensions": 1,
       "GET /users?$filter&$select&$top&$expand=extensions (429)": 1,
       "POST /users/{id}/extensions": 1,
@@ -83,17 +130,58 @@ describe("Graph's floor", () => {
 
 describe("growth between sizes", () => {
   test.each([
-    ["linear", [{ n: 1000, value: 10 }, { n: 2000, value: 20 }], { ratio: 2, exponent: 1, perDoubling: 2 }],
-    ["quadratic", [{ n: 1000, value: 10 }, { n: 2000, value: 40 }], { ratio: 4, exponent: 2, perDoubling: 4 }],
-    ["flat", [{ n: 1000, value: 10 }, { n: 2000, value: 10 }], { ratio: 1, exponent: 0, perDoubling: 1 }],
-    ["2.5 × the guests, 2.5 × the time", [{ n: 2000, value: 20 }, { n: 5000, value: 50 }], { ratio: 2.5, exponent: 1, perDoubling: 2 }],
-    ["unsorted input", [{ n: 2000, value: 40 }, { n: 1000, value: 10 }], { ratio: 4, exponent: 2, perDoubling: 4 }],
+    [
+      "linear",
+      [
+        { n: 1000, value: 10 },
+        { n: 2000, value: 20 },
+      ],
+      { ratio: 2, exponent: 1, perDoubling: 2 },
+    ],
+    [
+      "quadratic",
+      [
+        { n: 1000, value: 10 },
+        { n: 2000, value: 40 },
+      ],
+      { ratio: 4, exponent: 2, perDoubling: 4 },
+    ],
+    [
+      "flat",
+      [
+        { n: 1000, value: 10 },
+        { n: 2000, value: 10 },
+      ],
+      { ratio: 1, exponent: 0, perDoubling: 1 },
+    ],
+    [
+      "2.5 × the guests, 2.5 × the time",
+      [
+        { n: 2000, value: 20 },
+        { n: 5000, value: 50 },
+      ],
+      { ratio: 2.5, exponent: 1, perDoubling: 2 },
+    ],
+    [
+      "unsorted input",
+      [
+        { n: 2000, value: 40 },
+        { n: 1000, value: 10 },
+      ],
+      { ratio: 4, exponent: 2, perDoubling: 4 },
+    ],
   ])("%s", (_name, points, expected) => {
     expect(growthRatios(points)).toEqual([expect.objectContaining(expected)]);
   });
 
   test("a failed size (no figure) is skipped", () => {
-    expect(growthRatios([{ n: 1000, value: 10 }, { n: 2000, value: 0 }, { n: 4000, value: 40 }])).toEqual([expect.objectContaining({ from: 1000, to: 4000, perDoubling: 2 })]);
+    expect(
+      growthRatios([
+        { n: 1000, value: 10 },
+        { n: 2000, value: 0 },
+        { n: 4000, value: 40 },
+      ]),
+    ).toEqual([expect.objectContaining({ from: 1000, to: 4000, perDoubling: 2 })]);
   });
 
   test.each([
@@ -112,14 +200,24 @@ describe("growth between sizes", () => {
 
   test("a figure that grows slower than linear gets no negative term (a start-up plus a line, not a falling parabola)", () => {
     // The no-change up of a loaded run: start-up dominates.
-    const fit = fitLinearQuadratic([{ n: 100, value: 3.6 }, { n: 200, value: 4.5 }, { n: 400, value: 6.4 }])!;
+    const fit = fitLinearQuadratic([
+      { n: 100, value: 3.6 },
+      { n: 200, value: 4.5 },
+      { n: 400, value: 6.4 },
+    ])!;
     expect(Math.min(fit.c, fit.a, fit.b)).toBeGreaterThanOrEqual(0);
     expect(predict(fit, 800)).toBeGreaterThan(6.4);
   });
 
   test.each([
     [[], undefined],
-    [[{ n: 1000, value: 10 }, { n: 1000, value: 11 }], undefined],
+    [
+      [
+        { n: 1000, value: 10 },
+        { n: 1000, value: 11 },
+      ],
+      undefined,
+    ],
   ])("no fit from %j (fewer than two sizes)", (points, fit) => {
     expect(fitLinearQuadratic(points)).toBe(fit);
   });
@@ -168,7 +266,9 @@ describe("which sizes run", () => {
     const p = plan(sizes, ["invitations", "shards"], max);
     expect(p.runs.filter((r) => r.form === "invitations").map((r) => r.guests)).toEqual(run);
     expect(p.skipped.map((s) => [s.form, s.guests])).toEqual(fitted.map((n) => ["invitations", n]));
-    expect(p.runs.filter((r) => r.form === "shards").map((r) => r.guests)).toEqual([...new Set(sizes)].sort((a, b) => a - b));
+    expect(p.runs.filter((r) => r.form === "shards").map((r) => r.guests)).toEqual(
+      [...new Set(sizes)].sort((a, b) => a - b),
+    );
   });
 
   const INV = "pulumi-nodejs:dynamic/entra:Invitation";
@@ -185,7 +285,15 @@ describe("which sizes run", () => {
 
   test.each([
     ["invitations", { [INV]: { count: 3, compactBytes: 9000 } }, INV],
-    ["shards", { "entra:GuestList": { count: 1, compactBytes: 500 }, "pulumi-nodejs:dynamic/entra:GuestShard": { count: 16, compactBytes: 90_000 }, "pulumi-nodejs:dynamic/entra:Other": { count: 1, compactBytes: 100 } }, "pulumi-nodejs:dynamic/entra:GuestShard"],
+    [
+      "shards",
+      {
+        "entra:GuestList": { count: 1, compactBytes: 500 },
+        "pulumi-nodejs:dynamic/entra:GuestShard": { count: 16, compactBytes: 90_000 },
+        "pulumi-nodejs:dynamic/entra:Other": { count: 1, compactBytes: 100 },
+      },
+      "pulumi-nodejs:dynamic/entra:GuestShard",
+    ],
     ["shards", { "pulumi:pulumi:Stack": { count: 1, compactBytes: 100 } }, INV],
   ] as const)("the resources that hold the guests of form %s", (form, byType, type) => {
     expect(holderType(form, byType)).toBe(type);
@@ -203,21 +311,56 @@ describe("which sizes run", () => {
 
 describe("the growth report", () => {
   const step = (seconds: number, floor: number, binding = "invitations", invitations = 0) => ({
-    ok: true, seconds, requests: 10, operations: 20, throttled: 0,
+    ok: true,
+    seconds,
+    requests: 10,
+    operations: 20,
+    throttled: 0,
     work: { invitations, resourceUnits: 0, writes: 0, extensionRequests: 0 },
-    floor: { seconds: floor, binding: binding as "invitations", byBudget: { invitations: floor, resourceUnits: 0, writes: 0, extensionRequests: 0 } },
+    floor: {
+      seconds: floor,
+      binding: binding as "invitations",
+      byBudget: { invitations: floor, resourceUnits: 0, writes: 0, extensionRequests: 0 },
+    },
     memoryMb: { plugin: 180, cli: 400 },
   });
   const run = (form: "invitations" | "shards", guests: number, k: number): GrowthRun => ({
-    form, guests, stateFileBytes: guests * 900, stateBytesPerGuest: 900, resourcesByType: { "pulumi:pulumi:Stack": 1 }, pluginPeakMb: 180, adopted: guests,
-    steps: { up: step(k * guests / 25, guests / 30, "invitations", guests), upNoChange: step(k * 2, 0, "none"), previewRefresh: step(k * 3, 0, "none"), destroy: step(k * 4, 1, "writes"), adopt: step(k * 5, 0, "none") },
+    form,
+    guests,
+    stateFileBytes: guests * 900,
+    stateBytesPerGuest: 900,
+    resourcesByType: { "pulumi:pulumi:Stack": 1 },
+    pluginPeakMb: 180,
+    adopted: guests,
+    steps: {
+      up: step((k * guests) / 25, guests / 30, "invitations", guests),
+      upNoChange: step(k * 2, 0, "none"),
+      previewRefresh: step(k * 3, 0, "none"),
+      destroy: step(k * 4, 1, "writes"),
+      adopt: step(k * 5, 0, "none"),
+    },
   });
   const runs = [run("invitations", 100, 1), run("invitations", 200, 4), run("shards", 100, 1), run("shards", 200, 2)];
-  const skipped = [{ form: "invitations" as const, guests: 1000, reason: "above --per-guest-max 200: quadratic in the engine, fitted instead" }];
+  const skipped = [
+    {
+      form: "invitations" as const,
+      guests: 1000,
+      reason: "above --per-guest-max 200: quadratic in the engine, fitted instead",
+    },
+  ];
   const result: EngineGrowthResult = {
-    kind: "engine-growth", latencyMs: 50, skipCheckpoints: false, perGuestMax: 200, sizes: [100, 200, 1000], forms: ["invitations", "shards"],
-    runs, skipped, analysis: analyze(runs, skipped),
-    machine: { nproc: 2, memoryGB: 23.5, cpu: "x", node: "v20" }, date: "2026-12-05T00:00:00Z", benchSeconds: 100,
+    kind: "engine-growth",
+    latencyMs: 50,
+    skipCheckpoints: false,
+    perGuestMax: 200,
+    sizes: [100, 200, 1000],
+    forms: ["invitations", "shards"],
+    runs,
+    skipped,
+    analysis: analyze(runs, skipped),
+    machine: { nproc: 2, memoryGB: 23.5, cpu: "x", node: "v20" },
+    date: "2026-12-05T00:00:00Z",
+    benchSeconds: 100,
   };
 
   test.each([
@@ -230,7 +373,9 @@ describe("the growth report", () => {
 
   test("a row per form, size and step: measured beside the floor and its budget", () => {
     const md = renderGrowthMarkdown(result);
-    expect(md).toContain("| one `Invitation` per guest | 200 | pulumi up, N new | 32.0 s | 6.7 s (invitations) | 4.80 × | 10 (20 ops) | 0 | 180 | 400 |");
+    expect(md).toContain(
+      "| one `Invitation` per guest | 200 | pulumi up, N new | 32.0 s | 6.7 s (invitations) | 4.80 × | 10 (20 ops) | 0 | 180 | 400 |",
+    );
     expect(md).toContain("| scalable `GuestList` | 100 | pulumi destroy | 4.0 s | 1.0 s (writes) | 4.00 × |");
   });
 
@@ -242,14 +387,29 @@ describe("the growth report", () => {
 
   test("one size: no growth rows", () => {
     expect(analyze([run("shards", 100, 1)], [])).toEqual([]);
-    expect(renderGrowthMarkdown({ ...result, runs: [run("shards", 100, 1)], analysis: [] })).not.toContain("| growth (time ratio");
+    expect(renderGrowthMarkdown({ ...result, runs: [run("shards", 100, 1)], analysis: [] })).not.toContain(
+      "| growth (time ratio",
+    );
   });
 
   test("the state part by part, per resource and per guest (a shard holds many guests)", () => {
-    const breakdown = { total: 2000, parts: { "engine: stackTrace": 1000, "inputs echoed into outputs": 1000 }, echoed: ["a"], secrets: [], computed: [] };
-    const shard: GrowthRun = { ...run("shards", 200, 1), stateBreakdown: breakdown, breakdownType: "pulumi-nodejs:dynamic/entra:GuestShard", breakdownResources: 2 };
+    const breakdown = {
+      total: 2000,
+      parts: { "engine: stackTrace": 1000, "inputs echoed into outputs": 1000 },
+      echoed: ["a"],
+      secrets: [],
+      computed: [],
+    };
+    const shard: GrowthRun = {
+      ...run("shards", 200, 1),
+      stateBreakdown: breakdown,
+      breakdownType: "pulumi-nodejs:dynamic/entra:GuestShard",
+      breakdownResources: 2,
+    };
     const md = renderGrowthMarkdown({ ...result, runs: [shard] });
-    expect(md).toContain("scalable `GuestList`: one `GuestShard` in state (2 of them for 200 guests; compact JSON, the mean) is 2,000 bytes, 20 per guest.");
+    expect(md).toContain(
+      "scalable `GuestList`: one `GuestShard` in state (2 of them for 200 guests; compact JSON, the mean) is 2,000 bytes, 20 per guest.",
+    );
     expect(md).toContain("| engine: stackTrace | 1,000 | 10 | 50 % |");
   });
 
@@ -271,10 +431,28 @@ describe("the growth report", () => {
   });
 
   test.each([
-    ["10,000 at the targets", 1, ["| scalable `GuestList` | 10,000 | adoption ≤ 60 s | 50.0 s | met |", "worst 2.00 × per doubling"]],
-    ["10,000 above them", 2, ["| scalable `GuestList` | 10,000 | adoption ≤ 60 s | 100.0 s | **not met** |", "| scalable `GuestList` | 10,000 | `up` with no changes ≤ 30 s | 40.0 s | **not met** |"]],
+    [
+      "10,000 at the targets",
+      1,
+      ["| scalable `GuestList` | 10,000 | adoption ≤ 60 s | 50.0 s | met |", "worst 2.00 × per doubling"],
+    ],
+    [
+      "10,000 above them",
+      2,
+      [
+        "| scalable `GuestList` | 10,000 | adoption ≤ 60 s | 100.0 s | **not met** |",
+        "| scalable `GuestList` | 10,000 | `up` with no changes ≤ 30 s | 40.0 s | **not met** |",
+      ],
+    ],
   ])("issue 18's targets at %s", (_name, k, expected) => {
-    const big = [run("shards", 1000, k), run("shards", 10_000, k)].map((x) => ({ ...x, steps: { ...x.steps, adopt: step((k * 5 * x.guests) / 1000, 0, "none"), upNoChange: step(k * 2 * (x.guests / 1000), 0, "none") } }));
+    const big = [run("shards", 1000, k), run("shards", 10_000, k)].map((x) => ({
+      ...x,
+      steps: {
+        ...x.steps,
+        adopt: step((k * 5 * x.guests) / 1000, 0, "none"),
+        upNoChange: step(k * 2 * (x.guests / 1000), 0, "none"),
+      },
+    }));
     const rows = targetRows({ ...result, runs: big, analysis: analyze(big, []) });
     for (const e of expected) expect(rows.join("\n")).toContain(e);
     expect(rows.find((r) => r.includes("doubling"))).toMatch(/worst 2\.00 × per doubling .* \| met \|$/);
@@ -283,14 +461,19 @@ describe("the growth report", () => {
 
 describe("parseArgs: the engine study", () => {
   test.each([
-    [["--engine", "--sizes", "1000,2000"], { engine: true, sizes: [1000, 2000], forms: ["invitations", "shards"], perGuestMax: 1000 }],
+    [
+      ["--engine", "--sizes", "1000,2000"],
+      { engine: true, sizes: [1000, 2000], forms: ["invitations", "shards"], perGuestMax: 1000 },
+    ],
     [["--engine", "--forms", "shards", "--per-guest-max=500"], { forms: ["shards"], perGuestMax: 500 }],
   ])("%j", (argv, expected) => {
     expect(parseArgs(argv, { ENTRA_BENCH_PACKAGE_DIR: "/pkg" })).toMatchObject(expected);
   });
 
   test("an unknown form is refused", () => {
-    expect(() => parseArgs(["--forms", "invitations,lists"], { ENTRA_BENCH_PACKAGE_DIR: "/pkg" })).toThrow(/--forms takes invitations, shards, not 'lists'/);
+    expect(() => parseArgs(["--forms", "invitations,lists"], { ENTRA_BENCH_PACKAGE_DIR: "/pkg" })).toThrow(
+      /--forms takes invitations, shards, not 'lists'/,
+    );
   });
 });
 
@@ -301,8 +484,18 @@ describe("where a resource's state bytes go", () => {
     custom: true,
     id: "u1",
     type: "pulumi-nodejs:dynamic/entra:Invitation",
-    inputs: { __provider: "exports.handler = x", invitedUserEmailAddress: "a@b.example", inviteRedirectUrl: "https://myapps.microsoft.com" },
-    outputs: { __provider: "exports.handler = x", invitedUserEmailAddress: "a@b.example", inviteRedirectUrl: "https://elsewhere.example", userId: "u1", inviteRedeemUrl: secret },
+    inputs: {
+      __provider: "exports.handler = x",
+      invitedUserEmailAddress: "a@b.example",
+      inviteRedirectUrl: "https://myapps.microsoft.com",
+    },
+    outputs: {
+      __provider: "exports.handler = x",
+      invitedUserEmailAddress: "a@b.example",
+      inviteRedirectUrl: "https://elsewhere.example",
+      userId: "u1",
+      inviteRedeemUrl: secret,
+    },
     stackTrace: [{ file: "index.ts", line: 3 }],
   };
 
@@ -322,7 +515,9 @@ describe("where a resource's state bytes go", () => {
     expect(b.echoed).toEqual(["invitedUserEmailAddress"]);
     expect(b.secrets).toEqual(["inviteRedeemUrl"]);
     expect(b.computed).toEqual(["inviteRedirectUrl", "userId"]);
-    expect(b.parts["__provider (inputs and outputs)"]).toBe(2 * Buffer.byteLength('"__provider":"exports.handler = x",'));
+    expect(b.parts["__provider (inputs and outputs)"]).toBe(
+      2 * Buffer.byteLength('"__provider":"exports.handler = x",'),
+    );
     expect(b.parts["engine: stackTrace"]).toBe(Buffer.byteLength('"stackTrace":[{"file":"index.ts","line":3}],'));
   });
 

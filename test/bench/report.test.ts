@@ -37,13 +37,22 @@ describe("nullProvider: the gRPC server's own cost", () => {
   });
 
   test("withProvider swaps __provider in inputs and state and keeps ids", () => {
-    const [g] = withProvider([{ urn: "urn:x", id: "u1", inputs: { __provider: "a", x: 1 }, props: { __provider: "a", y: 2 } }], "b");
+    const [g] = withProvider(
+      [{ urn: "urn:x", id: "u1", inputs: { __provider: "a", x: 1 }, props: { __provider: "a", y: 2 } }],
+      "b",
+    );
     expect(g).toEqual({ urn: "urn:x", id: "u1", inputs: { __provider: "b", x: 1 }, props: { __provider: "b", y: 2 } });
   });
 });
 
 describe("reports", () => {
-  const phase = (seconds: number, requests: number, operations = 1000) => ({ seconds, requests, operations, throttled: 0, failures: 0 });
+  const phase = (seconds: number, requests: number, operations = 1000) => ({
+    seconds,
+    requests,
+    operations,
+    throttled: 0,
+    failures: 0,
+  });
   const result = {
     guests: 1000,
     latencyMs: 50,
@@ -69,14 +78,22 @@ describe("reports", () => {
     estimatedStateBytesPerGuest: 1563,
     growth: [],
     engine: null,
-    phases: { create: phase(32.2, 113, 2000), refresh: phase(0.57, 54), diff: phase(0.52, 0, 0), destroy: phase(0.55, 72), baseline: { refresh: phase(1.1, 1000), diff: phase(0.5, 0, 0) } },
+    phases: {
+      create: phase(32.2, 113, 2000),
+      refresh: phase(0.57, 54),
+      diff: phase(0.52, 0, 0),
+      destroy: phase(0.55, 72),
+      baseline: { refresh: phase(1.1, 1000), diff: phase(0.5, 0, 0) },
+    },
     machine: { nproc: 2, memoryGB: 23.5, node: "v20" },
     date: "2026-11-27T00:00:00Z",
   };
 
   test("the Markdown states the ratios and the server's bound", () => {
     const md = renderMarkdown(result);
-    expect(md).toContain("| refresh (read) | 0.57 s | 54 (1000 ops) | 0 | 0 | 1.10 s | 1000 | 0 | 0 | 1.93 × | 18.52 × |");
+    expect(md).toContain(
+      "| refresh (read) | 0.57 s | 54 (1000 ops) | 0 | 0 | 1.10 s | 1000 | 0 | 0 | 1.93 × | 18.52 × |",
+    );
     expect(md).toContain("| gRPC server alone: refresh with a no-op provider | 0.31 s |");
     expect(md).toContain("at most 3.55 ×");
     expect(md).toContain("at most 1.04 ×");
@@ -96,7 +113,11 @@ describe("reports", () => {
     expect(parseArgs(argv, { ENTRA_BENCH_PACKAGE_DIR: "/pkg" })).toMatchObject(expected);
   });
 
-  test.each([[["--guests", "0"], /whole number >= 1/], [["--what"], /unknown argument/], [[], /npm run bench/]])("parseArgs refuses %j", (argv, msg) => {
+  test.each([
+    [["--guests", "0"], /whole number >= 1/],
+    [["--what"], /unknown argument/],
+    [[], /npm run bench/],
+  ])("parseArgs refuses %j", (argv, msg) => {
     expect(() => parseArgs(argv, argv.length ? { ENTRA_BENCH_PACKAGE_DIR: "/pkg" } : {})).toThrow(msg);
   });
 });

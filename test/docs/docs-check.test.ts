@@ -22,8 +22,25 @@ function docsCheck(root: string, ...args: string[]): { code: number | null; out:
 /** A copy of what the check reads: the documented sources, the pages, and dist/ (linked). */
 function copyTree(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "docs-check-"));
-  for (const rel of ["src", "docs", "README.md", "DEVELOPMENT.md", "CHANGELOG.md", "LICENSE", "examples", "scripts", "bench", "guests.yaml", "stack/index.ts", "test/docs", "jest.config.js"]) {
-    fs.cpSync(path.join(ROOT, rel), path.join(dir, rel), { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(`${path.sep}docs${path.sep}api`) });
+  for (const rel of [
+    "src",
+    "docs",
+    "README.md",
+    "DEVELOPMENT.md",
+    "CHANGELOG.md",
+    "LICENSE",
+    "examples",
+    "scripts",
+    "bench",
+    "guests.yaml",
+    "stack/index.ts",
+    "test/docs",
+    "jest.config.js",
+  ]) {
+    fs.cpSync(path.join(ROOT, rel), path.join(dir, rel), {
+      recursive: true,
+      filter: (src) => !src.includes("node_modules") && !src.includes(`${path.sep}docs${path.sep}api`),
+    });
   }
   fs.symlinkSync(path.join(ROOT, "dist"), path.join(dir, "dist"), "dir");
   return dir;
@@ -51,23 +68,55 @@ describe("docs-check", () => {
     /** One change on one side only, and the lines the check must print for it. */
     type Case = [what: string, edits: [file: string, from: string, to: string][], expected: (string | RegExp)[]];
     const cases: Case[] = [
-      ["an input's doc comment", [["src/resource/invitation.ts", "/** The guest's display name; kept true in place. */", "/** The name the guest is shown with. */"]], [
-        "docs/invitation.md: block 'invitation-inputs' differs from the code",
-        "- | `invitedUserDisplayName` | `string` | The guest's display name; kept true in place. |",
-        "+ | `invitedUserDisplayName` | `string` | The name the guest is shown with. |",
-      ]],
-      ["a table edited by hand", [["docs/guest-lists.md", "| `key` | `string` |", "| `key` | `number` |"]], ["docs/guest-lists.md: block 'guestlist-entry' differs from the code"]],
-      ["a command's help text", [["docs/cli.md", "  --json            print the orphans as JSON instead of lines\n", ""]], [
-        "docs/cli.md: block 'cli-orphans-help' differs from the code",
-        "+   --json            print the orphans as JSON instead of lines",
-      ]],
-      ["a README over 200 lines", [["README.md", "## License", `${"\n".repeat(200)}## License`]], [/README\.md: \d+ lines: a front page has at most 200/]],
-      ["a link to a missing heading", [["docs/cli.md", "[ownership\nmark](invitation.md#ownership-marks)", "[ownership\nmark](invitation.md#ownership-mark)"]], [
-        "docs/cli.md: link 'invitation.md#ownership-mark': docs/invitation.md has no heading #ownership-mark",
-      ]],
-      ["a link to a missing page", [["docs/emulator.md", "[DEVELOPMENT.md](../DEVELOPMENT.md#tests)", "[DEVELOPMENT.md](../DEVELOP.md#tests)"]], [
-        "docs/emulator.md: link '../DEVELOP.md#tests': DEVELOP.md does not exist",
-      ]],
+      [
+        "an input's doc comment",
+        [
+          [
+            "src/resource/invitation.ts",
+            "/** The guest's display name; kept true in place. */",
+            "/** The name the guest is shown with. */",
+          ],
+        ],
+        [
+          "docs/invitation.md: block 'invitation-inputs' differs from the code",
+          "- | `invitedUserDisplayName` | `string` | The guest's display name; kept true in place. |",
+          "+ | `invitedUserDisplayName` | `string` | The name the guest is shown with. |",
+        ],
+      ],
+      [
+        "a table edited by hand",
+        [["docs/guest-lists.md", "| `key` | `string` |", "| `key` | `number` |"]],
+        ["docs/guest-lists.md: block 'guestlist-entry' differs from the code"],
+      ],
+      [
+        "a command's help text",
+        [["docs/cli.md", "  --json            print the orphans as JSON instead of lines\n", ""]],
+        [
+          "docs/cli.md: block 'cli-orphans-help' differs from the code",
+          "+   --json            print the orphans as JSON instead of lines",
+        ],
+      ],
+      [
+        "a README over 200 lines",
+        [["README.md", "## License", `${"\n".repeat(200)}## License`]],
+        [/README\.md: \d+ lines: a front page has at most 200/],
+      ],
+      [
+        "a link to a missing heading",
+        [
+          [
+            "docs/cli.md",
+            "[ownership\nmark](invitation.md#ownership-marks)",
+            "[ownership\nmark](invitation.md#ownership-mark)",
+          ],
+        ],
+        ["docs/cli.md: link 'invitation.md#ownership-mark': docs/invitation.md has no heading #ownership-mark"],
+      ],
+      [
+        "a link to a missing page",
+        [["docs/emulator.md", "[DEVELOPMENT.md](../DEVELOPMENT.md#tests)", "[DEVELOPMENT.md](../DEVELOP.md#tests)"]],
+        ["docs/emulator.md: link '../DEVELOP.md#tests': DEVELOP.md does not exist"],
+      ],
     ];
 
     it.each(cases)("fails on %s, naming the difference", (_what, edits, expected) => {
@@ -81,9 +130,16 @@ describe("docs-check", () => {
     });
 
     it("--write brings a table in line with a changed doc comment", () => {
-      edit(dir, "src/resource/invitation.ts", "/** The guest's display name; kept true in place. */", "/** The name the guest is shown with. */");
+      edit(
+        dir,
+        "src/resource/invitation.ts",
+        "/** The guest's display name; kept true in place. */",
+        "/** The name the guest is shown with. */",
+      );
       expect(docsCheck(dir, "--write").code).toBe(0);
-      expect(fs.readFileSync(path.join(dir, "docs/invitation.md"), "utf8")).toContain("| `invitedUserDisplayName` | `string` | The name the guest is shown with. |");
+      expect(fs.readFileSync(path.join(dir, "docs/invitation.md"), "utf8")).toContain(
+        "| `invitedUserDisplayName` | `string` | The name the guest is shown with. |",
+      );
       expect(docsCheck(dir)).toEqual({ code: 0, out: expect.stringContaining("the reference tables match the code") });
     });
   });

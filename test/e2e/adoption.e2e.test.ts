@@ -18,8 +18,23 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { resolveSettings, schedulerFor } from "../../src/graph";
 import { ExtensionClient } from "../../src/graph/extensions";
-import { findOrphans, heldIds, listMarkedGuests, parseStackExport, resolveStack } from "../../src/cli/commands/orphans/orphans";
-import { adminGraphClient, graphWrites, providerEnv, requestsTo, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import {
+  findOrphans,
+  heldIds,
+  listMarkedGuests,
+  parseStackExport,
+  resolveStack,
+} from "../../src/cli/commands/orphans/orphans";
+import {
+  adminGraphClient,
+  graphWrites,
+  providerEnv,
+  requestsTo,
+  RunningEmulator,
+  RunResult,
+  startEmulator,
+  TestStack,
+} from "../../src/testing";
 
 import { INVITING_GUEST_LIST_PROGRAM } from "./programs";
 
@@ -52,7 +67,12 @@ const ok = (r: RunResult): RunResult => {
 
 function newStack(name: string, entries: Entry[] | string): TestStack {
   const file = typeof entries === "string" ? entries : yaml(entries);
-  const s = new TestStack({ name, program: PROGRAM, env: { ...providerEnv(emu), PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, files: { "guests.yaml": file } });
+  const s = new TestStack({
+    name,
+    program: PROGRAM,
+    env: { ...providerEnv(emu), PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+    files: { "guests.yaml": file },
+  });
   stacks.push(s);
   return s;
 }
@@ -76,7 +96,8 @@ function cli(s: TestStack, args: string[]): string {
 /** The Invitation resources in state, by logical name. */
 function invitationsInState(s: TestStack): Record<string, { id?: string; outputs: Record<string, unknown> }> {
   const out: Record<string, { id?: string; outputs: Record<string, unknown> }> = {};
-  for (const r of s.exportState().deployment.resources ?? []) if (r.type === INVITATION) out[r.urn.split("::").pop()!] = { id: r.id, outputs: r.outputs ?? {} };
+  for (const r of s.exportState().deployment.resources ?? [])
+    if (r.type === INVITATION) out[r.urn.split("::").pop()!] = { id: r.id, outputs: r.outputs ?? {} };
   return out;
 }
 
@@ -120,7 +141,12 @@ describe("1. adopting an existing tenant sends nothing", () => {
       const key = `g${String(i).padStart(2, "0")}`;
       const email = `${key}@partner${i % 3}.example`;
       const member = i === 3;
-      const inv = (await admin.api("/invitations").post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect, invitedUserDisplayName: `Guest ${i}`, ...(member ? { invitedUserType: "Member" } : {}) })) as { invitedUser: { id: string } };
+      const inv = (await admin.api("/invitations").post({
+        invitedUserEmailAddress: email,
+        inviteRedirectUrl: redirect,
+        invitedUserDisplayName: `Guest ${i}`,
+        ...(member ? { invitedUserType: "Member" } : {}),
+      })) as { invitedUser: { id: string } };
       ids[key] = inv.invitedUser.id;
       if (i <= 8) emu.redeem(ids[key]);
       if (i === 20) await admin.api(`/users/${ids[key]}`).patch({ accountEnabled: false });
@@ -133,7 +159,10 @@ describe("1. adopting an existing tenant sends nothing", () => {
     const out = path.join(pkgDir, "adopt-export.yaml");
     // Asynchronous: the emulator answers from this process.
     const exp = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(path.join(pkgDir, "node_modules", ".bin", "entra-guests"), ["export", "--out", out], { env: { ...process.env, ...providerEnv(emu) }, stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(path.join(pkgDir, "node_modules", ".bin", "entra-guests"), ["export", "--out", out], {
+        env: { ...process.env, ...providerEnv(emu) },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("close", (code) => resolve({ code, stderr }));
@@ -141,11 +170,16 @@ describe("1. adopting an existing tenant sends nothing", () => {
     if (exp.code !== 0) throw new Error(`entra-guests export exited ${exp.code}: ${exp.stderr}`);
     const text = fs.readFileSync(out, "utf8");
     fs.rmSync(out);
-    const exported = (parse(text) as { guests: { key: string; email: string; displayName?: string; userType?: string }[] }).guests;
+    const exported = (
+      parse(text) as { guests: { key: string; email: string; displayName?: string; userType?: string }[] }
+    ).guests;
     expect(exported.map((g) => g.email).sort()).toEqual(entries.map((e) => e.email).sort());
     for (const e of entries) {
       const g = exported.find((x) => x.email === e.email)!;
-      expect({ displayName: g.displayName, userType: g.userType }).toEqual({ displayName: e.displayName, userType: e.userType });
+      expect({ displayName: g.displayName, userType: g.userType }).toEqual({
+        displayName: e.displayName,
+        userType: e.userType,
+      });
       keyOf[e.key] = g.key;
     }
     expect(text).toMatch(/Accepted/);
@@ -170,13 +204,23 @@ describe("1. adopting an existing tenant sends nothing", () => {
     expect(Object.keys(state)).toHaveLength(20);
     for (const e of entries) {
       const s = state[`guests-${keyOf[e.key]}`];
-      expect({ key: e.key, id: s.id, adopted: s.outputs.adopted, redeem: s.outputs.inviteRedeemUrl }).toEqual({ key: e.key, id: ids[e.key], adopted: true, redeem: undefined });
+      expect({ key: e.key, id: s.id, adopted: s.outputs.adopted, redeem: s.outputs.inviteRedeemUrl }).toEqual({
+        key: e.key,
+        id: ids[e.key],
+        adopted: true,
+        redeem: undefined,
+      });
     }
     expect(state[`guests-${keyOf.g01}`].outputs.externalUserState).toBe("Accepted");
     expect(state[`guests-${keyOf.g12}`].outputs.externalUserState).toBe("PendingAcceptance");
     for (const id of [ids.g01, ids.g03, ids.g20]) expect(await markOf(id)).toBeUndefined();
     // The disabled guest is adopted as it is, and the engine shows why it stays disabled.
-    expect(r.diagnostics).toContainEqual(expect.objectContaining({ severity: "warning", message: expect.stringContaining(`g20@partner2.example (${ids.g20}) is disabled`) }));
+    expect(r.diagnostics).toContainEqual(
+      expect.objectContaining({
+        severity: "warning",
+        message: expect.stringContaining(`g20@partner2.example (${ids.g20}) is disabled`),
+      }),
+    );
     expect(live().find((u) => u.id === ids.g20)?.accountEnabled).toBe(false);
   });
 
@@ -192,7 +236,11 @@ describe("1. adopting an existing tenant sends nothing", () => {
     const d = ok(await stack.destroy());
     expect(d.summary).toMatchObject({ delete: 22 });
     expect(graphWrites(emu.requests())).toEqual([]);
-    expect(live().map((u) => u.id).sort()).toEqual(Object.values(ids).sort());
+    expect(
+      live()
+        .map((u) => u.id)
+        .sort(),
+    ).toEqual(Object.values(ids).sort());
   });
 });
 
@@ -215,15 +263,24 @@ describe("2. ownership marks and orphans", () => {
     for (const e of entries) {
       expect(state[`guests-${e.key}`].outputs.adopted).toBe(false);
       expect(await markOf(ids[e.key])).toEqual({
-        "@odata.context": expect.any(String), "@odata.type": "#microsoft.graph.openTypeExtension", extensionName: MARK, id: MARK,
-        version: 1, project: "e2e-own", stack: "e2e-own", resource: `guests-${e.key}`, onDelete: e.onDelete ?? "delete",
+        "@odata.context": expect.any(String),
+        "@odata.type": "#microsoft.graph.openTypeExtension",
+        extensionName: MARK,
+        id: MARK,
+        version: 1,
+        project: "e2e-own",
+        stack: "e2e-own",
+        resource: `guests-${e.key}`,
+        onDelete: e.onDelete ?? "delete",
       });
     }
     expect(await orphansOf(stack)).toEqual([]);
   });
 
   test("a resource dropped with pulumi state delete: orphans lists exactly that guest", async () => {
-    const urn = (stack.exportState().deployment.resources ?? []).find((r) => r.type === INVITATION && r.urn.endsWith("::guests-o3"))!.urn;
+    const urn = (stack.exportState().deployment.resources ?? []).find(
+      (r) => r.type === INVITATION && r.urn.endsWith("::guests-o3"),
+    )!.urn;
     cli(stack, ["state", "delete", urn, "--stack", stack.stackName, "--yes"]);
     expect(Object.keys(invitationsInState(stack)).sort()).toEqual(["guests-o1", "guests-o2"]);
     expect(await orphansOf(stack)).toEqual(["guests-o3"]);
@@ -242,14 +299,23 @@ describe("2. ownership marks and orphans", () => {
     expect(r.summary).toMatchObject({ create: 5 });
     expect(graphWrites(emu.requests())).toEqual([]);
     const state = invitationsInState(stack);
-    for (const e of entries) expect({ key: e.key, id: state[`guests-${e.key}`].id, adopted: state[`guests-${e.key}`].outputs.adopted }).toEqual({ key: e.key, id: ids[e.key], adopted: false });
+    for (const e of entries)
+      expect({
+        key: e.key,
+        id: state[`guests-${e.key}`].id,
+        adopted: state[`guests-${e.key}`].outputs.adopted,
+      }).toEqual({ key: e.key, id: ids[e.key], adopted: false });
     expect(await orphansOf(stack)).toEqual([]);
   });
 
   test("destroy applies their onDelete: deleted, disabled", async () => {
     emu.clearRequests();
     ok(await stack.destroy());
-    expect(requestsTo(emu.requests(), "DELETE", /^\/v1\.0\/users\/[^/]+$/).map((r) => r.path).sort()).toEqual([`/v1.0/users/${ids.o1}`, `/v1.0/users/${ids.o3}`].sort());
+    expect(
+      requestsTo(emu.requests(), "DELETE", /^\/v1\.0\/users\/[^/]+$/)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual([`/v1.0/users/${ids.o1}`, `/v1.0/users/${ids.o3}`].sort());
     const byId = Object.fromEntries(emu.users({ includeDeleted: true }).map((u) => [u.id, u]));
     expect(byId[ids.o1].deletedDateTime).toBeTruthy();
     expect(byId[ids.o3].deletedDateTime).toBeTruthy();
@@ -265,12 +331,21 @@ describe("3. two stacks declaring one guest", () => {
     const second = newStack("e2e-second", [{ key: "shared", email: "shared@both.example" }]);
     emu.clearRequests();
     const r = ok(await second.up());
-    expect(invitationsInState(second)["guests-shared"]).toMatchObject({ id, outputs: expect.objectContaining({ adopted: true }) });
+    expect(invitationsInState(second)["guests-shared"]).toMatchObject({
+      id,
+      outputs: expect.objectContaining({ adopted: true }),
+    });
     expect(graphWrites(emu.requests())).toEqual([]);
-    const warning = r.diagnostics.find((d) => d.severity === "warning" && d.message.includes("already managed by the stack e2e-first/e2e-first (resource guests-shared)"));
+    const warning = r.diagnostics.find(
+      (d) =>
+        d.severity === "warning" &&
+        d.message.includes("already managed by the stack e2e-first/e2e-first (resource guests-shared)"),
+    );
     expect(warning).toBeDefined();
     expect(warning!.urn).toMatch(/::guests-shared$/);
-    expect(r.stdout).toContain("shared@both.example is already managed by the stack e2e-first/e2e-first (resource guests-shared)");
+    expect(r.stdout).toContain(
+      "shared@both.example is already managed by the stack e2e-first/e2e-first (resource guests-shared)",
+    );
     expect(await markOf(id)).toMatchObject({ stack: "e2e-first", resource: "guests-shared" });
 
     // The second stack leaves it alone on destroy; the first deletes it.

@@ -17,7 +17,8 @@ import { GUEST_LIST_PROGRAM } from "./programs";
 
 jest.setTimeout(600_000);
 
-const yaml = (n: number, domain: string): string => `guests:\n${Array.from({ length: n }, (_, i) => `  - email: guest${i}@${domain}\n    displayName: Guest ${i}\n`).join("")}`;
+const yaml = (n: number, domain: string): string =>
+  `guests:\n${Array.from({ length: n }, (_, i) => `  - email: guest${i}@${domain}\n    displayName: Guest ${i}\n`).join("")}`;
 
 const ok = (r: RunResult): RunResult => {
   if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
@@ -32,8 +33,11 @@ const stackLines = (text: string): string[] => text.split("\n").filter((l) => /^
 function invitationsByAddress(log: RequestLogEntry[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const e of log) {
-    if (e.method !== "POST" || !/\/invitations$/.test(e.path.split("?")[0]) || e.status < 200 || e.status >= 300) continue;
-    const address = String((e.body as { invitedUserEmailAddress?: string } | undefined)?.invitedUserEmailAddress ?? "").toLowerCase();
+    if (e.method !== "POST" || !/\/invitations$/.test(e.path.split("?")[0]) || e.status < 200 || e.status >= 300)
+      continue;
+    const address = String(
+      (e.body as { invitedUserEmailAddress?: string } | undefined)?.invitedUserEmailAddress ?? "",
+    ).toLowerCase();
     out.set(address, (out.get(address) ?? 0) + 1);
   }
   return out;
@@ -53,10 +57,16 @@ describe("Graph goes away in the middle of `pulumi up`", () => {
     // Latency makes the run last long enough to stop the endpoint in its middle.
     const first = await startEmulator({ statePath, latencyMs: 150 });
     emulators.push(first);
-    const stack = new TestStack({ name: "endpoint-gone", program: GUEST_LIST_PROGRAM, env: providerEnv(first), files: { "guests.yaml": yaml(GUESTS, "gone.example.com") } });
+    const stack = new TestStack({
+      name: "endpoint-gone",
+      program: GUEST_LIST_PROGRAM,
+      env: providerEnv(first),
+      files: { "guests.yaml": yaml(GUESTS, "gone.example.com") },
+    });
 
     const running = stack.up();
-    const invited = (): number => first.requests().filter((e) => e.method === "POST" && e.path.includes("/invitations") && e.status === 201).length;
+    const invited = (): number =>
+      first.requests().filter((e) => e.method === "POST" && e.path.includes("/invitations") && e.status === 201).length;
     for (let waited = 0; invited() < 8; waited += 100) {
       if (waited > 300_000) throw new Error(`no invitations after 300 s: ${invited()}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -75,7 +85,13 @@ describe("Graph goes away in the middle of `pulumi up`", () => {
     const full = text.split("\n").filter((l) => l.includes(`endpoint unreachable: ${host} refused the connection`));
     expect(full.length).toBeGreaterThanOrEqual(1);
     // One story: the first failure in full (with its Fix), the others as one line pointing to it.
-    expect(new Set(full.map((l) => l.replace(/^.*?endpoint unreachable/, "endpoint unreachable")))).toEqual(new Set([expect.stringMatching(/refused the connection on every attempt for \d+ s \(ECONNREFUSED: nothing listens there\)$/)]));
+    expect(new Set(full.map((l) => l.replace(/^.*?endpoint unreachable/, "endpoint unreachable")))).toEqual(
+      new Set([
+        expect.stringMatching(
+          /refused the connection on every attempt for \d+ s \(ECONNREFUSED: nothing listens there\)$/,
+        ),
+      ]),
+    );
     expect(text.match(/Fix: check that ENTRA_GRAPH_ENDPOINT/g)?.length ?? 0).toBeGreaterThanOrEqual(1);
     expect(stackLines(text)).toEqual([]);
 
@@ -104,7 +120,12 @@ describe("a refresh of 100 guests with a wrong client secret", () => {
   test("prints one message with the cause and the fix, no stack trace, and a bounded number of lines", async () => {
     const emu = await startEmulator();
     emulators.push(emu);
-    const stack = new TestStack({ name: "wrong-secret", program: GUEST_LIST_PROGRAM, env: providerEnv(emu), files: { "guests.yaml": yaml(GUESTS, "secret.example.com") } });
+    const stack = new TestStack({
+      name: "wrong-secret",
+      program: GUEST_LIST_PROGRAM,
+      env: providerEnv(emu),
+      files: { "guests.yaml": yaml(GUESTS, "secret.example.com") },
+    });
     ok(await stack.up());
 
     const r = await stack.preview({ refresh: true, env: { ARM_CLIENT_SECRET: "not-the-secret" } });
@@ -113,12 +134,18 @@ describe("a refresh of 100 guests with a wrong client secret", () => {
     expect(r.ok).toBe(false);
     const lines = text.split("\n").length;
     expect(lines).toBeLessThanOrEqual(bound(GUESTS));
-    expect(text).toContain(`credentials refused: ${emu.authorityHost} refused the client secret (AADSTS7000215: Invalid client secret provided.)\n`);
+    expect(text).toContain(
+      `credentials refused: ${emu.authorityHost} refused the client secret (AADSTS7000215: Invalid client secret provided.)\n`,
+    );
     // The first failure in full (the engine may repeat its Fix line under the stack), every other one in a line.
     expect(text.match(/Fix: set the secret's Value \(not its Secret ID\)/g)?.length).toBeLessThanOrEqual(2);
     const diagnostics = text.slice(text.indexOf("Diagnostics:"));
     expect(diagnostics.match(/error: Preview failed: credentials refused: /g)).toHaveLength(1);
-    expect(diagnostics.match(/error: Preview failed: credentials refused \(same cause as the first failure, whose message has the Fix: https:\/\/localhost:\d+ refused the client secret\)\n/g)).toHaveLength(GUESTS - 1);
+    expect(
+      diagnostics.match(
+        /error: Preview failed: credentials refused \(same cause as the first failure, whose message has the Fix: https:\/\/localhost:\d+ refused the client secret\)\n/g,
+      ),
+    ).toHaveLength(GUESTS - 1);
     expect(stackLines(text)).toEqual([]);
     expect(text).not.toContain("not-the-secret");
   });
@@ -129,11 +156,18 @@ describe("a bad guest file", () => {
     const emu = await startEmulator();
     emulators.push(emu);
     const file = "guests:\n  - email: fine@bad.example.com\n  - email: not-an-address\n    displayName: Broken\n";
-    const stack = new TestStack({ name: "bad-file", program: GUEST_LIST_PROGRAM, env: providerEnv(emu), files: { "guests.yaml": file } });
+    const stack = new TestStack({
+      name: "bad-file",
+      program: GUEST_LIST_PROGRAM,
+      env: providerEnv(emu),
+      files: { "guests.yaml": file },
+    });
     const r = await stack.preview();
     const text = printed(r);
     expect(r.ok).toBe(false);
-    expect(text).toMatch(/error: GuestList 'partners': 1 problem in [^\n]*guests\.yaml; nothing was sent to Microsoft Graph:\n\s+- [^\n]*guests\.yaml:3[^\n]*not-an-address/);
+    expect(text).toMatch(
+      /error: GuestList 'partners': 1 problem in [^\n]*guests\.yaml; nothing was sent to Microsoft Graph:\n\s+- [^\n]*guests\.yaml:3[^\n]*not-an-address/,
+    );
     expect(text).not.toContain("unhandled exception");
     expect(text).not.toMatch(/issues: \[/);
     expect(stackLines(text)).toEqual([]);

@@ -4,7 +4,17 @@
  * Pulumi CLI if needed and installs the package the way a user does.
  */
 import { execSync } from "node:child_process";
-import { describeRequests, graphWrites, providerEnv, requestsTo, RunningEmulator, startEmulator, TestStack, adminGraphClient, RunResult } from "../../src/testing";
+import {
+  describeRequests,
+  graphWrites,
+  providerEnv,
+  requestsTo,
+  RunningEmulator,
+  startEmulator,
+  TestStack,
+  adminGraphClient,
+  RunResult,
+} from "../../src/testing";
 
 jest.setTimeout(300_000);
 
@@ -65,14 +75,33 @@ describe("the real Pulumi engine against the emulator", () => {
   test("1. up invites every guest; redeem URLs are secret; __provider is small and path-free", async () => {
     const t0 = Date.now();
     setGuests([
-      { name: "alice", invitedUserEmailAddress: "alice@contoso.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "Alice" },
-      { name: "bob", invitedUserEmailAddress: "bob@fabrikam.com", inviteRedirectUrl: redirect, userProperties: { companyName: "Fabrikam" } },
-      { name: "carol", invitedUserEmailAddress: "carol@northwind.example", inviteRedirectUrl: redirect, onDelete: "disable" },
+      {
+        name: "alice",
+        invitedUserEmailAddress: "alice@contoso.com",
+        inviteRedirectUrl: redirect,
+        invitedUserDisplayName: "Alice",
+      },
+      {
+        name: "bob",
+        invitedUserEmailAddress: "bob@fabrikam.com",
+        inviteRedirectUrl: redirect,
+        userProperties: { companyName: "Fabrikam" },
+      },
+      {
+        name: "carol",
+        invitedUserEmailAddress: "carol@northwind.example",
+        inviteRedirectUrl: redirect,
+        onDelete: "disable",
+      },
     ]);
     const r = expectOk(await stack.up());
     for (const g of guests) ids[g.name] = userIdOf(r, g.name);
     expect(new Set(Object.values(ids)).size).toBe(3);
-    expect(liveUsers().map((u) => u.mail).sort()).toEqual(["alice@contoso.com", "bob@fabrikam.com", "carol@northwind.example"]);
+    expect(
+      liveUsers()
+        .map((u) => u.mail)
+        .sort(),
+    ).toEqual(["alice@contoso.com", "bob@fabrikam.com", "carol@northwind.example"]);
     expect(emu.users().find((u) => u.id === ids.bob)?.companyName).toBe("Fabrikam");
     expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations").length).toBe(3);
 
@@ -108,13 +137,28 @@ describe("the real Pulumi engine against the emulator", () => {
 
   test("3. displayName, userType and userProperties change in place: same user, PATCH seen", async () => {
     emu.clearRequests();
-    setGuests(guests.map((g) => (g.name === "alice" ? { ...g, invitedUserDisplayName: "Alice A.", invitedUserType: "Member", userProperties: { jobTitle: "Auditor" } } : g)));
+    setGuests(
+      guests.map((g) =>
+        g.name === "alice"
+          ? {
+              ...g,
+              invitedUserDisplayName: "Alice A.",
+              invitedUserType: "Member",
+              userProperties: { jobTitle: "Auditor" },
+            }
+          : g,
+      ),
+    );
     const r = expectOk(await stack.up());
     expect(r.summary).toMatchObject({ update: 1, same: 3 });
     expect(userIdOf(r, "alice")).toBe(ids.alice);
     const patches = requestsTo(emu.requests(), "PATCH", `/v1.0/users/${ids.alice}`);
     expect(patches.map((p) => p.body)).toEqual([{ displayName: "Alice A.", userType: "Member", jobTitle: "Auditor" }]);
-    expect(emu.users().find((u) => u.id === ids.alice)).toMatchObject({ displayName: "Alice A.", userType: "Member", jobTitle: "Auditor" });
+    expect(emu.users().find((u) => u.id === ids.alice)).toMatchObject({
+      displayName: "Alice A.",
+      userType: "Member",
+      jobTitle: "Auditor",
+    });
   });
 
   test("4. an email change replaces: same user id, mail PATCH then resetRedemption, no DELETE", async () => {
@@ -123,17 +167,29 @@ describe("the real Pulumi engine against the emulator", () => {
     // What a reviewer reads: the CLI's "+-" comes with one line under Diagnostics that says it is a reset.
     const p = expectOk(await stack.preview());
     expect(p.stdout).toMatch(/^ \+- +pulumi-nodejs:dynamic\/entra:Invitation bob replace/m);
-    expect(diagnosticsSection(p.stdout)).toEqual([`bob@fabrikam.com: email change to bob@fabrikam.example → redemption reset of the same user ${ids.bob.slice(0, 8)}… (not deleted)`]);
+    expect(diagnosticsSection(p.stdout)).toEqual([
+      `bob@fabrikam.com: email change to bob@fabrikam.example → redemption reset of the same user ${ids.bob.slice(0, 8)}… (not deleted)`,
+    ]);
     expect(graphWrites(emu.requests())).toEqual([]);
     const r = expectOk(await stack.up());
     expect(r.summary).toMatchObject({ replace: 1 });
     expect(userIdOf(r, "bob")).toBe(ids.bob);
     const writes = graphWrites(emu.requests());
-    expect(writes.map((w) => `${w.method} ${w.path.split("?")[0]}`)).toEqual([`PATCH /v1.0/users/${ids.bob}`, "POST /v1.0/invitations"]);
+    expect(writes.map((w) => `${w.method} ${w.path.split("?")[0]}`)).toEqual([
+      `PATCH /v1.0/users/${ids.bob}`,
+      "POST /v1.0/invitations",
+    ]);
     expect(writes[0].body).toEqual({ mail: "bob@fabrikam.example" });
-    expect(writes[1].body).toMatchObject({ invitedUserEmailAddress: "bob@fabrikam.example", resetRedemption: true, invitedUser: { id: ids.bob } });
+    expect(writes[1].body).toMatchObject({
+      invitedUserEmailAddress: "bob@fabrikam.example",
+      resetRedemption: true,
+      invitedUser: { id: ids.bob },
+    });
     expect(requestsTo(emu.requests(), "DELETE", /\/users\//)).toEqual([]);
-    expect(emu.users().find((u) => u.id === ids.bob)).toMatchObject({ mail: "bob@fabrikam.example", externalUserState: "PendingAcceptance" });
+    expect(emu.users().find((u) => u.id === ids.bob)).toMatchObject({
+      mail: "bob@fabrikam.example",
+      externalUserState: "PendingAcceptance",
+    });
   });
 
   test("5. up --replace and a triggers change reset the same user, no DELETE", async () => {
@@ -149,12 +205,16 @@ describe("the real Pulumi engine against the emulator", () => {
     expect(emu.users().find((u) => u.id === ids.carol)?.externalUserState).toBe("PendingAcceptance");
 
     // `up --replace`: the engine calls no diff, so the line comes from the delete half, in the update.
-    expect(diagnosticsSection(r.stdout)).toEqual([`carol@northwind.example: replace requested → redemption reset of the same user ${ids.carol.slice(0, 8)}… (not deleted)`]);
+    expect(diagnosticsSection(r.stdout)).toEqual([
+      `carol@northwind.example: replace requested → redemption reset of the same user ${ids.carol.slice(0, 8)}… (not deleted)`,
+    ]);
 
     emu.clearRequests();
     setGuests(guests.map((g) => (g.name === "carol" ? { ...g, triggers: { rotated: "2026-11" } } : g)));
     const p = expectOk(await stack.preview());
-    expect(diagnosticsSection(p.stdout)).toEqual([`carol@northwind.example: triggers change → redemption reset of the same user ${ids.carol.slice(0, 8)}… (not deleted)`]);
+    expect(diagnosticsSection(p.stdout)).toEqual([
+      `carol@northwind.example: triggers change → redemption reset of the same user ${ids.carol.slice(0, 8)}… (not deleted)`,
+    ]);
     r = expectOk(await stack.up());
     expect(r.summary).toMatchObject({ replace: 1 });
     expect(userIdOf(r, "carol")).toBe(ids.carol);
@@ -172,7 +232,9 @@ describe("the real Pulumi engine against the emulator", () => {
     emu.clearRequests();
 
     const p = expectOk(await stack.preview({ refresh: true }));
-    const ops = Object.fromEntries(p.steps.filter((s) => s.type === invitationType).map((s) => [s.urn.split("::").pop(), s.op]));
+    const ops = Object.fromEntries(
+      p.steps.filter((s) => s.type === invitationType).map((s) => [s.urn.split("::").pop(), s.op]),
+    );
     expect(ops).toMatchObject({ alice: "update", bob: "create", carol: "same" });
     expect(graphWrites(emu.requests())).toEqual([]);
 
@@ -193,7 +255,11 @@ describe("the real Pulumi engine against the emulator", () => {
     expect(r.summary).toMatchObject({ delete: 1 });
     const writes = graphWrites(emu.requests());
     expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`DELETE /v1.0/users/${ids.alice}`]);
-    expect(liveUsers().map((u) => u.id).sort()).toEqual([ids.bob, ids.carol].sort());
+    expect(
+      liveUsers()
+        .map((u) => u.id)
+        .sort(),
+    ).toEqual([ids.bob, ids.carol].sort());
   });
 
   test("9. a run killed between the delete and the create of a replacement converges: none lost, none duplicated", async () => {
@@ -227,8 +293,16 @@ describe("the real Pulumi engine against the emulator", () => {
 
   test("8. destroy: invited guests deleted, adopted kept, onDelete disable disables; a second destroy is clean", async () => {
     const admin = adminGraphClient(emu);
-    const pre = (await admin.api("/invitations").post({ invitedUserEmailAddress: "dave@partner.example", inviteRedirectUrl: redirect })) as { invitedUser: { id: string } };
-    setGuests([...guests, { name: "dave", invitedUserEmailAddress: "dave@partner.example", inviteRedirectUrl: redirect }, { name: "frank", invitedUserEmailAddress: "frank@contoso.com", inviteRedirectUrl: redirect }]);
+    const pre = (await admin
+      .api("/invitations")
+      .post({ invitedUserEmailAddress: "dave@partner.example", inviteRedirectUrl: redirect })) as {
+      invitedUser: { id: string };
+    };
+    setGuests([
+      ...guests,
+      { name: "dave", invitedUserEmailAddress: "dave@partner.example", inviteRedirectUrl: redirect },
+      { name: "frank", invitedUserEmailAddress: "frank@contoso.com", inviteRedirectUrl: redirect },
+    ]);
     const r = expectOk(await stack.up());
     expect(userIdOf(r, "dave")).toBe(pre.invitedUser.id);
     ids.frank = userIdOf(r, "frank");
@@ -242,7 +316,11 @@ describe("the real Pulumi engine against the emulator", () => {
     expect(byId[ids.bob].deletedDateTime).toBeTruthy(); // owned again after scenario 9 (its mark)
     expect(byId[ids.carol]).toMatchObject({ deletedDateTime: null, accountEnabled: false });
     expect(byId[pre.invitedUser.id]).toMatchObject({ deletedDateTime: null, accountEnabled: true });
-    expect(requestsTo(emu.requests(), "DELETE", /\/users\//).map((x) => x.path).sort()).toEqual([`/v1.0/users/${ids.frank}`, `/v1.0/users/${ids.bob}`].sort());
+    expect(
+      requestsTo(emu.requests(), "DELETE", /\/users\//)
+        .map((x) => x.path)
+        .sort(),
+    ).toEqual([`/v1.0/users/${ids.frank}`, `/v1.0/users/${ids.bob}`].sort());
 
     emu.clearRequests();
     const d2 = expectOk(await stack.destroy());
@@ -255,7 +333,12 @@ describe("the real Pulumi engine against the emulator", () => {
     setGuests([{ name: "erin", invitedUserEmailAddress: "erin@contoso.com", inviteRedirectUrl: redirect }]);
     // The secret comes from stack config this time (encrypted there), not the environment.
     const env = providerEnv(emu);
-    const s2 = new TestStack({ name: "e2e-secrets", program: PROGRAM, env: { ...env, ARM_CLIENT_SECRET: "" }, files: { "guests.json": JSON.stringify(guests) } });
+    const s2 = new TestStack({
+      name: "e2e-secrets",
+      program: PROGRAM,
+      env: { ...env, ARM_CLIENT_SECRET: "" },
+      files: { "guests.json": JSON.stringify(guests) },
+    });
     const r = expectOk(await s2.up({ secretConfig: { "entra:clientSecret": secret } }));
     const redeemLinks = emu.requests().length; // the emulator's log holds no response bodies; scan by shape instead
     expect(redeemLinks).toBeGreaterThan(0);
@@ -280,7 +363,10 @@ afterAll(() => {
 function diagnosticsSection(stdout: string): string[] {
   const m = /^Diagnostics:\n([\s\S]*?)\n(?:\S|$)/m.exec(stdout);
   if (!m) return [];
-  return m[1].split("\n").filter((l) => /^ {4}\S/.test(l)).map((l) => l.trim());
+  return m[1]
+    .split("\n")
+    .filter((l) => /^ {4}\S/.test(l))
+    .map((l) => l.trim());
 }
 
 function killTree(pid: number): void {

@@ -38,13 +38,22 @@ const ok = (r: RunResult): RunResult => {
   return r;
 };
 const at = (iso: string) => ({ env: { ENTRA_NOW: iso } });
-const plan = (r: RunResult): Record<string, string> => Object.fromEntries(r.steps.filter((x) => x.type.endsWith(":Invitation")).map((s) => [s.urn.split("::").pop()!, s.op]));
-const notes = (r: RunResult, re: RegExp): string[] => r.diagnostics.filter((d) => d.severity !== "debug" && re.test(d.message)).map((d) => `${d.severity}: ${d.message}`);
+const plan = (r: RunResult): Record<string, string> =>
+  Object.fromEntries(
+    r.steps.filter((x) => x.type.endsWith(":Invitation")).map((s) => [s.urn.split("::").pop()!, s.op]),
+  );
+const notes = (r: RunResult, re: RegExp): string[] =>
+  r.diagnostics.filter((d) => d.severity !== "debug" && re.test(d.message)).map((d) => `${d.severity}: ${d.message}`);
 const user = (mail: string) => emu.users({ includeDeleted: true }).find((u) => u.mail === mail)!;
 
 beforeAll(async () => {
   emu = await startEmulator();
-  stack = new TestStack({ name: "e2e-expiry", program: PROGRAM, env: providerEnv(emu), files: { "guests.yaml": GUESTS, "solo.json": JSON.stringify(SOLO) } });
+  stack = new TestStack({
+    name: "e2e-expiry",
+    program: PROGRAM,
+    env: providerEnv(emu),
+    files: { "guests.yaml": GUESTS, "solo.json": JSON.stringify(SOLO) },
+  });
 });
 afterAll(async () => {
   await emu?.close();
@@ -53,7 +62,12 @@ afterAll(async () => {
 
 test("before the window: up invites everyone, no expiry lines; summary counts expiring", async () => {
   const r = ok(await stack.up(at("2027-01-01T09:00:00Z")));
-  expect(emu.users().map((u) => u.mail).sort()).toEqual(["jo@contoso.com", "kim@contoso.com", "sam@contoso.com", "solo@fabrikam.com"]);
+  expect(
+    emu
+      .users()
+      .map((u) => u.mail)
+      .sort(),
+  ).toEqual(["jo@contoso.com", "kim@contoso.com", "sam@contoso.com", "solo@fabrikam.com"]);
   expect(notes(r, /expire/)).toEqual([]);
   expect(r.outputs!.summary.value).toEqual({ PendingAcceptance: 3, expiring: 0 });
 });
@@ -71,7 +85,12 @@ test("inside the window: the preview warns once per expiring guest, nothing chan
 
 test("on the date: the preview shows the removals with a line each; up removes them per onDelete", async () => {
   const p = ok(await stack.preview(at("2027-01-31T00:00:00Z")));
-  expect(plan(p)).toEqual({ "partners-kim@contoso.com": "delete", "partners-sam@contoso.com": "delete", "partners-jo@contoso.com": "same", solo: "same" });
+  expect(plan(p)).toEqual({
+    "partners-kim@contoso.com": "delete",
+    "partners-sam@contoso.com": "delete",
+    "partners-jo@contoso.com": "same",
+    solo: "same",
+  });
   expect(notes(p, /expired/).sort()).toEqual([
     "warning: guest 'kim@contoso.com' expired on 2027-01-31: left out of the list, so it is removed per its onDelete (delete, or retain if it was adopted) if the stack holds it",
     "warning: guest 'sam@contoso.com' expired on 2027-01-31: left out of the list, so it is removed per its onDelete (disable) if the stack holds it",
@@ -82,7 +101,11 @@ test("on the date: the preview shows the removals with a line each; up removes t
   expect(user("sam@contoso.com")).toMatchObject({ accountEnabled: false });
   expect(user("sam@contoso.com").deletedDateTime).toBeFalsy();
   expect(user("jo@contoso.com").deletedDateTime).toBeFalsy();
-  expect(graphWrites(emu.requests()).map((w) => w.method).sort()).toEqual(["DELETE", "PATCH"]);
+  expect(
+    graphWrites(emu.requests())
+      .map((w) => w.method)
+      .sort(),
+  ).toEqual(["DELETE", "PATCH"]);
   expect(r.outputs!.summary.value).toEqual({ PendingAcceptance: 1, expiring: 0 });
 });
 
@@ -96,12 +119,18 @@ test("after the date: nothing more changes; the lines stay", async () => {
 
 test("a lone Invitation: a warning in its window, an error-level line once expired; the guest is kept", async () => {
   const w = ok(await stack.preview(at("2027-02-20T00:00:00Z")));
-  expect(notes(w, /solo|expires on 2027-03-01/)).toEqual(["warning: expires on 2027-03-01 (in 9 days): from then on each preview and up reports an error until the Invitation is removed from the program"]);
+  expect(notes(w, /solo|expires on 2027-03-01/)).toEqual([
+    "warning: expires on 2027-03-01 (in 9 days): from then on each preview and up reports an error until the Invitation is removed from the program",
+  ]);
   expect(w.diagnostics.find((d) => /2027-03-01/.test(d.message))?.urn).toMatch(/::solo$/);
   emu.clearRequests();
   const e = await stack.up(at("2027-03-01T00:00:00Z"));
   expect(plan(e).solo).toBe("same");
-  expect(notes(e, /expired on 2027-03-01/)).toEqual([expect.stringMatching(/^error: expired on 2027-03-01: the guest is kept until this Invitation is removed from the program; the next up then removes it per its onDelete/)]);
+  expect(notes(e, /expired on 2027-03-01/)).toEqual([
+    expect.stringMatching(
+      /^error: expired on 2027-03-01: the guest is kept until this Invitation is removed from the program; the next up then removes it per its onDelete/,
+    ),
+  ]);
   expect(e.diagnostics.find((d) => /2027-03-01/.test(d.message))?.urn).toMatch(/::solo$/);
   expect(user("solo@fabrikam.com").deletedDateTime).toBeFalsy();
   expect(graphWrites(emu.requests())).toEqual([]);
@@ -113,7 +142,9 @@ test("the provider refuses to create an expired invitation; nothing is sent to G
   // The program's own error aside, check refuses the create even when the program does not stop (up).
   const r = await stack.up(at("2027-02-10T00:00:00Z"));
   expect(r.ok).toBe(false);
-  expect(`${r.stdout}\n${r.stderr}\n${r.diagnostics.map((d) => d.message).join("\n")}`).toMatch(/expiresOn 2027-01-15 has passed \(now 2027-02-10T00:00:00.000Z\): an expired guest is not invited/);
+  expect(`${r.stdout}\n${r.stderr}\n${r.diagnostics.map((d) => d.message).join("\n")}`).toMatch(
+    /expiresOn 2027-01-15 has passed \(now 2027-02-10T00:00:00.000Z\): an expired guest is not invited/,
+  );
   expect(emu.users().some((u) => u.mail === "late@fabrikam.com")).toBe(false);
   expect(emu.requests().filter((q) => q.method === "POST" && /invitations/.test(q.path))).toEqual([]);
 });

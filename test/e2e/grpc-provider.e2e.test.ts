@@ -4,7 +4,15 @@
  * the `__provider` text the SDK serialized from `Invitation`: Configure, Check, Diff, Create, Read,
  * Update, Delete.
  */
-import { graphWrites, invitationUrn, ProviderServer, RunningEmulator, serializedInvitationProvider, startEmulator, requestsTo } from "../../src/testing";
+import {
+  graphWrites,
+  invitationUrn,
+  ProviderServer,
+  RunningEmulator,
+  serializedInvitationProvider,
+  startEmulator,
+  requestsTo,
+} from "../../src/testing";
 
 jest.setTimeout(120_000);
 
@@ -18,7 +26,10 @@ beforeAll(async () => {
   const serialized = serializedInvitationProvider(pkgDir);
   expect(serialized.type).toBe("pulumi-nodejs:dynamic/entra:Invitation");
   provider = serialized.provider;
-  server = await ProviderServer.start({ cwd: pkgDir, env: { ...process.env, ARM_CLIENT_SECRET: "", ENTRA_GRAPH_ENDPOINT: "" } });
+  server = await ProviderServer.start({
+    cwd: pkgDir,
+    env: { ...process.env, ARM_CLIENT_SECRET: "", ENTRA_GRAPH_ENDPOINT: "" },
+  });
 });
 
 afterAll(async () => {
@@ -36,16 +47,35 @@ test("the serialized provider is one require of the package's stable entry point
 test("Configure, Check, Diff, Create, Read, Update, Delete through the SDK's gRPC server", async () => {
   const urn = invitationUrn("grpc");
   // Stack config reaches the provider through Configure (credentials from `entra:*`, never the state).
-  await server.configure({ "entra:graphEndpoint": emu.graphUrl, "entra:authorityHost": emu.authorityHost, "entra:tenantId": emu.tenantId, "entra:clientId": emu.clientId, "entra:clientSecret": emu.clientSecret });
+  await server.configure({
+    "entra:graphEndpoint": emu.graphUrl,
+    "entra:authorityHost": emu.authorityHost,
+    "entra:tenantId": emu.tenantId,
+    "entra:clientId": emu.clientId,
+    "entra:clientSecret": emu.clientSecret,
+  });
 
-  const bad = await server.check(urn, {}, { __provider: provider, invitedUserEmailAddress: "x(y)@contoso.com", inviteRedirectUrl: "/relative" });
+  const bad = await server.check(
+    urn,
+    {},
+    { __provider: provider, invitedUserEmailAddress: "x(y)@contoso.com", inviteRedirectUrl: "/relative" },
+  );
   expect(bad.failures.map((f) => f.property).sort()).toEqual(["inviteRedirectUrl", "invitedUserEmailAddress"]);
   expect(emu.requests()).toEqual([]);
 
-  const news = { __provider: provider, invitedUserEmailAddress: " Grace@Contoso.com ", inviteRedirectUrl: "https://myapps.microsoft.com", invitedUserDisplayName: "Grace" };
+  const news = {
+    __provider: provider,
+    invitedUserEmailAddress: " Grace@Contoso.com ",
+    inviteRedirectUrl: "https://myapps.microsoft.com",
+    invitedUserDisplayName: "Grace",
+  };
   const checked = await server.check(urn, {}, news);
   expect(checked.failures).toEqual([]);
-  expect(checked.inputs).toMatchObject({ invitedUserEmailAddress: "grace@contoso.com", invitedUserType: "Guest", __provider: provider });
+  expect(checked.inputs).toMatchObject({
+    invitedUserEmailAddress: "grace@contoso.com",
+    invitedUserType: "Guest",
+    __provider: provider,
+  });
 
   const created = await server.create(urn, checked.inputs);
   expect(created.props).toMatchObject({ userId: created.id, adopted: false, externalUserState: "PendingAcceptance" });
@@ -69,19 +99,41 @@ test("Configure, Check, Diff, Create, Read, Update, Delete through the SDK's gRP
   expect(updated).toMatchObject({ userId: created.id, invitedUserDisplayName: "Grace H." });
   expect(graphWrites(emu.requests()).map((r) => [r.method, r.body])).toEqual([["PATCH", { displayName: "Grace H." }]]);
 
-  const moved = await server.check(urn, renamed.inputs, { ...news, invitedUserDisplayName: "Grace H.", invitedUserEmailAddress: "grace@fabrikam.com" });
+  const moved = await server.check(urn, renamed.inputs, {
+    ...news,
+    invitedUserDisplayName: "Grace H.",
+    invitedUserEmailAddress: "grace@fabrikam.com",
+  });
   const rd = await server.diff(urn, created.id, updated, moved.inputs);
   expect(rd).toMatchObject({ changes: "some", replaces: ["invitedUserEmailAddress"], deleteBeforeReplace: true });
   emu.clearRequests();
   await server.delete(urn, created.id, updated);
-  const replacement = await server.create(urn, (await server.check(urn, {}, { ...news, invitedUserDisplayName: "Grace H.", invitedUserEmailAddress: "grace@fabrikam.com" })).inputs);
+  const replacement = await server.create(
+    urn,
+    (
+      await server.check(
+        urn,
+        {},
+        { ...news, invitedUserDisplayName: "Grace H.", invitedUserEmailAddress: "grace@fabrikam.com" },
+      )
+    ).inputs,
+  );
   expect(replacement.id).toBe(created.id);
-  expect(graphWrites(emu.requests()).map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /v1.0/users/${created.id}`, "POST /v1.0/invitations"]);
+  expect(graphWrites(emu.requests()).map((r) => `${r.method} ${r.path}`)).toEqual([
+    `PATCH /v1.0/users/${created.id}`,
+    "POST /v1.0/invitations",
+  ]);
 
   // A later deployment (a new plugin process) in which the resource left the program: delete by policy.
   await server.close();
   server = await ProviderServer.start({ cwd: pkgDir });
-  await server.configure({ "entra:graphEndpoint": emu.graphUrl, "entra:authorityHost": emu.authorityHost, "entra:tenantId": emu.tenantId, "entra:clientId": emu.clientId, "entra:clientSecret": emu.clientSecret });
+  await server.configure({
+    "entra:graphEndpoint": emu.graphUrl,
+    "entra:authorityHost": emu.authorityHost,
+    "entra:tenantId": emu.tenantId,
+    "entra:clientId": emu.clientId,
+    "entra:clientSecret": emu.clientSecret,
+  });
   await server.delete(urn, created.id, replacement.props);
   expect(requestsTo(emu.requests(), "DELETE", `/v1.0/users/${created.id}`)).toHaveLength(1);
   expect(server.stderr.join("\n")).not.toContain(emu.clientSecret);

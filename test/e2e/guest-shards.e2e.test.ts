@@ -9,7 +9,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { killTree } from "../reliability/harness";
 import { shardOf } from "../../src/provider/shard-plan";
-import { adminGraphClient, graphWrites, providerEnv, requestsTo, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import {
+  adminGraphClient,
+  graphWrites,
+  providerEnv,
+  requestsTo,
+  RunningEmulator,
+  RunResult,
+  startEmulator,
+  TestStack,
+} from "../../src/testing";
 
 jest.setTimeout(300_000);
 
@@ -28,7 +37,9 @@ const SAM = "  - email: sam@northwind.example\n    displayName: Sam";
 const JO = "  - email: jo@adatum.example\n    onDelete: disable";
 const KIM = "  - email: kim@contoso.example";
 /** A guest in kim's shard (of 4): a shard step in which one guest fails and another succeeds. */
-const LEE_ADDRESS = Array.from({ length: 200 }, (_, i) => `lee${i}@contoso.example`).find((a) => shardOf(a, 4) === shardOf("kim@contoso.example", 4))!;
+const LEE_ADDRESS = Array.from({ length: 200 }, (_, i) => `lee${i}@contoso.example`).find(
+  (a) => shardOf(a, 4) === shardOf("kim@contoso.example", 4),
+)!;
 const LEE = `  - email: ${LEE_ADDRESS}`;
 
 let emu: RunningEmulator;
@@ -38,20 +49,34 @@ const ok = (r: RunResult): RunResult => {
   if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
   return r;
 };
-const live = (): string[] => emu.users().filter((u) => !u.deletedDateTime && u.accountEnabled !== false).map((u) => u.mail!).sort();
-const types = (): string[] => [...new Set((stack.exportState().deployment.resources ?? []).map((r) => r.type.split(":").pop()!))].sort();
-const guestsOf = (r: RunResult) => r.outputs!.guests.value as Record<string, { userId: string; email: string; externalUserState: string }>;
+const live = (): string[] =>
+  emu
+    .users()
+    .filter((u) => !u.deletedDateTime && u.accountEnabled !== false)
+    .map((u) => u.mail!)
+    .sort();
+const types = (): string[] =>
+  [...new Set((stack.exportState().deployment.resources ?? []).map((r) => r.type.split(":").pop()!))].sort();
+const guestsOf = (r: RunResult) =>
+  r.outputs!.guests.value as Record<string, { userId: string; email: string; externalUserState: string }>;
 /** Every shard's redeem links are one secret, encrypted at rest: no link in clear text in the checkpoint. */
 const redeemLinksEncrypted = (): boolean =>
-  (stack.exportState().deployment.resources ?? []).filter((r) => r.type.endsWith(":GuestShard")).every((r) => {
-    const text = JSON.stringify(r.outputs?.redeemUrls);
-    return text.includes("4dabf18193072939515e22adb298388d") && !text.includes("redeem");
-  });
+  (stack.exportState().deployment.resources ?? [])
+    .filter((r) => r.type.endsWith(":GuestShard"))
+    .every((r) => {
+      const text = JSON.stringify(r.outputs?.redeemUrls);
+      return text.includes("4dabf18193072939515e22adb298388d") && !text.includes("redeem");
+    });
 const writes = (): string[] => graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`);
 
 beforeAll(async () => {
   emu = await startEmulator();
-  stack = new TestStack({ name: "e2e-guest-shards", program: program("shards"), env: providerEnv(emu), files: { "guests.yaml": yaml([AVERY, SAM, JO]) } });
+  stack = new TestStack({
+    name: "e2e-guest-shards",
+    program: program("shards"),
+    env: providerEnv(emu),
+    files: { "guests.yaml": yaml([AVERY, SAM, JO]) },
+  });
 });
 afterAll(async () => {
   await emu?.close();
@@ -66,24 +91,39 @@ test("up invites the list into shards: one invitation per guest, outputs per gue
   expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations")).toHaveLength(3);
   ids = Object.fromEntries(Object.entries(guestsOf(r)).map(([k, v]) => [k, v.userId]));
   expect(Object.keys(ids).sort()).toEqual(["fabrikam-lead", "jo@adatum.example", "sam@northwind.example"]);
-  expect(guestsOf(r)["fabrikam-lead"]).toMatchObject({ email: "avery@fabrikam.com", externalUserState: "PendingAcceptance" });
+  expect(guestsOf(r)["fabrikam-lead"]).toMatchObject({
+    email: "avery@fabrikam.com",
+    externalUserState: "PendingAcceptance",
+  });
   expect(r.outputs!.summary.value).toEqual({ PendingAcceptance: 3 });
   expect(types()).not.toContain("Invitation");
   expect(types()).toContain("GuestShard");
   expect(redeemLinksEncrypted()).toBe(true);
   // Each guest is marked with the name its Invitation would have.
-  const marks = await adminGraphClient(emu).api(`/users/${ids["fabrikam-lead"]}/extensions/com.pulumi.entraInvitation`).get();
-  expect({ marks, diagnostics: r.diagnostics }).toMatchObject({ marks: { resource: "partners-fabrikam-lead", stack: "e2e-guest-shards" } });
+  const marks = await adminGraphClient(emu)
+    .api(`/users/${ids["fabrikam-lead"]}/extensions/com.pulumi.entraInvitation`)
+    .get();
+  expect({ marks, diagnostics: r.diagnostics }).toMatchObject({
+    marks: { resource: "partners-fabrikam-lead", stack: "e2e-guest-shards" },
+  });
 });
 
 test("preview --diff shows a line per changed guest; up resets the same user for an email change and patches a name in place", async () => {
-  stack.writeFile("guests.yaml", yaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), JO]));
+  stack.writeFile(
+    "guests.yaml",
+    yaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), JO]),
+  );
   const p = ok(await stack.preview({ diff: true }));
-  expect(p.steps.flatMap((s) => Object.keys(s.detailedDiff ?? {})).sort()).toEqual(['guests["fabrikam-lead"].invitedUserEmailAddress', 'guests["sam@northwind.example"].invitedUserDisplayName']);
+  expect(p.steps.flatMap((s) => Object.keys(s.detailedDiff ?? {})).sort()).toEqual([
+    'guests["fabrikam-lead"].invitedUserEmailAddress',
+    'guests["sam@northwind.example"].invitedUserDisplayName',
+  ]);
   expect(p.stdout).toMatch(/invitedUserDisplayName\s*:\s*"Sam"\s*=>\s*"Samuel"/);
   expect(p.stdout).toMatch(/invitedUserEmailAddress\s*:\s*"avery@fabrikam\.com"\s*=>\s*"avery\.lee@fabrikam\.com"/);
   expect(p.steps.filter((s) => /replace/.test(s.op))).toEqual([]);
-  expect(p.diagnostics.map((d) => d.message).join("\n")).toMatch(/avery@fabrikam\.com: email change to avery\.lee@fabrikam\.com \u2192 redemption reset of the same user/);
+  expect(p.diagnostics.map((d) => d.message).join("\n")).toMatch(
+    /avery@fabrikam\.com: email change to avery\.lee@fabrikam\.com \u2192 redemption reset of the same user/,
+  );
   emu.clearRequests();
   const r = ok(await stack.up());
   expect(guestsOf(r)["fabrikam-lead"]).toMatchObject({ userId: ids["fabrikam-lead"], email: "avery.lee@fabrikam.com" });
@@ -95,13 +135,18 @@ test("preview --diff shows a line per changed guest; up resets the same user for
 });
 
 test("removing a guest applies its onDelete (disable), once", async () => {
-  stack.writeFile("guests.yaml", yaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel")]));
+  stack.writeFile(
+    "guests.yaml",
+    yaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel")]),
+  );
   emu.clearRequests();
   const r = ok(await stack.up());
   expect(writes()).toEqual([`PATCH /v1.0/users/${ids["jo@adatum.example"]}`]);
   expect(emu.users().find((u) => u.id === ids["jo@adatum.example"])!.accountEnabled).toBe(false);
   // The line is about the shard that held the guest (the engine lists it under that resource).
-  expect(r.diagnostics.find((d) => d.message.includes("jo@adatum.example") && d.message.includes("sign-in blocked"))?.urn).toMatch(/GuestShard::partners-shard-\dof4$/);
+  expect(
+    r.diagnostics.find((d) => d.message.includes("jo@adatum.example") && d.message.includes("sign-in blocked"))?.urn,
+  ).toMatch(/GuestShard::partners-shard-\dof4$/);
   expect(Object.keys(guestsOf(r)).sort()).toEqual(["fabrikam-lead", "sam@northwind.example"]);
 });
 
@@ -135,10 +180,17 @@ test("shards → per-guest → shards → another shard count → per-guest → 
   stack.setProgram(program("shards", 2));
   const c = ok(await stack.up());
   expect(writes()).toEqual([]);
-  expect((stack.exportState().deployment.resources ?? []).filter((r) => r.type.endsWith(":GuestShard")).every((r) => /-shard-\dof2$/.test(r.urn))).toBe(true);
+  expect(
+    (stack.exportState().deployment.resources ?? [])
+      .filter((r) => r.type.endsWith(":GuestShard"))
+      .every((r) => /-shard-\dof2$/.test(r.urn)),
+  ).toBe(true);
   expect(guestsOf(c)["fabrikam-lead"].userId).toBe(ids["fabrikam-lead"]);
   // And per-guest again (per-guest → shards → per-guest), then back to the suite's 4 shards.
-  for (const [form, shards] of [["invitations", 4], ["shards", 4]] as const) {
+  for (const [form, shards] of [
+    ["invitations", 4],
+    ["shards", 4],
+  ] as const) {
     stack.setProgram(program(form, shards));
     const d = ok(await stack.up());
     expect(writes()).toEqual([]);
@@ -152,13 +204,23 @@ test("partial failure: the guests that succeeded are recorded; the next up invit
   // An internal member holds kim's address: the create of that guest is refused (a GuestList does not
   // take over a member by its address); lee's, in the same shard step, succeeds. (In another shard it
   // might not run at all: the engine starts no new step after one failed.)
-  const member = emu.addUser({ displayName: "Kim (member)", mail: "kim@contoso.example", userPrincipalName: "kim@contoso.example", userType: "Member" });
-  stack.writeFile("guests.yaml", yaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), KIM, LEE]));
+  const member = emu.addUser({
+    displayName: "Kim (member)",
+    mail: "kim@contoso.example",
+    userPrincipalName: "kim@contoso.example",
+    userType: "Member",
+  });
+  stack.writeFile(
+    "guests.yaml",
+    yaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), KIM, LEE]),
+  );
   emu.clearRequests();
   const r = await stack.up();
   expect(r.ok).toBe(false);
   expect(`${r.stdout}\n${r.stderr}`).toMatch(/guest 'kim@contoso\.example'.*belongs to a member of this tenant/);
-  const recorded = (stack.exportState().deployment.resources ?? []).filter((x) => x.type.endsWith(":GuestShard")).flatMap((x) => Object.keys((x.outputs?.guests ?? {}) as object));
+  const recorded = (stack.exportState().deployment.resources ?? [])
+    .filter((x) => x.type.endsWith(":GuestShard"))
+    .flatMap((x) => Object.keys((x.outputs?.guests ?? {}) as object));
   expect(recorded).toContain(LEE_ADDRESS);
   expect(recorded).not.toContain("kim@contoso.example");
   expect(redeemLinksEncrypted()).toBe(true);
@@ -169,9 +231,13 @@ test("partial failure: the guests that succeeded are recorded; the next up invit
   emu.clearRequests();
   const again = ok(await stack.up());
   const invited = requestsTo(emu.requests(), "POST", "/v1.0/invitations");
-  expect(invited.map((i) => (i.body as { invitedUserEmailAddress: string }).invitedUserEmailAddress)).toEqual(["kim@contoso.example"]);
+  expect(invited.map((i) => (i.body as { invitedUserEmailAddress: string }).invitedUserEmailAddress)).toEqual([
+    "kim@contoso.example",
+  ]);
   expect(emu.users().filter((u) => u.mail === LEE_ADDRESS)).toHaveLength(1);
-  expect(Object.keys(guestsOf(again)).sort()).toEqual(["fabrikam-lead", "kim@contoso.example", LEE_ADDRESS, "sam@northwind.example"].sort());
+  expect(Object.keys(guestsOf(again)).sort()).toEqual(
+    ["fabrikam-lead", "kim@contoso.example", LEE_ADDRESS, "sam@northwind.example"].sort(),
+  );
 });
 
 test("a kill in the middle of a shard step converges: the rerun finds the guests already invited by their marks, no duplicate", async () => {
@@ -182,7 +248,8 @@ test("a kill in the middle of a shard step converges: the rerun finds the guests
   emu.setLatency(1_500);
   let pid = 0;
   const run = stack.up({ onSpawn: (p) => (pid = p) });
-  for (let i = 0; i < 600 && requestsTo(emu.requests(), "POST", "/v1.0/invitations").length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+  for (let i = 0; i < 600 && requestsTo(emu.requests(), "POST", "/v1.0/invitations").length === 0; i++)
+    await new Promise((res) => setTimeout(res, 50));
   expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations").length).toBeGreaterThan(0);
   killTree(pid);
   expect((await run).ok).toBe(false);
@@ -201,12 +268,21 @@ test("a shard state written before the state was cut (every guest field kept) is
   // `adopted: false` and `externalUserStateChangeDateTime` (the redeem links stay as they are: an
   // encrypted secret cannot be rewritten here; the plain map of old is read by unpackRedeemUrls, unit-tested).
   const file = path.join(stack.stateDir, ".pulumi", "stacks", stack.stackName, `${stack.stackName}.json`);
-  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint: { latest: { resources: { type: string; outputs?: { guests?: Record<string, Record<string, unknown>> } }[] } } };
+  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    checkpoint: {
+      latest: { resources: { type: string; outputs?: { guests?: Record<string, Record<string, unknown>> } }[] };
+    };
+  };
   let rewritten = 0;
   for (const r of doc.checkpoint.latest.resources) {
     if (!r.type.endsWith(":GuestShard")) continue;
     for (const g of Object.values(r.outputs?.guests ?? {})) {
-      Object.assign(g, { invitedUserType: "Guest", sendInvitationMessage: false, adopted: g.adopted === true, externalUserStateChangeDateTime: null });
+      Object.assign(g, {
+        invitedUserType: "Guest",
+        sendInvitationMessage: false,
+        adopted: g.adopted === true,
+        externalUserStateChangeDateTime: null,
+      });
       rewritten++;
     }
   }

@@ -3,7 +3,15 @@
  * redemption reset of the same user); remove an entry. Each step's plan (preview) and effect (what
  * Graph saw) asserted.
  */
-import { graphWrites, providerEnv, requestsTo, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import {
+  graphWrites,
+  providerEnv,
+  requestsTo,
+  RunningEmulator,
+  RunResult,
+  startEmulator,
+  TestStack,
+} from "../../src/testing";
 
 jest.setTimeout(300_000);
 
@@ -37,11 +45,21 @@ const plan = (r: RunResult): Record<string, string> => {
   }
   return out;
 };
-const live = (): string[] => emu.users().filter((u) => !u.deletedDateTime).map((u) => u.mail!).sort();
+const live = (): string[] =>
+  emu
+    .users()
+    .filter((u) => !u.deletedDateTime)
+    .map((u) => u.mail!)
+    .sort();
 
 beforeAll(async () => {
   emu = await startEmulator();
-  stack = new TestStack({ name: "e2e-guestlist", program: PROGRAM, env: providerEnv(emu), files: { "guests.yaml": yaml([AVERY, SAM]) } });
+  stack = new TestStack({
+    name: "e2e-guestlist",
+    program: PROGRAM,
+    env: providerEnv(emu),
+    files: { "guests.yaml": yaml([AVERY, SAM]) },
+  });
 });
 afterAll(async () => {
   await emu?.close();
@@ -62,12 +80,19 @@ test("up invites the list; outputs per guest and a summary", async () => {
 test("adding an entry: preview shows one create; up invites only that guest", async () => {
   stack.writeFile("guests.yaml", yaml([JO, AVERY, SAM])); // reordered too: nothing else may change
   const p = ok(await stack.preview());
-  expect(plan(p)).toEqual({ "partners-fabrikam-lead": "same", "partners-sam@northwind.example": "same", "partners-jo@adatum.example": "create" });
+  expect(plan(p)).toEqual({
+    "partners-fabrikam-lead": "same",
+    "partners-sam@northwind.example": "same",
+    "partners-jo@adatum.example": "create",
+  });
   emu.clearRequests();
   ok(await stack.up());
   // The invitation, then the ownership mark on the new user.
   const jo = emu.users().find((u) => u.mail === "jo@adatum.example")!;
-  expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual(["POST /v1.0/invitations", `POST /v1.0/users/${jo.id}/extensions`]);
+  expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([
+    "POST /v1.0/invitations",
+    `POST /v1.0/users/${jo.id}/extensions`,
+  ]);
   expect(live()).toEqual(["avery@fabrikam.com", "jo@adatum.example", "sam@northwind.example"]);
 });
 
@@ -78,15 +103,25 @@ test("changing a keyed entry's email: preview shows a replace; up resets the sam
   emu.clearRequests();
   const r = ok(await stack.up());
   expect((r.outputs!.guests.value as Record<string, { userId: string }>)["fabrikam-lead"].userId).toBe(averyId);
-  expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${averyId}`, "POST /v1.0/invitations"]);
-  expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations")[0].body).toMatchObject({ resetRedemption: true, invitedUser: { id: averyId } });
+  expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([
+    `PATCH /v1.0/users/${averyId}`,
+    "POST /v1.0/invitations",
+  ]);
+  expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations")[0].body).toMatchObject({
+    resetRedemption: true,
+    invitedUser: { id: averyId },
+  });
   expect(live()).toEqual(["avery.lee@fabrikam.com", "jo@adatum.example", "sam@northwind.example"]);
 });
 
 test("removing an entry: preview shows one delete; up deletes only that guest", async () => {
   stack.writeFile("guests.yaml", yaml([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com")]));
   const p = ok(await stack.preview());
-  expect(plan(p)).toMatchObject({ "partners-sam@northwind.example": "delete", "partners-fabrikam-lead": "same", "partners-jo@adatum.example": "same" });
+  expect(plan(p)).toMatchObject({
+    "partners-sam@northwind.example": "delete",
+    "partners-fabrikam-lead": "same",
+    "partners-jo@adatum.example": "same",
+  });
   emu.clearRequests();
   ok(await stack.up());
   expect(graphWrites(emu.requests()).map((w) => w.method)).toEqual(["DELETE"]);

@@ -23,7 +23,12 @@ let env: NodeJS.ProcessEnv;
 
 /** What `git clone` of this checkout would hold: the tracked files (as they are now) and new, unignored ones. */
 function copyCheckout(to: string): void {
-  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" }).split("\0").filter(Boolean);
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: root,
+    encoding: "utf8",
+  })
+    .split("\0")
+    .filter(Boolean);
   for (const f of files) {
     const from = path.join(root, f);
     if (!fs.existsSync(from)) continue; // deleted in the working tree
@@ -34,7 +39,11 @@ function copyCheckout(to: string): void {
 
 /** Makes the copy a git clone of itself (one commit of every file), so that `git status` says what a command changed. */
 function commitCopy(dir: string): void {
-  const git = (args: string[]): string => execFileSync("git", ["-c", "user.name=newcomer", "-c", "user.email=newcomer@example.com", ...args], { cwd: dir, encoding: "utf8" });
+  const git = (args: string[]): string =>
+    execFileSync("git", ["-c", "user.name=newcomer", "-c", "user.email=newcomer@example.com", ...args], {
+      cwd: dir,
+      encoding: "utf8",
+    });
   git(["init", "-q"]);
   git(["add", "-A"]);
   git(["commit", "-q", "-m", "what a clone holds"]);
@@ -49,7 +58,11 @@ function sh(cmd: string, args: string[], withStderr = false): Promise<string> {
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(withStderr ? `${out}${err}` : out) : reject(new Error(`'${cmd} ${args.join(" ")}' exited ${code}:\n${out}\n${err}`))));
+    child.on("close", (code) =>
+      code === 0
+        ? resolve(withStderr ? `${out}${err}` : out)
+        : reject(new Error(`'${cmd} ${args.join(" ")}' exited ${code}:\n${out}\n${err}`)),
+    );
   });
 }
 
@@ -83,16 +96,30 @@ test("npm install (no engine warning, the clone left clean), then pulumi stack i
   expect(install).not.toContain("EBADENGINE");
   // npm install changes no tracked file (package-lock.json included) and leaves nothing untracked.
   expect(execFileSync("git", ["status", "--porcelain"], { cwd: clone, encoding: "utf8" })).toBe("");
-  expect(fs.existsSync(path.join(clone, "stack", "node_modules", "pulumi-entra-invitation", "dist", "provider", "index.js"))).toBe(true);
+  expect(
+    fs.existsSync(path.join(clone, "stack", "node_modules", "pulumi-entra-invitation", "dist", "provider", "index.js")),
+  ).toBe(true);
 
   await sh("pulumi", ["stack", "init", "dev"]);
   const up = await sh("pulumi", ["up", "--yes", "--color", "never"]);
   expect(up).toMatch(/\+ \d+ created/);
 
-  const declared = (parse(fs.readFileSync(path.join(clone, "guests.yaml"), "utf8")) as { guests: { email: string }[] }).guests.map((g) => g.email.toLowerCase()).sort();
-  expect(emu.users().filter((u) => !u.deletedDateTime).map((u) => u.mail!.toLowerCase()).sort()).toEqual(declared);
+  const declared = (
+    parse(fs.readFileSync(path.join(clone, "guests.yaml"), "utf8")) as { guests: { email: string }[] }
+  ).guests
+    .map((g) => g.email.toLowerCase())
+    .sort();
+  expect(
+    emu
+      .users()
+      .filter((u) => !u.deletedDateTime)
+      .map((u) => u.mail!.toLowerCase())
+      .sort(),
+  ).toEqual(declared);
 
-  const state = JSON.parse(await sh("pulumi", ["stack", "export"])) as { deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] } };
+  const state = JSON.parse(await sh("pulumi", ["stack", "export"])) as {
+    deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] };
+  };
   const invitations = state.deployment.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/entra:Invitation");
   expect(invitations).toHaveLength(declared.length);
   for (const r of invitations) {

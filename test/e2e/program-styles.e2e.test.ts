@@ -13,7 +13,15 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { graphWrites, providerEnv, requestsTo, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import {
+  graphWrites,
+  providerEnv,
+  requestsTo,
+  RunningEmulator,
+  RunResult,
+  startEmulator,
+  TestStack,
+} from "../../src/testing";
 import { TYPESCRIPT_TSCONFIG } from "../../src/testing/stack";
 import { installTarball, packWorkingTree, removeTree, REPO_ROOT } from "./release";
 
@@ -36,16 +44,42 @@ interface Style {
 }
 
 const packageJson = (main: string, type?: "module", dev: Record<string, string> = {}): string =>
-  JSON.stringify({ name: "style", main, ...(type ? { type } : {}), devDependencies: { "@types/node": "^20", typescript: "^5", ...dev }, dependencies: { "@pulumi/pulumi": "^3", "pulumi-entra-invitation": "*" } }, null, 2) + "\n";
+  JSON.stringify(
+    {
+      name: "style",
+      main,
+      ...(type ? { type } : {}),
+      devDependencies: { "@types/node": "^20", typescript: "^5", ...dev },
+      dependencies: { "@pulumi/pulumi": "^3", "pulumi-entra-invitation": "*" },
+    },
+    null,
+    2,
+  ) + "\n";
 
 /** The same two guests in every style; `domain` keeps each style's guests apart. */
 const guests = (domain: string, ts: boolean): string => `
 const redirect${ts ? ": string" : ""} = "${redirect}";
 const guests = ["ana", "ben"].map((n) => new Invitation(n, { invitedUserEmailAddress: \`\${n}@${domain}\`, inviteRedirectUrl: redirect }));
 `;
-const esmProgram = (ts: boolean) => (d: string): string => `import { Invitation } from "pulumi-entra-invitation";\n${guests(d, ts)}\nexport const userIds = guests.map((g) => g.userId);\n`;
+const esmProgram =
+  (ts: boolean) =>
+  (d: string): string =>
+    `import { Invitation } from "pulumi-entra-invitation";\n${guests(d, ts)}\nexport const userIds = guests.map((g) => g.userId);\n`;
 
-const ESM_TSCONFIG = JSON.stringify({ compilerOptions: { ...TYPESCRIPT_TSCONFIG.compilerOptions, target: "es2022", module: "nodenext", moduleResolution: "nodenext" }, files: ["index.ts"] }, null, 2) + "\n";
+const ESM_TSCONFIG =
+  JSON.stringify(
+    {
+      compilerOptions: {
+        ...TYPESCRIPT_TSCONFIG.compilerOptions,
+        target: "es2022",
+        module: "nodenext",
+        moduleResolution: "nodenext",
+      },
+      files: ["index.ts"],
+    },
+    null,
+    2,
+  ) + "\n";
 
 const STYLES: Style[] = [
   { name: "TypeScript, CommonJS (pulumi new typescript)", programFile: "index.ts", program: esmProgram(true) },
@@ -53,16 +87,30 @@ const STYLES: Style[] = [
     name: "TypeScript, ESM (type: module, module: nodenext, ts-node installed)",
     programFile: "index.ts",
     program: esmProgram(true),
-    files: { "package.json": packageJson("index.ts", "module", { "ts-node": "^10.9.2" }), "tsconfig.json": ESM_TSCONFIG },
+    files: {
+      "package.json": packageJson("index.ts", "module", { "ts-node": "^10.9.2" }),
+      "tsconfig.json": ESM_TSCONFIG,
+    },
     tsNode: true,
   },
   {
     name: "JavaScript, CommonJS (require)",
     programFile: "index.js",
-    program: (d) => `"use strict";\nconst { Invitation } = require("pulumi-entra-invitation");\n${guests(d, false)}\nexports.userIds = guests.map((g) => g.userId);\n`,
+    program: (d) =>
+      `"use strict";\nconst { Invitation } = require("pulumi-entra-invitation");\n${guests(d, false)}\nexports.userIds = guests.map((g) => g.userId);\n`,
   },
-  { name: "JavaScript, ESM (type: module, index.js)", programFile: "index.js", program: esmProgram(false), files: { "package.json": packageJson("index.js", "module") } },
-  { name: "JavaScript, ESM (index.mjs)", programFile: "index.mjs", program: esmProgram(false), files: { "package.json": packageJson("index.mjs") } },
+  {
+    name: "JavaScript, ESM (type: module, index.js)",
+    programFile: "index.js",
+    program: esmProgram(false),
+    files: { "package.json": packageJson("index.js", "module") },
+  },
+  {
+    name: "JavaScript, ESM (index.mjs)",
+    programFile: "index.mjs",
+    program: esmProgram(false),
+    files: { "package.json": packageJson("index.mjs") },
+  },
 ];
 
 let emu: RunningEmulator;
@@ -93,57 +141,78 @@ const ok = (r: RunResult): RunResult => {
 };
 
 const seconds: Record<string, number> = {};
-afterAll(() => process.stdout.write(`program styles: ${Object.entries(seconds).map(([k, v]) => `${k}: ${v.toFixed(1)} s`).join("; ")}\n`));
+afterAll(() =>
+  process.stdout.write(
+    `program styles: ${Object.entries(seconds)
+      .map(([k, v]) => `${k}: ${v.toFixed(1)} s`)
+      .join("; ")}\n`,
+  ),
+);
 
 /** The provider text state holds, the same in every style (set by the first). */
 let providerText: string | undefined;
 
-test.each(STYLES.map((s, i) => [s.name, s, i] as const))("%s: up invites two guests, state holds the one-line provider, no changes after, destroy removes them", async (_name, style, i) => {
-  const t0 = Date.now();
-  const domain = `style${i}.example`;
-  const emails = [`ana@${domain}`, `ben@${domain}`];
-  const packageDir = style.tsNode ? tsNodePackageDir() : undefined;
-  const stack = new TestStack({ name: `style-${i}`, packageDir, programFile: style.programFile, program: style.program(domain), files: style.files, env: providerEnv(emu) });
-  try {
-    emu.clearRequests();
-    const up = ok(await stack.up());
-    expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations")).toHaveLength(2);
-    const live = emu.users().filter((u) => !u.deletedDateTime && emails.includes(u.mail!));
-    expect(live.map((u) => u.mail).sort()).toEqual(emails);
-    expect(new Set(up.outputs!.userIds.value as string[])).toEqual(new Set(live.map((u) => u.id)));
-    expect(up.diagnostics.filter((d) => d.severity === "warning" || d.severity === "error")).toEqual([]);
+test.each(STYLES.map((s, i) => [s.name, s, i] as const))(
+  "%s: up invites two guests, state holds the one-line provider, no changes after, destroy removes them",
+  async (_name, style, i) => {
+    const t0 = Date.now();
+    const domain = `style${i}.example`;
+    const emails = [`ana@${domain}`, `ben@${domain}`];
+    const packageDir = style.tsNode ? tsNodePackageDir() : undefined;
+    const stack = new TestStack({
+      name: `style-${i}`,
+      packageDir,
+      programFile: style.programFile,
+      program: style.program(domain),
+      files: style.files,
+      env: providerEnv(emu),
+    });
+    try {
+      emu.clearRequests();
+      const up = ok(await stack.up());
+      expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations")).toHaveLength(2);
+      const live = emu.users().filter((u) => !u.deletedDateTime && emails.includes(u.mail!));
+      expect(live.map((u) => u.mail).sort()).toEqual(emails);
+      expect(new Set(up.outputs!.userIds.value as string[])).toEqual(new Set(live.map((u) => u.id)));
+      expect(up.diagnostics.filter((d) => d.severity === "warning" || d.severity === "error")).toEqual([]);
 
-    const invs = (stack.exportState().deployment.resources ?? []).filter((r) => r.type === INVITATION);
-    expect(invs).toHaveLength(2);
-    for (const r of invs) {
-      for (const provider of [r.inputs!.__provider, r.outputs!.__provider] as string[]) {
-        // One module reference, the package's stable entry point; no path, small; the same text in
-        // every style.
-        expect(provider.match(/require\([^)]*\)/g)).toEqual(['require("pulumi-entra-invitation/provider")']);
-        expect(provider).not.toMatch(/\/(work|home|tmp|Users|root|private|var)\/|[A-Za-z]:\\|file:/);
-        expect(Buffer.byteLength(provider)).toBeLessThanOrEqual(1024);
-        providerText ??= provider;
-        expect(provider).toBe(providerText);
+      const invs = (stack.exportState().deployment.resources ?? []).filter((r) => r.type === INVITATION);
+      expect(invs).toHaveLength(2);
+      for (const r of invs) {
+        for (const provider of [r.inputs!.__provider, r.outputs!.__provider] as string[]) {
+          // One module reference, the package's stable entry point; no path, small; the same text in
+          // every style.
+          expect(provider.match(/require\([^)]*\)/g)).toEqual(['require("pulumi-entra-invitation/provider")']);
+          expect(provider).not.toMatch(/\/(work|home|tmp|Users|root|private|var)\/|[A-Za-z]:\\|file:/);
+          expect(Buffer.byteLength(provider)).toBeLessThanOrEqual(1024);
+          providerText ??= provider;
+          expect(provider).toBe(providerText);
+        }
       }
+
+      emu.clearRequests();
+      const preview = ok(await stack.preview());
+      expect(preview.steps.filter((s) => s.op !== "same")).toEqual([]);
+      expect(preview.steps.filter((s) => s.type === INVITATION)).toHaveLength(2);
+      expect(graphWrites(emu.requests())).toEqual([]);
+
+      ok(await stack.destroy());
+      expect(emu.users().filter((u) => !u.deletedDateTime && emails.includes(u.mail!))).toEqual([]);
+      expect(stack.exportState().deployment.resources ?? []).toEqual([]);
+    } finally {
+      seconds[style.name] = (Date.now() - t0) / 1000;
+      stack.dispose();
     }
-
-    emu.clearRequests();
-    const preview = ok(await stack.preview());
-    expect(preview.steps.filter((s) => s.op !== "same")).toEqual([]);
-    expect(preview.steps.filter((s) => s.type === INVITATION)).toHaveLength(2);
-    expect(graphWrites(emu.requests())).toEqual([]);
-
-    ok(await stack.destroy());
-    expect(emu.users().filter((u) => !u.deletedDateTime && emails.includes(u.mail!))).toEqual([]);
-    expect(stack.exportState().deployment.resources ?? []).toEqual([]);
-  } finally {
-    seconds[style.name] = (Date.now() - t0) / 1000;
-    stack.dispose();
-  }
-});
+  },
+);
 
 test("TypeScript ESM without ts-node in the project: the program does not start, no guest is touched (the SDK's limitation)", async () => {
-  const stack = new TestStack({ name: "style-ts-esm-no-ts-node", program: esmProgram(true)("nots.example"), files: { "package.json": packageJson("index.ts", "module"), "tsconfig.json": ESM_TSCONFIG }, env: providerEnv(emu) });
+  const stack = new TestStack({
+    name: "style-ts-esm-no-ts-node",
+    program: esmProgram(true)("nots.example"),
+    files: { "package.json": packageJson("index.ts", "module"), "tsconfig.json": ESM_TSCONFIG },
+    env: providerEnv(emu),
+  });
   try {
     emu.clearRequests();
     const up = await stack.up();

@@ -73,7 +73,8 @@ export function packCommit(commit: string, root = REPO_ROOT): PackedPackage {
   const sha = resolveCommit(commit, root);
   const cacheDir = path.join(root, ".stack", "releases");
   const tarball = path.join(cacheDir, `${PACKAGE_NAME}-${sha}.tgz`);
-  if (fs.existsSync(tarball)) return { tarball, ...readPackageJson(tarball), source: sha.slice(0, 7), seconds: 0, cached: true };
+  if (fs.existsSync(tarball))
+    return { tarball, ...readPackageJson(tarball), source: sha.slice(0, 7), seconds: 0, cached: true };
   fs.mkdirSync(cacheDir, { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `entra-release-${sha.slice(0, 7)}-`));
   try {
@@ -82,7 +83,11 @@ export function packCommit(commit: string, root = REPO_ROOT): PackedPackage {
     git(["archive", "--format=tar", "-o", path.join(work, "tree.tar"), sha], root);
     execFileSync("tar", ["-xf", path.join(work, "tree.tar"), "-C", src]);
     fs.symlinkSync(path.join(root, "node_modules"), path.join(src, "node_modules"), "dir");
-    execFileSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: src, stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync(
+      process.execPath,
+      [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+      { cwd: src, stdio: ["ignore", "pipe", "pipe"] },
+    );
     const name = packInto(src, work);
     // Rename, then move: a concurrent run never sees a half-written tarball.
     const tmp = `${tarball}.${process.pid}`;
@@ -91,12 +96,22 @@ export function packCommit(commit: string, root = REPO_ROOT): PackedPackage {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
-  return { tarball, ...readPackageJson(tarball), source: sha.slice(0, 7), seconds: (Date.now() - started) / 1000, cached: false };
+  return {
+    tarball,
+    ...readPackageJson(tarball),
+    source: sha.slice(0, 7),
+    seconds: (Date.now() - started) / 1000,
+    cached: false,
+  };
 }
 
 /** `npm pack --ignore-scripts` of the package in `dir` into `dest`; returns the tarball's file name. */
 function packInto(dir: string, dest: string): string {
-  const out = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", dest], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const out = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", dest], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return out.trim().split("\n").pop()!;
 }
 
@@ -108,7 +123,13 @@ export function packWorkingTree(dest: string, root = REPO_ROOT): PackedPackage {
   const started = Date.now();
   fs.mkdirSync(dest, { recursive: true });
   const tarball = path.join(dest, packInto(root, dest));
-  return { tarball, ...readPackageJson(tarball), source: "working tree", seconds: (Date.now() - started) / 1000, cached: false };
+  return {
+    tarball,
+    ...readPackageJson(tarball),
+    source: "working tree",
+    seconds: (Date.now() - started) / 1000,
+    cached: false,
+  };
 }
 
 /** A tarball made elsewhere (e.g. a release candidate's `npm pack`). */
@@ -125,10 +146,30 @@ export function packedTarball(tarball: string): PackedPackage {
 export function installTarball(dir: string, pkg: PackedPackage, root = REPO_ROOT, more: string[] = []): string {
   fs.mkdirSync(dir, { recursive: true });
   const pkgJson = path.join(dir, "package.json");
-  if (!fs.existsSync(pkgJson)) fs.writeFileSync(pkgJson, JSON.stringify({ name: `entra-invitation-${path.basename(dir)}`, private: true }, null, 2) + "\n");
-  const version = (p: string): string => (JSON.parse(fs.readFileSync(path.join(root, "node_modules", p, "package.json"), "utf8")) as { version: string }).version;
+  if (!fs.existsSync(pkgJson))
+    fs.writeFileSync(
+      pkgJson,
+      JSON.stringify({ name: `entra-invitation-${path.basename(dir)}`, private: true }, null, 2) + "\n",
+    );
+  const version = (p: string): string =>
+    (JSON.parse(fs.readFileSync(path.join(root, "node_modules", p, "package.json"), "utf8")) as { version: string })
+      .version;
   const extra = [...["typescript", "@types/node"].map((p) => `${p}@${version(p)}`), ...more];
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", "--no-package-lock", "--loglevel=error", pkg.tarball, ...extra], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync(
+    "npm",
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      "--no-save",
+      "--no-package-lock",
+      "--loglevel=error",
+      pkg.tarball,
+      ...extra,
+    ],
+    { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
+  );
   return path.join(dir, "node_modules", PACKAGE_NAME);
 }
 
@@ -141,8 +182,11 @@ export function installTarball(dir: string, pkg: PackedPackage, root = REPO_ROOT
  */
 export function replaceInstalled(dir: string, pkg: PackedPackage, root = REPO_ROOT): string {
   const target = path.join(dir, "node_modules", PACKAGE_NAME);
-  const installed = JSON.parse(fs.readFileSync(path.join(target, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
-  if (JSON.stringify(installed.dependencies ?? {}) !== JSON.stringify(pkg.dependencies)) return installTarball(dir, pkg, root);
+  const installed = JSON.parse(fs.readFileSync(path.join(target, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
+  if (JSON.stringify(installed.dependencies ?? {}) !== JSON.stringify(pkg.dependencies))
+    return installTarball(dir, pkg, root);
   const staging = `${target}.next-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });

@@ -9,7 +9,6 @@ import { GUEST_LIST_PROGRAM } from "./programs";
 
 jest.setTimeout(300_000);
 
-
 const GUESTS = `defaults:
   remindAfterDays: 7
   maxReminders: 2
@@ -31,13 +30,19 @@ const ok = (r: RunResult): RunResult => {
   if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
   return r;
 };
-const updates = (r: RunResult): string[] => r.steps.filter((s) => s.type.endsWith(":Invitation") && s.op === "update").map((s) => s.urn.split("::").pop()!);
+const updates = (r: RunResult): string[] =>
+  r.steps.filter((s) => s.type.endsWith(":Invitation") && s.op === "update").map((s) => s.urn.split("::").pop()!);
 const invitations = () => requestsTo(emu.requests(), "POST", "/v1.0/invitations");
 const userId = (mail: string) => emu.users().find((u) => u.mail === mail)!.id;
 
 beforeAll(async () => {
   emu = await startEmulator();
-  stack = new TestStack({ name: "e2e-reminders", program: GUEST_LIST_PROGRAM, env: providerEnv(emu), files: { "guests.yaml": GUESTS } });
+  stack = new TestStack({
+    name: "e2e-reminders",
+    program: GUEST_LIST_PROGRAM,
+    env: providerEnv(emu),
+    files: { "guests.yaml": GUESTS },
+  });
 });
 afterAll(async () => {
   await emu?.close();
@@ -64,11 +69,18 @@ test("N days after: preview --refresh shows kim's update with the reason; up --r
   expect(updates(r)).toEqual(["partners-kim@contoso.com"]);
   expect(r.outputs!.summary.value).toEqual({ Accepted: 1, PendingAcceptance: 2, overdue: 0 });
   const kim = userId("kim@contoso.com");
-  expect(invitations().map((q) => q.body)).toEqual([expect.objectContaining({ invitedUserEmailAddress: "kim@contoso.com", sendInvitationMessage: true })]);
+  expect(invitations().map((q) => q.body)).toEqual([
+    expect.objectContaining({ invitedUserEmailAddress: "kim@contoso.com", sendInvitationMessage: true }),
+  ]);
   // By address: no invitedUser (which would convert a user who is not an invited guest), no reset.
   expect(invitations()[0].body).not.toHaveProperty("invitedUser");
   expect(invitations()[0].body).not.toHaveProperty("resetRedemption");
-  expect(emu.users().filter((u) => u.mail === "kim@contoso.com").map((u) => u.id)).toEqual([kim]);
+  expect(
+    emu
+      .users()
+      .filter((u) => u.mail === "kim@contoso.com")
+      .map((u) => u.id),
+  ).toEqual([kim]);
 });
 
 test("at most once per N days, at most maxReminders times, never to the Accepted guest", async () => {
@@ -76,7 +88,9 @@ test("at most once per N days, at most maxReminders times, never to the Accepted
   ok(await stack.up({ ...day(13.9), refresh: true })); // 6.9 days after the reminder
   expect(invitations()).toHaveLength(0);
   ok(await stack.up({ ...day(14), refresh: true })); // reminder 2 of 2
-  expect(invitations().map((q) => (q.body as { invitedUserEmailAddress: string }).invitedUserEmailAddress)).toEqual(["kim@contoso.com"]);
+  expect(invitations().map((q) => (q.body as { invitedUserEmailAddress: string }).invitedUserEmailAddress)).toEqual([
+    "kim@contoso.com",
+  ]);
   expect(invitations()[0].body).not.toHaveProperty("invitedUser");
   emu.clearRequests();
   const p = ok(await stack.preview({ ...day(60), refresh: true })); // maxReminders reached

@@ -8,7 +8,10 @@ export function entraGuestsBin(): string {
 }
 
 /** Pipes `input` into `entra-guests summarize <args>`. */
-export function summarize(input: string, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function summarize(
+  input: string,
+  args: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(entraGuestsBin(), ["summarize", ...args], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

@@ -17,7 +17,6 @@ import { GUEST_LIST_PROGRAM } from "./programs";
 
 jest.setTimeout(600_000);
 
-
 const GUESTS = `defaults:
   remindAfterDays: 7
   maxReminders: 2
@@ -39,7 +38,6 @@ const day = (n: number): Record<string, string> => ({ ENTRA_NOW: new Date(T0 + n
 let emu: RunningEmulator;
 let stack: TestStack;
 
-
 const ok = (r: RunResult): RunResult => {
   if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
   return r;
@@ -47,7 +45,12 @@ const ok = (r: RunResult): RunResult => {
 
 beforeAll(async () => {
   emu = await startEmulator();
-  stack = new TestStack({ name: "e2e-summarize-expiry", program: GUEST_LIST_PROGRAM, env: providerEnv(emu), files: { "guests.yaml": GUESTS } });
+  stack = new TestStack({
+    name: "e2e-summarize-expiry",
+    program: GUEST_LIST_PROGRAM,
+    env: providerEnv(emu),
+    files: { "guests.yaml": GUESTS },
+  });
   ok(await stack.up({ env: day(0) }));
 });
 afterAll(async () => {
@@ -74,7 +77,9 @@ test("preview --refresh --json at day 7: an expired entry and an overdue pending
   expect(p.code).toBe(0);
   // The engine's JSON carries both reasons: the GuestList's expiry lines and the provider's reminder line.
   expect(p.stdout).toContain("guest 'lee@contoso.com' expired on 2027-01-05");
-  expect(p.stdout).toContain("kim@contoso.com: still PendingAcceptance 7 days after the last invitation (remindAfterDays 7): reminder 1 of 2");
+  expect(p.stdout).toContain(
+    "kim@contoso.com: still PendingAcceptance 7 days after the last invitation (remindAfterDays 7): reminder 1 of 2",
+  );
   const r = await summarize(p.stdout);
   expect(r).toEqual({ code: 0, stdout: TABLE, stderr: "" });
   expect(r.stdout).not.toMatch(/redeem|secret/i);
@@ -100,17 +105,25 @@ test("--format text: the same rows for a log", async () => {
 test("before any date (day 3): no guest changes", async () => {
   const p = await previewJson(stack, { refresh: true, env: day(3) });
   expect(p.code).toBe(0);
-  expect((await summarize(p.stdout)).stdout).toBe("<!-- entra-guests summarize -->\n### Guest changes in stack `e2e-summarize-expiry` (pulumi preview)\n\nNo guest changes.\n");
+  expect((await summarize(p.stdout)).stdout).toBe(
+    "<!-- entra-guests summarize -->\n### Guest changes in stack `e2e-summarize-expiry` (pulumi preview)\n\nNo guest changes.\n",
+  );
 });
 
 test("up --refresh --json at day 7: the same rows as applied; then no guest changes", async () => {
   const up = await pulumiJson(stack, "up", { refresh: true, env: day(7) });
   expect(up.code).toBe(0);
   const r = await summarize(up.stdout);
-  expect(r).toEqual({ code: 0, stderr: "", stdout: TABLE.replace("(pulumi preview)", "(applied)").replace("**3 guests change:", "**3 guests changed:") });
+  expect(r).toEqual({
+    code: 0,
+    stderr: "",
+    stdout: TABLE.replace("(pulumi preview)", "(applied)").replace("**3 guests change:", "**3 guests changed:"),
+  });
   const after = await previewJson(stack, { refresh: true, env: day(7) });
   expect(after.code).toBe(0);
-  expect((await summarize(after.stdout)).stdout).toBe("<!-- entra-guests summarize -->\n### Guest changes in stack `e2e-summarize-expiry` (pulumi preview)\n\nNo guest changes.\n");
+  expect((await summarize(after.stdout)).stdout).toBe(
+    "<!-- entra-guests summarize -->\n### Guest changes in stack `e2e-summarize-expiry` (pulumi preview)\n\nNo guest changes.\n",
+  );
 });
 
 describe("every kind of guest change in one preview (issue 13)", () => {
@@ -181,7 +194,12 @@ guests:
   let all: TestStack;
 
   beforeAll(async () => {
-    all = new TestStack({ name: "e2e-summarize-all", program: GUEST_LIST_PROGRAM, env: providerEnv(emu), files: { "guests.yaml": BEFORE } });
+    all = new TestStack({
+      name: "e2e-summarize-all",
+      program: GUEST_LIST_PROGRAM,
+      env: providerEnv(emu),
+      files: { "guests.yaml": BEFORE },
+    });
     ok(await all.up({ env: day(0) }));
   });
   afterAll(() => all?.dispose());

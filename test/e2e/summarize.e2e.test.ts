@@ -57,13 +57,13 @@ const AFTER = `guests:
 let emu: RunningEmulator;
 let stack: TestStack;
 
-
 function expectOk(r: RunResult): RunResult {
   if (!r.ok) throw new Error(`${r.op} failed: ${r.error}`);
   return r;
 }
 
-const invitationUrn = (name: string): string => stack.urn("pulumi-nodejs:dynamic/entra:Invitation", name, "entra:index:GuestList");
+const invitationUrn = (name: string): string =>
+  stack.urn("pulumi-nodejs:dynamic/entra:Invitation", name, "entra:index:GuestList");
 
 const TABLE = [
   "<!-- entra-guests summarize -->",
@@ -89,7 +89,12 @@ const TABLE = [
 
 beforeAll(async () => {
   emu = await startEmulator();
-  stack = new TestStack({ name: "e2e-summarize", program: PROGRAM, env: providerEnv(emu), files: { "guests.yaml": BEFORE } });
+  stack = new TestStack({
+    name: "e2e-summarize",
+    program: PROGRAM,
+    env: providerEnv(emu),
+    files: { "guests.yaml": BEFORE },
+  });
   expectOk(await stack.up());
   const users = emu.users();
   const id = (mail: string): string => users.find((u) => u.mail === mail)!.id;
@@ -143,14 +148,18 @@ describe("pulumi preview --json | entra-guests summarize, with the real engine",
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("dave@contoso.com");
     expect(r.stdout).not.toContain("judy@contoso.com");
-    expect(r.stdout).toContain("**7 guests change: 1 invite, 2 redemption resets, 1 update, 3 removals (1 delete, 1 disable, 1 retain).**");
+    expect(r.stdout).toContain(
+      "**7 guests change: 1 invite, 2 redemption resets, 1 update, 3 removals (1 delete, 1 disable, 1 retain).**",
+    );
   });
 
   test("--replace: a reset asked for on the command line", async () => {
     const p = await previewJson(stack, { replace: [invitationUrn("partners-ivan@contoso.com")] });
     expect(p.code).toBe(0);
     const r = await summarize(p.stdout);
-    expect(r.stdout).toContain("| reset redemption | `ivan@contoso.com` | replacement asked for (--replace); same user |\n");
+    expect(r.stdout).toContain(
+      "| reset redemption | `ivan@contoso.com` | replacement asked for (--replace); same user |\n",
+    );
   });
 
   test("input that is not the JSON: the human preview → one line naming the fix, exit 2", async () => {
@@ -171,10 +180,15 @@ describe("pulumi preview --json | entra-guests summarize, with the real engine",
     expect(r.stdout).toBe(
       TABLE.replace("(pulumi preview)", "(applied)")
         .replace("**9 guests change:", "**9 guests changed:")
-        .replace("\nAn invite of an address that already exists in the tenant adopts that guest instead (the same user, no duplicate).\n", ""),
+        .replace(
+          "\nAn invite of an address that already exists in the tenant adopts that guest instead (the same user, no duplicate).\n",
+          "",
+        ),
     );
     const after = await previewJson(stack, { refresh: true });
     expect(after.code).toBe(0);
-    expect((await summarize(after.stdout)).stdout).toBe("<!-- entra-guests summarize -->\n### Guest changes in stack `e2e-summarize` (pulumi preview)\n\nNo guest changes.\n");
+    expect((await summarize(after.stdout)).stdout).toBe(
+      "<!-- entra-guests summarize -->\n### Guest changes in stack `e2e-summarize` (pulumi preview)\n\nNo guest changes.\n",
+    );
   });
 });

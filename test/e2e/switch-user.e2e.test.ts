@@ -5,7 +5,15 @@
  * half kept the old user and the create reset the old user's redemption. Dropping `invitedUser`
  * afterwards keeps the user: an update that sends nothing.
  */
-import { adminGraphClient, graphWrites, providerEnv, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import {
+  adminGraphClient,
+  graphWrites,
+  providerEnv,
+  RunningEmulator,
+  RunResult,
+  startEmulator,
+  TestStack,
+} from "../../src/testing";
 import { previewJson } from "../../src/testing/preview-json";
 import { summarize } from "./summarize-bin";
 
@@ -33,7 +41,12 @@ function expectOk(r: RunResult): RunResult {
 
 function diagnosticsSection(stdout: string): string[] {
   const m = /^Diagnostics:\n([\s\S]*?)\n(?:\S|$)/m.exec(stdout);
-  return m ? m[1].split("\n").filter((l) => /^ {4}\S/.test(l)).map((l) => l.trim()) : [];
+  return m
+    ? m[1]
+        .split("\n")
+        .filter((l) => /^ {4}\S/.test(l))
+        .map((l) => l.trim())
+    : [];
 }
 
 beforeAll(async () => {
@@ -47,15 +60,35 @@ afterAll(async () => {
 });
 
 test("invitedUser naming another user: the old user is disabled by its onDelete and keeps its redemption; the new one is reset", async () => {
-  stack.writeFile("guest.json", JSON.stringify({ invitedUserEmailAddress: "dan@contoso.example", inviteRedirectUrl: redirect, onDelete: "disable" }));
+  stack.writeFile(
+    "guest.json",
+    JSON.stringify({
+      invitedUserEmailAddress: "dan@contoso.example",
+      inviteRedirectUrl: redirect,
+      onDelete: "disable",
+    }),
+  );
   const first = expectOk(await stack.up());
   const danId = first.outputs?.userId?.value as string;
   emu.redeem(danId);
-  const erin = (await adminGraphClient(emu).api("/invitations").post({ invitedUserEmailAddress: "erin@partner.example", inviteRedirectUrl: redirect })) as { invitedUser: { id: string } };
+  const erin = (await adminGraphClient(emu)
+    .api("/invitations")
+    .post({ invitedUserEmailAddress: "erin@partner.example", inviteRedirectUrl: redirect })) as {
+    invitedUser: { id: string };
+  };
   const erinId = erin.invitedUser.id;
   emu.clearRequests();
 
-  stack.writeFile("guest.json", JSON.stringify({ invitedUserEmailAddress: "erin@partner.example", inviteRedirectUrl: redirect, onDelete: "disable", invitedUser: erinId, resetRedemption: true }));
+  stack.writeFile(
+    "guest.json",
+    JSON.stringify({
+      invitedUserEmailAddress: "erin@partner.example",
+      inviteRedirectUrl: redirect,
+      onDelete: "disable",
+      invitedUser: erinId,
+      resetRedemption: true,
+    }),
+  );
   const p = expectOk(await stack.preview());
   expect(p.stdout).toMatch(/^ \+- +pulumi-nodejs:dynamic\/entra:Invitation dan replace/m);
   expect(diagnosticsSection(p.stdout)).toEqual([
@@ -76,11 +109,18 @@ test("invitedUser naming another user: the old user is disabled by its onDelete 
   expect(r.outputs?.userId?.value).toBe(erinId);
   expect(r.outputs?.adopted?.value).toBe(true);
   const writes = graphWrites(emu.requests()).filter((w) => !w.path.includes("/extensions"));
-  expect(writes.map((w) => `${w.method} ${w.path.split("?")[0]}`)).toEqual([`PATCH /v1.0/users/${danId}`, "POST /v1.0/invitations"]);
+  expect(writes.map((w) => `${w.method} ${w.path.split("?")[0]}`)).toEqual([
+    `PATCH /v1.0/users/${danId}`,
+    "POST /v1.0/invitations",
+  ]);
   expect(writes[0].body).toEqual({ accountEnabled: false });
   expect(writes[1].body).toMatchObject({ resetRedemption: true, invitedUser: { id: erinId } });
   // Dan is not reset (still Accepted, same address), only disabled; Erin was reset.
-  expect(emu.users().find((u) => u.id === danId)).toMatchObject({ mail: "dan@contoso.example", externalUserState: "Accepted", accountEnabled: false });
+  expect(emu.users().find((u) => u.id === danId)).toMatchObject({
+    mail: "dan@contoso.example",
+    externalUserState: "Accepted",
+    accountEnabled: false,
+  });
   expect(emu.users().find((u) => u.id === erinId)).toMatchObject({ externalUserState: "PendingAcceptance" });
 
   emu.clearRequests();
@@ -90,7 +130,14 @@ test("invitedUser naming another user: the old user is disabled by its onDelete 
 
   // The switch done, the program drops invitedUser and resetRedemption: an update, no second reset.
   emu.redeem(erinId);
-  stack.writeFile("guest.json", JSON.stringify({ invitedUserEmailAddress: "erin@partner.example", inviteRedirectUrl: redirect, onDelete: "disable" }));
+  stack.writeFile(
+    "guest.json",
+    JSON.stringify({
+      invitedUserEmailAddress: "erin@partner.example",
+      inviteRedirectUrl: redirect,
+      onDelete: "disable",
+    }),
+  );
   const drop = expectOk(await stack.up());
   expect(drop.summary).toMatchObject({ update: 1 });
   expect(drop.outputs?.userId?.value).toBe(erinId);

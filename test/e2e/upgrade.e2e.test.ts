@@ -12,8 +12,30 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { adminGraphClient, graphWrites, operationArgs, providerEnv, readEventLog, RunningEmulator, RunResult, StateResource, startEmulator, StepEvent, TestStack } from "../../src/testing";
-import { installedFingerprint, installTarball, packCommit, packedTarball, packWorkingTree, PackedPackage, removeTree, REPO_ROOT, replaceInstalled } from "./release";
+import {
+  adminGraphClient,
+  graphWrites,
+  operationArgs,
+  providerEnv,
+  readEventLog,
+  RunningEmulator,
+  RunResult,
+  StateResource,
+  startEmulator,
+  StepEvent,
+  TestStack,
+} from "../../src/testing";
+import {
+  installedFingerprint,
+  installTarball,
+  packCommit,
+  packedTarball,
+  packWorkingTree,
+  PackedPackage,
+  removeTree,
+  REPO_ROOT,
+  replaceInstalled,
+} from "./release";
 
 jest.setTimeout(300_000);
 
@@ -159,8 +181,15 @@ function stateOf(): Record<string, { id?: string; outputs: Record<string, unknow
   return out;
 }
 
-const providers = (): string[] => [...new Set((stack.exportState().deployment.resources ?? []).filter((r: StateResource) => r.type === INVITATION).map((r) => r.inputs!.__provider as string))];
-const plainOutputs = (r: RunResult): Record<string, unknown> => Object.fromEntries(Object.entries(r.outputs ?? {}).map(([k, v]) => [k, v.value]));
+const providers = (): string[] => [
+  ...new Set(
+    (stack.exportState().deployment.resources ?? [])
+      .filter((r: StateResource) => r.type === INVITATION)
+      .map((r) => r.inputs!.__provider as string),
+  ),
+];
+const plainOutputs = (r: RunResult): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(r.outputs ?? {}).map(([k, v]) => [k, v.value]));
 
 beforeAll(async () => {
   emu = await startEmulator();
@@ -171,7 +200,11 @@ afterAll(async () => {
   stack?.dispose();
   fs.rmSync(packDir, { recursive: true, force: true });
   const total = (Date.now() - started) / 1000;
-  process.stdout.write(`upgrade test: ${total.toFixed(1)} s in all; ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", ")}\n`);
+  process.stdout.write(
+    `upgrade test: ${total.toFixed(1)} s in all; ${Object.entries(timings)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(", ")}\n`,
+  );
 });
 
 let firstUp: RunResult;
@@ -182,7 +215,9 @@ test(`a stack made by the previous release (${RELEASE_COMMIT}, built from git) w
   // Fails, never skips, when the commit is not in the clone (a shallow clone): release.ts says so.
   oldPkg = await timed("build previous release", () => packCommit(RELEASE_COMMIT));
   // ENTRA_UPGRADE_TO=<tarball>: upgrade to that package (a release candidate) instead of the working tree.
-  newPkg = await timed("pack working tree", () => (process.env.ENTRA_UPGRADE_TO ? packedTarball(path.resolve(process.env.ENTRA_UPGRADE_TO)) : packWorkingTree(packDir)));
+  newPkg = await timed("pack working tree", () =>
+    process.env.ENTRA_UPGRADE_TO ? packedTarball(path.resolve(process.env.ENTRA_UPGRADE_TO)) : packWorkingTree(packDir),
+  );
   await timed("remove the last run's package folder", () => removeTree(packageDir));
   await timed("install previous release", () => installTarball(packageDir, oldPkg));
   oldPrint = installedFingerprint(packageDir);
@@ -190,21 +225,36 @@ test(`a stack made by the previous release (${RELEASE_COMMIT}, built from git) w
   // Out of band, before the first up: a sponsor, and two guests the stack will adopt.
   const t0 = Date.now();
   const admin = adminGraphClient(emu);
-  const invite = async (email: string): Promise<string> => ((await admin.api("/invitations").post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect })) as { invitedUser: { id: string } }).invitedUser.id;
+  const invite = async (email: string): Promise<string> =>
+    (
+      (await admin.api("/invitations").post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect })) as {
+        invitedUser: { id: string };
+      }
+    ).invitedUser.id;
   const sponsorId = await invite("sponsor@contoso.com");
   const existing = await invite("existing@adatum.example");
   const existingById = await invite("reset@adatum.example");
   emu.redeem(existing);
   timings["out-of-band invitations"] = (Date.now() - t0) / 1000;
 
-  stack = new TestStack({ packageDir, name: "upgrade", program: program(sponsorId, existingById), env: { ...providerEnv(emu), PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, files: { "guests.yaml": guestsYaml(sponsorId) } });
+  stack = new TestStack({
+    packageDir,
+    name: "upgrade",
+    program: program(sponsorId, existingById),
+    env: { ...providerEnv(emu), PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+    files: { "guests.yaml": guestsYaml(sponsorId) },
+  });
   firstUp = ok(await timed("up (previous release)", () => stack.up()));
   expect(firstUp.summary).toMatchObject({ create: 10 }); // the stack, 5 invitations, the list and its 3 guests
   const guests = firstUp.outputs!.guests.value as Record<string, { userId: string; adopted: boolean }>;
   expect(guests.adopted).toMatchObject({ userId: existing, adopted: true });
   expect(guests.adoptedById).toMatchObject({ userId: existingById, adopted: true });
   expect(emu.users().find((u) => u.id === guests.sponsored.userId)?.sponsors).toEqual([sponsorId]);
-  expect(emu.users().find((u) => u.id === guests.withProps.userId)).toMatchObject({ mail: "pat.props@fabrikam.com", companyName: "Fabrikam", usageLocation: "DE" });
+  expect(emu.users().find((u) => u.id === guests.withProps.userId)).toMatchObject({
+    mail: "pat.props@fabrikam.com",
+    companyName: "Fabrikam",
+    usageLocation: "DE",
+  });
   const list = firstUp.outputs!.listGuests.value as Record<string, { userId: string }>;
   expect(Object.keys(list).sort()).toEqual(["auditor", "jo@woodgrove.example", "woodgrove-lead"]);
   expect(providers()).toHaveLength(1);
@@ -220,7 +270,8 @@ test("upgraded to the working tree: preview --expect-no-changes passes, up --ref
 
   emu.clearRequests();
   const preview = await timed("preview --expect-no-changes (upgraded)", () => previewExpectNoChanges());
-  if (preview.code !== 0) throw new Error(`pulumi preview --expect-no-changes exited ${preview.code} after the upgrade:\n${preview.output}`);
+  if (preview.code !== 0)
+    throw new Error(`pulumi preview --expect-no-changes exited ${preview.code} after the upgrade:\n${preview.output}`);
   expect(preview.steps.filter((s) => s.op !== "same")).toEqual([]);
   expect(graphWrites(emu.requests())).toEqual([]);
 
@@ -228,7 +279,11 @@ test("upgraded to the working tree: preview --expect-no-changes passes, up --ref
   upgradedUp = ok(await timed("up --refresh (upgraded)", () => stack.up({ refresh: true })));
   expect(graphWrites(emu.requests())).toEqual([]);
   expect(Object.keys(upgradedUp.summary ?? {})).toEqual(["same"]);
-  expect(upgradedUp.steps.filter((s) => s.type === INVITATION && s.op === "refresh").flatMap((s) => s.refreshedOutputs ?? [])).toEqual([]);
+  expect(
+    upgradedUp.steps
+      .filter((s) => s.type === INVITATION && s.op === "refresh")
+      .flatMap((s) => s.refreshedOutputs ?? []),
+  ).toEqual([]);
   expect(plainOutputs(upgradedUp)).toEqual(plainOutputs(firstUp));
   // State: same ids and outputs (the redeem links, secret, are compared through the stack outputs
   // above); the inputs the new check wrote are the ones the old one wrote; one provider text.
@@ -243,7 +298,10 @@ test("downgraded to the previous release under state the new one wrote: no chang
 
   emu.clearRequests();
   const preview = await timed("preview --expect-no-changes (downgraded)", () => previewExpectNoChanges());
-  if (preview.code !== 0) throw new Error(`pulumi preview --expect-no-changes exited ${preview.code} after the downgrade:\n${preview.output}`);
+  if (preview.code !== 0)
+    throw new Error(
+      `pulumi preview --expect-no-changes exited ${preview.code} after the downgrade:\n${preview.output}`,
+    );
   expect(preview.steps.filter((s) => s.op !== "same")).toEqual([]);
   const up = ok(await timed("up --refresh (downgraded)", () => stack.up({ refresh: true })));
   expect(graphWrites(emu.requests())).toEqual([]);
@@ -257,5 +315,6 @@ test("downgraded to the previous release under state the new one wrote: no chang
   const user = (id: string) => emu.users({ includeDeleted: true }).find((u) => u.id === id)!;
   expect(user(ids.plain.userId).deletedDateTime).toBeTruthy();
   expect(user(ids.withProps.userId)).toMatchObject({ accountEnabled: false });
-  for (const kept of [ids.adopted.userId, ids.adoptedById.userId]) expect(user(kept)).toMatchObject({ accountEnabled: true, deletedDateTime: null }); // adopted: retained
+  for (const kept of [ids.adopted.userId, ids.adoptedById.userId])
+    expect(user(kept)).toMatchObject({ accountEnabled: true, deletedDateTime: null }); // adopted: retained
 });

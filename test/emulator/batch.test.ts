@@ -42,7 +42,14 @@ test("sub-requests run with their own status; dependsOn on a failed request give
       { id: "1", method: "POST", url: "/invitations", headers: json, body: invitation(email) },
       { id: "2", method: "GET", url: `/users?$filter=mail eq '${email}'&$select=id,mail`, dependsOn: ["1"] },
       { id: "3", method: "GET", url: "/users/00000000-0000-4000-8000-000000000999" },
-      { id: "4", method: "PATCH", url: "/users/00000000-0000-4000-8000-000000000999", headers: json, body: { jobTitle: "x" }, dependsOn: ["3"] },
+      {
+        id: "4",
+        method: "PATCH",
+        url: "/users/00000000-0000-4000-8000-000000000999",
+        headers: json,
+        body: { jobTitle: "x" },
+        dependsOn: ["3"],
+      },
       { id: "5", method: "GET", url: "/nothing-here" },
     ],
   })) as BatchResponse;
@@ -68,8 +75,19 @@ test("sub-requests run with their own status; dependsOn on a failed request give
 test.each([
   ["no requests array", { foo: [] }],
   ["empty requests", { requests: [] }],
-  ["more than 20", { requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: "GET", url: "/users" })) }],
-  ["duplicate ids", { requests: [{ id: "1", method: "GET", url: "/users" }, { id: "1", method: "GET", url: "/users" }] }],
+  [
+    "more than 20",
+    { requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: "GET", url: "/users" })) },
+  ],
+  [
+    "duplicate ids",
+    {
+      requests: [
+        { id: "1", method: "GET", url: "/users" },
+        { id: "1", method: "GET", url: "/users" },
+      ],
+    },
+  ],
   ["missing id", { requests: [{ method: "GET", url: "/users" }] }],
   ["bad method", { requests: [{ id: "1", method: "FETCH", url: "/users" }] }],
   ["absolute url", { requests: [{ id: "1", method: "GET", url: "https://graph.microsoft.com/v1.0/users" }] }],
@@ -91,7 +109,11 @@ test.each([
 
 test("20 sub-requests are allowed; responses may come back out of order", async () => {
   emu.setLatency({ min: 0, max: 40 });
-  const requests = Array.from({ length: 20 }, (_, i) => ({ id: `r${i}`, method: "GET", url: "/users?$top=1&$select=id" }));
+  const requests = Array.from({ length: 20 }, (_, i) => ({
+    id: `r${i}`,
+    method: "GET",
+    url: "/users?$top=1&$select=id",
+  }));
   const res = (await client.api("/$batch").post({ requests })) as BatchResponse;
   expect(res.responses.map((r) => r.id).sort()).toEqual(requests.map((r) => r.id).sort());
   expect(res.responses.every((r) => r.status === 200)).toBe(true);
@@ -102,7 +124,13 @@ test("invitation throttling hits sub-requests: 429 with Retry-After inside a 200
   emu.setThrottle("graph");
   const sub: SubResponse[] = [];
   for (let b = 0; b < 9; b++) {
-    const requests = Array.from({ length: 20 }, (_, i) => ({ id: String(i), method: "POST", url: "/invitations", headers: json, body: invitation(address(`thr${b}`)) }));
+    const requests = Array.from({ length: 20 }, (_, i) => ({
+      id: String(i),
+      method: "POST",
+      url: "/invitations",
+      headers: json,
+      body: invitation(address(`thr${b}`)),
+    }));
     const res = (await client.api("/$batch").post({ requests })) as BatchResponse;
     sub.push(...res.responses);
   }
@@ -117,11 +145,16 @@ test("invitation throttling hits sub-requests: 429 with Retry-After inside a 200
 test("users resource units: x-ms-resource-unit, limit percentage above 0.8, then 429 with the throttle headers", async () => {
   emu.setThrottle("graph");
   const token = await rawToken(emu);
-  const id = ((await client.api("/invitations").post(invitation(address("ru")))) as { invitedUser: { id: string } }).invitedUser.id;
+  const id = ((await client.api("/invitations").post(invitation(address("ru")))) as { invitedUser: { id: string } })
+    .invitedUser.id;
   const seen: SubResponse[] = [];
   for (let b = 0; b < 100 && !seen.some((r) => r.status === 429); b++) {
     // GET /users/{id} costs 1 RU (throttling-limits: not in the table); $expand adds 1: 2 RU each.
-    const requests = Array.from({ length: 20 }, (_, i) => ({ id: String(i), method: "GET", url: `/users/${id}?$expand=sponsors` }));
+    const requests = Array.from({ length: 20 }, (_, i) => ({
+      id: String(i),
+      method: "GET",
+      url: `/users/${id}?$expand=sponsors`,
+    }));
     const r = await raw(emu, "POST", "/v1.0/$batch", { token, body: { requests } });
     expect(r.status).toBe(200);
     seen.push(...(r.json as BatchResponse).responses);

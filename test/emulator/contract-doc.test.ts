@@ -46,10 +46,17 @@ test.each([...GRAPH_ROUTES, ...IDENTITY_ROUTES, ...ADMIN_ROUTES])("%s is served"
   const body =
     method === "POST" || method === "PATCH" || method === "PUT"
       ? p.endsWith("/token")
-        ? new URLSearchParams({ grant_type: "client_credentials", client_id: emu.clientId, client_secret: emu.clientSecret, scope: `${emu.graphUrl}/.default` }).toString()
+        ? new URLSearchParams({
+            grant_type: "client_credentials",
+            client_id: emu.clientId,
+            client_secret: emu.clientSecret,
+            scope: `${emu.graphUrl}/.default`,
+          }).toString()
         : {}
       : undefined;
-  const headers: Record<string, string> = p.endsWith("/token") ? { "Content-Type": "application/x-www-form-urlencoded" } : {};
+  const headers: Record<string, string> = p.endsWith("/token")
+    ? { "Content-Type": "application/x-www-form-urlencoded" }
+    : {};
   const r = await raw(emu, method, p, { token: p.startsWith("/v1.0") ? token : undefined, body, headers });
   expect(r.status).not.toBe(405);
   expect(r.text).not.toContain("Resource not found for the segment");
@@ -68,15 +75,19 @@ const CANDIDATE_PATHS = [
   "/v1.0/me",
   "/v1.0/groups",
 ];
-const NOT_ROUTED = /Resource not found for the segment|Specified HTTP method is not allowed|needs a type cast|accepts POST only/;
+const NOT_ROUTED =
+  /Resource not found for the segment|Specified HTTP method is not allowed|needs a type cast|accepts POST only/;
 
-test.each(CANDIDATE_PATHS.flatMap((p) => ["GET", "POST", "PATCH", "PUT", "DELETE"].map((m) => `${m} ${p}`)))("%s is served only if routes.ts lists it", async (route) => {
-  if ((GRAPH_ROUTES as readonly string[]).includes(route)) return;
-  const [method, template] = route.split(" ");
-  const p = template.replace("{id}", userId).replace("{sponsorId}", "00000000-0000-4000-8000-000000000001");
-  const r = await raw(emu, method, p, { token, body: method === "GET" || method === "DELETE" ? undefined : {} });
-  expect([route, r.status === 405 || NOT_ROUTED.test(r.text)]).toEqual([route, true]);
-});
+test.each(CANDIDATE_PATHS.flatMap((p) => ["GET", "POST", "PATCH", "PUT", "DELETE"].map((m) => `${m} ${p}`)))(
+  "%s is served only if routes.ts lists it",
+  async (route) => {
+    if ((GRAPH_ROUTES as readonly string[]).includes(route)) return;
+    const [method, template] = route.split(" ");
+    const p = template.replace("{id}", userId).replace("{sponsorId}", "00000000-0000-4000-8000-000000000001");
+    const r = await raw(emu, method, p, { token, body: method === "GET" || method === "DELETE" ? undefined : {} });
+    expect([route, r.status === 405 || NOT_ROUTED.test(r.text)]).toEqual([route, true]);
+  },
+);
 
 test("every test a row names exists in its file under that name", () => {
   const refs = [...doc.matchAll(/`(test\/[\w/.-]+\.test\.ts)` › "([^"]+)"/g)].map((m) => ({ file: m[1], name: m[2] }));
@@ -94,7 +105,10 @@ test("every rule row names its Microsoft document or says why it is undocumented
   for (const row of rules) {
     const cells = row.split(" | ");
     // a Microsoft document by file name (e.g. invite-internal-users), a named resource or source, or "undocumented"
-    expect([row, /\b[a-z0-9]+-[a-z0-9-]+\b|undocumented|resource|blog|platform|errors/i.test(cells[2] ?? "")]).toEqual([row, true]);
+    expect([row, /\b[a-z0-9]+-[a-z0-9-]+\b|undocumented|resource|blog|platform|errors/i.test(cells[2] ?? "")]).toEqual([
+      row,
+      true,
+    ]);
     expect([row, /test\/[\w/.-]+\.test\.ts/.test(row)]).toEqual([row, true]);
   }
 });

@@ -6,7 +6,17 @@
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
-import { address, credential, destroyAgents, expectGraphErrorBody, graphClient, graphFailure, invitation, raw, rawToken } from "./helpers";
+import {
+  address,
+  credential,
+  destroyAgents,
+  expectGraphErrorBody,
+  graphClient,
+  graphFailure,
+  invitation,
+  raw,
+  rawToken,
+} from "./helpers";
 
 type Json = Record<string, unknown>;
 
@@ -34,7 +44,15 @@ describe("identity endpoints", () => {
     const r = await fetch(`${emu.authorityHost}/${emu.tenantId}/v2.0/.well-known/openid-configuration`);
     expect(r.status).toBe(200);
     const doc = (await r.json()) as Json;
-    for (const k of ["issuer", "token_endpoint", "authorization_endpoint", "jwks_uri", "end_session_endpoint", "response_types_supported"]) expect(doc).toHaveProperty(k);
+    for (const k of [
+      "issuer",
+      "token_endpoint",
+      "authorization_endpoint",
+      "jwks_uri",
+      "end_session_endpoint",
+      "response_types_supported",
+    ])
+      expect(doc).toHaveProperty(k);
     expect(doc.issuer).toBe(`${emu.authorityHost}/${emu.tenantId}/v2.0`);
     expect(doc.token_endpoint).toBe(`${emu.authorityHost}/${emu.tenantId}/oauth2/v2.0/token`);
     const keys = await fetch(doc.jwks_uri as string);
@@ -57,22 +75,50 @@ describe("identity endpoints", () => {
   });
 
   test("a wrong secret, an unknown client and an unknown tenant fail in the credential", async () => {
-    await expect(credential(emu, emu.clientId, "wrong-secret").getToken(`${emu.graphUrl}/.default`)).rejects.toThrow(/AADSTS7000215/);
-    await expect(credential(emu, "11111111-2222-4333-8444-555555555555", "x").getToken(`${emu.graphUrl}/.default`)).rejects.toThrow(/AADSTS700016/);
-    await expect(credential(emu, emu.clientId, emu.clientSecret, "99999999-2222-4333-8444-555555555555").getToken(`${emu.graphUrl}/.default`)).rejects.toThrow();
+    await expect(credential(emu, emu.clientId, "wrong-secret").getToken(`${emu.graphUrl}/.default`)).rejects.toThrow(
+      /AADSTS7000215/,
+    );
+    await expect(
+      credential(emu, "11111111-2222-4333-8444-555555555555", "x").getToken(`${emu.graphUrl}/.default`),
+    ).rejects.toThrow(/AADSTS700016/);
+    await expect(
+      credential(emu, emu.clientId, emu.clientSecret, "99999999-2222-4333-8444-555555555555").getToken(
+        `${emu.graphUrl}/.default`,
+      ),
+    ).rejects.toThrow();
   });
 
   test("token endpoint errors have AAD's shape", async () => {
     const post = (tenant: string, form: Record<string, string>) =>
-      raw(emu, "POST", `/${tenant}/oauth2/v2.0/token`, { body: new URLSearchParams(form).toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } });
-    const base = { grant_type: "client_credentials", client_id: emu.clientId, client_secret: emu.clientSecret, scope: `${emu.graphUrl}/.default` };
+      raw(emu, "POST", `/${tenant}/oauth2/v2.0/token`, {
+        body: new URLSearchParams(form).toString(),
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      });
+    const base = {
+      grant_type: "client_credentials",
+      client_id: emu.clientId,
+      client_secret: emu.clientSecret,
+      scope: `${emu.graphUrl}/.default`,
+    };
     const cases: [string, Record<string, string>, number, string, number][] = [
       [emu.tenantId, { ...base, client_secret: "nope" }, 401, "invalid_client", 7000215],
-      [emu.tenantId, { ...base, client_id: "11111111-2222-4333-8444-555555555555" }, 400, "unauthorized_client", 700016],
+      [
+        emu.tenantId,
+        { ...base, client_id: "11111111-2222-4333-8444-555555555555" },
+        400,
+        "unauthorized_client",
+        700016,
+      ],
       ["99999999-2222-4333-8444-555555555555", base, 400, "invalid_tenant", 90002],
       [emu.tenantId, { ...base, grant_type: "password" }, 400, "unsupported_grant_type", 70003],
       [emu.tenantId, { ...base, scope: "User.Read" }, 400, "invalid_scope", 1002012],
-      [emu.tenantId, { grant_type: "client_credentials", client_id: emu.clientId, scope: base.scope }, 401, "invalid_client", 7000216],
+      [
+        emu.tenantId,
+        { grant_type: "client_credentials", client_id: emu.clientId, scope: base.scope },
+        401,
+        "invalid_client",
+        7000216,
+      ],
     ];
     for (const [tenant, form, status, error, code] of cases) {
       const r = await post(tenant, form);
@@ -101,11 +147,21 @@ describe("401 for bad tokens", () => {
     const good = await rawToken(emu);
     const [h, p, s] = good.split(".");
     const claims = JSON.parse(Buffer.from(p, "base64url").toString("utf8")) as Json;
-    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, roles: ["Directory.ReadWrite.All"] })).toString("base64url");
+    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, roles: ["Directory.ReadWrite.All"] })).toString(
+      "base64url",
+    );
     await expect401(`${h}.${forgedPayload}.${s}`);
     await expect401(`${h}.${p}.${s.slice(0, -4)}AAAA`);
-    const armForm = new URLSearchParams({ grant_type: "client_credentials", client_id: emu.clientId, client_secret: emu.clientSecret, scope: "https://management.azure.com/.default" });
-    const arm = await raw(emu, "POST", `/${emu.tenantId}/oauth2/v2.0/token`, { body: armForm.toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const armForm = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: emu.clientId,
+      client_secret: emu.clientSecret,
+      scope: "https://management.azure.com/.default",
+    });
+    const arm = await raw(emu, "POST", `/${emu.tenantId}/oauth2/v2.0/token`, {
+      body: armForm.toString(),
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
     await expect401((arm.json as { access_token: string }).access_token);
 
     const short = await startEmulator({ tokenLifetimeSeconds: 1 });
@@ -145,7 +201,10 @@ describe("403 for missing permissions", () => {
       () => c.api("/users").get(),
       () => c.api(`/users/${id}`).patch({ companyName: "Contoso" }),
       () => c.api(`/users/${id}`).delete(),
-      () => c.api("/invitations").post(invitation(inv.invitedUserEmailAddress as string, { resetRedemption: true, invitedUser: { id } })),
+      () =>
+        c
+          .api("/invitations")
+          .post(invitation(inv.invitedUserEmailAddress as string, { resetRedemption: true, invitedUser: { id } })),
     ]) {
       const e = await graphFailure(send());
       expect([e.statusCode, e.code]).toEqual([403, "Authorization_RequestDenied"]);
@@ -182,7 +241,19 @@ describe("POST /invitations", () => {
     const id = userIdOf(inv);
     const u = (await client
       .api(`/users/${id}`)
-      .select(["id", "displayName", "mail", "otherMails", "userPrincipalName", "userType", "externalUserState", "externalUserStateChangeDateTime", "creationType", "accountEnabled", "createdDateTime"])
+      .select([
+        "id",
+        "displayName",
+        "mail",
+        "otherMails",
+        "userPrincipalName",
+        "userType",
+        "externalUserState",
+        "externalUserStateChangeDateTime",
+        "creationType",
+        "accountEnabled",
+        "createdDateTime",
+      ])
       .get()) as Json;
     const [local, domain] = email.split("@");
     expect(u).toMatchObject({
@@ -199,7 +270,14 @@ describe("POST /invitations", () => {
     expect(u.externalUserStateChangeDateTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // displayName defaults to the local part
     const other = await invite(address("nameless"));
-    expect(((await client.api(`/users/${userIdOf(other)}`).select("displayName").get()) as Json).displayName).toBe((other.invitedUserEmailAddress as string).split("@")[0]);
+    expect(
+      (
+        (await client
+          .api(`/users/${userIdOf(other)}`)
+          .select("displayName")
+          .get()) as Json
+      ).displayName,
+    ).toBe((other.invitedUserEmailAddress as string).split("@")[0]);
   });
 
   test("the same address again (any case) returns the same user with a fresh invitation id and redeem URL", async () => {
@@ -214,7 +292,10 @@ describe("POST /invitations", () => {
     emu.redeem(userIdOf(a));
     const c = await invite(email);
     expect(c.status).toBe("Completed");
-    const u = (await client.api(`/users/${userIdOf(a)}`).select(["externalUserState", "externalUserStateChangeDateTime"]).get()) as Json;
+    const u = (await client
+      .api(`/users/${userIdOf(a)}`)
+      .select(["externalUserState", "externalUserStateChangeDateTime"])
+      .get()) as Json;
     expect(u.externalUserState).toBe("Accepted");
     // an address held in otherMails matches too
     await client.api(`/users/${userIdOf(a)}`).patch({ otherMails: ["alias.same@fabrikam.com"] });
@@ -228,7 +309,10 @@ describe("POST /invitations", () => {
       invitedUserMessageInfo: {
         customizedMessageBody: "Welcome!",
         messageLanguage: "fr-FR",
-        ccRecipients: [{ emailAddress: { address: "a@contoso.com", name: "A" } }, { emailAddress: { address: "b@contoso.com" } }],
+        ccRecipients: [
+          { emailAddress: { address: "a@contoso.com", name: "A" } },
+          { emailAddress: { address: "b@contoso.com" } },
+        ],
       },
       invitedUserSponsors: [{ id: sponsor }],
     });
@@ -247,8 +331,14 @@ describe("POST /invitations", () => {
     expect((expanded.sponsors as Json[]).map((s) => s.id)).toEqual([sponsor]);
     // add and remove a sponsor reference
     const second = userIdOf(await invite(address("sponsor2")));
-    await client.api(`/users/${id}/sponsors/$ref`).post({ "@odata.id": `https://graph.microsoft.com/v1.0/users/${second}` });
-    const dup = await graphFailure(client.api(`/users/${id}/sponsors/$ref`).post({ "@odata.id": `https://graph.microsoft.com/v1.0/users/${second}` }));
+    await client
+      .api(`/users/${id}/sponsors/$ref`)
+      .post({ "@odata.id": `https://graph.microsoft.com/v1.0/users/${second}` });
+    const dup = await graphFailure(
+      client
+        .api(`/users/${id}/sponsors/$ref`)
+        .post({ "@odata.id": `https://graph.microsoft.com/v1.0/users/${second}` }),
+    );
     expect([dup.statusCode, dup.code]).toEqual([400, "Request_BadRequest"]);
     await client.api(`/users/${id}/sponsors/${sponsor}/$ref`).delete();
     expect(emu.users().find((u) => u.id === id)?.sponsors).toEqual([second]);
@@ -258,13 +348,35 @@ describe("POST /invitations", () => {
     ["missing address", { inviteRedirectUrl: "https://a.example.com" }, /invitedUserEmailAddress/],
     ["missing redirect URL", { invitedUserEmailAddress: "x@contoso.com" }, /inviteRedirectUrl/],
     ["relative redirect URL", invitation("x@contoso.com", { inviteRedirectUrl: "/apps" }), /inviteRedirectUrl/],
-    ["ftp redirect URL", invitation("x@contoso.com", { inviteRedirectUrl: "ftp://files.example.com" }), /inviteRedirectUrl/],
+    [
+      "ftp redirect URL",
+      invitation("x@contoso.com", { inviteRedirectUrl: "ftp://files.example.com" }),
+      /inviteRedirectUrl/,
+    ],
     ["bad user type", invitation("x@contoso.com", { invitedUserType: "Admin" }), /invitedUserType/],
-    ["unknown property", invitation("x@contoso.com", { foo: 1 }), /property 'foo' does not exist on type 'microsoft.graph.invitation'/],
+    [
+      "unknown property",
+      invitation("x@contoso.com", { foo: 1 }),
+      /property 'foo' does not exist on type 'microsoft.graph.invitation'/,
+    ],
     ["non-boolean sendInvitationMessage", invitation("x@contoso.com", { sendInvitationMessage: "yes" }), /Edm.Boolean/],
-    ["message info not an object", invitation("x@contoso.com", { invitedUserMessageInfo: "hi" }), /invitedUserMessageInfo/],
-    ["unknown message info property", invitation("x@contoso.com", { invitedUserMessageInfo: { body: "x" } }), /invitedUserMessageInfo/],
-    ["bad cc address", invitation("x@contoso.com", { invitedUserMessageInfo: { ccRecipients: [{ emailAddress: { address: "nope" } }] } }), /ccRecipients/],
+    [
+      "message info not an object",
+      invitation("x@contoso.com", { invitedUserMessageInfo: "hi" }),
+      /invitedUserMessageInfo/,
+    ],
+    [
+      "unknown message info property",
+      invitation("x@contoso.com", { invitedUserMessageInfo: { body: "x" } }),
+      /invitedUserMessageInfo/,
+    ],
+    [
+      "bad cc address",
+      invitation("x@contoso.com", {
+        invitedUserMessageInfo: { ccRecipients: [{ emailAddress: { address: "nope" } }] },
+      }),
+      /ccRecipients/,
+    ],
     ["reset without invitedUser.id", invitation("x@contoso.com", { resetRedemption: true }), /invitedUser\.id/],
     ["bad sponsors", invitation("x@contoso.com", { invitedUserSponsors: [{ id: "nope" }] }), /sponsor/i],
   ])("400 BadRequest: %s", async (_name, body, message) => {
@@ -274,14 +386,31 @@ describe("POST /invitations", () => {
   });
 
   test("email local-part rules", async () => {
-    for (const c of "~!#$%^&*()+=[]{}\\/|;:\"<>?,".split("")) {
+    for (const c of '~!#$%^&*()+=[]{}\\/|;:"<>?,'.split("")) {
       const e = await graphFailure(client.api("/invitations").post(invitation(`ab${c}cd@contoso.com`)));
       expect([c, e.statusCode, e.code]).toEqual([c, 400, "BadRequest"]);
     }
-    for (const bad of [".ab@contoso.com", "ab.@contoso.com", "-ab@contoso.com", "ab-@contoso.com", "a b@contoso.com", "ab@contoso", "ab@@contoso.com", "abcontoso.com"]) {
-      expect([bad, (await graphFailure(client.api("/invitations").post(invitation(bad)))).statusCode]).toEqual([bad, 400]);
+    for (const bad of [
+      ".ab@contoso.com",
+      "ab.@contoso.com",
+      "-ab@contoso.com",
+      "ab-@contoso.com",
+      "a b@contoso.com",
+      "ab@contoso",
+      "ab@@contoso.com",
+      "abcontoso.com",
+    ]) {
+      expect([bad, (await graphFailure(client.api("/invitations").post(invitation(bad)))).statusCode]).toEqual([
+        bad,
+        400,
+      ]);
     }
-    for (const good of [`_a_${process.pid}@contoso.com`, `a.b-c_${process.pid}@contoso.com`, `_x${process.pid}_@contoso.com`, `o'brien${process.pid}@contoso.co.uk`]) {
+    for (const good of [
+      `_a_${process.pid}@contoso.com`,
+      `a.b-c_${process.pid}@contoso.com`,
+      `_x${process.pid}_@contoso.com`,
+      `o'brien${process.pid}@contoso.co.uk`,
+    ]) {
       expect((await invite(good)).status).toBe("PendingAcceptance");
     }
   });
@@ -321,7 +450,9 @@ describe("POST /invitations", () => {
     const newAddress = address("reset-new");
     const mismatch = await graphFailure(invite(newAddress, { resetRedemption: true, invitedUser: { id } }));
     expect([mismatch.statusCode, mismatch.code]).toEqual([400, "BadRequest"]);
-    expect(mismatch.message).toContain("The email you're using to invite this user doesn't match any emails on the user object");
+    expect(mismatch.message).toContain(
+      "The email you're using to invite this user doesn't match any emails on the user object",
+    );
     await client.api(`/users/${id}`).patch({ otherMails: [newAddress] });
     const inv = await invite(newAddress, { resetRedemption: true, invitedUser: { id } });
     expect(inv).toMatchObject({ resetRedemption: true, status: "PendingAcceptance", invitedUser: { id } });
@@ -329,7 +460,9 @@ describe("POST /invitations", () => {
     expect(after?.externalUserState).toBe("PendingAcceptance");
     expect(after?.externalUserStateChangeDateTime).not.toBe(accepted?.externalUserStateChangeDateTime);
     expect(after?.userPrincipalName).toBe(accepted?.userPrincipalName);
-    const unknown = await graphFailure(invite(newAddress, { resetRedemption: true, invitedUser: { id: "00000000-0000-4000-8000-000000000001" } }));
+    const unknown = await graphFailure(
+      invite(newAddress, { resetRedemption: true, invitedUser: { id: "00000000-0000-4000-8000-000000000001" } }),
+    );
     expect([unknown.statusCode, unknown.code]).toEqual([404, "Request_ResourceNotFound"]);
   });
 
@@ -343,8 +476,24 @@ describe("users", () => {
   test("GET without $select returns Graph's default set; $select is honoured; unknown property is 400", async () => {
     const id = userIdOf(await invite(address("get")));
     const u = (await client.api(`/users/${id}`).get()) as Json;
-    expect(Object.keys(u).filter((k) => !k.startsWith("@odata")).sort()).toEqual(
-      ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"].sort(),
+    expect(
+      Object.keys(u)
+        .filter((k) => !k.startsWith("@odata"))
+        .sort(),
+    ).toEqual(
+      [
+        "businessPhones",
+        "displayName",
+        "givenName",
+        "jobTitle",
+        "mail",
+        "mobilePhone",
+        "officeLocation",
+        "preferredLanguage",
+        "surname",
+        "userPrincipalName",
+        "id",
+      ].sort(),
     );
     const s = (await client.api(`/users/${id}?$select=userType,externalUserState`).get()) as Json;
     expect(Object.keys(s).filter((k) => !k.startsWith("@odata"))).toEqual(["userType", "externalUserState"]);
@@ -355,14 +504,19 @@ describe("users", () => {
   test("GET by userPrincipalName (with an encoded #)", async () => {
     const inv = await invite(address("upn"));
     const upn = emu.users().find((u) => u.id === userIdOf(inv))?.userPrincipalName as string;
-    const u = (await client.api(`/users/${encodeURIComponent(upn)}`).select("id").get()) as Json;
+    const u = (await client
+      .api(`/users/${encodeURIComponent(upn)}`)
+      .select("id")
+      .get()) as Json;
     expect(u.id).toBe(userIdOf(inv));
   });
 
   test("404 has Graph's code and message", async () => {
     const e = await graphFailure(client.api("/users/00000000-0000-4000-8000-00000000abcd").get());
     expect([e.statusCode, e.code]).toEqual([404, "Request_ResourceNotFound"]);
-    expect(e.message).toBe("Resource '00000000-0000-4000-8000-00000000abcd' does not exist or one of its queried reference-property objects are not present.");
+    expect(e.message).toBe(
+      "Resource '00000000-0000-4000-8000-00000000abcd' does not exist or one of its queried reference-property objects are not present.",
+    );
   });
 
   test("PATCH writes the writable properties and answers 204", async () => {
@@ -380,7 +534,10 @@ describe("users", () => {
       jobTitle: "Engineer",
       usageLocation: "DE",
     };
-    const r = await client.api(`/users/${id}`).responseType("raw" as never).patch(changes);
+    const r = await client
+      .api(`/users/${id}`)
+      .responseType("raw" as never)
+      .patch(changes);
     expect((r as Response).status).toBe(204);
     const u = (await client.api(`/users/${id}`).select(Object.keys(changes)).get()) as Json;
     expect(u).toMatchObject(changes);
@@ -447,10 +604,14 @@ describe("users", () => {
     const b = userIdOf(await invite(`b.${tag}@contoso.com`, { invitedUserType: "Member" }));
     await client.api(`/users/${b}`).patch({ otherMails: [`alias.${tag}@fabrikam.com`] });
     const ids = async (f: string): Promise<string[]> =>
-      (((await client.api("/users").filter(f).select(["id", "mail"]).get()) as { value: Json[] }).value.map((u) => u.id as string)).sort();
+      ((await client.api("/users").filter(f).select(["id", "mail"]).get()) as { value: Json[] }).value
+        .map((u) => u.id as string)
+        .sort();
     expect(await ids(`mail eq 'A.${tag}@CONTOSO.com'`)).toEqual([a]);
     expect(await ids(`otherMails/any(x:x eq 'alias.${tag}@fabrikam.com')`)).toEqual([b]);
-    expect(await ids(`mail eq 'a.${tag}@contoso.com' or otherMails/any(m:m eq 'alias.${tag}@fabrikam.com')`)).toEqual([a, b].sort());
+    expect(await ids(`mail eq 'a.${tag}@contoso.com' or otherMails/any(m:m eq 'alias.${tag}@fabrikam.com')`)).toEqual(
+      [a, b].sort(),
+    );
     expect(await ids(`userType eq 'Member' and mail eq 'b.${tag}@contoso.com'`)).toEqual([b]);
     expect(await ids(`userType eq 'Guest' and mail eq 'b.${tag}@contoso.com'`)).toEqual([]);
     expect(await ids(`(mail eq 'a.${tag}@contoso.com') and userType eq 'Guest'`)).toEqual([a]);
@@ -478,7 +639,10 @@ describe("users", () => {
     const want: string[] = [];
     for (let i = 0; i < 7; i++) want.push(userIdOf(await invite(`p${i}.${tag}@contoso.com`)));
     const got: string[] = [];
-    let page = (await client.api("/users").filter("userType eq 'Guest'").select(["id", "mail"]).top(3).get()) as { value: Json[]; "@odata.nextLink"?: string };
+    let page = (await client.api("/users").filter("userType eq 'Guest'").select(["id", "mail"]).top(3).get()) as {
+      value: Json[];
+      "@odata.nextLink"?: string;
+    };
     let pages = 1;
     for (;;) {
       expect(page.value.length).toBeLessThanOrEqual(3);

@@ -23,30 +23,60 @@ afterAll(async () => {
 
 function member(extra: Record<string, unknown> = {}): EmulatedUser {
   n++;
-  return emu.addUser({ displayName: `Internal ${n}`, userPrincipalName: `internal${n}@emulator.onmicrosoft.com`, mail: `internal${n}@fabrikam.com`, ...extra });
+  return emu.addUser({
+    displayName: `Internal ${n}`,
+    userPrincipalName: `internal${n}@emulator.onmicrosoft.com`,
+    mail: `internal${n}@fabrikam.com`,
+    ...extra,
+  });
 }
 const stateOf = (id: string): EmulatedUser | undefined => emu.users().find((u) => u.id === id);
 
 describe("invitedUser.id of an internal user converts it (invite-internal-users)", () => {
   test("same object, UPN and userType; externalUserState PendingAcceptance, then Accepted on redemption; no way back", async () => {
     const m = member();
-    const inv = (await client.api("/invitations").post(invitation(m.mail as string, { invitedUser: { id: m.id } }))) as Record<string, unknown>;
+    const inv = (await client
+      .api("/invitations")
+      .post(invitation(m.mail as string, { invitedUser: { id: m.id } }))) as Record<string, unknown>;
     expect(inv).toMatchObject({ status: "PendingAcceptance", invitedUser: { id: m.id }, resetRedemption: false });
     const after = stateOf(m.id);
-    expect(after).toMatchObject({ id: m.id, userPrincipalName: m.userPrincipalName, userType: "Member", creationType: null, externalUserState: "PendingAcceptance" });
+    expect(after).toMatchObject({
+      id: m.id,
+      userPrincipalName: m.userPrincipalName,
+      userType: "Member",
+      creationType: null,
+      externalUserState: "PendingAcceptance",
+    });
     expect(after?.externalUserStateChangeDateTime).toBeTruthy();
     const back = await graphFailure(client.api(`/users/${m.id}`).patch({ externalUserState: null }));
     expect(back.statusCode).toBe(400);
     emu.redeem(m.id);
     expect(stateOf(m.id)?.externalUserState).toBe("Accepted");
     // Invited now, so a reset is a reset.
-    const reset = (await client.api("/invitations").post(invitation(m.mail as string, { invitedUser: { id: m.id }, resetRedemption: true }))) as Record<string, unknown>;
+    const reset = (await client
+      .api("/invitations")
+      .post(invitation(m.mail as string, { invitedUser: { id: m.id }, resetRedemption: true }))) as Record<
+      string,
+      unknown
+    >;
     expect(reset).toMatchObject({ status: "PendingAcceptance", resetRedemption: true });
   });
 
   test.each<[string, () => EmulatedUser, (u: EmulatedUser) => string, number, string]>([
-    ["an address that is not the user's mail", () => member(), () => "someone.else@fabrikam.com", 400, "doesn't match the user's mail"],
-    ["a user synced from on-premises", () => member({ onPremisesUserPrincipalName: "x@corp.local" }), (u) => u.mail as string, 400, "synced from on-premises"],
+    [
+      "an address that is not the user's mail",
+      () => member(),
+      () => "someone.else@fabrikam.com",
+      400,
+      "doesn't match the user's mail",
+    ],
+    [
+      "a user synced from on-premises",
+      () => member({ onPremisesUserPrincipalName: "x@corp.local" }),
+      (u) => u.mail as string,
+      400,
+      "synced from on-premises",
+    ],
   ])("refused for %s, nothing changes", async (_what, make, addr, status, text) => {
     const m = make();
     const e = await graphFailure(client.api("/invitations").post(invitation(addr(m), { invitedUser: { id: m.id } })));
@@ -59,7 +89,9 @@ describe("invitedUser.id of an internal user converts it (invite-internal-users)
     const m = member();
     const app = emu.addClient({ roles: ["User.Invite.All"] });
     const inviter = graphClient(emu, credential(emu, app.clientId, app.clientSecret));
-    const e = await graphFailure(inviter.api("/invitations").post(invitation(m.mail as string, { invitedUser: { id: m.id } })));
+    const e = await graphFailure(
+      inviter.api("/invitations").post(invitation(m.mail as string, { invitedUser: { id: m.id } })),
+    );
     expect([e.statusCode, e.code]).toEqual([403, "Authorization_RequestDenied"]);
     expect(stateOf(m.id)).toEqual(m);
   });
@@ -68,20 +100,43 @@ describe("invitedUser.id of an internal user converts it (invite-internal-users)
 describe("resetRedemption", () => {
   test("on a user who was never invited: 400, nothing changes", async () => {
     const m = member();
-    const e = await graphFailure(client.api("/invitations").post(invitation(m.mail as string, { invitedUser: { id: m.id }, resetRedemption: true })));
+    const e = await graphFailure(
+      client
+        .api("/invitations")
+        .post(invitation(m.mail as string, { invitedUser: { id: m.id }, resetRedemption: true })),
+    );
     expect([e.statusCode, e.code]).toEqual([400, "BadRequest"]);
     expect(e.message).toContain("was never invited");
     expect(stateOf(m.id)).toEqual(m);
   });
 
   test("app-only, on a guest holding a directory role: 403, nothing changes; without the role it resets", async () => {
-    const g = emu.addUser({ displayName: "Admin Guest", creationType: "Invitation", externalUserState: "Accepted", mail: "role.guest@fabrikam.com", directoryRoles: ["Helpdesk Administrator"] });
-    const e = await graphFailure(client.api("/invitations").post(invitation("role.guest@fabrikam.com", { invitedUser: { id: g.id }, resetRedemption: true })));
+    const g = emu.addUser({
+      displayName: "Admin Guest",
+      creationType: "Invitation",
+      externalUserState: "Accepted",
+      mail: "role.guest@fabrikam.com",
+      directoryRoles: ["Helpdesk Administrator"],
+    });
+    const e = await graphFailure(
+      client
+        .api("/invitations")
+        .post(invitation("role.guest@fabrikam.com", { invitedUser: { id: g.id }, resetRedemption: true })),
+    );
     expect([e.statusCode, e.code]).toEqual([403, "Authorization_RequestDenied"]);
     expect(e.message).toContain("directory roles");
     expect(stateOf(g.id)).toEqual(g);
-    const plain = emu.addUser({ displayName: "Plain Guest", creationType: "Invitation", externalUserState: "Accepted", mail: "plain.guest@fabrikam.com" });
-    const ok = (await client.api("/invitations").post(invitation("plain.guest@fabrikam.com", { invitedUser: { id: plain.id }, resetRedemption: true }))) as Record<string, unknown>;
+    const plain = emu.addUser({
+      displayName: "Plain Guest",
+      creationType: "Invitation",
+      externalUserState: "Accepted",
+      mail: "plain.guest@fabrikam.com",
+    });
+    const ok = (await client
+      .api("/invitations")
+      .post(
+        invitation("plain.guest@fabrikam.com", { invitedUser: { id: plain.id }, resetRedemption: true }),
+      )) as Record<string, unknown>;
     expect(ok.status).toBe("PendingAcceptance");
     expect(stateOf(plain.id)?.externalUserState).toBe("PendingAcceptance");
   });

@@ -21,22 +21,34 @@ afterAll(async () => {
 });
 
 async function invite(email: string, extra: Json = {}): Promise<string> {
-  return ((await client.api("/invitations").post(invitation(email, extra))) as { invitedUser: { id: string } }).invitedUser.id;
+  return ((await client.api("/invitations").post(invitation(email, extra))) as { invitedUser: { id: string } })
+    .invitedUser.id;
 }
 
 describe("sponsors (b2b-sponsors)", () => {
   test("without invitedUserSponsors the inviter (the app's service principal) is stamped as the sponsor", async () => {
     const id = await invite(address("sponsorless"));
     const sponsors = ((await client.api(`/users/${id}/sponsors`).get()) as { value: Json[] }).value;
-    expect(sponsors).toEqual([{ "@odata.type": "#microsoft.graph.servicePrincipal", id: expect.stringMatching(/^[0-9a-f-]{36}$/), appId: emu.clientId, displayName: expect.any(String) }]);
+    expect(sponsors).toEqual([
+      {
+        "@odata.type": "#microsoft.graph.servicePrincipal",
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        appId: emu.clientId,
+        displayName: expect.any(String),
+      },
+    ]);
   });
 
   test("given sponsors replace the inviter; more than five is 400", async () => {
     const s = emu.addUser({ displayName: "Sponsor", userPrincipalName: "sponsor@emulator.onmicrosoft.com" });
     const id = await invite(address("sponsored"), { invitedUserSponsors: [{ id: s.id }] });
-    expect(((await client.api(`/users/${id}/sponsors`).get()) as { value: Json[] }).value.map((x) => x.id)).toEqual([s.id]);
+    expect(((await client.api(`/users/${id}/sponsors`).get()) as { value: Json[] }).value.map((x) => x.id)).toEqual([
+      s.id,
+    ]);
     const six = Array.from({ length: 6 }, (_, i) => ({ id: `00000000-0000-4000-8000-00000000000${i}` }));
-    const e = await graphFailure(client.api("/invitations").post(invitation(address("six"), { invitedUserSponsors: six })));
+    const e = await graphFailure(
+      client.api("/invitations").post(invitation(address("six"), { invitedUserSponsors: six })),
+    );
     expect(e.statusCode).toBe(400);
   });
 });
@@ -52,33 +64,50 @@ describe("replication lag (Entra dev blog 'Designing for Eventual Consistency')"
   afterAll(async () => {
     await lagEmu.close();
   });
-  const ids = async (filter: string): Promise<string[]> => ((await c.api("/users").filter(filter).select("id").get()) as { value: Json[] }).value.map((u) => u.id as string);
-  const lookup = (a: string): string => `userPrincipalName eq '${a}' or mail eq '${a}' or proxyAddresses/any(x:x eq 'SMTP:${a}') or otherMails/any(x:x eq '${a}')`;
+  const ids = async (filter: string): Promise<string[]> =>
+    ((await c.api("/users").filter(filter).select("id").get()) as { value: Json[] }).value.map((u) => u.id as string);
+  const lookup = (a: string): string =>
+    `userPrincipalName eq '${a}' or mail eq '${a}' or proxyAddresses/any(x:x eq 'SMTP:${a}') or otherMails/any(x:x eq '${a}')`;
 
   test("a new guest is missing from lists and from the invitation service's matching until the lag is over", async () => {
     const email = address("lag-list");
-    const id = ((await c.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } }).invitedUser.id;
+    const id = ((await c.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } }).invitedUser
+      .id;
     expect(await ids(lookup(email))).toEqual([]);
     const again = await graphFailure(c.api("/invitations").post(invitation(email)));
-    expect([again.statusCode, again.message]).toEqual([400, "Another object with the same value for property proxyAddresses already exists."]);
+    expect([again.statusCode, again.message]).toEqual([
+      400,
+      "Another object with the same value for property proxyAddresses already exists.",
+    ]);
     await new Promise((r) => setTimeout(r, LAG + 50));
     expect(await ids(lookup(email))).toEqual([id]);
-    expect(((await c.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } }).invitedUser.id).toBe(id);
+    expect(
+      ((await c.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } }).invitedUser.id,
+    ).toBe(id);
   });
 
   test("a recently updated property: reads, lists and the reset's address check see the old value until the lag is over", async () => {
-    const g = lagEmu.addUser({ displayName: "Lagging", creationType: "Invitation", externalUserState: "Accepted", mail: "old.lag@fabrikam.com" });
+    const g = lagEmu.addUser({
+      displayName: "Lagging",
+      creationType: "Invitation",
+      externalUserState: "Accepted",
+      mail: "old.lag@fabrikam.com",
+    });
     const next = "new.lag@fabrikam.com";
     await c.api(`/users/${g.id}`).patch({ mail: next });
     expect(lagEmu.users().find((u) => u.id === g.id)?.mail).toBe(next);
     expect(((await c.api(`/users/${g.id}`).select("mail").get()) as Json).mail).toBe("old.lag@fabrikam.com");
     expect(await ids(`mail eq '${next}'`)).toEqual([]);
-    const early = await graphFailure(c.api("/invitations").post(invitation(next, { invitedUser: { id: g.id }, resetRedemption: true })));
+    const early = await graphFailure(
+      c.api("/invitations").post(invitation(next, { invitedUser: { id: g.id }, resetRedemption: true })),
+    );
     expect(early.message).toContain("doesn't match any emails on the user object");
     await new Promise((r) => setTimeout(r, LAG + 50));
     expect(((await c.api(`/users/${g.id}`).select("mail").get()) as Json).mail).toBe(next);
     expect(await ids(`mail eq '${next}'`)).toEqual([g.id]);
-    const reset = (await c.api("/invitations").post(invitation(next, { invitedUser: { id: g.id }, resetRedemption: true }))) as Json;
+    const reset = (await c
+      .api("/invitations")
+      .post(invitation(next, { invitedUser: { id: g.id }, resetRedemption: true }))) as Json;
     expect(reset.status).toBe("PendingAcceptance");
   });
 });
@@ -90,7 +119,12 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
   beforeAll(async () => {
     qEmu = await startEmulator({ seed: 37 });
     c = graphClient(qEmu);
-    for (const name of ["Carol", "alice", "Bob"]) qEmu.addUser({ displayName: `${name} ${tag}`, userPrincipalName: `${name.toLowerCase()}.${tag}@emulator.onmicrosoft.com`, mail: `${name.toLowerCase()}.${tag}@fabrikam.com` });
+    for (const name of ["Carol", "alice", "Bob"])
+      qEmu.addUser({
+        displayName: `${name} ${tag}`,
+        userPrincipalName: `${name.toLowerCase()}.${tag}@emulator.onmicrosoft.com`,
+        mail: `${name.toLowerCase()}.${tag}@fabrikam.com`,
+      });
   });
   afterAll(async () => {
     await qEmu.close();
@@ -98,7 +132,11 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
   const names = (r: unknown): string[] => (r as { value: Json[] }).value.map((u) => u.displayName as string);
 
   test("`in` works wherever `eq` does", async () => {
-    const r = await c.api("/users").filter(`mail in ('alice.${tag}@fabrikam.com', 'BOB.${tag}@fabrikam.com')`).select("displayName").get();
+    const r = await c
+      .api("/users")
+      .filter(`mail in ('alice.${tag}@fabrikam.com', 'BOB.${tag}@fabrikam.com')`)
+      .select("displayName")
+      .get();
     expect(names(r).sort()).toEqual([`Bob ${tag}`, `alice ${tag}`]);
   });
 
@@ -106,15 +144,34 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
     const values = (n: number): string => Array.from({ length: n }, (_, i) => `'x${i}.${tag}@fabrikam.com'`).join(",");
     const fifteen = `mail in (${values(11)}) or otherMails/any(x:x in (${values(3)})) or mail eq 'alice.${tag}@fabrikam.com'`;
     expect(names(await c.api("/users").filter(fifteen).select("displayName").get())).toEqual([`alice ${tag}`]);
-    const sixteen = await graphFailure(c.api("/users").filter(`mail in (${values(12)}) or otherMails/any(x:x in (${values(4)}))`).get());
-    expect([sixteen.statusCode, sixteen.code, sixteen.message]).toEqual([400, "Request_UnsupportedQuery", "Too many expressions in the filter clause: 16. Max allowed: 15."]);
-    const manyEq = await graphFailure(c.api("/users").filter(Array.from({ length: 16 }, (_, i) => `mail eq 'y${i}@fabrikam.com'`).join(" or ")).get());
+    const sixteen = await graphFailure(
+      c
+        .api("/users")
+        .filter(`mail in (${values(12)}) or otherMails/any(x:x in (${values(4)}))`)
+        .get(),
+    );
+    expect([sixteen.statusCode, sixteen.code, sixteen.message]).toEqual([
+      400,
+      "Request_UnsupportedQuery",
+      "Too many expressions in the filter clause: 16. Max allowed: 15.",
+    ]);
+    const manyEq = await graphFailure(
+      c
+        .api("/users")
+        .filter(Array.from({ length: 16 }, (_, i) => `mail eq 'y${i}@fabrikam.com'`).join(" or "))
+        .get(),
+    );
     expect(manyEq.statusCode).toBe(400);
-    const advanced = (q: string): Promise<unknown> => c.api("/users").header("ConsistencyLevel", "eventual").count(true).filter(q).select("displayName").get();
-    expect(names(await advanced(`mail in (${values(20)}) or mail eq 'alice.${tag}@fabrikam.com'`))).toEqual([`alice ${tag}`]);
+    const advanced = (q: string): Promise<unknown> =>
+      c.api("/users").header("ConsistencyLevel", "eventual").count(true).filter(q).select("displayName").get();
+    expect(names(await advanced(`mail in (${values(20)}) or mail eq 'alice.${tag}@fabrikam.com'`))).toEqual([
+      `alice ${tag}`,
+    ]);
     const long = await graphFailure(advanced(`mail in (${values(80)})`));
     expect([long.statusCode, long.code]).toEqual([400, "Request_UnsupportedQuery"]);
-    expect(long.message).toMatch(/^The request URL is \d+ characters long\. Max allowed with a filter in an advanced query: 2048\.$/);
+    expect(long.message).toMatch(
+      /^The request URL is \d+ characters long\. Max allowed with a filter in an advanced query: 2048\.$/,
+    );
   });
 
   test("$count=true without ConsistencyLevel is ignored; with it the answer carries @odata.count", async () => {
@@ -128,36 +185,67 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
   test("plain $orderby on users works (case-insensitive, desc, paged); $filter with $orderby needs an advanced query", async () => {
     const asc = await c.api("/users").orderby("displayName").select("displayName").get();
     expect(names(asc)).toEqual([`alice ${tag}`, `Bob ${tag}`, `Carol ${tag}`]);
-    const page = (await c.api("/users").orderby("displayName desc").select("displayName").top(2).get()) as { value: Json[]; "@odata.nextLink": string };
+    const page = (await c.api("/users").orderby("displayName desc").select("displayName").top(2).get()) as {
+      value: Json[];
+      "@odata.nextLink": string;
+    };
     expect(names(page)).toEqual([`Carol ${tag}`, `Bob ${tag}`]);
     expect(names(await c.api(page["@odata.nextLink"]).get())).toEqual([`alice ${tag}`]);
     const both = await graphFailure(c.api("/users").filter("userType eq 'Member'").orderby("displayName").get());
     expect([both.statusCode, both.code]).toEqual([400, "Request_UnsupportedQuery"]);
-    const advanced = (await c.api("/users").header("ConsistencyLevel", "eventual").count(true).filter("userType eq 'Member'").orderby("userPrincipalName").select("displayName").get()) as Json;
+    const advanced = (await c
+      .api("/users")
+      .header("ConsistencyLevel", "eventual")
+      .count(true)
+      .filter("userType eq 'Member'")
+      .orderby("userPrincipalName")
+      .select("displayName")
+      .get()) as Json;
     expect(names(advanced)).toEqual([`alice ${tag}`, `Bob ${tag}`, `Carol ${tag}`]);
     const unknown = await graphFailure(c.api("/users").orderby("jobTitle").get());
     expect(unknown.statusCode).toBe(400);
   });
 
   test("$expand on a list: at most 20 expanded items per user, pages of at most 100 users, not with advanced queries", async () => {
-    const base = Array.from({ length: 101 }, (_, i) => qEmu.addUser({ displayName: `Many ${i}`, userPrincipalName: `many${i}.${tag}@emulator.onmicrosoft.com`, userType: "Guest" }));
-    const page = (await c.api("/users").filter("userType eq 'Guest'").expand("sponsors").top(999).get()) as { value: Json[]; "@odata.nextLink"?: string };
+    const base = Array.from({ length: 101 }, (_, i) =>
+      qEmu.addUser({
+        displayName: `Many ${i}`,
+        userPrincipalName: `many${i}.${tag}@emulator.onmicrosoft.com`,
+        userType: "Guest",
+      }),
+    );
+    const page = (await c.api("/users").filter("userType eq 'Guest'").expand("sponsors").top(999).get()) as {
+      value: Json[];
+      "@odata.nextLink"?: string;
+    };
     expect(page.value).toHaveLength(100);
     expect(page["@odata.nextLink"]).toContain("$expand=sponsors");
     expect(((await c.api(page["@odata.nextLink"]!).get()) as { value: Json[] }).value).toHaveLength(1);
     expect(base).toHaveLength(101);
     const sponsors = Array.from({ length: 25 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
-    const many = qEmu.addUser({ displayName: "Sponsored", userPrincipalName: `sponsored.${tag}@emulator.onmicrosoft.com`, sponsors });
-    const one = (await c.api("/users").filter(`userPrincipalName eq '${many.userPrincipalName}'`).expand("sponsors").get()) as { value: Json[] };
+    const many = qEmu.addUser({
+      displayName: "Sponsored",
+      userPrincipalName: `sponsored.${tag}@emulator.onmicrosoft.com`,
+      sponsors,
+    });
+    const one = (await c
+      .api("/users")
+      .filter(`userPrincipalName eq '${many.userPrincipalName}'`)
+      .expand("sponsors")
+      .get()) as { value: Json[] };
     expect((one.value[0].sponsors as Json[]).length).toBe(20);
     expect(((await c.api(`/users/${many.id}`).expand("sponsors").get()) as Json).sponsors).toHaveLength(20);
-    const adv = await graphFailure(c.api("/users").header("ConsistencyLevel", "eventual").count(true).expand("extensions").get());
+    const adv = await graphFailure(
+      c.api("/users").header("ConsistencyLevel", "eventual").count(true).expand("extensions").get(),
+    );
     expect([adv.statusCode, adv.code]).toEqual([400, "Request_UnsupportedQuery"]);
   });
 
   test("$search needs ConsistencyLevel (Graph's message)", async () => {
     const e = await graphFailure(c.api("/users").search('"displayName:alice"').get());
-    expect(e.message).toBe("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
+    expect(e.message).toBe(
+      "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+    );
   });
 });
 
@@ -197,7 +285,11 @@ describe("throttling-limits: resource units and the open-extension limit", () =>
     const first = await raw(tEmu, "GET", `/v1.0/users/${id}?$expand=extensions`, { token: appToken });
     statuses.push(first.status);
     for (let b = 0; b < 23; b++) {
-      const requests = Array.from({ length: 20 }, (_, i) => ({ id: String(i), method: "GET", url: `/users/${id}/extensions` }));
+      const requests = Array.from({ length: 20 }, (_, i) => ({
+        id: String(i),
+        method: "GET",
+        url: `/users/${id}/extensions`,
+      }));
       const r = await raw(tEmu, "POST", "/v1.0/$batch", { token: appToken, body: { requests } });
       statuses.push(...(r.json as { responses: { status: number }[] }).responses.map((x) => x.status));
     }
@@ -221,7 +313,13 @@ describe("$batch envelope (json-batching vs throttling-limits)", () => {
         token,
         body: {
           requests: [
-            { id: "1", method: "POST", url: "/invitations", headers: { "Content-Type": "application/json" }, body: invitation(email) },
+            {
+              id: "1",
+              method: "POST",
+              url: "/invitations",
+              headers: { "Content-Type": "application/json" },
+              body: invitation(email),
+            },
             { id: "2", method: "GET", url: "/users?$top=1&$select=id" },
           ],
         },
@@ -258,7 +356,9 @@ describe("invitedUserType Member (invitation resource)", () => {
   test("an app with User.Invite.All only cannot invite as Member (403); as Guest it can", async () => {
     const app = emu.addClient({ roles: ["User.Invite.All"] });
     const inviter = graphClient(emu, credential(emu, app.clientId, app.clientSecret));
-    const e = await graphFailure(inviter.api("/invitations").post(invitation(address("member"), { invitedUserType: "Member" })));
+    const e = await graphFailure(
+      inviter.api("/invitations").post(invitation(address("member"), { invitedUserType: "Member" })),
+    );
     expect([e.statusCode, e.code]).toEqual([403, "Authorization_RequestDenied"]);
     const ok = (await inviter.api("/invitations").post(invitation(address("guest")))) as Json;
     expect(ok.invitedUserType).toBe("Guest");

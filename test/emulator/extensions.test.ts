@@ -36,8 +36,18 @@ async function guest(): Promise<string> {
 describe("open extensions on users", () => {
   test("POST creates one: 201 with @odata.type, extensionName, id = the name, and the data", async () => {
     const id = await guest();
-    const created = (await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark", size: 3, on: true, tags: ["a", "b"] })) as Json;
-    expect(created).toMatchObject({ "@odata.type": `#${TYPE}`, extensionName: NAME, id: NAME, theme: "dark", size: 3, on: true, tags: ["a", "b"] });
+    const created = (await client
+      .api(`/users/${id}/extensions`)
+      .post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark", size: 3, on: true, tags: ["a", "b"] })) as Json;
+    expect(created).toMatchObject({
+      "@odata.type": `#${TYPE}`,
+      extensionName: NAME,
+      id: NAME,
+      theme: "dark",
+      size: 3,
+      on: true,
+      tags: ["a", "b"],
+    });
     expect(created["@odata.context"]).toBe(`${emu.graphUrl}/v1.0/$metadata#users('${id}')/extensions/$entity`);
     const log = emu.requests().filter((r) => r.method === "POST" && r.path === `/v1.0/users/${id}/extensions`);
     expect(log.map((r) => r.status)).toEqual([201]);
@@ -49,7 +59,10 @@ describe("open extensions on users", () => {
     const list = (await client.api(`/users/${id}/extensions`).get()) as { value: Json[] };
     expect(list.value).toEqual([{ "@odata.type": `#${TYPE}`, extensionName: NAME, id: NAME, theme: "dark" }]);
     for (const key of [NAME, NAME.toUpperCase(), `${TYPE}.${NAME}`]) {
-      expect(await client.api(`/users/${id}/extensions/${key}`).get()).toMatchObject({ extensionName: NAME, theme: "dark" });
+      expect(await client.api(`/users/${id}/extensions/${key}`).get()).toMatchObject({
+        extensionName: NAME,
+        theme: "dark",
+      });
     }
     const missing = await graphFailure(client.api(`/users/${id}/extensions/com.contoso.other`).get());
     expect([missing.statusCode, missing.code]).toEqual([404, "Request_ResourceNotFound"]);
@@ -60,9 +73,13 @@ describe("open extensions on users", () => {
   // Microsoft Graph will delete the unspecified properties."
   test("PATCH replaces the whole data (204): unspecified properties are deleted, null keeps the key", async () => {
     const id = await guest();
-    await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark", lang: "ja", size: 3 });
+    await client
+      .api(`/users/${id}/extensions`)
+      .post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark", lang: "ja", size: 3 });
     emu.clearRequests();
-    await client.api(`/users/${id}/extensions/${NAME}`).patch({ "@odata.type": TYPE, extensionName: NAME, theme: "light", color: "red", size: null });
+    await client
+      .api(`/users/${id}/extensions/${NAME}`)
+      .patch({ "@odata.type": TYPE, extensionName: NAME, theme: "light", color: "red", size: null });
     expect(emu.requests().map((r) => r.status)).toContain(204);
     expect(await client.api(`/users/${id}/extensions/${NAME}`).get()).toEqual({
       "@odata.context": `${emu.graphUrl}/v1.0/$metadata#users('${id}')/extensions/$entity`,
@@ -73,7 +90,11 @@ describe("open extensions on users", () => {
       color: "red",
       size: null,
     });
-    const missing = await graphFailure(client.api(`/users/${id}/extensions/com.contoso.other`).patch({ "@odata.type": TYPE, extensionName: "com.contoso.other", theme: "x" }));
+    const missing = await graphFailure(
+      client
+        .api(`/users/${id}/extensions/com.contoso.other`)
+        .patch({ "@odata.type": TYPE, extensionName: "com.contoso.other", theme: "x" }),
+    );
     expect(missing.statusCode).toBe(404);
   });
 
@@ -81,13 +102,32 @@ describe("open extensions on users", () => {
     const id = await guest();
     await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, a: 1 });
     await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.contoso.second" });
-    await client.api(`/users/${id}/extensions/${NAME}`).patch({ "@odata.type": TYPE, extensionName: "com.contoso.renamed", a: 2 });
+    await client
+      .api(`/users/${id}/extensions/${NAME}`)
+      .patch({ "@odata.type": TYPE, extensionName: "com.contoso.renamed", a: 2 });
     expect((await graphFailure(client.api(`/users/${id}/extensions/${NAME}`).get())).statusCode).toBe(404);
-    expect(await client.api(`/users/${id}/extensions/com.contoso.renamed`).get()).toMatchObject({ extensionName: "com.contoso.renamed", id: "com.contoso.renamed", a: 2 });
-    const taken = await graphFailure(client.api(`/users/${id}/extensions/com.contoso.renamed`).patch({ "@odata.type": TYPE, extensionName: "COM.contoso.second" }));
-    expect([taken.statusCode, taken.code, taken.message]).toEqual([409, "NameAlreadyExists", "An extension already exists with given id."]);
-    for (const body of [{ extensionName: "com.contoso.renamed", a: 3 }, { "@odata.type": TYPE, a: 3 }]) {
-      expect((await graphFailure(client.api(`/users/${id}/extensions/com.contoso.renamed`).patch(body))).statusCode).toBe(400);
+    expect(await client.api(`/users/${id}/extensions/com.contoso.renamed`).get()).toMatchObject({
+      extensionName: "com.contoso.renamed",
+      id: "com.contoso.renamed",
+      a: 2,
+    });
+    const taken = await graphFailure(
+      client
+        .api(`/users/${id}/extensions/com.contoso.renamed`)
+        .patch({ "@odata.type": TYPE, extensionName: "COM.contoso.second" }),
+    );
+    expect([taken.statusCode, taken.code, taken.message]).toEqual([
+      409,
+      "NameAlreadyExists",
+      "An extension already exists with given id.",
+    ]);
+    for (const body of [
+      { extensionName: "com.contoso.renamed", a: 3 },
+      { "@odata.type": TYPE, a: 3 },
+    ]) {
+      expect(
+        (await graphFailure(client.api(`/users/${id}/extensions/com.contoso.renamed`).patch(body))).statusCode,
+      ).toBe(400);
     }
     expect(await client.api(`/users/${id}/extensions/com.contoso.renamed`).get()).toMatchObject({ a: 2 });
   });
@@ -119,16 +159,26 @@ describe("open extensions on users", () => {
   test("a taken name is 409; an app adds at most two extensions to a user", async () => {
     const id = await guest();
     await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME });
-    const taken = await graphFailure(client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME.toUpperCase() }));
-    expect([taken.statusCode, taken.code, taken.message]).toEqual([409, "NameAlreadyExists", "An extension already exists with given id."]);
+    const taken = await graphFailure(
+      client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME.toUpperCase() }),
+    );
+    expect([taken.statusCode, taken.code, taken.message]).toEqual([
+      409,
+      "NameAlreadyExists",
+      "An extension already exists with given id.",
+    ]);
     await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.contoso.second" });
-    const third = await graphFailure(client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.contoso.third" }));
+    const third = await graphFailure(
+      client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.contoso.third" }),
+    );
     expect(third.statusCode).toBe(400);
     // Another app has two of its own.
     const app = emu.addClient({ roles: ["User.ReadWrite.All"] });
     const other = graphClient(emu, credential(emu, app.clientId, app.clientSecret));
     await other.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.fabrikam.third" });
-    expect(((await client.api(`/users/${id}/extensions`).get()) as { value: Json[] }).value.map((e) => e.extensionName)).toEqual([NAME, "com.contoso.second", "com.fabrikam.third"]);
+    expect(
+      ((await client.api(`/users/${id}/extensions`).get()) as { value: Json[] }).value.map((e) => e.extensionName),
+    ).toEqual([NAME, "com.contoso.second", "com.fabrikam.third"]);
   });
 
   test("permissions: reading needs User.Read.All, writing User.ReadWrite.All", async () => {
@@ -154,16 +204,30 @@ describe("open extensions on users", () => {
     const id = await guest();
     await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark" });
     const one = (await client.api(`/users/${id}`).select("id,mail").expand("extensions").get()) as Json;
-    expect(Object.keys(one).filter((k) => !k.startsWith("@odata")).sort()).toEqual(["extensions", "extensions@odata.context", "id", "mail"].sort());
+    expect(
+      Object.keys(one)
+        .filter((k) => !k.startsWith("@odata"))
+        .sort(),
+    ).toEqual(["extensions", "extensions@odata.context", "id", "mail"].sort());
     expect(one.extensions).toEqual([{ "@odata.type": `#${TYPE}`, extensionName: NAME, id: NAME, theme: "dark" }]);
     const plain = (await client.api(`/users/${id}`).select("id").get()) as Json;
     expect(plain).not.toHaveProperty("extensions");
 
     const mail = (await client.api(`/users/${id}`).select("mail").get()) as { mail: string };
-    const list = (await client.api("/users").filter(`mail eq '${mail.mail}'`).select("id").expand("extensions").get()) as { value: Json[] };
-    expect(list.value).toEqual([expect.objectContaining({ id, extensions: [expect.objectContaining({ extensionName: NAME, theme: "dark" })] })]);
+    const list = (await client
+      .api("/users")
+      .filter(`mail eq '${mail.mail}'`)
+      .select("id")
+      .expand("extensions")
+      .get()) as { value: Json[] };
+    expect(list.value).toEqual([
+      expect.objectContaining({ id, extensions: [expect.objectContaining({ extensionName: NAME, theme: "dark" })] }),
+    ]);
 
-    const page = (await client.api("/users").select("id").expand("extensions").top(1).get()) as { value: Json[]; "@odata.nextLink"?: string };
+    const page = (await client.api("/users").select("id").expand("extensions").top(1).get()) as {
+      value: Json[];
+      "@odata.nextLink"?: string;
+    };
     expect(page.value[0]).toHaveProperty("extensions");
     expect(page["@odata.nextLink"]).toContain("$expand=extensions");
     const next = (await client.api(page["@odata.nextLink"]!).get()) as { value: Json[] };
@@ -172,7 +236,9 @@ describe("open extensions on users", () => {
     const bad = await graphFailure(client.api(`/users/${id}`).expand("manager").get());
     expect(bad.statusCode).toBe(400);
     // $expand=sponsors on a list is served too (query-parameters: at most 20 expanded items per user).
-    const sponsorsOnList = (await client.api("/users").filter(`mail eq '${mail.mail}'`).expand("sponsors").get()) as { value: Json[] };
+    const sponsorsOnList = (await client.api("/users").filter(`mail eq '${mail.mail}'`).expand("sponsors").get()) as {
+      value: Json[];
+    };
     expect(sponsorsOnList.value[0]).toHaveProperty("sponsors");
   });
 
@@ -180,7 +246,9 @@ describe("open extensions on users", () => {
     emu.setReplicationLag(60_000);
     try {
       const id = await guest();
-      const e = await graphFailure(client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME }));
+      const e = await graphFailure(
+        client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME }),
+      );
       expect(e.statusCode).toBe(404);
     } finally {
       emu.setReplicationLag(0);
@@ -200,7 +268,13 @@ describe("open extensions on users", () => {
     const id = await guest();
     const res = (await client.api("/$batch").post({
       requests: [
-        { id: "1", method: "POST", url: `/users/${id}/extensions`, headers: { "Content-Type": "application/json" }, body: { "@odata.type": TYPE, extensionName: NAME, n: 1 } },
+        {
+          id: "1",
+          method: "POST",
+          url: `/users/${id}/extensions`,
+          headers: { "Content-Type": "application/json" },
+          body: { "@odata.type": TYPE, extensionName: NAME, n: 1 },
+        },
         { id: "2", method: "GET", url: `/users/${id}/extensions/${NAME}`, dependsOn: ["1"] },
       ],
     })) as { responses: { id: string; status: number; body: Json }[] };
@@ -215,13 +289,19 @@ describe("open extensions on users", () => {
     try {
       const first = await startEmulator({ statePath });
       const c1 = graphClient(first);
-      const inv = (await c1.api("/invitations").post(invitation(address("persist")))) as { invitedUser: { id: string } };
-      await c1.api(`/users/${inv.invitedUser.id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark" });
+      const inv = (await c1.api("/invitations").post(invitation(address("persist")))) as {
+        invitedUser: { id: string };
+      };
+      await c1
+        .api(`/users/${inv.invitedUser.id}/extensions`)
+        .post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark" });
       expect(first.users()[0]).not.toHaveProperty("extensions");
       await first.close();
       const second = await startEmulator({ statePath });
       try {
-        expect(await graphClient(second).api(`/users/${inv.invitedUser.id}/extensions/${NAME}`).get()).toMatchObject({ theme: "dark" });
+        expect(await graphClient(second).api(`/users/${inv.invitedUser.id}/extensions/${NAME}`).get()).toMatchObject({
+          theme: "dark",
+        });
       } finally {
         await second.close();
       }

@@ -20,7 +20,8 @@ function readInterfaces(): Map<string, { props: Set<string>; bases: string[] }> 
     if (!ts.isInterfaceDeclaration(stmt)) continue;
     const props = new Set<string>();
     for (const m of stmt.members) {
-      if (ts.isPropertySignature(m) && m.name && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name))) props.add(m.name.text);
+      if (ts.isPropertySignature(m) && m.name && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name)))
+        props.add(m.name.text);
     }
     const bases = (stmt.heritageClauses ?? []).flatMap((h) => h.types.map((t) => t.expression.getText(src)));
     out.set(stmt.name.text, { props, bases });
@@ -64,18 +65,27 @@ test("the types are found with their bases", () => {
 });
 
 test("every invitation property is in Invitation (and nested ones in their types)", async () => {
-  const sponsor = ((await client.api("/invitations").post(invitation(address("fs")))) as { invitedUser: { id: string } }).invitedUser.id;
+  const sponsor = (
+    (await client.api("/invitations").post(invitation(address("fs")))) as { invitedUser: { id: string } }
+  ).invitedUser.id;
   const inv = (await client.api("/invitations").post(
     invitation(address("fields"), {
       invitedUserDisplayName: "F",
       invitedUserType: "Guest",
       sendInvitationMessage: true,
-      invitedUserMessageInfo: { customizedMessageBody: "hi", messageLanguage: "en-US", ccRecipients: [{ emailAddress: { address: "cc@contoso.com", name: "CC" } }] },
+      invitedUserMessageInfo: {
+        customizedMessageBody: "hi",
+        messageLanguage: "en-US",
+        ccRecipients: [{ emailAddress: { address: "cc@contoso.com", name: "CC" } }],
+      },
       invitedUserSponsors: [{ id: sponsor }],
     }),
   )) as Json;
   const reset = (await client.api("/invitations").post(
-    invitation(inv.invitedUserEmailAddress as string, { resetRedemption: true, invitedUser: { id: (inv.invitedUser as Json).id } }),
+    invitation(inv.invitedUserEmailAddress as string, {
+      resetRedemption: true,
+      invitedUser: { id: (inv.invitedUser as Json).id },
+    }),
   )) as Json;
   const invitationProps = propsOf("Invitation");
   for (const obj of [inv, reset]) {
@@ -92,9 +102,16 @@ test("every invitation property is in Invitation (and nested ones in their types
 });
 
 test("every user property is in User: default set, $select=*, expand, list, deletedItems, restore, sponsors, admin view", async () => {
-  const sponsor = ((await client.api("/invitations").post(invitation(address("sp")))) as { invitedUser: { id: string } }).invitedUser.id;
-  const id = ((await client.api("/invitations").post(invitation(address("user-fields"), { invitedUserSponsors: [{ id: sponsor }] }))) as { invitedUser: { id: string } })
-    .invitedUser.id;
+  const sponsor = (
+    (await client.api("/invitations").post(invitation(address("sp")))) as { invitedUser: { id: string } }
+  ).invitedUser.id;
+  const id = (
+    (await client
+      .api("/invitations")
+      .post(invitation(address("user-fields"), { invitedUserSponsors: [{ id: sponsor }] }))) as {
+      invitedUser: { id: string };
+    }
+  ).invitedUser.id;
   const userProps = propsOf("User");
   const objects: Json[] = [];
   objects.push((await client.api(`/users/${id}`).get()) as Json);
@@ -105,14 +122,28 @@ test("every user property is in User: default set, $select=*, expand, list, dele
   objects.push(...((await client.api(`/users/${id}/sponsors`).get()) as { value: Json[] }).value);
   await client.api(`/users/${id}`).delete();
   objects.push((await client.api(`/directory/deletedItems/${id}`).get()) as Json);
-  objects.push(...((await client.api("/directory/deletedItems/microsoft.graph.user").select("*").get()) as { value: Json[] }).value);
+  objects.push(
+    ...((await client.api("/directory/deletedItems/microsoft.graph.user").select("*").get()) as { value: Json[] })
+      .value,
+  );
   objects.push((await client.api(`/directory/deletedItems/${id}/restore`).post({})) as Json);
   objects.push(...(emu.users({ includeDeleted: true }) as unknown as Json[]));
   const seen = new Set<string>();
   for (const o of objects) for (const k of keysOf(o)) seen.add(k);
   expect([...seen].filter((k) => !userProps.has(k))).toEqual([]);
   // the properties the issue names are all there
-  for (const k of ["userType", "externalUserState", "externalUserStateChangeDateTime", "creationType", "mail", "otherMails", "accountEnabled", "displayName", "sponsors", "deletedDateTime"]) {
+  for (const k of [
+    "userType",
+    "externalUserState",
+    "externalUserStateChangeDateTime",
+    "creationType",
+    "mail",
+    "otherMails",
+    "accountEnabled",
+    "displayName",
+    "sponsors",
+    "deletedDateTime",
+  ]) {
     expect(seen.has(k)).toBe(true);
   }
 });

@@ -7,8 +7,16 @@ import * as https from "node:https";
 import type { RunningEmulator } from "../../src/emulator";
 
 /** The real ClientSecretCredential pointed at the emulator. */
-export function credential(emu: RunningEmulator, clientId = emu.clientId, clientSecret = emu.clientSecret, tenantId = emu.tenantId): ClientSecretCredential {
-  return new ClientSecretCredential(tenantId, clientId, clientSecret, { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+export function credential(
+  emu: RunningEmulator,
+  clientId = emu.clientId,
+  clientSecret = emu.clientSecret,
+  tenantId = emu.tenantId,
+): ClientSecretCredential {
+  return new ClientSecretCredential(tenantId, clientId, clientSecret, {
+    authorityHost: emu.authorityHost,
+    disableInstanceDiscovery: true,
+  });
 }
 
 /** The real Graph client (v3) over HTTPS with the real credential. */
@@ -44,7 +52,11 @@ const agents = new Map<string, https.Agent>();
 /** A keep-alive agent that trusts the emulator's CA explicitly (independent of NODE_EXTRA_CA_CERTS). */
 export function agentFor(emu: RunningEmulator): https.Agent {
   let a = agents.get(emu.caCertPath + emu.port);
-  if (!a) agents.set(emu.caCertPath + emu.port, (a = new https.Agent({ ca: fs.readFileSync(emu.caCertPath), keepAlive: true, maxSockets: 64 })));
+  if (!a)
+    agents.set(
+      emu.caCertPath + emu.port,
+      (a = new https.Agent({ ca: fs.readFileSync(emu.caCertPath), keepAlive: true, maxSockets: 64 })),
+    );
   return a;
 }
 
@@ -60,33 +72,50 @@ export function raw(
     let payload: string | undefined;
     if (opts.body !== undefined) {
       payload = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = "application/json";
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type"))
+        headers["Content-Type"] = "application/json";
     }
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-    const req = https.request({ host: "localhost", port: emu.port, method, path, headers, agent: agentFor(emu) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", reject);
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const req = https.request(
+      { host: "localhost", port: emu.port, method, path, headers, agent: agentFor(emu) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   });
 }
 
 /** A token for the default app (or another) by a hand-made client-credentials request. */
-export async function rawToken(emu: RunningEmulator, clientId = emu.clientId, clientSecret = emu.clientSecret, tenantId = emu.tenantId): Promise<string> {
-  const form = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: `${emu.graphUrl}/.default` });
-  const r = await raw(emu, "POST", `/${tenantId}/oauth2/v2.0/token`, { body: form.toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+export async function rawToken(
+  emu: RunningEmulator,
+  clientId = emu.clientId,
+  clientSecret = emu.clientSecret,
+  tenantId = emu.tenantId,
+): Promise<string> {
+  const form = new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: clientId,
+    client_secret: clientSecret,
+    scope: `${emu.graphUrl}/.default`,
+  });
+  const r = await raw(emu, "POST", `/${tenantId}/oauth2/v2.0/token`, {
+    body: form.toString(),
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  });
   const body = r.json as { access_token?: string };
   if (r.status !== 200 || !body.access_token) throw new Error(`token request failed: ${r.status} ${r.text}`);
   return body.access_token;
@@ -94,7 +123,11 @@ export async function rawToken(emu: RunningEmulator, clientId = emu.clientId, cl
 
 /** Graph's error body shape. */
 export interface ErrorBody {
-  error: { code: string; message: string; innerError: { date: string; "request-id": string; "client-request-id": string } };
+  error: {
+    code: string;
+    message: string;
+    innerError: { date: string; "request-id": string; "client-request-id": string };
+  };
 }
 
 /** Asserts `body` has exactly Graph's error shape and returns it typed. */

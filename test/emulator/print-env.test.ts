@@ -15,7 +15,15 @@ const emulatorCli = path.join(root, "dist/emulator/cli.js");
 const guestsCli = path.join(root, "dist/cli/index.js");
 
 /** The six variables a shell needs to point a stack at the emulator, and the background emulator's pid. */
-const NAMES = ["ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "ARM_TENANT_ID", "ENTRA_AUTHORITY_HOST", "ENTRA_EMULATOR_PID", "ENTRA_GRAPH_ENDPOINT", "NODE_EXTRA_CA_CERTS"];
+const NAMES = [
+  "ARM_CLIENT_ID",
+  "ARM_CLIENT_SECRET",
+  "ARM_TENANT_ID",
+  "ENTRA_AUTHORITY_HOST",
+  "ENTRA_EMULATOR_PID",
+  "ENTRA_GRAPH_ENDPOINT",
+  "NODE_EXTRA_CA_CERTS",
+];
 
 /** This process's environment without anything that points at a Graph or a CA (the test runner sets some). */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -37,7 +45,7 @@ async function exited(pid: number): Promise<void> {
   while (alive(pid)) await new Promise((r) => setTimeout(r, 100));
 }
 
-test("eval \"$(entra-graph-emulator --print-env)\" sets the variables; entra-guests export reads through them; kill $ENTRA_EMULATOR_PID stops it", async () => {
+test('eval "$(entra-graph-emulator --print-env)" sets the variables; entra-guests export reads through them; kill $ENTRA_EMULATOR_PID stops it', async () => {
   expect(fs.existsSync(emulatorCli)).toBe(true); // built by scripts/test.js
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-print-env-"));
   const script = [
@@ -54,7 +62,10 @@ test("eval \"$(entra-graph-emulator --print-env)\" sets the variables; entra-gue
   );
   const pid = Number(env.ENTRA_EMULATOR_PID);
   try {
-    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.stringContaining("0 guests written to guests.yaml") as unknown });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 0,
+      stderr: expect.stringContaining("0 guests written to guests.yaml") as unknown,
+    });
     expect(Object.keys(env).sort()).toEqual(NAMES);
     expect(env.ENTRA_GRAPH_ENDPOINT).toMatch(/^https:\/\/localhost:\d+$/);
     expect(env.ENTRA_AUTHORITY_HOST).toBe(env.ENTRA_GRAPH_ENDPOINT);
@@ -74,23 +85,47 @@ test("eval \"$(entra-graph-emulator --print-env)\" sets the variables; entra-gue
 });
 
 test("--print-env with a flag it does not know fails before starting anything", () => {
-  const run = spawnSync(process.execPath, [emulatorCli, "--print-env", "--nope"], { env: cleanEnv(), encoding: "utf8" });
+  const run = spawnSync(process.execPath, [emulatorCli, "--print-env", "--nope"], {
+    env: cleanEnv(),
+    encoding: "utf8",
+  });
   expect(run.status).toBe(2);
   expect(run.stdout).toBe("");
   expect(run.stderr).toMatch(/unknown argument '--nope'/);
 });
 
 describe("envExports: each value survives the shell", () => {
-  const line = { graphUrl: "https://localhost:8443", authorityHost: "https://localhost:8443", tenantId: "t-1", clientId: "c-1", caCertPath: "/tmp/ca dir/ca.pem", port: 8443 };
+  const line = {
+    graphUrl: "https://localhost:8443",
+    authorityHost: "https://localhost:8443",
+    tenantId: "t-1",
+    clientId: "c-1",
+    caCertPath: "/tmp/ca dir/ca.pem",
+    port: 8443,
+  };
   it.each([
     ["plain", "DrQ8Q~t0GFPGqG8t3kqvl"],
     ["a quote", "it's"],
-    ["shell syntax", "$(touch pwned) `x` $HOME; \\ \"q\""],
+    ["shell syntax", '$(touch pwned) `x` $HOME; \\ "q"'],
     ["spaces and a newline", "a b\nc"],
   ])("secret with %s", (_, secret) => {
     const text = envExports({ ...line, clientSecret: secret }, 42);
-    const out = spawnSync("bash", ["-c", `eval "$1"; printf '%s\\0' "$ARM_CLIENT_SECRET" "$NODE_EXTRA_CA_CERTS" "$ENTRA_EMULATOR_PID" "$ENTRA_GRAPH_ENDPOINT"`, "_", text], { encoding: "utf8" });
+    const out = spawnSync(
+      "bash",
+      [
+        "-c",
+        `eval "$1"; printf '%s\\0' "$ARM_CLIENT_SECRET" "$NODE_EXTRA_CA_CERTS" "$ENTRA_EMULATOR_PID" "$ENTRA_GRAPH_ENDPOINT"`,
+        "_",
+        text,
+      ],
+      { encoding: "utf8" },
+    );
     expect(out.stdout.split("\0").slice(0, 4)).toEqual([secret, "/tmp/ca dir/ca.pem", "42", "https://localhost:8443"]);
-    expect(text.match(/^export [A-Z_]+=/gm)?.map((l) => l.slice(7, -1)).sort()).toEqual(NAMES);
+    expect(
+      text
+        .match(/^export [A-Z_]+=/gm)
+        ?.map((l) => l.slice(7, -1))
+        .sort(),
+    ).toEqual(NAMES);
   });
 });

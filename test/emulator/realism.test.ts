@@ -5,7 +5,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
-import { address, credential, destroyAgents, expectGraphErrorBody, graphClient, graphFailure, invitation, raw, rawToken } from "./helpers";
+import {
+  address,
+  credential,
+  destroyAgents,
+  expectGraphErrorBody,
+  graphClient,
+  graphFailure,
+  invitation,
+  raw,
+  rawToken,
+} from "./helpers";
 
 type Json = Record<string, unknown>;
 const root = path.resolve(__dirname, "../..");
@@ -72,13 +82,17 @@ describe("faults", () => {
   test("reset destroys the connection before the work; drop does the work, then destroys the connection", async () => {
     emu.setFaults("reset=1");
     const a = address("reset");
-    await expect(raw(emu, "POST", "/v1.0/invitations", { token, body: invitation(a) })).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(raw(emu, "POST", "/v1.0/invitations", { token, body: invitation(a) })).rejects.toThrow(
+      /socket hang up|ECONNRESET/,
+    );
     expect(emu.users().some((u) => u.mail === a)).toBe(false);
     expect(emu.requests().at(-1)).toMatchObject({ status: 0, fault: "reset", path: "/v1.0/invitations" });
 
     emu.setFaults({ drop: 1 });
     const b = address("drop");
-    await expect(raw(emu, "POST", "/v1.0/invitations", { token, body: invitation(b) })).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(raw(emu, "POST", "/v1.0/invitations", { token, body: invitation(b) })).rejects.toThrow(
+      /socket hang up|ECONNRESET/,
+    );
     expect(emu.users().some((u) => u.mail === b)).toBe(true); // committed
     expect(emu.requests().at(-1)).toMatchObject({ status: 201, fault: "drop" });
 
@@ -138,10 +152,14 @@ describe("admin API", () => {
   test("requests, reset, redeem, faults, config and users; admin calls are not logged", async () => {
     await raw(emu, "DELETE", "/_emulator/requests");
     const email = address("admin");
-    const inv = (await client.api("/invitations").post(invitation(email, { invitedUserDisplayName: "Ad Min" }))) as { invitedUser: { id: string } };
+    const inv = (await client.api("/invitations").post(invitation(email, { invitedUserDisplayName: "Ad Min" }))) as {
+      invitedUser: { id: string };
+    };
     const id = inv.invitedUser.id;
     const log = (await raw(emu, "GET", "/_emulator/requests")).json as Json[];
-    expect(log.map((e) => `${e.method} ${String(e.path).split("?")[0]} ${e.status}`)).toEqual([`POST /${emu.tenantId}/oauth2/v2.0/token 200`, "POST /v1.0/invitations 201"].slice(log.length === 1 ? 1 : 0));
+    expect(log.map((e) => `${e.method} ${String(e.path).split("?")[0]} ${e.status}`)).toEqual(
+      [`POST /${emu.tenantId}/oauth2/v2.0/token 200`, "POST /v1.0/invitations 201"].slice(log.length === 1 ? 1 : 0),
+    );
     const entry = log.at(-1) as Json;
     expect(entry.body).toEqual(invitation(email, { invitedUserDisplayName: "Ad Min" }));
     expect(typeof entry.seq).toBe("number");
@@ -166,7 +184,10 @@ describe("admin API", () => {
     expect((await raw(emu, "PUT", "/_emulator/faults", { body: { "503": 0 } })).status).toBe(204);
     expect((await raw(emu, "GET", "/v1.0/users", { token })).status).toBe(200);
     expect((await raw(emu, "PUT", "/_emulator/faults", { body: { spec: "nope=1" } })).status).toBe(400);
-    expect((await raw(emu, "PUT", "/_emulator/config", { body: { throttle: "graph", latencyMs: 0, replicationLagMs: 0 } })).status).toBe(204);
+    expect(
+      (await raw(emu, "PUT", "/_emulator/config", { body: { throttle: "graph", latencyMs: 0, replicationLagMs: 0 } }))
+        .status,
+    ).toBe(204);
     expect(((await raw(emu, "GET", "/_emulator/info")).json as Json).throttle).toBe("graph");
     expect((await raw(emu, "PUT", "/_emulator/config", { body: { throttle: "fast" } })).status).toBe(400);
     expect((await raw(emu, "GET", "/_emulator/nothing")).status).toBe(404);
@@ -187,7 +208,8 @@ describe("state file", () => {
       const first = await startEmulator({ statePath });
       const c1 = graphClient(first);
       const email = address("persist");
-      const id = ((await c1.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } }).invitedUser.id;
+      const id = ((await c1.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } }).invitedUser
+        .id;
       await c1.api(`/users/${id}`).patch({ companyName: "Persisted" });
       const oldToken = await rawToken(first);
       await first.close();
@@ -198,7 +220,10 @@ describe("state file", () => {
       try {
         expect(second.clientSecret).toBe(first.clientSecret);
         expect(second.users().map((u) => u.id)).toEqual([id]);
-        const u = (await graphClient(second).api(`/users/${id}`).select(["companyName", "externalUserState"]).get()) as Json;
+        const u = (await graphClient(second)
+          .api(`/users/${id}`)
+          .select(["companyName", "externalUserState"])
+          .get()) as Json;
         expect(u).toMatchObject({ companyName: "Persisted", externalUserState: "PendingAcceptance" });
         expect((await raw(second, "GET", `/v1.0/users/${id}`, { token: oldToken })).status).toBe(200);
         // saved on change (debounced), not only on close
@@ -255,12 +280,36 @@ describe("CLI and a fresh process", () => {
     expect(fs.existsSync(cli)).toBe(true); // built by scripts/test.js
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-emu-cli-"));
     const statePath = path.join(dir, "state.json");
-    const p = spawn(process.execPath, [cli, "--port", "0", "--throttle", "graph", "--ca-dir", path.join(dir, "ca"), "--state", statePath, "--latency-ms", "1-3"], {
-      env: cleanEnv(),
-    });
+    const p = spawn(
+      process.execPath,
+      [
+        cli,
+        "--port",
+        "0",
+        "--throttle",
+        "graph",
+        "--ca-dir",
+        path.join(dir, "ca"),
+        "--state",
+        statePath,
+        "--latency-ms",
+        "1-3",
+      ],
+      {
+        env: cleanEnv(),
+      },
+    );
     try {
       const details = JSON.parse(await firstLine(p)) as Json;
-      expect(Object.keys(details).sort()).toEqual(["authorityHost", "caCertPath", "clientId", "clientSecret", "graphUrl", "port", "tenantId"]);
+      expect(Object.keys(details).sort()).toEqual([
+        "authorityHost",
+        "caCertPath",
+        "clientId",
+        "clientSecret",
+        "graphUrl",
+        "port",
+        "tenantId",
+      ]);
       expect(details.graphUrl).toBe(`https://localhost:${String(details.port)}`);
       expect(details.caCertPath).toBe(path.join(dir, "ca", "ca.pem"));
 
@@ -273,7 +322,12 @@ describe("CLI and a fresh process", () => {
       const ok = JSON.parse(trusted.stdout.trim()) as Json;
       expect(ok).toMatchObject({ ok: true });
 
-      const untrusted = spawnSync(process.execPath, ["-e", childScript, JSON.stringify(details)], { cwd: root, env: cleanEnv(), encoding: "utf8", timeout: 30_000 });
+      const untrusted = spawnSync(process.execPath, ["-e", childScript, JSON.stringify(details)], {
+        cwd: root,
+        env: cleanEnv(),
+        encoding: "utf8",
+        timeout: 30_000,
+      });
       const bad = JSON.parse(untrusted.stdout.trim()) as Json;
       expect(bad.ok).toBe(false);
       expect(String(bad.error)).toMatch(/certificate|self.signed|issuer/i);

@@ -10,7 +10,10 @@ import { graphClient, graphFailure } from "./helpers";
 let strict: RunningEmulator;
 let plain: RunningEmulator;
 beforeAll(async () => {
-  [strict, plain] = await Promise.all([startEmulator({ refuseFilterOn: ["otherMails", "userPrincipalName"] }), startEmulator()]);
+  [strict, plain] = await Promise.all([
+    startEmulator({ refuseFilterOn: ["otherMails", "userPrincipalName"] }),
+    startEmulator(),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([strict.close(), plain.close()]);
@@ -26,12 +29,16 @@ describe("refuseFilterOn", () => {
     const err: GraphError = await graphFailure(graphClient(strict).api(path).get());
     expect(err.statusCode).toBe(400);
     expect(err.code).toBe("Request_UnsupportedQuery");
-    expect(err.message).toBe(`Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`);
+    expect(err.message).toBe(
+      `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
+    );
     expect(await graphClient(plain).api(path).get()).toMatchObject({ value: [] });
   });
 
   it("keeps answering the properties it was not given", async () => {
-    const r = (await graphClient(strict).api(`/users?$filter=${encodeURIComponent("mail eq 'a@b.example'")}&$top=1`).get()) as { value: unknown[] };
+    const r = (await graphClient(strict)
+      .api(`/users?$filter=${encodeURIComponent("mail eq 'a@b.example'")}&$top=1`)
+      .get()) as { value: unknown[] };
     expect(r.value).toEqual([]);
   });
 });

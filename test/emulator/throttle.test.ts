@@ -34,7 +34,8 @@ describe("Throttle (fake clock)", () => {
         expect(Number(d.headers["x-ms-throttle-limit-percentage"])).toBeGreaterThanOrEqual(1);
         break;
       }
-      if ((ok + 1) * 2 > 0.8 * GRAPH_LIMITS.resourceUnits) expect(d.headers["x-ms-throttle-limit-percentage"]).toBeDefined();
+      if ((ok + 1) * 2 > 0.8 * GRAPH_LIMITS.resourceUnits)
+        expect(d.headers["x-ms-throttle-limit-percentage"]).toBeDefined();
       else expect(d.headers["x-ms-throttle-limit-percentage"]).toBeUndefined();
       ok++;
     }
@@ -90,7 +91,10 @@ describe("throttle graph, end to end", () => {
         const i = next++;
         if (i >= total) return;
         for (;;) {
-          const r = await raw(emu, "POST", "/v1.0/invitations", { token, body: invitation(`throttle${i}.${process.pid}@contoso.com`) });
+          const r = await raw(emu, "POST", "/v1.0/invitations", {
+            token,
+            body: invitation(`throttle${i}.${process.pid}@contoso.com`),
+          });
           if (r.status === 201) {
             acceptedAt.push(Date.now());
             break;
@@ -117,10 +121,12 @@ describe("throttle graph, end to end", () => {
       .map((e) => Date.parse(e.time))
       .sort((a, b) => a - b);
     expect(admitted).toHaveLength(total);
-    for (let i = 0; i + 150 < admitted.length; i++) expect(admitted[i + 150] - admitted[i]).toBeGreaterThanOrEqual(5000);
+    for (let i = 0; i + 150 < admitted.length; i++)
+      expect(admitted[i + 150] - admitted[i]).toBeGreaterThanOrEqual(5000);
     // Client side, fixed 5 s windows from the start.
     const perWindow = new Map<number, number>();
-    for (const t of acceptedAt) perWindow.set(Math.floor((t - started) / 5000), (perWindow.get(Math.floor((t - started) / 5000)) ?? 0) + 1);
+    for (const t of acceptedAt)
+      perWindow.set(Math.floor((t - started) / 5000), (perWindow.get(Math.floor((t - started) / 5000)) ?? 0) + 1);
     for (const n of perWindow.values()) expect(n).toBeLessThanOrEqual(150);
     // 400 at 150 per 5 s needs at least two full windows.
     expect(elapsed).toBeGreaterThanOrEqual(10_000);

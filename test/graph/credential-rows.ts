@@ -60,7 +60,8 @@ export function credentialWorld(name: string): CredentialWorld {
  * machine or the CI (AZURE_*, ARM_*, IDENTITY_ENDPOINT, a CI's OIDC variables, ...) can take part.
  * ENTRA_EMULATOR_CA_DIR stays: it is where scripts/test.js put the CA the process trusts.
  */
-const CREDENTIAL_VARIABLE = /^(AZURE_|ARM_|ENTRA_|IDENTITY_|MSI_|IMDS_|ACTIONS_ID_TOKEN_REQUEST_|SYSTEM_OIDCREQUESTURI$|SYSTEM_ACCESSTOKEN$|AZURESUBSCRIPTION_|DEFAULT_IDENTITY_CLIENT_ID$)/;
+const CREDENTIAL_VARIABLE =
+  /^(AZURE_|ARM_|ENTRA_|IDENTITY_|MSI_|IMDS_|ACTIONS_ID_TOKEN_REQUEST_|SYSTEM_OIDCREQUESTURI$|SYSTEM_ACCESSTOKEN$|AZURESUBSCRIPTION_|DEFAULT_IDENTITY_CLIENT_ID$)/;
 const KEEP = new Set(["ENTRA_EMULATOR_CA_DIR"]);
 
 /** True for a variable the credential tests clear (exported for the test of the list itself). */
@@ -91,7 +92,10 @@ export function sealedEnvironment(): { set(vars: Record<string, string>): void }
 }
 
 /** A stack config getter over a plain object. */
-export const configOf = (values: Record<string, string>) => (key: string): string | undefined => values[key];
+export const configOf =
+  (values: Record<string, string>) =>
+  (key: string): string | undefined =>
+    values[key];
 
 /** The claims of a JWT (not verified: the emulator verifies them when Graph is called). */
 export function claimsOf(token: string): Record<string, unknown> {
@@ -112,7 +116,10 @@ export interface RowResult {
  * layer (POST /invitations). Asserts the token is the app's in the emulator's tenant and the guest
  * exists in the emulator.
  */
-export async function proveRow(emu: RunningEmulator, opts: { config?: Record<string, string>; kind: string; clientId: string; authorityHost: string; email: string }): Promise<RowResult> {
+export async function proveRow(
+  emu: RunningEmulator,
+  opts: { config?: Record<string, string>; kind: string; clientId: string; authorityHost: string; email: string },
+): Promise<RowResult> {
   const settings = resolveSettings(configOf(opts.config ?? {}), process.env);
   expect(settings.credential.kind).toBe(opts.kind);
   expect(settings.authorityHost).toBe(opts.authorityHost);
@@ -124,8 +131,14 @@ export async function proveRow(emu: RunningEmulator, opts: { config?: Record<str
   const claims = claimsOf(token!.token);
   expect(claims).toMatchObject({ appid: opts.clientId.toLowerCase(), tid: emu.tenantId, aud: settings.graphEndpoint });
 
-  const graph = new GraphClient(new DirectScheduler(createTransport({ graphEndpoint: settings.graphEndpoint, credential })));
-  const invitation = await graph.invite({ invitedUserEmailAddress: opts.email, inviteRedirectUrl: "https://myapps.microsoft.com", sendInvitationMessage: false });
+  const graph = new GraphClient(
+    new DirectScheduler(createTransport({ graphEndpoint: settings.graphEndpoint, credential })),
+  );
+  const invitation = await graph.invite({
+    invitedUserEmailAddress: opts.email,
+    inviteRedirectUrl: "https://myapps.microsoft.com",
+    sendInvitationMessage: false,
+  });
   const userId = invitation.invitedUser?.id ?? "";
   expect(userId).not.toBe("");
   expect(emu.users().find((u) => u.id === userId)).toMatchObject({ mail: opts.email, userType: "Guest" });
@@ -137,11 +150,17 @@ export async function proveRow(emu: RunningEmulator, opts: { config?: Record<str
  * identity endpoint for `clientId` while the configured (custom) authority was not asked at all:
  * a managed identity has no authority.
  */
-export async function proveManagedIdentityRow(emu: RunningEmulator, front: FederatingAuthority, opts: { config?: Record<string, string>; kind: "managedIdentity" | "default"; clientId: string; email: string }): Promise<RowResult> {
+export async function proveManagedIdentityRow(
+  emu: RunningEmulator,
+  front: FederatingAuthority,
+  opts: { config?: Record<string, string>; kind: "managedIdentity" | "default"; clientId: string; email: string },
+): Promise<RowResult> {
   const since = front.requests.length;
   const result = await proveRow(emu, { ...opts, authorityHost: front.authorityHost });
   const asked = front.requests.slice(since);
   expect(asked.filter((r) => r.server === "authority")).toEqual([]);
-  expect(asked.filter((r) => r.server === "msi")).toEqual([expect.objectContaining({ status: 200, clientId: opts.clientId })]);
+  expect(asked.filter((r) => r.server === "msi")).toEqual([
+    expect.objectContaining({ status: 200, clientId: opts.clientId }),
+  ]);
   return result;
 }

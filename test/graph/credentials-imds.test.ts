@@ -28,19 +28,31 @@ test("ARM_USE_MSI, system-assigned identity, through IMDS", async () => {
   const app = newApp();
   world.front.addManagedIdentity(app, { systemAssigned: true });
   env.set({ ARM_USE_MSI: "true", ...platform() });
-  await proveManagedIdentityRow(world.emu, world.front, { kind: "managedIdentity", clientId: app.clientId, email: "imds-system@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, {
+    kind: "managedIdentity",
+    clientId: app.clientId,
+    email: "imds-system@contoso.com",
+  });
 });
 
 test("ARM_USE_MSI with ARM_CLIENT_ID, user-assigned identity, through IMDS", async () => {
   const app = newApp();
   world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set({ ARM_USE_MSI: "true", ARM_CLIENT_ID: app.clientId, ...platform() });
-  await proveManagedIdentityRow(world.emu, world.front, { kind: "managedIdentity", clientId: app.clientId, email: "imds-user@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, {
+    kind: "managedIdentity",
+    clientId: app.clientId,
+    email: "imds-user@contoso.com",
+  });
 });
 
 test("DefaultAzureCredential reaches ManagedIdentityCredential through IMDS (AZURE_CLIENT_ID, no secret)", async () => {
   const app = newApp();
   world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set({ AZURE_CLIENT_ID: app.clientId, ...platform() });
-  await proveManagedIdentityRow(world.emu, world.front, { kind: "default", clientId: app.clientId, email: "imds-default@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, {
+    kind: "default",
+    clientId: app.clientId,
+    email: "imds-default@contoso.com",
+  });
 });

@@ -37,22 +37,40 @@ test("ARM_USE_MSI, system-assigned identity", async () => {
   const app = newApp();
   world.front.addManagedIdentity(app, { systemAssigned: true });
   env.set({ ARM_USE_MSI: "true", ...platform() });
-  await proveManagedIdentityRow(world.emu, world.front, { kind: "managedIdentity", clientId: app.clientId, email: "msi-system@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, {
+    kind: "managedIdentity",
+    clientId: app.clientId,
+    email: "msi-system@contoso.com",
+  });
 });
 
 test("ARM_USE_MSI with ARM_CLIENT_ID, user-assigned identity", async () => {
   const app = newApp();
   world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set({ ARM_USE_MSI: "true", ARM_CLIENT_ID: app.clientId, ...platform() });
-  await proveManagedIdentityRow(world.emu, world.front, { kind: "managedIdentity", clientId: app.clientId, email: "msi-user@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, {
+    kind: "managedIdentity",
+    clientId: app.clientId,
+    email: "msi-user@contoso.com",
+  });
 });
 
 test("entra:useMsi with entra:clientId and entra:authorityHost in config", async () => {
   const app = newApp();
   world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set({ IDENTITY_ENDPOINT: world.front.msiEndpoint, IDENTITY_HEADER: world.front.msiHeader });
-  const config = { "entra:useMsi": "true", "entra:clientId": app.clientId, "entra:graphEndpoint": world.emu.graphUrl, "entra:authorityHost": world.front.authorityHost };
-  await proveManagedIdentityRow(world.emu, world.front, { config, kind: "managedIdentity", clientId: app.clientId, email: "msi-entra-config@contoso.com" });
+  const config = {
+    "entra:useMsi": "true",
+    "entra:clientId": app.clientId,
+    "entra:graphEndpoint": world.emu.graphUrl,
+    "entra:authorityHost": world.front.authorityHost,
+  };
+  await proveManagedIdentityRow(world.emu, world.front, {
+    config,
+    kind: "managedIdentity",
+    clientId: app.clientId,
+    email: "msi-entra-config@contoso.com",
+  });
 });
 
 test("azuread:useMsi with azuread:clientId", async () => {
@@ -60,14 +78,23 @@ test("azuread:useMsi with azuread:clientId", async () => {
   world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set(platform());
   const config = { "azuread:useMsi": "true", "azuread:clientId": app.clientId };
-  await proveManagedIdentityRow(world.emu, world.front, { config, kind: "managedIdentity", clientId: app.clientId, email: "msi-azuread-config@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, {
+    config,
+    kind: "managedIdentity",
+    clientId: app.clientId,
+    email: "msi-azuread-config@contoso.com",
+  });
 });
 
 test("DefaultAzureCredential reaches ManagedIdentityCredential (AZURE_CLIENT_ID of a user-assigned identity, no secret)", async () => {
   const app = newApp();
   world.front.addManagedIdentity(app, { systemAssigned: false });
   env.set({ AZURE_CLIENT_ID: app.clientId, ...platform() });
-  await proveManagedIdentityRow(world.emu, world.front, { kind: "default", clientId: app.clientId, email: "msi-default@contoso.com" });
+  await proveManagedIdentityRow(world.emu, world.front, {
+    kind: "default",
+    clientId: app.clientId,
+    email: "msi-default@contoso.com",
+  });
 });
 
 test("ARM_USE_MSI on AKS with workload identity (AZURE_FEDERATED_TOKEN_FILE): the token is exchanged at the configured authority", async () => {
@@ -75,9 +102,21 @@ test("ARM_USE_MSI on AKS with workload identity (AZURE_FEDERATED_TOKEN_FILE): th
   const file = path.join(world.dir, "azure-identity-token");
   fs.writeFileSync(file, world.front.federatedToken(app, "system:serviceaccount:guests:entra-invitations"));
   // What the workload identity webhook injects, plus the custom endpoints; no IDENTITY_ENDPOINT.
-  env.set({ ARM_USE_MSI: "true", AZURE_TENANT_ID: world.emu.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_FEDERATED_TOKEN_FILE: file, ENTRA_GRAPH_ENDPOINT: world.emu.graphUrl, ENTRA_AUTHORITY_HOST: world.front.authorityHost });
+  env.set({
+    ARM_USE_MSI: "true",
+    AZURE_TENANT_ID: world.emu.tenantId,
+    AZURE_CLIENT_ID: app.clientId,
+    AZURE_FEDERATED_TOKEN_FILE: file,
+    ENTRA_GRAPH_ENDPOINT: world.emu.graphUrl,
+    ENTRA_AUTHORITY_HOST: world.front.authorityHost,
+  });
   const since = world.front.requests.length;
-  await proveRow(world.emu, { kind: "managedIdentity", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "msi-aks-workload@contoso.com" });
+  await proveRow(world.emu, {
+    kind: "managedIdentity",
+    clientId: app.clientId,
+    authorityHost: world.front.authorityHost,
+    email: "msi-aks-workload@contoso.com",
+  });
   const asked = world.front.requests.slice(since);
   expect(asked.filter((r) => r.server === "authority" && r.status === 200).map((r) => r.proof)).toContain("federated");
   expect(asked.filter((r) => r.server === "msi" || r.status === 404)).toEqual([]);

@@ -32,17 +32,29 @@ const env = sealedEnvironment();
 const world = credentialWorld("credentials");
 
 const newApp = world.newApp;
-const endpoints = (authorityHost: string): Record<string, string> => ({ ENTRA_GRAPH_ENDPOINT: world.emu.graphUrl, ENTRA_AUTHORITY_HOST: authorityHost });
+const endpoints = (authorityHost: string): Record<string, string> => ({
+  ENTRA_GRAPH_ENDPOINT: world.emu.graphUrl,
+  ENTRA_AUTHORITY_HOST: authorityHost,
+});
 
 /** The emulator's own token endpoint answered this app. */
 function emulatorIssuedTo(app: App): void {
-  const tokens = world.emu.requests().filter((r) => r.method === "POST" && r.path.split("?")[0].endsWith("/oauth2/v2.0/token") && (r.body as { client_id?: string } | undefined)?.client_id === app.clientId);
+  const tokens = world.emu
+    .requests()
+    .filter(
+      (r) =>
+        r.method === "POST" &&
+        r.path.split("?")[0].endsWith("/oauth2/v2.0/token") &&
+        (r.body as { client_id?: string } | undefined)?.client_id === app.clientId,
+    );
   expect(tokens.map((r) => r.status)).toContain(200);
 }
 
 /** The world.front authority verified this app's proof and had the emulator issue its token; nothing it did not know was asked. */
 function frontIssuedTo(app: App, proof: "certificate" | "federated"): void {
-  expect(world.front.requests.filter((r) => r.clientId === app.clientId && r.status === 200).map((r) => r.proof)).toContain(proof);
+  expect(
+    world.front.requests.filter((r) => r.clientId === app.clientId && r.status === 200).map((r) => r.proof),
+  ).toContain(proof);
   expect(world.front.requests.filter((r) => r.status === 404)).toEqual([]);
 }
 
@@ -79,11 +91,31 @@ describe("which authorities keep instance discovery", () => {
 describe("the authority: entra:authorityHost / ENTRA_AUTHORITY_HOST, else the named cloud's, else AZURE_AUTHORITY_HOST", () => {
   const azure = { AZURE_AUTHORITY_HOST: "https://login.contoso.example/" };
   test.each<[string, Record<string, string>, Record<string, string>, string]>([
-    ["AZURE_AUTHORITY_HOST alone (the AKS workload identity webhook sets it)", {}, azure, "https://login.contoso.example"],
-    ["ENTRA_AUTHORITY_HOST wins", {}, { ...azure, ENTRA_AUTHORITY_HOST: "https://localhost:8443" }, "https://localhost:8443"],
+    [
+      "AZURE_AUTHORITY_HOST alone (the AKS workload identity webhook sets it)",
+      {},
+      azure,
+      "https://login.contoso.example",
+    ],
+    [
+      "ENTRA_AUTHORITY_HOST wins",
+      {},
+      { ...azure, ENTRA_AUTHORITY_HOST: "https://localhost:8443" },
+      "https://localhost:8443",
+    ],
     ["entra:authorityHost wins", { "entra:authorityHost": "https://localhost:9443" }, azure, "https://localhost:9443"],
-    ["a named cloud wins (ARM_ENVIRONMENT)", {}, { ...azure, ARM_ENVIRONMENT: "usgovernment" }, "https://login.microsoftonline.us"],
-    ["a named cloud wins (entra:environment)", { "entra:environment": "china" }, azure, "https://login.chinacloudapi.cn"],
+    [
+      "a named cloud wins (ARM_ENVIRONMENT)",
+      {},
+      { ...azure, ARM_ENVIRONMENT: "usgovernment" },
+      "https://login.microsoftonline.us",
+    ],
+    [
+      "a named cloud wins (entra:environment)",
+      { "entra:environment": "china" },
+      azure,
+      "https://login.chinacloudapi.cn",
+    ],
     ["nothing: the public cloud", {}, {}, "https://login.microsoftonline.com"],
   ])("%s", (_name, config, vars, expected) => {
     expect(resolveSettings(configOf(config), vars).authorityHost).toBe(expected);
@@ -93,15 +125,37 @@ describe("the authority: entra:authorityHost / ENTRA_AUTHORITY_HOST, else the na
 describe("every row of the resolution table, through a custom authority", () => {
   test("the sealed environment has none of the machine's credential variables", () => {
     expect(Object.keys(process.env).filter(isCredentialVariable)).toEqual([]);
-    expect(["AZURE_CLIENT_ID", "ARM_USE_MSI", "IDENTITY_ENDPOINT", "MSI_ENDPOINT", "ACTIONS_ID_TOKEN_REQUEST_URL", "SYSTEM_OIDCREQUESTURI", "ENTRA_GRAPH_ENDPOINT"].every(isCredentialVariable)).toBe(true);
+    expect(
+      [
+        "AZURE_CLIENT_ID",
+        "ARM_USE_MSI",
+        "IDENTITY_ENDPOINT",
+        "MSI_ENDPOINT",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "SYSTEM_OIDCREQUESTURI",
+        "ENTRA_GRAPH_ENDPOINT",
+      ].every(isCredentialVariable),
+    ).toBe(true);
     expect(isCredentialVariable("ENTRA_EMULATOR_CA_DIR")).toBe(false);
   });
 
   describe("1. stack config entra:*", () => {
     test("client secret, endpoints in config too", async () => {
       const app = newApp();
-      const config = { "entra:tenantId": world.emu.tenantId, "entra:clientId": app.clientId, "entra:clientSecret": app.clientSecret, "entra:graphEndpoint": world.emu.graphUrl, "entra:authorityHost": world.emu.authorityHost };
-      await proveRow(world.emu, { config, kind: "clientSecret", clientId: app.clientId, authorityHost: world.emu.authorityHost, email: "entra-secret@contoso.com" });
+      const config = {
+        "entra:tenantId": world.emu.tenantId,
+        "entra:clientId": app.clientId,
+        "entra:clientSecret": app.clientSecret,
+        "entra:graphEndpoint": world.emu.graphUrl,
+        "entra:authorityHost": world.emu.authorityHost,
+      };
+      await proveRow(world.emu, {
+        config,
+        kind: "clientSecret",
+        clientId: app.clientId,
+        authorityHost: world.emu.authorityHost,
+        email: "entra-secret@contoso.com",
+      });
       emulatorIssuedTo(app);
     });
 
@@ -109,18 +163,39 @@ describe("every row of the resolution table, through a custom authority", () => 
       const app = newApp();
       const file = world.front.addCertificate(app, { password: "correct horse" });
       const config = {
-        "entra:tenantId": world.emu.tenantId, "entra:clientId": app.clientId, "entra:clientCertificatePath": file, "entra:clientCertificatePassword": "correct horse",
-        "entra:graphEndpoint": world.emu.graphUrl, "entra:authorityHost": world.front.authorityHost,
+        "entra:tenantId": world.emu.tenantId,
+        "entra:clientId": app.clientId,
+        "entra:clientCertificatePath": file,
+        "entra:clientCertificatePassword": "correct horse",
+        "entra:graphEndpoint": world.emu.graphUrl,
+        "entra:authorityHost": world.front.authorityHost,
       };
-      await proveRow(world.emu, { config, kind: "clientCertificate", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "entra-cert@contoso.com" });
+      await proveRow(world.emu, {
+        config,
+        kind: "clientCertificate",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "entra-cert@contoso.com",
+      });
       frontIssuedTo(app, "certificate");
     });
 
     test("OIDC with entra:oidcToken", async () => {
       const app = newApp();
-      const config = { "entra:useOidc": "true", "entra:tenantId": world.emu.tenantId, "entra:clientId": app.clientId, "entra:oidcToken": world.front.federatedToken(app, "repo:contoso/guests:environment:config") };
+      const config = {
+        "entra:useOidc": "true",
+        "entra:tenantId": world.emu.tenantId,
+        "entra:clientId": app.clientId,
+        "entra:oidcToken": world.front.federatedToken(app, "repo:contoso/guests:environment:config"),
+      };
       env.set(endpoints(world.front.authorityHost));
-      await proveRow(world.emu, { config, kind: "oidc", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "entra-oidc@contoso.com" });
+      await proveRow(world.emu, {
+        config,
+        kind: "oidc",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "entra-oidc@contoso.com",
+      });
       frontIssuedTo(app, "federated");
     });
   });
@@ -128,17 +203,37 @@ describe("every row of the resolution table, through a custom authority", () => 
   describe("2. stack config azuread:*", () => {
     test("client secret (azuread:tenantId/clientId/clientSecret), endpoints from ENTRA_*", async () => {
       const app = newApp();
-      const config = { "azuread:tenantId": world.emu.tenantId, "azuread:clientId": app.clientId, "azuread:clientSecret": app.clientSecret };
+      const config = {
+        "azuread:tenantId": world.emu.tenantId,
+        "azuread:clientId": app.clientId,
+        "azuread:clientSecret": app.clientSecret,
+      };
       env.set(endpoints(world.emu.authorityHost));
-      await proveRow(world.emu, { config, kind: "clientSecret", clientId: app.clientId, authorityHost: world.emu.authorityHost, email: "azuread-secret@contoso.com" });
+      await proveRow(world.emu, {
+        config,
+        kind: "clientSecret",
+        clientId: app.clientId,
+        authorityHost: world.emu.authorityHost,
+        email: "azuread-secret@contoso.com",
+      });
       emulatorIssuedTo(app);
     });
 
     test("client certificate (azuread:clientCertificatePath)", async () => {
       const app = newApp();
-      const config = { "azuread:tenantId": world.emu.tenantId, "azuread:clientId": app.clientId, "azuread:clientCertificatePath": world.front.addCertificate(app) };
+      const config = {
+        "azuread:tenantId": world.emu.tenantId,
+        "azuread:clientId": app.clientId,
+        "azuread:clientCertificatePath": world.front.addCertificate(app),
+      };
       env.set(endpoints(world.front.authorityHost));
-      await proveRow(world.emu, { config, kind: "clientCertificate", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "azuread-cert@contoso.com" });
+      await proveRow(world.emu, {
+        config,
+        kind: "clientCertificate",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "azuread-cert@contoso.com",
+      });
       frontIssuedTo(app, "certificate");
     });
   });
@@ -146,30 +241,72 @@ describe("every row of the resolution table, through a custom authority", () => 
   describe("3. environment ARM_*", () => {
     test("ARM_CLIENT_SECRET", async () => {
       const app = newApp();
-      env.set({ ARM_TENANT_ID: world.emu.tenantId, ARM_CLIENT_ID: app.clientId, ARM_CLIENT_SECRET: app.clientSecret, ...endpoints(world.emu.authorityHost) });
-      await proveRow(world.emu, { kind: "clientSecret", clientId: app.clientId, authorityHost: world.emu.authorityHost, email: "arm-secret@contoso.com" });
+      env.set({
+        ARM_TENANT_ID: world.emu.tenantId,
+        ARM_CLIENT_ID: app.clientId,
+        ARM_CLIENT_SECRET: app.clientSecret,
+        ...endpoints(world.emu.authorityHost),
+      });
+      await proveRow(world.emu, {
+        kind: "clientSecret",
+        clientId: app.clientId,
+        authorityHost: world.emu.authorityHost,
+        email: "arm-secret@contoso.com",
+      });
       emulatorIssuedTo(app);
     });
 
     test("ARM_CLIENT_CERTIFICATE_PATH", async () => {
       const app = newApp();
-      env.set({ ARM_TENANT_ID: world.emu.tenantId, ARM_CLIENT_ID: app.clientId, ARM_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(app), ...endpoints(world.front.authorityHost) });
-      await proveRow(world.emu, { kind: "clientCertificate", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "arm-cert@contoso.com" });
+      env.set({
+        ARM_TENANT_ID: world.emu.tenantId,
+        ARM_CLIENT_ID: app.clientId,
+        ARM_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(app),
+        ...endpoints(world.front.authorityHost),
+      });
+      await proveRow(world.emu, {
+        kind: "clientCertificate",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "arm-cert@contoso.com",
+      });
       frontIssuedTo(app, "certificate");
     });
 
     test("ARM_CLIENT_CERTIFICATE_PATH with ARM_CLIENT_CERTIFICATE_PASSWORD", async () => {
       const app = newApp();
       const file = world.front.addCertificate(app, { password: "s3cret" });
-      env.set({ ARM_TENANT_ID: world.emu.tenantId, ARM_CLIENT_ID: app.clientId, ARM_CLIENT_CERTIFICATE_PATH: file, ARM_CLIENT_CERTIFICATE_PASSWORD: "s3cret", ...endpoints(world.front.authorityHost) });
-      await proveRow(world.emu, { kind: "clientCertificate", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "arm-cert-password@contoso.com" });
+      env.set({
+        ARM_TENANT_ID: world.emu.tenantId,
+        ARM_CLIENT_ID: app.clientId,
+        ARM_CLIENT_CERTIFICATE_PATH: file,
+        ARM_CLIENT_CERTIFICATE_PASSWORD: "s3cret",
+        ...endpoints(world.front.authorityHost),
+      });
+      await proveRow(world.emu, {
+        kind: "clientCertificate",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "arm-cert-password@contoso.com",
+      });
       frontIssuedTo(app, "certificate");
     });
 
     test("ARM_USE_OIDC with ARM_OIDC_TOKEN", async () => {
       const app = newApp();
-      env.set({ ARM_USE_OIDC: "true", ARM_TENANT_ID: world.emu.tenantId, ARM_CLIENT_ID: app.clientId, ARM_OIDC_TOKEN: world.front.federatedToken(app, "repo:contoso/guests:ref:refs/heads/main"), ...endpoints(world.front.authorityHost) });
-      await proveRow(world.emu, { kind: "oidc", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "arm-oidc-token@contoso.com" });
+      env.set({
+        ARM_USE_OIDC: "true",
+        ARM_TENANT_ID: world.emu.tenantId,
+        ARM_CLIENT_ID: app.clientId,
+        ARM_OIDC_TOKEN: world.front.federatedToken(app, "repo:contoso/guests:ref:refs/heads/main"),
+        ...endpoints(world.front.authorityHost),
+      });
+      await proveRow(world.emu, {
+        kind: "oidc",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "arm-oidc-token@contoso.com",
+      });
       frontIssuedTo(app, "federated");
     });
 
@@ -177,17 +314,40 @@ describe("every row of the resolution table, through a custom authority", () => 
       const app = newApp();
       const file = path.join(world.dir, "oidc-token");
       fs.writeFileSync(file, `${world.front.federatedToken(app, "repo:contoso/guests:pull_request")}\n`);
-      env.set({ ARM_USE_OIDC: "true", ARM_TENANT_ID: world.emu.tenantId, ARM_CLIENT_ID: app.clientId, ARM_OIDC_TOKEN_FILE_PATH: file, ...endpoints(world.front.authorityHost) });
-      await proveRow(world.emu, { kind: "oidc", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "arm-oidc-file@contoso.com" });
+      env.set({
+        ARM_USE_OIDC: "true",
+        ARM_TENANT_ID: world.emu.tenantId,
+        ARM_CLIENT_ID: app.clientId,
+        ARM_OIDC_TOKEN_FILE_PATH: file,
+        ...endpoints(world.front.authorityHost),
+      });
+      await proveRow(world.emu, {
+        kind: "oidc",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "arm-oidc-file@contoso.com",
+      });
       frontIssuedTo(app, "federated");
     });
 
     test("ARM_USE_OIDC in GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN)", async () => {
       const app = newApp();
       world.front.setCiToken(world.front.federatedToken(app, "repo:contoso/guests:environment:production"));
-      env.set({ ARM_USE_OIDC: "true", ARM_TENANT_ID: world.emu.tenantId, ARM_CLIENT_ID: app.clientId, ACTIONS_ID_TOKEN_REQUEST_URL: world.front.githubTokenUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: world.front.ciRequestToken, ...endpoints(world.front.authorityHost) });
+      env.set({
+        ARM_USE_OIDC: "true",
+        ARM_TENANT_ID: world.emu.tenantId,
+        ARM_CLIENT_ID: app.clientId,
+        ACTIONS_ID_TOKEN_REQUEST_URL: world.front.githubTokenUrl,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: world.front.ciRequestToken,
+        ...endpoints(world.front.authorityHost),
+      });
       const before = world.front.requests.length;
-      await proveRow(world.emu, { kind: "oidc", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "arm-oidc-github@contoso.com" });
+      await proveRow(world.emu, {
+        kind: "oidc",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "arm-oidc-github@contoso.com",
+      });
       frontIssuedTo(app, "federated");
       expectCiAsked("GET", "/ci/github", before);
     });
@@ -196,11 +356,21 @@ describe("every row of the resolution table, through a custom authority", () => 
       const app = newApp();
       world.front.setCiToken(world.front.federatedToken(app, "sc://contoso/guests/entra-guests"));
       env.set({
-        ARM_USE_OIDC: "true", ARM_TENANT_ID: world.emu.tenantId, ARM_CLIENT_ID: app.clientId, SYSTEM_OIDCREQUESTURI: world.front.adoTokenUrl,
-        ARM_OIDC_AZURE_SERVICE_CONNECTION_ID: world.front.adoServiceConnectionId, SYSTEM_ACCESSTOKEN: world.front.ciRequestToken, ...endpoints(world.front.authorityHost),
+        ARM_USE_OIDC: "true",
+        ARM_TENANT_ID: world.emu.tenantId,
+        ARM_CLIENT_ID: app.clientId,
+        SYSTEM_OIDCREQUESTURI: world.front.adoTokenUrl,
+        ARM_OIDC_AZURE_SERVICE_CONNECTION_ID: world.front.adoServiceConnectionId,
+        SYSTEM_ACCESSTOKEN: world.front.ciRequestToken,
+        ...endpoints(world.front.authorityHost),
       });
       const before = world.front.requests.length;
-      await proveRow(world.emu, { kind: "oidc", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "arm-oidc-ado@contoso.com" });
+      await proveRow(world.emu, {
+        kind: "oidc",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "arm-oidc-ado@contoso.com",
+      });
       frontIssuedTo(app, "federated");
       expectCiAsked("POST", "/ci/ado", before);
     });
@@ -209,38 +379,100 @@ describe("every row of the resolution table, through a custom authority", () => 
   describe("4. DefaultAzureCredential (AZURE_* variables)", () => {
     test("the report: only AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET with ENTRA_AUTHORITY_HOST and ENTRA_GRAPH_ENDPOINT: the provider creates a guest", async () => {
       const app = newApp();
-      env.set({ AZURE_TENANT_ID: world.emu.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.clientSecret, ...endpoints(world.emu.authorityHost) });
-      expect(Object.keys(process.env).filter(isCredentialVariable).sort()).toEqual(["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "ENTRA_AUTHORITY_HOST", "ENTRA_GRAPH_ENDPOINT"]);
+      env.set({
+        AZURE_TENANT_ID: world.emu.tenantId,
+        AZURE_CLIENT_ID: app.clientId,
+        AZURE_CLIENT_SECRET: app.clientSecret,
+        ...endpoints(world.emu.authorityHost),
+      });
+      expect(Object.keys(process.env).filter(isCredentialVariable).sort()).toEqual([
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_TENANT_ID",
+        "ENTRA_AUTHORITY_HOST",
+        "ENTRA_GRAPH_ENDPOINT",
+      ]);
 
       const p = invitationProvider;
-      await p.configure!({ config: { get: () => undefined, require: (k: string) => { throw new Error(`no ${k}`); } } });
-      const checked = await p.check!({}, { invitedUserEmailAddress: "azure-env-provider@contoso.com", inviteRedirectUrl: "https://myapps.microsoft.com", sendInvitationMessage: false });
+      await p.configure!({
+        config: {
+          get: () => undefined,
+          require: (k: string) => {
+            throw new Error(`no ${k}`);
+          },
+        },
+      });
+      const checked = await p.check!(
+        {},
+        {
+          invitedUserEmailAddress: "azure-env-provider@contoso.com",
+          inviteRedirectUrl: "https://myapps.microsoft.com",
+          sendInvitationMessage: false,
+        },
+      );
       expect(checked.failures ?? []).toEqual([]);
       const created = await p.create(checked.inputs);
-      expect(world.emu.users().find((u) => u.id === created.id)).toMatchObject({ mail: "azure-env-provider@contoso.com", userType: "Guest" });
-      expect(world.emu.requests().some((r) => r.method === "POST" && r.path === "/v1.0/invitations" && r.status === 201)).toBe(true);
+      expect(world.emu.users().find((u) => u.id === created.id)).toMatchObject({
+        mail: "azure-env-provider@contoso.com",
+        userType: "Guest",
+      });
+      expect(
+        world.emu.requests().some((r) => r.method === "POST" && r.path === "/v1.0/invitations" && r.status === 201),
+      ).toBe(true);
       emulatorIssuedTo(app);
     });
 
     test("the same row at the credential: EnvironmentCredential with AZURE_CLIENT_SECRET", async () => {
       const app = newApp();
-      env.set({ AZURE_TENANT_ID: world.emu.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.clientSecret, ...endpoints(world.emu.authorityHost) });
-      await proveRow(world.emu, { kind: "default", clientId: app.clientId, authorityHost: world.emu.authorityHost, email: "azure-env-secret@contoso.com" });
+      env.set({
+        AZURE_TENANT_ID: world.emu.tenantId,
+        AZURE_CLIENT_ID: app.clientId,
+        AZURE_CLIENT_SECRET: app.clientSecret,
+        ...endpoints(world.emu.authorityHost),
+      });
+      await proveRow(world.emu, {
+        kind: "default",
+        clientId: app.clientId,
+        authorityHost: world.emu.authorityHost,
+        email: "azure-env-secret@contoso.com",
+      });
       emulatorIssuedTo(app);
     });
 
     test("AZURE_AUTHORITY_HOST instead of ENTRA_AUTHORITY_HOST", async () => {
       const app = newApp();
-      env.set({ AZURE_TENANT_ID: world.emu.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_SECRET: app.clientSecret, AZURE_AUTHORITY_HOST: world.emu.authorityHost, ENTRA_GRAPH_ENDPOINT: world.emu.graphUrl });
-      await proveRow(world.emu, { kind: "default", clientId: app.clientId, authorityHost: world.emu.authorityHost, email: "azure-authority-host@contoso.com" });
+      env.set({
+        AZURE_TENANT_ID: world.emu.tenantId,
+        AZURE_CLIENT_ID: app.clientId,
+        AZURE_CLIENT_SECRET: app.clientSecret,
+        AZURE_AUTHORITY_HOST: world.emu.authorityHost,
+        ENTRA_GRAPH_ENDPOINT: world.emu.graphUrl,
+      });
+      await proveRow(world.emu, {
+        kind: "default",
+        clientId: app.clientId,
+        authorityHost: world.emu.authorityHost,
+        email: "azure-authority-host@contoso.com",
+      });
       emulatorIssuedTo(app);
     });
 
     test("EnvironmentCredential with AZURE_CLIENT_CERTIFICATE_PATH and AZURE_CLIENT_CERTIFICATE_PASSWORD", async () => {
       const app = newApp();
       const file = world.front.addCertificate(app, { password: "pa55" });
-      env.set({ AZURE_TENANT_ID: world.emu.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_CLIENT_CERTIFICATE_PATH: file, AZURE_CLIENT_CERTIFICATE_PASSWORD: "pa55", ...endpoints(world.front.authorityHost) });
-      await proveRow(world.emu, { kind: "default", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "azure-env-cert@contoso.com" });
+      env.set({
+        AZURE_TENANT_ID: world.emu.tenantId,
+        AZURE_CLIENT_ID: app.clientId,
+        AZURE_CLIENT_CERTIFICATE_PATH: file,
+        AZURE_CLIENT_CERTIFICATE_PASSWORD: "pa55",
+        ...endpoints(world.front.authorityHost),
+      });
+      await proveRow(world.emu, {
+        kind: "default",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "azure-env-cert@contoso.com",
+      });
       frontIssuedTo(app, "certificate");
     });
 
@@ -248,8 +480,18 @@ describe("every row of the resolution table, through a custom authority", () => 
       const app = newApp();
       const file = path.join(world.dir, "azure-identity-token");
       fs.writeFileSync(file, world.front.federatedToken(app, "system:serviceaccount:guests:entra-invitations"));
-      env.set({ AZURE_TENANT_ID: world.emu.tenantId, AZURE_CLIENT_ID: app.clientId, AZURE_FEDERATED_TOKEN_FILE: file, ...endpoints(world.front.authorityHost) });
-      await proveRow(world.emu, { kind: "default", clientId: app.clientId, authorityHost: world.front.authorityHost, email: "azure-workload@contoso.com" });
+      env.set({
+        AZURE_TENANT_ID: world.emu.tenantId,
+        AZURE_CLIENT_ID: app.clientId,
+        AZURE_FEDERATED_TOKEN_FILE: file,
+        ...endpoints(world.front.authorityHost),
+      });
+      await proveRow(world.emu, {
+        kind: "default",
+        clientId: app.clientId,
+        authorityHost: world.front.authorityHost,
+        email: "azure-workload@contoso.com",
+      });
       frontIssuedTo(app, "federated");
     });
   });
@@ -258,17 +500,32 @@ describe("every row of the resolution table, through a custom authority", () => 
     test("a certificate the app does not have is refused (AADSTS700027)", async () => {
       const app = newApp();
       const other = newApp();
-      env.set({ ARM_TENANT_ID: world.emu.tenantId, ARM_CLIENT_ID: app.clientId, ARM_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(other), ...endpoints(world.front.authorityHost) });
+      env.set({
+        ARM_TENANT_ID: world.emu.tenantId,
+        ARM_CLIENT_ID: app.clientId,
+        ARM_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(other),
+        ...endpoints(world.front.authorityHost),
+      });
       const s = resolveSettings(configOf({}), process.env);
-      await expect(createCredential(s.credential, s.authorityHost).getToken(`${world.emu.graphUrl}/.default`)).rejects.toThrow(/AADSTS700027/);
+      await expect(
+        createCredential(s.credential, s.authorityHost).getToken(`${world.emu.graphUrl}/.default`),
+      ).rejects.toThrow(/AADSTS700027/);
     });
 
     test("a federated token for a subject the app does not trust is refused (AADSTS70021)", async () => {
       const app = newApp();
       const other = newApp();
-      env.set({ ARM_USE_OIDC: "true", ARM_TENANT_ID: world.emu.tenantId, ARM_CLIENT_ID: app.clientId, ARM_OIDC_TOKEN: world.front.federatedToken(other, "repo:contoso/other:ref:refs/heads/main"), ...endpoints(world.front.authorityHost) });
+      env.set({
+        ARM_USE_OIDC: "true",
+        ARM_TENANT_ID: world.emu.tenantId,
+        ARM_CLIENT_ID: app.clientId,
+        ARM_OIDC_TOKEN: world.front.federatedToken(other, "repo:contoso/other:ref:refs/heads/main"),
+        ...endpoints(world.front.authorityHost),
+      });
       const s = resolveSettings(configOf({}), process.env);
-      await expect(createCredential(s.credential, s.authorityHost).getToken(`${world.emu.graphUrl}/.default`)).rejects.toThrow(/AADSTS70021/);
+      await expect(
+        createCredential(s.credential, s.authorityHost).getToken(`${world.emu.graphUrl}/.default`),
+      ).rejects.toThrow(/AADSTS70021/);
     });
   });
 });

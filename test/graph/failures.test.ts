@@ -29,14 +29,17 @@ let untrusted: https.Server;
 let wrongName: https.Server;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "failures-"));
 
-const staticToken: TokenCredential = { getToken: async (): Promise<AccessToken> => ({ token: "t", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+const staticToken: TokenCredential = {
+  getToken: async (): Promise<AccessToken> => ({ token: "t", expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
 
 async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return (server.address() as net.AddressInfo).port;
 }
 
-const server = (c: { certPem: string; keyPem: string }): https.Server => https.createServer({ key: c.keyPem, cert: c.certPem }, (_q, res) => res.end("{}"));
+const server = (c: { certPem: string; keyPem: string }): https.Server =>
+  https.createServer({ key: c.keyPem, cert: c.certPem }, (_q, res) => res.end("{}"));
 
 beforeAll(async () => {
   emu = await startEmulator();
@@ -63,8 +66,18 @@ beforeEach(() => resetReported());
 const origin = (s: https.Server): string => `https://127.0.0.1:${(s.address() as net.AddressInfo).port}`;
 
 /** One Graph call through the real transport and scheduler; the error it rejects with. */
-async function graphCall(endpoint: string, credential: TokenCredential, o: { deadlineMs?: number; path?: string; body?: unknown } = {}): Promise<unknown> {
-  const s = new Scheduler(createTransport({ graphEndpoint: endpoint, credential }), { maxConcurrency: 4, batching: false, deadlineMs: o.deadlineMs ?? 20_000, unreachableWindowMs: 1_000, onProgress: () => undefined });
+async function graphCall(
+  endpoint: string,
+  credential: TokenCredential,
+  o: { deadlineMs?: number; path?: string; body?: unknown } = {},
+): Promise<unknown> {
+  const s = new Scheduler(createTransport({ graphEndpoint: endpoint, credential }), {
+    maxConcurrency: 4,
+    batching: false,
+    deadlineMs: o.deadlineMs ?? 20_000,
+    unreachableWindowMs: 1_000,
+    onProgress: () => undefined,
+  });
   const g = new GraphClient(s);
   try {
     if (o.body) await g.invite(o.body as never);
@@ -75,11 +88,25 @@ async function graphCall(endpoint: string, credential: TokenCredential, o: { dea
   throw new Error("the call did not fail");
 }
 
-const secretCredential = (secret: string, opts: { authorityHost?: string; tenantId?: string; clientId?: string } = {}): TokenCredential =>
-  createCredential({ kind: "clientSecret", tenantId: opts.tenantId ?? emu.tenantId, clientId: opts.clientId ?? emu.clientId, clientSecret: secret, source: "test" }, opts.authorityHost ?? emu.authorityHost);
+const secretCredential = (
+  secret: string,
+  opts: { authorityHost?: string; tenantId?: string; clientId?: string } = {},
+): TokenCredential =>
+  createCredential(
+    {
+      kind: "clientSecret",
+      tenantId: opts.tenantId ?? emu.tenantId,
+      clientId: opts.clientId ?? emu.clientId,
+      clientSecret: secret,
+      source: "test",
+    },
+    opts.authorityHost ?? emu.authorityHost,
+  );
 
-const GRAPH_FIX = "Fix: check that ENTRA_GRAPH_ENDPOINT / entra:graphEndpoint names Graph (or the emulator) and that it is up and reachable from this machine (proxy, firewall), then run again: guests invited before the failure are in state or carry their ownership mark.";
-const TLS_FIX = "Fix: trust the CA that signed the certificate: set NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the environment of `pulumi` / `entra-guests` (for the emulator: the caCertPath it prints); a certificate for another host name needs the host it names.";
+const GRAPH_FIX =
+  "Fix: check that ENTRA_GRAPH_ENDPOINT / entra:graphEndpoint names Graph (or the emulator) and that it is up and reachable from this machine (proxy, firewall), then run again: guests invited before the failure are in state or carry their ownership mark.";
+const TLS_FIX =
+  "Fix: trust the CA that signed the certificate: set NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the environment of `pulumi` / `entra-guests` (for the emulator: the caCertPath it prints); a certificate for another host name needs the host it names.";
 const AUTHORITY_FIX =
   "check ENTRA_AUTHORITY_HOST / entra:authorityHost (or the cloud: entra:environment, azuread:environment, ARM_ENVIRONMENT) and ARM_TENANT_ID / entra:tenantId: the authority must be the login host of your cloud (or the emulator's) and the tenant must exist there.";
 
@@ -87,32 +114,44 @@ const rows: [string, () => Promise<unknown>, () => string][] = [
   [
     "endpoint unreachable: connection refused on every attempt",
     () => graphCall(`https://127.0.0.1:${closedPort}`, staticToken),
-    () => `endpoint unreachable: https://127.0.0.1:${closedPort} refused the connection on every attempt for 1 s (ECONNREFUSED: nothing listens there)\n${GRAPH_FIX}`,
+    () =>
+      `endpoint unreachable: https://127.0.0.1:${closedPort} refused the connection on every attempt for 1 s (ECONNREFUSED: nothing listens there)\n${GRAPH_FIX}`,
   ],
   [
     "TLS not trusted: a CA this machine does not trust",
     () => graphCall(origin(untrusted), staticToken),
-    () => `TLS certificate not trusted: ${origin(untrusted)} presented a certificate signed by a CA this machine does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE)\n${TLS_FIX}`,
+    () =>
+      `TLS certificate not trusted: ${origin(untrusted)} presented a certificate signed by a CA this machine does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE)\n${TLS_FIX}`,
   ],
   [
     "TLS not trusted: a certificate for another host name",
     () => graphCall(origin(wrongName), staticToken),
-    () => `TLS certificate not trusted: ${origin(wrongName)} presented a certificate for another host name (ERR_TLS_CERT_ALTNAME_INVALID)\n${TLS_FIX}`,
+    () =>
+      `TLS certificate not trusted: ${origin(wrongName)} presented a certificate for another host name (ERR_TLS_CERT_ALTNAME_INVALID)\n${TLS_FIX}`,
   ],
   [
     "authority wrong: nothing listens at the authority host (MSAL says only endpoints_resolution_error)",
-    () => graphCall(emu.graphUrl, secretCredential(emu.clientSecret, { authorityHost: `https://127.0.0.1:${closedPort}` })),
-    () => `endpoint unreachable: https://127.0.0.1:${closedPort} refused the connection (ECONNREFUSED: nothing listens there)\nFix: the sign-in authority must be reachable: ${AUTHORITY_FIX}`,
+    () =>
+      graphCall(emu.graphUrl, secretCredential(emu.clientSecret, { authorityHost: `https://127.0.0.1:${closedPort}` })),
+    () =>
+      `endpoint unreachable: https://127.0.0.1:${closedPort} refused the connection (ECONNREFUSED: nothing listens there)\nFix: the sign-in authority must be reachable: ${AUTHORITY_FIX}`,
   ],
   [
     "authority wrong: the authority's CA is not trusted",
     () => graphCall(emu.graphUrl, secretCredential(emu.clientSecret, { authorityHost: origin(untrusted) })),
-    () => `TLS certificate not trusted: ${origin(untrusted)} presented a certificate signed by a CA this machine does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE)\n${TLS_FIX}`,
+    () =>
+      `TLS certificate not trusted: ${origin(untrusted)} presented a certificate signed by a CA this machine does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE)\n${TLS_FIX}`,
   ],
   [
     "authority wrong: the tenant is unknown there (AADSTS90002)",
-    () => graphCall(emu.graphUrl, secretCredential(emu.clientSecret, { tenantId: "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e" })),
-    () => expect.stringMatching(new RegExp(`^sign-in authority wrong: ${emu.authorityHost.replace(/\./g, "\\.")} does not know the tenant \\(AADSTS90002: [^\\n]+\\)\\nFix: check ARM_TENANT_ID / entra:tenantId`)) as unknown as string,
+    () =>
+      graphCall(emu.graphUrl, secretCredential(emu.clientSecret, { tenantId: "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e" })),
+    () =>
+      expect.stringMatching(
+        new RegExp(
+          `^sign-in authority wrong: ${emu.authorityHost.replace(/\./g, "\\.")} does not know the tenant \\(AADSTS90002: [^\\n]+\\)\\nFix: check ARM_TENANT_ID / entra:tenantId`,
+        ),
+      ) as unknown as string,
   ],
   [
     "credentials refused: wrong client secret (AADSTS7000215)",
@@ -130,7 +169,9 @@ const rows: [string, () => Promise<unknown>, () => string][] = [
     "permission missing: POST /invitations without User.Invite.All (403)",
     () => {
       const app = emu.addClient({ roles: ["User.Read.All"] });
-      return graphCall(emu.graphUrl, secretCredential(app.clientSecret, { clientId: app.clientId }), { body: { invitedUserEmailAddress: "p@partner.example.com", inviteRedirectUrl: "https://myapps.microsoft.com" } });
+      return graphCall(emu.graphUrl, secretCredential(app.clientSecret, { clientId: app.clientId }), {
+        body: { invitedUserEmailAddress: "p@partner.example.com", inviteRedirectUrl: "https://myapps.microsoft.com" },
+      });
     },
     () =>
       expect.stringMatching(
@@ -139,8 +180,14 @@ const rows: [string, () => Promise<unknown>, () => string][] = [
   ],
   [
     "input refused: an address Graph does not take (400)",
-    () => graphCall(emu.graphUrl, secretCredential(emu.clientSecret), { body: { invitedUserEmailAddress: "not an address", inviteRedirectUrl: "https://myapps.microsoft.com" } }),
-    () => expect.stringMatching(/^input refused: POST \/invitations was refused as invalid \(400 [^\n]+\)\nFix: correct the value Graph names above in the program or guest file and run again\.$/) as unknown as string,
+    () =>
+      graphCall(emu.graphUrl, secretCredential(emu.clientSecret), {
+        body: { invitedUserEmailAddress: "not an address", inviteRedirectUrl: "https://myapps.microsoft.com" },
+      }),
+    () =>
+      expect.stringMatching(
+        /^input refused: POST \/invitations was refused as invalid \(400 [^\n]+\)\nFix: correct the value Graph names above in the program or guest file and run again\.$/,
+      ) as unknown as string,
   ],
   [
     "throttled beyond the deadline: 429 on every attempt",
@@ -191,9 +238,15 @@ test("an error of no known class comes back as it is", () => {
 test("a refusal by the authority is remembered: the next token request of the process fails at once, without asking again", async () => {
   const credential = secretCredential("not-the-secret-either");
   emu.clearRequests();
-  const first = await credential.getToken(`${emu.graphUrl}/.default`).then(() => undefined, (e: unknown) => e);
+  const first = await credential.getToken(`${emu.graphUrl}/.default`).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   const asked = emu.requests().filter((r) => r.path.includes("/oauth2/")).length;
-  const second = await credential.getToken(`${emu.graphUrl}/.default`).then(() => undefined, (e: unknown) => e);
+  const second = await credential.getToken(`${emu.graphUrl}/.default`).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(first).toBeInstanceOf(EntraFailure);
   expect(second).toBe(first);
   expect(asked).toBeGreaterThan(0);

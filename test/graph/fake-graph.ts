@@ -21,8 +21,16 @@ export interface HttpCall extends Op {
 /** The answer to one operation; an Error makes the whole HTTP exchange fail (top-level only). */
 export type Answer = GraphResponse | Error;
 
-export const ok = (body: unknown = {}, headers: Record<string, string> = {}): GraphResponse => ({ status: 200, headers, body });
-export const status = (code: number, headers: Record<string, string> = {}): GraphResponse => ({ status: code, headers, body: { error: { code: `HTTP${code}`, message: "fake" } } });
+export const ok = (body: unknown = {}, headers: Record<string, string> = {}): GraphResponse => ({
+  status: 200,
+  headers,
+  body,
+});
+export const status = (code: number, headers: Record<string, string> = {}): GraphResponse => ({
+  status: code,
+  headers,
+  body: { error: { code: `HTTP${code}`, message: "fake" } },
+});
 
 export function networkError(code = "ECONNRESET"): Error {
   return Object.assign(new Error(`socket ${code}`), { code });
@@ -44,8 +52,22 @@ export class FakeGraph implements Transport {
   async send(req: { method: HttpMethod; path: string; body?: unknown }): Promise<GraphResponse> {
     const at = Date.now();
     const isBatch = req.method === "POST" && req.path === "/$batch";
-    const subs = isBatch ? (req.body as { requests: { id: string; method: HttpMethod; url: string; body?: unknown; headers?: Record<string, string> }[] }).requests : [];
-    const ops: Op[] = isBatch ? subs.map((s) => ({ method: s.method, path: s.url, body: s.body })) : [{ method: req.method, path: req.path, body: req.body }];
+    const subs = isBatch
+      ? (
+          req.body as {
+            requests: {
+              id: string;
+              method: HttpMethod;
+              url: string;
+              body?: unknown;
+              headers?: Record<string, string>;
+            }[];
+          }
+        ).requests
+      : [];
+    const ops: Op[] = isBatch
+      ? subs.map((s) => ({ method: s.method, path: s.url, body: s.body }))
+      : [{ method: req.method, path: req.path, body: req.body }];
     this.calls.push({ ...req, at, ops });
     this.inflight++;
     this.maxInflight = Math.max(this.maxInflight, this.inflight);
@@ -64,11 +86,23 @@ export class FakeGraph implements Transport {
       const responses = subs.map((s, i) => {
         if (ids.has(s.id)) throw new Error(`duplicate sub-request id ${s.id}`);
         ids.add(s.id);
-        if (s.body !== undefined && s.headers?.["Content-Type"] !== "application/json") throw new Error("sub-request body without Content-Type");
+        if (s.body !== undefined && s.headers?.["Content-Type"] !== "application/json")
+          throw new Error("sub-request body without Content-Type");
         const a = this.handler(ops[i], now);
-        if (a instanceof Error) return { id: s.id, status: 500, headers: {}, body: { error: { code: "generalException", message: a.message } } };
+        if (a instanceof Error)
+          return {
+            id: s.id,
+            status: 500,
+            headers: {},
+            body: { error: { code: "generalException", message: a.message } },
+          };
         // Graph's sub-response headers are not lower case.
-        const headers = Object.fromEntries(Object.entries(a.headers).map(([k, v]) => [k.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase()), v]));
+        const headers = Object.fromEntries(
+          Object.entries(a.headers).map(([k, v]) => [
+            k.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase()),
+            v,
+          ]),
+        );
         return { id: s.id, status: a.status, headers, body: a.body };
       });
       if (this.reverseBatches) responses.reverse();

@@ -115,14 +115,24 @@ function decodeJwt(token: string): Jwt | undefined {
 function signatureValid(jwt: Jwt, key: crypto.KeyObject): boolean {
   const data = Buffer.from(jwt.signingInput);
   if (jwt.header.alg === "RS256") return crypto.verify("sha256", data, key, jwt.signature);
-  if (jwt.header.alg === "PS256") return crypto.verify("sha256", data, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, jwt.signature);
+  if (jwt.header.alg === "PS256")
+    return crypto.verify(
+      "sha256",
+      data,
+      { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+      jwt.signature,
+    );
   return false;
 }
 
 /** Lifetime claims: not expired, not from the future (5 minutes of skew). */
 function timely(payload: Record<string, unknown>): boolean {
   const now = Date.now() / 1000;
-  return typeof payload.exp === "number" && payload.exp > now && (typeof payload.nbf !== "number" || payload.nbf <= now + 300);
+  return (
+    typeof payload.exp === "number" &&
+    payload.exp > now &&
+    (typeof payload.nbf !== "number" || payload.nbf <= now + 300)
+  );
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -139,7 +149,11 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function aadError(code: number, error: string, description: string): { error: string; error_description: string; error_codes: number[] } {
+function aadError(
+  code: number,
+  error: string,
+  description: string,
+): { error: string; error_description: string; error_codes: number[] } {
   return { error, error_description: `AADSTS${code}: ${description}`, error_codes: [code] };
 }
 
@@ -160,36 +174,69 @@ export async function startFederatingAuthority(emu: RunningEmulator, dir: string
   let base = "";
 
   /** A token from the emulator for `app`, with its secret. */
-  async function emulatorToken(tenant: string, app: App, form: URLSearchParams): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function emulatorToken(
+    tenant: string,
+    app: App,
+    form: URLSearchParams,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const exchange = new URLSearchParams(form);
     exchange.delete("client_assertion");
     exchange.delete("client_assertion_type");
     exchange.set("client_id", app.clientId);
     exchange.set("client_secret", app.clientSecret);
-    const res = await fetch(`${emu.authorityHost}/${tenant}/oauth2/v2.0/token`, { method: "POST", body: exchange, headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const res = await fetch(`${emu.authorityHost}/${tenant}/oauth2/v2.0/token`, {
+      method: "POST",
+      body: exchange,
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
   /** The app a client assertion proves, with the proof's kind, or why it is refused. */
-  function verifyAssertion(clientId: string, assertion: string, tokenEndpoint: string): { app: App; proof: string } | { refused: string; code: number } {
+  function verifyAssertion(
+    clientId: string,
+    assertion: string,
+    tokenEndpoint: string,
+  ): { app: App; proof: string } | { refused: string; code: number } {
     const jwt = decodeJwt(assertion);
     if (!jwt) return { refused: "The client assertion is not a JWT.", code: 50027 };
-    const thumbprint = typeof jwt.header["x5t#S256"] === "string" ? jwt.header["x5t#S256"] : typeof jwt.header.x5t === "string" ? sha1Thumbprints.get(jwt.header.x5t) : undefined;
+    const thumbprint =
+      typeof jwt.header["x5t#S256"] === "string"
+        ? jwt.header["x5t#S256"]
+        : typeof jwt.header.x5t === "string"
+          ? sha1Thumbprints.get(jwt.header.x5t)
+          : undefined;
     if (thumbprint !== undefined || jwt.header.x5t !== undefined) {
       const reg = thumbprint ? certificates.get(thumbprint) : undefined;
-      if (!reg || reg.app.clientId !== clientId) return { refused: `The certificate with identifier used to sign the client assertion is not registered on application '${clientId}'.`, code: 700027 };
-      if (!signatureValid(jwt, reg.cert.publicKey)) return { refused: "Client assertion failed signature validation.", code: 7000274 };
+      if (!reg || reg.app.clientId !== clientId)
+        return {
+          refused: `The certificate with identifier used to sign the client assertion is not registered on application '${clientId}'.`,
+          code: 700027,
+        };
+      if (!signatureValid(jwt, reg.cert.publicKey))
+        return { refused: "Client assertion failed signature validation.", code: 7000274 };
       const p = jwt.payload;
-      if (p.aud !== tokenEndpoint) return { refused: `The audience claim '${String(p.aud)}' does not match this token endpoint '${tokenEndpoint}'.`, code: 700212 };
-      if (p.iss !== clientId || p.sub !== clientId) return { refused: "The client assertion's iss and sub must be the client id.", code: 700023 };
+      if (p.aud !== tokenEndpoint)
+        return {
+          refused: `The audience claim '${String(p.aud)}' does not match this token endpoint '${tokenEndpoint}'.`,
+          code: 700212,
+        };
+      if (p.iss !== clientId || p.sub !== clientId)
+        return { refused: "The client assertion's iss and sub must be the client id.", code: 700023 };
       if (!timely(p)) return { refused: "The client assertion is expired or not yet valid.", code: 700024 };
       return { app: reg.app, proof: "certificate" };
     }
-    if (!signatureValid(jwt, issuerKeys.publicKey)) return { refused: "The federated token's signature is not valid for its issuer.", code: 700211 };
+    if (!signatureValid(jwt, issuerKeys.publicKey))
+      return { refused: "The federated token's signature is not valid for its issuer.", code: 700211 };
     const p = jwt.payload;
     const app = typeof p.sub === "string" ? federations.get(p.sub) : undefined;
-    if (p.iss !== CI_ISSUER || !app || app.clientId !== clientId) return { refused: `No matching federated identity record found for presented assertion issuer '${String(p.iss)}' and subject '${String(p.sub)}'.`, code: 70021 };
-    if (p.aud !== FEDERATED_AUDIENCE) return { refused: `The audience of the federated token must be '${FEDERATED_AUDIENCE}'.`, code: 700212 };
+    if (p.iss !== CI_ISSUER || !app || app.clientId !== clientId)
+      return {
+        refused: `No matching federated identity record found for presented assertion issuer '${String(p.iss)}' and subject '${String(p.sub)}'.`,
+        code: 70021,
+      };
+    if (p.aud !== FEDERATED_AUDIENCE)
+      return { refused: `The audience of the federated token must be '${FEDERATED_AUDIENCE}'.`, code: 700212 };
     if (!timely(p)) return { refused: "The federated token is expired.", code: 700024 };
     return { app, proof: "federated" };
   }
@@ -197,13 +244,19 @@ export async function startFederatingAuthority(emu: RunningEmulator, dir: string
   async function authority(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", base);
     const method = req.method ?? "GET";
-    const log = (status: number, extra: Partial<AuthorityRequest> = {}): void => void requests.push({ server: "authority", method, path: url.pathname, status, ...extra });
+    const log = (status: number, extra: Partial<AuthorityRequest> = {}): void =>
+      void requests.push({ server: "authority", method, path: url.pathname, status, ...extra });
     const body = await readBody(req);
 
     if (url.pathname.startsWith("/ci/")) {
       const ok = req.headers.authorization === `Bearer ${ciRequestToken}` && ciToken !== undefined;
-      const github = method === "GET" && url.pathname === "/ci/github" && url.searchParams.get("audience") === FEDERATED_AUDIENCE;
-      const ado = method === "POST" && url.pathname === "/ci/ado" && url.searchParams.get("api-version") === "7.1" && url.searchParams.get("serviceConnectionId") === adoServiceConnectionId;
+      const github =
+        method === "GET" && url.pathname === "/ci/github" && url.searchParams.get("audience") === FEDERATED_AUDIENCE;
+      const ado =
+        method === "POST" &&
+        url.pathname === "/ci/ado" &&
+        url.searchParams.get("api-version") === "7.1" &&
+        url.searchParams.get("serviceConnectionId") === adoServiceConnectionId;
       const status = ok && (github || ado) ? 200 : 400;
       requests.push({ server: "ci", method, path: url.pathname, status });
       if (status !== 200) return send(res, status, { message: "bad CI token request" });
@@ -226,7 +279,11 @@ export async function startFederatingAuthority(emu: RunningEmulator, dir: string
       const clientId = (form.get("client_id") ?? "").toLowerCase();
       const assertion = form.get("client_assertion");
       if (!assertion) {
-        const r = await fetch(`${emu.authorityHost}${url.pathname}`, { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+        const r = await fetch(`${emu.authorityHost}${url.pathname}`, {
+          method: "POST",
+          body,
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        });
         log(r.status, { proof: "secret", clientId });
         return send(res, r.status, await r.json());
       }
@@ -254,12 +311,26 @@ export async function startFederatingAuthority(emu: RunningEmulator, dir: string
    */
   async function msi(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const log = (status: number, clientId?: string): void => void requests.push({ server: "msi", method: req.method ?? "GET", path: url.pathname, status, proof: "managed identity", clientId });
+    const log = (status: number, clientId?: string): void =>
+      void requests.push({
+        server: "msi",
+        method: req.method ?? "GET",
+        path: url.pathname,
+        status,
+        proof: "managed identity",
+        clientId,
+      });
     await readBody(req);
     const resource = url.searchParams.get("resource");
     const route = url.pathname.replace(/\/$/, ""); // MSAL asks IMDS with a trailing slash
-    const appService = route === "/msi/token" && req.headers["x-identity-header"] === msiHeader && url.searchParams.get("api-version") === "2019-08-01";
-    const imds = route === "/metadata/identity/oauth2/token" && req.headers.metadata === "true" && url.searchParams.get("api-version") === "2018-02-01";
+    const appService =
+      route === "/msi/token" &&
+      req.headers["x-identity-header"] === msiHeader &&
+      url.searchParams.get("api-version") === "2019-08-01";
+    const imds =
+      route === "/metadata/identity/oauth2/token" &&
+      req.headers.metadata === "true" &&
+      url.searchParams.get("api-version") === "2018-02-01";
     if (req.method !== "GET" || !(appService || imds) || !resource) {
       log(400);
       return send(res, 400, { error: "invalid_request", error_description: "bad managed identity request" });
@@ -268,7 +339,10 @@ export async function startFederatingAuthority(emu: RunningEmulator, dir: string
     const app = userAssigned ? identities.user.get(userAssigned.toLowerCase()) : identities.system;
     if (!app) {
       log(400, userAssigned ?? undefined);
-      return send(res, 400, { error: "invalid_request", error_description: `No managed identity ${userAssigned ?? "(system-assigned)"} on this resource.` });
+      return send(res, 400, {
+        error: "invalid_request",
+        error_description: `No managed identity ${userAssigned ?? "(system-assigned)"} on this resource.`,
+      });
     }
     const form = new URLSearchParams({ grant_type: "client_credentials", scope: `${resource}/.default` });
     const r = await emulatorToken(emu.tenantId, app, form);
@@ -276,11 +350,23 @@ export async function startFederatingAuthority(emu: RunningEmulator, dir: string
     if (r.status !== 200) return send(res, r.status, r.body);
     const expiresIn = Number(r.body.expires_in);
     const expiresOn = String(Math.floor(Date.now() / 1000) + expiresIn);
-    send(res, 200, { access_token: r.body.access_token, expires_on: expiresOn, ...(imds ? { expires_in: String(expiresIn) } : {}), resource, token_type: "Bearer", client_id: app.clientId });
+    send(res, 200, {
+      access_token: r.body.access_token,
+      expires_on: expiresOn,
+      ...(imds ? { expires_in: String(expiresIn) } : {}),
+      resource,
+      token_type: "Bearer",
+      client_id: app.clientId,
+    });
   }
 
-  const fail = (res: http.ServerResponse) => (e: unknown) => send(res, 500, { error: "server_error", error_description: String(e) });
-  const listening: Listening = await listen(0, { key: tls.keyPem, cert: tls.certPem }, (req, res) => void authority(req, res).catch(fail(res)));
+  const fail = (res: http.ServerResponse) => (e: unknown) =>
+    send(res, 500, { error: "server_error", error_description: String(e) });
+  const listening: Listening = await listen(
+    0,
+    { key: tls.keyPem, cert: tls.certPem },
+    (req, res) => void authority(req, res).catch(fail(res)),
+  );
   base = `https://localhost:${listening.port}`;
   const msiServer = http.createServer((req, res) => void msi(req, res).catch(fail(res)));
   await new Promise<void>((resolve) => msiServer.listen(0, "127.0.0.1", resolve));
@@ -302,7 +388,10 @@ export async function startFederatingAuthority(emu: RunningEmulator, dir: string
       certificates.set(sha256, { app, cert });
       sha1Thumbprints.set(crypto.createHash("sha1").update(cert.raw).digest("base64url"), sha256);
       const key = opts.password
-        ? crypto.createPrivateKey(leaf.keyPem).export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: opts.password }).toString()
+        ? crypto
+            .createPrivateKey(leaf.keyPem)
+            .export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: opts.password })
+            .toString()
         : leaf.keyPem;
       const file = path.join(dir, opts.fileName ?? `${app.clientId}-${sha256.slice(0, 8)}.pem`);
       fs.writeFileSync(file, `${key.trim()}\n${leaf.certPem.trim()}\n`, { mode: 0o600 });
@@ -311,7 +400,19 @@ export async function startFederatingAuthority(emu: RunningEmulator, dir: string
     federatedToken(app, subject) {
       federations.set(subject, app);
       const now = Math.floor(Date.now() / 1000);
-      return signJwt({ iss: CI_ISSUER, sub: subject, aud: FEDERATED_AUDIENCE, iat: now, nbf: now, exp: now + 600, jti: crypto.randomUUID() }, issuerKeys.privateKey, { kid: "ci" });
+      return signJwt(
+        {
+          iss: CI_ISSUER,
+          sub: subject,
+          aud: FEDERATED_AUDIENCE,
+          iat: now,
+          nbf: now,
+          exp: now + 600,
+          jti: crypto.randomUUID(),
+        },
+        issuerKeys.privateKey,
+        { kid: "ci" },
+      );
     },
     setCiToken(token) {
       ciToken = token;

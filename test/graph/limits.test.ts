@@ -1,5 +1,12 @@
 /** The client-side budgets (pure, time passed in): tables of takes, releases and waits. */
-import { backoffMs, isExtensionRequest, resourceUnits, retryAfterMs, SlidingWindow, TokenBucket } from "../../src/graph/limits";
+import {
+  backoffMs,
+  isExtensionRequest,
+  resourceUnits,
+  retryAfterMs,
+  SlidingWindow,
+  TokenBucket,
+} from "../../src/graph/limits";
 
 type WindowStep = ["take", number, true | number] | ["release", number] | ["used", number, number];
 
@@ -7,28 +14,73 @@ describe("SlidingWindow", () => {
   test.each<[string, number, number, WindowStep[]]>([
     [
       "fills up, then waits for the first release plus the window",
-      2, 1_000,
-      [["take", 0, true], ["take", 10, true], ["take", 20, Infinity], ["release", 100], ["take", 150, 1_100], ["take", 1_099, 1_100], ["take", 1_100, true], ["take", 1_100, Infinity]],
+      2,
+      1_000,
+      [
+        ["take", 0, true],
+        ["take", 10, true],
+        ["take", 20, Infinity],
+        ["release", 100],
+        ["take", 150, 1_100],
+        ["take", 1_099, 1_100],
+        ["take", 1_100, true],
+        ["take", 1_100, Infinity],
+      ],
     ],
     [
       "a slot in flight stays taken however long the answer takes",
-      1, 100,
-      [["take", 0, true], ["take", 5_000, Infinity], ["release", 5_000], ["take", 5_099, 5_100], ["take", 5_100, true]],
+      1,
+      100,
+      [
+        ["take", 0, true],
+        ["take", 5_000, Infinity],
+        ["release", 5_000],
+        ["take", 5_099, 5_100],
+        ["take", 5_100, true],
+      ],
     ],
     [
       "release without a take is ignored",
-      1, 100,
-      [["release", 0], ["used", 0, 0], ["take", 0, true], ["used", 50, 1]],
+      1,
+      100,
+      [
+        ["release", 0],
+        ["used", 0, 0],
+        ["take", 0, true],
+        ["used", 50, 1],
+      ],
     ],
     [
       "the window starts at the release, so Graph's stamp (between send and answer) has always left it",
-      3, 5_000,
-      [["take", 0, true], ["take", 0, true], ["take", 0, true], ["release", 40], ["release", 60], ["release", 300], ["take", 5_000, 5_040], ["take", 5_040, true], ["take", 5_059, 5_060], ["take", 5_060, true], ["used", 5_299, 3], ["used", 5_300, 2]],
+      3,
+      5_000,
+      [
+        ["take", 0, true],
+        ["take", 0, true],
+        ["take", 0, true],
+        ["release", 40],
+        ["release", 60],
+        ["release", 300],
+        ["take", 5_000, 5_040],
+        ["take", 5_040, true],
+        ["take", 5_059, 5_060],
+        ["take", 5_060, true],
+        ["used", 5_299, 3],
+        ["used", 5_300, 2],
+      ],
     ],
     [
       "out-of-order release times never make the stamps go backwards",
-      2, 100,
-      [["take", 0, true], ["take", 0, true], ["release", 50], ["release", 40], ["used", 149, 2], ["used", 150, 0]],
+      2,
+      100,
+      [
+        ["take", 0, true],
+        ["take", 0, true],
+        ["release", 50],
+        ["release", 40],
+        ["used", 149, 2],
+        ["used", 150, 0],
+      ],
     ],
   ])("%s", (_name, limit, windowMs, steps) => {
     const w = new SlidingWindow(limit, windowMs);
@@ -71,49 +123,107 @@ describe("SlidingWindow", () => {
   });
 });
 
-type BucketStep = ["take", number, number, true | number] | ["available", number, number] | ["adjust", number, number] | ["observe", number, number] | ["drain", number];
+type BucketStep =
+  | ["take", number, number, true | number]
+  | ["available", number, number]
+  | ["adjust", number, number]
+  | ["observe", number, number]
+  | ["drain", number];
 
 describe("TokenBucket", () => {
   test.each<[string, number, number, BucketStep[]]>([
     [
       "starts full, refills continuously, says when enough will be there",
-      100, 1_000,
-      [["take", 60, 0, true], ["take", 40, 0, true], ["take", 1, 0, 10], ["available", 500, 50], ["take", 60, 500, 600], ["take", 50, 500, true], ["available", 10_000, 100]],
+      100,
+      1_000,
+      [
+        ["take", 60, 0, true],
+        ["take", 40, 0, true],
+        ["take", 1, 0, 10],
+        ["available", 500, 50],
+        ["take", 60, 500, 600],
+        ["take", 50, 500, true],
+        ["available", 10_000, 100],
+      ],
     ],
     [
       "a cost above the capacity waits for a full bucket instead of forever",
-      10, 1_000,
-      [["take", 5, 0, true], ["take", 25, 0, 500], ["take", 25, 500, true], ["available", 500, 0]],
+      10,
+      1_000,
+      [
+        ["take", 5, 0, true],
+        ["take", 25, 0, 500],
+        ["take", 25, 500, true],
+        ["available", 500, 0],
+      ],
     ],
     [
       "Graph's x-ms-resource-unit corrects what was taken",
-      100, 1_000,
-      [["take", 1, 0, true], ["adjust", 4, 0], ["available", 0, 95], ["adjust", -200, 0], ["available", 0, 100]],
+      100,
+      1_000,
+      [
+        ["take", 1, 0, true],
+        ["adjust", 4, 0],
+        ["available", 0, 95],
+        ["adjust", -200, 0],
+        ["available", 0, 100],
+      ],
     ],
     [
       "x-ms-throttle-limit-percentage never lets the bucket believe in more than Graph has left",
-      3_500, 10_000,
-      [["observe", 0.9, 0], ["available", 0, 350], ["observe", 0.5, 0], ["available", 0, 350], ["observe", 1.3, 0], ["available", 0, 0], ["take", 1, 0, 3]],
+      3_500,
+      10_000,
+      [
+        ["observe", 0.9, 0],
+        ["available", 0, 350],
+        ["observe", 0.5, 0],
+        ["available", 0, 350],
+        ["observe", 1.3, 0],
+        ["available", 0, 0],
+        ["take", 1, 0, 3],
+      ],
     ],
     [
       "a reserve is never taken: what Graph counts later than we do still finds units",
-      100, 1_000,
-      [["take", 90, 0, true], ["available", 0, 0], ["take", 1, 0, 10], ["take", 1, 10, true], ["take", 500, 10, 910]],
+      100,
+      1_000,
+      [
+        ["take", 90, 0, true],
+        ["available", 0, 0],
+        ["take", 1, 0, 10],
+        ["take", 1, 10, true],
+        ["take", 500, 10, 910],
+      ],
     ],
     [
       "a 429 for resource units drains it",
-      100, 1_000,
-      [["drain", 0], ["take", 10, 0, 100], ["take", 10, 100, true]],
+      100,
+      1_000,
+      [
+        ["drain", 0],
+        ["take", 10, 0, 100],
+        ["take", 10, 100, true],
+      ],
     ],
   ])("%s", (name, capacity, periodMs, steps) => {
     const b = new TokenBucket(capacity, periodMs, 0, name.startsWith("a reserve") ? 10 : 0);
     for (const s of steps) {
       switch (s[0]) {
-        case "take": expect([s, b.tryTake(s[1], s[2])]).toEqual([s, s[3]]); break;
-        case "available": expect([s, Math.round(b.available(s[1]))]).toEqual([s, s[2]]); break;
-        case "adjust": b.adjust(s[1], s[2]); break;
-        case "observe": b.observeUsage(s[1], s[2]); break;
-        case "drain": b.drain(s[1]); break;
+        case "take":
+          expect([s, b.tryTake(s[1], s[2])]).toEqual([s, s[3]]);
+          break;
+        case "available":
+          expect([s, Math.round(b.available(s[1]))]).toEqual([s, s[2]]);
+          break;
+        case "adjust":
+          b.adjust(s[1], s[2]);
+          break;
+        case "observe":
+          b.observeUsage(s[1], s[2]);
+          break;
+        case "drain":
+          b.drain(s[1]);
+          break;
       }
     }
   });

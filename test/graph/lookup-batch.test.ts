@@ -28,19 +28,32 @@ describe("lookupManyFilter", () => {
       true,
       "userPrincipalName in ('a@x.com','B@y.com') or mail in ('a@x.com','B@y.com') or proxyAddresses/any(x:x in ('SMTP:a@x.com','SMTP:B@y.com')) or otherMails/any(x:x in ('a@x.com','B@y.com'))",
     ],
-    ["narrow", ["a@x.com", "b@y.com"], false, "mail in ('a@x.com','b@y.com') or otherMails/any(x:x in ('a@x.com','b@y.com'))"],
-    ["a quote is doubled", ["o'brien@x.com", "b@y.com"], false, "mail in ('o''brien@x.com','b@y.com') or otherMails/any(x:x in ('o''brien@x.com','b@y.com'))"],
+    [
+      "narrow",
+      ["a@x.com", "b@y.com"],
+      false,
+      "mail in ('a@x.com','b@y.com') or otherMails/any(x:x in ('a@x.com','b@y.com'))",
+    ],
+    [
+      "a quote is doubled",
+      ["o'brien@x.com", "b@y.com"],
+      false,
+      "mail in ('o''brien@x.com','b@y.com') or otherMails/any(x:x in ('o''brien@x.com','b@y.com'))",
+    ],
   ])("%s", (_name, emails, wide, expected) => {
     expect(lookupManyFilter(emails, wide)).toBe(expected);
   });
 
-  it.each([true, false])("holds the one-address lookup's clauses, each with `in` (wide %s), and as many expressions as counted", (wide) => {
-    const emails = ["a@x.com", "b@y.com", "c@z.com"];
-    const filter = lookupManyFilter(emails, wide);
-    const one = lookupClauses("a@x.com").filter((c) => wide || c.narrow);
-    expect(filter.split(" or ").length).toBe(one.length);
-    expect(filterExpressions(parseFilter(filter))).toBe(lookupExpressions(emails.length, wide));
-  });
+  it.each([true, false])(
+    "holds the one-address lookup's clauses, each with `in` (wide %s), and as many expressions as counted",
+    (wide) => {
+      const emails = ["a@x.com", "b@y.com", "c@z.com"];
+      const filter = lookupManyFilter(emails, wide);
+      const one = lookupClauses("a@x.com").filter((c) => wide || c.narrow);
+      expect(filter.split(" or ").length).toBe(one.length);
+      expect(filterExpressions(parseFilter(filter))).toBe(lookupExpressions(emails.length, wide));
+    },
+  );
 });
 
 describe("how many addresses a request holds", () => {
@@ -54,7 +67,9 @@ describe("how many addresses a request holds", () => {
   });
 
   it.each([true, false])("K ordinary addresses of 64 characters stay within the URL length (wide %s)", (wide) => {
-    const emails = Array.from({ length: maxAddresses(wide) }, (_, i) => `${"a".repeat(50)}${i}@example.com`.slice(0, 64));
+    const emails = Array.from({ length: maxAddresses(wide) }, (_, i) =>
+      `${"a".repeat(50)}${i}@example.com`.slice(0, 64),
+    );
     const path = lookupManyPath(emails, LOOKUP_SELECT, true, wide, LOOKUP_TOP);
     expect(URL_ORIGIN_ALLOWANCE + path.length).toBeLessThanOrEqual(MAX_URL_LENGTH);
   });
@@ -86,11 +101,29 @@ describe("holdsAddress: the users the one-address lookup answers", () => {
     ["secondary proxy, any case", u({ proxyAddresses: ["smtp:A@X.COM"] }), "a@x.com", true, true],
     ["proxy, narrow", u({ proxyAddresses: ["SMTP:a@x.com"] }), "a@x.com", false, false],
     ["a non-SMTP proxy", u({ proxyAddresses: ["SIP:a@x.com"] }), "a@x.com", true, false],
-    ["a guest's UPN is not its address", u({ userPrincipalName: "a_x.com#EXT#@t.onmicrosoft.com" }), "a@x.com", true, false],
-    ["another address", u({ mail: "b@x.com", otherMails: ["c@x.com"], proxyAddresses: ["SMTP:b@x.com"], userPrincipalName: "b@x.com" }), "a@x.com", true, false],
+    [
+      "a guest's UPN is not its address",
+      u({ userPrincipalName: "a_x.com#EXT#@t.onmicrosoft.com" }),
+      "a@x.com",
+      true,
+      false,
+    ],
+    [
+      "another address",
+      u({ mail: "b@x.com", otherMails: ["c@x.com"], proxyAddresses: ["SMTP:b@x.com"], userPrincipalName: "b@x.com" }),
+      "a@x.com",
+      true,
+      false,
+    ],
     ["a prefix is not the address", u({ mail: "a@x.com.au" }), "a@x.com", true, false],
     ["with a quote", u({ mail: "o'brien@x.com" }), "O'Brien@x.com", true, true],
-    ["null fields", u({ mail: null, otherMails: null, proxyAddresses: null, userPrincipalName: null }), "a@x.com", true, false],
+    [
+      "null fields",
+      u({ mail: null, otherMails: null, proxyAddresses: null, userPrincipalName: null }),
+      "a@x.com",
+      true,
+      false,
+    ],
   ])("%s", (_name, user, email, wide, expected) => {
     expect(holdsAddress(user, email, wide)).toBe(expected);
   });
@@ -99,7 +132,10 @@ describe("holdsAddress: the users the one-address lookup answers", () => {
 describe("combinedSelect", () => {
   it.each([
     [["id"], ["id", "userPrincipalName", "mail", "proxyAddresses", "otherMails"]],
-    [["id", "mail", "otherMails", "userPrincipalName"], ["id", "mail", "otherMails", "userPrincipalName", "proxyAddresses"]],
+    [
+      ["id", "mail", "otherMails", "userPrincipalName"],
+      ["id", "mail", "otherMails", "userPrincipalName", "proxyAddresses"],
+    ],
   ])("%j adds what matching reads", (select, expected) => {
     expect(combinedSelect(select)).toEqual(expected);
   });

@@ -27,19 +27,31 @@ beforeEach(() => {
 });
 
 function client(batching: boolean): { g: GraphClient; s: Scheduler } {
-  const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
-  const s = new Scheduler(createTransport({ graphEndpoint: emu.graphUrl, credential }), { maxConcurrency: 8, batching });
+  const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
+    authorityHost: emu.authorityHost,
+    disableInstanceDiscovery: true,
+  });
+  const s = new Scheduler(createTransport({ graphEndpoint: emu.graphUrl, credential }), {
+    maxConcurrency: 8,
+    batching,
+  });
   return { g: new GraphClient(s), s };
 }
 
 // Changed on purpose (issue 20): the failure now comes wrapped with the host that did not answer
 // (EndpointError), its cause being the network failure itself.
 test("a broken connection surfaces as the network failure itself with its host (its cause says a retry helps), not the Graph client's wrapper", async () => {
-  const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+  const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
+    authorityHost: emu.authorityHost,
+    disableInstanceDiscovery: true,
+  });
   const transport = createTransport({ graphEndpoint: emu.graphUrl, credential });
   expect((await transport.send({ method: "GET", path: "/users?$top=1" })).status).toBe(200);
   emu.setFaults("reset=1");
-  const err = (await transport.send({ method: "GET", path: "/users?$top=1" }).then(() => undefined, (e: unknown) => e)) as EndpointError & { cause: Error & { cause?: { code?: string } } };
+  const err = (await transport.send({ method: "GET", path: "/users?$top=1" }).then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as EndpointError & { cause: Error & { cause?: { code?: string } } };
   emu.setFaults(undefined);
   expect(err).toBeInstanceOf(EndpointError);
   expect(err.origin).toBe(new URL(emu.graphUrl).origin);
@@ -57,7 +69,9 @@ test.each([
   await g.findUserByEmail("warm-up@contoso.com"); // token first: the identity endpoint has no faults to survive
   emu.setFaults("drop=0.25,reset=0.1");
   const list = emails(40, batching ? "b" : "s");
-  const results = await Promise.all(list.map((e) => g.invite({ invitedUserEmailAddress: e, inviteRedirectUrl: "https://myapps.microsoft.com" })));
+  const results = await Promise.all(
+    list.map((e) => g.invite({ invitedUserEmailAddress: e, inviteRedirectUrl: "https://myapps.microsoft.com" })),
+  );
   emu.setFaults(undefined);
 
   const log = emu.requests();
@@ -74,7 +88,9 @@ test("429 / 503 / 504 inside a $batch are retried sub-request by sub-request", a
   const { g, s } = client(true);
   await g.findUserByEmail("warm-up@contoso.com");
   const list = emails(30, "f");
-  const invited = await Promise.all(list.map((e) => g.invite({ invitedUserEmailAddress: e, inviteRedirectUrl: "https://myapps.microsoft.com" })));
+  const invited = await Promise.all(
+    list.map((e) => g.invite({ invitedUserEmailAddress: e, inviteRedirectUrl: "https://myapps.microsoft.com" })),
+  );
   emu.clearRequests();
   emu.setFaults("429=0.1,503=0.05,504=0.05");
   const users = await Promise.all(invited.map((r) => g.getUser(r.invitedUser!.id)));
@@ -95,7 +111,9 @@ test("Graph's throttling (150 invitations per 5 s) is never met: 200 invitations
   emu.clearRequests();
   const t0 = Date.now();
   const list = emails(200, "t");
-  await Promise.all(list.map((e) => g.invite({ invitedUserEmailAddress: e, inviteRedirectUrl: "https://myapps.microsoft.com" })));
+  await Promise.all(
+    list.map((e) => g.invite({ invitedUserEmailAddress: e, inviteRedirectUrl: "https://myapps.microsoft.com" })),
+  );
   const seconds = (Date.now() - t0) / 1000;
   const log = emu.requests();
   expect(log.filter((r) => r.status === 429)).toEqual([]);

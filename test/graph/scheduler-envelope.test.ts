@@ -15,29 +15,43 @@ afterEach(() => {
 
 const run = (ms: number): Promise<void> => jest.advanceTimersByTimeAsync(ms);
 const get = (id: string): GraphRequest => ({ method: "GET", path: `/users/${id}?$select=id`, lane: "users" });
-const ext = (id: string): GraphRequest => ({ method: "GET", path: `/users/${id}/extensions/com.pulumi.entraInvitation`, lane: "users" });
-const scheduler = (graph: FakeGraph, o: Partial<SchedulerOptions> = {}): Scheduler => new Scheduler(graph, { maxConcurrency: 16, batching: true, random: () => 0.5, ...o });
+const ext = (id: string): GraphRequest => ({
+  method: "GET",
+  path: `/users/${id}/extensions/com.pulumi.entraInvitation`,
+  lane: "users",
+});
+const scheduler = (graph: FakeGraph, o: Partial<SchedulerOptions> = {}): Scheduler =>
+  new Scheduler(graph, { maxConcurrency: 16, batching: true, random: () => 0.5, ...o });
 
 describe("batch envelopes", () => {
   test.each<[string, number]>([
     ["200 (json-batching)", 200],
     ["424 (throttling: a batch can fail 424)", 424],
     ["500", 500],
-  ])("an envelope %s that carries responses: each item settles from its own sub-response, nothing re-sent", async (_n, envelope) => {
-    const graph = new FakeGraph();
-    const real = graph.send.bind(graph);
-    graph.send = async (req) => {
-      const res = await real(req);
-      if (req.path !== "/$batch") return res;
-      const body = res.body as { responses: { id: string; status: number; body?: unknown }[] };
-      body.responses[0] = { id: body.responses[0].id, status: 404, body: { error: { code: "Request_ResourceNotFound", message: "gone" } } };
-      return { ...res, status: envelope };
-    };
-    const s = scheduler(graph);
-    const answers = await Promise.all([run(10).then(() => undefined), s.submit(get("a")), s.submit(get("b"))]).then(([, ...rest]) => rest);
-    expect(answers.map((a) => a!.status).sort()).toEqual([200, 404]);
-    expect(graph.calls).toHaveLength(1);
-  });
+  ])(
+    "an envelope %s that carries responses: each item settles from its own sub-response, nothing re-sent",
+    async (_n, envelope) => {
+      const graph = new FakeGraph();
+      const real = graph.send.bind(graph);
+      graph.send = async (req) => {
+        const res = await real(req);
+        if (req.path !== "/$batch") return res;
+        const body = res.body as { responses: { id: string; status: number; body?: unknown }[] };
+        body.responses[0] = {
+          id: body.responses[0].id,
+          status: 404,
+          body: { error: { code: "Request_ResourceNotFound", message: "gone" } },
+        };
+        return { ...res, status: envelope };
+      };
+      const s = scheduler(graph);
+      const answers = await Promise.all([run(10).then(() => undefined), s.submit(get("a")), s.submit(get("b"))]).then(
+        ([, ...rest]) => rest,
+      );
+      expect(answers.map((a) => a!.status).sort()).toEqual([200, 404]);
+      expect(graph.calls).toHaveLength(1);
+    },
+  );
 
   test("an envelope 424 without responses: every item is retried, then answered", async () => {
     const graph = new FakeGraph();

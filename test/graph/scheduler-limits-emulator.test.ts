@@ -22,18 +22,29 @@ afterAll(async () => {
 });
 
 function scheduler(): Scheduler {
-  const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
-  return new Scheduler(createTransport({ graphEndpoint: emu.graphUrl, credential }), { maxConcurrency: 8, batching: true });
+  const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
+    authorityHost: emu.authorityHost,
+    disableInstanceDiscovery: true,
+  });
+  return new Scheduler(createTransport({ graphEndpoint: emu.graphUrl, credential }), {
+    maxConcurrency: 8,
+    batching: true,
+  });
 }
 
 test("an envelope 424 that carries responses: every item settles from its sub-response, none is sent again", async () => {
   const s = scheduler();
   const g = new GraphClient(s);
-  const ids = Array.from({ length: 6 }, (_, i) => emu.addUser({ displayName: `B${i}`, creationType: "Invitation", mail: `b${i}@batch.example` }).id);
+  const ids = Array.from(
+    { length: 6 },
+    (_, i) => emu.addUser({ displayName: `B${i}`, creationType: "Invitation", mail: `b${i}@batch.example` }).id,
+  );
   await g.getUser(ids[0]); // token first
   emu.clearRequests();
   emu.setFaults("batch424=1");
-  const users = await Promise.all([...ids, "00000000-0000-4000-8000-00000000dead"].map((id) => g.getUser(id, { select: ["id"] })));
+  const users = await Promise.all(
+    [...ids, "00000000-0000-4000-8000-00000000dead"].map((id) => g.getUser(id, { select: ["id"] })),
+  );
   emu.setFaults(undefined);
   expect(users.map((u) => u?.id)).toEqual([...ids, undefined]);
   const log = emu.requests();
@@ -46,9 +57,22 @@ test("an envelope 424 that carries responses: every item settles from its sub-re
 test("600 mark writes: none throttled, no window of 10 s holds more than 455", async () => {
   const s = scheduler();
   const x = new ExtensionClient(s);
-  const ids = Array.from({ length: 600 }, (_, i) => emu.addUser({ displayName: `E${i}`, creationType: "Invitation", mail: `e${i}@ext.example` }).id);
+  const ids = Array.from(
+    { length: 600 },
+    (_, i) => emu.addUser({ displayName: `E${i}`, creationType: "Invitation", mail: `e${i}@ext.example` }).id,
+  );
   emu.clearRequests();
-  await Promise.all(ids.map((id) => x.addExtension(id, "com.pulumi.entraInvitation", { version: 1, project: "p", stack: "s", resource: id, onDelete: "delete" })));
+  await Promise.all(
+    ids.map((id) =>
+      x.addExtension(id, "com.pulumi.entraInvitation", {
+        version: 1,
+        project: "p",
+        stack: "s",
+        resource: id,
+        onDelete: "delete",
+      }),
+    ),
+  );
   const writes = emu.requests().filter((r) => /\/extensions$/.test(r.path.split("?")[0]));
   expect(writes.filter((r) => r.status === 429)).toEqual([]);
   expect(writes.filter((r) => r.status === 201)).toHaveLength(600);

@@ -5,7 +5,15 @@
  */
 import { EntraGraphError } from "../../src/graph/errors";
 import { EntraFailure } from "../../src/graph/failures";
-import { DirectScheduler, GraphRequest, GraphResponse, lastTryBeforeDeadline, MAX_BATCH, Scheduler, SchedulerOptions } from "../../src/graph/scheduler";
+import {
+  DirectScheduler,
+  GraphRequest,
+  GraphResponse,
+  lastTryBeforeDeadline,
+  MAX_BATCH,
+  Scheduler,
+  SchedulerOptions,
+} from "../../src/graph/scheduler";
 import { FakeGraph, networkError, ok, Op, status } from "./fake-graph";
 
 beforeEach(() => {
@@ -18,8 +26,18 @@ afterEach(() => {
 const run = (ms: number): Promise<void> => jest.advanceTimersByTimeAsync(ms);
 
 const get = (id: string): GraphRequest => ({ method: "GET", path: `/users/${id}?$select=id`, lane: "users" });
-const patch = (id: string): GraphRequest => ({ method: "PATCH", path: `/users/${id}`, body: { displayName: id }, lane: "users" });
-const invite = (email: string): GraphRequest => ({ method: "POST", path: "/invitations", body: { invitedUserEmailAddress: email, inviteRedirectUrl: "https://x" }, lane: "invitations" });
+const patch = (id: string): GraphRequest => ({
+  method: "PATCH",
+  path: `/users/${id}`,
+  body: { displayName: id },
+  lane: "users",
+});
+const invite = (email: string): GraphRequest => ({
+  method: "POST",
+  path: "/invitations",
+  body: { invitedUserEmailAddress: email, inviteRedirectUrl: "https://x" },
+  lane: "invitations",
+});
 
 function scheduler(graph: FakeGraph, o: Partial<SchedulerOptions> = {}): Scheduler {
   return new Scheduler(graph, { maxConcurrency: 16, batching: true, random: () => 0.5, ...o });
@@ -50,7 +68,11 @@ describe("batching", () => {
     const t = track(Array.from({ length: 45 }, (_, i) => s.submit(get(`u${i}`))));
     await run(10);
     expect(t.done).toBe(45);
-    expect(graph.calls.map((c) => [c.path, c.ops.length])).toEqual([["/$batch", 20], ["/$batch", 20], ["/$batch", 5]]);
+    expect(graph.calls.map((c) => [c.path, c.ops.length])).toEqual([
+      ["/$batch", 20],
+      ["/$batch", 20],
+      ["/$batch", 5],
+    ]);
     // Sub-responses came back reversed: each still reaches its caller.
     t.values.forEach((v, i) => expect(v?.body).toEqual({ path: `/users/u${i}?$select=id` }));
     expect(s.stats()).toMatchObject({ httpRequests: 3, operations: 45, batches: 3, retries: 0, failures: 0 });
@@ -65,8 +87,20 @@ describe("batching", () => {
     expect(graph.calls).toHaveLength(1);
     const body = graph.calls[0].body as { requests: Record<string, unknown>[] };
     expect(body.requests).toEqual([
-      { id: "1", method: "PATCH", url: "/users/a", body: { displayName: "a" }, headers: { "Content-Type": "application/json" } },
-      { id: "2", method: "POST", url: "/invitations", body: { invitedUserEmailAddress: "b@contoso.com", inviteRedirectUrl: "https://x" }, headers: { "Content-Type": "application/json" } },
+      {
+        id: "1",
+        method: "PATCH",
+        url: "/users/a",
+        body: { displayName: "a" },
+        headers: { "Content-Type": "application/json" },
+      },
+      {
+        id: "2",
+        method: "POST",
+        url: "/invitations",
+        body: { invitedUserEmailAddress: "b@contoso.com", inviteRedirectUrl: "https://x" },
+        headers: { "Content-Type": "application/json" },
+      },
       { id: "3", method: "GET", url: "/users/c?$select=id" },
     ]);
   });
@@ -131,7 +165,10 @@ describe("429 and Retry-After", () => {
     await run(40);
     expect(t.done).toBe(3);
     expect(t.values[1]).toMatchObject({ status: 200, body: { path: "/users/b?$select=id" } });
-    expect(graph.calls.map((c) => c.ops.map((o) => o.path.split("?")[0]))).toEqual([["/users/a", "/users/b", "/users/c"], ["/users/b"]]);
+    expect(graph.calls.map((c) => c.ops.map((o) => o.path.split("?")[0]))).toEqual([
+      ["/users/a", "/users/b", "/users/c"],
+      ["/users/b"],
+    ]);
     expect(graph.calls[1].at - graph.calls[0].at).toBeGreaterThanOrEqual(2_000);
     expect(s.stats()).toMatchObject({ throttled: 1, retries: 1, failures: 0 });
   });
@@ -168,7 +205,11 @@ describe("429 and Retry-After", () => {
     graph.handler = (op) => {
       if (first && op.method === "PATCH") {
         first = false;
-        return status(429, { "retry-after": "5", "x-ms-throttle-information": "WriteLimitExceeded", "x-ms-throttle-scope": "Tenant_Application/ReadWrite/app/t" });
+        return status(429, {
+          "retry-after": "5",
+          "x-ms-throttle-information": "WriteLimitExceeded",
+          "x-ms-throttle-scope": "Tenant_Application/ReadWrite/app/t",
+        });
       }
       return ok();
     };
@@ -243,7 +284,8 @@ describe("failures and retries", () => {
     const graph = new FakeGraph();
     let n = 0;
     graph.handler = (op) => {
-      if (op.path.startsWith("/users/t") && n++ === 0) return Object.assign(new Error("The operation was aborted due to timeout"), { name: "TimeoutError" });
+      if (op.path.startsWith("/users/t") && n++ === 0)
+        return Object.assign(new Error("The operation was aborted due to timeout"), { name: "TimeoutError" });
       if (op.path.startsWith("/users/x")) return new Error("credential unavailable");
       return ok();
     };
@@ -262,7 +304,8 @@ describe("failures and retries", () => {
     ["ENOTFOUND", "does not resolve"],
     ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "presented a certificate signed by a CA this machine does not trust"],
   ])("%s is not retried, however it is worded, and ends every request at once", async (code, cause) => {
-    const fetchFailed = (c: string): Error => Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(c), { code: c }) });
+    const fetchFailed = (c: string): Error =>
+      Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(c), { code: c }) });
     const graph = new FakeGraph((op) => fetchFailed(op.path.includes("bad") ? code : "UND_ERR_SOCKET"));
     const s = scheduler(graph, { batching: false, deadlineMs: 60_000 });
     const t = track([s.submit(get("socket")), s.submit(get("bad")), s.submit(get("socket2"))]);
@@ -321,20 +364,30 @@ describe("fail fast when Graph is gone", () => {
   test("connection refused on every attempt for the window ends every waiting and later request at once, with that cause", async () => {
     const graph = new FakeGraph(() => networkError("ECONNREFUSED"));
     const lines: string[] = [];
-    const s = scheduler(graph, { batching: false, unreachableWindowMs: 12_000, progressAfterMs: 4_000, onProgress: (l) => lines.push(l) });
+    const s = scheduler(graph, {
+      batching: false,
+      unreachableWindowMs: 12_000,
+      progressAfterMs: 4_000,
+      onProgress: (l) => lines.push(l),
+    });
     const t = track([s.submit(invite("a@contoso.com")), s.submit(get("b")), s.submit(patch("c"))]);
     await run(3_000);
     expect(t.done).toBe(0);
     expect(lines).toEqual([]);
     await run(2_000);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^pulumi-entra-invitation: waiting for Graph: the endpoint refused the connection \(ECONNREFUSED: nothing listens there\) for [45] s; giving up at 12 s$/);
+    expect(lines[0]).toMatch(
+      /^pulumi-entra-invitation: waiting for Graph: the endpoint refused the connection \(ECONNREFUSED: nothing listens there\) for [45] s; giving up at 12 s$/,
+    );
     await run(10_000);
     expect(t.done).toBe(3);
     const e = t.errors[0] as EntraFailure;
     expect(e).toBeInstanceOf(EntraFailure);
     expect(t.errors).toEqual([e, e, e]);
-    expect(e.failure).toMatchObject({ class: "unreachable", cause: expect.stringMatching(/^refused the connection on every attempt for 1[23] s$/) });
+    expect(e.failure).toMatchObject({
+      class: "unreachable",
+      cause: expect.stringMatching(/^refused the connection on every attempt for 1[23] s$/),
+    });
     const calls = graph.calls.length;
     await expect(s.submit(get("later"))).rejects.toBe(e);
     expect(graph.calls).toHaveLength(calls);
@@ -347,7 +400,12 @@ describe("fail fast when Graph is gone", () => {
   ])("a Graph that answers (%s) keeps the patient deadline", async (_name, answer) => {
     let n = 0;
     const graph = new FakeGraph(() => (n++ % 2 === 0 ? networkError("ECONNREFUSED") : answer()));
-    const s = scheduler(graph, { batching: false, deadlineMs: 60_000, unreachableWindowMs: 3_000, onProgress: () => undefined });
+    const s = scheduler(graph, {
+      batching: false,
+      deadlineMs: 60_000,
+      unreachableWindowMs: 3_000,
+      onProgress: () => undefined,
+    });
     const t = track([s.submit(get("a"))]);
     await run(30_000);
     expect(t.done).toBe(0);
@@ -403,7 +461,13 @@ describe("deadline", () => {
 
   test("the deadline also holds while a request waits for rate budget", async () => {
     const graph = new FakeGraph();
-    const s = scheduler(graph, { batching: false, deadlineMs: 2_000, invitationsPerWindow: 1, invitationWindowMs: 10_000, windowMarginMs: 0 });
+    const s = scheduler(graph, {
+      batching: false,
+      deadlineMs: 2_000,
+      invitationsPerWindow: 1,
+      invitationWindowMs: 10_000,
+      windowMarginMs: 0,
+    });
     const t = track([s.submit(invite("a@contoso.com")), s.submit(invite("b@contoso.com"))]);
     await run(1_999);
     expect(t.done).toBe(1);
@@ -500,7 +564,12 @@ describe("concurrency and Graph's limits", () => {
     const run200 = async (budgetLingerMs: number): Promise<FakeGraph> => {
       const graph = new FakeGraph(() => ok({}, { "x-ms-resource-unit": "1" }));
       graph.latencyMs = 20;
-      const s = scheduler(graph, { resourceUnits: 100, resourceUnitPeriodMs: 1_000, resourceUnitReserve: 0, budgetLingerMs });
+      const s = scheduler(graph, {
+        resourceUnits: 100,
+        resourceUnitPeriodMs: 1_000,
+        resourceUnitReserve: 0,
+        budgetLingerMs,
+      });
       const t = track(Array.from({ length: 300 }, (_, i) => s.submit(get(`u${i}`))));
       await run(3_000);
       expect(t.done).toBe(300);
@@ -582,7 +651,13 @@ describe("concurrency and Graph's limits", () => {
   test("x-ms-resource-unit above the estimate slows the next requests down", async () => {
     const graph = new FakeGraph(() => ok({}, { "x-ms-resource-unit": "5" }));
     graph.latencyMs = 10;
-    const s = scheduler(graph, { batching: false, resourceUnits: 10, resourceUnitPeriodMs: 1_000, resourceUnitReserve: 0, maxConcurrency: 1 });
+    const s = scheduler(graph, {
+      batching: false,
+      resourceUnits: 10,
+      resourceUnitPeriodMs: 1_000,
+      resourceUnitReserve: 0,
+      maxConcurrency: 1,
+    });
     const t = track(Array.from({ length: 4 }, (_, i) => s.submit(get(`u${i}`))));
     await run(1_000);
     expect(t.done).toBe(4);
@@ -608,7 +683,11 @@ describe("DirectScheduler (the baseline)", () => {
   test("one HTTP request per operation, no budget, answers as they are", async () => {
     const graph = new FakeGraph((op: Op) => (op.path.includes("b") ? status(429) : ok()));
     const s = new DirectScheduler(graph);
-    const rs: GraphResponse[] = await Promise.all([s.submit(get("a")), s.submit(get("b")), s.submit(invite("c@contoso.com"))]);
+    const rs: GraphResponse[] = await Promise.all([
+      s.submit(get("a")),
+      s.submit(get("b")),
+      s.submit(invite("c@contoso.com")),
+    ]);
     expect(rs.map((r) => r.status)).toEqual([200, 429, 200]);
     expect(graph.calls).toHaveLength(3);
     expect(s.stats()).toMatchObject({ httpRequests: 3, throttled: 1, batches: 0 });

@@ -25,7 +25,11 @@ pulumi.runtime.setMocks(
             ...args.inputs,
             userId: `user-${args.name}`,
             inviteRedeemUrl: `https://login.microsoftonline.com/redeem?user=${args.name}`,
-            externalUserState: email.startsWith("accepted") ? "Accepted" : email.startsWith("internal") ? null : "PendingAcceptance",
+            externalUserState: email.startsWith("accepted")
+              ? "Accepted"
+              : email.startsWith("internal")
+                ? null
+                : "PendingAcceptance",
           },
         };
       }
@@ -35,7 +39,12 @@ pulumi.runtime.setMocks(
           id: `${args.name}-id`,
           state: {
             ...args.inputs,
-            guests: Object.fromEntries(Object.entries(guests).map(([n, g]) => [n, { ...g, userId: `user-${n}`, externalUserState: "PendingAcceptance", adopted: false }])),
+            guests: Object.fromEntries(
+              Object.entries(guests).map(([n, g]) => [
+                n,
+                { ...g, userId: `user-${n}`, externalUserState: "PendingAcceptance", adopted: false },
+              ]),
+            ),
             redeemUrls: Object.fromEntries(Object.keys(guests).map((n) => [n, `https://redeem/${n}`])),
           },
         };
@@ -62,7 +71,9 @@ const AUDITORS = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 /** What the list registered of a type, by name (registration order is not deterministic). */
 const of = (list: string, type = INVITATION): Registered[] =>
-  registered.filter((r) => r.type === type && r.name.startsWith(`${list}-`)).sort((a, b) => a.name.localeCompare(b.name));
+  registered
+    .filter((r) => r.type === type && r.name.startsWith(`${list}-`))
+    .sort((a, b) => a.name.localeCompare(b.name));
 /** Wait until every child of the list is registered. */
 async function settled(list: GuestList): Promise<void> {
   await value(list.summary);
@@ -91,7 +102,11 @@ describe("GuestList: one Invitation per guest, a child of the list", () => {
       ],
     });
     await settled(list);
-    expect(of("naming").map((r) => r.name).sort()).toEqual(["naming-fabrikam-lead", "naming-sam.ortiz@northwind.example"]);
+    expect(
+      of("naming")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["naming-fabrikam-lead", "naming-sam.ortiz@northwind.example"]);
     expect(Object.keys(list.invitations)).toEqual(["fabrikam-lead", "sam.ortiz@northwind.example"]);
     const urn = await value(list.invitations["fabrikam-lead"].urn);
     expect(urn).toBe(`urn:pulumi:stack::project::entra:index:GuestList$${INVITATION}::naming-fabrikam-lead`);
@@ -104,9 +119,15 @@ describe("GuestList: one Invitation per guest, a child of the list", () => {
       { invitedUserEmailAddress: "c@fabrikam.com" },
     ];
     const a = new GuestList("order-a", { defaults: { inviteRedirectUrl: REDIRECT }, guests: entries });
-    const b = new GuestList("order-b", { defaults: { inviteRedirectUrl: REDIRECT }, guests: [entries[2], entries[0], entries[1]] });
+    const b = new GuestList("order-b", {
+      defaults: { inviteRedirectUrl: REDIRECT },
+      guests: [entries[2], entries[0], entries[1]],
+    });
     await Promise.all([settled(a), settled(b)]);
-    const suffixes = (list: string): string[] => of(list).map((r) => r.name.slice(list.length + 1)).sort();
+    const suffixes = (list: string): string[] =>
+      of(list)
+        .map((r) => r.name.slice(list.length + 1))
+        .sort();
     expect(suffixes("order-b")).toEqual(suffixes("order-a"));
     for (const r of of("order-b")) {
       const twin = of("order-a").find((x) => x.name.slice("order-a".length) === r.name.slice("order-b".length));
@@ -116,9 +137,20 @@ describe("GuestList: one Invitation per guest, a child of the list", () => {
 
   it("passes entries over defaults to the Invitation, without key and groups", async () => {
     const list = new GuestList("inputs", {
-      defaults: { inviteRedirectUrl: REDIRECT, sendInvitationMessage: true, onDelete: "disable", invitedUserMessageInfo: { customizedMessageBody: "Welcome", messageLanguage: "en-US" } },
+      defaults: {
+        inviteRedirectUrl: REDIRECT,
+        sendInvitationMessage: true,
+        onDelete: "disable",
+        invitedUserMessageInfo: { customizedMessageBody: "Welcome", messageLanguage: "en-US" },
+      },
       guests: [
-        { key: "auditor", invitedUserEmailAddress: "kim@woodgrove.example", onDelete: "retain", invitedUserMessageInfo: { messageLanguage: "de-DE" }, userProperties: { jobTitle: "Auditor" } },
+        {
+          key: "auditor",
+          invitedUserEmailAddress: "kim@woodgrove.example",
+          onDelete: "retain",
+          invitedUserMessageInfo: { messageLanguage: "de-DE" },
+          userProperties: { jobTitle: "Auditor" },
+        },
         { invitedUserEmailAddress: "jo@adatum.example" },
       ],
     });
@@ -140,7 +172,10 @@ describe("GuestList: one Invitation per guest, a child of the list", () => {
 
 describe("GuestList keys", () => {
   it("aliases a keyed guest to its email name, so adding a key to an entry replaces nothing", async () => {
-    const list = new GuestList("alias", { defaults: { inviteRedirectUrl: REDIRECT }, guests: [{ key: "lead", invitedUserEmailAddress: "Lead@Fabrikam.com" }] });
+    const list = new GuestList("alias", {
+      defaults: { inviteRedirectUrl: REDIRECT },
+      guests: [{ key: "lead", invitedUserEmailAddress: "Lead@Fabrikam.com" }],
+    });
     await settled(list);
     // The engine receives the alias URNs (the mocks do not show them to newResource).
     const aliases = (list.invitations.lead as unknown as { __aliases: pulumi.Input<string>[] }).__aliases;
@@ -152,19 +187,35 @@ describe("GuestList keys", () => {
 describe("GuestList from files", () => {
   const expectGuests = async (list: GuestList, prefix: string, emails: string[]): Promise<void> => {
     await settled(list);
-    expect(of(prefix).map((r) => String(r.inputs.invitedUserEmailAddress)).sort()).toEqual([...emails].sort());
+    expect(
+      of(prefix)
+        .map((r) => String(r.inputs.invitedUserEmailAddress))
+        .sort(),
+    ).toEqual([...emails].sort());
   };
 
   it("reads YAML, with the file's defaults over the program's", async () => {
-    const file = write("guests.yaml", `defaults:\n  sendInvitationMessage: true\nguests:\n  - key: lead\n    email: lead@fabrikam.com\n  - email: b@northwind.example\n    displayName: B\n`);
-    const list = new GuestList("yaml", { file, defaults: { inviteRedirectUrl: REDIRECT, sendInvitationMessage: false } });
+    const file = write(
+      "guests.yaml",
+      `defaults:\n  sendInvitationMessage: true\nguests:\n  - key: lead\n    email: lead@fabrikam.com\n  - email: b@northwind.example\n    displayName: B\n`,
+    );
+    const list = new GuestList("yaml", {
+      file,
+      defaults: { inviteRedirectUrl: REDIRECT, sendInvitationMessage: false },
+    });
     await expectGuests(list, "yaml", ["lead@fabrikam.com", "b@northwind.example"]);
     expect(of("yaml").map((r) => r.inputs.sendInvitationMessage)).toEqual([true, true]);
     expect(of("yaml").map((r) => r.name)).toEqual(["yaml-b@northwind.example", "yaml-lead"]);
   });
 
   it("reads JSON (object or bare list)", async () => {
-    const file = write("guests.json", JSON.stringify([{ email: "a@contoso.com", redirectUrl: REDIRECT }, { invitedUserEmailAddress: "b@contoso.com", inviteRedirectUrl: REDIRECT }]));
+    const file = write(
+      "guests.json",
+      JSON.stringify([
+        { email: "a@contoso.com", redirectUrl: REDIRECT },
+        { invitedUserEmailAddress: "b@contoso.com", inviteRedirectUrl: REDIRECT },
+      ]),
+    );
     await expectGuests(new GuestList("json", { file }), "json", ["a@contoso.com", "b@contoso.com"]);
   });
 
@@ -176,14 +227,29 @@ describe("GuestList from files", () => {
   });
 
   it.each([
-    ["English", "Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,Send invitation message (true or false) [sendEmail],Customized invitation message [customizedMessageBody]"],
-    ["German", "Einzuladende E-Mail-Adresse [inviteeEmail] Erforderlich,Umleitungs-URL [inviteRedirectURL] Erforderlich,Einladungsnachricht senden (true oder false) [sendEmail],Angepasste Einladungsnachricht [customizedMessageBody]"],
+    [
+      "English",
+      "Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,Send invitation message (true or false) [sendEmail],Customized invitation message [customizedMessageBody]",
+    ],
+    [
+      "German",
+      "Einzuladende E-Mail-Adresse [inviteeEmail] Erforderlich,Umleitungs-URL [inviteRedirectURL] Erforderlich,Einladungsnachricht senden (true oder false) [sendEmail],Angepasste Einladungsnachricht [customizedMessageBody]",
+    ],
   ])("reads the portal's bulk-invite CSV with %s headers", async (lang, header) => {
-    const file = write(`BulkInvite-${lang}.csv`, `\ufeffversion:v1.0,,,\r\n${header}\r\nExample: x@fabrikam.com,Example: ${REDIRECT},Example: true,Example: Hi\r\na@fabrikam.com,${REDIRECT},true,"Welcome, A"\r\nb@fabrikam.com,,false,\r\n`);
+    const file = write(
+      `BulkInvite-${lang}.csv`,
+      `\ufeffversion:v1.0,,,\r\n${header}\r\nExample: x@fabrikam.com,Example: ${REDIRECT},Example: true,Example: Hi\r\na@fabrikam.com,${REDIRECT},true,"Welcome, A"\r\nb@fabrikam.com,,false,\r\n`,
+    );
     const name = `portal-${lang.toLowerCase()}`;
     const list = new GuestList(name, { file, defaults: { inviteRedirectUrl: "https://default.example" } });
     await expectGuests(list, name, ["a@fabrikam.com", "b@fabrikam.com"]);
-    expect(of(name).map((r) => [r.inputs.inviteRedirectUrl, r.inputs.sendInvitationMessage, r.inputs.invitedUserMessageInfo])).toEqual([
+    expect(
+      of(name).map((r) => [
+        r.inputs.inviteRedirectUrl,
+        r.inputs.sendInvitationMessage,
+        r.inputs.invitedUserMessageInfo,
+      ]),
+    ).toEqual([
       [REDIRECT, true, { customizedMessageBody: "Welcome, A" }],
       ["https://default.example", false, undefined],
     ]);
@@ -192,17 +258,24 @@ describe("GuestList from files", () => {
   it("reads UTF-16 files with a BOM and rejects text that is not UTF-8", () => {
     const text = "email\nkim.müller@x.com\n";
     expect(decodeText(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]))).toBe(text);
-    expect(() => decodeText(Buffer.from("email\nM\xfcller@x.com\n", "latin1"), "old.csv")).toThrow(/old\.csv: is not UTF-8 text: save it as UTF-8/);
+    expect(() => decodeText(Buffer.from("email\nM\xfcller@x.com\n", "latin1"), "old.csv")).toThrow(
+      /old\.csv: is not UTF-8 text: save it as UTF-8/,
+    );
   });
 
   it("names a missing file", () => {
-    expect(() => new GuestList("missing", { file: path.join(tmp, "nope.yaml") })).toThrow(/GuestList 'missing': 1 problem in [^]*nope\.yaml: no such file/);
+    expect(() => new GuestList("missing", { file: path.join(tmp, "nope.yaml") })).toThrow(
+      /GuestList 'missing': 1 problem in [^]*nope\.yaml: no such file/,
+    );
   });
 });
 
 describe("GuestList rejects a bad list before declaring any guest", () => {
   it("throws one GuestListError with file:line for every problem, and declares no Invitation", async () => {
-    const file = write("bad.yaml", `defaults:\n  inviteRedirectUrl: ${REDIRECT}\nguests:\n  - email: ok@contoso.com\n  - email: OK@contoso.com\n  - email: broken@@contoso.com\n  - email: c@contoso.com\n    favourite: blue\n  - email: d@contoso.com\n    displayName: "=cmd|' /C calc'!A0"\n`);
+    const file = write(
+      "bad.yaml",
+      `defaults:\n  inviteRedirectUrl: ${REDIRECT}\nguests:\n  - email: ok@contoso.com\n  - email: OK@contoso.com\n  - email: broken@@contoso.com\n  - email: c@contoso.com\n    favourite: blue\n  - email: d@contoso.com\n    displayName: "=cmd|' /C calc'!A0"\n`,
+    );
     let error: unknown;
     try {
       new GuestList("bad", { file });
@@ -212,10 +285,16 @@ describe("GuestList rejects a bad list before declaring any guest", () => {
     expect(error).toBeInstanceOf(GuestListError);
     const message = (error as Error).message;
     expect(message).toMatch(/^GuestList 'bad': 4 problems in .*bad\.yaml; nothing was sent to Microsoft Graph:/);
-    expect(message).toMatch(/bad\.yaml:5: guest 'OK@contoso\.com': the email ok@contoso\.com is already listed on line 4/);
-    expect(message).toMatch(/bad\.yaml:6: guest 'broken@@contoso\.com': email \(invitedUserEmailAddress\): 'broken@@contoso\.com' must contain exactly one '@'/);
+    expect(message).toMatch(
+      /bad\.yaml:5: guest 'OK@contoso\.com': the email ok@contoso\.com is already listed on line 4/,
+    );
+    expect(message).toMatch(
+      /bad\.yaml:6: guest 'broken@@contoso\.com': email \(invitedUserEmailAddress\): 'broken@@contoso\.com' must contain exactly one '@'/,
+    );
     expect(message).toMatch(/bad\.yaml:8: guest 'c@contoso\.com': favourite: unknown field 'favourite'/);
-    expect(message).toMatch(/bad\.yaml:10: guest 'd@contoso\.com': displayName \(invitedUserDisplayName\): starts with '='/);
+    expect(message).toMatch(
+      /bad\.yaml:10: guest 'd@contoso\.com': displayName \(invitedUserDisplayName\): starts with '='/,
+    );
     await new Promise((r) => setTimeout(r, 50));
     expect(of("bad")).toEqual([]);
   });
@@ -228,7 +307,11 @@ describe("GuestList groups", () => {
     const list = new GuestList("grp", {
       defaults: { inviteRedirectUrl: REDIRECT, groups: [PARTNERS] },
       guests: [
-        { key: "auditor", invitedUserEmailAddress: "kim@woodgrove.example", groups: [PARTNERS, AUDITORS.toUpperCase()] },
+        {
+          key: "auditor",
+          invitedUserEmailAddress: "kim@woodgrove.example",
+          groups: [PARTNERS, AUDITORS.toUpperCase()],
+        },
         { invitedUserEmailAddress: "avery@fabrikam.com" },
         { invitedUserEmailAddress: "sam@northwind.example", groups: [] },
       ],
@@ -240,14 +323,21 @@ describe("GuestList groups", () => {
       [`grp-auditor-${AUDITORS}`, AUDITORS, "user-grp-auditor"],
       [`grp-avery@fabrikam.com-${PARTNERS}`, PARTNERS, "user-grp-avery@fabrikam.com"],
     ]);
-    expect(Object.keys(list.memberships)).toEqual([`auditor/${PARTNERS}`, `auditor/${AUDITORS}`, `avery@fabrikam.com/${PARTNERS}`]);
+    expect(Object.keys(list.memberships)).toEqual([
+      `auditor/${PARTNERS}`,
+      `auditor/${AUDITORS}`,
+      `avery@fabrikam.com/${PARTNERS}`,
+    ]);
     const urn = await value(list.memberships[`auditor/${PARTNERS}`].urn);
     expect(urn).toContain(`entra:index:GuestList$${GROUP_MEMBER}::grp-auditor-${PARTNERS}`);
   });
 
   it("does not load @pulumi/azuread when no guest has groups", async () => {
     const load = jest.spyOn(azureadLoader, "loadAzureAd");
-    const list = new GuestList("nogrp", { defaults: { inviteRedirectUrl: REDIRECT, groups: [] }, guests: [{ invitedUserEmailAddress: "a@contoso.com" }, { invitedUserEmailAddress: "b@contoso.com" }] });
+    const list = new GuestList("nogrp", {
+      defaults: { inviteRedirectUrl: REDIRECT, groups: [] },
+      guests: [{ invitedUserEmailAddress: "a@contoso.com" }, { invitedUserEmailAddress: "b@contoso.com" }],
+    });
     await settled(list);
     await new Promise((r) => setTimeout(r, 50));
     expect(load).not.toHaveBeenCalled();
@@ -260,16 +350,26 @@ describe("GuestList groups", () => {
     const missing = (id: string): never => {
       throw Object.assign(new Error(`Cannot find module '${id}'`), { code: "MODULE_NOT_FOUND" });
     };
-    expect(() => azureadLoader.loadAzureAd(missing)).toThrow(/@pulumi\/azuread is not installed\. Run 'npm install @pulumi\/azuread'/);
+    expect(() => azureadLoader.loadAzureAd(missing)).toThrow(
+      /@pulumi\/azuread is not installed\. Run 'npm install @pulumi\/azuread'/,
+    );
     const original = azureadLoader.loadAzureAd;
     jest.spyOn(azureadLoader, "loadAzureAd").mockImplementation(() => original(missing));
-    expect(() => new GuestList("grp-missing", { defaults: { inviteRedirectUrl: REDIRECT }, guests: [{ invitedUserEmailAddress: "a@contoso.com", groups: [PARTNERS] }] })).toThrow(/npm install @pulumi\/azuread/);
+    expect(
+      () =>
+        new GuestList("grp-missing", {
+          defaults: { inviteRedirectUrl: REDIRECT },
+          guests: [{ invitedUserEmailAddress: "a@contoso.com", groups: [PARTNERS] }],
+        }),
+    ).toThrow(/npm install @pulumi\/azuread/);
   });
 
   it("reports other load failures as they are", () => {
-    expect(() => azureadLoader.loadAzureAd(() => {
-      throw new Error("boom");
-    })).toThrow(/could not be loaded \(needed for 'groups'\): boom/);
+    expect(() =>
+      azureadLoader.loadAzureAd(() => {
+        throw new Error("boom");
+      }),
+    ).toThrow(/could not be loaded \(needed for 'groups'\): boom/);
     expect(() => azureadLoader.loadAzureAd(() => ({}))).toThrow(/has no GroupMember resource/);
   });
 });
@@ -278,7 +378,10 @@ describe("GuestList outputs", () => {
   it("maps each guest to its user id, email, state and secret redeem link", async () => {
     const list = new GuestList("out", {
       defaults: { inviteRedirectUrl: REDIRECT },
-      guests: [{ key: "lead", invitedUserEmailAddress: "accepted.lead@fabrikam.com" }, { invitedUserEmailAddress: "new@fabrikam.com" }],
+      guests: [
+        { key: "lead", invitedUserEmailAddress: "accepted.lead@fabrikam.com" },
+        { invitedUserEmailAddress: "new@fabrikam.com" },
+      ],
     });
     expect(Object.keys(list.guests)).toEqual(["lead", "new@fabrikam.com"]);
     const lead = list.guests.lead;
@@ -313,13 +416,21 @@ describe("GuestList outputs", () => {
 
 // The shard form (form: "shards"): which form a list takes, which shard holds each guest, and that
 // every guest's outputs stay reachable by name.
-const guests = (n: number) => Array.from({ length: n }, (_, i) => ({ invitedUserEmailAddress: `guest${i}@contoso.com` }));
+const guests = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ invitedUserEmailAddress: `guest${i}@contoso.com` }));
 
 describe("chooseForm: the form a list takes", () => {
   it.each<[string, number, "invitations" | "shards" | "auto" | undefined, number | undefined, string, boolean]>([
     ["no option, a small list", 3, undefined, undefined, "invitations", false],
     ["no option, at the threshold", AUTO_SHARD_THRESHOLD, undefined, undefined, "invitations", false],
-    ["no option, above the threshold: shards, with a warning", AUTO_SHARD_THRESHOLD + 1, undefined, undefined, "shards", true],
+    [
+      "no option, above the threshold: shards, with a warning",
+      AUTO_SHARD_THRESHOLD + 1,
+      undefined,
+      undefined,
+      "shards",
+      true,
+    ],
     ["auto, thousands", 10_000, "auto", undefined, "shards", true],
     ["shards, a small list: no warning", 3, "shards", 4, "shards", false],
     ["invitations, thousands: as asked, no warning", 5_000, "invitations", undefined, "invitations", false],
@@ -337,7 +448,12 @@ describe("chooseForm: the form a list takes", () => {
 
 describe("GuestList form: shards", () => {
   it("declares one GuestShard per non-empty shard, each guest in the shard its name hashes to; no Invitation", async () => {
-    const list = new GuestList("sh", { defaults: { inviteRedirectUrl: REDIRECT }, guests: [...guests(20), { key: "lead", invitedUserEmailAddress: "Lead@Fabrikam.com" }], form: "shards", shards: 4 });
+    const list = new GuestList("sh", {
+      defaults: { inviteRedirectUrl: REDIRECT },
+      guests: [...guests(20), { key: "lead", invitedUserEmailAddress: "Lead@Fabrikam.com" }],
+      form: "shards",
+      shards: 4,
+    });
     await value(list.summary);
     expect(of("sh", INVITATION)).toEqual([]);
     const shards = of("sh", SHARD);
@@ -347,12 +463,21 @@ describe("GuestList form: shards", () => {
       for (const n of names) expect(s.name).toBe(shardName("sh", shardOf(n, 4), 4));
       expect(s.inputs).toMatchObject({ list: "sh", shard: s.name.slice("sh-shard-".length) });
     }
-    expect(shards.flatMap((s) => Object.keys(s.inputs.guests as object)).sort()).toEqual(Object.keys(list.guests).sort());
+    expect(shards.flatMap((s) => Object.keys(s.inputs.guests as object)).sort()).toEqual(
+      Object.keys(list.guests).sort(),
+    );
     expect(Object.keys(list.shards).sort()).toEqual(shards.map((s) => s.name));
   });
 
   it("keeps each guest's outputs reachable by name; the redeem link is secret", async () => {
-    const list = new GuestList("out", { defaults: { inviteRedirectUrl: REDIRECT }, guests: [{ key: "lead", invitedUserEmailAddress: "lead@fabrikam.com" }, { invitedUserEmailAddress: "sam@contoso.com" }], form: "shards" });
+    const list = new GuestList("out", {
+      defaults: { inviteRedirectUrl: REDIRECT },
+      guests: [
+        { key: "lead", invitedUserEmailAddress: "lead@fabrikam.com" },
+        { invitedUserEmailAddress: "sam@contoso.com" },
+      ],
+      form: "shards",
+    });
     expect(await value(list.guests["lead"].userId)).toBe("user-lead");
     expect(await value(list.guests["lead"].email)).toBe("lead@fabrikam.com");
     expect(await value(list.guests["sam@contoso.com"].externalUserState)).toBe("PendingAcceptance");
@@ -361,10 +486,28 @@ describe("GuestList form: shards", () => {
   });
 
   it("a guest added lands in one shard: the other shards' inputs do not change", async () => {
-    const before = new GuestList("grow-a", { defaults: { inviteRedirectUrl: REDIRECT }, guests: guests(30), form: "shards", shards: 8 });
-    const after = new GuestList("grow-b", { defaults: { inviteRedirectUrl: REDIRECT }, guests: [...guests(30), { invitedUserEmailAddress: "new@contoso.com" }], form: "shards", shards: 8 });
+    const before = new GuestList("grow-a", {
+      defaults: { inviteRedirectUrl: REDIRECT },
+      guests: guests(30),
+      form: "shards",
+      shards: 8,
+    });
+    const after = new GuestList("grow-b", {
+      defaults: { inviteRedirectUrl: REDIRECT },
+      guests: [...guests(30), { invitedUserEmailAddress: "new@contoso.com" }],
+      form: "shards",
+      shards: 8,
+    });
     await Promise.all([value(before.summary), value(after.summary)]);
-    const keys = (list: string) => Object.fromEntries(of(list, SHARD).map((s) => [s.name.slice(list.length), Object.keys(s.inputs.guests as object).sort().join(",")]));
+    const keys = (list: string) =>
+      Object.fromEntries(
+        of(list, SHARD).map((s) => [
+          s.name.slice(list.length),
+          Object.keys(s.inputs.guests as object)
+            .sort()
+            .join(","),
+        ]),
+      );
     const a = keys("grow-a");
     const b = keys("grow-b");
     const changed = Object.keys(b).filter((k) => a[k] !== b[k]);

@@ -4,10 +4,38 @@ const cells = (text: string): string[][] => readCsv(text).map((r) => r.cells);
 
 describe("readCsv (RFC 4180)", () => {
   it.each([
-    ["plain fields", "a,b,c\n1,2,3\n", [["a", "b", "c"], ["1", "2", "3"]]],
-    ["no final line break", "a,b\n1,2", [["a", "b"], ["1", "2"]]],
-    ["CRLF line ends", "a,b\r\n1,2\r\n", [["a", "b"], ["1", "2"]]],
-    ["lone CR line ends", "a,b\r1,2\r", [["a", "b"], ["1", "2"]]],
+    [
+      "plain fields",
+      "a,b,c\n1,2,3\n",
+      [
+        ["a", "b", "c"],
+        ["1", "2", "3"],
+      ],
+    ],
+    [
+      "no final line break",
+      "a,b\n1,2",
+      [
+        ["a", "b"],
+        ["1", "2"],
+      ],
+    ],
+    [
+      "CRLF line ends",
+      "a,b\r\n1,2\r\n",
+      [
+        ["a", "b"],
+        ["1", "2"],
+      ],
+    ],
+    [
+      "lone CR line ends",
+      "a,b\r1,2\r",
+      [
+        ["a", "b"],
+        ["1", "2"],
+      ],
+    ],
     ["a byte-order mark", "\ufeffemail\nx@y.com\n", [["email"], ["x@y.com"]]],
     ["quoted commas", 'a,"b,c",d\n', [["a", "b,c", "d"]]],
     ["doubled quotes", '"say ""hi""",x\n', [['say "hi"', "x"]]],
@@ -31,7 +59,10 @@ describe("readCsv (RFC 4180)", () => {
     expect(sniffDelimiter("email;displayName\na@b.com;A\n")).toBe(";");
     expect(sniffDelimiter('version:v1.0;;\n"x,y";b;c\n')).toBe(";");
     expect(sniffDelimiter("email,displayName\n")).toBe(",");
-    expect(cells("email;displayName\na@b.com;\"A; B\"\n")).toEqual([["email", "displayName"], ["a@b.com", "A; B"]]);
+    expect(cells('email;displayName\na@b.com;"A; B"\n')).toEqual([
+      ["email", "displayName"],
+      ["a@b.com", "A; B"],
+    ]);
   });
 
   it.each([

@@ -24,19 +24,38 @@ describe("YAML guest files", () => {
     const f = parseGuestFile(text, "guests.yaml");
     expect(f.format).toBe("yaml");
     expect(f.issues).toEqual([]);
-    expect(f.defaults).toEqual({ inviteRedirectUrl: REDIRECT, invitedUserMessageInfo: { customizedMessageBody: "Welcome to Contoso" } });
+    expect(f.defaults).toEqual({
+      inviteRedirectUrl: REDIRECT,
+      invitedUserMessageInfo: { customizedMessageBody: "Welcome to Contoso" },
+    });
     expect(f.defaultsLocation?.line).toBe(2);
     expect(f.guests).toEqual([
-      { key: "fabrikam-lead", invitedUserEmailAddress: "Avery.Lee@Fabrikam.com", invitedUserDisplayName: "Avery Lee", userProperties: { companyName: "Fabrikam" }, groups: ["11111111-2222-3333-4444-555555555555"] },
-      { invitedUserEmailAddress: "sam@northwind.example", userProperties: { jobTitle: "Buyer" }, invitedUserMessageInfo: { ccRecipients: ["boss@northwind.example"] } },
+      {
+        key: "fabrikam-lead",
+        invitedUserEmailAddress: "Avery.Lee@Fabrikam.com",
+        invitedUserDisplayName: "Avery Lee",
+        userProperties: { companyName: "Fabrikam" },
+        groups: ["11111111-2222-3333-4444-555555555555"],
+      },
+      {
+        invitedUserEmailAddress: "sam@northwind.example",
+        userProperties: { jobTitle: "Buyer" },
+        invitedUserMessageInfo: { ccRecipients: ["boss@northwind.example"] },
+      },
     ]);
     expect(f.locations.map((l) => l.line)).toEqual([5, 10]);
     expect(f.locations[0].fields).toMatchObject({ key: 5, invitedUserEmailAddress: 6, userProperties: 8, groups: 9 });
-    expect(f.locations[0].labels).toMatchObject({ invitedUserEmailAddress: "email", "userProperties.companyName": "companyName" });
+    expect(f.locations[0].labels).toMatchObject({
+      invitedUserEmailAddress: "email",
+      "userProperties.companyName": "companyName",
+    });
   });
 
   it("accepts a bare list of guests, YAML anchors, and field names in any case", () => {
-    const f = parseGuestFile("- &a {EMAIL: a@contoso.com, RedirectUrl: https://a.example}\n- {email: b@contoso.com, redirecturl: https://a.example}\n", "list.yml");
+    const f = parseGuestFile(
+      "- &a {EMAIL: a@contoso.com, RedirectUrl: https://a.example}\n- {email: b@contoso.com, redirecturl: https://a.example}\n",
+      "list.yml",
+    );
     expect(f.guests).toEqual([
       { invitedUserEmailAddress: "a@contoso.com", inviteRedirectUrl: "https://a.example" },
       { invitedUserEmailAddress: "b@contoso.com", inviteRedirectUrl: "https://a.example" },
@@ -55,18 +74,28 @@ describe("YAML guest files", () => {
 
 describe("JSON guest files", () => {
   it("reads the same shape as YAML, with lines", () => {
-    const f = parseGuestFile(`{\n  "defaults": {"inviteRedirectUrl": "${REDIRECT}"},\n  "guests": [\n    {"email": "a@contoso.com"},\n    {"email": "b@contoso.com", "sendInvitationMessage": true}\n  ]\n}\n`, "guests.json");
+    const f = parseGuestFile(
+      `{\n  "defaults": {"inviteRedirectUrl": "${REDIRECT}"},\n  "guests": [\n    {"email": "a@contoso.com"},\n    {"email": "b@contoso.com", "sendInvitationMessage": true}\n  ]\n}\n`,
+      "guests.json",
+    );
     expect(f.format).toBe("json");
-    expect(f.guests).toEqual([{ invitedUserEmailAddress: "a@contoso.com" }, { invitedUserEmailAddress: "b@contoso.com", sendInvitationMessage: true }]);
+    expect(f.guests).toEqual([
+      { invitedUserEmailAddress: "a@contoso.com" },
+      { invitedUserEmailAddress: "b@contoso.com", sendInvitationMessage: true },
+    ]);
     expect(f.locations.map((l) => l.line)).toEqual([4, 5]);
   });
 
   it("reads a bare array", () => {
-    expect(parseGuestFile(`[{"email": "a@contoso.com", "redirectUrl": "${REDIRECT}"}]`, "g.json").guests).toHaveLength(1);
+    expect(parseGuestFile(`[{"email": "a@contoso.com", "redirectUrl": "${REDIRECT}"}]`, "g.json").guests).toHaveLength(
+      1,
+    );
   });
 
   it("is strict JSON (no YAML-only syntax)", () => {
-    expect(() => parseGuestFile("guests:\n  - email: a@contoso.com\n", "g.json")).toThrow(/g\.json: not valid JSON: Unexpected token 'g'$/m);
+    expect(() => parseGuestFile("guests:\n  - email: a@contoso.com\n", "g.json")).toThrow(
+      /g\.json: not valid JSON: Unexpected token 'g'$/m,
+    );
   });
 });
 
@@ -81,7 +110,15 @@ describe("CSV guest files", () => {
     expect(f.format).toBe("csv");
     expect(f.issues).toEqual([]);
     expect(f.guests).toEqual([
-      { key: "lead", invitedUserEmailAddress: "a@contoso.com", invitedUserDisplayName: "Lee, Avery", sendInvitationMessage: true, groups: ["11111111-2222-3333-4444-555555555555", "aaaaaaaa-2222-3333-4444-555555555555"], userProperties: { jobTitle: "Lead" }, inviteRedirectUrl: REDIRECT },
+      {
+        key: "lead",
+        invitedUserEmailAddress: "a@contoso.com",
+        invitedUserDisplayName: "Lee, Avery",
+        sendInvitationMessage: true,
+        groups: ["11111111-2222-3333-4444-555555555555", "aaaaaaaa-2222-3333-4444-555555555555"],
+        userProperties: { jobTitle: "Lead" },
+        inviteRedirectUrl: REDIRECT,
+      },
       { invitedUserEmailAddress: "b@contoso.com", sendInvitationMessage: false, inviteRedirectUrl: REDIRECT },
     ]);
     expect(f.locations.map((l) => l.line)).toEqual([2, 3]);
@@ -90,7 +127,10 @@ describe("CSV guest files", () => {
   it("counts lines inside quoted multi-line cells", () => {
     const f = parseGuestFile(`email,message\na@contoso.com,"Hello,\nwelcome!"\nb@contoso.com,Hi\n`, "g.csv");
     expect(f.locations.map((l) => l.line)).toEqual([2, 4]);
-    expect(f.guests[0]).toEqual({ invitedUserEmailAddress: "a@contoso.com", invitedUserMessageInfo: { customizedMessageBody: "Hello,\nwelcome!" } });
+    expect(f.guests[0]).toEqual({
+      invitedUserEmailAddress: "a@contoso.com",
+      invitedUserMessageInfo: { customizedMessageBody: "Hello,\nwelcome!" },
+    });
   });
 
   it("skips blank rows (also rows of empty cells a spreadsheet leaves)", () => {
@@ -113,15 +153,32 @@ describe("Entra portal bulk-invite CSV", () => {
     ].join("\r\n") + "\r\n";
 
   const expected = [
-    { invitedUserEmailAddress: "a@contoso.com", inviteRedirectUrl: REDIRECT, sendInvitationMessage: true, invitedUserMessageInfo: { customizedMessageBody: "Welcome, partner!" } },
+    {
+      invitedUserEmailAddress: "a@contoso.com",
+      inviteRedirectUrl: REDIRECT,
+      sendInvitationMessage: true,
+      invitedUserMessageInfo: { customizedMessageBody: "Welcome, partner!" },
+    },
     { invitedUserEmailAddress: "B@Fabrikam.com", inviteRedirectUrl: REDIRECT, sendInvitationMessage: false },
   ];
 
   it.each([
-    ["English", "Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,Send invitation message (true or false) [sendEmail],Customized invitation message [customizedMessageBody]"],
-    ["German", "Einzuladende E-Mail-Adresse [inviteeEmail] Erforderlich,Umleitungs-URL [inviteRedirectURL] Erforderlich,Einladungsnachricht senden (true oder false) [sendEmail],Angepasste Einladungsnachricht [customizedMessageBody]"],
-    ["Japanese", "招待するメール アドレス [inviteeEmail] 必須,リダイレクト URL [inviteRedirectURL] 必須,招待メッセージの送信 (true または false) [sendEmail],カスタマイズされた招待メッセージ [customizedMessageBody]"],
-    ["Spanish, columns reordered", "Mensaje de invitacion personalizado [customizedMessageBody],Direccion de correo electronico [inviteeEmail] Obligatorio,URL de redireccionamiento [inviteRedirectURL] Obligatorio,Enviar el mensaje de invitacion (true o false) [sendEmail]"],
+    [
+      "English",
+      "Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,Send invitation message (true or false) [sendEmail],Customized invitation message [customizedMessageBody]",
+    ],
+    [
+      "German",
+      "Einzuladende E-Mail-Adresse [inviteeEmail] Erforderlich,Umleitungs-URL [inviteRedirectURL] Erforderlich,Einladungsnachricht senden (true oder false) [sendEmail],Angepasste Einladungsnachricht [customizedMessageBody]",
+    ],
+    [
+      "Japanese",
+      "招待するメール アドレス [inviteeEmail] 必須,リダイレクト URL [inviteRedirectURL] 必須,招待メッセージの送信 (true または false) [sendEmail],カスタマイズされた招待メッセージ [customizedMessageBody]",
+    ],
+    [
+      "Spanish, columns reordered",
+      "Mensaje de invitacion personalizado [customizedMessageBody],Direccion de correo electronico [inviteeEmail] Obligatorio,URL de redireccionamiento [inviteRedirectURL] Obligatorio,Enviar el mensaje de invitacion (true o false) [sendEmail]",
+    ],
   ])("finds the columns by their bracketed keys: %s header", (name, header) => {
     let text = rows(header);
     if (name.startsWith("Spanish")) {
@@ -135,7 +192,8 @@ describe("Entra portal bulk-invite CSV", () => {
   });
 
   it("reads a German file saved by a spreadsheet: semicolons, WAHR/FALSCH", () => {
-    const header = "Einzuladende E-Mail-Adresse [inviteeEmail] Erforderlich;Umleitungs-URL [inviteRedirectURL] Erforderlich;Einladungsnachricht senden (true oder false) [sendEmail];Angepasste Einladungsnachricht [customizedMessageBody]";
+    const header =
+      "Einzuladende E-Mail-Adresse [inviteeEmail] Erforderlich;Umleitungs-URL [inviteRedirectURL] Erforderlich;Einladungsnachricht senden (true oder false) [sendEmail];Angepasste Einladungsnachricht [customizedMessageBody]";
     const text = `version:v1.0;;;\n${header}\na@contoso.com;${REDIRECT};WAHR;Willkommen, Partner!\nb@fabrikam.com;${REDIRECT};FALSCH;\n`;
     const f = parseGuestFile(text, "einladungen.csv");
     expect(f.guests.map((g) => g.sendInvitationMessage)).toEqual([true, false]);
@@ -143,27 +201,51 @@ describe("Entra portal bulk-invite CSV", () => {
   });
 
   it("skips the template's examples row, in any language, and keeps line numbers", () => {
-    const header = "Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,Send invitation message (true or false) [sendEmail],Customized invitation message [customizedMessageBody]";
-    for (const example of ["Example: lstokes@fabrikam.com", "Beispiel: lstokes@fabrikam.com", "例: lstokes@fabrikam.com"]) {
-      const f = parseGuestFile(`version:v1.0\n${header}\n${example}, ${REDIRECT}, TRUE, Welcome\na@contoso.com,${REDIRECT},true,Hi\n`, "BulkInvite.csv");
+    const header =
+      "Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,Send invitation message (true or false) [sendEmail],Customized invitation message [customizedMessageBody]";
+    for (const example of [
+      "Example: lstokes@fabrikam.com",
+      "Beispiel: lstokes@fabrikam.com",
+      "例: lstokes@fabrikam.com",
+    ]) {
+      const f = parseGuestFile(
+        `version:v1.0\n${header}\n${example}, ${REDIRECT}, TRUE, Welcome\na@contoso.com,${REDIRECT},true,Hi\n`,
+        "BulkInvite.csv",
+      );
       expect(f.guests).toHaveLength(1);
       expect(f.locations[0].line).toBe(4);
     }
   });
 
   it("does not skip a real first guest", () => {
-    const f = parseGuestFile(`version:v1.0\nEmail address to invite [inviteeEmail] Required\nexample@contoso.com\n`, "BulkInvite.csv");
+    const f = parseGuestFile(
+      `version:v1.0\nEmail address to invite [inviteeEmail] Required\nexample@contoso.com\n`,
+      "BulkInvite.csv",
+    );
     expect(f.guests).toEqual([{ invitedUserEmailAddress: "example@contoso.com" }]);
   });
 
   it("reads the optional [inviteeName] column, and this package's [key] and [groups] columns", () => {
-    const f = parseGuestFile(`version:v1.0\nName of invitee [inviteeName],Email address to invite [inviteeEmail] Required,Key [key],Groups [groups]\nAvery Lee,a@contoso.com,lead,11111111-2222-3333-4444-555555555555\n`, "BulkInvite.csv");
-    expect(f.guests).toEqual([{ invitedUserDisplayName: "Avery Lee", invitedUserEmailAddress: "a@contoso.com", key: "lead", groups: ["11111111-2222-3333-4444-555555555555"] }]);
+    const f = parseGuestFile(
+      `version:v1.0\nName of invitee [inviteeName],Email address to invite [inviteeEmail] Required,Key [key],Groups [groups]\nAvery Lee,a@contoso.com,lead,11111111-2222-3333-4444-555555555555\n`,
+      "BulkInvite.csv",
+    );
+    expect(f.guests).toEqual([
+      {
+        invitedUserDisplayName: "Avery Lee",
+        invitedUserEmailAddress: "a@contoso.com",
+        key: "lead",
+        groups: ["11111111-2222-3333-4444-555555555555"],
+      },
+    ]);
   });
 
   it("reports an unknown bracketed key and a missing email column once, at the header", () => {
     const f = parseGuestFile(`version:v1.0\nDepartment [costCenter]\nIT\nHR\n`, "BulkInvite.csv");
-    expect(f.issues.map((i) => [i.line, i.reason.slice(0, 20)])).toEqual([[2, "unknown key [costCen"], [2, "has no [inviteeEmail"]]);
+    expect(f.issues.map((i) => [i.line, i.reason.slice(0, 20)])).toEqual([
+      [2, "unknown key [costCen"],
+      [2, "has no [inviteeEmail"],
+    ]);
   });
 });
 

@@ -9,12 +9,15 @@ import { liveTarget } from "./run";
 jest.setTimeout(600_000);
 
 const found = liveTarget(process.env);
-if (!found.target) throw new Error(`the live cleanup needs ${found.missing.join(", ")}: run it with npm run test:live -- --cleanup`);
+if (!found.target)
+  throw new Error(`the live cleanup needs ${found.missing.join(", ")}: run it with npm run test:live -- --cleanup`);
 const target = found.target;
 
 test("every user of every earlier run is deleted, nothing else", async () => {
   const report = await cleanupRun(target);
-  process.stdout.write(`live cleanup: ${report.scanned} guests looked at, ${report.deleted.length} deleted, ${report.gone.length} already gone, ${report.failed.length} failed\n`);
+  process.stdout.write(
+    `live cleanup: ${report.scanned} guests looked at, ${report.deleted.length} deleted, ${report.gone.length} already gone, ${report.failed.length} failed\n`,
+  );
   for (const f of report.failed) process.stdout.write(`live cleanup: could not delete ${f.id}: ${f.error}\n`);
   expect(report.failed).toEqual([]);
 });

@@ -34,7 +34,13 @@ export function liveRun(env: Record<string, string | undefined> = process.env): 
   if (!found.target) throw new Error(`the live suite needs ${found.missing.join(", ")}: run it with npm run test:live`);
   const target = found.target;
   const runId = env.ENTRA_LIVE_RUN_ID ?? newRunId(new Date());
-  return { target, runId, graph: rawGraph(target), secrets: { known: [target.tenantId, target.clientId, target.clientSecret ?? "", target.domain, runId] }, cloud: liveSettings(target).cloud };
+  return {
+    target,
+    runId,
+    graph: rawGraph(target),
+    secrets: { known: [target.tenantId, target.clientId, target.clientSecret ?? "", target.domain, runId] },
+    cloud: liveSettings(target).cloud,
+  };
 }
 
 /** One Graph exchange as it came. */
@@ -43,7 +49,11 @@ export type RawGraph = (method: HttpMethod, path: string, body?: unknown) => Pro
 /** Graph without retries, for observations (paths relative to /v1.0). */
 export function rawGraph(t: LiveTarget): RawGraph {
   const s = liveSettings(t);
-  const transport = createTransport({ graphEndpoint: s.graphEndpoint, credential: createCredential(s.credential, s.authorityHost, targetEnv(t)), timeoutMs: 60_000 });
+  const transport = createTransport({
+    graphEndpoint: s.graphEndpoint,
+    credential: createCredential(s.credential, s.authorityHost, targetEnv(t)),
+    timeoutMs: 60_000,
+  });
   return (method, path, body) => transport.send({ method, path, body });
 }
 
@@ -121,7 +131,11 @@ export async function cleanupRun(t: LiveTarget, runId?: string): Promise<Cleanup
 }
 
 /** Runs `body`, then removes the run's users whatever happened; the step's error is returned beside what the cleanup did. */
-export async function withCleanup<T>(t: LiveTarget, runId: string, body: () => Promise<T>): Promise<{ result?: T; error?: unknown; cleanup: CleanupReport }> {
+export async function withCleanup<T>(
+  t: LiveTarget,
+  runId: string,
+  body: () => Promise<T>,
+): Promise<{ result?: T; error?: unknown; cleanup: CleanupReport }> {
   let result: T | undefined;
   let error: unknown;
   try {

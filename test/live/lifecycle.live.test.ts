@@ -42,7 +42,14 @@ function guestsJson(gs: Record<string, Guest>): string {
     Object.fromEntries(
       Object.entries(gs).map(([k, g]) => [
         k,
-        { invitedUserEmailAddress: g.email, invitedUserDisplayName: g.displayName ?? runDisplayName(runId, k), inviteRedirectUrl: REDIRECT, sendInvitationMessage: false, ...(g.onDelete ? { onDelete: g.onDelete } : {}), ...(g.companyName ? { userProperties: { companyName: g.companyName } } : {}) },
+        {
+          invitedUserEmailAddress: g.email,
+          invitedUserDisplayName: g.displayName ?? runDisplayName(runId, k),
+          inviteRedirectUrl: REDIRECT,
+          sendInvitationMessage: false,
+          ...(g.onDelete ? { onDelete: g.onDelete } : {}),
+          ...(g.companyName ? { userProperties: { companyName: g.companyName } } : {}),
+        },
       ]),
     ),
     null,
@@ -56,15 +63,22 @@ function ok(r: RunResult): RunResult {
 }
 
 const ids = (r: RunResult): Record<string, string> => (r.outputs?.ids?.value ?? {}) as Record<string, string>;
-const adoptedOf = (r: RunResult): Record<string, boolean> => (r.outputs?.adopted?.value ?? {}) as Record<string, boolean>;
+const adoptedOf = (r: RunResult): Record<string, boolean> =>
+  (r.outputs?.adopted?.value ?? {}) as Record<string, boolean>;
 
 async function user(id: string): Promise<Record<string, unknown> | undefined> {
-  const r = await graph("GET", `/users/${id}?$select=id,mail,displayName,companyName,accountEnabled,userType,externalUserState&$expand=extensions`);
+  const r = await graph(
+    "GET",
+    `/users/${id}?$select=id,mail,displayName,companyName,accountEnabled,userType,externalUserState&$expand=extensions`,
+  );
   return r.status === 200 ? (r.body as Record<string, unknown>) : undefined;
 }
 
 /** Waits for a just-changed user to read back as `want` (replication lag), at most 2 minutes. */
-async function settled(id: string, want: (u: Record<string, unknown> | undefined) => boolean): Promise<Record<string, unknown> | undefined> {
+async function settled(
+  id: string,
+  want: (u: Record<string, unknown> | undefined) => boolean,
+): Promise<Record<string, unknown> | undefined> {
   const start = Date.now();
   let u = await user(id);
   while (!want(u) && Date.now() - start < 120_000) {
@@ -74,12 +88,22 @@ async function settled(id: string, want: (u: Record<string, unknown> | undefined
   return u;
 }
 
-async function cli(argv: string[], env: Record<string, string | undefined>, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   const stdin = Readable.from([]) as NodeJS.ReadableStream & { isTTY?: boolean };
   stdin.isTTY = true;
-  const code = await runCli(argv, { env, stdin, stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd });
+  const code = await runCli(argv, {
+    env,
+    stdin,
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    cwd,
+  });
   return { code, stdout, stderr };
 }
 
@@ -93,7 +117,12 @@ const guests: Record<string, Guest> = {
 const userIds: Record<string, string> = {};
 
 beforeAll(() => {
-  stack = new TestStack({ name: NAME, program: PROGRAM, env: targetEnv(target), files: { "guests.json": guestsJson(guests) } });
+  stack = new TestStack({
+    name: NAME,
+    program: PROGRAM,
+    env: targetEnv(target),
+    files: { "guests.json": guestsJson(guests) },
+  });
 });
 
 afterAll(async () => {
@@ -101,7 +130,9 @@ afterAll(async () => {
     if (stack) await stack.destroy();
   } finally {
     const report = await cleanupRun(target, runId);
-    process.stdout.write(`live: cleanup of ${runId}: ${report.deleted.length} deleted, ${report.gone.length} already gone, ${report.failed.length} failed\n`);
+    process.stdout.write(
+      `live: cleanup of ${runId}: ${report.deleted.length} deleted, ${report.gone.length} already gone, ${report.failed.length} failed\n`,
+    );
     stack?.dispose();
   }
 });
@@ -113,7 +144,12 @@ test("invite: one create per guest, no email, each user a guest carrying the sta
   for (const [key, id] of Object.entries(userIds)) {
     const u = await settled(id, (x) => !!x);
     expect(u).toMatchObject({ userType: "Guest", mail: guests[key].email });
-    expect(readMark(u?.extensions as Record<string, unknown>[])).toMatchObject({ project: NAME, stack: NAME, resource: key, onDelete: guests[key].onDelete });
+    expect(readMark(u?.extensions as Record<string, unknown>[])).toMatchObject({
+      project: NAME,
+      stack: NAME,
+      resource: key,
+      onDelete: guests[key].onDelete,
+    });
   }
   expect(Object.values(adoptedOf(r))).toEqual([false, false, false, false]);
 });
@@ -124,7 +160,10 @@ test("update: a display name and a user property, in place", async () => {
   stack.writeFile("guests.json", guestsJson(guests));
   const r = ok(await stack.up());
   expect(r.summary).toMatchObject({ update: 1 });
-  const u = await settled(userIds.owner, (x) => x?.displayName === guests.owner.displayName && x?.companyName === "entra-live");
+  const u = await settled(
+    userIds.owner,
+    (x) => x?.displayName === guests.owner.displayName && x?.companyName === "entra-live",
+  );
   expect(u).toMatchObject({ displayName: guests.owner.displayName, companyName: "entra-live" });
 });
 
@@ -132,10 +171,20 @@ test("email change: the same user, its mail changed and its redemption reset", a
   guests.owner.email = addr("owner2");
   stack.writeFile("guests.json", guestsJson(guests));
   const r = await stack.up();
-  recordAnswer("08-reset-through-the-provider", { via: "the provider's email change (mail PATCH, then invitedUser + resetRedemption) of a guest who has not redeemed", upOk: r.ok, error: r.ok ? undefined : r.error?.slice(-1500) }, { secrets, cloud });
+  recordAnswer(
+    "08-reset-through-the-provider",
+    {
+      via: "the provider's email change (mail PATCH, then invitedUser + resetRedemption) of a guest who has not redeemed",
+      upOk: r.ok,
+      error: r.ok ? undefined : r.error?.slice(-1500),
+    },
+    { secrets, cloud },
+  );
   ok(r);
   expect(ids(r).owner).toBe(userIds.owner);
-  expect(await settled(userIds.owner, (x) => x?.mail === guests.owner.email)).toMatchObject({ mail: guests.owner.email });
+  expect(await settled(userIds.owner, (x) => x?.mail === guests.owner.email)).toMatchObject({
+    mail: guests.owner.email,
+  });
 });
 
 test("drift: a display name changed in Entra is seen by refresh and set back", async () => {
@@ -143,13 +192,22 @@ test("drift: a display name changed in Entra is seen by refresh and set back", a
   expect(patch.status).toBe(204);
   await settled(userIds.keeper, (x) => x?.displayName === `${runId} changed by hand`);
   const p = ok(await stack.preview({ refresh: true }));
-  expect(p.steps.filter((s) => s.op === "update").map((s) => s.urn)).toEqual([stack.urn("pulumi-nodejs:dynamic/entra:Invitation", "keeper")]);
+  expect(p.steps.filter((s) => s.op === "update").map((s) => s.urn)).toEqual([
+    stack.urn("pulumi-nodejs:dynamic/entra:Invitation", "keeper"),
+  ]);
   ok(await stack.up({ refresh: true }));
-  expect(await settled(userIds.keeper, (x) => x?.displayName === runDisplayName(runId, "keeper"))).toMatchObject({ displayName: runDisplayName(runId, "keeper") });
+  expect(await settled(userIds.keeper, (x) => x?.displayName === runDisplayName(runId, "keeper"))).toMatchObject({
+    displayName: runDisplayName(runId, "keeper"),
+  });
 });
 
 test("adoption: a guest invited before the stack is adopted (no mark, nothing sent) and kept on destroy", async () => {
-  const existing = await graph("POST", "/invitations", { invitedUserEmailAddress: addr("adoptee"), invitedUserDisplayName: runDisplayName(runId, "adoptee"), inviteRedirectUrl: REDIRECT, sendInvitationMessage: false });
+  const existing = await graph("POST", "/invitations", {
+    invitedUserEmailAddress: addr("adoptee"),
+    invitedUserDisplayName: runDisplayName(runId, "adoptee"),
+    inviteRedirectUrl: REDIRECT,
+    sendInvitationMessage: false,
+  });
   expect(existing.status).toBe(201);
   const id = (existing.body as { invitedUser: { id: string } }).invitedUser.id;
   await settled(id, (x) => !!x);
@@ -167,19 +225,36 @@ test("marks after an onDelete change and a lost state: orphans finds them, the n
   guests.switcher.onDelete = "delete";
   stack.writeFile("guests.json", guestsJson(guests));
   ok(await stack.up());
-  const mark = readMark((await settled(userIds.switcher, (x) => readMark(x?.extensions as Record<string, unknown>[])?.onDelete === "delete"))?.extensions as Record<string, unknown>[]);
+  const mark = readMark(
+    (
+      await settled(
+        userIds.switcher,
+        (x) => readMark(x?.extensions as Record<string, unknown>[])?.onDelete === "delete",
+      )
+    )?.extensions as Record<string, unknown>[],
+  );
   expect(mark).toEqual({ version: 1, project: NAME, stack: NAME, resource: "switcher", onDelete: "delete" });
 
   const env = stack.environment(targetEnv(target));
-  const rm = spawnSync("pulumi", ["stack", "rm", "--force", "--yes", "--stack", NAME, "--non-interactive"], { cwd: stack.dir, env, encoding: "utf8" });
+  const rm = spawnSync("pulumi", ["stack", "rm", "--force", "--yes", "--stack", NAME, "--non-interactive"], {
+    cwd: stack.dir,
+    env,
+    encoding: "utf8",
+  });
   expect(rm.status).toBe(0);
   // The state is lost: orphans gets the export of an empty state, and the stack by name.
   const empty = path.join(stack.dir, "empty-state.json");
   fs.writeFileSync(empty, JSON.stringify({ version: 3, deployment: { manifest: {} } }));
   const listed = await cli(["orphans", "--stack", NAME, "--project", NAME, "--file", empty, "--json"], env, stack.dir);
   expect(listed.code).toBe(0);
-  const found = (JSON.parse(listed.stdout) as { orphans: { id: string; resource: string; onDelete: string }[] }).orphans;
-  expect(Object.fromEntries(found.map((o) => [o.resource, o.onDelete]))).toEqual({ owner: "delete", disabler: "disable", keeper: "retain", switcher: "delete" });
+  const found = (JSON.parse(listed.stdout) as { orphans: { id: string; resource: string; onDelete: string }[] })
+    .orphans;
+  expect(Object.fromEntries(found.map((o) => [o.resource, o.onDelete]))).toEqual({
+    owner: "delete",
+    disabler: "disable",
+    keeper: "retain",
+    switcher: "delete",
+  });
 
   const again = ok(await stack.up());
   expect(ids(again)).toEqual(userIds);
@@ -188,7 +263,11 @@ test("marks after an onDelete change and a lost state: orphans finds them, the n
 
 test("export: the run's guests are in the file entra-guests export writes", async () => {
   const out = path.join(stack.dir, "exported.yaml");
-  const r = await cli(["export", "--domain", target.domain, "--out", out], { ...process.env, ...targetEnv(target) }, stack.dir);
+  const r = await cli(
+    ["export", "--domain", target.domain, "--out", out],
+    { ...process.env, ...targetEnv(target) },
+    stack.dir,
+  );
   expect(r.code).toBe(0);
   const text = fs.readFileSync(out, "utf8");
   for (const g of Object.values(guests)) expect(text).toContain(g.email);

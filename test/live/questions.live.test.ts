@@ -33,10 +33,20 @@ function record(q: QuestionId, value: unknown): void {
 }
 
 /** Invites one of the run's addresses (no email is sent) and returns the user's id. */
-async function invite(role: string, extra: Record<string, unknown> = {}): Promise<{ id: string; address: string; res: GraphResponse }> {
+async function invite(
+  role: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ id: string; address: string; res: GraphResponse }> {
   const address = runAddress(runId, role, target.domain);
-  const res = await graph("POST", "/invitations", { invitedUserEmailAddress: address, invitedUserDisplayName: runDisplayName(runId, role), inviteRedirectUrl: REDIRECT, sendInvitationMessage: false, ...extra });
-  if (res.status !== 201) throw new Error(`POST /invitations for ${role} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+  const res = await graph("POST", "/invitations", {
+    invitedUserEmailAddress: address,
+    invitedUserDisplayName: runDisplayName(runId, role),
+    inviteRedirectUrl: REDIRECT,
+    sendInvitationMessage: false,
+    ...extra,
+  });
+  if (res.status !== 201)
+    throw new Error(`POST /invitations for ${role} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
   return { id: (res.body as { invitedUser: { id: string } }).invitedUser.id, address, res };
 }
 
@@ -50,11 +60,14 @@ async function until(probe: () => Promise<boolean>, limitMs = 120_000, everyMs =
   return undefined;
 }
 
-const users = (filter: string, extra = ""): Promise<GraphResponse> => graph("GET", `/users?$filter=${encodeURIComponent(filter)}&$select=id${extra}`);
+const users = (filter: string, extra = ""): Promise<GraphResponse> =>
+  graph("GET", `/users?$filter=${encodeURIComponent(filter)}&$select=id${extra}`);
 
 afterAll(async () => {
   const report = await cleanupRun(target, runId);
-  process.stdout.write(`live: cleanup of ${runId}: ${report.deleted.length} deleted, ${report.gone.length} already gone, ${report.failed.length} failed${report.failed.length ? `: ${JSON.stringify(report.failed)}` : ""}\n`);
+  process.stdout.write(
+    `live: cleanup of ${runId}: ${report.deleted.length} deleted, ${report.gone.length} already gone, ${report.failed.length} failed${report.failed.length ? `: ${JSON.stringify(report.failed)}` : ""}\n`,
+  );
 });
 
 let subject: { id: string; address: string };
@@ -73,7 +86,12 @@ test("12: replication lag after a create (direct read, filtered list) and after 
   });
   const del = await graph("DELETE", `/users/${u.id}`);
   const deletedRead = await until(async () => (await graph("GET", `/directory/deletedItems/${u.id}`)).status === 200);
-  record("12-replication-lag", { directReadMs: direct ?? "not within 120 s", filteredListMs: listed ?? "not within 120 s", delete: del.status, deletedItemsReadMs: deletedRead ?? "not within 120 s" });
+  record("12-replication-lag", {
+    directReadMs: direct ?? "not within 120 s",
+    filteredListMs: listed ?? "not within 120 s",
+    delete: del.status,
+    deletedItemsReadMs: deletedRead ?? "not within 120 s",
+  });
   expect(del.status).toBe(204);
 });
 
@@ -88,18 +106,28 @@ test("01 and 02: any() on collections and `or` across properties in $filter with
   const q2 = {
     mailOrUserPrincipalName: answer(await users(`mail eq '${a}' or userPrincipalName eq '${a}'`)),
     mailOrOtherMails: answer(await users(`mail eq '${a}' or otherMails/any(x:x eq '${a}')`)),
-    documentedLookup: answer(await users(`userPrincipalName eq '${a}' or mail eq '${a}' or proxyAddresses/any(x:x eq 'SMTP:${a}') or otherMails/any(x:x eq '${a}')`)),
+    documentedLookup: answer(
+      await users(
+        `userPrincipalName eq '${a}' or mail eq '${a}' or proxyAddresses/any(x:x eq 'SMTP:${a}') or otherMails/any(x:x eq '${a}')`,
+      ),
+    ),
     documentedLookupFindsTheGuest: undefined as unknown,
   };
-  const r = await users(`userPrincipalName eq '${a}' or mail eq '${a}' or proxyAddresses/any(x:x eq 'SMTP:${a}') or otherMails/any(x:x eq '${a}')`);
-  q2.documentedLookupFindsTheGuest = r.status === 200 ? ((r.body as { value: { id: string }[] }).value ?? []).some((v) => v.id === subject.id) : false;
+  const r = await users(
+    `userPrincipalName eq '${a}' or mail eq '${a}' or proxyAddresses/any(x:x eq 'SMTP:${a}') or otherMails/any(x:x eq '${a}')`,
+  );
+  q2.documentedLookupFindsTheGuest =
+    r.status === 200 ? ((r.body as { value: { id: string }[] }).value ?? []).some((v) => v.id === subject.id) : false;
   record("02-or-across-properties", q2);
   expect(typeof q1.otherMailsAny.status).toBe("number");
 });
 
 test("03: $expand=extensions with $filter and $top on /users", async () => {
   const filtered = await users(`mail eq '${subject.address}'`, "&$expand=extensions&$top=1");
-  const big = await graph("GET", `/users?$filter=${encodeURIComponent("userType eq 'Guest'")}&$select=id&$expand=extensions&$top=999`);
+  const big = await graph(
+    "GET",
+    `/users?$filter=${encodeURIComponent("userType eq 'Guest'")}&$select=id&$expand=extensions&$top=999`,
+  );
   const page = (big.body as { value?: unknown[]; "@odata.nextLink"?: string } | undefined) ?? {};
   record("03-expand-extensions-with-filter", {
     filteredTop1: answer(filtered),
@@ -111,14 +139,35 @@ test("03: $expand=extensions with $filter and $top on /users", async () => {
 
 test("05 and 06: open-extension PATCH and the 'already exists' answer", async () => {
   const name = "com.pulumi.entraInvitation.liveProbe";
-  const post = await graph("POST", `/users/${subject.id}/extensions`, { "@odata.type": "microsoft.graph.openTypeExtension", extensionName: name, a: "1", b: "2" });
-  const again = await graph("POST", `/users/${subject.id}/extensions`, { "@odata.type": "microsoft.graph.openTypeExtension", extensionName: name, a: "1" });
+  const post = await graph("POST", `/users/${subject.id}/extensions`, {
+    "@odata.type": "microsoft.graph.openTypeExtension",
+    extensionName: name,
+    a: "1",
+    b: "2",
+  });
+  const again = await graph("POST", `/users/${subject.id}/extensions`, {
+    "@odata.type": "microsoft.graph.openTypeExtension",
+    extensionName: name,
+    a: "1",
+  });
   record("06-extension-already-exists", { firstPost: post.status, secondPost: answer(again) });
-  const patchPartial = await graph("PATCH", `/users/${subject.id}/extensions/${name}`, { "@odata.type": "microsoft.graph.openTypeExtension", a: "3" });
+  const patchPartial = await graph("PATCH", `/users/${subject.id}/extensions/${name}`, {
+    "@odata.type": "microsoft.graph.openTypeExtension",
+    a: "3",
+  });
   const afterPartial = await graph("GET", `/users/${subject.id}/extensions/${name}`);
-  const patchNoType = await graph("PATCH", `/users/${subject.id}/extensions/${name}`, { extensionName: name, a: "4", b: "2" });
+  const patchNoType = await graph("PATCH", `/users/${subject.id}/extensions/${name}`, {
+    extensionName: name,
+    a: "4",
+    b: "2",
+  });
   const afterNoType = await graph("GET", `/users/${subject.id}/extensions/${name}`);
-  const keys = (r: GraphResponse): string[] | undefined => (r.status === 200 ? Object.keys(r.body as object).filter((k) => !k.startsWith("@odata.context")).sort() : undefined);
+  const keys = (r: GraphResponse): string[] | undefined =>
+    r.status === 200
+      ? Object.keys(r.body as object)
+          .filter((k) => !k.startsWith("@odata.context"))
+          .sort()
+      : undefined;
   record("05-extension-patch", {
     patchWithoutExtensionNameAndB: answer(patchPartial),
     propertiesAfterIt: keys(afterPartial),
@@ -135,16 +184,30 @@ test("07: POST /invitations for the address of a disabled guest and of a soft-de
   const disabled = await invite("disabled");
   await until(async () => (await graph("GET", `/users/${disabled.id}?$select=id`)).status === 200);
   const patch = await graph("PATCH", `/users/${disabled.id}`, { accountEnabled: false });
-  const again = await graph("POST", "/invitations", { invitedUserEmailAddress: disabled.address, inviteRedirectUrl: REDIRECT, sendInvitationMessage: false });
+  const again = await graph("POST", "/invitations", {
+    invitedUserEmailAddress: disabled.address,
+    inviteRedirectUrl: REDIRECT,
+    sendInvitationMessage: false,
+  });
   const deleted = await invite("softdeleted");
   await until(async () => (await graph("GET", `/users/${deleted.id}?$select=id`)).status === 200);
   const del = await graph("DELETE", `/users/${deleted.id}`);
-  const afterDelete = await graph("POST", "/invitations", { invitedUserEmailAddress: deleted.address, inviteRedirectUrl: REDIRECT, sendInvitationMessage: false });
-  const sameUser = (r: GraphResponse, id: string): boolean | undefined => (r.status === 201 ? (r.body as { invitedUser: { id: string } }).invitedUser.id === id : undefined);
+  const afterDelete = await graph("POST", "/invitations", {
+    invitedUserEmailAddress: deleted.address,
+    inviteRedirectUrl: REDIRECT,
+    sendInvitationMessage: false,
+  });
+  const sameUser = (r: GraphResponse, id: string): boolean | undefined =>
+    r.status === 201 ? (r.body as { invitedUser: { id: string } }).invitedUser.id === id : undefined;
   record("07-invite-existing-address", {
     disabledGuest: { disable: patch.status, invite: answer(again, ["status"]), sameUser: sameUser(again, disabled.id) },
-    softDeletedGuest: { delete: del.status, invite: answer(afterDelete, ["status"]), sameUser: sameUser(afterDelete, deleted.id) },
-    notObserved: "a member and a verified domain of the tenant: the suite creates no member and knows no verified domain",
+    softDeletedGuest: {
+      delete: del.status,
+      invite: answer(afterDelete, ["status"]),
+      sameUser: sameUser(afterDelete, deleted.id),
+    },
+    notObserved:
+      "a member and a verified domain of the tenant: the suite creates no member and knows no verified domain",
   });
   expect(typeof again.status).toBe("number");
 });
@@ -152,9 +215,21 @@ test("07: POST /invitations for the address of a disabled guest and of a soft-de
 test("08: invitedUser without resetRedemption, and a reset of a guest who has not redeemed", async () => {
   const u = await invite("reinvite");
   await until(async () => (await graph("GET", `/users/${u.id}?$select=id`)).status === 200);
-  const withUser = await graph("POST", "/invitations", { invitedUserEmailAddress: u.address, inviteRedirectUrl: REDIRECT, sendInvitationMessage: false, invitedUser: { id: u.id } });
-  const reset = await graph("POST", "/invitations", { invitedUserEmailAddress: u.address, inviteRedirectUrl: REDIRECT, sendInvitationMessage: false, invitedUser: { id: u.id }, resetRedemption: true });
-  const id = (r: GraphResponse): boolean | undefined => (r.status === 201 ? (r.body as { invitedUser: { id: string } }).invitedUser.id === u.id : undefined);
+  const withUser = await graph("POST", "/invitations", {
+    invitedUserEmailAddress: u.address,
+    inviteRedirectUrl: REDIRECT,
+    sendInvitationMessage: false,
+    invitedUser: { id: u.id },
+  });
+  const reset = await graph("POST", "/invitations", {
+    invitedUserEmailAddress: u.address,
+    inviteRedirectUrl: REDIRECT,
+    sendInvitationMessage: false,
+    invitedUser: { id: u.id },
+    resetRedemption: true,
+  });
+  const id = (r: GraphResponse): boolean | undefined =>
+    r.status === 201 ? (r.body as { invitedUser: { id: string } }).invitedUser.id === u.id : undefined;
   record("08-reinvite-and-reset", {
     invitedUserWithoutReset: { ...answer(withUser, ["status", "resetRedemption"]), sameUser: id(withUser) },
     resetOfPendingGuest: { ...answer(reset, ["status", "resetRedemption"]), sameUser: id(reset) },
@@ -165,12 +240,32 @@ test("08: invitedUser without resetRedemption, and a reset of a guest who has no
 test("09: POST /invitations inside $batch", async () => {
   const address = runAddress(runId, "batched", target.domain);
   const r = await graph("POST", "/$batch", {
-    requests: [{ id: "1", method: "POST", url: "/invitations", headers: { "Content-Type": "application/json" }, body: { invitedUserEmailAddress: address, invitedUserDisplayName: runDisplayName(runId, "batched"), inviteRedirectUrl: REDIRECT, sendInvitationMessage: false } }],
+    requests: [
+      {
+        id: "1",
+        method: "POST",
+        url: "/invitations",
+        headers: { "Content-Type": "application/json" },
+        body: {
+          invitedUserEmailAddress: address,
+          invitedUserDisplayName: runDisplayName(runId, "batched"),
+          inviteRedirectUrl: REDIRECT,
+          sendInvitationMessage: false,
+        },
+      },
+    ],
   });
-  const sub = ((r.body as { responses?: { status: number; body?: { error?: { code?: string; message?: string } } }[] } | undefined)?.responses ?? [])[0];
+  const sub = ((
+    r.body as { responses?: { status: number; body?: { error?: { code?: string; message?: string } } }[] } | undefined
+  )?.responses ?? [])[0];
   record("09-batch", {
     envelope: r.status,
-    invitationInBatch: sub ? { status: sub.status, error: sub.body?.error ? { code: sub.body.error.code, message: sub.body.error.message } : undefined } : "no responses",
+    invitationInBatch: sub
+      ? {
+          status: sub.status,
+          error: sub.body?.error ? { code: sub.body.error.code, message: sub.body.error.message } : undefined,
+        }
+      : "no responses",
     notObserved: "a top-level 424: the suite cannot make Graph fail a dependency on purpose",
   });
   expect(typeof r.status).toBe("number");
@@ -180,7 +275,12 @@ test("10: usageLocation null on PATCH", async () => {
   const set = await graph("PATCH", `/users/${subject.id}`, { usageLocation: "DE" });
   const unset = await graph("PATCH", `/users/${subject.id}`, { usageLocation: null });
   const after = await graph("GET", `/users/${subject.id}?$select=usageLocation`);
-  record("10-usage-location-null", { setDE: set.status, setNull: answer(unset), after: after.status === 200 ? { usageLocation: (after.body as { usageLocation: unknown }).usageLocation } : after.status });
+  record("10-usage-location-null", {
+    setDE: set.status,
+    setNull: answer(unset),
+    after:
+      after.status === 200 ? { usageLocation: (after.body as { usageLocation: unknown }).usageLocation } : after.status,
+  });
   expect(typeof unset.status).toBe("number");
 });
 
@@ -197,7 +297,13 @@ test("11 and 13: invitedUserSponsors' body shape; invitedUserType Member with th
     const id = (sponsored.body as { invitedUser: { id: string } }).invitedUser.id;
     await until(async () => (await graph("GET", `/users/${id}?$select=id`)).status === 200);
     const s = await graph("GET", `/users/${id}/sponsors?$select=id`);
-    sponsors = s.status === 200 ? { count: ((s.body as { value?: { id: string }[] }).value ?? []).length, isTheGivenUser: ((s.body as { value?: { id: string }[] }).value ?? []).some((v) => v.id === subject.id) } : s.status;
+    sponsors =
+      s.status === 200
+        ? {
+            count: ((s.body as { value?: { id: string }[] }).value ?? []).length,
+            isTheGivenUser: ((s.body as { value?: { id: string }[] }).value ?? []).some((v) => v.id === subject.id),
+          }
+        : s.status;
   }
   record("11-invited-user-sponsors", { shape: "[{ id }]", invite: answer(sponsored), sponsors });
   const member = await graph("POST", "/invitations", {
@@ -208,12 +314,17 @@ test("11 and 13: invitedUserSponsors' body shape; invitedUserType Member with th
     invitedUserType: "Member",
   });
   const s = liveSettings(target);
-  const token = await createCredential(s.credential, s.authorityHost, targetEnv(target)).getToken(`${s.graphEndpoint}/.default`);
+  const token = await createCredential(s.credential, s.authorityHost, targetEnv(target)).getToken(
+    `${s.graphEndpoint}/.default`,
+  );
   const roles = token ? (readToken(token.token)?.roles ?? []) : [];
   record("13-invite-member-with-invite-all", {
     invite: answer(member, ["invitedUserType"]),
     appRoles: roles,
-    settles: roles.length === 1 && roles[0] === "User.Invite.All" ? "yes: the app holds User.Invite.All alone" : "no: the app holds more than User.Invite.All; run again with such an app",
+    settles:
+      roles.length === 1 && roles[0] === "User.Invite.All"
+        ? "yes: the app holds User.Invite.All alone"
+        : "no: the app holds more than User.Invite.All; run again with such an app",
   });
   expect(typeof member.status).toBe("number");
 });

@@ -18,7 +18,9 @@ const ANY_RUN = /^entralive-\d{14}-[0-9a-f]{4}(?=$|[-\s])/i;
 /** A new run id for a run started at `now`, e.g. `entralive-20261205061500-a1b2`. */
 export function newRunId(now: Date, random: () => number = Math.random): string {
   const t = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  const hex = Math.floor(random() * 0x10000).toString(16).padStart(4, "0");
+  const hex = Math.floor(random() * 0x10000)
+    .toString(16)
+    .padStart(4, "0");
   return `${RUN_PREFIX}-${t}-${hex}`;
 }
 
@@ -48,18 +50,27 @@ export interface LiveTarget {
 }
 
 /** The variables `npm run test:live` needs. */
-export const LIVE_VARIABLES = ["ENTRA_LIVE_TENANT_ID", "ENTRA_LIVE_CLIENT_ID", "ENTRA_LIVE_CLIENT_SECRET or ENTRA_LIVE_CLIENT_CERTIFICATE_PATH", "ENTRA_LIVE_DOMAIN"] as const;
+export const LIVE_VARIABLES = [
+  "ENTRA_LIVE_TENANT_ID",
+  "ENTRA_LIVE_CLIENT_ID",
+  "ENTRA_LIVE_CLIENT_SECRET or ENTRA_LIVE_CLIENT_CERTIFICATE_PATH",
+  "ENTRA_LIVE_DOMAIN",
+] as const;
 
 /** The target from the environment, or the variables that are missing. */
-export function liveTarget(env: Record<string, string | undefined>): { target: LiveTarget; missing?: undefined } | { target?: undefined; missing: string[] } {
+export function liveTarget(
+  env: Record<string, string | undefined>,
+): { target: LiveTarget; missing?: undefined } | { target?: undefined; missing: string[] } {
   const v = (k: string): string | undefined => env[k]?.trim() || undefined;
   const missing: string[] = [];
   if (!v("ENTRA_LIVE_TENANT_ID")) missing.push("ENTRA_LIVE_TENANT_ID");
   if (!v("ENTRA_LIVE_CLIENT_ID")) missing.push("ENTRA_LIVE_CLIENT_ID");
-  if (!v("ENTRA_LIVE_CLIENT_SECRET") && !v("ENTRA_LIVE_CLIENT_CERTIFICATE_PATH")) missing.push("ENTRA_LIVE_CLIENT_SECRET or ENTRA_LIVE_CLIENT_CERTIFICATE_PATH");
+  if (!v("ENTRA_LIVE_CLIENT_SECRET") && !v("ENTRA_LIVE_CLIENT_CERTIFICATE_PATH"))
+    missing.push("ENTRA_LIVE_CLIENT_SECRET or ENTRA_LIVE_CLIENT_CERTIFICATE_PATH");
   const domain = v("ENTRA_LIVE_DOMAIN");
   if (!domain) missing.push("ENTRA_LIVE_DOMAIN");
-  else if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(domain)) missing.push("ENTRA_LIVE_DOMAIN (a domain such as partner.example.com)");
+  else if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(domain))
+    missing.push("ENTRA_LIVE_DOMAIN (a domain such as partner.example.com)");
   if (missing.length) return { missing };
   return {
     target: {
@@ -128,7 +139,10 @@ export function runOfUser(u: RunUserCandidate, domain: string): string | undefin
 }
 
 /** The users to remove: those of `runId`, or (without it) of any run. Everything else is kept. Pure. */
-export function selectRunUsers<T extends RunUserCandidate>(users: readonly T[], o: { domain: string; runId?: string }): T[] {
+export function selectRunUsers<T extends RunUserCandidate>(
+  users: readonly T[],
+  o: { domain: string; runId?: string },
+): T[] {
   return users.filter((u) => {
     const r = runOfUser(u, o.domain);
     return r !== undefined && (o.runId === undefined || r === o.runId.toLowerCase());

@@ -10,7 +10,8 @@ export interface Secrets {
   known: readonly string[];
 }
 
-const KEY_REDACT = /^(request-id|client-request-id|x-ms-ags-diagnostic|x-ms-request-id|x-ms-correlation-id|trace[-_]?id|correlation[-_]?id|date|timestamp|x-ms-client-request-id|authorization|access_token|client_secret|client_assertion|refresh_token|id_token|strict-transport-security|set-cookie)$/i;
+const KEY_REDACT =
+  /^(request-id|client-request-id|x-ms-ags-diagnostic|x-ms-request-id|x-ms-correlation-id|trace[-_]?id|correlation[-_]?id|date|timestamp|x-ms-client-request-id|authorization|access_token|client_secret|client_assertion|refresh_token|id_token|strict-transport-security|set-cookie)$/i;
 
 const RULES: [RegExp, string][] = [
   // JWTs and bearer tokens.

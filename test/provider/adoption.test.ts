@@ -17,7 +17,8 @@ const p = invitationProvider;
 const redirect = "https://myapps.microsoft.com";
 const MARK = "com.pulumi.entraInvitation";
 const TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
-const urnOf = (stack: string, name: string, project = "guests"): string => `urn:pulumi:${stack}::${project}::${TYPE}::${name}`;
+const urnOf = (stack: string, name: string, project = "guests"): string =>
+  `urn:pulumi:${stack}::${project}::${TYPE}::${name}`;
 let emu: RunningEmulator;
 
 function config(values: Record<string, string>): { get(k: string): string | undefined; require(k: string): string } {
@@ -50,7 +51,11 @@ async function create(news: Props, urn?: string): Promise<{ id: string; outs: In
 }
 
 async function preInvite(email: string, extra: Props = {}): Promise<string> {
-  const r = (await adminGraphClient(emu).api("/invitations").post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect, ...extra })) as { invitedUser: { id: string } };
+  const r = (await adminGraphClient(emu)
+    .api("/invitations")
+    .post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect, ...extra })) as {
+    invitedUser: { id: string };
+  };
   return r.invitedUser.id;
 }
 
@@ -69,7 +74,15 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
     const id = await preInvite("kim@woodgrove.example", { invitedUserDisplayName: "Kim" });
     emu.redeem(id);
     emu.clearRequests();
-    const { id: got, outs } = await create({ invitedUserEmailAddress: "kim@woodgrove.example", inviteRedirectUrl: redirect, sendInvitationMessage: true, invitedUserDisplayName: "Kim" }, urnOf("prod", "kim"));
+    const { id: got, outs } = await create(
+      {
+        invitedUserEmailAddress: "kim@woodgrove.example",
+        inviteRedirectUrl: redirect,
+        sendInvitationMessage: true,
+        invitedUserDisplayName: "Kim",
+      },
+      urnOf("prod", "kim"),
+    );
     expect(got).toBe(id);
     expect(graphWrites(emu.requests())).toEqual([]);
     expect(outs).toMatchObject({ userId: id, adopted: true, externalUserState: "Accepted" });
@@ -78,7 +91,12 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
     expect(outs.status).toBeUndefined();
     expect(outs.invitedAt).toBeUndefined();
     // The lookup read the marks with the user: one request at check (the preview's line), one at create.
-    expect(emu.requests().filter((r) => r.path.startsWith("/v1.0/")).map((r) => r.path.split("?")[0])).toEqual(["/v1.0/users", "/v1.0/users"]);
+    expect(
+      emu
+        .requests()
+        .filter((r) => r.path.startsWith("/v1.0/"))
+        .map((r) => r.path.split("?")[0]),
+    ).toEqual(["/v1.0/users", "/v1.0/users"]);
     expect(emu.requests()[emu.requests().length - 1].path).toContain("$expand=extensions");
     expect(await markOf(id)).toBeUndefined();
   });
@@ -87,19 +105,44 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
     const id = await preInvite("lee@fabrikam.example", { invitedUserDisplayName: "L", invitedUserType: "Member" });
     await adminGraphClient(emu).api(`/users/${id}`).patch({ companyName: "Fabrikam", department: "Audit" });
     emu.clearRequests();
-    const { outs } = await create({ invitedUserEmailAddress: "lee@fabrikam.example", inviteRedirectUrl: redirect, invitedUserDisplayName: "Lee", userProperties: { jobTitle: "Auditor", companyName: "Fabrikam" } }, urnOf("prod", "lee"));
+    const { outs } = await create(
+      {
+        invitedUserEmailAddress: "lee@fabrikam.example",
+        inviteRedirectUrl: redirect,
+        invitedUserDisplayName: "Lee",
+        userProperties: { jobTitle: "Auditor", companyName: "Fabrikam" },
+      },
+      urnOf("prod", "lee"),
+    );
     expect(outs.adopted).toBe(true);
     const writes = graphWrites(emu.requests());
-    expect(writes.map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([[`PATCH /v1.0/users/${id}`, { displayName: "Lee", userType: "Guest", jobTitle: "Auditor" }]]);
-    expect(emu.users()[0]).toMatchObject({ displayName: "Lee", userType: "Guest", jobTitle: "Auditor", companyName: "Fabrikam", department: "Audit" });
+    expect(writes.map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([
+      [`PATCH /v1.0/users/${id}`, { displayName: "Lee", userType: "Guest", jobTitle: "Auditor" }],
+    ]);
+    expect(emu.users()[0]).toMatchObject({
+      displayName: "Lee",
+      userType: "Guest",
+      jobTitle: "Auditor",
+      companyName: "Fabrikam",
+      department: "Audit",
+    });
   });
 
   it("declared sponsors the guest lacks are added with $ref, no invitation", async () => {
     const sponsor = await preInvite("boss@contoso.example");
     const id = await preInvite("vendor@fabrikam.example");
     emu.clearRequests();
-    await create({ invitedUserEmailAddress: "vendor@fabrikam.example", inviteRedirectUrl: redirect, invitedUserSponsors: [sponsor] }, urnOf("prod", "vendor"));
-    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`POST /v1.0/users/${id}/sponsors/$ref`]);
+    await create(
+      {
+        invitedUserEmailAddress: "vendor@fabrikam.example",
+        inviteRedirectUrl: redirect,
+        invitedUserSponsors: [sponsor],
+      },
+      urnOf("prod", "vendor"),
+    );
+    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([
+      `POST /v1.0/users/${id}/sponsors/$ref`,
+    ]);
     // The inviting app is the guest's default sponsor (Graph adds the inviter when none is given); the declared one is added beside it.
     expect(emu.users().find((u) => u.id === id)?.sponsors).toEqual([expect.any(String), sponsor]);
   });
@@ -107,12 +150,24 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
   it("invitedUser without resetRedemption adopts that user without an invitation; a missing one fails with nothing sent", async () => {
     const id = await preInvite("old@partner.example");
     emu.clearRequests();
-    const { id: got, outs } = await create({ invitedUserEmailAddress: "old@partner.example", inviteRedirectUrl: redirect, invitedUser: id }, urnOf("prod", "old"));
+    const { id: got, outs } = await create(
+      { invitedUserEmailAddress: "old@partner.example", inviteRedirectUrl: redirect, invitedUser: id },
+      urnOf("prod", "old"),
+    );
     expect(got).toBe(id);
     expect(outs.adopted).toBe(true);
     expect(invitations()).toBe(0);
     emu.clearRequests();
-    await expect(create({ invitedUserEmailAddress: "x@partner.example", inviteRedirectUrl: redirect, invitedUser: "00000000-0000-0000-0000-00000000dead" }, urnOf("prod", "x"))).rejects.toThrow(/invitedUser 00000000-0000-0000-0000-00000000dead does not exist/);
+    await expect(
+      create(
+        {
+          invitedUserEmailAddress: "x@partner.example",
+          inviteRedirectUrl: redirect,
+          invitedUser: "00000000-0000-0000-0000-00000000dead",
+        },
+        urnOf("prod", "x"),
+      ),
+    ).rejects.toThrow(/invitedUser 00000000-0000-0000-0000-00000000dead does not exist/);
     expect(graphWrites(emu.requests())).toEqual([]);
   });
 
@@ -120,9 +175,20 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
     const id = await preInvite("reset@partner.example");
     emu.redeem(id);
     emu.clearRequests();
-    const { outs } = await create({ invitedUserEmailAddress: "reset@partner.example", inviteRedirectUrl: redirect, invitedUser: id, resetRedemption: true, sendInvitationMessage: true }, urnOf("prod", "reset"));
+    const { outs } = await create(
+      {
+        invitedUserEmailAddress: "reset@partner.example",
+        inviteRedirectUrl: redirect,
+        invitedUser: id,
+        resetRedemption: true,
+        sendInvitationMessage: true,
+      },
+      urnOf("prod", "reset"),
+    );
     expect(outs.adopted).toBe(true);
-    expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations").map((r) => r.body)).toEqual([expect.objectContaining({ resetRedemption: true, invitedUser: { id } })]);
+    expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations").map((r) => r.body)).toEqual([
+      expect.objectContaining({ resetRedemption: true, invitedUser: { id } }),
+    ]);
     expect(outs.inviteRedeemUrl).toMatch(/^https:\/\//);
   });
 
@@ -130,7 +196,10 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
     const id = await preInvite("off@fabrikam.example");
     await adminGraphClient(emu).api(`/users/${id}`).patch({ accountEnabled: false });
     emu.clearRequests();
-    const { outs } = await create({ invitedUserEmailAddress: "off@fabrikam.example", inviteRedirectUrl: redirect }, urnOf("prod", "off"));
+    const { outs } = await create(
+      { invitedUserEmailAddress: "off@fabrikam.example", inviteRedirectUrl: redirect },
+      urnOf("prod", "off"),
+    );
     expect(outs.adopted).toBe(true);
     expect(graphWrites(emu.requests())).toEqual([]);
     expect(stderr.join("")).toMatch(/off@fabrikam\.example .* is disabled \(accountEnabled: false\): adopted as it is/);
@@ -139,7 +208,11 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
   it("a triggers change sends an adopted guest an invitation on purpose: a reset of the same user, with a redeem URL", async () => {
     const id = await preInvite("later@fabrikam.example");
     emu.redeem(id);
-    const news0 = { invitedUserEmailAddress: "later@fabrikam.example", inviteRedirectUrl: redirect, sendInvitationMessage: true };
+    const news0 = {
+      invitedUserEmailAddress: "later@fabrikam.example",
+      inviteRedirectUrl: redirect,
+      sendInvitationMessage: true,
+    };
     const { outs } = await create(news0, urnOf("prod", "later"));
     expect(outs.inviteRedeemUrl).toBeUndefined();
     resetLifecycleRegistry();
@@ -153,14 +226,19 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
     await p.delete!(id, outs);
     const r = await p.create(inputs);
     expect(r.id).toBe(id);
-    expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, (w.body as Props).resetRedemption])).toEqual([["POST /v1.0/invitations", true]]);
+    expect(
+      graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, (w.body as Props).resetRedemption]),
+    ).toEqual([["POST /v1.0/invitations", true]]);
     expect(r.outs).toMatchObject({ adopted: true, status: "PendingAcceptance" });
     expect(r.outs.inviteRedeemUrl).toMatch(/^https:\/\//);
   });
 
   it("adopted guests are retained on delete", async () => {
     const id = await preInvite("keep@fabrikam.example");
-    const { outs } = await create({ invitedUserEmailAddress: "keep@fabrikam.example", inviteRedirectUrl: redirect }, urnOf("prod", "keep"));
+    const { outs } = await create(
+      { invitedUserEmailAddress: "keep@fabrikam.example", inviteRedirectUrl: redirect },
+      urnOf("prod", "keep"),
+    );
     emu.clearRequests();
     await p.delete!(id, outs);
     expect(graphWrites(emu.requests())).toEqual([]);
@@ -169,17 +247,43 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
 
 describe("ownership marks", () => {
   it("a new guest is invited, then marked with project, stack, resource name and onDelete", async () => {
-    const { id, outs } = await create({ invitedUserEmailAddress: "new@contoso.example", inviteRedirectUrl: redirect, onDelete: "disable" }, urnOf("prod", "partners-new"));
+    const { id, outs } = await create(
+      { invitedUserEmailAddress: "new@contoso.example", inviteRedirectUrl: redirect, onDelete: "disable" },
+      urnOf("prod", "partners-new"),
+    );
     expect(outs.adopted).toBe(false);
     const writes = graphWrites(emu.requests());
-    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual(["POST /v1.0/invitations", `POST /v1.0/users/${id}/extensions`]);
-    expect(writes[1].body).toEqual({ "@odata.type": "microsoft.graph.openTypeExtension", extensionName: MARK, version: 1, project: "guests", stack: "prod", resource: "partners-new", onDelete: "disable" });
-    expect(await markOf(id)).toEqual(expect.objectContaining({ extensionName: MARK, id: MARK, project: "guests", stack: "prod", resource: "partners-new", onDelete: "disable" }));
+    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([
+      "POST /v1.0/invitations",
+      `POST /v1.0/users/${id}/extensions`,
+    ]);
+    expect(writes[1].body).toEqual({
+      "@odata.type": "microsoft.graph.openTypeExtension",
+      extensionName: MARK,
+      version: 1,
+      project: "guests",
+      stack: "prod",
+      resource: "partners-new",
+      onDelete: "disable",
+    });
+    expect(await markOf(id)).toEqual(
+      expect.objectContaining({
+        extensionName: MARK,
+        id: MARK,
+        project: "guests",
+        stack: "prod",
+        resource: "partners-new",
+        onDelete: "disable",
+      }),
+    );
   });
 
   it("the mark waits out replication lag after the invitation", async () => {
     emu.setReplicationLag(1_200);
-    const { id } = await create({ invitedUserEmailAddress: "lag@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "lag"));
+    const { id } = await create(
+      { invitedUserEmailAddress: "lag@contoso.example", inviteRedirectUrl: redirect },
+      urnOf("prod", "lag"),
+    );
     emu.setReplicationLag(0);
     // The read of the new user (did it exist before the invitation?) waits out the lag; the mark follows.
     const reads = requestsTo(emu.requests(), "GET", `/v1.0/users/${id}`);
@@ -213,60 +317,143 @@ describe("ownership marks", () => {
     const first = await create({ invitedUserEmailAddress: "policy@contoso.example", inviteRedirectUrl: redirect }, urn);
     resetLifecycleRegistry();
     emu.clearRequests();
-    await create({ invitedUserEmailAddress: "policy@contoso.example", inviteRedirectUrl: redirect, onDelete: "retain" }, urn);
-    expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([[`PATCH /v1.0/users/${first.id}/extensions/${MARK}`, { "@odata.type": "microsoft.graph.openTypeExtension", extensionName: MARK, version: 1, project: "guests", stack: "prod", resource: "policy", onDelete: "retain" }]]);
+    await create(
+      { invitedUserEmailAddress: "policy@contoso.example", inviteRedirectUrl: redirect, onDelete: "retain" },
+      urn,
+    );
+    expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([
+      [
+        `PATCH /v1.0/users/${first.id}/extensions/${MARK}`,
+        {
+          "@odata.type": "microsoft.graph.openTypeExtension",
+          extensionName: MARK,
+          version: 1,
+          project: "guests",
+          stack: "prod",
+          resource: "policy",
+          onDelete: "retain",
+        },
+      ],
+    ]);
   });
 
   it("after an onDelete change and a lost state the guest is still this stack's: the mark is PATCHed whole (read, changed, every property sent)", async () => {
     const urn = urnOf("prod", "whole");
     const first = await create({ invitedUserEmailAddress: "whole@contoso.example", inviteRedirectUrl: redirect }, urn);
     emu.clearRequests();
-    const news = (await p.check!(first.outs, { invitedUserEmailAddress: "whole@contoso.example", inviteRedirectUrl: redirect, onDelete: "disable" })).inputs as Props;
+    const news = (
+      await p.check!(first.outs, {
+        invitedUserEmailAddress: "whole@contoso.example",
+        inviteRedirectUrl: redirect,
+        onDelete: "disable",
+      })
+    ).inputs as Props;
     await p.update!(first.id, first.outs, news);
     expect(requestsTo(emu.requests(), "GET", `/v1.0/users/${first.id}/extensions/${MARK}`)).toHaveLength(1);
-    expect(await markOf(first.id)).toMatchObject({ extensionName: MARK, version: 1, project: "guests", stack: "prod", resource: "whole", onDelete: "disable" });
+    expect(await markOf(first.id)).toMatchObject({
+      extensionName: MARK,
+      version: 1,
+      project: "guests",
+      stack: "prod",
+      resource: "whole",
+      onDelete: "disable",
+    });
     resetLifecycleRegistry(); // the state is lost: a new deployment creates again
     resetMarkState();
     emu.clearRequests();
-    const again = await create({ invitedUserEmailAddress: "whole@contoso.example", inviteRedirectUrl: redirect, onDelete: "disable" }, urn);
+    const again = await create(
+      { invitedUserEmailAddress: "whole@contoso.example", inviteRedirectUrl: redirect, onDelete: "disable" },
+      urn,
+    );
     expect(again).toMatchObject({ id: first.id, outs: { adopted: false } });
     expect(graphWrites(emu.requests())).toEqual([]);
   });
 
   it("update of onDelete on an owned guest patches the mark; on an adopted one it does not", async () => {
-    const { id, outs } = await create({ invitedUserEmailAddress: "upd@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "upd"));
-    const news = (await p.check!(outs, { invitedUserEmailAddress: "upd@contoso.example", inviteRedirectUrl: redirect, onDelete: "disable" })).inputs as Props;
+    const { id, outs } = await create(
+      { invitedUserEmailAddress: "upd@contoso.example", inviteRedirectUrl: redirect },
+      urnOf("prod", "upd"),
+    );
+    const news = (
+      await p.check!(outs, {
+        invitedUserEmailAddress: "upd@contoso.example",
+        inviteRedirectUrl: redirect,
+        onDelete: "disable",
+      })
+    ).inputs as Props;
     emu.clearRequests();
     await p.update!(id, outs, news);
-    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${id}/extensions/${MARK}`]);
+    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([
+      `PATCH /v1.0/users/${id}/extensions/${MARK}`,
+    ]);
     expect(await markOf(id)).toMatchObject({ onDelete: "disable", resource: "upd" });
 
     const adoptedId = await preInvite("adp@contoso.example");
-    const adopted = await create({ invitedUserEmailAddress: "adp@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "adp"));
+    const adopted = await create(
+      { invitedUserEmailAddress: "adp@contoso.example", inviteRedirectUrl: redirect },
+      urnOf("prod", "adp"),
+    );
     emu.clearRequests();
-    await p.update!(adoptedId, adopted.outs, (await p.check!(adopted.outs, { invitedUserEmailAddress: "adp@contoso.example", inviteRedirectUrl: redirect, onDelete: "delete" })).inputs as Props);
+    await p.update!(
+      adoptedId,
+      adopted.outs,
+      (
+        await p.check!(adopted.outs, {
+          invitedUserEmailAddress: "adp@contoso.example",
+          inviteRedirectUrl: redirect,
+          onDelete: "delete",
+        })
+      ).inputs as Props,
+    );
     expect(graphWrites(emu.requests())).toEqual([]);
   });
 
   it("a guest another stack marked: adopted, with a warning naming that stack; its mark is kept", async () => {
-    const a = await create({ invitedUserEmailAddress: "shared@contoso.example", inviteRedirectUrl: redirect }, urnOf("staging", "shared-a"));
+    const a = await create(
+      { invitedUserEmailAddress: "shared@contoso.example", inviteRedirectUrl: redirect },
+      urnOf("staging", "shared-a"),
+    );
     resetLifecycleRegistry();
     emu.clearRequests();
-    const b = await create({ invitedUserEmailAddress: "shared@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "shared-b"));
+    const b = await create(
+      { invitedUserEmailAddress: "shared@contoso.example", inviteRedirectUrl: redirect },
+      urnOf("prod", "shared-b"),
+    );
     expect(b.id).toBe(a.id);
     expect(b.outs.adopted).toBe(true);
     expect(graphWrites(emu.requests())).toEqual([]);
-    expect(stderr.join("")).toContain("warning: pulumi-entra-invitation: shared@contoso.example is already managed by the stack guests/staging (resource shared-a)");
+    expect(stderr.join("")).toContain(
+      "warning: pulumi-entra-invitation: shared@contoso.example is already managed by the stack guests/staging (resource shared-a)",
+    );
     expect(await markOf(a.id)).toMatchObject({ stack: "staging", resource: "shared-a" });
   });
 
   it("another resource of this stack marked it: owned, and the mark now names this resource", async () => {
-    const a = await create({ invitedUserEmailAddress: "renamed@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "old-name"));
+    const a = await create(
+      { invitedUserEmailAddress: "renamed@contoso.example", inviteRedirectUrl: redirect },
+      urnOf("prod", "old-name"),
+    );
     resetLifecycleRegistry();
     emu.clearRequests();
-    const b = await create({ invitedUserEmailAddress: "renamed@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "new-name"));
+    const b = await create(
+      { invitedUserEmailAddress: "renamed@contoso.example", inviteRedirectUrl: redirect },
+      urnOf("prod", "new-name"),
+    );
     expect(b.outs.adopted).toBe(false);
-    expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([[`PATCH /v1.0/users/${a.id}/extensions/${MARK}`, { "@odata.type": "microsoft.graph.openTypeExtension", extensionName: MARK, version: 1, project: "guests", stack: "prod", resource: "new-name", onDelete: "delete" }]]);
+    expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([
+      [
+        `PATCH /v1.0/users/${a.id}/extensions/${MARK}`,
+        {
+          "@odata.type": "microsoft.graph.openTypeExtension",
+          extensionName: MARK,
+          version: 1,
+          project: "guests",
+          stack: "prod",
+          resource: "new-name",
+          onDelete: "delete",
+        },
+      ],
+    ]);
   });
 
   it("without the engine's URN: invited, not marked, one warning for the process", async () => {
@@ -280,8 +467,14 @@ describe("ownership marks", () => {
     const app = emu.addClient({ roles: ["User.Invite.All", "User.Read.All"] });
     useApp(app.clientId, app.clientSecret);
     await p.configure!({ config: config({}) });
-    const one = await create({ invitedUserEmailAddress: "r1@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "r1"));
-    const two = await create({ invitedUserEmailAddress: "r2@contoso.example", inviteRedirectUrl: redirect }, urnOf("prod", "r2"));
+    const one = await create(
+      { invitedUserEmailAddress: "r1@contoso.example", inviteRedirectUrl: redirect },
+      urnOf("prod", "r1"),
+    );
+    const two = await create(
+      { invitedUserEmailAddress: "r2@contoso.example", inviteRedirectUrl: redirect },
+      urnOf("prod", "r2"),
+    );
     expect([one.outs.adopted, two.outs.adopted]).toEqual([false, false]);
     const marks = requestsTo(emu.requests(), "POST", /\/extensions$/);
     expect(marks.map((r) => r.status)).toEqual([403]);
@@ -293,8 +486,14 @@ describe("ownership marks", () => {
     const app = emu.addClient({ roles: ["User.Invite.All"] });
     useApp(app.clientId, app.clientSecret);
     await p.configure!({ config: config({}) });
-    await create({ invitedUserEmailAddress: "i1@contoso.example", inviteRedirectUrl: redirect, onDelete: "retain" }, urnOf("prod", "i1"));
-    await create({ invitedUserEmailAddress: "i2@contoso.example", inviteRedirectUrl: redirect, onDelete: "retain" }, urnOf("prod", "i2"));
+    await create(
+      { invitedUserEmailAddress: "i1@contoso.example", inviteRedirectUrl: redirect, onDelete: "retain" },
+      urnOf("prod", "i1"),
+    );
+    await create(
+      { invitedUserEmailAddress: "i2@contoso.example", inviteRedirectUrl: redirect, onDelete: "retain" },
+      urnOf("prod", "i2"),
+    );
     expect(graphWrites(emu.requests()).map((w) => w.path)).toEqual(["/v1.0/invitations", "/v1.0/invitations"]);
     expect(stderr.join("").match(/guests are invited without an ownership mark/g)).toHaveLength(1);
   });

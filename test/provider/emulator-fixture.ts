@@ -8,7 +8,9 @@ import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import { resetMarkState } from "../../src/provider/runtime";
 
 /** Starts the emulator and configures the provider against it; `extraEnv` is set too (e.g. ENTRA_NOW). */
-export function providerAgainstEmulator(extraEnv: () => Record<string, string> = () => ({})): { readonly emu: RunningEmulator } {
+export function providerAgainstEmulator(extraEnv: () => Record<string, string> = () => ({})): {
+  readonly emu: RunningEmulator;
+} {
   let emu: RunningEmulator | undefined;
   const saved: Record<string, string | undefined> = {};
   beforeAll(async () => {

@@ -61,22 +61,34 @@ describe.each([
   ["2027-01-31T16:00:00.000Z", "2027-01-31T15:59:00Z", 14, "expiring", 1],
   ["2027-01-31T16:00:00.000Z", "2027-01-31T16:00:00Z", 14, "expired", 0],
 ])("expiryStatus(%j at %s, window %d)", (expiresOn, at, days, state, daysLeft) => {
-  it(`is ${state}`, () => expect(expiryStatus(expiresOn, T(at), days)).toEqual(daysLeft === undefined ? { state } : { state, daysLeft }));
+  it(`is ${state}`, () =>
+    expect(expiryStatus(expiresOn, T(at), days)).toEqual(daysLeft === undefined ? { state } : { state, daysLeft }));
 });
 
 describe.each([
-  [14, 14], ["7", 7], [0, 0],
+  [14, 14],
+  ["7", 7],
+  [0, 0],
 ])("checkWarningDays(%j)", (raw, ok) => it(`is ${ok}`, () => expect(checkWarningDays(raw)).toEqual({ ok })));
 describe.each([[-1], [1.5], ["two weeks"], [4000], [null]])("checkWarningDays(%j) is refused", (raw) => {
-  it("with the fix", () => expect(checkWarningDays(raw)).toEqual({ reason: expect.stringMatching(/whole number of days from 0 to 3650.*e\.g\. 14/) }));
+  it("with the fix", () =>
+    expect(checkWarningDays(raw)).toEqual({
+      reason: expect.stringMatching(/whole number of days from 0 to 3650.*e\.g\. 14/),
+    }));
 });
 
 describe("Invitation inputs", () => {
   const base = { invitedUserEmailAddress: "kim@contoso.com", inviteRedirectUrl: REDIRECT };
   it("checks and normalises expiresOn", () => {
-    expect(checkInputs({ ...base, expiresOn: "2027-01-31T17:00:00+01:00" }).inputs.expiresOn).toBe("2027-01-31T16:00:00.000Z");
-    expect(checkInputs({ ...base, expiresOn: "2027-02-30" }).failures).toEqual([{ property: "expiresOn", reason: expect.stringMatching(/^expiresOn '2027-02-30' is not a real date/) }]);
-    expect(checkInputs({ ...base, expiresOn: "1900-01-01" }).failures).toEqual([{ property: "expiresOn", reason: expect.stringMatching(/^expiresOn .*outside 2000-2200/) }]);
+    expect(checkInputs({ ...base, expiresOn: "2027-01-31T17:00:00+01:00" }).inputs.expiresOn).toBe(
+      "2027-01-31T16:00:00.000Z",
+    );
+    expect(checkInputs({ ...base, expiresOn: "2027-02-30" }).failures).toEqual([
+      { property: "expiresOn", reason: expect.stringMatching(/^expiresOn '2027-02-30' is not a real date/) },
+    ]);
+    expect(checkInputs({ ...base, expiresOn: "1900-01-01" }).failures).toEqual([
+      { property: "expiresOn", reason: expect.stringMatching(/^expiresOn .*outside 2000-2200/) },
+    ]);
   });
   it("has no expiresOn when none is given, so old state diffs the same", () => {
     const checked = checkInputs(base).inputs;
@@ -96,7 +108,13 @@ describe("Invitation inputs", () => {
   ])("refuseExpiredCreate(%j at %s)", (expiresOn, at, refused) => {
     it(refused ? "refuses, naming the field and the fix" : "allows", () => {
       const r = refuseExpiredCreate(expiresOn, T(at));
-      if (refused) expect(r).toEqual({ property: "expiresOn", reason: expect.stringMatching(/^expiresOn 2027-01-31 has passed .*Remove this Invitation .*or set a later expiresOn/) });
+      if (refused)
+        expect(r).toEqual({
+          property: "expiresOn",
+          reason: expect.stringMatching(
+            /^expiresOn 2027-01-31 has passed .*Remove this Invitation .*or set a later expiresOn/,
+          ),
+        });
       else expect(r).toBeUndefined();
     });
   });
@@ -109,7 +127,10 @@ describe("Invitation inputs", () => {
     it(`says ${severity ?? "nothing"}`, () => {
       const m = expiryMessage(expiresOn, T(at));
       expect(m?.severity).toBe(severity);
-      if (severity === "error") expect(m?.text).toMatch(/expired on 2027-01-31: the guest is kept until this Invitation is removed from the program/);
+      if (severity === "error")
+        expect(m?.text).toMatch(
+          /expired on 2027-01-31: the guest is kept until this Invitation is removed from the program/,
+        );
       if (severity === "warning") expect(m?.text).toMatch(/expires on 2027-01-31 \(in 11 days\)/);
     });
   });
@@ -118,11 +139,16 @@ describe("Invitation inputs", () => {
 describe("guest list", () => {
   const text = (body: string): { text: string; fileName: string } => ({ text: body, fileName: "guests.yaml" });
   it("takes expiresOn from entries, file defaults and program defaults (entry wins, null drops it) and keeps it off the Invitation", () => {
-    const guests = planGuestList({
-      defaults: { inviteRedirectUrl: REDIRECT, expiresOn: "2030-01-01" },
-      file: text("defaults:\n  expires: 2028-06-30\n  expiryWarningDays: 30\nguests:\n  - email: a@contoso.com\n  - email: b@contoso.com\n    expiresOn: 2027-01-31T17:00:00+01:00\n  - email: c@contoso.com\n    expiresOn: null\n"),
-      guests: [{ invitedUserEmailAddress: "d@contoso.com" }],
-    }, "partners");
+    const guests = planGuestList(
+      {
+        defaults: { inviteRedirectUrl: REDIRECT, expiresOn: "2030-01-01" },
+        file: text(
+          "defaults:\n  expires: 2028-06-30\n  expiryWarningDays: 30\nguests:\n  - email: a@contoso.com\n  - email: b@contoso.com\n    expiresOn: 2027-01-31T17:00:00+01:00\n  - email: c@contoso.com\n    expiresOn: null\n",
+        ),
+        guests: [{ invitedUserEmailAddress: "d@contoso.com" }],
+      },
+      "partners",
+    );
     expect(guests.map((g) => [g.name, g.expiresOn, g.expiryWarningDays])).toEqual([
       ["a@contoso.com", "2028-06-30", 30],
       ["b@contoso.com", "2027-01-31T16:00:00.000Z", 30],
@@ -132,28 +158,65 @@ describe("guest list", () => {
     for (const g of guests) expect("expiresOn" in g.args || "expiryWarningDays" in g.args).toBe(false);
   });
   it("takes the list's expiryWarningDays", () => {
-    const [g] = planGuestList({ guests: [{ invitedUserEmailAddress: "a@contoso.com", inviteRedirectUrl: REDIRECT, expiresOn: "2027-01-31" }], expiryWarningDays: 3 });
+    const [g] = planGuestList({
+      guests: [{ invitedUserEmailAddress: "a@contoso.com", inviteRedirectUrl: REDIRECT, expiresOn: "2027-01-31" }],
+      expiryWarningDays: 3,
+    });
     expect(g.expiryWarningDays).toBe(3);
   });
   it("reports bad dates and windows as file:line errors, nothing sent", () => {
-    const run = (): unknown => planGuestList({
-      file: text("defaults:\n  inviteRedirectUrl: https://myapps.microsoft.com\n  expiryWarningDays: -3\nguests:\n  - email: a@contoso.com\n    expiresOn: 2027-02-30\n  - email: b@contoso.com\n    expiresOn: 1899-12-31\n  - email: c@contoso.com\n    expiryWarningDays: 5\n"),
-    }, "partners");
+    const run = (): unknown =>
+      planGuestList(
+        {
+          file: text(
+            "defaults:\n  inviteRedirectUrl: https://myapps.microsoft.com\n  expiryWarningDays: -3\nguests:\n  - email: a@contoso.com\n    expiresOn: 2027-02-30\n  - email: b@contoso.com\n    expiresOn: 1899-12-31\n  - email: c@contoso.com\n    expiryWarningDays: 5\n",
+          ),
+        },
+        "partners",
+      );
     expect(run).toThrow(GuestListError);
-    const message = (() => { try { run(); } catch (e) { return (e as Error).message; } return ""; })();
+    const message = (() => {
+      try {
+        run();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    })();
     expect(message).toMatch(/guests\.yaml:3: defaults\.expiryWarningDays: must be a whole number of days/);
-    expect(message).toMatch(/guests\.yaml:6: guest 'a@contoso\.com': expiresOn: '2027-02-30' is not a real date .*write a date/);
-    expect(message).toMatch(/guests\.yaml:8: guest 'b@contoso\.com': expiresOn: '1899-12-31': the year 1899 is outside 2000-2200/);
+    expect(message).toMatch(
+      /guests\.yaml:6: guest 'a@contoso\.com': expiresOn: '2027-02-30' is not a real date .*write a date/,
+    );
+    expect(message).toMatch(
+      /guests\.yaml:8: guest 'b@contoso\.com': expiresOn: '1899-12-31': the year 1899 is outside 2000-2200/,
+    );
     expect(message).toMatch(/guests\.yaml:10: guest 'c@contoso\.com': expiryWarningDays: is set for the whole list/);
-    expect(() => planGuestList({ guests: [], expiryWarningDays: 2.5 }, "p")).toThrow(/expiryWarningDays: must be a whole number/);
+    expect(() => planGuestList({ guests: [], expiryWarningDays: 2.5 }, "p")).toThrow(
+      /expiryWarningDays: must be a whole number/,
+    );
   });
   describe.each([
     ["2027-01-01T00:00:00Z", undefined],
-    ["2027-01-20T00:00:00Z", "guest 'a@contoso.com' expires on 2027-01-31 (in 11 days): the first up on or after that date removes it per its onDelete (disable)"],
-    ["2027-01-31T00:00:00Z", "guest 'a@contoso.com' expired on 2027-01-31: left out of the list, so it is removed per its onDelete (disable) if the stack holds it"],
+    [
+      "2027-01-20T00:00:00Z",
+      "guest 'a@contoso.com' expires on 2027-01-31 (in 11 days): the first up on or after that date removes it per its onDelete (disable)",
+    ],
+    [
+      "2027-01-31T00:00:00Z",
+      "guest 'a@contoso.com' expired on 2027-01-31: left out of the list, so it is removed per its onDelete (disable) if the stack holds it",
+    ],
   ])("expiryLine at %s", (at, line) => {
     it(line ? "says it" : "says nothing", () => {
-      const [g] = planGuestList({ guests: [{ invitedUserEmailAddress: "a@contoso.com", inviteRedirectUrl: REDIRECT, expiresOn: "2027-01-31", onDelete: "disable" }] });
+      const [g] = planGuestList({
+        guests: [
+          {
+            invitedUserEmailAddress: "a@contoso.com",
+            inviteRedirectUrl: REDIRECT,
+            expiresOn: "2027-01-31",
+            onDelete: "disable",
+          },
+        ],
+      });
       expect(expiryLine(g, T(at))).toBe(line);
     });
   });

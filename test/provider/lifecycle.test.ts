@@ -36,7 +36,11 @@ async function createGuest(news: Props): Promise<{ id: string; outs: InvitationO
 }
 
 /** What the engine does for a replacement: check, diff, delete (old), create (new). */
-async function replace(id: string, olds: InvitationOutputs, news: Props): Promise<{ id: string; outs: InvitationOutputs }> {
+async function replace(
+  id: string,
+  olds: InvitationOutputs,
+  news: Props,
+): Promise<{ id: string; outs: InvitationOutputs }> {
   // The engine checks the program's inputs against the old inputs from state, then diffs.
   const r0 = await p.check!(olds, news);
   const inputs = r0.inputs as Props;
@@ -51,18 +55,44 @@ async function replace(id: string, olds: InvitationOutputs, news: Props): Promis
 
 describe("create", () => {
   it("invites a new guest: one POST /invitations, outputs from Graph, adopted false", async () => {
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "Jane@Contoso.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "Jane" });
-    expect(outs).toMatchObject({ userId: id, adopted: false, status: "PendingAcceptance", externalUserState: "PendingAcceptance", invitedUserEmailAddress: "jane@contoso.com" });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "Jane@Contoso.com",
+      inviteRedirectUrl: redirect,
+      invitedUserDisplayName: "Jane",
+    });
+    expect(outs).toMatchObject({
+      userId: id,
+      adopted: false,
+      status: "PendingAcceptance",
+      externalUserState: "PendingAcceptance",
+      invitedUserEmailAddress: "jane@contoso.com",
+    });
     expect(outs.inviteRedeemUrl).toMatch(/^https:\/\//);
     expect(outs.invitationId).toBeTruthy();
     expect(graphWrites(emu.requests()).map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v1.0/invitations"]);
-    expect(emu.users()).toEqual([expect.objectContaining({ id, mail: "jane@contoso.com", displayName: "Jane", userType: "Guest", creationType: "Invitation" })]);
+    expect(emu.users()).toEqual([
+      expect.objectContaining({
+        id,
+        mail: "jane@contoso.com",
+        displayName: "Jane",
+        userType: "Guest",
+        creationType: "Invitation",
+      }),
+    ]);
   });
 
   it("adopts an existing guest with the same address: same object id, adopted true, display name set", async () => {
     const admin = adminGraphClient(emu);
-    const pre = (await admin.api("/invitations").post({ invitedUserEmailAddress: "sam@fabrikam.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "S" })) as { invitedUser: { id: string } };
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "sam@fabrikam.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "Sam" });
+    const pre = (await admin.api("/invitations").post({
+      invitedUserEmailAddress: "sam@fabrikam.com",
+      inviteRedirectUrl: redirect,
+      invitedUserDisplayName: "S",
+    })) as { invitedUser: { id: string } };
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "sam@fabrikam.com",
+      inviteRedirectUrl: redirect,
+      invitedUserDisplayName: "Sam",
+    });
     expect(id).toBe(pre.invitedUser.id);
     expect(outs.adopted).toBe(true);
     expect(emu.users()).toHaveLength(1);
@@ -71,7 +101,11 @@ describe("create", () => {
 
   it("applies userProperties after waiting out replication lag", async () => {
     emu.setReplicationLag(1_500);
-    const { id } = await createGuest({ invitedUserEmailAddress: "lag@contoso.com", inviteRedirectUrl: redirect, userProperties: { companyName: "Contoso", usageLocation: "de" } });
+    const { id } = await createGuest({
+      invitedUserEmailAddress: "lag@contoso.com",
+      inviteRedirectUrl: redirect,
+      userProperties: { companyName: "Contoso", usageLocation: "de" },
+    });
     emu.setReplicationLag(0);
     expect(emu.users().find((u) => u.id === id)).toMatchObject({ companyName: "Contoso", usageLocation: "DE" });
     // The read of the new user (is it new, or did it exist before?) waits out the lag; the PATCH follows.
@@ -83,10 +117,19 @@ describe("create", () => {
 
   it("invites an existing user by object id (invitedUser) and resets with resetRedemption", async () => {
     const admin = adminGraphClient(emu);
-    const pre = (await admin.api("/invitations").post({ invitedUserEmailAddress: "old@partner.example", inviteRedirectUrl: redirect })) as { invitedUser: { id: string } };
+    const pre = (await admin
+      .api("/invitations")
+      .post({ invitedUserEmailAddress: "old@partner.example", inviteRedirectUrl: redirect })) as {
+      invitedUser: { id: string };
+    };
     emu.redeem(pre.invitedUser.id);
     emu.clearRequests();
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "new@partner.example", inviteRedirectUrl: redirect, invitedUser: pre.invitedUser.id, resetRedemption: true });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "new@partner.example",
+      inviteRedirectUrl: redirect,
+      invitedUser: pre.invitedUser.id,
+      resetRedemption: true,
+    });
     expect(id).toBe(pre.invitedUser.id);
     expect(outs.adopted).toBe(true);
     const writes = graphWrites(emu.requests());
@@ -111,20 +154,43 @@ describe("create", () => {
 
 describe("read (refresh)", () => {
   it("reads drift back into state and inputs; redemption shows as Accepted", async () => {
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "r@contoso.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "R", userProperties: { jobTitle: "Auditor" } });
-    await adminGraphClient(emu).api(`/users/${id}`).patch({ displayName: "Changed", jobTitle: "CFO", department: "Finance" });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "r@contoso.com",
+      inviteRedirectUrl: redirect,
+      invitedUserDisplayName: "R",
+      userProperties: { jobTitle: "Auditor" },
+    });
+    await adminGraphClient(emu)
+      .api(`/users/${id}`)
+      .patch({ displayName: "Changed", jobTitle: "CFO", department: "Finance" });
     emu.redeem(id);
     const r = await p.read!(id, outs);
     expect(r.id).toBe(id);
-    expect(r.props).toMatchObject({ invitedUserDisplayName: "Changed", userProperties: { jobTitle: "CFO" }, externalUserState: "Accepted" });
+    expect(r.props).toMatchObject({
+      invitedUserDisplayName: "Changed",
+      userProperties: { jobTitle: "CFO" },
+      externalUserState: "Accepted",
+    });
     expect(r.inputs).toMatchObject({ invitedUserDisplayName: "Changed", userProperties: { jobTitle: "CFO" } });
     expect((r.props as InvitationOutputs).userProperties).not.toHaveProperty("department");
-    const d = await p.diff!(id, r.props as InvitationOutputs, await checked({ invitedUserEmailAddress: "r@contoso.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "R", userProperties: { jobTitle: "Auditor" } }));
+    const d = await p.diff!(
+      id,
+      r.props as InvitationOutputs,
+      await checked({
+        invitedUserEmailAddress: "r@contoso.com",
+        inviteRedirectUrl: redirect,
+        invitedUserDisplayName: "R",
+        userProperties: { jobTitle: "Auditor" },
+      }),
+    );
     expect(d).toMatchObject({ changes: true, replaces: [] });
   });
 
   it("a guest deleted out of band for good (not in the recycle bin) drops out of state (no id)", async () => {
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "gone@contoso.com", inviteRedirectUrl: redirect });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "gone@contoso.com",
+      inviteRedirectUrl: redirect,
+    });
     await adminGraphClient(emu).api(`/users/${id}`).delete();
     await adminGraphClient(emu).api(`/directory/deletedItems/${id}`).delete();
     const r = await p.read!(id, { ...outs, invitedAt: "2020-01-01T00:00:00Z" });
@@ -132,24 +198,37 @@ describe("read (refresh)", () => {
   });
 
   it("a guest deleted out of band and still in the recycle bin stays, and the update restores the same user (no invitation)", async () => {
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "binned@contoso.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "Binned" });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "binned@contoso.com",
+      inviteRedirectUrl: redirect,
+      invitedUserDisplayName: "Binned",
+    });
     await adminGraphClient(emu).api(`/users/${id}`).delete();
     const r = await p.read!(id, { ...outs, invitedAt: "2020-01-01T00:00:00Z" });
     expect(r.id).toBe(id);
     expect(r.props).toMatchObject({ userId: id, inRecycleBin: true });
-    const news = await checked({ invitedUserEmailAddress: "binned@contoso.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "Binned" });
+    const news = await checked({
+      invitedUserEmailAddress: "binned@contoso.com",
+      inviteRedirectUrl: redirect,
+      invitedUserDisplayName: "Binned",
+    });
     const d = await p.diff!(id, r.props as InvitationOutputs, news);
     expect(d).toMatchObject({ changes: true, replaces: [] });
     emu.clearRequests();
     const u = await p.update!(id, r.props as InvitationOutputs, news);
-    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`POST /v1.0/directory/deletedItems/${id}/restore`]);
+    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([
+      `POST /v1.0/directory/deletedItems/${id}/restore`,
+    ]);
     expect(u.outs).not.toHaveProperty("inRecycleBin");
     expect(emu.users().find((x) => x.id === id)).toMatchObject({ displayName: "Binned", deletedDateTime: null });
   });
 
   it("a 404 right after the invitation is replication lag, not absence", async () => {
     emu.setReplicationLag(1_000);
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "fresh@contoso.com", inviteRedirectUrl: redirect });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "fresh@contoso.com",
+      inviteRedirectUrl: redirect,
+    });
     const r = await p.read!(id, outs);
     emu.setReplicationLag(0);
     expect(r.id).toBe(id);
@@ -158,9 +237,18 @@ describe("read (refresh)", () => {
 
 describe("update in place", () => {
   it("PATCHes only what changed; same user", async () => {
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "u@contoso.com", inviteRedirectUrl: redirect, userProperties: { jobTitle: "A", department: "D" } });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "u@contoso.com",
+      inviteRedirectUrl: redirect,
+      userProperties: { jobTitle: "A", department: "D" },
+    });
     emu.clearRequests();
-    const news = await checked({ invitedUserEmailAddress: "u@contoso.com", inviteRedirectUrl: redirect, invitedUserDisplayName: "U", userProperties: { department: "D" } });
+    const news = await checked({
+      invitedUserEmailAddress: "u@contoso.com",
+      inviteRedirectUrl: redirect,
+      invitedUserDisplayName: "U",
+      userProperties: { department: "D" },
+    });
     const d = await p.diff!(id, outs, news);
     expect(d).toMatchObject({ changes: true, replaces: [] });
     const r = await p.update!(id, outs, news);
@@ -171,11 +259,18 @@ describe("update in place", () => {
   it("re-issues the invitation while pending when the message changes (no reset), records it once accepted", async () => {
     const { id, outs } = await createGuest({ invitedUserEmailAddress: "m@contoso.com", inviteRedirectUrl: redirect });
     emu.clearRequests();
-    const news = await checked({ invitedUserEmailAddress: "m@contoso.com", inviteRedirectUrl: "https://contoso.com/welcome", invitedUserMessageInfo: { customizedMessageBody: "Welcome" } });
+    const news = await checked({
+      invitedUserEmailAddress: "m@contoso.com",
+      inviteRedirectUrl: "https://contoso.com/welcome",
+      invitedUserMessageInfo: { customizedMessageBody: "Welcome" },
+    });
     const r = await p.update!(id, outs, news);
     const posts = requestsTo(emu.requests(), "POST", "/v1.0/invitations");
     expect(posts).toHaveLength(1);
-    expect(posts[0].body).toMatchObject({ invitedUserEmailAddress: "m@contoso.com", inviteRedirectUrl: "https://contoso.com/welcome" });
+    expect(posts[0].body).toMatchObject({
+      invitedUserEmailAddress: "m@contoso.com",
+      inviteRedirectUrl: "https://contoso.com/welcome",
+    });
     // By address: invitedUser on a user who is not an invited guest converts it (invite-internal-users).
     expect(posts[0].body).not.toHaveProperty("invitedUser");
     expect(posts[0].body).not.toHaveProperty("resetRedemption");
@@ -183,7 +278,10 @@ describe("update in place", () => {
 
     emu.redeem(id);
     emu.clearRequests();
-    const later = await checked({ invitedUserEmailAddress: "m@contoso.com", inviteRedirectUrl: "https://contoso.com/other" });
+    const later = await checked({
+      invitedUserEmailAddress: "m@contoso.com",
+      inviteRedirectUrl: "https://contoso.com/other",
+    });
     const r2 = await p.update!(id, r.outs as InvitationOutputs, later);
     expect(graphWrites(emu.requests())).toEqual([]);
     expect(r2.outs).toMatchObject({ inviteRedirectUrl: "https://contoso.com/other", externalUserState: "Accepted" });
@@ -200,14 +298,29 @@ describe("replace = reset redemption of the same user", () => {
     const writes = graphWrites(emu.requests());
     expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${id}`, "POST /v1.0/invitations"]);
     expect(writes[0].body).toEqual({ mail: "a@fabrikam.com" });
-    expect(writes[1].body).toMatchObject({ invitedUserEmailAddress: "a@fabrikam.com", resetRedemption: true, invitedUser: { id } });
-    expect(emu.users()).toEqual([expect.objectContaining({ id, mail: "a@fabrikam.com", externalUserState: "PendingAcceptance" })]);
+    expect(writes[1].body).toMatchObject({
+      invitedUserEmailAddress: "a@fabrikam.com",
+      resetRedemption: true,
+      invitedUser: { id },
+    });
+    expect(emu.users()).toEqual([
+      expect.objectContaining({ id, mail: "a@fabrikam.com", externalUserState: "PendingAcceptance" }),
+    ]);
   });
 
   it("up --replace (the engine sends only check({}, news), no diff): the delete half keeps the user, the create resets it", async () => {
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "forced@contoso.com", inviteRedirectUrl: redirect, onDelete: "delete" });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "forced@contoso.com",
+      inviteRedirectUrl: redirect,
+      onDelete: "delete",
+    });
     emu.clearRequests();
-    const news = { invitedUserEmailAddress: "forced@contoso.com", inviteRedirectUrl: redirect, onDelete: "delete", invitedUserDisplayName: "Changed too" };
+    const news = {
+      invitedUserEmailAddress: "forced@contoso.com",
+      inviteRedirectUrl: redirect,
+      onDelete: "delete",
+      invitedUserDisplayName: "Changed too",
+    };
     const inputs = (await p.check!({}, news)).inputs as Props;
     await p.delete!(id, outs);
     const r = await p.create(inputs);
@@ -219,26 +332,58 @@ describe("replace = reset redemption of the same user", () => {
   });
 
   it("invitedUser changed to another user: the old user leaves by its onDelete, the new one is reset; the old one's redemption is not touched", async () => {
-    const { id: oldId, outs } = await createGuest({ invitedUserEmailAddress: "old@partner.example", inviteRedirectUrl: redirect, onDelete: "disable" });
+    const { id: oldId, outs } = await createGuest({
+      invitedUserEmailAddress: "old@partner.example",
+      inviteRedirectUrl: redirect,
+      onDelete: "disable",
+    });
     emu.redeem(oldId);
-    const other = (await admin().api("/invitations").post({ invitedUserEmailAddress: "other@partner.example", inviteRedirectUrl: redirect })) as { invitedUser: { id: string } };
+    const other = (await admin()
+      .api("/invitations")
+      .post({ invitedUserEmailAddress: "other@partner.example", inviteRedirectUrl: redirect })) as {
+      invitedUser: { id: string };
+    };
     const newId = other.invitedUser.id;
     emu.clearRequests();
-    const r = await replace(oldId, outs, { invitedUserEmailAddress: "other@partner.example", inviteRedirectUrl: redirect, onDelete: "disable", invitedUser: newId, resetRedemption: true });
+    const r = await replace(oldId, outs, {
+      invitedUserEmailAddress: "other@partner.example",
+      inviteRedirectUrl: redirect,
+      onDelete: "disable",
+      invitedUser: newId,
+      resetRedemption: true,
+    });
     expect(r.id).toBe(newId);
     const writes = graphWrites(emu.requests());
-    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${oldId}`, "POST /v1.0/invitations"]);
+    expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([
+      `PATCH /v1.0/users/${oldId}`,
+      "POST /v1.0/invitations",
+    ]);
     expect(writes[0].body).toEqual({ accountEnabled: false });
     expect(writes[1].body).toMatchObject({ resetRedemption: true, invitedUser: { id: newId } });
-    expect(emu.users().find((u) => u.id === oldId)).toMatchObject({ mail: "old@partner.example", externalUserState: "Accepted", accountEnabled: false });
+    expect(emu.users().find((u) => u.id === oldId)).toMatchObject({
+      mail: "old@partner.example",
+      externalUserState: "Accepted",
+      accountEnabled: false,
+    });
     expect(r.outs).toMatchObject({ userId: newId, adopted: true });
   });
 
   it("invitedUser changed to another user, no resetRedemption: the new one is taken as it is (no invitation); an old user the stack invited is deleted by default", async () => {
-    const { id: oldId, outs } = await createGuest({ invitedUserEmailAddress: "first@partner.example", inviteRedirectUrl: redirect });
-    const other = (await admin().api("/invitations").post({ invitedUserEmailAddress: "second@partner.example", inviteRedirectUrl: redirect })) as { invitedUser: { id: string } };
+    const { id: oldId, outs } = await createGuest({
+      invitedUserEmailAddress: "first@partner.example",
+      inviteRedirectUrl: redirect,
+    });
+    const other = (await admin()
+      .api("/invitations")
+      .post({ invitedUserEmailAddress: "second@partner.example", inviteRedirectUrl: redirect })) as {
+      invitedUser: { id: string };
+    };
     emu.clearRequests();
-    const r = await replace(oldId, outs, { invitedUserEmailAddress: "second@partner.example", inviteRedirectUrl: redirect, invitedUser: other.invitedUser.id });
+    const r = await replace(oldId, outs, {
+      invitedUserEmailAddress: "second@partner.example",
+      inviteRedirectUrl: redirect,
+      invitedUser: other.invitedUser.id,
+    });
     expect(r.id).toBe(other.invitedUser.id);
     const writes = graphWrites(emu.requests()).filter((w) => !w.path.includes("/extensions"));
     expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`DELETE /v1.0/users/${oldId}`]);
@@ -246,15 +391,26 @@ describe("replace = reset redemption of the same user", () => {
   });
 
   it("triggers change: reset without a mail PATCH", async () => {
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "t@contoso.com", inviteRedirectUrl: redirect, triggers: [1] });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "t@contoso.com",
+      inviteRedirectUrl: redirect,
+      triggers: [1],
+    });
     emu.clearRequests();
-    const r = await replace(id, outs, { invitedUserEmailAddress: "t@contoso.com", inviteRedirectUrl: redirect, triggers: [2] });
+    const r = await replace(id, outs, {
+      invitedUserEmailAddress: "t@contoso.com",
+      inviteRedirectUrl: redirect,
+      triggers: [2],
+    });
     expect(r.id).toBe(id);
     expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual(["POST /v1.0/invitations"]);
   });
 
   it("a delete of a resource the program no longer declares (no check against its old inputs) follows the policy", async () => {
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "leaver@contoso.com", inviteRedirectUrl: redirect });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "leaver@contoso.com",
+      inviteRedirectUrl: redirect,
+    });
     resetLifecycleRegistry(); // the next deployment: the program no longer declares it
     // Refresh diffs with the old inputs, but only resources the program declares are checked.
     await p.diff!(id, outs, { ...outs });
@@ -272,7 +428,10 @@ describe("delete by policy", () => {
     ["adopted guest with onDelete delete", { onDelete: "delete" }, true, { deleted: true, enabled: true }],
   ])("%s", async (_n, extra, adopt, expected) => {
     const email = `del-${Math.random().toString(36).slice(2, 8)}@contoso.com`;
-    if (adopt) await adminGraphClient(emu).api("/invitations").post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect });
+    if (adopt)
+      await adminGraphClient(emu)
+        .api("/invitations")
+        .post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect });
     const { id, outs } = await createGuest({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect, ...extra });
     expect(outs.adopted).toBe(adopt);
     resetLifecycleRegistry(); // a later deployment, in which the resource left the program
@@ -282,7 +441,10 @@ describe("delete by policy", () => {
   });
 
   it("404 is success", async () => {
-    const { id, outs } = await createGuest({ invitedUserEmailAddress: "twice@contoso.com", inviteRedirectUrl: redirect });
+    const { id, outs } = await createGuest({
+      invitedUserEmailAddress: "twice@contoso.com",
+      inviteRedirectUrl: redirect,
+    });
     resetLifecycleRegistry();
     await p.delete!(id, outs);
     await expect(p.delete!(id, outs)).resolves.toBeUndefined();
@@ -293,7 +455,10 @@ describe("delete by policy", () => {
 describe("check sends nothing", () => {
   it("an invalid input is refused before any request", async () => {
     emu.clearRequests();
-    const r = await p.check!({}, { invitedUserEmailAddress: "bad(addr)@x.com", inviteRedirectUrl: "javascript:alert(1)" });
+    const r = await p.check!(
+      {},
+      { invitedUserEmailAddress: "bad(addr)@x.com", inviteRedirectUrl: "javascript:alert(1)" },
+    );
     expect(r.failures?.map((f) => f.property).sort()).toEqual(["inviteRedirectUrl", "invitedUserEmailAddress"]);
     expect(emu.requests()).toEqual([]);
   });

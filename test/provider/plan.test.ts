@@ -1,18 +1,56 @@
-import { adoptionPatch, canonical, deletePolicy, invitationBody, outputsFromUser, planCreate, planDiff, planMarkUpdate, planRead, planUpdate, ReplaceCause, replacementNotice, shortId, sponsorsToAdd, switchesUser, userPatch } from "../../src/provider/plan";
+import {
+  adoptionPatch,
+  canonical,
+  deletePolicy,
+  invitationBody,
+  outputsFromUser,
+  planCreate,
+  planDiff,
+  planMarkUpdate,
+  planRead,
+  planUpdate,
+  ReplaceCause,
+  replacementNotice,
+  shortId,
+  sponsorsToAdd,
+  switchesUser,
+  userPatch,
+} from "../../src/provider/plan";
 import { markChanges, markData, MarkOwner, markOwner, parseUrn, readMark } from "../../src/provider/mark";
 import { type CheckedInputs, type InvitationOutputs, UNKNOWN } from "../../src/provider/types";
 
-const inputs: CheckedInputs = { invitedUserEmailAddress: "jane@contoso.com", inviteRedirectUrl: "https://myapps.microsoft.com", invitedUserType: "Guest", sendInvitationMessage: false };
+const inputs: CheckedInputs = {
+  invitedUserEmailAddress: "jane@contoso.com",
+  inviteRedirectUrl: "https://myapps.microsoft.com",
+  invitedUserType: "Guest",
+  sendInvitationMessage: false,
+};
 const state: InvitationOutputs = { ...inputs, userId: "u1", adopted: false, externalUserState: "PendingAcceptance" };
 
 describe("planDiff", () => {
   it.each<[string, Partial<CheckedInputs>, { changes: boolean; replaces: string[] }]>([
     ["nothing changed", {}, { changes: false, replaces: [] }],
-    ["email changed: replace (reset)", { invitedUserEmailAddress: "jane@fabrikam.com" }, { changes: true, replaces: ["invitedUserEmailAddress"] }],
+    [
+      "email changed: replace (reset)",
+      { invitedUserEmailAddress: "jane@fabrikam.com" },
+      { changes: true, replaces: ["invitedUserEmailAddress"] },
+    ],
     ["triggers changed: replace (reset)", { triggers: ["rotate-1"] }, { changes: true, replaces: ["triggers"] }],
-    ["invitedUser naming another user: replace (a switch of users)", { invitedUser: "00000000-0000-0000-0000-000000000001" }, { changes: true, replaces: ["invitedUser"] }],
-    ["invitedUser naming the user it manages: in place, nothing to send", { invitedUser: "U1" }, { changes: true, replaces: [] }],
-    ["invitedUser not known until the update: replace (the delete half decides)", { invitedUser: UNKNOWN }, { changes: true, replaces: ["invitedUser"] }],
+    [
+      "invitedUser naming another user: replace (a switch of users)",
+      { invitedUser: "00000000-0000-0000-0000-000000000001" },
+      { changes: true, replaces: ["invitedUser"] },
+    ],
+    [
+      "invitedUser naming the user it manages: in place, nothing to send",
+      { invitedUser: "U1" },
+      { changes: true, replaces: [] },
+    ],
+    [
+      "invitedUser not known until the update: replace (the delete half decides)",
+      { invitedUser: UNKNOWN },
+      { changes: true, replaces: ["invitedUser"] },
+    ],
     ["display name: in place", { invitedUserDisplayName: "Jane" }, { changes: true, replaces: [] }],
     ["userType: in place", { invitedUserType: "Member" }, { changes: true, replaces: [] }],
     ["user properties: in place", { userProperties: { jobTitle: "Auditor" } }, { changes: true, replaces: [] }],
@@ -27,7 +65,11 @@ describe("planDiff", () => {
 
   it("invitedUser left out after a reset (the cmdlet's example 5, done): in place, no second reset", () => {
     const reset = { ...state, invitedUser: "u1", resetRedemption: true } as Partial<InvitationOutputs>;
-    expect(planDiff(reset, inputs)).toMatchObject({ changes: true, replaces: [], changed: ["invitedUser", "resetRedemption"] });
+    expect(planDiff(reset, inputs)).toMatchObject({
+      changes: true,
+      replaces: [],
+      changed: ["invitedUser", "resetRedemption"],
+    });
     expect(planUpdate(reset, inputs)).toEqual({ patch: {}, reissueIfPending: false });
   });
 
@@ -47,15 +89,56 @@ describe("replacementNotice", () => {
   const id = "467a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b";
   const kim = { ...inputs, invitedUserEmailAddress: "kim@contoso.com" };
   describe.each<[string, Partial<CheckedInputs>, Partial<CheckedInputs>, ReplaceCause[], string]>([
-    ["email change", kim, { invitedUserEmailAddress: "kim@fabrikam.com" }, ["invitedUserEmailAddress"], "kim@contoso.com: email change to kim@fabrikam.com \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
-    ["triggers change (values never shown)", { ...kim, triggers: { rotate: "secret-1" } }, { triggers: { rotate: "secret-2" } }, ["triggers"], "kim@contoso.com: triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
-    ["email and triggers change", kim, { invitedUserEmailAddress: "kim@fabrikam.com", triggers: ["r2"] }, ["triggers", "invitedUserEmailAddress"], "kim@contoso.com: email change to kim@fabrikam.com, triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
-    ["email not known until the update", kim, { invitedUserEmailAddress: UNKNOWN }, ["invitedUserEmailAddress"], "kim@contoso.com: email change to [unknown] \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
-    ["pulumi up --replace (no changed input)", kim, {}, ["requested"], "kim@contoso.com: replace requested \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
-    ["a line break in old state stays one line", { ...kim, invitedUserEmailAddress: "kim@contoso.com\nx" }, {}, ["triggers"], "kim@contoso.com?x: triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)"],
+    [
+      "email change",
+      kim,
+      { invitedUserEmailAddress: "kim@fabrikam.com" },
+      ["invitedUserEmailAddress"],
+      "kim@contoso.com: email change to kim@fabrikam.com \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)",
+    ],
+    [
+      "triggers change (values never shown)",
+      { ...kim, triggers: { rotate: "secret-1" } },
+      { triggers: { rotate: "secret-2" } },
+      ["triggers"],
+      "kim@contoso.com: triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)",
+    ],
+    [
+      "email and triggers change",
+      kim,
+      { invitedUserEmailAddress: "kim@fabrikam.com", triggers: ["r2"] },
+      ["triggers", "invitedUserEmailAddress"],
+      "kim@contoso.com: email change to kim@fabrikam.com, triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)",
+    ],
+    [
+      "email not known until the update",
+      kim,
+      { invitedUserEmailAddress: UNKNOWN },
+      ["invitedUserEmailAddress"],
+      "kim@contoso.com: email change to [unknown] \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)",
+    ],
+    [
+      "pulumi up --replace (no changed input)",
+      kim,
+      {},
+      ["requested"],
+      "kim@contoso.com: replace requested \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)",
+    ],
+    [
+      "a line break in old state stays one line",
+      { ...kim, invitedUserEmailAddress: "kim@contoso.com\nx" },
+      {},
+      ["triggers"],
+      "kim@contoso.com?x: triggers change \u2192 redemption reset of the same user 467a1b2c\u2026 (not deleted)",
+    ],
   ])("%s", (_n, olds, change, causes, expected) => {
     const news = { ...olds, ...change };
-    const state: Partial<InvitationOutputs> = { ...olds, userId: id, inviteRedeemUrl: "https://login.microsoftonline.com/redeem?rd=SECRET-TICKET", adopted: false };
+    const state: Partial<InvitationOutputs> = {
+      ...olds,
+      userId: id,
+      inviteRedeemUrl: "https://login.microsoftonline.com/redeem?rd=SECRET-TICKET",
+      adopted: false,
+    };
     const line = replacementNotice(id, state, news, causes);
     it("reads as a reset of the same user", () => expect(line).toBe(expected));
     it("is one line with no redeem URL or trigger value", () => {
@@ -88,7 +171,9 @@ describe("replacementNotice", () => {
   });
 
   it("invitedUser not known until the update: says both outcomes", () => {
-    expect(replacementNotice(id, { ...kim, userId: id, adopted: false }, { ...kim, invitedUser: UNKNOWN }, ["invitedUser"])).toBe(
+    expect(
+      replacementNotice(id, { ...kim, userId: id, adopted: false }, { ...kim, invitedUser: UNKNOWN }, ["invitedUser"]),
+    ).toBe(
       "kim@contoso.com: invitedUser change to [unknown] \u2192 decided in the update: the same user 467a1b2c\u2026 is reset; another user is taken over and 467a1b2c\u2026 leaves the stack by its onDelete (delete)",
     );
   });
@@ -110,11 +195,31 @@ describe("replacementNotice", () => {
 
 describe("planUpdate", () => {
   it.each<[string, Partial<CheckedInputs>, Partial<CheckedInputs>, { patch: object; reissueIfPending: boolean }]>([
-    ["display name", {}, { invitedUserDisplayName: "Jane D" }, { patch: { displayName: "Jane D" }, reissueIfPending: false }],
+    [
+      "display name",
+      {},
+      { invitedUserDisplayName: "Jane D" },
+      { patch: { displayName: "Jane D" }, reissueIfPending: false },
+    ],
     ["userType", {}, { invitedUserType: "Member" }, { patch: { userType: "Member" }, reissueIfPending: false }],
-    ["property added", {}, { userProperties: { jobTitle: "Auditor" } }, { patch: { jobTitle: "Auditor" }, reissueIfPending: false }],
-    ["property removed clears it", { userProperties: { jobTitle: "Auditor", department: "Audit" } }, { userProperties: { department: "Audit" } }, { patch: { jobTitle: null }, reissueIfPending: false }],
-    ["message changed", {}, { invitedUserMessageInfo: { customizedMessageBody: "Welcome" } }, { patch: {}, reissueIfPending: true }],
+    [
+      "property added",
+      {},
+      { userProperties: { jobTitle: "Auditor" } },
+      { patch: { jobTitle: "Auditor" }, reissueIfPending: false },
+    ],
+    [
+      "property removed clears it",
+      { userProperties: { jobTitle: "Auditor", department: "Audit" } },
+      { userProperties: { department: "Audit" } },
+      { patch: { jobTitle: null }, reissueIfPending: false },
+    ],
+    [
+      "message changed",
+      {},
+      { invitedUserMessageInfo: { customizedMessageBody: "Welcome" } },
+      { patch: {}, reissueIfPending: true },
+    ],
     ["redirect changed", {}, { inviteRedirectUrl: "https://contoso.com" }, { patch: {}, reissueIfPending: true }],
     ["sendInvitationMessage changed", {}, { sendInvitationMessage: true }, { patch: {}, reissueIfPending: true }],
     ["onDelete only", {}, { onDelete: "disable" }, { patch: {}, reissueIfPending: false }],
@@ -135,19 +240,54 @@ describe("deletePolicy", () => {
 
 describe("planRead", () => {
   it("reads back only managed properties and the redemption state", () => {
-    const old: InvitationOutputs = { ...state, invitedUserDisplayName: "Jane", userProperties: { jobTitle: "Auditor" } };
-    const r = planRead(old, { id: "u1", displayName: "Jane (changed)", userType: "Guest", jobTitle: "CFO", department: "Finance", externalUserState: "Accepted", externalUserStateChangeDateTime: "2026-01-01T00:00:00Z" });
-    expect(r.props).toMatchObject({ invitedUserDisplayName: "Jane (changed)", userProperties: { jobTitle: "CFO" }, externalUserState: "Accepted" });
+    const old: InvitationOutputs = {
+      ...state,
+      invitedUserDisplayName: "Jane",
+      userProperties: { jobTitle: "Auditor" },
+    };
+    const r = planRead(old, {
+      id: "u1",
+      displayName: "Jane (changed)",
+      userType: "Guest",
+      jobTitle: "CFO",
+      department: "Finance",
+      externalUserState: "Accepted",
+      externalUserStateChangeDateTime: "2026-01-01T00:00:00Z",
+    });
+    expect(r.props).toMatchObject({
+      invitedUserDisplayName: "Jane (changed)",
+      userProperties: { jobTitle: "CFO" },
+      externalUserState: "Accepted",
+    });
     expect(r.props.userProperties).not.toHaveProperty("department");
     expect(r.inputs).toMatchObject({ invitedUserDisplayName: "Jane (changed)", userProperties: { jobTitle: "CFO" } });
     expect(r.inputs).not.toHaveProperty("userId");
   });
-  it.each<[string, Partial<InvitationOutputs>, { externalUserState: string; externalUserStateChangeDateTime: string }, string]>([
-    ["keeps the invitation-time estimate when Graph's stamp is a second off", { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:00Z" }, { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:01Z" }, "2026-11-27T10:00:00Z"],
-    ["takes Graph's time when the state changed", { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:00Z" }, { externalUserState: "Accepted", externalUserStateChangeDateTime: "2026-11-27T10:00:02Z" }, "2026-11-27T10:00:02Z"],
-    ["takes Graph's time when it is far off", { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:00Z" }, { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-28T10:00:00Z" }, "2026-11-28T10:00:00Z"],
+  it.each<
+    [string, Partial<InvitationOutputs>, { externalUserState: string; externalUserStateChangeDateTime: string }, string]
+  >([
+    [
+      "keeps the invitation-time estimate when Graph's stamp is a second off",
+      { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:00Z" },
+      { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:01Z" },
+      "2026-11-27T10:00:00Z",
+    ],
+    [
+      "takes Graph's time when the state changed",
+      { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:00Z" },
+      { externalUserState: "Accepted", externalUserStateChangeDateTime: "2026-11-27T10:00:02Z" },
+      "2026-11-27T10:00:02Z",
+    ],
+    [
+      "takes Graph's time when it is far off",
+      { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-27T10:00:00Z" },
+      { externalUserState: "PendingAcceptance", externalUserStateChangeDateTime: "2026-11-28T10:00:00Z" },
+      "2026-11-28T10:00:00Z",
+    ],
   ])("change time: %s", (_n, old, live, expected) => {
-    expect(planRead({ ...state, ...old }, { id: "u1", userType: "Guest", ...live }).props.externalUserStateChangeDateTime).toBe(expected);
+    expect(
+      planRead({ ...state, ...old }, { id: "u1", userType: "Guest", ...live }).props.externalUserStateChangeDateTime,
+    ).toBe(expected);
   });
 
   it("does not invent a display name the program does not manage", () => {
@@ -158,14 +298,31 @@ describe("planRead", () => {
 
 describe("invitationBody", () => {
   it("maps inputs to Graph's fields", () => {
-    expect(invitationBody({ ...inputs, invitedUserDisplayName: "Jane", invitedUserMessageInfo: { ccRecipients: [{ address: "b@c.com", name: "Boss" }], messageLanguage: "de-DE" }, invitedUserSponsors: ["s1"] })).toEqual({
-      invitedUserEmailAddress: "jane@contoso.com", inviteRedirectUrl: "https://myapps.microsoft.com", invitedUserType: "Guest", sendInvitationMessage: false,
-      invitedUserDisplayName: "Jane", invitedUserMessageInfo: { messageLanguage: "de-DE", ccRecipients: [{ emailAddress: { address: "b@c.com", name: "Boss" } }] },
+    expect(
+      invitationBody({
+        ...inputs,
+        invitedUserDisplayName: "Jane",
+        invitedUserMessageInfo: { ccRecipients: [{ address: "b@c.com", name: "Boss" }], messageLanguage: "de-DE" },
+        invitedUserSponsors: ["s1"],
+      }),
+    ).toEqual({
+      invitedUserEmailAddress: "jane@contoso.com",
+      inviteRedirectUrl: "https://myapps.microsoft.com",
+      invitedUserType: "Guest",
+      sendInvitationMessage: false,
+      invitedUserDisplayName: "Jane",
+      invitedUserMessageInfo: {
+        messageLanguage: "de-DE",
+        ccRecipients: [{ emailAddress: { address: "b@c.com", name: "Boss" } }],
+      },
       invitedUserSponsors: [{ id: "s1" }],
     });
   });
   it("resets the named user", () => {
-    expect(invitationBody(inputs, { userId: "u1", reset: true })).toMatchObject({ invitedUser: { id: "u1" }, resetRedemption: true });
+    expect(invitationBody(inputs, { userId: "u1", reset: true })).toMatchObject({
+      invitedUser: { id: "u1" },
+      resetRedemption: true,
+    });
   });
   it("userPatch sends nothing when nothing changed", () => expect(userPatch(inputs, inputs)).toEqual({}));
 });
@@ -173,42 +330,168 @@ describe("invitationBody", () => {
 describe("planCreate: an existing user is taken over without an invitation", () => {
   const self = { project: "guests", stack: "prod", name: "partners-jane" };
   const mark = (m: Partial<{ project: string; stack: string; resource: string; onDelete: string }> = {}) => ({
-    "@odata.type": "#microsoft.graph.openTypeExtension", extensionName: "com.pulumi.entraInvitation", id: "com.pulumi.entraInvitation",
-    version: 1, project: "guests", stack: "prod", resource: "partners-jane", onDelete: "delete", ...m,
+    "@odata.type": "#microsoft.graph.openTypeExtension",
+    extensionName: "com.pulumi.entraInvitation",
+    id: "com.pulumi.entraInvitation",
+    version: 1,
+    project: "guests",
+    stack: "prod",
+    resource: "partners-jane",
+    onDelete: "delete",
+    ...m,
   });
-  const guest = { id: "u1", displayName: "Jane", userType: "Guest", externalUserState: "Accepted", creationType: "Invitation", accountEnabled: true };
+  const guest = {
+    id: "u1",
+    displayName: "Jane",
+    userType: "Guest",
+    externalUserState: "Accepted",
+    creationType: "Invitation",
+    accountEnabled: true,
+  };
   type Row = [string, Partial<CheckedInputs>, Record<string, unknown> | undefined, object];
   it.each<Row>([
     ["nobody has the address: invite", {}, undefined, { action: "invite" }],
-    ["invitedUser that does not exist: refused", { invitedUser: "00000000-0000-0000-0000-000000000009" }, undefined, { action: "refuse", message: expect.stringMatching(/^invitedUser 0{8}-.* does not exist: check the object id/) }],
-    ["an unmarked guest: adopted, nothing to patch", {}, guest, { action: "take", userId: "u1", adopted: true, owner: "none", patch: {}, markChanges: {}, warnings: [] }],
-    ["an unmarked guest, another name: adopted, name patched", { invitedUserDisplayName: "Jane Doe" }, guest, { action: "take", adopted: true, patch: { displayName: "Jane Doe" } }],
-    ["a Member guest declared Member: nothing to patch", { invitedUserType: "Member" }, { ...guest, userType: "Member" }, { action: "take", adopted: true, patch: {} }],
-    ["a Member guest declared Guest (the default): userType patched", {}, { ...guest, userType: "Member" }, { action: "take", patch: { userType: "Guest" } }],
-    ["marked by this very resource: owned, not adopted", {}, { ...guest, extensions: [mark()] }, { action: "take", adopted: false, owner: "self", markChanges: {}, warnings: [] }],
-    ["owned, onDelete now disable: the mark follows", { onDelete: "disable" }, { ...guest, extensions: [mark()] }, { action: "take", adopted: false, markChanges: { onDelete: "disable" } }],
-    ["marked by another resource of this stack: owned, the mark names this one", {}, { ...guest, extensions: [mark({ resource: "old-name" })] }, { action: "take", adopted: false, owner: "stack", markChanges: { resource: "partners-jane" }, warnings: [expect.stringContaining("was marked by the resource old-name of this stack")] }],
-    ["marked by another stack: adopted, with a warning naming that stack", {}, { ...guest, extensions: [mark({ stack: "staging", resource: "jane" })] }, { action: "take", adopted: true, owner: "other", markChanges: {}, warnings: ["jane@contoso.com is already managed by the stack guests/staging (resource jane): adopted, not invited; this stack retains it when the guest leaves the stack, unless onDelete says otherwise."] }],
-    ["marked by another project's stack of the same name: adopted", {}, { ...guest, extensions: [mark({ project: "other" })] }, { action: "take", adopted: true, owner: "other" }],
-    ["another extension of that name that is no mark: adopted, no warning", {}, { ...guest, extensions: [{ extensionName: "com.pulumi.entraInvitation", foo: 1 }] }, { action: "take", adopted: true, owner: "none", warnings: [] }],
-    ["a disabled guest: adopted as it is, with a warning", {}, { ...guest, accountEnabled: false }, { action: "take", adopted: true, warnings: [expect.stringContaining("is disabled (accountEnabled: false): adopted as it is")] }],
-    ["a member of the tenant by address: refused", {}, { id: "m1", userType: "Member", externalUserState: null, creationType: null }, { action: "refuse", message: expect.stringContaining("belongs to a member of this tenant, not a guest (object id m1)") }],
-    ["a member of the tenant named by invitedUser: taken over", { invitedUser: "m1" }, { id: "m1", userType: "Member", externalUserState: null, creationType: null }, { action: "take", userId: "m1", adopted: true, patch: { userType: "Guest" } }],
+    [
+      "invitedUser that does not exist: refused",
+      { invitedUser: "00000000-0000-0000-0000-000000000009" },
+      undefined,
+      { action: "refuse", message: expect.stringMatching(/^invitedUser 0{8}-.* does not exist: check the object id/) },
+    ],
+    [
+      "an unmarked guest: adopted, nothing to patch",
+      {},
+      guest,
+      { action: "take", userId: "u1", adopted: true, owner: "none", patch: {}, markChanges: {}, warnings: [] },
+    ],
+    [
+      "an unmarked guest, another name: adopted, name patched",
+      { invitedUserDisplayName: "Jane Doe" },
+      guest,
+      { action: "take", adopted: true, patch: { displayName: "Jane Doe" } },
+    ],
+    [
+      "a Member guest declared Member: nothing to patch",
+      { invitedUserType: "Member" },
+      { ...guest, userType: "Member" },
+      { action: "take", adopted: true, patch: {} },
+    ],
+    [
+      "a Member guest declared Guest (the default): userType patched",
+      {},
+      { ...guest, userType: "Member" },
+      { action: "take", patch: { userType: "Guest" } },
+    ],
+    [
+      "marked by this very resource: owned, not adopted",
+      {},
+      { ...guest, extensions: [mark()] },
+      { action: "take", adopted: false, owner: "self", markChanges: {}, warnings: [] },
+    ],
+    [
+      "owned, onDelete now disable: the mark follows",
+      { onDelete: "disable" },
+      { ...guest, extensions: [mark()] },
+      { action: "take", adopted: false, markChanges: { onDelete: "disable" } },
+    ],
+    [
+      "marked by another resource of this stack: owned, the mark names this one",
+      {},
+      { ...guest, extensions: [mark({ resource: "old-name" })] },
+      {
+        action: "take",
+        adopted: false,
+        owner: "stack",
+        markChanges: { resource: "partners-jane" },
+        warnings: [expect.stringContaining("was marked by the resource old-name of this stack")],
+      },
+    ],
+    [
+      "marked by another stack: adopted, with a warning naming that stack",
+      {},
+      { ...guest, extensions: [mark({ stack: "staging", resource: "jane" })] },
+      {
+        action: "take",
+        adopted: true,
+        owner: "other",
+        markChanges: {},
+        warnings: [
+          "jane@contoso.com is already managed by the stack guests/staging (resource jane): adopted, not invited; this stack retains it when the guest leaves the stack, unless onDelete says otherwise.",
+        ],
+      },
+    ],
+    [
+      "marked by another project's stack of the same name: adopted",
+      {},
+      { ...guest, extensions: [mark({ project: "other" })] },
+      { action: "take", adopted: true, owner: "other" },
+    ],
+    [
+      "another extension of that name that is no mark: adopted, no warning",
+      {},
+      { ...guest, extensions: [{ extensionName: "com.pulumi.entraInvitation", foo: 1 }] },
+      { action: "take", adopted: true, owner: "none", warnings: [] },
+    ],
+    [
+      "a disabled guest: adopted as it is, with a warning",
+      {},
+      { ...guest, accountEnabled: false },
+      {
+        action: "take",
+        adopted: true,
+        warnings: [expect.stringContaining("is disabled (accountEnabled: false): adopted as it is")],
+      },
+    ],
+    [
+      "a member of the tenant by address: refused",
+      {},
+      { id: "m1", userType: "Member", externalUserState: null, creationType: null },
+      {
+        action: "refuse",
+        message: expect.stringContaining("belongs to a member of this tenant, not a guest (object id m1)"),
+      },
+    ],
+    [
+      "a member of the tenant named by invitedUser: taken over",
+      { invitedUser: "m1" },
+      { id: "m1", userType: "Member", externalUserState: null, creationType: null },
+      { action: "take", userId: "m1", adopted: true, patch: { userType: "Guest" } },
+    ],
   ])("%s", (_n, change, found, expected) => {
-    expect(planCreate({ ...inputs, ...change }, found as Parameters<typeof planCreate>[1], self)).toMatchObject(expected);
+    expect(planCreate({ ...inputs, ...change }, found as Parameters<typeof planCreate>[1], self)).toMatchObject(
+      expected,
+    );
   });
 
   it("without this resource's identity a mark is never its own", () => {
-    expect(planCreate(inputs, { ...guest, extensions: [mark()] }, undefined)).toMatchObject({ action: "take", adopted: true, owner: "other" });
+    expect(planCreate(inputs, { ...guest, extensions: [mark()] }, undefined)).toMatchObject({
+      action: "take",
+      adopted: true,
+      owner: "other",
+    });
   });
 });
 
 describe("adoptionPatch: only what the program declares", () => {
-  const user = { id: "u1", displayName: "Jane", userType: "Guest", companyName: "Fabrikam", jobTitle: "CFO", usageLocation: "DE" };
+  const user = {
+    id: "u1",
+    displayName: "Jane",
+    userType: "Guest",
+    companyName: "Fabrikam",
+    jobTitle: "CFO",
+    usageLocation: "DE",
+  };
   it.each<[string, Partial<CheckedInputs>, object]>([
     ["nothing declared beyond the defaults", {}, {}],
-    ["a property the program leaves out is left alone", { userProperties: { department: "Audit" } }, { department: "Audit" }],
-    ["a declared property that differs", { userProperties: { jobTitle: "Auditor", companyName: "Fabrikam" } }, { jobTitle: "Auditor" }],
+    [
+      "a property the program leaves out is left alone",
+      { userProperties: { department: "Audit" } },
+      { department: "Audit" },
+    ],
+    [
+      "a declared property that differs",
+      { userProperties: { jobTitle: "Auditor", companyName: "Fabrikam" } },
+      { jobTitle: "Auditor" },
+    ],
     ["display name", { invitedUserDisplayName: "Jane D" }, { displayName: "Jane D" }],
     ["type", { invitedUserType: "Member" }, { userType: "Member" }],
   ])("%s", (_n, change, expected) => expect(adoptionPatch(user, { ...inputs, ...change })).toEqual(expected));
@@ -229,34 +512,81 @@ describe("planMarkUpdate: an owned guest's mark follows onDelete", () => {
     ["owned, explicit delete = the default", { adopted: false }, { onDelete: "delete" }, {}],
     ["owned, back to the default", { adopted: false, onDelete: "retain" }, {}, { onDelete: "delete" }],
     ["adopted: no mark of ours", { adopted: true }, { onDelete: "delete" }, {}],
-  ])("%s", (_n, olds, news, expected) => expect(planMarkUpdate({ ...state, ...olds }, { ...inputs, ...news })).toEqual(expected));
+  ])("%s", (_n, olds, news, expected) =>
+    expect(planMarkUpdate({ ...state, ...olds }, { ...inputs, ...news })).toEqual(expected),
+  );
 });
 
 describe("outputsFromUser: a take-over records no invitation", () => {
   it("has no redeem URL, invitation id, status or invitation time", () => {
-    const o = outputsFromUser(inputs, { id: "u1", externalUserState: "Accepted", externalUserStateChangeDateTime: "2025-01-01T00:00:00Z" }, true);
-    expect(o).toEqual({ ...inputs, userId: "u1", externalUserState: "Accepted", externalUserStateChangeDateTime: "2025-01-01T00:00:00Z", adopted: true });
+    const o = outputsFromUser(
+      inputs,
+      { id: "u1", externalUserState: "Accepted", externalUserStateChangeDateTime: "2025-01-01T00:00:00Z" },
+      true,
+    );
+    expect(o).toEqual({
+      ...inputs,
+      userId: "u1",
+      externalUserState: "Accepted",
+      externalUserStateChangeDateTime: "2025-01-01T00:00:00Z",
+      adopted: true,
+    });
   });
 });
 
 describe("the ownership mark", () => {
   it.each<[string, string, object | undefined]>([
-    ["a plain resource", "urn:pulumi:prod::guests::pulumi-nodejs:dynamic/entra:Invitation::kim", { project: "guests", stack: "prod", name: "kim" }],
-    ["a guest of a list", "urn:pulumi:dev::p::entra:index:GuestList$pulumi-nodejs:dynamic/entra:Invitation::partners-kim@contoso.com", { project: "p", stack: "dev", name: "partners-kim@contoso.com" }],
+    [
+      "a plain resource",
+      "urn:pulumi:prod::guests::pulumi-nodejs:dynamic/entra:Invitation::kim",
+      { project: "guests", stack: "prod", name: "kim" },
+    ],
+    [
+      "a guest of a list",
+      "urn:pulumi:dev::p::entra:index:GuestList$pulumi-nodejs:dynamic/entra:Invitation::partners-kim@contoso.com",
+      { project: "p", stack: "dev", name: "partners-kim@contoso.com" },
+    ],
     ["a name with ::", "urn:pulumi:dev::p::t::a::b", { project: "p", stack: "dev", name: "a::b" }],
     ["not a URN", "kim", undefined],
     ["too short", "urn:pulumi:dev::p::t", undefined],
   ])("parseUrn: %s", (_n, urn, expected) => expect(parseUrn(urn)).toEqual(expected));
 
   it("markData holds the project, stack, resource name, onDelete and a version: nothing else", () => {
-    expect(markData({ project: "guests", stack: "prod", name: "kim" }, "disable")).toEqual({ version: 1, project: "guests", stack: "prod", resource: "kim", onDelete: "disable" });
+    expect(markData({ project: "guests", stack: "prod", name: "kim" }, "disable")).toEqual({
+      version: 1,
+      project: "guests",
+      stack: "prod",
+      resource: "kim",
+      onDelete: "disable",
+    });
   });
 
   it.each<[string, Record<string, unknown>[] | undefined, object | undefined]>([
     ["none", undefined, undefined],
-    ["another app's extension", [{ extensionName: "com.contoso.x", project: "a", stack: "b", resource: "c" }], undefined],
-    ["the mark (name in any case)", [{ extensionName: "COM.PULUMI.ENTRAINVITATION", project: "a", stack: "b", resource: "c", onDelete: "disable", version: 1 }], { project: "a", stack: "b", resource: "c", onDelete: "disable", version: 1 }],
-    ["an unknown onDelete reads as retain (never deletes by mistake)", [{ extensionName: "com.pulumi.entraInvitation", project: "a", stack: "b", resource: "c", onDelete: "purge" }], { onDelete: "retain" }],
+    [
+      "another app's extension",
+      [{ extensionName: "com.contoso.x", project: "a", stack: "b", resource: "c" }],
+      undefined,
+    ],
+    [
+      "the mark (name in any case)",
+      [
+        {
+          extensionName: "COM.PULUMI.ENTRAINVITATION",
+          project: "a",
+          stack: "b",
+          resource: "c",
+          onDelete: "disable",
+          version: 1,
+        },
+      ],
+      { project: "a", stack: "b", resource: "c", onDelete: "disable", version: 1 },
+    ],
+    [
+      "an unknown onDelete reads as retain (never deletes by mistake)",
+      [{ extensionName: "com.pulumi.entraInvitation", project: "a", stack: "b", resource: "c", onDelete: "purge" }],
+      { onDelete: "retain" },
+    ],
     ["not a mark's fields", [{ extensionName: "com.pulumi.entraInvitation", project: 1 }], undefined],
   ])("readMark: %s", (_n, exts, expected) => {
     const m = readMark(exts);
@@ -276,6 +606,9 @@ describe("the ownership mark", () => {
 
   it("markChanges: only the fields that differ", () => {
     expect(markChanges(m, { project: "p", stack: "s", name: "r" }, "delete")).toEqual({});
-    expect(markChanges(m, { project: "p", stack: "s", name: "r2" }, "retain")).toEqual({ resource: "r2", onDelete: "retain" });
+    expect(markChanges(m, { project: "p", stack: "s", name: "r2" }, "retain")).toEqual({
+      resource: "r2",
+      onDelete: "retain",
+    });
   });
 });

@@ -25,7 +25,11 @@ const day = (n: number): string => new Date(T0 + n * DAY).toISOString();
 describe.each([
   // state, now (days after T0), expected reason (regex) or undefined
   [{ remindAfterDays: 7 }, 6.99, undefined],
-  [{ remindAfterDays: 7 }, 7, /^still PendingAcceptance 7 days after the last invitation \(remindAfterDays 7\): reminder 1 of 3$/],
+  [
+    { remindAfterDays: 7 },
+    7,
+    /^still PendingAcceptance 7 days after the last invitation \(remindAfterDays 7\): reminder 1 of 3$/,
+  ],
   [{ remindAfterDays: 7, remindersSent: 2 }, 30, /reminder 3 of 3$/],
   [{ remindAfterDays: 7, remindersSent: 3 }, 30, undefined],
   [{ remindAfterDays: 7, maxReminders: 1, remindersSent: 1 }, 30, undefined],
@@ -36,7 +40,12 @@ describe.each([
   [{}, 300, undefined],
 ])("reminderDue(%j at day %d)", (extra, at, expected) => {
   it(expected ? "is due" : "is not due", () => {
-    const state = { externalUserState: "PendingAcceptance", lastInvitationAt: day(0), invitedAt: day(0), ...extra } as Partial<InvitationOutputs>;
+    const state = {
+      externalUserState: "PendingAcceptance",
+      lastInvitationAt: day(0),
+      invitedAt: day(0),
+      ...extra,
+    } as Partial<InvitationOutputs>;
     const r = reminderDue(state, new Date(T0 + at * DAY));
     if (expected) expect(r).toMatch(expected);
     else expect(r).toBeUndefined();
@@ -44,7 +53,11 @@ describe.each([
 });
 
 describe.each([
-  [{ remindAfterDays: -1 }, "remindAfterDays", /remindAfterDays must be a whole number of days from 1 to 365.*e\.g\. 7/],
+  [
+    { remindAfterDays: -1 },
+    "remindAfterDays",
+    /remindAfterDays must be a whole number of days from 1 to 365.*e\.g\. 7/,
+  ],
   [{ remindAfterDays: 1.5 }, "remindAfterDays", /whole number/],
   [{ remindAfterDays: "7" }, "remindAfterDays", /whole number/],
   [{ remindAfterDays: 0 }, "remindAfterDays", /from 1 to 365/],
@@ -57,17 +70,44 @@ describe.each([
 });
 
 describe("diff and update plans", () => {
-  const state = { invitedUserEmailAddress: "kim@contoso.com", inviteRedirectUrl: redirect, invitedUserType: "Guest" as const, sendInvitationMessage: false, remindAfterDays: 7, userId: "u", adopted: false };
-  const news = { invitedUserEmailAddress: "kim@contoso.com", inviteRedirectUrl: redirect, invitedUserType: "Guest" as const, sendInvitationMessage: false, remindAfterDays: 7 };
+  const state = {
+    invitedUserEmailAddress: "kim@contoso.com",
+    inviteRedirectUrl: redirect,
+    invitedUserType: "Guest" as const,
+    sendInvitationMessage: false,
+    remindAfterDays: 7,
+    userId: "u",
+    adopted: false,
+  };
+  const news = {
+    invitedUserEmailAddress: "kim@contoso.com",
+    inviteRedirectUrl: redirect,
+    invitedUserType: "Guest" as const,
+    sendInvitationMessage: false,
+    remindAfterDays: 7,
+  };
   it("a reminder due is an update in place that re-issues the invitation", () => {
-    expect(planDiff({ ...state, reminderDue: "why" }, news)).toMatchObject({ changes: true, replaces: [], changed: [], remind: true });
-    expect(planUpdate({ ...state, reminderDue: "why" }, news)).toEqual({ patch: {}, reissueIfPending: true, reminder: true });
+    expect(planDiff({ ...state, reminderDue: "why" }, news)).toMatchObject({
+      changes: true,
+      replaces: [],
+      changed: [],
+      remind: true,
+    });
+    expect(planUpdate({ ...state, reminderDue: "why" }, news)).toEqual({
+      patch: {},
+      reissueIfPending: true,
+      reminder: true,
+    });
   });
   it("no reminder without reminderDue, or once the program drops remindAfterDays (that is an update of the input only)", () => {
     expect(planDiff(state, news)).toMatchObject({ changes: false, remind: false });
     const { remindAfterDays: _r, ...without } = news;
     void _r;
-    expect(planDiff({ ...state, reminderDue: "why" }, without)).toMatchObject({ changes: true, changed: ["remindAfterDays"], remind: false });
+    expect(planDiff({ ...state, reminderDue: "why" }, without)).toMatchObject({
+      changes: true,
+      changed: ["remindAfterDays"],
+      remind: false,
+    });
     expect(planUpdate({ ...state, reminderDue: "why" }, without)).toEqual({ patch: {}, reissueIfPending: false });
   });
 });
@@ -87,15 +127,33 @@ it("isOverdue is false without a last invitation (adopted guests, old state)", (
 
 describe("guest list", () => {
   it("passes remindAfterDays and maxReminders to the Invitation, from entries and defaults; CSV cells become numbers", () => {
-    const csv = planGuestList({ file: { fileName: "g.csv", text: "email,redirectUrl,remindAfterDays,maxReminders\na@contoso.com,https://myapps.microsoft.com,7,1\n" } });
+    const csv = planGuestList({
+      file: {
+        fileName: "g.csv",
+        text: "email,redirectUrl,remindAfterDays,maxReminders\na@contoso.com,https://myapps.microsoft.com,7,1\n",
+      },
+    });
     expect(csv[0].args).toMatchObject({ remindAfterDays: 7, maxReminders: 1 });
-    const yaml = planGuestList({ file: { fileName: "g.yaml", text: "defaults:\n  inviteRedirectUrl: https://myapps.microsoft.com\n  remindAfterDays: 14\nguests:\n  - email: a@contoso.com\n  - email: b@contoso.com\n    remindAfterDays: null\n" } });
+    const yaml = planGuestList({
+      file: {
+        fileName: "g.yaml",
+        text: "defaults:\n  inviteRedirectUrl: https://myapps.microsoft.com\n  remindAfterDays: 14\nguests:\n  - email: a@contoso.com\n  - email: b@contoso.com\n    remindAfterDays: null\n",
+      },
+    });
     expect(yaml.map((g) => g.args.remindAfterDays)).toEqual([14, undefined]);
   });
   it("refuses a negative or non-integer remindAfterDays with file:line, naming the field and the fix", () => {
-    const run = () => planGuestList({ file: { fileName: "g.yaml", text: "defaults:\n  inviteRedirectUrl: https://myapps.microsoft.com\nguests:\n  - email: a@contoso.com\n    remindAfterDays: -3\n  - email: b@contoso.com\n    remindAfterDays: 2.5\n" } });
+    const run = () =>
+      planGuestList({
+        file: {
+          fileName: "g.yaml",
+          text: "defaults:\n  inviteRedirectUrl: https://myapps.microsoft.com\nguests:\n  - email: a@contoso.com\n    remindAfterDays: -3\n  - email: b@contoso.com\n    remindAfterDays: 2.5\n",
+        },
+      });
     expect(run).toThrow(GuestListError);
-    expect(run).toThrow(/g\.yaml:5: guest 'a@contoso\.com': remindAfterDays: must be a whole number of days from 1 to 365/);
+    expect(run).toThrow(
+      /g\.yaml:5: guest 'a@contoso\.com': remindAfterDays: must be a whole number of days from 1 to 365/,
+    );
     expect(run).toThrow(/g\.yaml:7: guest 'b@contoso\.com': remindAfterDays: must be a whole number/);
   });
 });
@@ -117,7 +175,11 @@ describe("lifecycle against the emulator", () => {
     return r.inputs as Props;
   }
   /** What `up --refresh` does with one resource: read, diff against the program, update when it differs. */
-  async function upRefresh(id: string, olds: InvitationOutputs, news: Props): Promise<{ outs: InvitationOutputs; changed: boolean; read: InvitationOutputs }> {
+  async function upRefresh(
+    id: string,
+    olds: InvitationOutputs,
+    news: Props,
+  ): Promise<{ outs: InvitationOutputs; changed: boolean; read: InvitationOutputs }> {
     const r = await p.read!(id, olds);
     const read = r.props as InvitationOutputs;
     const d = await p.diff!(id, read, news);
@@ -130,7 +192,13 @@ describe("lifecycle against the emulator", () => {
 
   it("re-invites a pending guest every N days, at most maxReminders times, same user, no reset", async () => {
     at(day(0));
-    const news = await checked({ invitedUserEmailAddress: "kim@contoso.com", inviteRedirectUrl: redirect, sendInvitationMessage: true, remindAfterDays: 7, maxReminders: 2 });
+    const news = await checked({
+      invitedUserEmailAddress: "kim@contoso.com",
+      inviteRedirectUrl: redirect,
+      sendInvitationMessage: true,
+      remindAfterDays: 7,
+      maxReminders: 2,
+    });
     const c = await p.create(news);
     const id = c.id;
     let outs = c.outs as InvitationOutputs;
@@ -145,10 +213,15 @@ describe("lifecycle against the emulator", () => {
     at(day(7));
     const firstUrl = outs.inviteRedeemUrl;
     step = await upRefresh(id, step.outs, news);
-    expect(step.read.reminderDue).toBe("still PendingAcceptance 7 days after the last invitation (remindAfterDays 7): reminder 1 of 2");
+    expect(step.read.reminderDue).toBe(
+      "still PendingAcceptance 7 days after the last invitation (remindAfterDays 7): reminder 1 of 2",
+    );
     expect(step.changed).toBe(true);
     expect(invitations()).toHaveLength(1);
-    expect(invitations()[0].body).toMatchObject({ invitedUserEmailAddress: "kim@contoso.com", sendInvitationMessage: true });
+    expect(invitations()[0].body).toMatchObject({
+      invitedUserEmailAddress: "kim@contoso.com",
+      sendInvitationMessage: true,
+    });
     expect(invitations()[0].body).not.toHaveProperty("invitedUser"); // a reminder names no user: by address
     expect(invitations()[0].body).not.toHaveProperty("resetRedemption");
     outs = step.outs;
@@ -173,7 +246,11 @@ describe("lifecycle against the emulator", () => {
 
   it("never reminds an Accepted guest (even with a stale reminderDue in state)", async () => {
     at(day(0));
-    const news = await checked({ invitedUserEmailAddress: "sam@contoso.com", inviteRedirectUrl: redirect, remindAfterDays: 3 });
+    const news = await checked({
+      invitedUserEmailAddress: "sam@contoso.com",
+      inviteRedirectUrl: redirect,
+      remindAfterDays: 3,
+    });
     const c = await p.create(news);
     emu.redeem(c.id);
     emu.clearRequests();

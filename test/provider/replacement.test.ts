@@ -8,7 +8,19 @@
  */
 import { FoundUser, planAfterInvite, planCreate, planMarkFound, planNewGuestMark } from "../../src/provider/plan";
 import {
-  CheckAction, CreateAction, DeleteAction, LIFECYCLE_KEY, LifecycleRegistryV1, lifecycleRegistry, onCheck, onCreate, onDelete, onDiff, planReset, resetLifecycleRegistry, resetTargetOf,
+  CheckAction,
+  CreateAction,
+  DeleteAction,
+  LIFECYCLE_KEY,
+  LifecycleRegistryV1,
+  lifecycleRegistry,
+  onCheck,
+  onCreate,
+  onDelete,
+  onDiff,
+  planReset,
+  resetLifecycleRegistry,
+  resetTargetOf,
 } from "../../src/provider/replacement";
 import { heldByOther, hold, invitationHolder, resetHolders, takeoverHolder } from "../../src/provider/holders";
 import { MARK_NAME, OwnershipMark } from "../../src/provider/mark";
@@ -18,18 +30,42 @@ import { CheckedInputs, InvitationOutputs, UNKNOWN } from "../../src/provider/ty
 const ID = "3e75249f-05ed-4af7-b328-494506e83357";
 const OTHER = "aaaaaaaa-0000-4000-8000-000000000009";
 const redirect = "https://myapps.microsoft.com";
-const base: CheckedInputs = { invitedUserEmailAddress: "kim@contoso.com", inviteRedirectUrl: redirect, invitedUserType: "Guest", sendInvitationMessage: false };
+const base: CheckedInputs = {
+  invitedUserEmailAddress: "kim@contoso.com",
+  inviteRedirectUrl: redirect,
+  invitedUserType: "Guest",
+  sendInvitationMessage: false,
+};
 const news = (change: Partial<CheckedInputs> = {}): CheckedInputs => ({ ...base, ...change });
-const state = (change: Partial<InvitationOutputs> = {}): InvitationOutputs => ({ ...base, userId: ID, adopted: false, externalUserState: "Accepted", ...change }) as InvitationOutputs;
+const state = (change: Partial<InvitationOutputs> = {}): InvitationOutputs =>
+  ({ ...base, userId: ID, adopted: false, externalUserState: "Accepted", ...change }) as InvitationOutputs;
 const fresh = (): LifecycleRegistryV1 => ({ declared: new Map(), byEmail: new Map(), pendingResets: new Map() });
 const rec = (o: object) => o as Record<string, unknown>;
 
 describe("check: which check is a create", () => {
   it.each<[string, Record<string, unknown>, CheckedInputs, (reg: LifecycleRegistryV1) => void, CheckAction["kind"]]>([
     ["no old inputs, nothing declared: a create (the preview looks it up)", {}, news(), () => {}, "preview-create"],
-    ["old inputs: an update or a replacement's first check", rec(state()), news({ invitedUserEmailAddress: "kim@fabrikam.com" }), () => {}, "update"],
-    ["no old inputs, but these inputs were declared for old ones: the engine re-checks a replacement", {}, news({ triggers: { r: "2" } }), (reg) => onCheck(rec(state()), news({ triggers: { r: "2" } }), reg), "replacement-recheck"],
-    ["no old inputs, other inputs declared: a create", {}, news({ invitedUserEmailAddress: "lee@contoso.com" }), (reg) => onCheck(rec(state()), news({ triggers: { r: "2" } }), reg), "preview-create"],
+    [
+      "old inputs: an update or a replacement's first check",
+      rec(state()),
+      news({ invitedUserEmailAddress: "kim@fabrikam.com" }),
+      () => {},
+      "update",
+    ],
+    [
+      "no old inputs, but these inputs were declared for old ones: the engine re-checks a replacement",
+      {},
+      news({ triggers: { r: "2" } }),
+      (reg) => onCheck(rec(state()), news({ triggers: { r: "2" } }), reg),
+      "replacement-recheck",
+    ],
+    [
+      "no old inputs, other inputs declared: a create",
+      {},
+      news({ invitedUserEmailAddress: "lee@contoso.com" }),
+      (reg) => onCheck(rec(state()), news({ triggers: { r: "2" } }), reg),
+      "preview-create",
+    ],
   ])("%s", (_n, olds, n, before, kind) => {
     const reg = fresh();
     before(reg);
@@ -72,30 +108,97 @@ describe("diff: announce now, or leave it to the delete", () => {
 describe("the reset target (the user a replacement resets, for its preview line)", () => {
   it.each<[string, Partial<InvitationOutputs>, Partial<CheckedInputs>, ReturnType<typeof resetTargetOf>]>([
     ["the same user, the state says an invited guest: no read", {}, {}, { userId: ID, read: false }],
-    ["the same user, no redemption state (maybe internal): read it", { externalUserState: null }, {}, { userId: ID, read: true }],
+    [
+      "the same user, no redemption state (maybe internal): read it",
+      { externalUserState: null },
+      {},
+      { userId: ID, read: true },
+    ],
     ["invitedUser set to this very user: the same user", {}, { invitedUser: ID }, { userId: ID, read: false }],
-    ["invitedUser not known until the update: the same user", {}, { invitedUser: UNKNOWN }, { userId: ID, read: false }],
-    ["another user, resetRedemption: that user, read", {}, { invitedUser: OTHER, resetRedemption: true }, { userId: OTHER, read: true }],
+    [
+      "invitedUser not known until the update: the same user",
+      {},
+      { invitedUser: UNKNOWN },
+      { userId: ID, read: false },
+    ],
+    [
+      "another user, resetRedemption: that user, read",
+      {},
+      { invitedUser: OTHER, resetRedemption: true },
+      { userId: OTHER, read: true },
+    ],
     ["another user, no resetRedemption: taken as it is, nobody reset", {}, { invitedUser: OTHER }, undefined],
   ])("%s", (_n, olds, change, expected) => expect(resetTargetOf(ID, state(olds), news(change))).toEqual(expected));
 });
 
 describe("delete: which delete keeps the user", () => {
   type Setup = (reg: LifecycleRegistryV1) => void;
-  const checked = (n: CheckedInputs, olds: Record<string, unknown> = rec(state())): Setup => (reg) => void onCheck(olds, n, reg);
+  const checked =
+    (n: CheckedInputs, olds: Record<string, unknown> = rec(state())): Setup =>
+    (reg) =>
+      void onCheck(olds, n, reg);
   const email = news({ invitedUserEmailAddress: "kim@fabrikam.com" });
   const triggers = news({ triggers: { r: "2" } });
   it.each<[string, Partial<InvitationOutputs>, Setup[], Partial<DeleteAction>]>([
-    ["nothing declared (destroy, or the guest left the program): the policy", {}, [], { kind: "delete-by-policy", policy: "delete" }],
+    [
+      "nothing declared (destroy, or the guest left the program): the policy",
+      {},
+      [],
+      { kind: "delete-by-policy", policy: "delete" },
+    ],
     ["nothing declared, adopted: retained", { adopted: true }, [], { kind: "delete-by-policy", policy: "retain" }],
-    ["nothing declared, onDelete disable", { onDelete: "disable" }, [], { kind: "delete-by-policy", policy: "disable" }],
-    ["an email change, announced by its diff: kept, address put on the user, nothing said", {}, [checked(email), (reg) => void onDiff(ID, state(), email, ["invitedUserEmailAddress"], reg)], { kind: "keep-user", userId: ID, guard: false, mail: "kim@fabrikam.com" }],
-    ["an email change not announced (a diff of a refresh): kept, announced now", {}, [checked(email)], { kind: "keep-user", announce: ["invitedUserEmailAddress"], mail: "kim@fabrikam.com" }],
-    ["a triggers change announced: kept, no mail PATCH", {}, [checked(triggers), (reg) => void onDiff(ID, state(), triggers, ["triggers"], reg)], { kind: "keep-user", guard: false }],
-    ["`up --replace` (only check({}, news), no diff): kept, announced as requested", {}, [checked(news(), {})], { kind: "keep-user", announce: ["requested"] }],
-    ["a user with no redemption state: kept, guarded (maybe an internal user)", { externalUserState: null }, [checked(triggers)], { kind: "keep-user", guard: true, announce: ["triggers"] }],
-    ["invitedUser names another user, with resetRedemption: the policy, that user guarded first", {}, [checked(news({ invitedUser: OTHER, resetRedemption: true }))], { kind: "delete-by-policy", policy: "delete", guardNext: { userId: OTHER, news: news({ invitedUser: OTHER, resetRedemption: true }) } }],
-    ["invitedUser names another user, taken as it is: the policy, no guard", {}, [checked(news({ invitedUser: OTHER }))], { kind: "delete-by-policy", policy: "delete" }],
+    [
+      "nothing declared, onDelete disable",
+      { onDelete: "disable" },
+      [],
+      { kind: "delete-by-policy", policy: "disable" },
+    ],
+    [
+      "an email change, announced by its diff: kept, address put on the user, nothing said",
+      {},
+      [checked(email), (reg) => void onDiff(ID, state(), email, ["invitedUserEmailAddress"], reg)],
+      { kind: "keep-user", userId: ID, guard: false, mail: "kim@fabrikam.com" },
+    ],
+    [
+      "an email change not announced (a diff of a refresh): kept, announced now",
+      {},
+      [checked(email)],
+      { kind: "keep-user", announce: ["invitedUserEmailAddress"], mail: "kim@fabrikam.com" },
+    ],
+    [
+      "a triggers change announced: kept, no mail PATCH",
+      {},
+      [checked(triggers), (reg) => void onDiff(ID, state(), triggers, ["triggers"], reg)],
+      { kind: "keep-user", guard: false },
+    ],
+    [
+      "`up --replace` (only check({}, news), no diff): kept, announced as requested",
+      {},
+      [checked(news(), {})],
+      { kind: "keep-user", announce: ["requested"] },
+    ],
+    [
+      "a user with no redemption state: kept, guarded (maybe an internal user)",
+      { externalUserState: null },
+      [checked(triggers)],
+      { kind: "keep-user", guard: true, announce: ["triggers"] },
+    ],
+    [
+      "invitedUser names another user, with resetRedemption: the policy, that user guarded first",
+      {},
+      [checked(news({ invitedUser: OTHER, resetRedemption: true }))],
+      {
+        kind: "delete-by-policy",
+        policy: "delete",
+        guardNext: { userId: OTHER, news: news({ invitedUser: OTHER, resetRedemption: true }) },
+      },
+    ],
+    [
+      "invitedUser names another user, taken as it is: the policy, no guard",
+      {},
+      [checked(news({ invitedUser: OTHER }))],
+      { kind: "delete-by-policy", policy: "delete" },
+    ],
   ])("%s", (_n, props, setups, expected) => {
     const reg = fresh();
     for (const s of setups) s(reg);
@@ -124,8 +227,21 @@ describe("delete: which delete keeps the user", () => {
 
 function takeBy(owner: "self" | "stack" | "other" | "none") {
   const self = { project: "guests", stack: "prod", name: "kim2" };
-  const mark = { extensionName: MARK_NAME, version: 1, project: "guests", stack: owner === "other" ? "staging" : "prod", resource: owner === "self" ? "kim2" : "kim", onDelete: "delete" };
-  const found: FoundUser = { id: ID, userType: "Guest", creationType: "Invitation", externalUserState: "Accepted", extensions: owner === "none" ? [] : [mark] };
+  const mark = {
+    extensionName: MARK_NAME,
+    version: 1,
+    project: "guests",
+    stack: owner === "other" ? "staging" : "prod",
+    resource: owner === "self" ? "kim2" : "kim",
+    onDelete: "delete",
+  };
+  const found: FoundUser = {
+    id: ID,
+    userType: "Guest",
+    creationType: "Invitation",
+    externalUserState: "Accepted",
+    extensions: owner === "none" ? [] : [mark],
+  };
   return planCreate(base, found, self);
 }
 
@@ -133,19 +249,49 @@ describe("create: whom to reset", () => {
   const look: CreateAction = { kind: "look-up" };
   it.each<[string, CheckedInputs, boolean, CreateAction]>([
     ["no pending reset: look the address up", news(), false, look],
-    ["the second half of a replacement: reset that user; gone, invite afresh", news({ triggers: { r: "2" } }), true, { kind: "reset", userId: ID, olds: state(), mailPatched: false, goneWarning: `user ${ID} was gone before its redemption could be reset; inviting kim@contoso.com afresh.`, whenGone: look }],
+    [
+      "the second half of a replacement: reset that user; gone, invite afresh",
+      news({ triggers: { r: "2" } }),
+      true,
+      {
+        kind: "reset",
+        userId: ID,
+        olds: state(),
+        mailPatched: false,
+        goneWarning: `user ${ID} was gone before its redemption could be reset; inviting kim@contoso.com afresh.`,
+        whenGone: look,
+      },
+    ],
     [
       "invitedUser with resetRedemption: reset that user; gone, refuse",
       news({ invitedUser: OTHER, resetRedemption: true }),
       false,
-      { kind: "reset", userId: OTHER, olds: { adopted: true }, mailPatched: false, whenGone: { kind: "refuse", message: `invitedUser ${OTHER} does not exist: check the object id, or leave out invitedUser and resetRedemption to invite kim@contoso.com as a new guest.` } },
+      {
+        kind: "reset",
+        userId: OTHER,
+        olds: { adopted: true },
+        mailPatched: false,
+        whenGone: {
+          kind: "refuse",
+          message: `invitedUser ${OTHER} does not exist: check the object id, or leave out invitedUser and resetRedemption to invite kim@contoso.com as a new guest.`,
+        },
+      },
     ],
     ["invitedUser without resetRedemption: look it up (taken as it is)", news({ invitedUser: OTHER }), false, look],
     [
       "a replacement's reset whose inputs also reset invitedUser (this user): that reset follows if the user is gone",
       news({ invitedUser: ID, resetRedemption: true }),
       true,
-      expect.objectContaining({ kind: "reset", userId: ID, whenGone: expect.objectContaining({ kind: "reset", userId: ID, olds: { adopted: true }, whenGone: expect.objectContaining({ kind: "refuse" }) }) }),
+      expect.objectContaining({
+        kind: "reset",
+        userId: ID,
+        whenGone: expect.objectContaining({
+          kind: "reset",
+          userId: ID,
+          olds: { adopted: true },
+          whenGone: expect.objectContaining({ kind: "refuse" }),
+        }),
+      }),
     ],
   ])("%s", (_n, n, pending, expected) => {
     const reg = fresh();
@@ -177,7 +323,15 @@ describe("create: whom to reset", () => {
   ])("a take-over of a user marked by %s hands it over from the old resource (holders.ts): %s", (owner, handed) => {
     resetHolders();
     const plan = takeBy(owner);
-    const taker = plan.action === "take" ? takeoverHolder(plan.owner, plan.userId, { project: "p", stack: "s", name: "new-key" }, "urn:pulumi:s::p::t::new-key") : undefined;
+    const taker =
+      plan.action === "take"
+        ? takeoverHolder(
+            plan.owner,
+            plan.userId,
+            { project: "p", stack: "s", name: "new-key" },
+            "urn:pulumi:s::p::t::new-key",
+          )
+        : undefined;
     if (taker) hold(ID, taker);
     // The old Invitation's delete asks whether another resource holds its user.
     expect(heldByOther(ID, invitationHolder(ID)) !== undefined).toBe(handed);
@@ -191,24 +345,52 @@ describe("adopt vs own", () => {
     ["stack", false],
     ["other", true],
     ["none", true],
-  ])("an existing user whose mark is %s's: adopted %s", (owner, adopted) => expect(takeBy(owner)).toMatchObject({ action: "take", owner, adopted }));
+  ])("an existing user whose mark is %s's: adopted %s", (owner, adopted) =>
+    expect(takeBy(owner)).toMatchObject({ action: "take", owner, adopted }),
+  );
 
   const start = new Date("2026-12-01T10:00:00Z");
-  const user = (created: string): FoundUser => ({ id: ID, userPrincipalName: "kim_contoso.com#EXT#@t.onmicrosoft.com", createdDateTime: created, userType: "Guest", displayName: "K" });
+  const user = (created: string): FoundUser => ({
+    id: ID,
+    userPrincipalName: "kim_contoso.com#EXT#@t.onmicrosoft.com",
+    createdDateTime: created,
+    userType: "Guest",
+    displayName: "K",
+  });
   it.each<[string, string | undefined, FoundUser | undefined, "adopt" | "own"]>([
-    ["a new user (PendingAcceptance, created now): owned, marked", "PendingAcceptance", user("2026-12-01T10:00:01Z"), "own"],
+    [
+      "a new user (PendingAcceptance, created now): owned, marked",
+      "PendingAcceptance",
+      user("2026-12-01T10:00:01Z"),
+      "own",
+    ],
     ["the answer names a redeemed user (Completed): adopted", "Completed", user("2026-12-01T10:00:01Z"), "adopt"],
     ["the user was created before the request: adopted", "PendingAcceptance", user("2025-01-01T00:00:00Z"), "adopt"],
     ["not read after (no permission), PendingAcceptance: owned", "PendingAcceptance", undefined, "own"],
     ["not read after, Completed: adopted", "Completed", undefined, "adopt"],
   ])("after an invitation: %s", (_n, status, after, kind) => {
     const now = new Date("2026-12-01T10:00:02Z");
-    const plan = planAfterInvite(news({ invitedUserDisplayName: "Kim", userProperties: { jobTitle: "CFO" } }), { id: "inv1", status, invitedUser: { id: ID } }, after, { requestStart: start, now });
+    const plan = planAfterInvite(
+      news({ invitedUserDisplayName: "Kim", userProperties: { jobTitle: "CFO" } }),
+      { id: "inv1", status, invitedUser: { id: ID } },
+      after,
+      { requestStart: start, now },
+    );
     expect(plan.kind).toBe(kind);
-    expect(plan.outs).toMatchObject({ userId: ID, invitationId: "inv1", adopted: kind === "adopt", invitedAt: now.toISOString() });
-    if (plan.kind === "own") expect(plan).toEqual({ kind: "own", outs: plan.outs, patch: { jobTitle: "CFO" }, onDelete: "delete" });
+    expect(plan.outs).toMatchObject({
+      userId: ID,
+      invitationId: "inv1",
+      adopted: kind === "adopt",
+      invitedAt: now.toISOString(),
+    });
+    if (plan.kind === "own")
+      expect(plan).toEqual({ kind: "own", outs: plan.outs, patch: { jobTitle: "CFO" }, onDelete: "delete" });
     else {
-      expect(plan.warning).toMatch(new RegExp(`^kim@contoso\\.com: the invitation answered with the existing user ${after ? `${ID} \\(kim_contoso` : ID}.*adopted, not marked`));
+      expect(plan.warning).toMatch(
+        new RegExp(
+          `^kim@contoso\\.com: the invitation answered with the existing user ${after ? `${ID} \\(kim_contoso` : ID}.*adopted, not marked`,
+        ),
+      );
       expect(plan.patch).toEqual(after ? { displayName: "Kim", jobTitle: "CFO" } : {}); // never userType: the invitation set it
     }
   });
@@ -227,26 +409,93 @@ describe("a new guest's mark", () => {
     expect(plan.kind === "skip" && plan.reason !== undefined && plan.fix !== undefined).toBe(says);
   });
 
-  const mark = (m: Partial<OwnershipMark>): OwnershipMark => ({ version: 1, project: "guests", stack: "prod", resource: "kim", onDelete: "delete", ...m });
+  const mark = (m: Partial<OwnershipMark>): OwnershipMark => ({
+    version: 1,
+    project: "guests",
+    stack: "prod",
+    resource: "kim",
+    onDelete: "delete",
+    ...m,
+  });
   it.each<[string, OwnershipMark | undefined, ReturnType<typeof planMarkFound>]>([
     ["none readable: the guest stays unmarked", undefined, { kind: "unmarked" }],
     ["this resource's own (a re-sent request): kept", mark({}), { kind: "keep" }],
     ["another resource of this stack: rewritten to name this one", mark({ resource: "kim-old" }), { kind: "rewrite" }],
-    ["another stack's: adopted, its mark kept", mark({ stack: "staging" }), { kind: "adopt", warning: `${ID} turned out to be managed by the stack guests/staging (resource kim): adopted, its mark kept.` }],
-    ["another project's: adopted", mark({ project: "other" }), { kind: "adopt", warning: `${ID} turned out to be managed by the stack other/prod (resource kim): adopted, its mark kept.` }],
+    [
+      "another stack's: adopted, its mark kept",
+      mark({ stack: "staging" }),
+      {
+        kind: "adopt",
+        warning: `${ID} turned out to be managed by the stack guests/staging (resource kim): adopted, its mark kept.`,
+      },
+    ],
+    [
+      "another project's: adopted",
+      mark({ project: "other" }),
+      {
+        kind: "adopt",
+        warning: `${ID} turned out to be managed by the stack other/prod (resource kim): adopted, its mark kept.`,
+      },
+    ],
   ])("a mark already there: %s", (_n, m, expected) => expect(planMarkFound(ID, m, self)).toEqual(expected));
 });
 
 describe("the reset: convert, refuse, or put the address on the user first", () => {
-  const guest: FoundUser = { id: ID, mail: "kim@contoso.com", otherMails: [], userType: "Guest", creationType: "Invitation", externalUserState: "Accepted" };
-  const internal: FoundUser = { id: ID, mail: "kim@contoso.com", userPrincipalName: "kim@tenant.example", userType: "Member", creationType: null, externalUserState: null };
-  it.each<[string, FoundUser, Partial<CheckedInputs>, boolean, { kind: string; convert?: boolean; patchMail?: boolean }]>([
-    ["an invited guest, address on mail: reset", guest, {}, false, { kind: "invite", convert: false, patchMail: false }],
-    ["an invited guest, address in otherMails (other case): reset", { ...guest, mail: "x@y.com", otherMails: ["KIM@contoso.com"] }, {}, false, { kind: "invite", convert: false, patchMail: false }],
-    ["a new address on neither: put it on mail first", guest, { invitedUserEmailAddress: "kim@fabrikam.com" }, false, { kind: "invite", convert: false, patchMail: true }],
-    ["a new address the delete half already put on mail: no second PATCH", guest, { invitedUserEmailAddress: "kim@fabrikam.com" }, true, { kind: "invite", convert: false, patchMail: false }],
+  const guest: FoundUser = {
+    id: ID,
+    mail: "kim@contoso.com",
+    otherMails: [],
+    userType: "Guest",
+    creationType: "Invitation",
+    externalUserState: "Accepted",
+  };
+  const internal: FoundUser = {
+    id: ID,
+    mail: "kim@contoso.com",
+    userPrincipalName: "kim@tenant.example",
+    userType: "Member",
+    creationType: null,
+    externalUserState: null,
+  };
+  it.each<
+    [string, FoundUser, Partial<CheckedInputs>, boolean, { kind: string; convert?: boolean; patchMail?: boolean }]
+  >([
+    [
+      "an invited guest, address on mail: reset",
+      guest,
+      {},
+      false,
+      { kind: "invite", convert: false, patchMail: false },
+    ],
+    [
+      "an invited guest, address in otherMails (other case): reset",
+      { ...guest, mail: "x@y.com", otherMails: ["KIM@contoso.com"] },
+      {},
+      false,
+      { kind: "invite", convert: false, patchMail: false },
+    ],
+    [
+      "a new address on neither: put it on mail first",
+      guest,
+      { invitedUserEmailAddress: "kim@fabrikam.com" },
+      false,
+      { kind: "invite", convert: false, patchMail: true },
+    ],
+    [
+      "a new address the delete half already put on mail: no second PATCH",
+      guest,
+      { invitedUserEmailAddress: "kim@fabrikam.com" },
+      true,
+      { kind: "invite", convert: false, patchMail: false },
+    ],
     ["an internal user, no opt-in: refused", internal, {}, false, { kind: "refuse" }],
-    ["an internal user, convertInternalUserToB2b: converted (no resetRedemption)", internal, { convertInternalUserToB2b: true }, false, { kind: "invite", convert: true, patchMail: false }],
+    [
+      "an internal user, convertInternalUserToB2b: converted (no resetRedemption)",
+      internal,
+      { convertInternalUserToB2b: true },
+      false,
+      { kind: "invite", convert: true, patchMail: false },
+    ],
   ])("%s", (_n, user, change, mailPatched, expected) => {
     const plan = planReset({ userId: ID, user, inputs: news(change), olds: state(), mailPatched });
     expect(plan).toMatchObject(expected);
@@ -254,14 +503,22 @@ describe("the reset: convert, refuse, or put the address on the user first", () 
       expect(plan.body.invitedUser).toEqual({ id: ID });
       expect(plan.body.resetRedemption).toBe(plan.convert ? undefined : true);
     } else {
-      expect(plan.message).toMatch(/^the redemption reset of user .* refused before any change: it is an internal user .* set convertInternalUserToB2b: true/);
+      expect(plan.message).toMatch(
+        /^the redemption reset of user .* refused before any change: it is an internal user .* set convertInternalUserToB2b: true/,
+      );
     }
   });
 
   it.each<[string, Partial<InvitationOutputs>, Partial<CheckedInputs>, Record<string, unknown>, boolean]>([
     ["nothing changed besides the reset", {}, {}, {}, false],
     ["the type changed: the invitation sets it, no PATCH of userType", {}, { invitedUserType: "Member" }, {}, false],
-    ["a display name and a property changed: PATCHed after", {}, { invitedUserDisplayName: "Kim", userProperties: { department: "Sales" } }, { displayName: "Kim", department: "Sales" }, false],
+    [
+      "a display name and a property changed: PATCHed after",
+      {},
+      { invitedUserDisplayName: "Kim", userProperties: { department: "Sales" } },
+      { displayName: "Kim", department: "Sales" },
+      false,
+    ],
     ["an adopted guest stays adopted", { adopted: true }, {}, {}, true],
   ])("after the reset: %s", (_n, olds, change, patch, adopted) => {
     const plan = planReset({ userId: ID, user: guest, inputs: news(change), olds: state(olds), mailPatched: false });
@@ -271,15 +528,54 @@ describe("the reset: convert, refuse, or put the address on the user first", () 
 });
 
 describe("the protocol, engine call by engine call", () => {
-  type Call = ["check", Record<string, unknown>, CheckedInputs] | ["diff", InvitationOutputs, CheckedInputs, string[]] | ["delete", InvitationOutputs] | ["create", CheckedInputs];
+  type Call =
+    | ["check", Record<string, unknown>, CheckedInputs]
+    | ["diff", InvitationOutputs, CheckedInputs, string[]]
+    | ["delete", InvitationOutputs]
+    | ["create", CheckedInputs];
   const email = news({ invitedUserEmailAddress: "kim@fabrikam.com" });
   const other = news({ invitedUser: OTHER, resetRedemption: true });
   it.each<[string, Call[], string[]]>([
-    ["an email change (`pulumi up`)", [["check", rec(state()), email], ["diff", state(), email, ["invitedUserEmailAddress"]], ["check", {}, email], ["delete", state()], ["create", email]], ["update", "announce", "replacement-recheck", "keep-user", "reset same user"]],
-    ["`pulumi up --replace`", [["check", {}, news()], ["delete", state()], ["create", news()]], ["preview-create", "keep-user announce", "reset same user"]],
-    ["invitedUser switched to another user", [["check", rec(state()), other], ["diff", state(), other, ["invitedUser"]], ["check", {}, other], ["delete", state()], ["create", other]], ["update", "announce", "replacement-recheck", "delete-by-policy", "reset other user"]],
+    [
+      "an email change (`pulumi up`)",
+      [
+        ["check", rec(state()), email],
+        ["diff", state(), email, ["invitedUserEmailAddress"]],
+        ["check", {}, email],
+        ["delete", state()],
+        ["create", email],
+      ],
+      ["update", "announce", "replacement-recheck", "keep-user", "reset same user"],
+    ],
+    [
+      "`pulumi up --replace`",
+      [
+        ["check", {}, news()],
+        ["delete", state()],
+        ["create", news()],
+      ],
+      ["preview-create", "keep-user announce", "reset same user"],
+    ],
+    [
+      "invitedUser switched to another user",
+      [
+        ["check", rec(state()), other],
+        ["diff", state(), other, ["invitedUser"]],
+        ["check", {}, other],
+        ["delete", state()],
+        ["create", other],
+      ],
+      ["update", "announce", "replacement-recheck", "delete-by-policy", "reset other user"],
+    ],
     ["`pulumi destroy` (nothing checked)", [["delete", state()]], ["delete-by-policy"]],
-    ["a refresh then a replacement's create elsewhere: no pending reset", [["diff", state(), email, ["invitedUserEmailAddress"]], ["create", email]], ["silent", "look-up"]],
+    [
+      "a refresh then a replacement's create elsewhere: no pending reset",
+      [
+        ["diff", state(), email, ["invitedUserEmailAddress"]],
+        ["create", email],
+      ],
+      ["silent", "look-up"],
+    ],
   ])("%s", (_n, calls, expected) => {
     const reg = fresh();
     const seen = calls.map((c): string => {

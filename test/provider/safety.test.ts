@@ -46,8 +46,28 @@ const member = (mail: string) => emu.addUser({ displayName: "Ann", userPrincipal
 
 describe("a user the stack did not invite is found by every address Graph matches, adopted and kept", () => {
   it.each<[string, (address: string) => Parameters<RunningEmulator["addUser"]>[0]]>([
-    ["only in proxyAddresses", (a) => ({ displayName: "Kim", creationType: "Invitation", externalUserState: "Accepted", mail: "kim@other.example", proxyAddresses: ["SMTP:kim@other.example", `smtp:${a}`] })],
-    ["only its userPrincipalName", (a) => ({ displayName: "Kim", userPrincipalName: a, creationType: "Invitation", externalUserState: "Accepted", userType: "Guest", mail: null, proxyAddresses: [] })],
+    [
+      "only in proxyAddresses",
+      (a) => ({
+        displayName: "Kim",
+        creationType: "Invitation",
+        externalUserState: "Accepted",
+        mail: "kim@other.example",
+        proxyAddresses: ["SMTP:kim@other.example", `smtp:${a}`],
+      }),
+    ],
+    [
+      "only its userPrincipalName",
+      (a) => ({
+        displayName: "Kim",
+        userPrincipalName: a,
+        creationType: "Invitation",
+        externalUserState: "Accepted",
+        userType: "Guest",
+        mail: null,
+        proxyAddresses: [],
+      }),
+    ],
   ])("an invited guest whose address is %s: adopted without an invitation, retained on delete", async (_n, seed) => {
     const address = "kim@fabrikam.example";
     const user = emu.addUser(seed(address));
@@ -65,18 +85,41 @@ describe("a user the stack did not invite is found by every address Graph matche
   });
 
   it("an internal user holding the address only in proxyAddresses: refused by address, nothing written", async () => {
-    emu.addUser({ displayName: "Ann", userPrincipalName: "ann@contoso.example", mail: "ann@contoso.example", proxyAddresses: ["SMTP:ann@contoso.example", "smtp:ann@fabrikam.example"] });
+    emu.addUser({
+      displayName: "Ann",
+      userPrincipalName: "ann@contoso.example",
+      mail: "ann@contoso.example",
+      proxyAddresses: ["SMTP:ann@contoso.example", "smtp:ann@fabrikam.example"],
+    });
     emu.clearRequests();
-    await expect(create({ invitedUserEmailAddress: "ann@fabrikam.example", inviteRedirectUrl: redirect }, "ann")).rejects.toThrow(/belongs to a member of this tenant, not a guest/);
+    await expect(
+      create({ invitedUserEmailAddress: "ann@fabrikam.example", inviteRedirectUrl: redirect }, "ann"),
+    ).rejects.toThrow(/belongs to a member of this tenant, not a guest/);
     expect(graphWrites(emu.requests())).toEqual([]);
   });
 
   it("two users with the address: the invited guest is taken over, and a warning names both", async () => {
-    const m = emu.addUser({ displayName: "Ann", userPrincipalName: "ann@contoso.example", mail: "ann@contoso.example", otherMails: ["shared@fabrikam.example"] });
-    const g = emu.addUser({ displayName: "Guest", creationType: "Invitation", externalUserState: "Accepted", mail: "shared@fabrikam.example" });
-    const { id } = await create({ invitedUserEmailAddress: "shared@fabrikam.example", inviteRedirectUrl: redirect }, "shared");
+    const m = emu.addUser({
+      displayName: "Ann",
+      userPrincipalName: "ann@contoso.example",
+      mail: "ann@contoso.example",
+      otherMails: ["shared@fabrikam.example"],
+    });
+    const g = emu.addUser({
+      displayName: "Guest",
+      creationType: "Invitation",
+      externalUserState: "Accepted",
+      mail: "shared@fabrikam.example",
+    });
+    const { id } = await create(
+      { invitedUserEmailAddress: "shared@fabrikam.example", inviteRedirectUrl: redirect },
+      "shared",
+    );
     expect(id).toBe(g.id);
-    const warning = stderr.join("").split("\n").find((l) => l.includes("is held by 2 users"));
+    const warning = stderr
+      .join("")
+      .split("\n")
+      .find((l) => l.includes("is held by 2 users"));
     expect(warning).toContain(m.id);
     expect(warning).toContain(`using ${g.id}`);
   });
@@ -86,10 +129,20 @@ describe("an internal user is converted only when the program opts in", () => {
   it("invitedUser naming a member with resetRedemption: refused with 0 writes, naming the user, why and the fix", async () => {
     const m = member("ann@contoso.example");
     emu.clearRequests();
-    const err = await create({ invitedUserEmailAddress: "ann@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id, resetRedemption: true }, "ann").catch((e: Error) => e);
+    const err = await create(
+      {
+        invitedUserEmailAddress: "ann@contoso.example",
+        inviteRedirectUrl: redirect,
+        invitedUser: m.id,
+        resetRedemption: true,
+      },
+      "ann",
+    ).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toContain(`the redemption reset of user ${m.id} (ann@contoso.example) refused before any change`);
-    expect((err as Error).message).toContain("\"Invitation is one-way\" (invite-internal-users)");
+    expect((err as Error).message).toContain(
+      `the redemption reset of user ${m.id} (ann@contoso.example) refused before any change`,
+    );
+    expect((err as Error).message).toContain('"Invitation is one-way" (invite-internal-users)');
     expect((err as Error).message).toContain("convertInternalUserToB2b: true");
     expect(graphWrites(emu.requests())).toEqual([]);
     expect(emu.users().find((u) => u.id === m.id)).toMatchObject({ externalUserState: null, userType: "Member" });
@@ -98,9 +151,23 @@ describe("an internal user is converted only when the program opts in", () => {
   it("with convertInternalUserToB2b: the documented conversion (invitedUser, no resetRedemption); same user, one way", async () => {
     const m = member("bob@contoso.example");
     emu.clearRequests();
-    const { id, outs } = await create({ invitedUserEmailAddress: "bob@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id, resetRedemption: true, convertInternalUserToB2b: true }, "bob");
+    const { id, outs } = await create(
+      {
+        invitedUserEmailAddress: "bob@contoso.example",
+        inviteRedirectUrl: redirect,
+        invitedUser: m.id,
+        resetRedemption: true,
+        convertInternalUserToB2b: true,
+      },
+      "bob",
+    );
     expect(id).toBe(m.id);
-    expect(outs).toMatchObject({ userId: m.id, adopted: true, externalUserState: "PendingAcceptance", convertInternalUserToB2b: true });
+    expect(outs).toMatchObject({
+      userId: m.id,
+      adopted: true,
+      externalUserState: "PendingAcceptance",
+      convertInternalUserToB2b: true,
+    });
     const posts = invitations();
     expect(posts).toHaveLength(1);
     expect(posts[0].body).toMatchObject({ invitedUser: { id: m.id }, invitedUserEmailAddress: "bob@contoso.example" });
@@ -111,35 +178,76 @@ describe("an internal user is converted only when the program opts in", () => {
 
   it("a replacement of a taken-over member: the preview line says it is refused; the delete half refuses with 0 writes", async () => {
     const m = member("cy@contoso.example");
-    const { id, outs } = await create({ invitedUserEmailAddress: "cy@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id }, "cy");
+    const { id, outs } = await create(
+      { invitedUserEmailAddress: "cy@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id },
+      "cy",
+    );
     expect(outs.adopted).toBe(true);
     resetLifecycleRegistry();
     emu.clearRequests();
     stderr.length = 0;
-    const news = await checked({ invitedUserEmailAddress: "cy@contoso.example", inviteRedirectUrl: redirect, invitedUser: m.id, triggers: { rotate: 1 } }, outs as unknown as Props);
+    const news = await checked(
+      {
+        invitedUserEmailAddress: "cy@contoso.example",
+        inviteRedirectUrl: redirect,
+        invitedUser: m.id,
+        triggers: { rotate: 1 },
+      },
+      outs as unknown as Props,
+    );
     const d = await p.diff!(id, outs, news);
     expect(d.replaces).toEqual(["triggers"]);
-    expect(stderr.join("")).toContain(`refused: ${m.id.slice(0, 8)}\u2026 is an internal user, not an invited guest (a reset converts it to B2B, one way): set convertInternalUserToB2b: true to allow it`);
-    await expect(p.delete!(id, outs)).rejects.toThrow(/the replacement \(redemption reset\) of user .* refused before any change/);
+    expect(stderr.join("")).toContain(
+      `refused: ${m.id.slice(0, 8)}\u2026 is an internal user, not an invited guest (a reset converts it to B2B, one way): set convertInternalUserToB2b: true to allow it`,
+    );
+    await expect(p.delete!(id, outs)).rejects.toThrow(
+      /the replacement \(redemption reset\) of user .* refused before any change/,
+    );
     expect(graphWrites(emu.requests())).toEqual([]);
   });
 });
 
 describe("re-issues go by address", () => {
   it("a changed message while pending: no invitedUser; an answer naming another user fails loudly and keeps the state", async () => {
-    const { id, outs } = await create({ invitedUserEmailAddress: "dee@fabrikam.example", inviteRedirectUrl: redirect }, "dee");
+    const { id, outs } = await create(
+      { invitedUserEmailAddress: "dee@fabrikam.example", inviteRedirectUrl: redirect },
+      "dee",
+    );
     emu.clearRequests();
-    const news = await checked({ invitedUserEmailAddress: "dee@fabrikam.example", inviteRedirectUrl: redirect, invitedUserMessageInfo: { customizedMessageBody: "Hi" } }, outs as unknown as Props);
+    const news = await checked(
+      {
+        invitedUserEmailAddress: "dee@fabrikam.example",
+        inviteRedirectUrl: redirect,
+        invitedUserMessageInfo: { customizedMessageBody: "Hi" },
+      },
+      outs as unknown as Props,
+    );
     const r = await p.update!(id, outs, news);
     expect(invitations()).toHaveLength(1);
     expect(invitations()[0].body).not.toHaveProperty("invitedUser");
     expect((r.outs as InvitationOutputs).userId).toBe(id);
 
     // Out of band: another guest holds the address too (as its UPN), and Graph matches that one.
-    const other = emu.addUser({ displayName: "Other", userPrincipalName: "dee@fabrikam.example", creationType: "Invitation", externalUserState: "PendingAcceptance", mail: "imp@fabrikam.example", id: "00000000-0000-4000-8000-000000000001" });
+    const other = emu.addUser({
+      displayName: "Other",
+      userPrincipalName: "dee@fabrikam.example",
+      creationType: "Invitation",
+      externalUserState: "PendingAcceptance",
+      mail: "imp@fabrikam.example",
+      id: "00000000-0000-4000-8000-000000000001",
+    });
     emu.clearRequests();
-    const again = await checked({ invitedUserEmailAddress: "dee@fabrikam.example", inviteRedirectUrl: redirect, invitedUserMessageInfo: { customizedMessageBody: "Hello" } }, r.outs as Props);
-    await expect(p.update!(id, r.outs as InvitationOutputs, again)).rejects.toThrow(new RegExp(`names the user ${other.id}, not the guest ${id} this resource manages: the state is kept`));
+    const again = await checked(
+      {
+        invitedUserEmailAddress: "dee@fabrikam.example",
+        inviteRedirectUrl: redirect,
+        invitedUserMessageInfo: { customizedMessageBody: "Hello" },
+      },
+      r.outs as Props,
+    );
+    await expect(p.update!(id, r.outs as InvitationOutputs, again)).rejects.toThrow(
+      new RegExp(`names the user ${other.id}, not the guest ${id} this resource manages: the state is kept`),
+    );
   });
 });
 
@@ -148,17 +256,24 @@ describe("re-issues go by address", () => {
  * by one whose Graph answers some requests as a real tenant may (`intercept` returns the answer, or
  * undefined to pass the request on to the emulator). Returns the undo.
  */
-function interceptGraph(intercept: (req: Parameters<Transport["send"]>[0]) => Awaited<ReturnType<Transport["send"]>> | undefined): () => void {
+function interceptGraph(
+  intercept: (req: Parameters<Transport["send"]>[0]) => Awaited<ReturnType<Transport["send"]>> | undefined,
+): () => void {
   const settings = resolveSettings(() => undefined, process.env);
   const original = schedulerFor(settings);
-  const real = createTransport({ graphEndpoint: settings.graphEndpoint, credential: createCredential(settings.credential, settings.authorityHost) });
+  const real = createTransport({
+    graphEndpoint: settings.graphEndpoint,
+    credential: createCredential(settings.credential, settings.authorityHost),
+  });
   const transport: Transport = {
     send: (req) => {
       const answer = intercept(req);
       return answer ? Promise.resolve(answer) : real.send(req);
     },
   };
-  const registry = (globalThis as unknown as Record<symbol, Map<string, RequestScheduler>>)[Symbol.for("pulumi-entra-invitation.schedulers.v1")];
+  const registry = (globalThis as unknown as Record<symbol, Map<string, RequestScheduler>>)[
+    Symbol.for("pulumi-entra-invitation.schedulers.v1")
+  ];
   const key = [...registry.entries()].find(([, v]) => v === original)![0];
   registry.set(key, new Scheduler(transport, { maxConcurrency: 4, batching: false }));
   return () => registry.set(key, original);
@@ -169,19 +284,44 @@ describe("replication lag after a mail PATCH", () => {
   afterEach(() => restore());
 
   it("the reset that still meets the old address is retried until the new one is visible", async () => {
-    const user = emu.addUser({ displayName: "Lia", creationType: "Invitation", externalUserState: "Accepted", mail: "lia@old.example" });
+    const user = emu.addUser({
+      displayName: "Lia",
+      creationType: "Invitation",
+      externalUserState: "Accepted",
+      mail: "lia@old.example",
+    });
     let lagging = 2;
     restore = interceptGraph((req) =>
       req.path === "/invitations" && (req.body as { resetRedemption?: boolean }).resetRedemption && lagging-- > 0
-        ? { status: 400, headers: {}, body: { error: { code: "BadRequest", message: "The email you're using to invite this user doesn't match any emails on the user object." } } }
+        ? {
+            status: 400,
+            headers: {},
+            body: {
+              error: {
+                code: "BadRequest",
+                message: "The email you're using to invite this user doesn't match any emails on the user object.",
+              },
+            },
+          }
         : undefined,
     );
     emu.clearRequests();
-    const { id, outs } = await create({ invitedUserEmailAddress: "lia@new.example", inviteRedirectUrl: redirect, invitedUser: user.id, resetRedemption: true }, "lia");
+    const { id, outs } = await create(
+      {
+        invitedUserEmailAddress: "lia@new.example",
+        inviteRedirectUrl: redirect,
+        invitedUser: user.id,
+        resetRedemption: true,
+      },
+      "lia",
+    );
     expect(id).toBe(user.id);
     expect(lagging).toBe(-1); // two lagging answers, then the reset went through
     expect(outs).toMatchObject({ externalUserState: "PendingAcceptance" });
-    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /v1.0/users/${user.id}`, "POST /v1.0/invitations"]);
+    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([
+      `PATCH /v1.0/users/${user.id}`,
+      "POST /v1.0/invitations",
+    ]);
   });
 });
 
@@ -190,11 +330,19 @@ describe("replication lag on the invitation service's matching", () => {
 
   it("a guest whose address changed a moment ago: the invitation refuses the unseen address, the retry finds the user; created before the request, it is adopted, not marked", async () => {
     emu.setReplicationLag(1_500);
-    const other = emu.addUser({ displayName: "Ned", creationType: "Invitation", mail: "ned@old.example", createdDateTime: "2026-01-01T00:00:00Z" });
+    const other = emu.addUser({
+      displayName: "Ned",
+      creationType: "Invitation",
+      mail: "ned@old.example",
+      createdDateTime: "2026-01-01T00:00:00Z",
+    });
     // Its address changes just now: the lookup and the invitation service see the old one for the lag.
     await adminGraphClient(emu).api(`/users/${other.id}`).patch({ mail: "ned@lag.example" });
     emu.clearRequests();
-    const { id, outs } = await create({ invitedUserEmailAddress: "ned@lag.example", inviteRedirectUrl: redirect }, "ned");
+    const { id, outs } = await create(
+      { invitedUserEmailAddress: "ned@lag.example", inviteRedirectUrl: redirect },
+      "ned",
+    );
     expect(id).toBe(other.id);
     expect(outs.adopted).toBe(true);
     expect(requestsTo(emu.requests(), "POST", /\/extensions$/)).toEqual([]);
@@ -202,7 +350,6 @@ describe("replication lag on the invitation service's matching", () => {
     expect(stderr.join("")).toContain(`the invitation answered with the existing user ${id}`);
     expect(emu.users().filter((u) => u.mail === "ned@lag.example")).toHaveLength(1);
   });
-
 });
 
 describe("a tenant that refuses the documented lookup", () => {
@@ -210,24 +357,55 @@ describe("a tenant that refuses the documented lookup", () => {
   beforeEach(() => {
     restore = interceptGraph((req) =>
       req.path.startsWith("/users?") && decodeURIComponent(req.path).includes("proxyAddresses")
-        ? { status: 400, headers: {}, body: { error: { code: "Request_UnsupportedQuery", message: "Unsupported or invalid query filter clause specified for property 'proxyAddresses' of resource 'User'." } } }
+        ? {
+            status: 400,
+            headers: {},
+            body: {
+              error: {
+                code: "Request_UnsupportedQuery",
+                message:
+                  "Unsupported or invalid query filter clause specified for property 'proxyAddresses' of resource 'User'.",
+              },
+            },
+          }
         : undefined,
     );
   });
   afterEach(() => restore());
 
   it.each<[string, Partial<Parameters<RunningEmulator["addUser"]>[0]>, RegExp]>([
-    ["an accepted guest holding the address only in proxyAddresses: the invitation answers Completed", { externalUserState: "Accepted" }, /the invitation answered Completed, not PendingAcceptance/],
-    ["a pending guest created long before: its createdDateTime gives it away", { externalUserState: "PendingAcceptance", createdDateTime: "2025-01-01T00:00:00Z" }, /it was created 2025-01-01T00:00:00Z, before the invitation/],
+    [
+      "an accepted guest holding the address only in proxyAddresses: the invitation answers Completed",
+      { externalUserState: "Accepted" },
+      /the invitation answered Completed, not PendingAcceptance/,
+    ],
+    [
+      "a pending guest created long before: its createdDateTime gives it away",
+      { externalUserState: "PendingAcceptance", createdDateTime: "2025-01-01T00:00:00Z" },
+      /it was created 2025-01-01T00:00:00Z, before the invitation/,
+    ],
   ])("%s: adopted, not marked, kept on delete; the narrowing said once", async (_n, extra, why) => {
-    const user = emu.addUser({ displayName: "Kai", creationType: "Invitation", mail: "kai@else.example", proxyAddresses: ["SMTP:kai@else.example", "smtp:kai@partner.example"], ...extra });
+    const user = emu.addUser({
+      displayName: "Kai",
+      creationType: "Invitation",
+      mail: "kai@else.example",
+      proxyAddresses: ["SMTP:kai@else.example", "smtp:kai@partner.example"],
+      ...extra,
+    });
     emu.clearRequests();
-    const { id, outs } = await create({ invitedUserEmailAddress: "kai@partner.example", inviteRedirectUrl: redirect }, "kai");
+    const { id, outs } = await create(
+      { invitedUserEmailAddress: "kai@partner.example", inviteRedirectUrl: redirect },
+      "kai",
+    );
     expect(id).toBe(user.id);
     expect(outs.adopted).toBe(true);
     const text = stderr.join("");
     expect(text.match(/the tenant refused the documented lookup of existing users/g)).toHaveLength(1);
-    expect(text).toMatch(new RegExp(`the invitation answered with the existing user ${user.id}.*which the lookup before it did not find \\(${why.source}\\): adopted, not marked`));
+    expect(text).toMatch(
+      new RegExp(
+        `the invitation answered with the existing user ${user.id}.*which the lookup before it did not find \\(${why.source}\\): adopted, not marked`,
+      ),
+    );
     expect(requestsTo(emu.requests(), "POST", /\/extensions$/)).toEqual([]);
     emu.clearRequests();
     resetLifecycleRegistry();
@@ -236,15 +414,24 @@ describe("a tenant that refuses the documented lookup", () => {
   });
 
   it("a new guest is still invited and marked, and later lookups ask the narrow filter at once", async () => {
-    const { outs } = await create({ invitedUserEmailAddress: "new1@partner.example", inviteRedirectUrl: redirect }, "new1");
+    const { outs } = await create(
+      { invitedUserEmailAddress: "new1@partner.example", inviteRedirectUrl: redirect },
+      "new1",
+    );
     expect(outs.adopted).toBe(false);
     emu.clearRequests();
-    const second = await create({ invitedUserEmailAddress: "new2@partner.example", inviteRedirectUrl: redirect }, "new2");
+    const second = await create(
+      { invitedUserEmailAddress: "new2@partner.example", inviteRedirectUrl: redirect },
+      "new2",
+    );
     expect(second.outs.adopted).toBe(false);
     // One lookup at check (the preview's line), one at create: both the narrow filter at once.
     const lookups = requestsTo(emu.requests(), "GET", "/v1.0/users");
     expect(lookups).toHaveLength(2);
-    for (const l of lookups) expect(decodeURIComponent(l.path)).toContain("$filter=mail eq 'new2@partner.example' or otherMails/any(x:x eq 'new2@partner.example')");
+    for (const l of lookups)
+      expect(decodeURIComponent(l.path)).toContain(
+        "$filter=mail eq 'new2@partner.example' or otherMails/any(x:x eq 'new2@partner.example')",
+      );
     expect(requestsTo(emu.requests(), "POST", /\/extensions$/).map((r) => r.status)).toEqual([201]);
   });
 });

@@ -2,18 +2,45 @@ import { checkInputs } from "../../src/provider/validate";
 import { UNKNOWN } from "../../src/provider/types";
 import { INVALID_INVITATION_INPUTS, VALID_BASE as base } from "./invalid-inputs";
 
-
 describe("check: normalises valid inputs", () => {
   it.each([
-    ["trims and lower-cases the address", { invitedUserEmailAddress: "  Jane.Doe@Contoso.COM " }, { invitedUserEmailAddress: "jane.doe@contoso.com" }],
+    [
+      "trims and lower-cases the address",
+      { invitedUserEmailAddress: "  Jane.Doe@Contoso.COM " },
+      { invitedUserEmailAddress: "jane.doe@contoso.com" },
+    ],
     ["defaults userType and sendInvitationMessage", {}, { invitedUserType: "Guest", sendInvitationMessage: false }],
     ["accepts userType in any case", { invitedUserType: "member" }, { invitedUserType: "Member" }],
-    ["accepts '_' anywhere and '.'/'-' inside", { invitedUserEmailAddress: "_a.b-c_@x-y.co.uk" }, { invitedUserEmailAddress: "_a.b-c_@x-y.co.uk" }],
-    ["turns a cc address into { address }", { invitedUserMessageInfo: { ccRecipients: ["Boss@Contoso.com"] } }, { invitedUserMessageInfo: { ccRecipients: [{ address: "boss@contoso.com" }] } }],
-    ["keeps a cc name", { invitedUserMessageInfo: { ccRecipients: [{ address: "b@c.com", name: " Boss " }] } }, { invitedUserMessageInfo: { ccRecipients: [{ address: "b@c.com", name: "Boss" }] } }],
-    ["upper-cases usageLocation", { userProperties: { usageLocation: "de", jobTitle: " Auditor " } }, { userProperties: { usageLocation: "DE", jobTitle: "Auditor" } }],
-    ["takes invitedUser as an object with id", { invitedUser: { id: "AAAAAAAA-1111-2222-3333-444444444444" } }, { invitedUser: "aaaaaaaa-1111-2222-3333-444444444444" }],
-    ["lets unknown values through in preview", { invitedUserEmailAddress: UNKNOWN, invitedUserDisplayName: UNKNOWN }, { invitedUserEmailAddress: UNKNOWN, invitedUserDisplayName: UNKNOWN }],
+    [
+      "accepts '_' anywhere and '.'/'-' inside",
+      { invitedUserEmailAddress: "_a.b-c_@x-y.co.uk" },
+      { invitedUserEmailAddress: "_a.b-c_@x-y.co.uk" },
+    ],
+    [
+      "turns a cc address into { address }",
+      { invitedUserMessageInfo: { ccRecipients: ["Boss@Contoso.com"] } },
+      { invitedUserMessageInfo: { ccRecipients: [{ address: "boss@contoso.com" }] } },
+    ],
+    [
+      "keeps a cc name",
+      { invitedUserMessageInfo: { ccRecipients: [{ address: "b@c.com", name: " Boss " }] } },
+      { invitedUserMessageInfo: { ccRecipients: [{ address: "b@c.com", name: "Boss" }] } },
+    ],
+    [
+      "upper-cases usageLocation",
+      { userProperties: { usageLocation: "de", jobTitle: " Auditor " } },
+      { userProperties: { usageLocation: "DE", jobTitle: "Auditor" } },
+    ],
+    [
+      "takes invitedUser as an object with id",
+      { invitedUser: { id: "AAAAAAAA-1111-2222-3333-444444444444" } },
+      { invitedUser: "aaaaaaaa-1111-2222-3333-444444444444" },
+    ],
+    [
+      "lets unknown values through in preview",
+      { invitedUserEmailAddress: UNKNOWN, invitedUserDisplayName: UNKNOWN },
+      { invitedUserEmailAddress: UNKNOWN, invitedUserDisplayName: UNKNOWN },
+    ],
     ["ignores __provider", { __provider: "exports.handler = ..." }, { invitedUserType: "Guest" }],
   ])("%s", (_name, extra, expected) => {
     const r = checkInputs({ ...base, ...extra });
@@ -23,7 +50,11 @@ describe("check: normalises valid inputs", () => {
   });
 
   it("is idempotent: checking checked inputs changes nothing", () => {
-    const once = checkInputs({ ...base, invitedUserEmailAddress: " A@B.com ", invitedUserMessageInfo: { ccRecipients: ["x@y.com"], messageLanguage: "de-DE" } }).inputs;
+    const once = checkInputs({
+      ...base,
+      invitedUserEmailAddress: " A@B.com ",
+      invitedUserMessageInfo: { ccRecipients: ["x@y.com"], messageLanguage: "de-DE" },
+    }).inputs;
     const twice = checkInputs(once as unknown as Record<string, unknown>).inputs;
     expect(twice).toEqual(once);
   });

@@ -10,7 +10,18 @@
  * - whether the real engine shows that warning (the plugin's stderr) to the user.
  */
 import { resolveSettings } from "../../src/graph";
-import { adminGraphClient, providerEnv, RunningEmulator, serializedInvitationProvider, startEmulator, TestStack, ProviderServer, invitationUrn, graphWrites, requestsTo } from "../../src/testing";
+import {
+  adminGraphClient,
+  providerEnv,
+  RunningEmulator,
+  serializedInvitationProvider,
+  startEmulator,
+  TestStack,
+  ProviderServer,
+  invitationUrn,
+  graphWrites,
+  requestsTo,
+} from "../../src/testing";
 import { GrpcEngine } from "./grpc-engine";
 import { censusOf, describeInstalled, PKG_DIR, SecretScanner, writeFigures } from "./harness";
 
@@ -26,7 +37,10 @@ afterAll(() => {
 
 describe("endpoints: https only, plain http on loopback only", () => {
   const base = { ARM_TENANT_ID: "t", ARM_CLIENT_ID: "c", ARM_CLIENT_SECRET: "s" };
-  const settings = (endpoint: string, key = "ENTRA_GRAPH_ENDPOINT") => () => resolveSettings(() => undefined, { ...base, [key]: endpoint });
+  const settings =
+    (endpoint: string, key = "ENTRA_GRAPH_ENDPOINT") =>
+    () =>
+      resolveSettings(() => undefined, { ...base, [key]: endpoint });
 
   test.each([
     ["http://graph.example.com", "ENTRA_GRAPH_ENDPOINT"],
@@ -38,7 +52,9 @@ describe("endpoints: https only, plain http on loopback only", () => {
     ["ftp://graph.example.com", "ENTRA_GRAPH_ENDPOINT"],
     ["http://login.example.com", "ENTRA_AUTHORITY_HOST"],
   ])("refuses %s (%s) and says what to do", (endpoint, key) => {
-    expect(settings(endpoint, key)).toThrow(/must use https: tokens are only sent over https \(plain http is accepted for loopback addresses only\)/);
+    expect(settings(endpoint, key)).toThrow(
+      /must use https: tokens are only sent over https \(plain http is accepted for loopback addresses only\)/,
+    );
   });
 
   test.each(["graph.example.com", "not a url"])("refuses '%s' (not an absolute URL) with an example", (endpoint) => {
@@ -80,13 +96,18 @@ describeInstalled("the plugin: Configure, tenants, expired tokens", () => {
   });
 
   async function plugin(config: Record<string, string>): Promise<ProviderServer> {
-    const s = await ProviderServer.start({ cwd: PKG_DIR, env: { ...process.env, ARM_CLIENT_SECRET: "", ARM_CLIENT_ID: "", ARM_TENANT_ID: "", ENTRA_GRAPH_ENDPOINT: "" } });
+    const s = await ProviderServer.start({
+      cwd: PKG_DIR,
+      env: { ...process.env, ARM_CLIENT_SECRET: "", ARM_CLIENT_ID: "", ARM_TENANT_ID: "", ENTRA_GRAPH_ENDPOINT: "" },
+    });
     servers.push(s);
     await s.configure(config);
     return s;
   }
 
-  const config = (o: Partial<Record<"tenantId" | "clientId" | "clientSecret" | "graphEndpoint" | "authorityHost", string>> = {}): Record<string, string> => ({
+  const config = (
+    o: Partial<Record<"tenantId" | "clientId" | "clientSecret" | "graphEndpoint" | "authorityHost", string>> = {},
+  ): Record<string, string> => ({
     "entra:graphEndpoint": o.graphEndpoint ?? emu.graphUrl,
     "entra:authorityHost": o.authorityHost ?? emu.authorityHost,
     "entra:tenantId": o.tenantId ?? emu.tenantId,
@@ -96,7 +117,11 @@ describeInstalled("the plugin: Configure, tenants, expired tokens", () => {
 
   async function createError(s: ProviderServer, name: string, email: string): Promise<string> {
     const urn = invitationUrn(name);
-    const checked = await s.check(urn, {}, { __provider: provider, invitedUserEmailAddress: email, inviteRedirectUrl: REDIRECT });
+    const checked = await s.check(
+      urn,
+      {},
+      { __provider: provider, invitedUserEmailAddress: email, inviteRedirectUrl: REDIRECT },
+    );
     expect(checked.failures).toEqual([]);
     try {
       await s.create(urn, checked.inputs);
@@ -113,7 +138,11 @@ describeInstalled("the plugin: Configure, tenants, expired tokens", () => {
   // not on the gRPC Configure; a refused setting shows there.
   async function firstCheck(s: ProviderServer): Promise<string> {
     try {
-      await s.check(invitationUrn("probe"), {}, { __provider: provider, invitedUserEmailAddress: "probe@contoso.com", inviteRedirectUrl: REDIRECT });
+      await s.check(
+        invitationUrn("probe"),
+        {},
+        { __provider: provider, invitedUserEmailAddress: "probe@contoso.com", inviteRedirectUrl: REDIRECT },
+      );
       return "";
     } catch (e) {
       return (e as Error).message;
@@ -125,7 +154,9 @@ describeInstalled("the plugin: Configure, tenants, expired tokens", () => {
     const s = await plugin(config({ graphEndpoint: "http://graph.example.com" }));
     const message = await firstCheck(s);
     errors.configureHttp = message;
-    expect(message).toMatch(/entra:graphEndpoint \/ ENTRA_GRAPH_ENDPOINT 'http:\/\/graph\.example\.com' must use https: tokens are only sent over https/);
+    expect(message).toMatch(
+      /entra:graphEndpoint \/ ENTRA_GRAPH_ENDPOINT 'http:\/\/graph\.example\.com' must use https: tokens are only sent over https/,
+    );
     expect(message).not.toContain(emu.clientSecret);
     expect(emu.requests()).toEqual([]);
   });
@@ -143,12 +174,18 @@ describeInstalled("the plugin: Configure, tenants, expired tokens", () => {
     const urn = invitationUrn("fallback");
     let created = "";
     try {
-      const checked = await s.check(urn, {}, { __provider: provider, invitedUserEmailAddress: "fallback@contoso.com", inviteRedirectUrl: REDIRECT });
+      const checked = await s.check(
+        urn,
+        {},
+        { __provider: provider, invitedUserEmailAddress: "fallback@contoso.com", inviteRedirectUrl: REDIRECT },
+      );
       created = (await s.create(urn, checked.inputs)).id;
     } catch {
       /* refused, as it should be */
     }
-    errors.fallbackAfterRefusedConfigure = created ? `create succeeded against the environment's endpoint: user ${created}` : "refused";
+    errors.fallbackAfterRefusedConfigure = created
+      ? `create succeeded against the environment's endpoint: user ${created}`
+      : "refused";
     expect(created).toBe("");
     expect(graphWrites(emu.requests())).toEqual([]);
   });
@@ -161,7 +198,9 @@ describeInstalled("the plugin: Configure, tenants, expired tokens", () => {
   test("a token for another tenant is refused by Graph (401) and the error names the tenant setting", async () => {
     const other = emu.addClient({ roles: ["User.Invite.All", "User.ReadWrite.All"], tenantId: OTHER_TENANT });
     emu.clearRequests();
-    const s = await plugin(config({ tenantId: OTHER_TENANT, clientId: other.clientId, clientSecret: other.clientSecret }));
+    const s = await plugin(
+      config({ tenantId: OTHER_TENANT, clientId: other.clientId, clientSecret: other.clientSecret }),
+    );
     scanner.addSecret(other.clientSecret);
     const text = await createError(s, "other-tenant", "t1@contoso.com");
     expect(text).toMatch(/401 InvalidAuthenticationToken: .*issued for another tenant/);
@@ -173,7 +212,14 @@ describeInstalled("the plugin: Configure, tenants, expired tokens", () => {
     // Tokens live 1 s and every Graph request takes 1.5 s: each token has expired when Graph reads it.
     const slow = await startEmulator({ tokenLifetimeSeconds: 1, latencyMs: 1_500, clientSecret: emu.clientSecret });
     try {
-      const s = await plugin(config({ graphEndpoint: slow.graphUrl, authorityHost: slow.authorityHost, tenantId: slow.tenantId, clientId: slow.clientId }));
+      const s = await plugin(
+        config({
+          graphEndpoint: slow.graphUrl,
+          authorityHost: slow.authorityHost,
+          tenantId: slow.tenantId,
+          clientId: slow.clientId,
+        }),
+      );
       const text = await createError(s, "expired", "t2@contoso.com");
       expect(text).toMatch(/401 InvalidAuthenticationToken: Lifetime validation failed, the token is expired/);
       expect(text).toMatch(/Fix: .*the clock is right/);
@@ -267,20 +313,45 @@ describeInstalled("least privilege, measured per operation and permission", () =
       env: { ...process.env, ARM_CLIENT_SECRET: "", ENTRA_GRAPH_ENDPOINT: "" },
       provider,
       stack,
-      config: { "entra:graphEndpoint": emu.graphUrl, "entra:authorityHost": emu.authorityHost, "entra:tenantId": emu.tenantId, "entra:clientId": app.clientId, "entra:clientSecret": app.clientSecret },
+      config: {
+        "entra:graphEndpoint": emu.graphUrl,
+        "entra:authorityHost": emu.authorityHost,
+        "entra:tenantId": emu.tenantId,
+        "entra:clientId": app.clientId,
+        "entra:clientSecret": app.clientSecret,
+      },
     });
   }
 
-  const slug = (s: string): string => s.replace(/[^a-z]+/gi, "").toLowerCase().slice(0, 12);
+  const slug = (s: string): string =>
+    s
+      .replace(/[^a-z]+/gi, "")
+      .toLowerCase()
+      .slice(0, 12);
 
   const isCreate = (op: Operation): boolean => op.startsWith("create");
-  const caseOf = (label: string, op: Operation, n: number): { name: string; email: string; args: Record<string, unknown> } => {
+  const caseOf = (
+    label: string,
+    op: Operation,
+    n: number,
+  ): { name: string; email: string; args: Record<string, unknown> } => {
     const email = `lp${n}-${slug(op)}@${slug(label)}.lp.example`;
-    const base: Record<string, unknown> = { invitedUserEmailAddress: email, inviteRedirectUrl: REDIRECT, invitedUserDisplayName: "LP" };
+    const base: Record<string, unknown> = {
+      invitedUserEmailAddress: email,
+      inviteRedirectUrl: REDIRECT,
+      invitedUserDisplayName: "LP",
+    };
     // Adopting with a display name of its own would PATCH the existing guest (a write): measured apart.
-    if (op.startsWith("create adopting")) return { name: `lp${n}`, email, args: { invitedUserEmailAddress: email, inviteRedirectUrl: REDIRECT } };
-    if (op === "create with userProperties") return { name: `lp${n}`, email, args: { ...base, userProperties: { companyName: "Contoso" } } };
-    if (op.startsWith("delete")) return { name: `lp${n}`, email, args: { ...base, onDelete: op.includes("disable") ? "disable" : op.includes("retain") ? "retain" : "delete" } };
+    if (op.startsWith("create adopting"))
+      return { name: `lp${n}`, email, args: { invitedUserEmailAddress: email, inviteRedirectUrl: REDIRECT } };
+    if (op === "create with userProperties")
+      return { name: `lp${n}`, email, args: { ...base, userProperties: { companyName: "Contoso" } } };
+    if (op.startsWith("delete"))
+      return {
+        name: `lp${n}`,
+        email,
+        args: { ...base, onDelete: op.includes("disable") ? "disable" : op.includes("retain") ? "retain" : "delete" },
+      };
     return { name: `lp${n}`, email, args: base };
   };
   const stepOutcome = (steps: { ok: boolean; error?: string }[]): Outcome => {
@@ -294,7 +365,10 @@ describeInstalled("least privilege, measured per operation and permission", () =
     const e = engineFor(label, "lp");
     let outcome: Outcome;
     if (isCreate(op)) {
-      if (op.startsWith("create adopting")) await adminGraphClient(emu).api("/invitations").post({ invitedUserEmailAddress: email, inviteRedirectUrl: REDIRECT });
+      if (op.startsWith("create adopting"))
+        await adminGraphClient(emu)
+          .api("/invitations")
+          .post({ invitedUserEmailAddress: email, inviteRedirectUrl: REDIRECT });
       emu.clearRequests();
       outcome = stepOutcome(await e.up(new Map([[name, args]])));
       const log = emu.requests();
@@ -306,9 +380,14 @@ describeInstalled("least privilege, measured per operation and permission", () =
       e.state.set(name, admin.state.get(name)!);
       emu.clearRequests();
       if (op === "refresh (read)") outcome = stepOutcome(await e.refresh());
-      else if (op.startsWith("update")) outcome = stepOutcome(await e.up(new Map([[name, { ...args, invitedUserDisplayName: "LP 2" }]])));
-      else if (op.startsWith("replace: email")) outcome = stepOutcome(await e.up(new Map([[name, { ...args, invitedUserEmailAddress: email.replace("@", ".moved@") }]])));
-      else if (op.startsWith("replace: triggers")) outcome = stepOutcome(await e.up(new Map([[name, { ...args, triggers: { n: 1 } }]])));
+      else if (op.startsWith("update"))
+        outcome = stepOutcome(await e.up(new Map([[name, { ...args, invitedUserDisplayName: "LP 2" }]])));
+      else if (op.startsWith("replace: email"))
+        outcome = stepOutcome(
+          await e.up(new Map([[name, { ...args, invitedUserEmailAddress: email.replace("@", ".moved@") }]])),
+        );
+      else if (op.startsWith("replace: triggers"))
+        outcome = stepOutcome(await e.up(new Map([[name, { ...args, triggers: { n: 1 } }]])));
       else outcome = stepOutcome(await e.up(new Map()));
     }
     for (const l of [...e.stderr, ...e.errors]) scanner.scan(`${label} ${op}`, l);
@@ -319,7 +398,15 @@ describeInstalled("least privilege, measured per operation and permission", () =
     const cases = Object.keys(ROLESETS).flatMap((label) => OPERATIONS.map((op) => ({ label, op })));
     // The guests the non-create operations work on, made by a fully privileged app in one deployment.
     const admin = engineFor(undefined, "lp");
-    const setup = new Map(cases.map((c, n) => ({ ...c, n })).filter((c) => !isCreate(c.op)).map((c) => { const x = caseOf(c.label, c.op, c.n); return [x.name, x.args]; }));
+    const setup = new Map(
+      cases
+        .map((c, n) => ({ ...c, n }))
+        .filter((c) => !isCreate(c.op))
+        .map((c) => {
+          const x = caseOf(c.label, c.op, c.n);
+          return [x.name, x.args];
+        }),
+    );
     expect((await admin.up(setup)).filter((x) => !x.ok)).toEqual([]);
     for (const l of admin.stderr) scanner.scan("admin setup", l);
     for (const [n, { label, op }] of cases.entries()) {
@@ -330,11 +417,21 @@ describeInstalled("least privilege, measured per operation and permission", () =
     // User.Invite.All alone: inviting works; nothing that reads or writes users does.
     expect(ok("User.Invite.All", "create (invite a new guest)")).toBe(true);
     expect(ok("User.Invite.All", "delete (onDelete: retain)")).toBe(true);
-    for (const op of ["refresh (read)", "update displayName / userType / userProperties", "create with userProperties", "replace: email change (mail PATCH + reset)", "replace: triggers change (reset)", "delete (onDelete: delete)", "delete (onDelete: disable)"] as const) {
+    for (const op of [
+      "refresh (read)",
+      "update displayName / userType / userProperties",
+      "create with userProperties",
+      "replace: email change (mail PATCH + reset)",
+      "replace: triggers change (reset)",
+      "delete (onDelete: delete)",
+      "delete (onDelete: disable)",
+    ] as const) {
       expect({ op, ok: ok("User.Invite.All", op) }).toEqual({ op, ok: false });
     }
     // + User.Read.All: adoption is recognised and refresh works; writes still need ReadWrite.
-    expect(table["User.Invite.All + User.Read.All"]["create adopting an existing guest (lookup by email)"]).toMatchObject({ ok: true, adopted: true });
+    expect(
+      table["User.Invite.All + User.Read.All"]["create adopting an existing guest (lookup by email)"],
+    ).toMatchObject({ ok: true, adopted: true });
     expect(ok("User.Invite.All + User.Read.All", "refresh (read)")).toBe(true);
     expect(ok("User.Invite.All + User.Read.All", "update displayName / userType / userProperties")).toBe(false);
     // User.ReadWrite.All: everything.
@@ -343,11 +440,18 @@ describeInstalled("least privilege, measured per operation and permission", () =
     for (const label of Object.keys(ROLESETS)) {
       for (const op of OPERATIONS) {
         const o = table[label][op];
-        if (!o.ok) expect({ label, op, error: o.error }).toEqual({ label, op, error: expect.stringMatching(/User\.(Read|ReadWrite)\.All|Fix:/) });
+        if (!o.ok)
+          expect({ label, op, error: o.error }).toEqual({
+            label,
+            op,
+            error: expect.stringMatching(/User\.(Read|ReadWrite)\.All|Fix:/),
+          });
       }
     }
     expect(scanner.hits).toEqual([]);
-    process.stdout.write(`least privilege: ${JSON.stringify(Object.fromEntries(Object.entries(table).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([op, o]) => [op, o.ok]))])), null, 1)}\n`);
+    process.stdout.write(
+      `least privilege: ${JSON.stringify(Object.fromEntries(Object.entries(table).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([op, o]) => [op, o.ok]))])), null, 1)}\n`,
+    );
   });
 
   test("User.Invite.All alone: the create succeeds, no write after the invitation, a warning instead of a failure", () => {
@@ -362,10 +466,16 @@ describeInstalled("the real engine with User.Invite.All alone: is the warning sh
     const app = emu.addClient({ roles: ["User.Invite.All"] });
     const scanner = new SecretScanner(emu.clientSecret, app.clientSecret);
     const program = `const { Invitation } = require("pulumi-entra-invitation");\nconst g = new Invitation("vendor", { invitedUserEmailAddress: "vendor@fabrikam.example", inviteRedirectUrl: "${REDIRECT}", onDelete: "retain" });\nmodule.exports = { userId: g.userId };\n`;
-    const stack = new TestStack({ name: "rel-least-privilege", program, programFile: "index.js", env: { ...providerEnv({ ...emu, clientId: app.clientId, clientSecret: app.clientSecret }) } });
+    const stack = new TestStack({
+      name: "rel-least-privilege",
+      program,
+      programFile: "index.js",
+      env: { ...providerEnv({ ...emu, clientId: app.clientId, clientSecret: app.clientSecret }) },
+    });
     try {
       const r = await stack.up();
-      for (const t of [r.stdout, r.stderr, r.error, JSON.stringify(stack.exportState())]) scanner.scan("least-privilege up", t);
+      for (const t of [r.stdout, r.stderr, r.error, JSON.stringify(stack.exportState())])
+        scanner.scan("least-privilege up", t);
       expect(r.ok).toBe(true);
       const log = emu.requests();
       expect(requestsTo(log, "POST", "/v1.0/invitations").map((x) => x.status)).toEqual([201]);
@@ -376,9 +486,11 @@ describeInstalled("the real engine with User.Invite.All alone: is the warning sh
       const line = `${r.stdout}\n${r.stderr}`.split("\n").find((l) => l.includes("cannot read users"));
       figures.engineShowsPluginWarning = { inStdout, inStderr, line: line?.trim() };
       process.stdout.write(`engine and plugin stderr: ${JSON.stringify(figures.engineShowsPluginWarning)}\n`);
-      if (process.env.RELIABILITY_DEBUG) process.stdout.write(`--- up stdout ---\n${r.stdout}\n--- up stderr ---\n${r.stderr}\n`);
+      if (process.env.RELIABILITY_DEBUG)
+        process.stdout.write(`--- up stdout ---\n${r.stdout}\n--- up stderr ---\n${r.stderr}\n`);
       const d = await stack.destroy();
-      for (const t of [d.stdout, d.stderr, d.error, JSON.stringify(stack.exportState())]) scanner.scan("least-privilege destroy", t);
+      for (const t of [d.stdout, d.stderr, d.error, JSON.stringify(stack.exportState())])
+        scanner.scan("least-privilege destroy", t);
       expect(d.ok).toBe(true);
       expect(emu.users().map((u) => u.mail)).toEqual(["vendor@fabrikam.example"]);
       expect(scanner.hits).toEqual([]);

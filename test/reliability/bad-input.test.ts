@@ -14,10 +14,23 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { checkInputs } from "../../src/provider/validate";
-import { invitationUrn, ProviderServer, RunningEmulator, serializedInvitationProvider, startEmulator, TestStack, providerEnv } from "../../src/testing";
+import {
+  invitationUrn,
+  ProviderServer,
+  RunningEmulator,
+  serializedInvitationProvider,
+  startEmulator,
+  TestStack,
+  providerEnv,
+} from "../../src/testing";
 import { INVALID_GUESTLIST_INPUTS, InvalidGuestListCase, expectRejected } from "../guestlist/invalid-inputs";
 import { INVALID_INVITATION_INPUTS, VALID_BASE } from "../provider/invalid-inputs";
-import { GUESTLIST_GAPS, INVITATION_GAPS, MORE_INVALID_GUESTLIST_INPUTS, MORE_INVALID_INVITATION_INPUTS } from "./bad-inputs";
+import {
+  GUESTLIST_GAPS,
+  INVITATION_GAPS,
+  MORE_INVALID_GUESTLIST_INPUTS,
+  MORE_INVALID_INVITATION_INPUTS,
+} from "./bad-inputs";
 import { describeInstalled, HAVE_PACKAGE, PKG_DIR, SecretScanner, writeFigures } from "./harness";
 
 jest.setTimeout(180_000);
@@ -45,7 +58,8 @@ const INVITATION_CASES = [...INVALID_INVITATION_INPUTS, ...MORE_INVALID_INVITATI
 const GUESTLIST_CASES: InvalidGuestListCase[] = [...INVALID_GUESTLIST_INPUTS, ...MORE_INVALID_GUESTLIST_INPUTS];
 
 /** Words that tell the user what to do (or what is allowed instead). */
-const FIX = /(e\.g\.|use |give |remove|retype|at most|must|only |needs|keep|leave|write |name |quote|one of|known inputs|is required|is not a valid|not allowed|may not|save it|did you mean|ISO)/i;
+const FIX =
+  /(e\.g\.|use |give |remove|retype|at most|must|only |needs|keep|leave|write |name |quote|one of|known inputs|is required|is not a valid|not allowed|may not|save it|did you mean|ISO)/i;
 
 function inputsOf(extra: Record<string, unknown>): Record<string, unknown> {
   const inputs: Record<string, unknown> = { ...VALID_BASE, ...extra };
@@ -72,20 +86,33 @@ describeInstalled("Invitation: refused by the plugin's gRPC Check, nothing sent 
     emu = await startEmulator();
     provider = serializedInvitationProvider(PKG_DIR).provider;
     server = await ProviderServer.start({ cwd: PKG_DIR, env: { ...process.env, ...providerEnv(emu) } });
-    await server.configure({ "entra:graphEndpoint": emu.graphUrl, "entra:authorityHost": emu.authorityHost, "entra:tenantId": emu.tenantId, "entra:clientId": emu.clientId, "entra:clientSecret": emu.clientSecret });
+    await server.configure({
+      "entra:graphEndpoint": emu.graphUrl,
+      "entra:authorityHost": emu.authorityHost,
+      "entra:tenantId": emu.tenantId,
+      "entra:clientId": emu.clientId,
+      "entra:clientSecret": emu.clientSecret,
+    });
   });
 
   afterAll(async () => {
     await server?.close();
     await emu?.close();
-    figures.invitation = { cases: INVITATION_CASES.length, refused: refused.length, reasonsWithoutFixWording: withoutFix };
+    figures.invitation = {
+      cases: INVITATION_CASES.length,
+      refused: refused.length,
+      reasonsWithoutFixWording: withoutFix,
+    };
   });
 
   test.each(INVITATION_CASES)("%s", async (name, extra, property, reason) => {
     const urn = invitationUrn(`bad-${refused.length}`);
     const r = await server.check(urn, {}, { __provider: provider, ...inputsOf(extra) });
     const f = r.failures.find((x) => x.property === property);
-    expect({ name, failures: r.failures }).toEqual({ name, failures: expect.arrayContaining([expect.objectContaining({ property })]) });
+    expect({ name, failures: r.failures }).toEqual({
+      name,
+      failures: expect.arrayContaining([expect.objectContaining({ property })]),
+    });
     expect(f!.reason).toMatch(reason);
     if (!FIX.test(f!.reason)) withoutFix.push(`${name}: ${f!.reason}`);
     refused.push(name);
@@ -175,12 +202,16 @@ describeInstalled("through the real engine: `up` fails before Graph is called", 
       name: "rel-bad-guestlist",
       program,
       env: providerEnv(emu),
-      files: { "guests.csv": `email,redirectUrl,displayName\nok@contoso.com,https://myapps.microsoft.com,Ok\neve@contoso.com,https://myapps.microsoft.com,"=HYPERLINK(""https://evil.example"",""Eve"")"\n` },
+      files: {
+        "guests.csv": `email,redirectUrl,displayName\nok@contoso.com,https://myapps.microsoft.com,Ok\neve@contoso.com,https://myapps.microsoft.com,"=HYPERLINK(""https://evil.example"",""Eve"")"\n`,
+      },
     });
     stacks.push(stack);
     const r = await stack.up();
     expect(r.ok).toBe(false);
-    expect(`${r.error}\n${r.stdout}\n${r.stderr}`).toMatch(/guests\.csv:3: guest 'eve@contoso\.com': displayName \(invitedUserDisplayName\): starts with '='/);
+    expect(`${r.error}\n${r.stdout}\n${r.stderr}`).toMatch(
+      /guests\.csv:3: guest 'eve@contoso\.com': displayName \(invitedUserDisplayName\): starts with '='/,
+    );
     expect(emu.requests()).toEqual([]);
     expect((stack.exportState().deployment.resources ?? []).filter((x) => x.type === INVITATION)).toEqual([]);
     for (const t of [r.stdout, r.stderr, r.error, JSON.stringify(stack.exportState())]) scanner.scan("guestlist up", t);
@@ -189,14 +220,22 @@ describeInstalled("through the real engine: `up` fails before Graph is called", 
 
   test("an Invitation with a javascript: redirect: up fails naming inviteRedirectUrl; no request", async () => {
     const program = `const { Invitation } = require("pulumi-entra-invitation");\nnew Invitation("eve", { invitedUserEmailAddress: "eve@contoso.com", inviteRedirectUrl: "javascript:alert(document.cookie)" });\n`;
-    const stack = new TestStack({ name: "rel-bad-invitation", program, programFile: "index.js", env: providerEnv(emu) });
+    const stack = new TestStack({
+      name: "rel-bad-invitation",
+      program,
+      programFile: "index.js",
+      env: providerEnv(emu),
+    });
     stacks.push(stack);
     const r = await stack.up();
     expect(r.ok).toBe(false);
-    expect(`${r.error}\n${r.stdout}\n${r.stderr}`).toMatch(/inviteRedirectUrl.*'javascript:alert\(document\.cookie\)' uses 'javascript:': only https/);
+    expect(`${r.error}\n${r.stdout}\n${r.stderr}`).toMatch(
+      /inviteRedirectUrl.*'javascript:alert\(document\.cookie\)' uses 'javascript:': only https/,
+    );
     expect(emu.requests()).toEqual([]);
     expect((stack.exportState().deployment.resources ?? []).filter((x) => x.type === INVITATION)).toEqual([]);
-    for (const t of [r.stdout, r.stderr, r.error, JSON.stringify(stack.exportState())]) scanner.scan("invitation up", t);
+    for (const t of [r.stdout, r.stderr, r.error, JSON.stringify(stack.exportState())])
+      scanner.scan("invitation up", t);
     expect(scanner.hits).toEqual([]);
   });
 });
@@ -212,5 +251,9 @@ describe("gaps found by this suite, now refused (see docs/reliability.md)", () =
 });
 
 afterAll(() => {
-  if (Object.keys(figures).length) writeFigures(HAVE_PACKAGE ? "bad-input" : "bad-input-unit", { ...figures, gaps: { invitation: INVITATION_GAPS.map((g) => g[0]), guestList: GUESTLIST_GAPS.map((g) => g[0]) } });
+  if (Object.keys(figures).length)
+    writeFigures(HAVE_PACKAGE ? "bad-input" : "bad-input-unit", {
+      ...figures,
+      gaps: { invitation: INVITATION_GAPS.map((g) => g[0]), guestList: GUESTLIST_GAPS.map((g) => g[0]) },
+    });
 });

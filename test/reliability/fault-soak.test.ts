@@ -14,13 +14,27 @@
  */
 import { providerEnv, RunningEmulator, serializedInvitationProvider, startEmulator } from "../../src/testing";
 import { GrpcEngine, StepRecord, tally } from "./grpc-engine";
-import { auditDirectory, censusOf, describeInstalled, HeldGuest, LogCensus, LONG, PKG_DIR, SecretScanner, SEED, SOAK_GUESTS, writeFigures } from "./harness";
+import {
+  auditDirectory,
+  censusOf,
+  describeInstalled,
+  HeldGuest,
+  LogCensus,
+  LONG,
+  PKG_DIR,
+  SecretScanner,
+  SEED,
+  SOAK_GUESTS,
+  writeFigures,
+} from "./harness";
 
 jest.setTimeout(LONG ? 3_600_000 : 300_000);
 
 /** The fault mix: about 11% of Graph requests fail (plus replication lag on every new user). */
 export const SOAK_FAULTS = { "429": 0.01, "503": 0.05, "504": 0.02, reset: 0.01, drop: 0.02 } as const;
-const FAULTS = Object.entries(SOAK_FAULTS).map(([k, v]) => `${k}=${v}`).join(",");
+const FAULTS = Object.entries(SOAK_FAULTS)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(",");
 const LAG_MS = 3_000;
 const MAX_REDRIVES = 3;
 const REDIRECT = "https://myapps.microsoft.com";
@@ -46,7 +60,8 @@ interface PhaseFigures {
   mismatched: number;
 }
 
-const inScope = (u: { mail: string | null; otherMails: string[] }): boolean => [u.mail, ...u.otherMails].some((m) => !!m && m.endsWith(".soak.example"));
+const inScope = (u: { mail: string | null; otherMails: string[] }): boolean =>
+  [u.mail, ...u.otherMails].some((m) => !!m && m.endsWith(".soak.example"));
 const pad = (i: number): string => String(i).padStart(3, "0");
 
 function baseGuest(i: number): Args {
@@ -75,12 +90,25 @@ describeInstalled(`fault soak: ${SOAK_GUESTS} guests, faults ${FAULTS}, replicat
     emu = await startEmulator({ faults: FAULTS, replicationLagMs: LAG_MS, seed: SEED });
     const { provider } = serializedInvitationProvider(PKG_DIR);
     // Credentials come through stack config (Configure), not the environment: the engine's way.
-    const env = { ...process.env, ARM_CLIENT_SECRET: "", ARM_CLIENT_ID: "", ARM_TENANT_ID: "", ENTRA_GRAPH_ENDPOINT: "", NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? providerEnv(emu).NODE_EXTRA_CA_CERTS };
+    const env = {
+      ...process.env,
+      ARM_CLIENT_SECRET: "",
+      ARM_CLIENT_ID: "",
+      ARM_TENANT_ID: "",
+      ENTRA_GRAPH_ENDPOINT: "",
+      NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? providerEnv(emu).NODE_EXTRA_CA_CERTS,
+    };
     engine = new GrpcEngine({
       pkgDir: PKG_DIR,
       env,
       provider,
-      config: { "entra:graphEndpoint": emu.graphUrl, "entra:authorityHost": emu.authorityHost, "entra:tenantId": emu.tenantId, "entra:clientId": emu.clientId, "entra:clientSecret": emu.clientSecret },
+      config: {
+        "entra:graphEndpoint": emu.graphUrl,
+        "entra:authorityHost": emu.authorityHost,
+        "entra:tenantId": emu.tenantId,
+        "entra:clientId": emu.clientId,
+        "entra:clientSecret": emu.clientSecret,
+      },
     });
     scanner = new SecretScanner(emu.clientSecret);
     program = new Map(Array.from({ length: SOAK_GUESTS }, (_, i) => [`g${pad(i)}`, baseGuest(i)]));
@@ -99,10 +127,13 @@ describeInstalled(`fault soak: ${SOAK_GUESTS} guests, faults ${FAULTS}, replicat
       deployments: engine.deployments,
       grpcCalls: engine.calls,
       graphRequests: sum((c) => c.requests),
-      faultsInjected: phases.reduce((acc, p) => {
-        for (const [k, v] of Object.entries(p.graph.faults)) acc[k] = (acc[k] ?? 0) + v;
-        return acc;
-      }, {} as Record<string, number>),
+      faultsInjected: phases.reduce(
+        (acc, p) => {
+          for (const [k, v] of Object.entries(p.graph.faults)) acc[k] = (acc[k] ?? 0) + v;
+          return acc;
+        },
+        {} as Record<string, number>,
+      ),
       retries: sum((c) => c.retries),
       failedStepsFirstRun: phases.reduce((n, p) => n + Object.values(p.failedFirstRun).reduce((a, b) => a + b, 0), 0),
       stillFailing: phases.reduce((n, p) => n + p.stillFailing, 0),
@@ -145,7 +176,9 @@ describeInstalled(`fault soak: ${SOAK_GUESTS} guests, faults ${FAULTS}, replicat
     }
     const t = tally(first);
     const graph = censusOf(emu.requests());
-    const a = audit ? auditDirectory(emu, held(), inScope) : { lost: [], duplicated: [], orphans: [], mismatched: [], summary: "" };
+    const a = audit
+      ? auditDirectory(emu, held(), inScope)
+      : { lost: [], duplicated: [], orphans: [], mismatched: [], summary: "" };
     const fig: PhaseFigures = {
       phase: name,
       seconds: (Date.now() - t0) / 1000,
@@ -161,7 +194,9 @@ describeInstalled(`fault soak: ${SOAK_GUESTS} guests, faults ${FAULTS}, replicat
       mismatched: a.mismatched.length,
     };
     phases.push(fig);
-    process.stdout.write(`soak ${name}: ${JSON.stringify({ seconds: fig.seconds, steps: fig.steps, failed: fig.failedFirstRun, redrives, faults: graph.faults, retries: graph.retries, requests: graph.requests })}\n`);
+    process.stdout.write(
+      `soak ${name}: ${JSON.stringify({ seconds: fig.seconds, steps: fig.steps, failed: fig.failedFirstRun, redrives, faults: graph.faults, retries: graph.retries, requests: graph.requests })}\n`,
+    );
     // Secrets: the plugin's stderr, every error a step returned, and the state minus inviteRedeemUrl
     // (the engine encrypts that output: the resource marks it secret).
     for (const line of engine.stderr.splice(0)) scanner.scan(`${name}: plugin stderr`, line);
@@ -189,10 +224,16 @@ describeInstalled(`fault soak: ${SOAK_GUESTS} guests, faults ${FAULTS}, replicat
     for (const [name, args] of program) {
       const i = Number(name.slice(1));
       if (i % 3 === 0) program.set(name, { ...args, invitedUserDisplayName: `Guest ${pad(i)} (changed)` });
-      if (i % 4 === 0) program.set(name, { ...program.get(name)!, userProperties: { companyName: `Partner ${i % 7}`, jobTitle: "Auditor" } });
+      if (i % 4 === 0)
+        program.set(name, {
+          ...program.get(name)!,
+          userProperties: { companyName: `Partner ${i % 7}`, jobTitle: "Auditor" },
+        });
     }
     const fig = await phase("change", () => engine.up(program));
-    expect(fig.steps.update).toBe([...program.keys()].filter((n) => Number(n.slice(1)) % 3 === 0 || Number(n.slice(1)) % 4 === 0).length);
+    expect(fig.steps.update).toBe(
+      [...program.keys()].filter((n) => Number(n.slice(1)) % 3 === 0 || Number(n.slice(1)) % 4 === 0).length,
+    );
     const users = new Map(emu.users().map((u) => [u.id, u]));
     for (const [name, args] of program) {
       const u = users.get(engine.state.get(name)!.id)!;
@@ -255,13 +296,24 @@ describeInstalled(`fault soak: ${SOAK_GUESTS} guests, faults ${FAULTS}, replicat
     for (const g of before) {
       const u = users.get(g.id!)!;
       const policy = g.onDelete === "delete" && g.adopted ? "retain" : g.onDelete;
-      const ok = policy === "delete" ? !!u.deletedDateTime : policy === "disable" ? !u.deletedDateTime && !u.accountEnabled : !u.deletedDateTime && u.accountEnabled;
+      const ok =
+        policy === "delete"
+          ? !!u.deletedDateTime
+          : policy === "disable"
+            ? !u.deletedDateTime && !u.accountEnabled
+            : !u.deletedDateTime && u.accountEnabled;
       if (!ok) wrong.push(`${g.name} (${policy}): deleted=${!!u.deletedDateTime} enabled=${u.accountEnabled}`);
     }
     expect(wrong).toEqual([]);
     // No orphan: every live soak user is one the stack was told to keep (disable/retain).
     const kept = new Set(before.filter((g) => g.onDelete !== "delete" || g.adopted).map((g) => g.id));
-    expect(emu.users().filter(inScope).filter((u) => !kept.has(u.id)).map((u) => u.mail)).toEqual([]);
+    expect(
+      emu
+        .users()
+        .filter(inScope)
+        .filter((u) => !kept.has(u.id))
+        .map((u) => u.mail),
+    ).toEqual([]);
     const fig = phases[phases.length - 1];
     expect(fig.steps.delete).toBe(SOAK_GUESTS);
   });
@@ -269,7 +321,17 @@ describeInstalled(`fault soak: ${SOAK_GUESTS} guests, faults ${FAULTS}, replicat
   test("the secrets scanner finds what it looks for (positive control)", () => {
     const probe = new SecretScanner(emu.clientSecret);
     expect(probe.scan("control", `x ${emu.clientSecret} y`)).toHaveLength(1);
-    expect(probe.scan("control", "Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJodHRwczovL2xvY2FsaG9zdCJ9.c2lnbmF0dXJlc2lnbmF0dXJl")).toHaveLength(1);
-    expect(probe.scan("control", "https://login.microsoftonline.com/redeem?rd=https%3a%2f%2finvitations.microsoft.com%2fredeem%2f%3ftenant%3dx%26ticket%3dy").length).toBeGreaterThan(0);
+    expect(
+      probe.scan(
+        "control",
+        "Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJodHRwczovL2xvY2FsaG9zdCJ9.c2lnbmF0dXJlc2lnbmF0dXJl",
+      ),
+    ).toHaveLength(1);
+    expect(
+      probe.scan(
+        "control",
+        "https://login.microsoftonline.com/redeem?rd=https%3a%2f%2finvitations.microsoft.com%2fredeem%2f%3ftenant%3dx%26ticket%3dy",
+      ).length,
+    ).toBeGreaterThan(0);
   });
 });

@@ -88,20 +88,22 @@ export class GrpcEngine {
 
   /** `pulumi refresh`. */
   refresh(): Promise<StepRecord[]> {
-    return this.deployment((s) => pool([...this.state.values()], this.opts.parallel ?? 32, async (cur): Promise<StepRecord> => {
-      try {
-        this.count("read");
-        const r = await s.read(cur.urn, cur.id, cur.outputs, cur.inputs);
-        if (!r.id) {
-          this.state.delete(cur.name);
-          return { name: cur.name, op: "gone", ok: true };
+    return this.deployment((s) =>
+      pool([...this.state.values()], this.opts.parallel ?? 32, async (cur): Promise<StepRecord> => {
+        try {
+          this.count("read");
+          const r = await s.read(cur.urn, cur.id, cur.outputs, cur.inputs);
+          if (!r.id) {
+            this.state.delete(cur.name);
+            return { name: cur.name, op: "gone", ok: true };
+          }
+          this.state.set(cur.name, { ...cur, id: r.id, outputs: r.props, inputs: r.inputs ?? cur.inputs });
+          return { name: cur.name, op: "read", ok: true };
+        } catch (e) {
+          return this.failed(cur.name, "read", e);
         }
-        this.state.set(cur.name, { ...cur, id: r.id, outputs: r.props, inputs: r.inputs ?? cur.inputs });
-        return { name: cur.name, op: "read", ok: true };
-      } catch (e) {
-        return this.failed(cur.name, "read", e);
-      }
-    }));
+      }),
+    );
   }
 
   private failed(name: string, op: StepOp, e: unknown): StepRecord {
@@ -166,7 +168,11 @@ export class GrpcEngine {
 }
 
 /** Steps by op, and failures by op, of a list of records. */
-export function tally(records: readonly StepRecord[]): { ops: Record<string, number>; failed: Record<string, number>; errors: Record<string, number> } {
+export function tally(records: readonly StepRecord[]): {
+  ops: Record<string, number>;
+  failed: Record<string, number>;
+  errors: Record<string, number>;
+} {
   const ops: Record<string, number> = {};
   const failed: Record<string, number> = {};
   const errors: Record<string, number> = {};
@@ -174,7 +180,11 @@ export function tally(records: readonly StepRecord[]): { ops: Record<string, num
     ops[r.op] = (ops[r.op] ?? 0) + 1;
     if (!r.ok) {
       failed[r.op] = (failed[r.op] ?? 0) + 1;
-      const key = (r.error ?? "").split("\n")[0].replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<id>").replace(/\S+@\S+\.example/g, "<email>").slice(0, 200);
+      const key = (r.error ?? "")
+        .split("\n")[0]
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<id>")
+        .replace(/\S+@\S+\.example/g, "<email>")
+        .slice(0, 200);
       errors[key] = (errors[key] ?? 0) + 1;
     }
   }

@@ -31,7 +31,8 @@ export const SEED = Number(process.env.RELIABILITY_SEED) || (Date.now() % 1_000_
 
 /** The installed package (scripts/test.js, scripts/prepare-e2e.js). */
 export const PKG_DIR = process.env.ENTRA_E2E_PACKAGE_DIR ?? "";
-export const HAVE_PACKAGE = PKG_DIR !== "" && fs.existsSync(path.join(PKG_DIR, "node_modules", "pulumi-entra-invitation"));
+export const HAVE_PACKAGE =
+  PKG_DIR !== "" && fs.existsSync(path.join(PKG_DIR, "node_modules", "pulumi-entra-invitation"));
 /**
  * The suites that need the installed package and the CLI. They are never skipped: without the
  * package (not run through `npm test` / scripts/test.js) they fail, saying so.
@@ -39,7 +40,9 @@ export const HAVE_PACKAGE = PKG_DIR !== "" && fs.existsSync(path.join(PKG_DIR, "
 export const describeInstalled: jest.Describe = describe;
 if (!HAVE_PACKAGE) {
   beforeAll(() => {
-    throw new Error("the package is not installed for end-to-end runs: run these suites with `npm test` or `node scripts/test.js --selectProjects reliability`");
+    throw new Error(
+      "the package is not installed for end-to-end runs: run these suites with `npm test` or `node scripts/test.js --selectProjects reliability`",
+    );
   });
 }
 
@@ -102,7 +105,8 @@ export class SecretScanner {
 /** A JWT: three base64url parts, the first a JSON header (`{"` is `eyJ`). */
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g;
 /** Plaintext redeem links (Graph's inviteRedeemUrl and the redeem target inside it), also URL-encoded. */
-const REDEEM = /(login\.microsoftonline\.com\/redeem|invitations\.microsoft\.com(\/|%2F)redeem|redeem\?rd=|[?&%]ticket(=|%3D))/gi;
+const REDEEM =
+  /(login\.microsoftonline\.com\/redeem|invitations\.microsoft\.com(\/|%2F)redeem|redeem\?rd=|[?&%]ticket(=|%3D))/gi;
 
 // ---------------------------------------------------------------------------------------------
 // The emulator's request log
@@ -133,7 +137,17 @@ function requestKey(r: RequestLogEntry): string {
 
 /** Count what the emulator saw: faults, statuses, retries (a repeat of a request that had failed). */
 export function censusOf(log: readonly RequestLogEntry[]): LogCensus {
-  const c: LogCensus = { requests: 0, tokenRequests: 0, batches: 0, faults: {}, statuses: {}, notFound: 0, retries: 0, faultsNotRetried: 0, writes: {} };
+  const c: LogCensus = {
+    requests: 0,
+    tokenRequests: 0,
+    batches: 0,
+    faults: {},
+    statuses: {},
+    notFound: 0,
+    retries: 0,
+    faultsNotRetried: 0,
+    writes: {},
+  };
   const failedAwaitingRepeat = new Map<string, number>();
   const faulted = new Map<string, number>();
   for (const r of log) {
@@ -149,7 +163,13 @@ export function censusOf(log: readonly RequestLogEntry[]): LogCensus {
     }
     c.requests++;
     if (r.fault) c.faults[r.fault] = (c.faults[r.fault] ?? 0) + 1;
-    const cls = r.fault ? `fault ${r.fault}` : r.status === 0 ? "no answer" : r.status === 429 ? "429" : `${Math.floor(r.status / 100)}xx`;
+    const cls = r.fault
+      ? `fault ${r.fault}`
+      : r.status === 0
+        ? "no answer"
+        : r.status === 429
+          ? "429"
+          : `${Math.floor(r.status / 100)}xx`;
     c.statuses[cls] = (c.statuses[cls] ?? 0) + 1;
     if (r.status === 404) c.notFound++;
     if (r.method !== "GET") c.writes[r.method] = (c.writes[r.method] ?? 0) + 1;
@@ -201,7 +221,11 @@ export interface AuditResult {
  * Compare the emulator's directory (incl. deleted users) with the guests the stack holds.
  * `inScope` picks the users this suite made (by address domain).
  */
-export function auditDirectory(emu: RunningEmulator, held: readonly HeldGuest[], inScope: (u: EmulatedUser) => boolean): AuditResult {
+export function auditDirectory(
+  emu: RunningEmulator,
+  held: readonly HeldGuest[],
+  inScope: (u: EmulatedUser) => boolean,
+): AuditResult {
   const users = emu.users({ includeDeleted: true }).filter(inScope);
   const live = users.filter((u) => !u.deletedDateTime);
   const byId = new Map(users.map((u) => [u.id, u]));
@@ -217,7 +241,8 @@ export function auditDirectory(emu: RunningEmulator, held: readonly HeldGuest[],
   const idsHeld = new Map<string, string>();
   for (const g of held) {
     const carriers = liveByAddress.get(g.email.toLowerCase()) ?? [];
-    if (carriers.length > 1) duplicated.push(`${g.email}: ${carriers.length} live users (${carriers.map((u) => u.id).join(", ")})`);
+    if (carriers.length > 1)
+      duplicated.push(`${g.email}: ${carriers.length} live users (${carriers.map((u) => u.id).join(", ")})`);
     if (!g.id) {
       lost.push(`${g.name} (${g.email}): not in state`);
       continue;
@@ -228,7 +253,10 @@ export function auditDirectory(emu: RunningEmulator, held: readonly HeldGuest[],
     const u = byId.get(g.id);
     if (!u) lost.push(`${g.name} (${g.email}): user ${g.id} does not exist`);
     else if (u.deletedDateTime) lost.push(`${g.name} (${g.email}): user ${g.id} is deleted`);
-    else if (!carriers.some((c) => c.id === g.id)) mismatched.push(`${g.name}: state names ${g.id}, but ${g.email} is on ${carriers.map((c) => c.id).join(", ") || "no live user"}`);
+    else if (!carriers.some((c) => c.id === g.id))
+      mismatched.push(
+        `${g.name}: state names ${g.id}, but ${g.email} is on ${carriers.map((c) => c.id).join(", ") || "no live user"}`,
+      );
   }
   const orphans = live.filter((u) => !idsHeld.has(u.id)).map((u) => `${u.id} (${u.mail})`);
   const parts = [
@@ -246,12 +274,16 @@ export function auditDirectory(emu: RunningEmulator, held: readonly HeldGuest[],
 /** Process ids of `pid` and all its descendants (ps, several rounds so late children are found). */
 export function processTree(pid: number): { pid: number; ppid: number; command: string }[] {
   const out = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" });
-  const rows = out.trim().split("\n").map((line) => {
-    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    return m ? { pid: Number(m[1]), ppid: Number(m[2]), command: m[3] } : undefined;
-  }).filter((r): r is { pid: number; ppid: number; command: string } => r !== undefined);
+  const rows = out
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+      return m ? { pid: Number(m[1]), ppid: Number(m[2]), command: m[3] } : undefined;
+    })
+    .filter((r): r is { pid: number; ppid: number; command: string } => r !== undefined);
   const tree = new Set<number>([pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const r of rows) {
       if (tree.has(r.ppid) && !tree.has(r.pid)) {
@@ -294,7 +326,13 @@ export function writeFigures(suite: string, figures: Record<string, unknown>): s
     mode: LONG ? "long" : "quick",
     seed: SEED,
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
     ...figures,
   };
   fs.writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
@@ -304,7 +342,11 @@ export function writeFigures(suite: string, figures: Record<string, unknown>): s
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Run `fn` over `items` with at most `limit` at a time; results in input order. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {

@@ -17,7 +17,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { providerEnv, RunningEmulator, RunResult, startEmulator, StateResource, TestStack } from "../../src/testing";
-import { auditDirectory, censusOf, describeInstalled, HeldGuest, INTERRUPT_RUNS, killTree, LONG, processTree, prng, SecretScanner, SEED, sleep, writeFigures } from "./harness";
+import {
+  auditDirectory,
+  censusOf,
+  describeInstalled,
+  HeldGuest,
+  INTERRUPT_RUNS,
+  killTree,
+  LONG,
+  processTree,
+  prng,
+  SecretScanner,
+  SEED,
+  sleep,
+  writeFigures,
+} from "./harness";
 
 jest.setTimeout(LONG ? 3_600_000 : 400_000);
 
@@ -74,7 +88,8 @@ interface Round {
   seconds: number;
 }
 
-const inScope = (u: { mail: string | null; otherMails: string[] }): boolean => [u.mail, ...u.otherMails].some((m) => !!m && m.endsWith(".kill.example"));
+const inScope = (u: { mail: string | null; otherMails: string[] }): boolean =>
+  [u.mail, ...u.otherMails].some((m) => !!m && m.endsWith(".kill.example"));
 
 describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the real engine`, () => {
   let emu: RunningEmulator;
@@ -96,7 +111,12 @@ describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the r
 
   function newGuest(): Guest {
     const i = nextGuest++;
-    const g: Guest = { name: `k${i}`, invitedUserEmailAddress: `guest${i}@p${i % 3}.kill.example`, inviteRedirectUrl: REDIRECT, invitedUserDisplayName: `Guest ${i}` };
+    const g: Guest = {
+      name: `k${i}`,
+      invitedUserEmailAddress: `guest${i}@p${i % 3}.kill.example`,
+      inviteRedirectUrl: REDIRECT,
+      invitedUserDisplayName: `Guest ${i}`,
+    };
     if (i % 5 === 3) g.onDelete = "disable";
     return g;
   }
@@ -113,7 +133,13 @@ describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the r
     const byName = new Map(invitations().map((r) => [r.urn.split("::").pop()!, r]));
     return guests.map((g) => {
       const r = byName.get(g.name);
-      return { name: g.name, id: r?.id, email: g.invitedUserEmailAddress, onDelete: g.onDelete ?? "delete", adopted: r?.outputs?.adopted === true };
+      return {
+        name: g.name,
+        id: r?.id,
+        email: g.invitedUserEmailAddress,
+        onDelete: g.onDelete ?? "delete",
+        adopted: r?.outputs?.adopted === true,
+      };
     });
   }
 
@@ -134,7 +160,9 @@ describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the r
       if (retained.has(id)) return false;
       return !(disabledOnRemoval.has(id) && users.get(id)?.accountEnabled === false);
     });
-    const moved = h.filter((g) => lastIds.has(g.name) && g.id !== lastIds.get(g.name)).map((g) => `${g.name}: ${lastIds.get(g.name)} → ${g.id}`);
+    const moved = h
+      .filter((g) => lastIds.has(g.name) && g.id !== lastIds.get(g.name))
+      .map((g) => `${g.name}: ${lastIds.get(g.name)} → ${g.id}`);
     const problems = [
       a.lost.length ? `lost: ${a.lost.join("; ")}` : "",
       a.duplicated.length ? `duplicated: ${a.duplicated.join("; ")}` : "",
@@ -155,14 +183,23 @@ describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the r
   }
 
   function remember(): void {
-    lastIds = new Map(held().filter((g) => g.id).map((g) => [g.name, g.id!]));
+    lastIds = new Map(
+      held()
+        .filter((g) => g.id)
+        .map((g) => [g.name, g.id!]),
+    );
     for (const r of invitations()) if (r.outputs?.adopted === true && r.id) retained.add(r.id);
   }
 
   beforeAll(async () => {
     emu = await startEmulator({ latencyMs: { min: 100, max: 400 }, seed: SEED });
     scanner = new SecretScanner(emu.clientSecret);
-    stack = new TestStack({ name: "rel-interrupted", program: PROGRAM, programFile: "index.js", env: providerEnv(emu) });
+    stack = new TestStack({
+      name: "rel-interrupted",
+      program: PROGRAM,
+      programFile: "index.js",
+      env: providerEnv(emu),
+    });
     guests = Array.from({ length: 6 }, newGuest);
     write();
     const r = await stack.up();
@@ -255,12 +292,14 @@ describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the r
       const graphRequests = (): number => emu.requests().filter((r) => !r.path.includes("/oauth2/")).length;
       // The engine reaches the provider a second or two after the CLI starts: count from its first request.
       let firstAt = 0;
-      for (const deadline = Date.now() + 60_000; !done && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 60_000; !done && Date.now() < deadline;) {
         const n = graphRequests();
         if (n > 0 && !firstAt) firstAt = Date.now();
         const due = firstAt > 0 && (byRequests ? n >= k : Date.now() - firstAt >= delayMs);
         if (due && pid) {
-          const victims = pluginOnly ? processTree(pid).filter((p) => /dynamic-provider|pulumi-resource-pulumi-nodejs/.test(p.command)) : [];
+          const victims = pluginOnly
+            ? processTree(pid).filter((p) => /dynamic-provider|pulumi-resource-pulumi-nodejs/.test(p.command))
+            : [];
           if (pluginOnly && victims.length === 0) {
             await sleep(5);
             continue;
@@ -298,7 +337,9 @@ describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the r
       if (last.ok) break;
     }
     const prevAdopted = new Set(retained);
-    const adoptedByRerun = invitations().filter((r) => r.outputs?.adopted === true && r.id && !prevAdopted.has(r.id)).map((r) => r.urn.split("::").pop()!);
+    const adoptedByRerun = invitations()
+      .filter((r) => r.outputs?.adopted === true && r.id && !prevAdopted.has(r.id))
+      .map((r) => r.urn.split("::").pop()!);
     for (const r of invitations()) if (r.outputs?.adopted === true && r.id) retained.add(r.id);
     const problems = last?.ok ? audit() : `rerun failed: ${last?.error}`;
     const rec: Round = {
@@ -319,7 +360,9 @@ describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the r
       seconds: (Date.now() - t0) / 1000,
     };
     rounds.push(rec);
-    process.stdout.write(`interrupted round ${round}: ${JSON.stringify({ changes, attempts, kill, killedAt, missed, backendRepair, writes: rec.writesBeforeKill, reruns, summaries, adoptedByRerun, problems })}\n`);
+    process.stdout.write(
+      `interrupted round ${round}: ${JSON.stringify({ changes, attempts, kill, killedAt, missed, backendRepair, writes: rec.writesBeforeKill, reruns, summaries, adoptedByRerun, problems })}\n`,
+    );
     expect(scanner.hits).toEqual([]);
     expect(problems).toBe("");
     remember();
@@ -340,12 +383,24 @@ describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the r
     for (const g of before) {
       const u = users.get(g.id!)!;
       const policy = g.adopted && g.onDelete === "delete" ? "retain" : g.onDelete;
-      const ok = policy === "delete" ? !!u.deletedDateTime : policy === "disable" ? !u.deletedDateTime && !u.accountEnabled : !u.deletedDateTime && u.accountEnabled;
+      const ok =
+        policy === "delete"
+          ? !!u.deletedDateTime
+          : policy === "disable"
+            ? !u.deletedDateTime && !u.accountEnabled
+            : !u.deletedDateTime && u.accountEnabled;
       if (!ok) wrong.push(`${g.name} (${policy})`);
     }
     expect(wrong).toEqual([]);
-    const allowed = new Set([...before.filter((g) => g.onDelete !== "delete" || g.adopted).map((g) => g.id), ...retained, ...disabledOnRemoval]);
-    const left = emu.users().filter(inScope).filter((u) => !allowed.has(u.id));
+    const allowed = new Set([
+      ...before.filter((g) => g.onDelete !== "delete" || g.adopted).map((g) => g.id),
+      ...retained,
+      ...disabledOnRemoval,
+    ]);
+    const left = emu
+      .users()
+      .filter(inScope)
+      .filter((u) => !allowed.has(u.id));
     expect(left.map((u) => u.mail)).toEqual([]);
     expect(scanner.hits).toEqual([]);
   });

@@ -12,7 +12,16 @@
  */
 import { spawnSync } from "node:child_process";
 import type { AccessToken, TokenCredential } from "@azure/identity";
-import { createCredential, createTransport, GraphResponse, GraphSettings, isTransientNetworkError, lookupClauses, lookupFilter as graphLookupFilter, resolveSettings } from "../../../graph";
+import {
+  createCredential,
+  createTransport,
+  GraphResponse,
+  GraphSettings,
+  isTransientNetworkError,
+  lookupClauses,
+  lookupFilter as graphLookupFilter,
+  resolveSettings,
+} from "../../../graph";
 import { INVITED_FILTER } from "../orphans/orphans";
 import { CliError, CliIO, Command, EXIT_FAILURE, oneLine, stringFlag } from "../../command";
 
@@ -65,12 +74,22 @@ export interface Requirement {
 
 /** What the provider needs (least privilege per Graph's permission tables: invitation-post, user-get/list, user-update/delete, opentypeextension-post). */
 export const REQUIREMENTS: readonly Requirement[] = [
-  { role: "User.Invite.All", grantedBy: ["User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"], disables: "invitations (every create)" },
-  { role: "User.Read.All", grantedBy: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"], disables: "the lookup before a create (adopting existing guests) and refresh (drift), entra-guests export and orphans" },
+  {
+    role: "User.Invite.All",
+    grantedBy: ["User.Invite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"],
+    disables: "invitations (every create)",
+  },
+  {
+    role: "User.Read.All",
+    grantedBy: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+    disables:
+      "the lookup before a create (adopting existing guests) and refresh (drift), entra-guests export and orphans",
+  },
   {
     role: "User.ReadWrite.All",
     grantedBy: ["User.ReadWrite.All", "Directory.ReadWrite.All"],
-    disables: "ownership marks, userProperties updates, redemption resets (email changes, replacements), onDelete delete and disable, orphans --apply",
+    disables:
+      "ownership marks, userProperties updates, redemption resets (email changes, replacements), onDelete delete and disable, orphans --apply",
   },
 ];
 
@@ -132,27 +151,39 @@ export function rowOf(key: string): string {
   if (key.startsWith("azuread:")) return "stack config azuread:*";
   if (key.startsWith("ARM_")) return "environment ARM_*";
   if (key.startsWith("ENTRA_")) return "environment ENTRA_*";
-  if (/^(ACTIONS_ID_TOKEN_|SYSTEM_OIDC|SYSTEM_ACCESSTOKEN|AZURESUBSCRIPTION_)/.test(key)) return "the CI's OIDC variables";
+  if (/^(ACTIONS_ID_TOKEN_|SYSTEM_OIDC|SYSTEM_ACCESSTOKEN|AZURESUBSCRIPTION_)/.test(key))
+    return "the CI's OIDC variables";
   return `environment ${key}`;
 }
 
 /** Settings keys by what they set (as settings.ts reads them), for the report. */
-const CREDENTIAL_KEYS = /tenantid|clientid|clientsecret|clientcertificate|useoidc|oidc|usemsi|^ARM_TENANT_ID$|^ARM_CLIENT_|^ARM_USE_|^ARM_OIDC|^ACTIONS_ID_TOKEN|^SYSTEM_OIDC|^SYSTEM_ACCESSTOKEN$|^AZURESUBSCRIPTION_SERVICE|^AZURE_FEDERATED_TOKEN_FILE$/i;
-const ENDPOINT_KEYS = /environment$|graphendpoint$|authorityhost$|^ARM_ENVIRONMENT$|^ENTRA_GRAPH_ENDPOINT$|^ENTRA_AUTHORITY_HOST$|^AZURE_AUTHORITY_HOST$/i;
+const CREDENTIAL_KEYS =
+  /tenantid|clientid|clientsecret|clientcertificate|useoidc|oidc|usemsi|^ARM_TENANT_ID$|^ARM_CLIENT_|^ARM_USE_|^ARM_OIDC|^ACTIONS_ID_TOKEN|^SYSTEM_OIDC|^SYSTEM_ACCESSTOKEN$|^AZURESUBSCRIPTION_SERVICE|^AZURE_FEDERATED_TOKEN_FILE$/i;
+const ENDPOINT_KEYS =
+  /environment$|graphendpoint$|authorityhost$|^ARM_ENVIRONMENT$|^ENTRA_GRAPH_ENDPOINT$|^ENTRA_AUTHORITY_HOST$|^AZURE_AUTHORITY_HOST$/i;
 
 /** The credential's row as a reader wants it: the kind and the keys it came from. Pure. */
-export function describeCredential(settings: GraphSettings, provenance: Provenance): { kind: string; row: string; from: string[] } {
+export function describeCredential(
+  settings: GraphSettings,
+  provenance: Provenance,
+): { kind: string; row: string; from: string[] } {
   const c = settings.credential;
   const from = provenance.filter((k) => CREDENTIAL_KEYS.test(k) && !/password/i.test(k));
   const used = from.filter((k) => {
     if (c.kind === "default") return false;
-    if (c.kind === "clientSecret") return !/certificate|oidc|msi/i.test(k) && !/^AZURE_FEDERATED|^ACTIONS|^SYSTEM|^AZURESUB/.test(k);
-    if (c.kind === "clientCertificate") return !/secret|oidc|msi/i.test(k) && !/^AZURE_FEDERATED|^ACTIONS|^SYSTEM|^AZURESUB/.test(k);
+    if (c.kind === "clientSecret")
+      return !/certificate|oidc|msi/i.test(k) && !/^AZURE_FEDERATED|^ACTIONS|^SYSTEM|^AZURESUB/.test(k);
+    if (c.kind === "clientCertificate")
+      return !/secret|oidc|msi/i.test(k) && !/^AZURE_FEDERATED|^ACTIONS|^SYSTEM|^AZURESUB/.test(k);
     if (c.kind === "oidc") return !/secret|certificate|msi/i.test(k);
     return /msi|clientid/i.test(k);
   });
   if (c.kind === "default") {
-    return { kind: "DefaultAzureCredential", row: "DefaultAzureCredential (no complete entra:*, azuread:* or ARM_* credentials)", from: [] };
+    return {
+      kind: "DefaultAzureCredential",
+      row: "DefaultAzureCredential (no complete entra:*, azuread:* or ARM_* credentials)",
+      from: [],
+    };
   }
   const rows = [...new Set(used.map(rowOf))];
   return { kind: c.source, row: rows.join(" + ") || "environment", from: used };
@@ -195,7 +226,14 @@ export interface DoctorReport {
   graphEndpoint?: string;
   authorityHost?: string;
   endpointsFrom?: string[];
-  token?: { obtained: boolean; tenantId?: string; appId?: string; roles: string[]; scopes: string[]; expiresOn?: string };
+  token?: {
+    obtained: boolean;
+    tenantId?: string;
+    appId?: string;
+    roles: string[];
+    scopes: string[];
+    expiresOn?: string;
+  };
   permissions?: PermissionCheck[];
   queries: QueryProbe[];
   problems: Problem[];
@@ -211,44 +249,86 @@ export function tokenProblem(err: unknown, settings: GraphSettings): Problem {
   const fixes: Record<string, string> = {
     "7000215": `the client secret is wrong: set ${secretKey} to the secret's Value (not its Secret ID), or create a new secret for the app`,
     "7000222": `the client secret has expired: create a new secret for the app and set ${secretKey}`,
-    "700016": "the app is not in this tenant: check ARM_CLIENT_ID / entra:clientId and ARM_TENANT_ID / entra:tenantId (the app's directory), and that an admin consented to it there",
-    "90002": "the tenant does not exist in this cloud: check ARM_TENANT_ID / entra:tenantId and ARM_ENVIRONMENT / entra:environment",
+    "700016":
+      "the app is not in this tenant: check ARM_CLIENT_ID / entra:clientId and ARM_TENANT_ID / entra:tenantId (the app's directory), and that an admin consented to it there",
+    "90002":
+      "the tenant does not exist in this cloud: check ARM_TENANT_ID / entra:tenantId and ARM_ENVIRONMENT / entra:environment",
     "900023": "the tenant id is not a tenant id or domain: check ARM_TENANT_ID / entra:tenantId",
     "7000216": `no secret was sent: set ${secretKey}`,
-    "700027": "the client certificate or federated token was refused: check that the certificate (its thumbprint) or the federated credential is registered on the app",
-    "70021": "no federated credential of the app matches this pipeline's token: add one for its subject (branch, environment) to the app registration",
+    "700027":
+      "the client certificate or federated token was refused: check that the certificate (its thumbprint) or the federated credential is registered on the app",
+    "70021":
+      "no federated credential of the app matches this pipeline's token: add one for its subject (branch, environment) to the app registration",
   };
   if (code && fixes[code]) return { id: "token", message: `no token from ${at}: AADSTS${code}`, fix: fixes[code] };
   // MSAL's endpoints_resolution_error: it could not read the authority's OpenID configuration (no answer, or not a login endpoint).
-  if (isTransientNetworkError(err) || /ENOTFOUND|ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT|getaddrinfo|network|socket|connect|endpoints_resolution_error/i.test(msg)) {
-    return { id: "token", message: `cannot reach the authority ${at}, or it is not a login endpoint (${msg})`, fix: "check ENTRA_AUTHORITY_HOST / entra:authorityHost and ARM_ENVIRONMENT / entra:environment, the network, the proxy (HTTPS_PROXY) and, for a custom endpoint, NODE_EXTRA_CA_CERTS" };
+  if (
+    isTransientNetworkError(err) ||
+    /ENOTFOUND|ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT|getaddrinfo|network|socket|connect|endpoints_resolution_error/i.test(
+      msg,
+    )
+  ) {
+    return {
+      id: "token",
+      message: `cannot reach the authority ${at}, or it is not a login endpoint (${msg})`,
+      fix: "check ENTRA_AUTHORITY_HOST / entra:authorityHost and ARM_ENVIRONMENT / entra:environment, the network, the proxy (HTTPS_PROXY) and, for a custom endpoint, NODE_EXTRA_CA_CERTS",
+    };
   }
   if (c.kind === "default") {
-    return { id: "token", message: `DefaultAzureCredential found no credential (${msg})`, fix: "set ARM_TENANT_ID, ARM_CLIENT_ID and ARM_CLIENT_SECRET (or a certificate, or ARM_USE_OIDC in CI), or sign in with 'az login'" };
+    return {
+      id: "token",
+      message: `DefaultAzureCredential found no credential (${msg})`,
+      fix: "set ARM_TENANT_ID, ARM_CLIENT_ID and ARM_CLIENT_SECRET (or a certificate, or ARM_USE_OIDC in CI), or sign in with 'az login'",
+    };
   }
-  return { id: "token", message: `no token from ${at} (${msg})`, fix: "check the credential settings (ARM_TENANT_ID, ARM_CLIENT_ID, the secret, certificate or OIDC settings) and the cloud" };
+  return {
+    id: "token",
+    message: `no token from ${at} (${msg})`,
+    fix: "check the credential settings (ARM_TENANT_ID, ARM_CLIENT_ID, the secret, certificate or OIDC settings) and the cloud",
+  };
 }
 
 /** What a probe's answer means; a problem unless Graph accepted it. `readMissing` when the token lacks User.Read.All (already a problem of its own). Pure. */
-export function probeProblem(p: QueryProbe, o: { readMissing: boolean; graphEndpoint: string; refusedClauses?: string[]; fallbackAccepted?: boolean }): Problem | undefined {
+export function probeProblem(
+  p: QueryProbe,
+  o: { readMissing: boolean; graphEndpoint: string; refusedClauses?: string[]; fallbackAccepted?: boolean },
+): Problem | undefined {
   if (p.accepted) return undefined;
   const answer = `${p.status} ${p.code ?? ""}`.trim();
   if (p.status === 403 && o.readMissing) return undefined;
   if (p.status === 403) {
-    return { id: "permission:read", message: `${p.request} was refused (${answer}) although the token carries a read role`, fix: "grant User.Read.All (application) with admin consent; for a signed-in user (Azure CLI) a directory role that may read users (e.g. Directory Readers)" };
+    return {
+      id: "permission:read",
+      message: `${p.request} was refused (${answer}) although the token carries a read role`,
+      fix: "grant User.Read.All (application) with admin consent; for a signed-in user (Azure CLI) a directory role that may read users (e.g. Directory Readers)",
+    };
   }
   if (p.status === 401) {
-    return { id: "token", message: `Graph refused the token (${answer}: ${p.message ?? ""})`, fix: "check that ARM_TENANT_ID / entra:tenantId is the tenant of the app, that the endpoints are of one cloud (ARM_ENVIRONMENT / entra:environment, ENTRA_GRAPH_ENDPOINT) and that the clock is right" };
+    return {
+      id: "token",
+      message: `Graph refused the token (${answer}: ${p.message ?? ""})`,
+      fix: "check that ARM_TENANT_ID / entra:tenantId is the tenant of the app, that the endpoints are of one cloud (ARM_ENVIRONMENT / entra:environment, ENTRA_GRAPH_ENDPOINT) and that the clock is right",
+    };
   }
   if (p.status === 0) {
-    return { id: "graph", message: `cannot reach Graph at ${o.graphEndpoint} (${p.message ?? "no answer"})`, fix: "check ENTRA_GRAPH_ENDPOINT / entra:graphEndpoint and ARM_ENVIRONMENT / entra:environment, the network and the proxy (HTTPS_PROXY)" };
+    return {
+      id: "graph",
+      message: `cannot reach Graph at ${o.graphEndpoint} (${p.message ?? "no answer"})`,
+      fix: "check ENTRA_GRAPH_ENDPOINT / entra:graphEndpoint and ARM_ENVIRONMENT / entra:environment, the network and the proxy (HTTPS_PROXY)",
+    };
   }
   if (p.status === 429 || p.status >= 500) {
-    return { id: `query:${p.name}`, message: `${p.name}: could not be checked, Graph answered ${answer}`, fix: "run entra-guests doctor again in a minute" };
+    return {
+      id: `query:${p.name}`,
+      message: `${p.name}: could not be checked, Graph answered ${answer}`,
+      fix: "run entra-guests doctor again in a minute",
+    };
   }
   // 400: the tenant refused the query itself.
   if (p.name === "lookup filter") {
-    const which = o.refusedClauses?.length ? `refused ${o.refusedClauses.join(", ")}` : "refused the combination with 'or' (each clause alone is accepted)";
+    const which = o.refusedClauses?.length
+      ? `refused ${o.refusedClauses.join(", ")}`
+      : "refused the combination with 'or' (each clause alone is accepted)";
     const then = o.fallbackAccepted
       ? "the provider falls back to mail eq / otherMails/any, which does not see a user whose address is only in its userPrincipalName or proxyAddresses, so inviting such an address may return that user"
       : "its fallback (mail eq / otherMails/any) is refused too, so every create fails before it invites";
@@ -267,31 +347,58 @@ export function probeProblem(p: QueryProbe, o: { readMissing: boolean; graphEndp
       fix: "none in the settings: report this line (docs/doctor.md); until then keep onDelete: retain so that no guest is removed on a guess",
     };
   }
-  return { id: `query:${p.name}`, message: `this tenant refused ${p.name} (${answer}: ${oneLine(p.message ?? "", 200)})`, fix: "report this line (docs/doctor.md)" };
+  return {
+    id: `query:${p.name}`,
+    message: `this tenant refused ${p.name} (${answer}: ${oneLine(p.message ?? "", 200)})`,
+    fix: "report this line (docs/doctor.md)",
+  };
 }
 
 /** The report as lines for people: the checks on stdout, then one line per problem. Pure. */
 export function formatReport(r: DoctorReport): { stdout: string; stderr: string } {
   const out: string[] = [];
-  if (r.credential) out.push(`credential  ${r.credential.kind} from ${r.credential.row}${r.credential.from.length ? ` (${r.credential.from.join(", ")})` : ""}`);
-  if (r.graphEndpoint) out.push(`cloud       ${r.cloud}: Graph ${r.graphEndpoint}, authority ${r.authorityHost}${r.endpointsFrom?.length ? ` (${r.endpointsFrom.join(", ")})` : " (the default)"}`);
+  if (r.credential)
+    out.push(
+      `credential  ${r.credential.kind} from ${r.credential.row}${r.credential.from.length ? ` (${r.credential.from.join(", ")})` : ""}`,
+    );
+  if (r.graphEndpoint)
+    out.push(
+      `cloud       ${r.cloud}: Graph ${r.graphEndpoint}, authority ${r.authorityHost}${r.endpointsFrom?.length ? ` (${r.endpointsFrom.join(", ")})` : " (the default)"}`,
+    );
   if (r.token) {
     if (r.token.obtained) {
-      out.push(`token       issued by ${r.authorityHost}${r.token.tenantId ? ` for tenant ${r.token.tenantId}` : ""}${r.token.appId ? `, app ${r.token.appId}` : ""}`);
-      out.push(`roles       ${r.token.roles.length ? r.token.roles.join(", ") : "none"}${r.token.scopes.length ? `; delegated scopes ${r.token.scopes.join(", ")}` : ""}`);
+      out.push(
+        `token       issued by ${r.authorityHost}${r.token.tenantId ? ` for tenant ${r.token.tenantId}` : ""}${r.token.appId ? `, app ${r.token.appId}` : ""}`,
+      );
+      out.push(
+        `roles       ${r.token.roles.length ? r.token.roles.join(", ") : "none"}${r.token.scopes.length ? `; delegated scopes ${r.token.scopes.join(", ")}` : ""}`,
+      );
     } else {
       out.push("token       not issued");
     }
   }
-  for (const p of r.permissions ?? []) out.push(`${p.granted ? "ok     " : "MISSING"}     ${p.role}${p.granted && p.via !== p.role ? ` (through ${p.via})` : ""}: ${p.granted ? "for" : "disables"} ${p.disables}`);
-  for (const q of r.queries) out.push(`${q.accepted ? "ok     " : "REFUSED"}     ${q.name}: ${q.request} → ${q.status}${q.code ? ` ${q.code}` : ""}`);
-  out.push(r.ok ? "All checks passed: nothing was changed." : `${r.problems.length} problem${r.problems.length === 1 ? "" : "s"}: nothing was changed.`);
+  for (const p of r.permissions ?? [])
+    out.push(
+      `${p.granted ? "ok     " : "MISSING"}     ${p.role}${p.granted && p.via !== p.role ? ` (through ${p.via})` : ""}: ${p.granted ? "for" : "disables"} ${p.disables}`,
+    );
+  for (const q of r.queries)
+    out.push(
+      `${q.accepted ? "ok     " : "REFUSED"}     ${q.name}: ${q.request} → ${q.status}${q.code ? ` ${q.code}` : ""}`,
+    );
+  out.push(
+    r.ok
+      ? "All checks passed: nothing was changed."
+      : `${r.problems.length} problem${r.problems.length === 1 ? "" : "s"}: nothing was changed.`,
+  );
   const err = r.problems.map((p) => `entra-guests doctor: ${oneLine(p.message, 700)}: fix: ${oneLine(p.fix, 400)}\n`);
   return { stdout: out.map((l) => `${l}\n`).join(""), stderr: err.join("") };
 }
 
 /** Records which config keys and environment variables (with a value) the settings were read from, in the order read. */
-export function recordingSources(config: (key: string) => string | undefined, env: Record<string, string | undefined>): { config: (key: string) => string | undefined; env: Record<string, string | undefined>; provenance: Provenance } {
+export function recordingSources(
+  config: (key: string) => string | undefined,
+  env: Record<string, string | undefined>,
+): { config: (key: string) => string | undefined; env: Record<string, string | undefined>; provenance: Provenance } {
   const provenance: Provenance = [];
   const note = (k: string): void => {
     if (!provenance.includes(k)) provenance.push(k);
@@ -316,17 +423,30 @@ export function recordingSources(config: (key: string) => string | undefined, en
 
 /** The stack's config as `pulumi config --json --show-secrets --stack NAME` prints it, as a getter. */
 function stackConfig(stack: string, io: CliIO): (key: string) => string | undefined {
-  const r = spawnSync("pulumi", ["config", "--json", "--show-secrets", "--stack", stack, "--non-interactive"], { cwd: io.cwd, env: io.env as NodeJS.ProcessEnv, encoding: "utf8" });
+  const r = spawnSync("pulumi", ["config", "--json", "--show-secrets", "--stack", stack, "--non-interactive"], {
+    cwd: io.cwd,
+    env: io.env as NodeJS.ProcessEnv,
+    encoding: "utf8",
+  });
   if (r.error) {
     const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new CliError(missing ? "--stack needs the Pulumi CLI, which is not on PATH: install it, or run without --stack (environment only)" : `could not run 'pulumi config': ${oneLine(r.error.message)}`);
+    throw new CliError(
+      missing
+        ? "--stack needs the Pulumi CLI, which is not on PATH: install it, or run without --stack (environment only)"
+        : `could not run 'pulumi config': ${oneLine(r.error.message)}`,
+    );
   }
-  if (r.status !== 0) throw new CliError(`'pulumi config --stack ${stack}' failed: ${oneLine(r.stderr || r.stdout || `exit ${r.status}`, 400)}: check the stack name and run where its Pulumi.yaml is`);
+  if (r.status !== 0)
+    throw new CliError(
+      `'pulumi config --stack ${stack}' failed: ${oneLine(r.stderr || r.stdout || `exit ${r.status}`, 400)}: check the stack name and run where its Pulumi.yaml is`,
+    );
   let parsed: Record<string, { value?: unknown }>;
   try {
     parsed = JSON.parse(r.stdout) as Record<string, { value?: unknown }>;
   } catch {
-    throw new CliError(`'pulumi config --json --stack ${stack}' did not print JSON: check the Pulumi CLI's version (3.x)`);
+    throw new CliError(
+      `'pulumi config --json --stack ${stack}' did not print JSON: check the Pulumi CLI's version (3.x)`,
+    );
   }
   return (key) => {
     const v = parsed[key]?.value;
@@ -340,22 +460,50 @@ function fixedToken(t: AccessToken): TokenCredential {
 }
 
 /** Sends one probe; a network failure is status 0. */
-async function probe(send: (path: string) => Promise<GraphResponse>, name: string, query: Record<string, string>): Promise<QueryProbe> {
-  const qs = Object.entries(query).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+async function probe(
+  send: (path: string) => Promise<GraphResponse>,
+  name: string,
+  query: Record<string, string>,
+): Promise<QueryProbe> {
+  const qs = Object.entries(query)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join("&");
   const path = `/users?${qs}`;
-  const request = `GET /users?${Object.entries(query).map(([k, v]) => `${k}=${v}`).join("&")}`;
+  const request = `GET /users?${Object.entries(query)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("&")}`;
   try {
     const res = await send(path);
     const err = (res.body as { error?: { code?: string; message?: string } } | undefined)?.error;
     const accepted = res.status >= 200 && res.status < 300;
-    return { name, request, status: res.status, accepted, ...(accepted ? {} : { code: err?.code ?? `HTTP${res.status}`, message: err?.message }) };
+    return {
+      name,
+      request,
+      status: res.status,
+      accepted,
+      ...(accepted ? {} : { code: err?.code ?? `HTTP${res.status}`, message: err?.message }),
+    };
   } catch (e) {
-    return { name, request, status: 0, accepted: false, message: oneLine(e instanceof Error ? `${e.message}${(e as { cause?: Error }).cause ? ` (${(e as { cause?: Error }).cause?.message})` : ""}` : String(e), 200) };
+    return {
+      name,
+      request,
+      status: 0,
+      accepted: false,
+      message: oneLine(
+        e instanceof Error
+          ? `${e.message}${(e as { cause?: Error }).cause ? ` (${(e as { cause?: Error }).cause?.message})` : ""}`
+          : String(e),
+        200,
+      ),
+    };
   }
 }
 
 /** Runs every check (I/O: the token endpoint and GETs to Graph) and builds the report. */
-export async function diagnose(config: (key: string) => string | undefined, env: Record<string, string | undefined>): Promise<DoctorReport> {
+export async function diagnose(
+  config: (key: string) => string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<DoctorReport> {
   const report: DoctorReport = { ok: false, queries: [], problems: [] };
   const src = recordingSources(config, env);
   let settings: GraphSettings;
@@ -363,7 +511,9 @@ export async function diagnose(config: (key: string) => string | undefined, env:
     settings = resolveSettings(src.config, src.env);
   } catch (e) {
     const msg = oneLine((e as Error).message);
-    const [what, fix] = msg.includes(". ") ? [msg.slice(0, msg.indexOf(". ")), msg.slice(msg.indexOf(". ") + 2)] : [msg, "fix the setting named"];
+    const [what, fix] = msg.includes(". ")
+      ? [msg.slice(0, msg.indexOf(". ")), msg.slice(msg.indexOf(". ") + 2)]
+      : [msg, "fix the setting named"];
     report.problems.push({ id: "settings", message: what, fix });
     return report;
   }
@@ -395,7 +545,11 @@ export async function diagnose(config: (key: string) => string | undefined, env:
   const delegated = (facts?.scopes.length ?? 0) > 0 && (facts?.roles.length ?? 0) === 0;
   report.permissions = checkPermissions(delegated ? facts!.scopes : (facts?.roles ?? []));
   if (!facts) {
-    report.problems.push({ id: "token", message: "the token is not a readable JWT, so its roles are unknown", fix: "check the permissions in the portal (App registrations > API permissions: User.Invite.All, User.Read.All, User.ReadWrite.All, admin-consented)" });
+    report.problems.push({
+      id: "token",
+      message: "the token is not a readable JWT, so its roles are unknown",
+      fix: "check the permissions in the portal (App registrations > API permissions: User.Invite.All, User.Read.All, User.ReadWrite.All, admin-consented)",
+    });
   } else {
     for (const p of report.permissions.filter((x) => !x.granted)) {
       report.problems.push({
@@ -407,11 +561,16 @@ export async function diagnose(config: (key: string) => string | undefined, env:
   }
   const readMissing = !!facts && !report.permissions.find((p) => p.role === "User.Read.All")!.granted;
 
-  const transport = createTransport({ graphEndpoint: settings.graphEndpoint, credential: fixedToken(token), timeoutMs: 30_000 });
+  const transport = createTransport({
+    graphEndpoint: settings.graphEndpoint,
+    credential: fixedToken(token),
+    timeoutMs: 30_000,
+  });
   const send = (path: string): Promise<GraphResponse> => transport.send({ method: "GET", path });
   const addProblem = (p: QueryProbe, extra: { refusedClauses?: string[]; fallbackAccepted?: boolean } = {}): void => {
     const problem = probeProblem(p, { readMissing, graphEndpoint: settings.graphEndpoint, ...extra });
-    if (problem && !report.problems.some((x) => x.id === problem.id && x.message === problem.message)) report.problems.push(problem);
+    if (problem && !report.problems.some((x) => x.id === problem.id && x.message === problem.message))
+      report.problems.push(problem);
   };
 
   const lookup = await probe(send, "lookup filter", { $filter: lookupFilter(PROBE_ADDRESS), $select: "id", $top: "1" });
@@ -424,18 +583,36 @@ export async function diagnose(config: (key: string) => string | undefined, env:
   let usedFilter = lookupFilter(PROBE_ADDRESS);
   if (lookup.status === 400) {
     const clauses: QueryProbe[] = [];
-    for (const c of lookupClauses(PROBE_ADDRESS)) clauses.push(await probe(send, `lookup clause ${c.name}`, { $filter: c.filter, $select: "id", $top: "1" }));
+    for (const c of lookupClauses(PROBE_ADDRESS))
+      clauses.push(await probe(send, `lookup clause ${c.name}`, { $filter: c.filter, $select: "id", $top: "1" }));
     report.queries.push(...clauses);
-    const fallback = await probe(send, "lookup fallback filter", { $filter: fallbackFilter(PROBE_ADDRESS), $select: "id", $top: "1" });
+    const fallback = await probe(send, "lookup fallback filter", {
+      $filter: fallbackFilter(PROBE_ADDRESS),
+      $select: "id",
+      $top: "1",
+    });
     report.queries.push(fallback);
-    addProblem(lookup, { refusedClauses: clauses.filter((c) => c.status === 400).map((c) => c.name.replace(/^lookup clause /, "")), fallbackAccepted: fallback.accepted });
+    addProblem(lookup, {
+      refusedClauses: clauses.filter((c) => c.status === 400).map((c) => c.name.replace(/^lookup clause /, "")),
+      fallbackAccepted: fallback.accepted,
+    });
     if (fallback.accepted) usedFilter = fallbackFilter(PROBE_ADDRESS);
     else if (fallback.status !== 400) addProblem(fallback);
   } else {
     addProblem(lookup);
   }
-  const expandLookup = await probe(send, "lookup with $expand=extensions", { $filter: usedFilter, $select: "id", $expand: "extensions", $top: "1" });
-  const expandList = await probe(send, "orphans listing with $expand=extensions", { $filter: INVITED_FILTER, $select: "id", $expand: "extensions", $top: "1" });
+  const expandLookup = await probe(send, "lookup with $expand=extensions", {
+    $filter: usedFilter,
+    $select: "id",
+    $expand: "extensions",
+    $top: "1",
+  });
+  const expandList = await probe(send, "orphans listing with $expand=extensions", {
+    $filter: INVITED_FILTER,
+    $select: "id",
+    $expand: "extensions",
+    $top: "1",
+  });
   report.queries.push(expandLookup, expandList);
   addProblem(expandLookup);
   addProblem(expandList);

@@ -50,8 +50,22 @@ export interface ListedUser extends Omit<GraphUser, "otherMails"> {
 
 /** What the export asks Graph for. */
 export const EXPORT_SELECT = [
-  "id", "mail", "otherMails", "displayName", "userType", "creationType", "externalUserState", "externalUserStateChangeDateTime",
-  "createdDateTime", "accountEnabled", "givenName", "surname", "companyName", "department", "jobTitle", "usageLocation",
+  "id",
+  "mail",
+  "otherMails",
+  "displayName",
+  "userType",
+  "creationType",
+  "externalUserState",
+  "externalUserStateChangeDateTime",
+  "createdDateTime",
+  "accountEnabled",
+  "givenName",
+  "surname",
+  "companyName",
+  "department",
+  "jobTitle",
+  "usageLocation",
 ] as const;
 
 /** Every guest, and members invited through B2B. */
@@ -74,7 +88,14 @@ export interface ExportFilters {
 }
 
 /** The user properties in file order, with the names guest files use. */
-const USER_PROPERTY_FIELDS = ["givenName", "surname", "companyName", "department", "jobTitle", "usageLocation"] as const;
+const USER_PROPERTY_FIELDS = [
+  "givenName",
+  "surname",
+  "companyName",
+  "department",
+  "jobTitle",
+  "usageLocation",
+] as const;
 
 /** One guest of the file. */
 export interface ExportedGuest {
@@ -154,12 +175,18 @@ export function keyOf(email: string): string {
  * The users to export, filtered, checked as the guest list will check them, keyed and sorted by
  * address. Users whose address the guest list would refuse are skipped with the reason.
  */
-export function selectGuests(users: readonly ListedUser[], filters: ExportFilters, redirectUrl = DEFAULT_REDIRECT_URL): Selection {
+export function selectGuests(
+  users: readonly ListedUser[],
+  filters: ExportFilters,
+  redirectUrl = DEFAULT_REDIRECT_URL,
+): Selection {
   const skipped: SkippedUser[] = [];
   let filteredOut = 0;
   const byEmail = new Map<string, { user: ListedUser; email: string }>();
   // Oldest first, so that of two users with one address the older one is kept.
-  const ordered = [...users].sort((a, b) => (a.createdDateTime ?? "").localeCompare(b.createdDateTime ?? "") || a.id.localeCompare(b.id));
+  const ordered = [...users].sort(
+    (a, b) => (a.createdDateTime ?? "").localeCompare(b.createdDateTime ?? "") || a.id.localeCompare(b.id),
+  );
   for (const u of ordered) {
     if (!passes(u, filters)) {
       filteredOut++;
@@ -176,12 +203,18 @@ export function selectGuests(users: readonly ListedUser[], filters: ExportFilter
       continue;
     }
     if (FORMULA_START.test(raw)) {
-      skipped.push({ id: u.id, reason: `its address '${raw}' starts with a character the guest list refuses (a spreadsheet formula)` });
+      skipped.push({
+        id: u.id,
+        reason: `its address '${raw}' starts with a character the guest list refuses (a spreadsheet formula)`,
+      });
       continue;
     }
     const other = byEmail.get(checked.ok);
     if (other) {
-      skipped.push({ id: u.id, reason: `has the address ${checked.ok} of the older user ${other.user.id}, which is exported` });
+      skipped.push({
+        id: u.id,
+        reason: `has the address ${checked.ok} of the older user ${other.user.id}, which is exported`,
+      });
       continue;
     }
     byEmail.set(checked.ok, { user: u, email: checked.ok });
@@ -205,7 +238,11 @@ export function selectGuests(users: readonly ListedUser[], filters: ExportFilter
 }
 
 /** The fields a user sets, each checked as the `Invitation` checks it; refused values are left out with the reason. */
-function fieldsOf(u: ListedUser, email: string, redirectUrl: string): { fields: Record<string, string>; leftOut: string[] } {
+function fieldsOf(
+  u: ListedUser,
+  email: string,
+  redirectUrl: string,
+): { fields: Record<string, string>; leftOut: string[] } {
   const fields: Record<string, string> = {};
   const leftOut: string[] = [];
   const candidates: [string, string | null | undefined][] = [
@@ -216,7 +253,9 @@ function fieldsOf(u: ListedUser, email: string, redirectUrl: string): { fields: 
   for (const [name, value] of candidates) {
     if (value === undefined || value === null || value.trim() === "") continue;
     if (FORMULA_START.test(value)) {
-      leftOut.push(`${name} (starts with '${value.trimStart()[0].replace("\t", "\\t").replace("\r", "\\r")}', which the guest list refuses as a spreadsheet formula)`);
+      leftOut.push(
+        `${name} (starts with '${value.trimStart()[0].replace("\t", "\\t").replace("\r", "\\r")}', which the guest list refuses as a spreadsheet formula)`,
+      );
       continue;
     }
     const reason = invitationCheck(email, redirectUrl, name, value);
@@ -267,12 +306,22 @@ function describeFilters(f: ExportFilters): string {
   const parts: string[] = [];
   if (f.domains.length) parts.push(`domain ${f.domains.join(" or ")}`);
   if (f.state) parts.push(`state ${f.state}`);
-  if (f.createdBefore) parts.push(`created before ${f.createdBefore.toISOString().replace(/T00:00:00\.000Z$/, "").replace(/\.000Z$/, "Z")}`);
+  if (f.createdBefore)
+    parts.push(
+      `created before ${f.createdBefore
+        .toISOString()
+        .replace(/T00:00:00\.000Z$/, "")
+        .replace(/\.000Z$/, "Z")}`,
+    );
   return parts.length ? parts.join(", ") : "none";
 }
 
 /** The guest-list file as YAML: header comment, `defaults:` with the redirect URL, one commented entry per guest. */
-export function renderYaml(guests: readonly ExportedGuest[], header: FileHeader, redirectUrl = DEFAULT_REDIRECT_URL): string {
+export function renderYaml(
+  guests: readonly ExportedGuest[],
+  header: FileHeader,
+  redirectUrl = DEFAULT_REDIRECT_URL,
+): string {
   const n = guests.length;
   const lines = [
     ` Guest list exported by \`entra-guests export\`${header.tenantId ? ` from tenant ${header.tenantId}` : ""}: ${n} guest${n === 1 ? "" : "s"}, filters: ${describeFilters(header.filters)}.`,
@@ -288,7 +337,8 @@ export function renderYaml(guests: readonly ExportedGuest[], header: FileHeader,
   });
   doc.commentBefore = lines.join("\n");
   const root = doc.contents as YAML.YAMLMap;
-  (root.items[0].key as YAML.Scalar).commentBefore = " Where a guest lands after redeeming an invitation (the file's defaults win over the program's).";
+  (root.items[0].key as YAML.Scalar).commentBefore =
+    " Where a guest lands after redeeming an invitation (the file's defaults win over the program's).";
   const seq = doc.get("guests", true) as YAML.YAMLSeq;
   seq.items.forEach((item, i) => {
     (item as YAML.YAMLMap).commentBefore = ` ${guests[i].comment}`;
@@ -297,7 +347,15 @@ export function renderYaml(guests: readonly ExportedGuest[], header: FileHeader,
 }
 
 /** CSV columns in file order. */
-const CSV_COLUMNS = ["key", "email", "displayName", "userType", ...USER_PROPERTY_FIELDS, "onDelete", "redirectUrl"] as const;
+const CSV_COLUMNS = [
+  "key",
+  "email",
+  "displayName",
+  "userType",
+  ...USER_PROPERTY_FIELDS,
+  "onDelete",
+  "redirectUrl",
+] as const;
 
 /** One CSV cell, quoted when it has to be (RFC 4180). */
 function csvCell(v: string): string {
@@ -328,7 +386,15 @@ export function assertLoads(text: string, fileName: string): void {
   try {
     planGuestList({ file: { text, fileName } }, "export");
   } catch (e) {
-    const detail = e instanceof GuestListError ? e.issues.slice(0, 3).map((i) => `${i.line ?? ""} ${i.property ?? ""} ${i.reason}`.trim()).join("; ") : String(e);
-    throw new Error(`internal error: the exported file would not load as a guest list (${detail}); nothing was written. Please report this.`);
+    const detail =
+      e instanceof GuestListError
+        ? e.issues
+            .slice(0, 3)
+            .map((i) => `${i.line ?? ""} ${i.property ?? ""} ${i.reason}`.trim())
+            .join("; ")
+        : String(e);
+    throw new Error(
+      `internal error: the exported file would not load as a guest list (${detail}); nothing was written. Please report this.`,
+    );
   }
 }

@@ -3,10 +3,38 @@
  * is written), read through the provider's credential resolution and Graph scheduler.
  */
 import * as path from "node:path";
-import { createScheduler, describeSettings, resolveSettings, GraphSettings, RequestScheduler, SchedulerStats } from "../../../graph";
+import {
+  createScheduler,
+  describeSettings,
+  resolveSettings,
+  GraphSettings,
+  RequestScheduler,
+  SchedulerStats,
+} from "../../../graph";
 import { checkRedirectUrl } from "../../../provider/validate";
-import { CliError, CliIO, Command, FlagValues, checkWritable, listFlag, oneLine, stringFlag, workFailure, writeFileAtomic } from "../../command";
-import { DEFAULT_REDIRECT_URL, ExportFilters, RedemptionState, STATES, SkippedUser, assertLoads, renderCsv, renderYaml, selectGuests } from "./export-file";
+import {
+  CliError,
+  CliIO,
+  Command,
+  FlagValues,
+  checkWritable,
+  listFlag,
+  oneLine,
+  stringFlag,
+  workFailure,
+  writeFileAtomic,
+} from "../../command";
+import {
+  DEFAULT_REDIRECT_URL,
+  ExportFilters,
+  RedemptionState,
+  STATES,
+  SkippedUser,
+  assertLoads,
+  renderCsv,
+  renderYaml,
+  selectGuests,
+} from "./export-file";
 import { listGuests, MAX_PAGE_SIZE } from "./list-guests";
 
 const HELP = `Usage: entra-guests export [flags]
@@ -49,9 +77,13 @@ export function parseCreatedBefore(raw: string): Date {
   if (!dateOnly && !dateTime) throw new CliError(`--created-before '${raw}' is not a date: ${fix}`);
   const d = new Date(dateOnly ? `${v}T00:00:00Z` : v);
   // Date accepts 2024-02-31 (as March 2): compare the fields back.
-  if (Number.isNaN(d.getTime()) || (dateOnly && d.toISOString().slice(0, 10) !== v)) throw new CliError(`--created-before '${raw}' is not a real date: ${fix}`);
+  if (Number.isNaN(d.getTime()) || (dateOnly && d.toISOString().slice(0, 10) !== v))
+    throw new CliError(`--created-before '${raw}' is not a real date: ${fix}`);
   const year = d.getUTCFullYear();
-  if (year < 2000 || year > 2200) throw new CliError(`--created-before '${raw}': the year ${year} is outside 2000-2200 (Entra has no users created then): ${fix}`);
+  if (year < 2000 || year > 2200)
+    throw new CliError(
+      `--created-before '${raw}': the year ${year} is outside 2000-2200 (Entra has no users created then): ${fix}`,
+    );
   return d;
 }
 
@@ -59,7 +91,9 @@ export function parseCreatedBefore(raw: string): Date {
 export function parseDomain(raw: string): string {
   const d = raw.trim().toLowerCase().replace(/^@/, "");
   if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(d) || d.includes("..")) {
-    throw new CliError(`--domain '${raw}' is not a domain name: give the part after the '@', e.g. --domain contoso.com`);
+    throw new CliError(
+      `--domain '${raw}' is not a domain name: give the part after the '@', e.g. --domain contoso.com`,
+    );
   }
   return d;
 }
@@ -67,19 +101,25 @@ export function parseDomain(raw: string): string {
 /** `--state`: PendingAcceptance or Accepted (any case). */
 export function parseState(raw: string): RedemptionState {
   const s = STATES.find((x) => x.toLowerCase() === raw.trim().toLowerCase());
-  if (!s) throw new CliError(`--state '${raw}' is not a redemption state: use --state PendingAcceptance or --state Accepted`);
+  if (!s)
+    throw new CliError(`--state '${raw}' is not a redemption state: use --state PendingAcceptance or --state Accepted`);
   return s;
 }
 
 /** The format from `--format` and the `--out` file's extension (GuestList reads a file by its extension). */
 export function resolveFormat(format: string | undefined, out: string | undefined): "yaml" | "csv" {
   const f = format?.trim().toLowerCase();
-  if (f !== undefined && f !== "yaml" && f !== "csv") throw new CliError(`--format '${format}' is not a format: use --format yaml or --format csv`);
+  if (f !== undefined && f !== "yaml" && f !== "csv")
+    throw new CliError(`--format '${format}' is not a format: use --format yaml or --format csv`);
   if (out === undefined || out === "-") return f ?? "yaml";
   const ext = path.extname(out).toLowerCase();
   const fromExt = ext === ".yaml" || ext === ".yml" ? "yaml" : ext === ".csv" ? "csv" : undefined;
-  if (!fromExt) throw new CliError(`--out ${out}: GuestList reads a guest file by its extension: name it .yaml, .yml or .csv`);
-  if (f && f !== fromExt) throw new CliError(`--out ${out} is a .${ext.slice(1)} file but --format is ${f}: GuestList reads a file by its extension; name it ${f === "yaml" ? ".yaml" : ".csv"} or drop --format`);
+  if (!fromExt)
+    throw new CliError(`--out ${out}: GuestList reads a guest file by its extension: name it .yaml, .yml or .csv`);
+  if (f && f !== fromExt)
+    throw new CliError(
+      `--out ${out} is a .${ext.slice(1)} file but --format is ${f}: GuestList reads a file by its extension; name it ${f === "yaml" ? ".yaml" : ".csv"} or drop --format`,
+    );
   return fromExt;
 }
 
@@ -109,7 +149,11 @@ export function exportRequest(flags: FlagValues, cwd: string): ExportRequest {
     throw new CliError(`--page-size '${pageRaw}' is not a page size: give a whole number from 1 to ${MAX_PAGE_SIZE}`);
   }
   return {
-    filters: { domains, state: stateRaw === undefined ? undefined : parseState(stateRaw), createdBefore: beforeRaw === undefined ? undefined : parseCreatedBefore(beforeRaw) },
+    filters: {
+      domains,
+      state: stateRaw === undefined ? undefined : parseState(stateRaw),
+      createdBefore: beforeRaw === undefined ? undefined : parseCreatedBefore(beforeRaw),
+    },
     format,
     out: outRaw === undefined || outRaw === "-" ? undefined : checkWritable(outRaw, cwd),
     redirectUrl: redirect.ok,
@@ -146,7 +190,10 @@ export const EXPORT_DEADLINE_SECONDS = 180;
 export function exportScheduler(settings: GraphSettings, env: Record<string, string | undefined>): RequestScheduler {
   const raw = env.ENTRA_EXPORT_DEADLINE_SECONDS;
   const seconds = raw === undefined || raw.trim() === "" ? EXPORT_DEADLINE_SECONDS : Number(raw);
-  if (!(seconds > 0 && seconds <= 3600)) throw new CliError(`ENTRA_EXPORT_DEADLINE_SECONDS '${raw}' is not a number of seconds from 1 to 3600: fix or unset it`);
+  if (!(seconds > 0 && seconds <= 3600))
+    throw new CliError(
+      `ENTRA_EXPORT_DEADLINE_SECONDS '${raw}' is not a number of seconds from 1 to 3600: fix or unset it`,
+    );
   // The export prints its own progress lines (progressReporter).
   return createScheduler(settings, { env, deadlineMs: seconds * 1000, onProgress: () => undefined });
 }
@@ -162,7 +209,12 @@ export interface ExportProgress {
  * Lists, selects and renders (no writing): the export's work, shared by the command and the
  * benchmark. Graph failures reject with an EntraGraphError.
  */
-export async function exportGuests(scheduler: RequestScheduler, settings: GraphSettings, req: ExportRequest, onProgress?: (p: ExportProgress) => void): Promise<ExportResult> {
+export async function exportGuests(
+  scheduler: RequestScheduler,
+  settings: GraphSettings,
+  req: ExportRequest,
+  onProgress?: (p: ExportProgress) => void,
+): Promise<ExportResult> {
   const started = Date.now();
   const before = scheduler.stats();
   const { users, pages } = await listGuests(scheduler, settings.graphEndpoint, {
@@ -172,9 +224,10 @@ export async function exportGuests(scheduler: RequestScheduler, settings: GraphS
   const after = scheduler.stats();
   const selection = selectGuests(users, req.filters, req.redirectUrl);
   const tenantId = "tenantId" in settings.credential ? settings.credential.tenantId : undefined;
-  const text = req.format === "csv"
-    ? renderCsv(selection.guests, req.redirectUrl)
-    : renderYaml(selection.guests, { tenantId, filters: req.filters, skipped: selection.skipped }, req.redirectUrl);
+  const text =
+    req.format === "csv"
+      ? renderCsv(selection.guests, req.redirectUrl)
+      : renderYaml(selection.guests, { tenantId, filters: req.filters, skipped: selection.skipped }, req.redirectUrl);
   assertLoads(text, req.format === "csv" ? "export.csv" : "export.yaml");
   return {
     text,
@@ -190,7 +243,8 @@ export async function exportGuests(scheduler: RequestScheduler, settings: GraphS
   };
 }
 
-const plural = (n: number, word: string, words = `${word}s`): string => `${n.toLocaleString("en-US")} ${n === 1 ? word : words}`;
+const plural = (n: number, word: string, words = `${word}s`): string =>
+  `${n.toLocaleString("en-US")} ${n === 1 ? word : words}`;
 
 /**
  * The progress line on stderr for long exports: from 2 s on, at most once a second (rewritten in
@@ -210,7 +264,9 @@ function progressReporter(io: CliIO, scheduler: RequestScheduler): { report(p: E
     const st = scheduler.stats();
     const retries = st.retries - base.retries;
     const throttled = st.throttled - base.throttled;
-    const extra = retries ? `; Graph ${throttled ? `throttled ${plural(throttled, "request")}` : "did not answer"}, ${plural(retries, "retry", "retries")} so far` : "";
+    const extra = retries
+      ? `; Graph ${throttled ? `throttled ${plural(throttled, "request")}` : "did not answer"}, ${plural(retries, "retry", "retries")} so far`
+      : "";
     const line = `entra-guests export: read ${plural(latest.users, "user")} (${plural(latest.pages, "page")}, ${seconds.toFixed(0)} s${extra})...`;
     if (io.stderr.isTTY) io.stderr.write(`\r${line}\x1b[K`);
     else io.stderr.write(`${line}\n`);
@@ -263,7 +319,8 @@ export const exportCommand: Command = {
     progress.done();
     if (req.out) writeFileAtomic(req.out, result.text);
     else io.stdout.write(result.text);
-    for (const s of result.skippedUsers) io.stderr.write(`entra-guests export: not exported: user ${s.id} ${s.reason}\n`);
+    for (const s of result.skippedUsers)
+      io.stderr.write(`entra-guests export: not exported: user ${s.id} ${s.reason}\n`);
     const where = req.out ? path.relative(io.cwd, req.out) || req.out : "stdout";
     const notes = [
       result.skipped ? `${plural(result.skipped, "user")} not exported` : "",

@@ -17,7 +17,11 @@ export interface ListOptions {
 }
 
 /** Every user `GUEST_FILTER` matches, with the fields of `EXPORT_SELECT` and its open extensions. */
-export async function listGuests(scheduler: RequestScheduler, graphEndpoint: string, opts: ListOptions = {}): Promise<{ users: ListedUser[]; pages: number }> {
+export async function listGuests(
+  scheduler: RequestScheduler,
+  graphEndpoint: string,
+  opts: ListOptions = {},
+): Promise<{ users: ListedUser[]; pages: number }> {
   const top = opts.pageSize ?? MAX_PAGE_SIZE;
   const first = `/users?$filter=${encodeURIComponent(GUEST_FILTER)}&$select=${EXPORT_SELECT.join(",")}&$expand=extensions&$top=${top}`;
   return new UserListClient(scheduler).all<ListedUser>(first, graphEndpoint, opts.onPage);

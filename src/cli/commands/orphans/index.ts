@@ -6,8 +6,26 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describeSettings, ExtensionClient, graphClientFor, resolveSettings, schedulerFor, GraphSettings } from "../../../graph";
-import { applyOnDelete, findOrphans, formatOrphans, heldIds, listMarkedGuests, MarkedGuest, OrphansInputError, parseStackExport, resolveStack, StackExport } from "./orphans";
+import {
+  describeSettings,
+  ExtensionClient,
+  graphClientFor,
+  resolveSettings,
+  schedulerFor,
+  GraphSettings,
+} from "../../../graph";
+import {
+  applyOnDelete,
+  findOrphans,
+  formatOrphans,
+  heldIds,
+  listMarkedGuests,
+  MarkedGuest,
+  OrphansInputError,
+  parseStackExport,
+  resolveStack,
+  StackExport,
+} from "./orphans";
 import type { StackIdentity } from "../../../provider/mark";
 import { CliError, CliIO, Command, oneLine, readStdin, stringFlag, workFailure } from "../../command";
 
@@ -66,20 +84,32 @@ export function projectOf(dir: string): string | undefined {
 
 /** `pulumi stack export --stack NAME`, run in `io.cwd` with `io.env`; failures as one line with the fix. */
 function exportStack(stack: string, io: CliIO): string {
-  const r = spawnSync("pulumi", ["stack", "export", "--stack", stack, "--non-interactive"], { cwd: io.cwd, env: io.env as NodeJS.ProcessEnv, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
+  const r = spawnSync("pulumi", ["stack", "export", "--stack", stack, "--non-interactive"], {
+    cwd: io.cwd,
+    env: io.env as NodeJS.ProcessEnv,
+    encoding: "utf8",
+    maxBuffer: 512 * 1024 * 1024,
+  });
   if (r.error) {
     const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new CliError(missing ? "--stack needs the Pulumi CLI, which is not on PATH: install it, or pipe 'pulumi stack export' into entra-guests orphans" : `could not run 'pulumi stack export': ${oneLine(r.error.message)}`);
+    throw new CliError(
+      missing
+        ? "--stack needs the Pulumi CLI, which is not on PATH: install it, or pipe 'pulumi stack export' into entra-guests orphans"
+        : `could not run 'pulumi stack export': ${oneLine(r.error.message)}`,
+    );
   }
   if (r.status !== 0) {
-    throw new CliError(`'pulumi stack export --stack ${stack}' failed: ${oneLine(r.stderr || r.stdout || `exit ${r.status}`, 400)}: check the stack name and run where its Pulumi.yaml is (with the backend logged in)`);
+    throw new CliError(
+      `'pulumi stack export --stack ${stack}' failed: ${oneLine(r.stderr || r.stdout || `exit ${r.status}`, 400)}: check the stack name and run where its Pulumi.yaml is (with the backend logged in)`,
+    );
   }
   return r.stdout;
 }
 
 /** The state as the flags say: from `--stack`, `--file` or stdin. */
 async function readState(flags: { stack?: string; file?: string }, io: CliIO): Promise<StackExport> {
-  if (flags.stack !== undefined && !flags.stack.trim()) throw new CliError("--stack needs a stack name, e.g. --stack prod");
+  if (flags.stack !== undefined && !flags.stack.trim())
+    throw new CliError("--stack needs a stack name, e.g. --stack prod");
   if (flags.stack !== undefined && flags.file === undefined) {
     return parseStackExport(exportStack(flags.stack, io), `the state of ${flags.stack}`);
   }
@@ -90,20 +120,38 @@ async function readState(flags: { stack?: string; file?: string }, io: CliIO): P
       text = fs.readFileSync(file, "utf8");
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a folder" : code === "EACCES" ? "is not readable" : oneLine((e as Error).message);
-      throw new CliError(`--file ${flags.file} ${why}: give the file 'pulumi stack export > FILE' wrote, or use --stack NAME`);
+      const why =
+        code === "ENOENT"
+          ? "does not exist"
+          : code === "EISDIR"
+            ? "is a folder"
+            : code === "EACCES"
+              ? "is not readable"
+              : oneLine((e as Error).message);
+      throw new CliError(
+        `--file ${flags.file} ${why}: give the file 'pulumi stack export > FILE' wrote, or use --stack NAME`,
+      );
     }
     return parseStackExport(text, `--file ${flags.file}`);
   }
-  const text = await readStdin(io, "pipe 'pulumi stack export' into entra-guests orphans, or give --stack NAME or --file FILE");
+  const text = await readStdin(
+    io,
+    "pipe 'pulumi stack export' into entra-guests orphans, or give --stack NAME or --file FILE",
+  );
   return parseStackExport(text, "stdin");
 }
 
 /** One orphan as `--json` prints it. */
 function orphanJson(o: MarkedGuest, result?: string): Record<string, unknown> {
   return {
-    id: o.id, mail: o.mail, displayName: o.displayName, externalUserState: o.externalUserState, accountEnabled: o.accountEnabled,
-    resource: o.mark.resource, onDelete: o.mark.onDelete, ...(result ? { result } : {}),
+    id: o.id,
+    mail: o.mail,
+    displayName: o.displayName,
+    externalUserState: o.externalUserState,
+    accountEnabled: o.accountEnabled,
+    resource: o.mark.resource,
+    onDelete: o.mark.onDelete,
+    ...(result ? { result } : {}),
   };
 }
 
@@ -121,7 +169,8 @@ export const orphansCommand: Command = {
   async run(flags, io) {
     const stackFlag = stringFlag(flags, "stack");
     const projectFlag = stringFlag(flags, "project");
-    if (projectFlag !== undefined && !/^[A-Za-z0-9_.-]+$/.test(projectFlag)) throw new CliError(`--project '${projectFlag}' is not a project name: give the name in the stack's Pulumi.yaml`);
+    if (projectFlag !== undefined && !/^[A-Za-z0-9_.-]+$/.test(projectFlag))
+      throw new CliError(`--project '${projectFlag}' is not a project name: give the name in the stack's Pulumi.yaml`);
     let settings: GraphSettings;
     try {
       settings = resolveSettings(() => undefined, io.env);
@@ -141,24 +190,36 @@ export const orphansCommand: Command = {
     let orphans: MarkedGuest[];
     const results: string[] = [];
     try {
-      const marked = await listMarkedGuests(new ExtensionClient(schedulerFor(settings)), stack, { onNotice: (m) => io.stderr.write(`entra-guests orphans: ${m}\n`) });
+      const marked = await listMarkedGuests(new ExtensionClient(schedulerFor(settings)), stack, {
+        onNotice: (m) => io.stderr.write(`entra-guests orphans: ${m}\n`),
+      });
       orphans = findOrphans(marked, heldIds(state.resources));
       if (apply) {
         const g = graphClientFor(settings);
         for (const o of orphans) {
           const r = await applyOnDelete(g, o);
           results.push(r);
-          if (!flags.json) io.stderr.write(`entra-guests orphans: ${r} ${o.id} (${o.mail ?? "no mail"}, resource ${o.mark.resource}, onDelete ${o.mark.onDelete})\n`);
+          if (!flags.json)
+            io.stderr.write(
+              `entra-guests orphans: ${r} ${o.id} (${o.mail ?? "no mail"}, resource ${o.mark.resource}, onDelete ${o.mark.onDelete})\n`,
+            );
         }
       }
     } catch (e) {
-      throw workFailure(e, describeSettings(settings), results.length ? `stopped after ${results.length} applied` : "nothing was changed");
+      throw workFailure(
+        e,
+        describeSettings(settings),
+        results.length ? `stopped after ${results.length} applied` : "nothing was changed",
+      );
     }
     if (flags.json) {
-      io.stdout.write(`${JSON.stringify({ project: stack.project, stack: stack.stack, applied: apply, orphans: orphans.map((o, i) => orphanJson(o, results[i])) }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ project: stack.project, stack: stack.stack, applied: apply, orphans: orphans.map((o, i) => orphanJson(o, results[i])) }, null, 2)}\n`,
+      );
     } else {
       io.stdout.write(formatOrphans(stack, orphans));
-      if (orphans.length && !apply) io.stderr.write("entra-guests orphans: nothing changed; --apply applies each one's onDelete\n");
+      if (orphans.length && !apply)
+        io.stderr.write("entra-guests orphans: nothing changed; --apply applies each one's onDelete\n");
     }
     return 0;
   },

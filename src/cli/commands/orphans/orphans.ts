@@ -11,7 +11,13 @@
  * Run it when no update of the stack is in progress: a guest invited by a running `pulumi up` is
  * marked before the engine writes it to state.
  */
-import { EntraGraphError, ExtensionClient, GraphClient, INVITED_USERS_FILTER, UserWithExtensions } from "../../../graph";
+import {
+  EntraGraphError,
+  ExtensionClient,
+  GraphClient,
+  INVITED_USERS_FILTER,
+  UserWithExtensions,
+} from "../../../graph";
 import { MARK_NAME, OwnershipMark, parseUrn, readMark, StackIdentity } from "../../../provider/mark";
 import type { OnDelete } from "../../../provider/types";
 
@@ -49,13 +55,21 @@ export function parseStackExport(text: string, source = "the state"): StackExpor
   const obj = json as { deployment?: { resources?: unknown }; resources?: unknown } | null;
   const deployment = obj && typeof obj === "object" ? (obj.deployment ?? obj) : undefined;
   const resources = (deployment as { resources?: unknown } | undefined)?.resources;
-  if (!deployment || typeof deployment !== "object" || (resources !== undefined && resources !== null && !Array.isArray(resources))) {
-    throw new OrphansInputError(`${source} is not the output of 'pulumi stack export' (no deployment with resources): give that, or use --stack NAME`);
+  if (
+    !deployment ||
+    typeof deployment !== "object" ||
+    (resources !== undefined && resources !== null && !Array.isArray(resources))
+  ) {
+    throw new OrphansInputError(
+      `${source} is not the output of 'pulumi stack export' (no deployment with resources): give that, or use --stack NAME`,
+    );
   }
   const list: ExportedResource[] = [];
   for (const r of (resources as unknown[] | undefined) ?? []) {
     if (!r || typeof r !== "object" || typeof (r as ExportedResource).urn !== "string") {
-      throw new OrphansInputError(`${source} has a resource without a URN: give the unchanged output of 'pulumi stack export'`);
+      throw new OrphansInputError(
+        `${source} has a resource without a URN: give the unchanged output of 'pulumi stack export'`,
+      );
     }
     list.push(r as ExportedResource);
   }
@@ -65,7 +79,9 @@ export function parseStackExport(text: string, source = "the state"): StackExpor
     if (!id) continue;
     if (!stack) stack = { project: id.project, stack: id.stack };
     else if (stack.project !== id.project || stack.stack !== id.stack) {
-      throw new OrphansInputError(`${source} holds resources of two stacks (${stack.project}/${stack.stack} and ${id.project}/${id.stack}): export one stack`);
+      throw new OrphansInputError(
+        `${source} holds resources of two stacks (${stack.project}/${stack.stack} and ${id.project}/${id.stack}): export one stack`,
+      );
     }
   }
   return { resources: list, stack };
@@ -75,14 +91,25 @@ export function parseStackExport(text: string, source = "the state"): StackExpor
  * The stack to look for: the one the state names, checked against `--stack` / `--project` when
  * given; from those (and the project of Pulumi.yaml) when the state is empty.
  */
-export function resolveStack(o: { fromState?: StackIdentity; stackFlag?: string; projectFlag?: string; projectFile?: string }): StackIdentity {
+export function resolveStack(o: {
+  fromState?: StackIdentity;
+  stackFlag?: string;
+  projectFlag?: string;
+  projectFile?: string;
+}): StackIdentity {
   // `--stack org/project/stack`, `org/stack` or `stack`: URNs carry the project and the bare stack name.
   const parts = o.stackFlag?.split("/").filter(Boolean) ?? [];
   const flagStack = parts.length ? parts[parts.length - 1] : undefined;
   const flagProject = o.projectFlag ?? (parts.length === 3 ? parts[1] : undefined);
   if (o.fromState) {
-    if (flagStack && flagStack !== o.fromState.stack) throw new OrphansInputError(`the state is of the stack ${o.fromState.stack}, not ${flagStack}: give the state of ${flagStack}, or leave out --stack`);
-    if (flagProject && flagProject !== o.fromState.project) throw new OrphansInputError(`the state is of the project ${o.fromState.project}, not ${flagProject}: leave out --project`);
+    if (flagStack && flagStack !== o.fromState.stack)
+      throw new OrphansInputError(
+        `the state is of the stack ${o.fromState.stack}, not ${flagStack}: give the state of ${flagStack}, or leave out --stack`,
+      );
+    if (flagProject && flagProject !== o.fromState.project)
+      throw new OrphansInputError(
+        `the state is of the project ${o.fromState.project}, not ${flagProject}: leave out --project`,
+      );
     return o.fromState;
   }
   const project = flagProject ?? o.projectFile;
@@ -122,14 +149,24 @@ export function markedBy(users: readonly UserWithExtensions[], stack: StackIdent
   for (const u of users) {
     const mark = readMark(u.extensions);
     if (!mark || mark.project !== stack.project || mark.stack !== stack.stack) continue;
-    out.push({ id: u.id, mail: u.mail ?? null, displayName: u.displayName ?? null, userType: u.userType ?? null, externalUserState: u.externalUserState ?? null, accountEnabled: u.accountEnabled ?? null, mark });
+    out.push({
+      id: u.id,
+      mail: u.mail ?? null,
+      displayName: u.displayName ?? null,
+      userType: u.userType ?? null,
+      externalUserState: u.externalUserState ?? null,
+      accountEnabled: u.accountEnabled ?? null,
+      mark,
+    });
   }
   return out;
 }
 
 /** The marked guests whose ids the state does not hold, sorted by resource name, then id. */
 export function findOrphans(marked: readonly MarkedGuest[], held: ReadonlySet<string>): MarkedGuest[] {
-  return marked.filter((g) => !held.has(g.id.toLowerCase())).sort((a, b) => a.mark.resource.localeCompare(b.mark.resource) || a.id.localeCompare(b.id));
+  return marked
+    .filter((g) => !held.has(g.id.toLowerCase()))
+    .sort((a, b) => a.mark.resource.localeCompare(b.mark.resource) || a.id.localeCompare(b.id));
 }
 
 /** What `--apply` does to an orphan: its mark's `onDelete`. */
@@ -142,7 +179,14 @@ export function formatOrphans(stack: StackIdentity, orphans: readonly MarkedGues
   const name = `${stack.project}/${stack.stack}`;
   if (!orphans.length) return `No orphans: every guest marked by ${name} is in its state.\n`;
   const lines = orphans.map((g) =>
-    [g.id, g.mail ?? "(no mail)", `resource ${g.mark.resource}`, `onDelete ${g.mark.onDelete}`, g.externalUserState ?? "-", g.accountEnabled === false ? "disabled" : "enabled"].join("\t"),
+    [
+      g.id,
+      g.mail ?? "(no mail)",
+      `resource ${g.mark.resource}`,
+      `onDelete ${g.mark.onDelete}`,
+      g.externalUserState ?? "-",
+      g.accountEnabled === false ? "disabled" : "enabled",
+    ].join("\t"),
   );
   return `${orphans.length} guest${orphans.length === 1 ? "" : "s"} marked by ${name} but not in its state:\n${lines.join("\n")}\n`;
 }
@@ -150,7 +194,15 @@ export function formatOrphans(stack: StackIdentity, orphans: readonly MarkedGues
 /** The filter of invited users: guests, and members invited through B2B (the only users a mark can be on). */
 export const INVITED_FILTER = INVITED_USERS_FILTER;
 /** What the list reads of each user. */
-export const ORPHAN_SELECT = ["id", "mail", "displayName", "userType", "externalUserState", "accountEnabled", "creationType"] as const;
+export const ORPHAN_SELECT = [
+  "id",
+  "mail",
+  "displayName",
+  "userType",
+  "externalUserState",
+  "accountEnabled",
+  "creationType",
+] as const;
 
 /**
  * Users per page: `$expand` on directory objects caps a page at 100 (query-parameters, a known issue),
@@ -167,9 +219,14 @@ export const ORPHAN_PAGE_SIZE = 100;
 export async function listMarkedGuests(
   x: ExtensionClient,
   stack: StackIdentity,
-  o: { onPage?: (p: { users: number; pages: number }) => void; pageSize?: number; onNotice?: (message: string) => void } = {},
+  o: {
+    onPage?: (p: { users: number; pages: number }) => void;
+    pageSize?: number;
+    onNotice?: (message: string) => void;
+  } = {},
 ): Promise<MarkedGuest[]> {
-  const first = (expand: boolean) => `/users?$filter=${encodeURIComponent(INVITED_FILTER)}&$select=${ORPHAN_SELECT.join(",")}${expand ? "&$expand=extensions" : ""}&$top=${o.pageSize ?? ORPHAN_PAGE_SIZE}`;
+  const first = (expand: boolean) =>
+    `/users?$filter=${encodeURIComponent(INVITED_FILTER)}&$select=${ORPHAN_SELECT.join(",")}${expand ? "&$expand=extensions" : ""}&$top=${o.pageSize ?? ORPHAN_PAGE_SIZE}`;
   let expand = true;
   let path: string | undefined = first(true);
   const marked: MarkedGuest[] = [];
@@ -182,7 +239,9 @@ export async function listMarkedGuests(
     } catch (e) {
       if (!(expand && pages === 0 && e instanceof EntraGraphError && e.status === 400)) throw e;
       expand = false;
-      o.onNotice?.(`the tenant refused $expand=extensions on the list of users (${e.code}): listing without it and reading each user's mark apart (one more request per invited user).`);
+      o.onNotice?.(
+        `the tenant refused $expand=extensions on the list of users (${e.code}): listing without it and reading each user's mark apart (one more request per invited user).`,
+      );
       path = first(false);
       continue;
     }

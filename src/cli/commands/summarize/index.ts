@@ -52,7 +52,10 @@ export const summarizeCommand: Command = {
     }
     const outRaw = stringFlag(flags, "out");
     const out = outRaw === undefined || outRaw === "-" ? undefined : checkWritable(outRaw, io.cwd);
-    const text = await readStdin(io, "pipe the JSON of a preview into it: pulumi preview --json | entra-guests summarize");
+    const text = await readStdin(
+      io,
+      "pipe the JSON of a preview into it: pulumi preview --json | entra-guests summarize",
+    );
     let summaryText: string;
     try {
       const summary = summarize(readPulumiJson(text));

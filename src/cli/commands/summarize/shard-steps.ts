@@ -22,7 +22,12 @@ function guestState(st: ResourceState | undefined, name: string): ResourceState 
   const outputs = rec(st?.outputs?.guests)[name];
   if (!isRecord(inputs) && !isRecord(outputs)) return undefined;
   const out = isRecord(outputs) ? outputs : undefined;
-  return { type: INVITATION_TYPE, id: typeof out?.userId === "string" ? out.userId : undefined, inputs: isRecord(inputs) ? inputs : out, outputs: out };
+  return {
+    type: INVITATION_TYPE,
+    id: typeof out?.userId === "string" ? out.userId : undefined,
+    inputs: isRecord(inputs) ? inputs : out,
+    outputs: out,
+  };
 }
 
 /** The steps with each shard step expanded to its guests' steps. */
@@ -35,7 +40,13 @@ export function expandShardSteps(steps: readonly PlanStep[]): PlanStep[] {
       continue;
     }
     const list = String(s.new?.inputs?.list ?? s.old?.inputs?.list ?? s.old?.outputs?.list ?? "");
-    const names = [...new Set([...Object.keys(rec(s.old?.inputs?.guests)), ...Object.keys(rec(s.old?.outputs?.guests)), ...Object.keys(rec(s.new?.inputs?.guests))])];
+    const names = [
+      ...new Set([
+        ...Object.keys(rec(s.old?.inputs?.guests)),
+        ...Object.keys(rec(s.old?.outputs?.guests)),
+        ...Object.keys(rec(s.new?.inputs?.guests)),
+      ]),
+    ];
     for (const name of names) {
       const at = s.urn.lastIndexOf(`${GUEST_SHARD_TYPE}::`);
       const urn = `${at < 0 ? `${s.urn}$` : s.urn.slice(0, at)}${INVITATION_TYPE}::${list}-${name}`;
@@ -50,7 +61,10 @@ export function expandShardSteps(steps: readonly PlanStep[]): PlanStep[] {
       if (!old && next) out.push({ ...base, op: "create" });
       else if (old && !next) out.push({ ...base, op: "delete" });
       else if (old && next) {
-        const plan = planDiff((old.outputs ?? old.inputs) as Partial<InvitationOutputs>, next.inputs as Partial<CheckedInputs>);
+        const plan = planDiff(
+          (old.outputs ?? old.inputs) as Partial<InvitationOutputs>,
+          next.inputs as Partial<CheckedInputs>,
+        );
         if (plan.replaces.length) out.push({ ...base, op: "replace", replaceReasons: plan.replaces });
         else if (plan.changes) out.push({ ...base, op: "update" });
       }

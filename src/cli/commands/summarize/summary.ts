@@ -93,7 +93,8 @@ export interface PulumiRun {
   diagnostics?: RunDiagnostic[];
 }
 
-const PREVIEW_HINT = "pipe the JSON of a preview into it: pulumi preview --json | entra-guests summarize (or pulumi up --json)";
+const PREVIEW_HINT =
+  "pipe the JSON of a preview into it: pulumi preview --json | entra-guests summarize (or pulumi up --json)";
 
 /** Every JSON value in `text`, in order (the CLI may print a document and then one event a line). */
 export function splitJsonValues(text: string): unknown[] {
@@ -108,7 +109,9 @@ export function splitJsonValues(text: string): unknown[] {
     if (c !== "{" && c !== "[") {
       const line = text.slice(0, start).split("\n").length;
       const sample = text.slice(start, start + 40).split("\n")[0];
-      throw new SummaryInputError(`stdin is not JSON (line ${line} starts '${sample}'): ${PREVIEW_HINT}; the --json flag is needed`);
+      throw new SummaryInputError(
+        `stdin is not JSON (line ${line} starts '${sample}'): ${PREVIEW_HINT}; the --json flag is needed`,
+      );
     }
     let depth = 0;
     let inString = false;
@@ -132,7 +135,9 @@ export function splitJsonValues(text: string): unknown[] {
       values.push(JSON.parse(chunk));
     } catch (e) {
       const line = text.slice(0, start).split("\n").length;
-      throw new SummaryInputError(`stdin is not valid JSON (the value starting on line ${line}: ${(e as Error).message}): ${PREVIEW_HINT}`);
+      throw new SummaryInputError(
+        `stdin is not valid JSON (the value starting on line ${line}: ${(e as Error).message}): ${PREVIEW_HINT}`,
+      );
     }
   }
   return values;
@@ -150,7 +155,8 @@ function stateOf(v: unknown): ResourceState | undefined {
   };
 }
 
-const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined);
+const strings = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined;
 
 /**
  * Reads the output of `pulumi preview --json` or `pulumi up --json`. Throws a
@@ -163,26 +169,54 @@ export function readPulumiJson(text: string): PulumiRun {
   const events = values.filter((v): v is Record<string, unknown> => isRecord(v) && typeof v.sequence === "number");
   if (!doc && !events.length) {
     const first = values[0];
-    if (isRecord(first) && "deployment" in first) throw new SummaryInputError(`stdin is a stack export (pulumi stack export), not a preview: ${PREVIEW_HINT}`);
-    if (isRecord(first) && isRecord(first.error)) throw new SummaryInputError(`stdin is an error, not a preview (${String((first.error as Record<string, unknown>).message ?? "").slice(0, 200)}): ${PREVIEW_HINT}`);
-    const keys = isRecord(first) ? Object.keys(first).slice(0, 5).join(", ") : Array.isArray(first) ? "a list" : typeof first;
-    throw new SummaryInputError(`stdin is JSON but not Pulumi's (no 'steps' and no engine events; it has ${keys || "nothing"}): ${PREVIEW_HINT}`);
+    if (isRecord(first) && "deployment" in first)
+      throw new SummaryInputError(`stdin is a stack export (pulumi stack export), not a preview: ${PREVIEW_HINT}`);
+    if (isRecord(first) && isRecord(first.error))
+      throw new SummaryInputError(
+        `stdin is an error, not a preview (${String((first.error as Record<string, unknown>).message ?? "").slice(0, 200)}): ${PREVIEW_HINT}`,
+      );
+    const keys = isRecord(first)
+      ? Object.keys(first).slice(0, 5).join(", ")
+      : Array.isArray(first)
+        ? "a list"
+        : typeof first;
+    throw new SummaryInputError(
+      `stdin is JSON but not Pulumi's (no 'steps' and no engine events; it has ${keys || "nothing"}): ${PREVIEW_HINT}`,
+    );
   }
 
   const errors: string[] = [];
-  const firstLine = (m: unknown): string => String(m ?? "").trim().split("\n")[0].slice(0, 300);
+  const firstLine = (m: unknown): string =>
+    String(m ?? "")
+      .trim()
+      .split("\n")[0]
+      .slice(0, 300);
 
   const diagnostics: RunDiagnostic[] = [];
   const diagnosticOf = (d: Record<string, unknown>): RunDiagnostic | undefined =>
-    typeof d.message === "string" ? { urn: typeof d.urn === "string" ? d.urn : undefined, severity: typeof d.severity === "string" ? d.severity : undefined, message: d.message } : undefined;
+    typeof d.message === "string"
+      ? {
+          urn: typeof d.urn === "string" ? d.urn : undefined,
+          severity: typeof d.severity === "string" ? d.severity : undefined,
+          message: d.message,
+        }
+      : undefined;
   const updateSteps: PlanStep[] = [];
   let applied = false;
   for (const e of events) {
-    const pre = isRecord(e.resourcePreEvent) && isRecord(e.resourcePreEvent.metadata) ? e.resourcePreEvent.metadata : undefined;
+    const pre =
+      isRecord(e.resourcePreEvent) && isRecord(e.resourcePreEvent.metadata) ? e.resourcePreEvent.metadata : undefined;
     if (pre && typeof pre.op === "string" && typeof pre.urn === "string") {
-      updateSteps.push({ op: pre.op, urn: pre.urn, old: stateOf(pre.old), new: stateOf(pre.new), replaceReasons: strings(pre.keys) });
+      updateSteps.push({
+        op: pre.op,
+        urn: pre.urn,
+        old: stateOf(pre.old),
+        new: stateOf(pre.new),
+        replaceReasons: strings(pre.keys),
+      });
     }
-    const out = isRecord(e.resOutputsEvent) && isRecord(e.resOutputsEvent.metadata) ? e.resOutputsEvent.metadata : undefined;
+    const out =
+      isRecord(e.resOutputsEvent) && isRecord(e.resOutputsEvent.metadata) ? e.resOutputsEvent.metadata : undefined;
     if (out && typeof out.urn === "string" && typeof out.op === "string") {
       const step = [...updateSteps].reverse().find((s) => s.urn === out.urn && s.op === out.op);
       const outputs = stateOf(out.new)?.outputs;
@@ -197,15 +231,25 @@ export function readPulumiJson(text: string): PulumiRun {
     if (dd) diagnostics.push(dd);
   }
 
-  if (applied || (!doc && updateSteps.length)) return { kind: applied ? "update" : "preview", steps: updateSteps, errors: unique(errors), diagnostics };
+  if (applied || (!doc && updateSteps.length))
+    return { kind: applied ? "update" : "preview", steps: updateSteps, errors: unique(errors), diagnostics };
 
   const rawSteps = doc!.steps;
-  if (!Array.isArray(rawSteps)) throw new SummaryInputError(`stdin is JSON but its 'steps' is not a list: ${PREVIEW_HINT}`);
+  if (!Array.isArray(rawSteps))
+    throw new SummaryInputError(`stdin is JSON but its 'steps' is not a list: ${PREVIEW_HINT}`);
   const steps: PlanStep[] = rawSteps.map((s, i) => {
     if (!isRecord(s) || typeof s.op !== "string" || typeof s.urn !== "string") {
-      throw new SummaryInputError(`stdin is JSON but step ${i + 1} has no 'op' and 'urn', as Pulumi's steps have: ${PREVIEW_HINT}`);
+      throw new SummaryInputError(
+        `stdin is JSON but step ${i + 1} has no 'op' and 'urn', as Pulumi's steps have: ${PREVIEW_HINT}`,
+      );
     }
-    return { op: s.op, urn: s.urn, old: stateOf(s.oldState), new: stateOf(s.newState), replaceReasons: strings(s.replaceReasons) };
+    return {
+      op: s.op,
+      urn: s.urn,
+      old: stateOf(s.oldState),
+      new: stateOf(s.newState),
+      replaceReasons: strings(s.replaceReasons),
+    };
   });
   if (Array.isArray(doc!.diagnostics)) {
     diagnostics.length = 0;
@@ -224,10 +268,33 @@ function unique(xs: string[]): string[] {
 }
 
 /** What happens to a guest. */
-export type GuestAction = "invite" | "adopt" | "rename" | "restore" | "re-invite" | "reset" | "switch" | "update" | "remind" | "remove" | "expire";
+export type GuestAction =
+  | "invite"
+  | "adopt"
+  | "rename"
+  | "restore"
+  | "re-invite"
+  | "reset"
+  | "switch"
+  | "update"
+  | "remind"
+  | "remove"
+  | "expire";
 
 /** Order of actions in the table. */
-const ACTION_ORDER: GuestAction[] = ["invite", "adopt", "rename", "restore", "re-invite", "reset", "switch", "update", "remind", "remove", "expire"];
+const ACTION_ORDER: GuestAction[] = [
+  "invite",
+  "adopt",
+  "rename",
+  "restore",
+  "re-invite",
+  "reset",
+  "switch",
+  "update",
+  "remind",
+  "remove",
+  "expire",
+];
 
 /** One row of the summary. */
 export interface GuestRow {
@@ -292,7 +359,11 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === 
 /** Input paths in the order the README's input table lists them; unknown ones after, by name. */
 const PATH_ORDER = [
   ...INPUT_KEYS.flatMap((k) =>
-    k === "userProperties" ? USER_PROPERTY_KEYS.map((p) => `userProperties.${p}`) : k === "invitedUserMessageInfo" ? ["customizedMessageBody", "messageLanguage", "ccRecipients"].map((p) => `${k}.${p}`) : [k],
+    k === "userProperties"
+      ? USER_PROPERTY_KEYS.map((p) => `userProperties.${p}`)
+      : k === "invitedUserMessageInfo"
+        ? ["customizedMessageBody", "messageLanguage", "ccRecipients"].map((p) => `${k}.${p}`)
+        : [k],
   ),
 ];
 const byInputOrder = (a: string, b: string): number => {
@@ -309,10 +380,17 @@ export function changedInputs(before: Record<string, unknown> = {}, after: Recor
     const a = before[k];
     const b = after[k];
     if (same(a, b)) continue;
-    if (NESTED.has(k) && (isRecord(a) || a === undefined) && (isRecord(b) || b === undefined) && !isSecret(a) && !isSecret(b)) {
+    if (
+      NESTED.has(k) &&
+      (isRecord(a) || a === undefined) &&
+      (isRecord(b) || b === undefined) &&
+      !isSecret(a) &&
+      !isSecret(b)
+    ) {
       const ra = (a ?? {}) as Record<string, unknown>;
       const rb = (b ?? {}) as Record<string, unknown>;
-      for (const sub of [...new Set([...Object.keys(ra), ...Object.keys(rb)])]) if (!same(ra[sub], rb[sub])) out.push(`${k}.${sub}`);
+      for (const sub of [...new Set([...Object.keys(ra), ...Object.keys(rb)])])
+        if (!same(ra[sub], rb[sub])) out.push(`${k}.${sub}`);
     } else out.push(k);
   }
   return out.sort(byInputOrder);
@@ -343,23 +421,34 @@ export function summarize(input: PulumiRun): GuestSummary {
   const replaced = new Set(run.steps.filter((s) => s.op === "replace").map((s) => s.urn));
   const expiries = expiryLines(run.diagnostics ?? []);
   const existing = previewLines(run.diagnostics ?? []);
-  const guestOf = (st: ResourceState | undefined): string | undefined => addressText(st?.inputs?.invitedUserEmailAddress);
+  const guestOf = (st: ResourceState | undefined): string | undefined =>
+    addressText(st?.inputs?.invitedUserEmailAddress);
   const isGuest = (st: PlanStep): boolean => (st.new?.type ?? st.old?.type ?? urnType(st.urn)) === INVITATION_TYPE;
   // A key rename: one guest's address leaves with a removed resource and comes with a created one.
   // The create takes the user over by its mark; the delete keeps it (the provider's rule).
   const removedBy = new Map<string, PlanStep>();
-  for (const st of run.steps) if (st.op === "delete" && isGuest(st) && guestOf(st.old)) removedBy.set(guestOf(st.old)!, st);
+  for (const st of run.steps)
+    if (st.op === "delete" && isGuest(st) && guestOf(st.old)) removedBy.set(guestOf(st.old)!, st);
   const renamed = new Map<string, PlanStep>();
   for (const st of run.steps) {
     const address = guestOf(st.new);
-    if (st.op === "create" && isGuest(st) && address && !address.startsWith("(") && removedBy.has(address) && !refreshed.has(st.urn)) renamed.set(st.urn, removedBy.get(address)!);
+    if (
+      st.op === "create" &&
+      isGuest(st) &&
+      address &&
+      !address.startsWith("(") &&
+      removedBy.has(address) &&
+      !refreshed.has(st.urn)
+    )
+      renamed.set(st.urn, removedBy.get(address)!);
   }
   const renamedFrom = new Set([...renamed.values()].map((st) => st.urn));
   // Unkeyed entries whose address changed: a removal and an invitation with the same display name.
   const removedNames = new Map<string, string>();
   for (const st of run.steps) {
     const dn = st.old?.inputs?.invitedUserDisplayName;
-    if (st.op === "delete" && isGuest(st) && typeof dn === "string" && !renamedFrom.has(st.urn)) removedNames.set(dn, guestOf(st.old) ?? "?");
+    if (st.op === "delete" && isGuest(st) && typeof dn === "string" && !renamedFrom.has(st.urn))
+      removedNames.set(dn, guestOf(st.old) ?? "?");
   }
 
   for (const s of run.steps) {
@@ -375,37 +464,65 @@ export function summarize(input: PulumiRun): GuestSummary {
     if (type !== INVITATION_TYPE) continue;
     const oldIn = s.old?.inputs;
     const newIn = s.new?.inputs;
-    const guest = addressText(newIn?.invitedUserEmailAddress) ?? addressText(oldIn?.invitedUserEmailAddress) ?? "(no address)";
+    const guest =
+      addressText(newIn?.invitedUserEmailAddress) ?? addressText(oldIn?.invitedUserEmailAddress) ?? "(no address)";
     const base = { guest, name: urn?.name ?? "" };
     // An update's events show a replacement as replace, plus delete-replaced / create-replacement.
-    const op = (s.op === "create-replacement" || s.op === "delete-replaced") && !replaced.has(s.urn) ? (s.op === "create-replacement" ? "replace" : "") : s.op;
+    const op =
+      (s.op === "create-replacement" || s.op === "delete-replaced") && !replaced.has(s.urn)
+        ? s.op === "create-replacement"
+          ? "replace"
+          : ""
+        : s.op;
     switch (op) {
       case "create": {
         const wasThere = refreshed.get(s.urn);
         if (wasThere) {
-          rows.push({ ...base, action: "re-invite", notes: ["gone from Entra (deleted out of band): invited again, a new user"] });
+          rows.push({
+            ...base,
+            action: "re-invite",
+            notes: ["gone from Entra (deleted out of band): invited again, a new user"],
+          });
           break;
         }
         const old = renamed.get(s.urn);
         if (old) {
-          rows.push({ ...base, action: "rename", notes: [`key renamed from ${parseUrn(old.urn)?.name ?? ""}: taken over by the new key, not deleted`, "same user, no invitation"] });
+          rows.push({
+            ...base,
+            action: "rename",
+            notes: [
+              `key renamed from ${parseUrn(old.urn)?.name ?? ""}: taken over by the new key, not deleted`,
+              "same user, no invitation",
+            ],
+          });
           break;
         }
         const seen = existing.get(guest);
         const adopted = s.applied !== undefined ? s.applied.adopted === true : seen !== undefined;
-        const notes: string[] = [adopted ? (seen && s.applied === undefined ? `the address exists (user ${seen}): same user, no invitation` : "the address existed: same user, no duplicate") : "new guest"];
+        const notes: string[] = [
+          adopted
+            ? seen && s.applied === undefined
+              ? `the address exists (user ${seen}): same user, no invitation`
+              : "the address existed: same user, no duplicate"
+            : "new guest",
+        ];
         if (inputAt(newIn, "invitedUserType") === "Member") notes.push("as a member");
         if (newIn?.sendInvitationMessage === true && !adopted) notes.push("invitation email sent");
         const dn = newIn?.invitedUserDisplayName;
         const twin = !adopted && typeof dn === "string" ? removedNames.get(dn) : undefined;
-        if (twin !== undefined && twin !== guest) notes.push(`hint: ${twin} (same display name) is removed in this run: give both entries the same key to reset the same user's redemption instead`);
+        if (twin !== undefined && twin !== guest)
+          notes.push(
+            `hint: ${twin} (same display name) is removed in this run: give both entries the same key to reset the same user's redemption instead`,
+          );
         rows.push({ ...base, action: adopted ? "adopt" : "invite", notes });
         break;
       }
       case "update": {
         if (s.old?.outputs?.inRecycleBin === true) {
           const fields = changedInputs(oldIn, newIn).map(fieldName);
-          const notes = ["deleted out of band, in the recycle bin: restored from the recycle bin (same user, groups and app assignments kept), no invitation"];
+          const notes = [
+            "deleted out of band, in the recycle bin: restored from the recycle bin (same user, groups and app assignments kept), no invitation",
+          ];
           if (fields.length) notes.push(`also ${fields.join(", ")}`);
           rows.push({ ...base, action: "restore", notes });
           break;
@@ -415,7 +532,10 @@ export function summarize(input: PulumiRun): GuestSummary {
           const m = /reminder (\d+) of (\d+)/.exec(due);
           const since = /^still PendingAcceptance [^:(]*?after the last invitation/.exec(due)?.[0];
           const fields = changedInputs(oldIn, newIn).map(fieldName);
-          const notes = [since ?? "still PendingAcceptance", `invitation re-issued: same user, no reset${newIn?.sendInvitationMessage === true ? ", invitation email sent" : ""}`];
+          const notes = [
+            since ?? "still PendingAcceptance",
+            `invitation re-issued: same user, no reset${newIn?.sendInvitationMessage === true ? ", invitation email sent" : ""}`,
+          ];
           if (fields.length) notes.push(`also ${fields.join(", ")}`);
           rows.push({ ...base, action: "remind", reminder: m ? `${m[1]} of ${m[2]}` : undefined, notes });
           break;
@@ -425,7 +545,15 @@ export function summarize(input: PulumiRun): GuestSummary {
           const drift = before !== undefined && same(inputAt(before, p), inputAt(newIn, p));
           return `${fieldName(p)}${drift ? " (changed in Entra, set back)" : ""}`;
         });
-        rows.push({ ...base, action: "update", notes: [fields.length ? fields.join(", ") : "no input changes (the provider's reason is under the preview's Diagnostics)"] });
+        rows.push({
+          ...base,
+          action: "update",
+          notes: [
+            fields.length
+              ? fields.join(", ")
+              : "no input changes (the provider's reason is under the preview's Diagnostics)",
+          ],
+        });
         break;
       }
       case "replace": {
@@ -435,12 +563,29 @@ export function summarize(input: PulumiRun): GuestSummary {
         if (typeof next === "string" && typeof oldUser === "string" && switchesUser(oldUser, { invitedUser: next })) {
           // invitedUser names another user: the old one leaves by its onDelete, the new one is taken over.
           const policy = removalPolicy(s.old);
-          const taken = newIn?.resetRedemption === true ? "that user taken over, its redemption reset" : "that user taken over as it is (no invitation)";
-          rows.push({ ...base, action: "switch", policy, notes: ["invitedUser names another user", taken, `the old user: ${removalDetails(policy, oldIn?.onDelete === undefined && s.old?.outputs?.adopted === true)}`] });
+          const taken =
+            newIn?.resetRedemption === true
+              ? "that user taken over, its redemption reset"
+              : "that user taken over as it is (no invitation)";
+          rows.push({
+            ...base,
+            action: "switch",
+            policy,
+            notes: [
+              "invitedUser names another user",
+              taken,
+              `the old user: ${removalDetails(policy, oldIn?.onDelete === undefined && s.old?.outputs?.adopted === true)}`,
+            ],
+          });
           break;
         }
-        const reasons = new Set([...(s.replaceReasons ?? []).filter((r) => RESET_KEYS.includes(r)), ...changed.filter((p) => RESET_KEYS.includes(p))]);
-        const emailFrom = reasons.has("invitedUserEmailAddress") ? addressText(oldIn?.invitedUserEmailAddress) ?? "?" : undefined;
+        const reasons = new Set([
+          ...(s.replaceReasons ?? []).filter((r) => RESET_KEYS.includes(r)),
+          ...changed.filter((p) => RESET_KEYS.includes(p)),
+        ]);
+        const emailFrom = reasons.has("invitedUserEmailAddress")
+          ? (addressText(oldIn?.invitedUserEmailAddress) ?? "?")
+          : undefined;
         const why: string[] = [];
         if (reasons.has("triggers")) why.push("triggers changed");
         if (reasons.has("invitedUser")) why.push("invitedUser changed");
@@ -464,7 +609,10 @@ export function summarize(input: PulumiRun): GuestSummary {
         break;
     }
   }
-  rows.sort((a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action) || cmp(a.guest, b.guest) || cmp(a.name, b.name));
+  rows.sort(
+    (a, b) =>
+      ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action) || cmp(a.guest, b.guest) || cmp(a.name, b.name),
+  );
   return { kind: run.kind, stack, rows, memberships, errors: run.errors };
 }
 
@@ -550,7 +698,8 @@ export function totalsLine(s: GuestSummary): string {
       .filter(([, n]) => n > 0)
       .map(([p, n]) => `${n} ${p}`)
       .join(", ");
-  if (by("switch")) parts.push(`${count(by("switch"), "user switch", "user switches")} (old user: ${policies("switch")})`);
+  if (by("switch"))
+    parts.push(`${count(by("switch"), "user switch", "user switches")} (old user: ${policies("switch")})`);
   if (by("remove")) parts.push(`${count(by("remove"), "removal")} (${policies("remove")})`);
   if (by("expire")) parts.push(`${count(by("expire"), "expiry", "expiries")} (${policies("expire")})`);
   if (!parts.length) return "No guest changes";
@@ -560,7 +709,11 @@ export function totalsLine(s: GuestSummary): string {
 
 function membershipLine(s: GuestSummary): string | undefined {
   const m = s.memberships;
-  const parts = [m.added ? `${m.added} added` : "", m.removed ? `${m.removed} removed` : "", m.replaced ? `${m.replaced} replaced` : ""].filter(Boolean);
+  const parts = [
+    m.added ? `${m.added} added` : "",
+    m.removed ? `${m.removed} removed` : "",
+    m.replaced ? `${m.replaced} replaced` : "",
+  ].filter(Boolean);
   return parts.length ? `Group memberships: ${parts.join(", ")}.` : undefined;
 }
 
@@ -570,7 +723,8 @@ function title(s: GuestSummary): string {
 
 /** A row's details in words; `quote` formats an address. */
 export function detailsOf(r: GuestRow, quote: (address: string) => string): string {
-  const parts = r.emailFrom !== undefined ? [`email change ${quote(r.emailFrom)} → ${quote(r.guest)}`, ...r.notes] : r.notes;
+  const parts =
+    r.emailFrom !== undefined ? [`email change ${quote(r.emailFrom)} → ${quote(r.guest)}`, ...r.notes] : r.notes;
   return parts.filter(Boolean).join("; ");
 }
 
@@ -595,7 +749,8 @@ export const MAX_MARKDOWN_CHARS = 60_000;
 /** Markdown for a pull-request comment, at most `maxChars` long (rows beyond are counted, not listed). */
 export function renderMarkdown(s: GuestSummary, maxChars = MAX_MARKDOWN_CHARS): string {
   const out: string[] = [COMMENT_MARKER, `### ${title(s).replace(/stack (\S+)/, "stack `$1`")}`, ""];
-  for (const e of s.errors) out.push(`> **The ${s.kind === "update" ? "update" : "preview"} reported an error:** ${cell(e)}`, "");
+  for (const e of s.errors)
+    out.push(`> **The ${s.kind === "update" ? "update" : "preview"} reported an error:** ${cell(e)}`, "");
   if (!s.rows.length) {
     out.push(`${totalsLine(s)}.`);
   } else {
@@ -607,15 +762,24 @@ export function renderMarkdown(s: GuestSummary, maxChars = MAX_MARKDOWN_CHARS): 
       const line = `| ${actionLabel(r)} | ${cell(code(r.guest))} | ${cell(detailsOf(r, code))} |`;
       if (line.length + 1 > room) {
         const left = s.rows.length - i;
-        out.push(`| … | ${left} more guest${left === 1 ? "" : "s"} | too many for one comment: the job log has them all (\`entra-guests summarize --format text\`) |`);
+        out.push(
+          `| … | ${left} more guest${left === 1 ? "" : "s"} | too many for one comment: the job log has them all (\`entra-guests summarize --format text\`) |`,
+        );
         break;
       }
       out.push(line);
       room -= line.length + 1;
     }
     out.push("", `**${totalsLine(s)}.**`);
-    if (s.kind === "preview" && s.rows.some((r) => r.action === "invite") && !s.rows.some((r) => r.action === "adopt")) {
-      out.push("", "An invite of an address that already exists in the tenant adopts that guest instead (the same user, no duplicate).");
+    if (
+      s.kind === "preview" &&
+      s.rows.some((r) => r.action === "invite") &&
+      !s.rows.some((r) => r.action === "adopt")
+    ) {
+      out.push(
+        "",
+        "An invite of an address that already exists in the tenant adopts that guest instead (the same user, no duplicate).",
+      );
     }
   }
   const m = membershipLine(s);
@@ -630,7 +794,8 @@ export function renderText(s: GuestSummary): string {
   if (s.rows.length) {
     const w1 = Math.max(...s.rows.map((r) => actionLabel(r).length));
     const w2 = Math.max(...s.rows.map((r) => r.guest.length));
-    for (const r of s.rows) out.push(`  ${actionLabel(r).padEnd(w1)}  ${r.guest.padEnd(w2)}  ${detailsOf(r, (a) => a)}`.trimEnd());
+    for (const r of s.rows)
+      out.push(`  ${actionLabel(r).padEnd(w1)}  ${r.guest.padEnd(w2)}  ${detailsOf(r, (a) => a)}`.trimEnd());
   }
   out.push(`${totalsLine(s)}.`);
   const m = membershipLine(s);

@@ -9,8 +9,19 @@ import { GuestRow, PlanStep, summarize } from "../../../../src/cli/commands/summ
 const INV = "pulumi-nodejs:dynamic/entra:Invitation";
 const urn = (name: string, type: string): string => `urn:pulumi:dev::guests::entra:index:GuestList$${type}::${name}`;
 type Inputs = Record<string, unknown>;
-const inputs = (email: string, extra: Inputs = {}): Inputs => ({ inviteRedirectUrl: "https://myapps.microsoft.com", invitedUserEmailAddress: email, invitedUserType: "Guest", sendInvitationMessage: false, ...extra });
-const state = (email: string, id: string, extra: Inputs = {}): Inputs => ({ ...inputs(email, extra), userId: id, adopted: false, externalUserState: "PendingAcceptance" });
+const inputs = (email: string, extra: Inputs = {}): Inputs => ({
+  inviteRedirectUrl: "https://myapps.microsoft.com",
+  invitedUserEmailAddress: email,
+  invitedUserType: "Guest",
+  sendInvitationMessage: false,
+  ...extra,
+});
+const state = (email: string, id: string, extra: Inputs = {}): Inputs => ({
+  ...inputs(email, extra),
+  userId: id,
+  adopted: false,
+  externalUserState: "PendingAcceptance",
+});
 
 /** A guest change in both forms: the per-guest steps and the one shard step. */
 type Change = { name: string; old?: Inputs; oldState?: Inputs; next?: Inputs };
@@ -20,9 +31,25 @@ function perGuest(changes: Change[]): PlanStep[] {
     const next = c.next ? { type: INV, inputs: c.next } : undefined;
     if (!old) return [{ op: "create", urn: urn(`g-${c.name}`, INV), new: next }];
     if (!next) return [{ op: "delete", urn: urn(`g-${c.name}`, INV), old }];
-    const email = c.old!.invitedUserEmailAddress !== c.next!.invitedUserEmailAddress || JSON.stringify(c.old!.triggers) !== JSON.stringify(c.next!.triggers);
-    if (email) return [{ op: "replace", urn: urn(`g-${c.name}`, INV), old, new: next, replaceReasons: c.old!.invitedUserEmailAddress !== c.next!.invitedUserEmailAddress ? ["invitedUserEmailAddress"] : ["triggers"] }];
-    return JSON.stringify(c.old) === JSON.stringify(c.next) ? [] : [{ op: "update", urn: urn(`g-${c.name}`, INV), old, new: next }];
+    const email =
+      c.old!.invitedUserEmailAddress !== c.next!.invitedUserEmailAddress ||
+      JSON.stringify(c.old!.triggers) !== JSON.stringify(c.next!.triggers);
+    if (email)
+      return [
+        {
+          op: "replace",
+          urn: urn(`g-${c.name}`, INV),
+          old,
+          new: next,
+          replaceReasons:
+            c.old!.invitedUserEmailAddress !== c.next!.invitedUserEmailAddress
+              ? ["invitedUserEmailAddress"]
+              : ["triggers"],
+        },
+      ];
+    return JSON.stringify(c.old) === JSON.stringify(c.next)
+      ? []
+      : [{ op: "update", urn: urn(`g-${c.name}`, INV), old, new: next }];
   });
 }
 function shard(changes: Change[], op = "update"): PlanStep {
@@ -31,8 +58,20 @@ function shard(changes: Change[], op = "update"): PlanStep {
   return {
     op,
     urn: urn("g-shard-1of4", GUEST_SHARD_TYPE),
-    old: olds.length ? { type: GUEST_SHARD_TYPE, id: "g/1of4", inputs: { list: "g", shard: "1of4", guests: Object.fromEntries(olds.map((c) => [c.name, c.old])) }, outputs: { list: "g", shard: "1of4", guests: Object.fromEntries(olds.map((c) => [c.name, c.oldState])) } } : undefined,
-    new: news.length ? { type: GUEST_SHARD_TYPE, inputs: { list: "g", shard: "1of4", guests: Object.fromEntries(news.map((c) => [c.name, c.next])) } } : undefined,
+    old: olds.length
+      ? {
+          type: GUEST_SHARD_TYPE,
+          id: "g/1of4",
+          inputs: { list: "g", shard: "1of4", guests: Object.fromEntries(olds.map((c) => [c.name, c.old])) },
+          outputs: { list: "g", shard: "1of4", guests: Object.fromEntries(olds.map((c) => [c.name, c.oldState])) },
+        }
+      : undefined,
+    new: news.length
+      ? {
+          type: GUEST_SHARD_TYPE,
+          inputs: { list: "g", shard: "1of4", guests: Object.fromEntries(news.map((c) => [c.name, c.next])) },
+        }
+      : undefined,
   };
 }
 const rows = (steps: PlanStep[]): GuestRow[] => summarize({ kind: "preview", steps, errors: [] }).rows;
@@ -40,14 +79,53 @@ const rows = (steps: PlanStep[]): GuestRow[] => summarize({ kind: "preview", ste
 describe("the same rows for both forms", () => {
   const a = "alice@contoso.com";
   const b = "bob@contoso.com";
-  const kept: Change = { name: "kept", old: inputs("kept@contoso.com"), oldState: state("kept@contoso.com", "u-kept"), next: inputs("kept@contoso.com") };
+  const kept: Change = {
+    name: "kept",
+    old: inputs("kept@contoso.com"),
+    oldState: state("kept@contoso.com", "u-kept"),
+    next: inputs("kept@contoso.com"),
+  };
   it.each<[string, Change[], string]>([
     ["a guest added (invite)", [kept, { name: a, next: inputs(a) }], "update"],
-    ["a guest removed (remove by onDelete)", [kept, { name: b, old: inputs(b, { onDelete: "disable" }), oldState: state(b, "u-b", { onDelete: "disable" }) }], "update"],
-    ["an email change (reset, same user)", [kept, { name: "lead", old: inputs(a), oldState: state(a, "u-a"), next: inputs(b) }], "update"],
-    ["a triggers change (reset)", [kept, { name: a, old: inputs(a, { triggers: { v: 1 } }), oldState: state(a, "u-a", { triggers: { v: 1 } }), next: inputs(a, { triggers: { v: 2 } }) }], "update"],
-    ["a display name (update)", [kept, { name: a, old: inputs(a), oldState: state(a, "u-a"), next: inputs(a, { invitedUserDisplayName: "Alice" }) }], "update"],
-    ["a new shard (every guest invited)", [{ name: a, next: inputs(a) }, { name: b, next: inputs(b) }], "create"],
+    [
+      "a guest removed (remove by onDelete)",
+      [kept, { name: b, old: inputs(b, { onDelete: "disable" }), oldState: state(b, "u-b", { onDelete: "disable" }) }],
+      "update",
+    ],
+    [
+      "an email change (reset, same user)",
+      [kept, { name: "lead", old: inputs(a), oldState: state(a, "u-a"), next: inputs(b) }],
+      "update",
+    ],
+    [
+      "a triggers change (reset)",
+      [
+        kept,
+        {
+          name: a,
+          old: inputs(a, { triggers: { v: 1 } }),
+          oldState: state(a, "u-a", { triggers: { v: 1 } }),
+          next: inputs(a, { triggers: { v: 2 } }),
+        },
+      ],
+      "update",
+    ],
+    [
+      "a display name (update)",
+      [
+        kept,
+        { name: a, old: inputs(a), oldState: state(a, "u-a"), next: inputs(a, { invitedUserDisplayName: "Alice" }) },
+      ],
+      "update",
+    ],
+    [
+      "a new shard (every guest invited)",
+      [
+        { name: a, next: inputs(a) },
+        { name: b, next: inputs(b) },
+      ],
+      "create",
+    ],
   ])("%s", (_why, changes, op) => {
     const expected = rows(perGuest(changes));
     expect(expected.length).toBeGreaterThan(0);
@@ -60,7 +138,11 @@ describe("the same rows for both forms", () => {
 
   it("a move between the forms (Invitation deleted, the same guest created in a shard) is no row", () => {
     const moved: PlanStep[] = [
-      { op: "delete", urn: urn(`g-${a}`, INV), old: { type: INV, id: "u-a", inputs: inputs(a), outputs: state(a, "u-a") } },
+      {
+        op: "delete",
+        urn: urn(`g-${a}`, INV),
+        old: { type: INV, id: "u-a", inputs: inputs(a), outputs: state(a, "u-a") },
+      },
       shard([{ name: a, next: inputs(a) }], "create"),
     ];
     expect(rows(moved)).toEqual([]);
