@@ -5,6 +5,7 @@
  * {@link GraphError} that the routes turn into Graph's error response.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { REDEMPTION_STATE_PROPERTIES, USER_PROFILE_PROPERTIES } from "../graph/types";
 import { GraphError, badRequest, notFound } from "./errors";
 import { FilterNode, addressCandidates, matchFilter } from "./filter";
 import { GUID, MAX_LENGTH, SeedUser, parseSeedUser, smtpAddress } from "./seed";
@@ -77,16 +78,10 @@ const SELECTABLE = [
   "otherMails",
   "userPrincipalName",
   "userType",
-  "externalUserState",
-  "externalUserStateChangeDateTime",
+  ...REDEMPTION_STATE_PROPERTIES,
   "creationType",
   "accountEnabled",
-  "givenName",
-  "surname",
-  "companyName",
-  "department",
-  "jobTitle",
-  "usageLocation",
+  ...USER_PROFILE_PROPERTIES,
   "createdDateTime",
   "deletedDateTime",
   "businessPhones",
@@ -105,12 +100,7 @@ const WRITABLE = new Set([
   "mail",
   "otherMails",
   "accountEnabled",
-  "givenName",
-  "surname",
-  "companyName",
-  "department",
-  "jobTitle",
-  "usageLocation",
+  ...USER_PROFILE_PROPERTIES,
 ]);
 /** Known properties of a user that the emulator does not let PATCH change. */
 const READ_ONLY = new Set(
