@@ -206,6 +206,8 @@ function fieldAliases(root, sources) {
     const d = find(sources, name);
     let init = d && d.initializer;
     while (init && (ts.isAsExpression(init) || ts.isSatisfiesExpression?.(init))) init = init.expression;
+    // a list defined as another one (USER_PROPERTY_KEYS = USER_PROFILE_PROPERTIES): that one's names
+    if (init && ts.isIdentifier(init)) return arrayConst(init.text);
     return init && ts.isArrayLiteralExpression(init)
       ? init.elements.filter(ts.isStringLiteral).map((e) => e.text)
       : undefined;
@@ -270,6 +272,8 @@ const SOURCE_FILES = [
   "src/guestlist/types.ts",
   "src/guestlist/component.ts",
   "src/guestlist/fields.ts",
+  // last: where USER_PROPERTY_KEYS takes its names from (USER_PROFILE_PROPERTIES)
+  "src/graph/types.ts",
 ];
 
 /** Every generated block: page → name → text. */

@@ -5,6 +5,7 @@
  * {@link GraphError} that the routes turn into Graph's error response.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { REDEMPTION_STATE_PROPERTIES, USER_PROFILE_PROPERTIES } from "../graph/types";
 import { GraphError, badRequest, notFound } from "./errors";
 import { FilterNode, addressCandidates, matchFilter } from "./filter";
 import { GUID, MAX_LENGTH, SeedUser, parseSeedUser, smtpAddress } from "./seed";
@@ -77,16 +78,10 @@ const SELECTABLE = [
   "otherMails",
   "userPrincipalName",
   "userType",
-  "externalUserState",
-  "externalUserStateChangeDateTime",
+  ...REDEMPTION_STATE_PROPERTIES,
   "creationType",
   "accountEnabled",
-  "givenName",
-  "surname",
-  "companyName",
-  "department",
-  "jobTitle",
-  "usageLocation",
+  ...USER_PROFILE_PROPERTIES,
   "createdDateTime",
   "deletedDateTime",
   "businessPhones",
@@ -105,12 +100,7 @@ const WRITABLE = new Set([
   "mail",
   "otherMails",
   "accountEnabled",
-  "givenName",
-  "surname",
-  "companyName",
-  "department",
-  "jobTitle",
-  "usageLocation",
+  ...USER_PROFILE_PROPERTIES,
 ]);
 /** Known properties of a user that the emulator does not let PATCH change. */
 const READ_ONLY = new Set(
@@ -990,6 +980,26 @@ export class Directory {
   addExtension(id: string, body: unknown, appId: string): Record<string, unknown> {
     const u = this.get(id);
     if (!u) throw notFound(id);
+    const { fields, name } = Directory.extensionBody(body);
+    if (this.findExtension(u, name)) throw Directory.extensionExists();
+    if ((u.extensions ?? []).filter((e) => e.appId === appId).length >= OPEN_EXTENSION_LIMITS.perApp) {
+      throw badRequest(
+        `An application can add at most ${OPEN_EXTENSION_LIMITS.perApp} open extensions to a directory object.`,
+      );
+    }
+    const data = { extensionName: name, ...Directory.checkExtensionData(fields) };
+    Directory.checkExtensionSize(data);
+    const e: StoredExtension = { appId, data };
+    (u.extensions ??= []).push(e);
+    this.changed();
+    return Directory.extensionView(e);
+  }
+
+  /**
+   * The body of an extension's POST or PATCH: a JSON object with the extension's `@odata.type` and a
+   * non-empty `extensionName` (400 otherwise, as Graph answers).
+   */
+  private static extensionBody(body: unknown): { fields: Record<string, unknown>; name: string } {
     if (!isObject(body))
       throw badRequest(
         "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
@@ -998,18 +1008,7 @@ export class Directory {
     const name = body.extensionName;
     if (typeof name !== "string" || !name.trim())
       throw badRequest("Invalid request: 'extensionName' is a required property and cannot be empty.");
-    if (this.findExtension(u, name)) throw Directory.extensionExists();
-    if ((u.extensions ?? []).filter((e) => e.appId === appId).length >= OPEN_EXTENSION_LIMITS.perApp) {
-      throw badRequest(
-        `An application can add at most ${OPEN_EXTENSION_LIMITS.perApp} open extensions to a directory object.`,
-      );
-    }
-    const data = { extensionName: name, ...Directory.checkExtensionData(body) };
-    Directory.checkExtensionSize(data);
-    const e: StoredExtension = { appId, data };
-    (u.extensions ??= []).push(e);
-    this.changed();
-    return Directory.extensionView(e);
+    return { fields: body, name };
   }
 
   /**
@@ -1032,17 +1031,10 @@ export class Directory {
     if (!u) throw notFound(id);
     const e = this.findExtension(u, name);
     if (!e) throw notFound(name);
-    if (!isObject(body))
-      throw badRequest(
-        "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
-      );
-    Directory.checkExtensionType(body, true);
-    const newName = body.extensionName;
-    if (typeof newName !== "string" || !newName.trim())
-      throw badRequest("Invalid request: 'extensionName' is a required property and cannot be empty.");
+    const { fields, name: newName } = Directory.extensionBody(body);
     const other = this.findExtension(u, newName);
     if (other && other !== e) throw Directory.extensionExists();
-    const data = { extensionName: newName, ...Directory.checkExtensionData(body) };
+    const data = { extensionName: newName, ...Directory.checkExtensionData(fields) };
     Directory.checkExtensionSize(data);
     e.data = data;
     this.changed();

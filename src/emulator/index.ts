@@ -216,7 +216,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   actualPort = listening.port;
   const graphUrl = `https://localhost:${actualPort}`;
-  info = {
+  const endpoint = {
     graphUrl,
     authorityHost: graphUrl,
     tenantId,
@@ -225,16 +225,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     caCertPath: ca.certPath,
     port: actualPort,
   };
+  info = { ...endpoint };
 
   let closed: Promise<void> | undefined;
   const emulator: RunningEmulator = {
-    graphUrl,
-    authorityHost: graphUrl,
-    tenantId,
-    clientId: defaultApp.clientId,
-    clientSecret: defaultApp.clientSecret,
-    caCertPath: ca.certPath,
-    port: actualPort,
+    ...endpoint,
     addClient: (opts) => {
       const app = auth.addApp({ roles: opts.roles, tenantId: opts.tenantId });
       return { clientId: app.clientId, clientSecret: app.clientSecret };

@@ -10,6 +10,7 @@
  * an Exchange mailbox, so `mail` cannot be changed to an external address).
  */
 import { randomUUID } from "node:crypto";
+import { REDEMPTION_STATE_PROPERTIES, USER_PROFILE_PROPERTIES } from "../graph/types";
 import { GraphError, badRequest } from "./errors";
 import type { EmulatedUser } from "./types";
 
@@ -91,17 +92,11 @@ const ALLOWED = new Set([
   "userType",
   "creationType",
   "accountEnabled",
-  "externalUserState",
-  "externalUserStateChangeDateTime",
+  ...REDEMPTION_STATE_PROPERTIES,
   "createdDateTime",
   "deletedDateTime",
   "onPremisesUserPrincipalName",
-  "givenName",
-  "surname",
-  "companyName",
-  "department",
-  "jobTitle",
-  "usageLocation",
+  ...USER_PROFILE_PROPERTIES,
   "sponsors",
   "directoryRoles",
   "hasMailbox",

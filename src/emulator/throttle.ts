@@ -101,6 +101,26 @@ function seconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
+/** The 429 of a users request: `headers` plus Retry-After and the x-ms-throttle-* headers naming the limit hit. */
+function usersThrottled(
+  waitMs: number,
+  headers: Record<string, string>,
+  scope: string,
+  information: "ResourceUnitLimitExceeded" | "WriteLimitExceeded",
+): ThrottleDecision {
+  const retryAfter = seconds(waitMs);
+  return {
+    ok: false,
+    retryAfter,
+    headers: {
+      ...headers,
+      "Retry-After": String(retryAfter),
+      "x-ms-throttle-scope": scope,
+      "x-ms-throttle-information": information,
+    },
+  };
+}
+
 /** Throttling state of one emulator. */
 export class Throttle {
   mode: "graph" | "off";
@@ -178,37 +198,13 @@ export class Throttle {
     const usage = (b.capacity - b.tokens + cost) / b.capacity;
     if (usage > 0.8) headers["x-ms-throttle-limit-percentage"] = usage.toFixed(2);
     const ruWait = b.waitMs(cost);
-    if (ruWait > 0) {
-      const retryAfter = seconds(ruWait);
-      return {
-        ok: false,
-        retryAfter,
-        headers: {
-          ...headers,
-          "Retry-After": String(retryAfter),
-          "x-ms-throttle-scope": scope,
-          "x-ms-throttle-information": "ResourceUnitLimitExceeded",
-        },
-      };
-    }
+    if (ruWait > 0) return usersThrottled(ruWait, headers, scope, "ResourceUnitLimitExceeded");
     let w: SlidingWindow | undefined;
     if (write) {
       w = this.writes.get(key);
       if (!w) this.writes.set(key, (w = new SlidingWindow(this.limits.writesPerWindow, this.limits.writeWindowMs)));
       const writeWait = w.waitMs(now);
-      if (writeWait > 0) {
-        const retryAfter = seconds(writeWait);
-        return {
-          ok: false,
-          retryAfter,
-          headers: {
-            ...headers,
-            "Retry-After": String(retryAfter),
-            "x-ms-throttle-scope": scope,
-            "x-ms-throttle-information": "WriteLimitExceeded",
-          },
-        };
-      }
+      if (writeWait > 0) return usersThrottled(writeWait, headers, scope, "WriteLimitExceeded");
       w.add(now);
     }
     b.tokens -= cost;

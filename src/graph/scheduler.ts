@@ -72,6 +72,11 @@ export interface SchedulerStats {
   failures: number;
 }
 
+/** Stats before the first request: every count 0. */
+function noStats(): SchedulerStats {
+  return { httpRequests: 0, operations: 0, batches: 0, throttled: 0, retries: 0, failures: 0 };
+}
+
 export interface SchedulerOptions {
   /** HTTP requests in flight at most (a `$batch` counts once). */
   maxConcurrency: number;
@@ -175,14 +180,7 @@ export class Scheduler implements RequestScheduler {
   private readonly pausedUntil: Record<PauseKey, number> = { invitations: 0, users: 0, userWrites: 0 };
   /** What is known of the users budget Graph has left: nothing yet, asking, known from an answer. */
   private usersState: "fresh" | "probing" | "known" = "fresh";
-  private readonly counters: SchedulerStats = {
-    httpRequests: 0,
-    operations: 0,
-    batches: 0,
-    throttled: 0,
-    retries: 0,
-    failures: 0,
-  };
+  private readonly counters: SchedulerStats = noStats();
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly o: Required<Omit<SchedulerOptions, "now" | "random" | "onProgress">>;
@@ -670,14 +668,7 @@ export function pathOnly(path: string): string {
  * the Graph client's own RetryHandler does the retrying. The benchmark's baseline.
  */
 export class DirectScheduler implements RequestScheduler {
-  private readonly counters: SchedulerStats = {
-    httpRequests: 0,
-    operations: 0,
-    batches: 0,
-    throttled: 0,
-    retries: 0,
-    failures: 0,
-  };
+  private readonly counters: SchedulerStats = noStats();
   constructor(private readonly transport: Transport) {}
   async submit<T = unknown>(req: GraphRequest): Promise<GraphResponse<T>> {
     for (;;) {

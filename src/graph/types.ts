@@ -51,6 +51,23 @@ export interface GraphUser {
   usageLocation?: string | null;
 }
 
+/**
+ * The user's optional profile properties (user resource), in the order guest files, selects and the
+ * provider's inputs list them. The one source of these names: the CLI, the provider and the emulator
+ * derive their lists from it.
+ */
+export const USER_PROFILE_PROPERTIES = [
+  "givenName",
+  "surname",
+  "companyName",
+  "department",
+  "jobTitle",
+  "usageLocation",
+] as const;
+
+/** The user's B2B redemption state (user resource): the state and when it last changed. */
+export const REDEMPTION_STATE_PROPERTIES = ["externalUserState", "externalUserStateChangeDateTime"] as const;
+
 /** What a refresh reads of a guest: enough to show drift, 1 resource unit per read. */
 export const USER_SELECT = [
   "id",
@@ -58,13 +75,7 @@ export const USER_SELECT = [
   "mail",
   "otherMails",
   "userType",
-  "externalUserState",
-  "externalUserStateChangeDateTime",
+  ...REDEMPTION_STATE_PROPERTIES,
   "accountEnabled",
-  "givenName",
-  "surname",
-  "companyName",
-  "department",
-  "jobTitle",
-  "usageLocation",
+  ...USER_PROFILE_PROPERTIES,
 ] as const;

@@ -2,6 +2,7 @@
  * The lifecycle contract, written down as types: what the program registers (inputs), what `check`
  * turns them into, and what state holds (outputs). Resource id = the guest's user object id.
  */
+import { USER_PROFILE_PROPERTIES } from "../graph/types";
 
 /** What to do with the guest when the resource leaves the stack. */
 export type OnDelete = "delete" | "disable" | "retain";
@@ -23,14 +24,7 @@ export interface UserProperties {
 }
 
 /** The keys of {@link UserProperties}. */
-export const USER_PROPERTY_KEYS = [
-  "givenName",
-  "surname",
-  "companyName",
-  "department",
-  "jobTitle",
-  "usageLocation",
-] as const;
+export const USER_PROPERTY_KEYS = USER_PROFILE_PROPERTIES;
 
 /** A cc recipient of the invitation email, after `check`. */
 export interface CcRecipient {

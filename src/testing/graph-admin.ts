@@ -7,6 +7,7 @@ import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import * as fs from "node:fs";
 import * as https from "node:https";
+import { readBody } from "./http-body";
 
 /** A Graph endpoint and an app to sign in with; a {@link RunningEmulator} is one. */
 export interface GraphTarget {
@@ -77,17 +78,7 @@ export function seedUser(
         ...(t.caCertPath ? { ca: fs.readFileSync(t.caCertPath) } : {}),
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
+        readBody(res).then(({ text, json: body }) => {
           if (res.statusCode === 201 && body && typeof (body as { id?: unknown }).id === "string")
             resolve(body as Record<string, unknown> & { id: string });
           else
@@ -96,7 +87,7 @@ export function seedUser(
                 `seeding a user in the emulator at ${t.graphUrl} failed: ${res.statusCode ?? 0} ${(body as { error?: { message?: string } })?.error?.message ?? text.slice(0, 200)}`,
               ),
             );
-        });
+        }, reject);
       },
     );
     req.on("error", reject);

@@ -5,6 +5,7 @@ import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-grap
 import * as fs from "node:fs";
 import * as https from "node:https";
 import type { RunningEmulator } from "../../src/emulator";
+import { readBody } from "../../src/testing/http-body";
 
 /** The real ClientSecretCredential pointed at the emulator. */
 export function credential(
@@ -78,21 +79,11 @@ export function raw(
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
     const req = https.request(
       { host: "localhost", port: emu.port, method, path, headers, agent: agentFor(emu) },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
+      (res) =>
+        readBody(res).then(
+          ({ text, json }) => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json }),
+          reject,
+        ),
     );
     req.on("error", reject);
     req.end(payload);

@@ -10,7 +10,6 @@
  * The pure parts (where a setting came from, what a missing role disables, what an answer means)
  * are exported and tested with tables; `run` does the I/O.
  */
-import { spawnSync } from "node:child_process";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import {
   createCredential,
@@ -24,6 +23,7 @@ import {
 } from "../../../graph";
 import { INVITED_FILTER } from "../orphans/orphans";
 import { CliError, CliIO, Command, EXIT_FAILURE, oneLine, stringFlag } from "../../command";
+import { runPulumiForStack } from "../../pulumi";
 
 const HELP = `Usage: entra-guests doctor [flags]
 
@@ -423,26 +423,14 @@ export function recordingSources(
 
 /** The stack's config as `pulumi config --json --show-secrets --stack NAME` prints it, as a getter. */
 function stackConfig(stack: string, io: CliIO): (key: string) => string | undefined {
-  const r = spawnSync("pulumi", ["config", "--json", "--show-secrets", "--stack", stack, "--non-interactive"], {
-    cwd: io.cwd,
-    env: io.env as NodeJS.ProcessEnv,
-    encoding: "utf8",
+  const stdout = runPulumiForStack(stack, io, {
+    command: ["config"],
+    flags: ["--json", "--show-secrets"],
+    withoutCli: "run without --stack (environment only)",
   });
-  if (r.error) {
-    const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new CliError(
-      missing
-        ? "--stack needs the Pulumi CLI, which is not on PATH: install it, or run without --stack (environment only)"
-        : `could not run 'pulumi config': ${oneLine(r.error.message)}`,
-    );
-  }
-  if (r.status !== 0)
-    throw new CliError(
-      `'pulumi config --stack ${stack}' failed: ${oneLine(r.stderr || r.stdout || `exit ${r.status}`, 400)}: check the stack name and run where its Pulumi.yaml is`,
-    );
   let parsed: Record<string, { value?: unknown }>;
   try {
-    parsed = JSON.parse(r.stdout) as Record<string, { value?: unknown }>;
+    parsed = JSON.parse(stdout) as Record<string, { value?: unknown }>;
   } catch {
     throw new CliError(
       `'pulumi config --json --stack ${stack}' did not print JSON: check the Pulumi CLI's version (3.x)`,

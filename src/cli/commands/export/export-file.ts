@@ -35,7 +35,7 @@ import { checkEmail, checkInputs } from "../../../provider/validate";
 import { planGuestList } from "../../../guestlist/resolve";
 import { GuestListError } from "../../../guestlist/types";
 import type { GraphUser } from "../../../graph";
-import { INVITED_USERS_FILTER } from "../../../graph";
+import { INVITED_USERS_FILTER, REDEMPTION_STATE_PROPERTIES, USER_PROFILE_PROPERTIES } from "../../../graph";
 import { describeMark, readMark } from "../../../provider/mark";
 import type { OwnershipMark } from "../../../provider/mark";
 
@@ -56,16 +56,10 @@ export const EXPORT_SELECT = [
   "displayName",
   "userType",
   "creationType",
-  "externalUserState",
-  "externalUserStateChangeDateTime",
+  ...REDEMPTION_STATE_PROPERTIES,
   "createdDateTime",
   "accountEnabled",
-  "givenName",
-  "surname",
-  "companyName",
-  "department",
-  "jobTitle",
-  "usageLocation",
+  ...USER_PROFILE_PROPERTIES,
 ] as const;
 
 /** Every guest, and members invited through B2B. */
@@ -88,14 +82,7 @@ export interface ExportFilters {
 }
 
 /** The user properties in file order, with the names guest files use. */
-const USER_PROPERTY_FIELDS = [
-  "givenName",
-  "surname",
-  "companyName",
-  "department",
-  "jobTitle",
-  "usageLocation",
-] as const;
+const USER_PROPERTY_FIELDS = USER_PROFILE_PROPERTIES;
 
 /** One guest of the file. */
 export interface ExportedGuest {

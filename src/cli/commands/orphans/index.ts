@@ -3,7 +3,6 @@
  * state no longer holds, and with `--apply` each one's `onDelete` from its mark. The logic is
  * orphans.ts beside it; this file does flags and I/O.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -28,6 +27,7 @@ import {
 } from "./orphans";
 import type { StackIdentity } from "../../../provider/mark";
 import { CliError, CliIO, Command, oneLine, readStdin, stringFlag, workFailure } from "../../command";
+import { runPulumiForStack } from "../../pulumi";
 
 const HELP = `Usage: entra-guests orphans [flags]
 
@@ -84,26 +84,12 @@ export function projectOf(dir: string): string | undefined {
 
 /** `pulumi stack export --stack NAME`, run in `io.cwd` with `io.env`; failures as one line with the fix. */
 function exportStack(stack: string, io: CliIO): string {
-  const r = spawnSync("pulumi", ["stack", "export", "--stack", stack, "--non-interactive"], {
-    cwd: io.cwd,
-    env: io.env as NodeJS.ProcessEnv,
-    encoding: "utf8",
+  return runPulumiForStack(stack, io, {
+    command: ["stack", "export"],
+    withoutCli: "pipe 'pulumi stack export' into entra-guests orphans",
+    fixSuffix: " (with the backend logged in)",
     maxBuffer: 512 * 1024 * 1024,
   });
-  if (r.error) {
-    const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new CliError(
-      missing
-        ? "--stack needs the Pulumi CLI, which is not on PATH: install it, or pipe 'pulumi stack export' into entra-guests orphans"
-        : `could not run 'pulumi stack export': ${oneLine(r.error.message)}`,
-    );
-  }
-  if (r.status !== 0) {
-    throw new CliError(
-      `'pulumi stack export --stack ${stack}' failed: ${oneLine(r.stderr || r.stdout || `exit ${r.status}`, 400)}: check the stack name and run where its Pulumi.yaml is (with the backend logged in)`,
-    );
-  }
-  return r.stdout;
 }
 
 /** The state as the flags say: from `--stack`, `--file` or stdin. */
