@@ -25,25 +25,15 @@ import {
   parseStackExport,
   resolveStack,
 } from "../../src/cli/commands/orphans/orphans";
-import {
-  adminGraphClient,
-  graphWrites,
-  providerEnv,
-  requestsTo,
-  RunningEmulator,
-  RunResult,
-  startEmulator,
-  TestStack,
-} from "../../src/testing";
+import { adminGraphClient, graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
+import type { RunningEmulator, RunResult } from "../../src/testing";
 
-import { INVITING_GUEST_LIST_PROGRAM } from "./programs";
+import { INVITING_GUEST_LIST_PROGRAM, INVITATION, redirect } from "./programs";
 
 jest.setTimeout(600_000);
 
-const INVITATION = "pulumi-nodejs:dynamic/entra:Invitation";
 const MARK = "com.pulumi.entraInvitation";
 const PASSPHRASE = "adoption e2e passphrase";
-const redirect = "https://myapps.microsoft.com";
 
 const PROGRAM = INVITING_GUEST_LIST_PROGRAM;
 

@@ -9,12 +9,12 @@ import {
   graphWrites,
   providerEnv,
   requestsTo,
-  RunningEmulator,
   startEmulator,
   TestStack,
   adminGraphClient,
-  RunResult,
 } from "../../src/testing";
+import type { RunningEmulator, RunResult } from "../../src/testing";
+import { redirect } from "./programs";
 
 jest.setTimeout(300_000);
 
@@ -35,7 +35,6 @@ for (const { name, ...args } of list) {
 `;
 
 type Guest = { name: string } & Record<string, unknown>;
-const redirect = "https://myapps.microsoft.com";
 
 let emu: RunningEmulator;
 let stack: TestStack;

@@ -9,16 +9,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { killTree } from "../reliability/harness";
 import { shardOf } from "../../src/provider/shard-plan";
-import {
-  adminGraphClient,
-  graphWrites,
-  providerEnv,
-  requestsTo,
-  RunningEmulator,
-  RunResult,
-  startEmulator,
-  TestStack,
-} from "../../src/testing";
+import { adminGraphClient, graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
+import type { RunningEmulator, RunResult } from "../../src/testing";
 
 jest.setTimeout(300_000);
 

@@ -3,15 +3,8 @@
  * redemption reset of the same user); remove an entry. Each step's plan (preview) and effect (what
  * Graph saw) asserted.
  */
-import {
-  graphWrites,
-  providerEnv,
-  requestsTo,
-  RunningEmulator,
-  RunResult,
-  startEmulator,
-  TestStack,
-} from "../../src/testing";
+import { graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
+import type { RunningEmulator, RunResult } from "../../src/testing";
 
 jest.setTimeout(300_000);
 

@@ -11,23 +11,15 @@
  *    the recycle bin", summarize shows `restore`; `up --refresh` restores the same object id.
  * 4. `destroy`: the adopted guests are said to be retained, one line each, and stay.
  */
-import {
-  adminGraphClient,
-  providerEnv,
-  requestsTo,
-  RunningEmulator,
-  RunResult,
-  startEmulator,
-  TestStack,
-} from "../../src/testing";
+import { adminGraphClient, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
+import type { RunningEmulator, RunResult } from "../../src/testing";
 import { previewJson } from "../../src/testing/preview-json";
 import { summarize } from "./summarize-bin";
 
-import { INVITING_GUEST_LIST_PROGRAM } from "./programs";
+import { INVITING_GUEST_LIST_PROGRAM, redirect } from "./programs";
 
 jest.setTimeout(600_000);
 
-const redirect = "https://myapps.microsoft.com";
 const PROGRAM = INVITING_GUEST_LIST_PROGRAM;
 
 const file = (entries: [key: string, email: string][]): string =>

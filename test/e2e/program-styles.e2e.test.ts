@@ -13,22 +13,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-  graphWrites,
-  providerEnv,
-  requestsTo,
-  RunningEmulator,
-  RunResult,
-  startEmulator,
-  TestStack,
-} from "../../src/testing";
+import { graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
+import type { RunningEmulator, RunResult } from "../../src/testing";
+import { INVITATION, redirect } from "./programs";
 import { TYPESCRIPT_TSCONFIG } from "../../src/testing/stack";
 import { installTarball, packWorkingTree, removeTree, REPO_ROOT } from "./release";
 
 jest.setTimeout(300_000);
 
-const INVITATION = "pulumi-nodejs:dynamic/entra:Invitation";
-const redirect = "https://myapps.microsoft.com";
 /** The ts-node a TypeScript ESM project adds (the 10.x line has `ts-node/esm`). */
 const TS_NODE = "ts-node@10.9.2";
 

@@ -1,4 +1,10 @@
-/** Program texts that several end-to-end suites run (each as `index.ts` of a {@link TestStack}). */
+/** Program texts that several end-to-end suites run (each as `index.ts` of a {@link TestStack}), and the names they share. */
+
+/** The type token of the dynamic provider's Invitation resource, as it stands in steps and state. */
+export const INVITATION = "pulumi-nodejs:dynamic/entra:Invitation";
+
+/** The `inviteRedirectUrl` the suites' guests are invited with. */
+export const redirect = "https://myapps.microsoft.com";
 
 /** A `GuestList` of `guests.yaml` beside the program, exporting its `summary`. */
 export const GUEST_LIST_PROGRAM = `

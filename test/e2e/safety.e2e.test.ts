@@ -9,22 +9,13 @@
  * (A reminder sends no `invitedUser`: reminders.e2e.test.ts.) Writes are counted from the emulator's log.
  */
 import { spawn } from "node:child_process";
-import {
-  graphWrites,
-  providerEnv,
-  requestsTo,
-  RunningEmulator,
-  RunResult,
-  startEmulator,
-  TestStack,
-} from "../../src/testing";
-import { GUEST_LIST_PROGRAM } from "./programs";
+import { graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
+import type { RunningEmulator, RunResult } from "../../src/testing";
+import { GUEST_LIST_PROGRAM, INVITATION, redirect } from "./programs";
 import { entraGuestsBin } from "./summarize-bin";
 
 jest.setTimeout(600_000);
 
-const INVITATION = "pulumi-nodejs:dynamic/entra:Invitation";
-const redirect = "https://myapps.microsoft.com";
 let emu: RunningEmulator;
 const stacks: TestStack[] = [];
 

@@ -5,15 +5,9 @@
  * half kept the old user and the create reset the old user's redemption. Dropping `invitedUser`
  * afterwards keeps the user: an update that sends nothing.
  */
-import {
-  adminGraphClient,
-  graphWrites,
-  providerEnv,
-  RunningEmulator,
-  RunResult,
-  startEmulator,
-  TestStack,
-} from "../../src/testing";
+import { adminGraphClient, graphWrites, providerEnv, startEmulator, TestStack } from "../../src/testing";
+import type { RunningEmulator, RunResult } from "../../src/testing";
+import { redirect } from "./programs";
 import { previewJson } from "../../src/testing/preview-json";
 import { summarize } from "./summarize-bin";
 
@@ -30,7 +24,6 @@ export const userId = dan.userId;
 export const adopted = dan.adopted;
 `;
 
-const redirect = "https://myapps.microsoft.com";
 let emu: RunningEmulator;
 let stack: TestStack;
 

@@ -18,13 +18,11 @@ import {
   operationArgs,
   providerEnv,
   readEventLog,
-  RunningEmulator,
-  RunResult,
-  StateResource,
   startEmulator,
-  StepEvent,
   TestStack,
 } from "../../src/testing";
+import type { RunningEmulator, RunResult, StateResource, StepEvent } from "../../src/testing";
+import { INVITATION, redirect } from "./programs";
 import {
   installedFingerprint,
   installTarball,
@@ -42,9 +40,7 @@ jest.setTimeout(300_000);
 /** The previous release point: the last commit before the current line of work (0.1.0 as first built). */
 const RELEASE_COMMIT = "e051d87";
 
-const INVITATION = "pulumi-nodejs:dynamic/entra:Invitation";
 const PASSPHRASE = "upgrade test passphrase";
-const redirect = "https://myapps.microsoft.com";
 
 /**
  * Guests of every kind, with the inputs normalisation touches (case, spaces, usageLocation), message

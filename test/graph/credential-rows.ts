@@ -164,3 +164,59 @@ export async function proveManagedIdentityRow(
   ]);
   return result;
 }
+
+/**
+ * Registers the managed identity rows every platform must pass (a test each), with `platform()`'s
+ * variables (the platform's identity endpoint and a custom authority that must not be asked) added
+ * to the row's own: ARM_USE_MSI with a system-assigned identity, ARM_USE_MSI with ARM_CLIENT_ID of a
+ * user-assigned one, and DefaultAzureCredential reaching ManagedIdentityCredential with
+ * AZURE_CLIENT_ID and no secret. `name` says the platform in each title and `prefix` starts each
+ * row's guest address (`<prefix>-system@contoso.com`, ...).
+ */
+export function managedIdentityRows(
+  world: CredentialWorld,
+  env: { set(vars: Record<string, string>): void },
+  platform: () => Record<string, string>,
+  where: { name: string; prefix: string },
+): void {
+  const rows: {
+    title: string;
+    systemAssigned: boolean;
+    vars: (clientId: string) => Record<string, string>;
+    kind: "managedIdentity" | "default";
+    email: string;
+  }[] = [
+    {
+      title: "ARM_USE_MSI, system-assigned identity",
+      systemAssigned: true,
+      vars: () => ({ ARM_USE_MSI: "true" }),
+      kind: "managedIdentity",
+      email: "system",
+    },
+    {
+      title: "ARM_USE_MSI with ARM_CLIENT_ID, user-assigned identity",
+      systemAssigned: false,
+      vars: (clientId) => ({ ARM_USE_MSI: "true", ARM_CLIENT_ID: clientId }),
+      kind: "managedIdentity",
+      email: "user",
+    },
+    {
+      title:
+        "DefaultAzureCredential reaches ManagedIdentityCredential (AZURE_CLIENT_ID of a user-assigned identity, no secret)",
+      systemAssigned: false,
+      vars: (clientId) => ({ AZURE_CLIENT_ID: clientId }),
+      kind: "default",
+      email: "default",
+    },
+  ];
+  test.each(rows.map((r) => [r.title, r] as const))(`%s, ${where.name}`, async (_title, row) => {
+    const app = world.newApp();
+    world.front.addManagedIdentity(app, { systemAssigned: row.systemAssigned });
+    env.set({ ...row.vars(app.clientId), ...platform() });
+    await proveManagedIdentityRow(world.emu, world.front, {
+      kind: row.kind,
+      clientId: app.clientId,
+      email: `${where.prefix}-${row.email}@contoso.com`,
+    });
+  });
+}

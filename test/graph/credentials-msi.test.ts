@@ -17,7 +17,13 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { credentialWorld, proveManagedIdentityRow, proveRow, sealedEnvironment } from "./credential-rows";
+import {
+  credentialWorld,
+  managedIdentityRows,
+  proveManagedIdentityRow,
+  proveRow,
+  sealedEnvironment,
+} from "./credential-rows";
 
 jest.setTimeout(60_000);
 
@@ -33,27 +39,7 @@ const platform = (): Record<string, string> => ({
   ENTRA_AUTHORITY_HOST: world.front.authorityHost,
 });
 
-test("ARM_USE_MSI, system-assigned identity", async () => {
-  const app = newApp();
-  world.front.addManagedIdentity(app, { systemAssigned: true });
-  env.set({ ARM_USE_MSI: "true", ...platform() });
-  await proveManagedIdentityRow(world.emu, world.front, {
-    kind: "managedIdentity",
-    clientId: app.clientId,
-    email: "msi-system@contoso.com",
-  });
-});
-
-test("ARM_USE_MSI with ARM_CLIENT_ID, user-assigned identity", async () => {
-  const app = newApp();
-  world.front.addManagedIdentity(app, { systemAssigned: false });
-  env.set({ ARM_USE_MSI: "true", ARM_CLIENT_ID: app.clientId, ...platform() });
-  await proveManagedIdentityRow(world.emu, world.front, {
-    kind: "managedIdentity",
-    clientId: app.clientId,
-    email: "msi-user@contoso.com",
-  });
-});
+managedIdentityRows(world, env, platform, { name: "App Service", prefix: "msi" });
 
 test("entra:useMsi with entra:clientId and entra:authorityHost in config", async () => {
   const app = newApp();
@@ -83,17 +69,6 @@ test("azuread:useMsi with azuread:clientId", async () => {
     kind: "managedIdentity",
     clientId: app.clientId,
     email: "msi-azuread-config@contoso.com",
-  });
-});
-
-test("DefaultAzureCredential reaches ManagedIdentityCredential (AZURE_CLIENT_ID of a user-assigned identity, no secret)", async () => {
-  const app = newApp();
-  world.front.addManagedIdentity(app, { systemAssigned: false });
-  env.set({ AZURE_CLIENT_ID: app.clientId, ...platform() });
-  await proveManagedIdentityRow(world.emu, world.front, {
-    kind: "default",
-    clientId: app.clientId,
-    email: "msi-default@contoso.com",
   });
 });
 

@@ -59,6 +59,22 @@ function frontIssuedTo(app: App, proof: "certificate" | "federated"): void {
 }
 
 /**
+ * Proves the row (see {@link proveRow}) for `app` at the authority that issues its token: the
+ * emulator's own for a client secret, else the front authority that verifies the `certificate` or
+ * `federated` proof; and checks that this authority answered the app.
+ */
+async function proveIssued(
+  app: App,
+  by: "emulator" | "certificate" | "federated",
+  row: { config?: Record<string, string>; kind: string; email: string },
+): Promise<void> {
+  const authorityHost = by === "emulator" ? world.emu.authorityHost : world.front.authorityHost;
+  await proveRow(world.emu, { ...row, clientId: app.clientId, authorityHost });
+  if (by === "emulator") emulatorIssuedTo(app);
+  else frontIssuedTo(app, by);
+}
+
+/**
  * The CI's token service was asked for the federated token, only the right way. (Not once: MSAL
  * calls the assertion callback more often than it requests tokens; 4 times for the 2 getToken
  * calls of a row here.)
@@ -149,14 +165,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         "entra:graphEndpoint": world.emu.graphUrl,
         "entra:authorityHost": world.emu.authorityHost,
       };
-      await proveRow(world.emu, {
-        config,
-        kind: "clientSecret",
-        clientId: app.clientId,
-        authorityHost: world.emu.authorityHost,
-        email: "entra-secret@contoso.com",
-      });
-      emulatorIssuedTo(app);
+      await proveIssued(app, "emulator", { config, kind: "clientSecret", email: "entra-secret@contoso.com" });
     });
 
     test("client certificate with a password (encrypted key)", async () => {
@@ -170,14 +179,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         "entra:graphEndpoint": world.emu.graphUrl,
         "entra:authorityHost": world.front.authorityHost,
       };
-      await proveRow(world.emu, {
-        config,
-        kind: "clientCertificate",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "entra-cert@contoso.com",
-      });
-      frontIssuedTo(app, "certificate");
+      await proveIssued(app, "certificate", { config, kind: "clientCertificate", email: "entra-cert@contoso.com" });
     });
 
     test("OIDC with entra:oidcToken", async () => {
@@ -189,14 +191,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         "entra:oidcToken": world.front.federatedToken(app, "repo:contoso/guests:environment:config"),
       };
       env.set(endpoints(world.front.authorityHost));
-      await proveRow(world.emu, {
-        config,
-        kind: "oidc",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "entra-oidc@contoso.com",
-      });
-      frontIssuedTo(app, "federated");
+      await proveIssued(app, "federated", { config, kind: "oidc", email: "entra-oidc@contoso.com" });
     });
   });
 
@@ -209,14 +204,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         "azuread:clientSecret": app.clientSecret,
       };
       env.set(endpoints(world.emu.authorityHost));
-      await proveRow(world.emu, {
-        config,
-        kind: "clientSecret",
-        clientId: app.clientId,
-        authorityHost: world.emu.authorityHost,
-        email: "azuread-secret@contoso.com",
-      });
-      emulatorIssuedTo(app);
+      await proveIssued(app, "emulator", { config, kind: "clientSecret", email: "azuread-secret@contoso.com" });
     });
 
     test("client certificate (azuread:clientCertificatePath)", async () => {
@@ -227,14 +215,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         "azuread:clientCertificatePath": world.front.addCertificate(app),
       };
       env.set(endpoints(world.front.authorityHost));
-      await proveRow(world.emu, {
-        config,
-        kind: "clientCertificate",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "azuread-cert@contoso.com",
-      });
-      frontIssuedTo(app, "certificate");
+      await proveIssued(app, "certificate", { config, kind: "clientCertificate", email: "azuread-cert@contoso.com" });
     });
   });
 
@@ -247,13 +228,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         ARM_CLIENT_SECRET: app.clientSecret,
         ...endpoints(world.emu.authorityHost),
       });
-      await proveRow(world.emu, {
-        kind: "clientSecret",
-        clientId: app.clientId,
-        authorityHost: world.emu.authorityHost,
-        email: "arm-secret@contoso.com",
-      });
-      emulatorIssuedTo(app);
+      await proveIssued(app, "emulator", { kind: "clientSecret", email: "arm-secret@contoso.com" });
     });
 
     test("ARM_CLIENT_CERTIFICATE_PATH", async () => {
@@ -264,13 +239,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         ARM_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(app),
         ...endpoints(world.front.authorityHost),
       });
-      await proveRow(world.emu, {
-        kind: "clientCertificate",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "arm-cert@contoso.com",
-      });
-      frontIssuedTo(app, "certificate");
+      await proveIssued(app, "certificate", { kind: "clientCertificate", email: "arm-cert@contoso.com" });
     });
 
     test("ARM_CLIENT_CERTIFICATE_PATH with ARM_CLIENT_CERTIFICATE_PASSWORD", async () => {
@@ -283,13 +252,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         ARM_CLIENT_CERTIFICATE_PASSWORD: "s3cret",
         ...endpoints(world.front.authorityHost),
       });
-      await proveRow(world.emu, {
-        kind: "clientCertificate",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "arm-cert-password@contoso.com",
-      });
-      frontIssuedTo(app, "certificate");
+      await proveIssued(app, "certificate", { kind: "clientCertificate", email: "arm-cert-password@contoso.com" });
     });
 
     test("ARM_USE_OIDC with ARM_OIDC_TOKEN", async () => {
@@ -301,13 +264,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         ARM_OIDC_TOKEN: world.front.federatedToken(app, "repo:contoso/guests:ref:refs/heads/main"),
         ...endpoints(world.front.authorityHost),
       });
-      await proveRow(world.emu, {
-        kind: "oidc",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "arm-oidc-token@contoso.com",
-      });
-      frontIssuedTo(app, "federated");
+      await proveIssued(app, "federated", { kind: "oidc", email: "arm-oidc-token@contoso.com" });
     });
 
     test("ARM_USE_OIDC with ARM_OIDC_TOKEN_FILE_PATH", async () => {
@@ -321,13 +278,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         ARM_OIDC_TOKEN_FILE_PATH: file,
         ...endpoints(world.front.authorityHost),
       });
-      await proveRow(world.emu, {
-        kind: "oidc",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "arm-oidc-file@contoso.com",
-      });
-      frontIssuedTo(app, "federated");
+      await proveIssued(app, "federated", { kind: "oidc", email: "arm-oidc-file@contoso.com" });
     });
 
     test("ARM_USE_OIDC in GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN)", async () => {
@@ -342,13 +293,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         ...endpoints(world.front.authorityHost),
       });
       const before = world.front.requests.length;
-      await proveRow(world.emu, {
-        kind: "oidc",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "arm-oidc-github@contoso.com",
-      });
-      frontIssuedTo(app, "federated");
+      await proveIssued(app, "federated", { kind: "oidc", email: "arm-oidc-github@contoso.com" });
       expectCiAsked("GET", "/ci/github", before);
     });
 
@@ -365,13 +310,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         ...endpoints(world.front.authorityHost),
       });
       const before = world.front.requests.length;
-      await proveRow(world.emu, {
-        kind: "oidc",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "arm-oidc-ado@contoso.com",
-      });
-      frontIssuedTo(app, "federated");
+      await proveIssued(app, "federated", { kind: "oidc", email: "arm-oidc-ado@contoso.com" });
       expectCiAsked("POST", "/ci/ado", before);
     });
   });
@@ -430,13 +369,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         AZURE_CLIENT_SECRET: app.clientSecret,
         ...endpoints(world.emu.authorityHost),
       });
-      await proveRow(world.emu, {
-        kind: "default",
-        clientId: app.clientId,
-        authorityHost: world.emu.authorityHost,
-        email: "azure-env-secret@contoso.com",
-      });
-      emulatorIssuedTo(app);
+      await proveIssued(app, "emulator", { kind: "default", email: "azure-env-secret@contoso.com" });
     });
 
     test("AZURE_AUTHORITY_HOST instead of ENTRA_AUTHORITY_HOST", async () => {
@@ -448,13 +381,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         AZURE_AUTHORITY_HOST: world.emu.authorityHost,
         ENTRA_GRAPH_ENDPOINT: world.emu.graphUrl,
       });
-      await proveRow(world.emu, {
-        kind: "default",
-        clientId: app.clientId,
-        authorityHost: world.emu.authorityHost,
-        email: "azure-authority-host@contoso.com",
-      });
-      emulatorIssuedTo(app);
+      await proveIssued(app, "emulator", { kind: "default", email: "azure-authority-host@contoso.com" });
     });
 
     test("EnvironmentCredential with AZURE_CLIENT_CERTIFICATE_PATH and AZURE_CLIENT_CERTIFICATE_PASSWORD", async () => {
@@ -467,13 +394,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         AZURE_CLIENT_CERTIFICATE_PASSWORD: "pa55",
         ...endpoints(world.front.authorityHost),
       });
-      await proveRow(world.emu, {
-        kind: "default",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "azure-env-cert@contoso.com",
-      });
-      frontIssuedTo(app, "certificate");
+      await proveIssued(app, "certificate", { kind: "default", email: "azure-env-cert@contoso.com" });
     });
 
     test("WorkloadIdentityCredential with AZURE_FEDERATED_TOKEN_FILE (AKS workload identity)", async () => {
@@ -486,13 +407,7 @@ describe("every row of the resolution table, through a custom authority", () => 
         AZURE_FEDERATED_TOKEN_FILE: file,
         ...endpoints(world.front.authorityHost),
       });
-      await proveRow(world.emu, {
-        kind: "default",
-        clientId: app.clientId,
-        authorityHost: world.front.authorityHost,
-        email: "azure-workload@contoso.com",
-      });
-      frontIssuedTo(app, "federated");
+      await proveIssued(app, "federated", { kind: "default", email: "azure-workload@contoso.com" });
     });
   });
 
