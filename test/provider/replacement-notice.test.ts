@@ -23,6 +23,17 @@ const config = {
   "entra:clientSecret": "s",
 };
 
+/** A guest's inputs as check returns them: the address, the redirect, a Guest, no message; and `extra`. */
+function guest(email: string, extra: Props = {}): Props {
+  return {
+    invitedUserEmailAddress: email,
+    inviteRedirectUrl: redirect,
+    invitedUserType: "Guest",
+    sendInvitationMessage: false,
+    ...extra,
+  };
+}
+
 function state(id: string, inputs: Props): InvitationOutputs {
   return {
     ...inputs,
@@ -62,12 +73,7 @@ describe("in process (no engine): the line goes to stderr", () => {
 
   it("an email change: one line naming old and new address and the user", async () => {
     const id = "3e75249f-05ed-4af7-b328-494506e83357";
-    const olds = state(id, {
-      invitedUserEmailAddress: "kim@contoso.com",
-      inviteRedirectUrl: redirect,
-      invitedUserType: "Guest",
-      sendInvitationMessage: false,
-    });
+    const olds = state(id, guest("kim@contoso.com"));
     const d = await checkAndDiff(id, olds, {
       invitedUserEmailAddress: "Kim@Fabrikam.com",
       inviteRedirectUrl: redirect,
@@ -80,13 +86,7 @@ describe("in process (no engine): the line goes to stderr", () => {
 
   it("a triggers change: the values are not shown", async () => {
     const id = "aaaaaaaa-0000-4000-8000-000000000001";
-    const olds = state(id, {
-      invitedUserEmailAddress: "lee@contoso.com",
-      inviteRedirectUrl: redirect,
-      invitedUserType: "Guest",
-      sendInvitationMessage: false,
-      triggers: { rotate: "secret-1" },
-    });
+    const olds = state(id, guest("lee@contoso.com", { triggers: { rotate: "secret-1" } }));
     await checkAndDiff(id, olds, {
       invitedUserEmailAddress: "lee@contoso.com",
       inviteRedirectUrl: redirect,
@@ -99,12 +99,7 @@ describe("in process (no engine): the line goes to stderr", () => {
 
   it("an in-place change says nothing", async () => {
     const id = "aaaaaaaa-0000-4000-8000-000000000002";
-    const olds = state(id, {
-      invitedUserEmailAddress: "max@contoso.com",
-      inviteRedirectUrl: redirect,
-      invitedUserType: "Guest",
-      sendInvitationMessage: false,
-    });
+    const olds = state(id, guest("max@contoso.com"));
     const d = await checkAndDiff(id, olds, {
       invitedUserEmailAddress: "max@contoso.com",
       inviteRedirectUrl: redirect,
@@ -116,30 +111,15 @@ describe("in process (no engine): the line goes to stderr", () => {
 
   it("a diff of inputs that did not pass check in this process (refresh) says nothing", async () => {
     const id = "aaaaaaaa-0000-4000-8000-000000000003";
-    const olds = state(id, {
-      invitedUserEmailAddress: "ann@contoso.com",
-      inviteRedirectUrl: redirect,
-      invitedUserType: "Guest",
-      sendInvitationMessage: false,
-    });
-    const d = await provider.diff(id, olds, {
-      invitedUserEmailAddress: "ann@fabrikam.com",
-      inviteRedirectUrl: redirect,
-      invitedUserType: "Guest",
-      sendInvitationMessage: false,
-    });
+    const olds = state(id, guest("ann@contoso.com"));
+    const d = await provider.diff(id, olds, guest("ann@fabrikam.com"));
     expect(d.replaces).toEqual(["invitedUserEmailAddress"]);
     expect(lines).toEqual([]);
   });
 
   it("pulumi up --replace (no diff): the delete half says it, once", async () => {
     const id = "aaaaaaaa-0000-4000-8000-000000000004";
-    const inputs = {
-      invitedUserEmailAddress: "rob@contoso.com",
-      inviteRedirectUrl: redirect,
-      invitedUserType: "Guest",
-      sendInvitationMessage: false,
-    };
+    const inputs = guest("rob@contoso.com");
     await provider.check({}, inputs); // the engine re-checks with empty olds (check looks the address up: no Graph here), then deletes
     await provider.delete(id, state(id, inputs));
     expect(lines.filter((l) => !l.startsWith("the preview could not look up existing guests"))).toEqual([
@@ -149,13 +129,7 @@ describe("in process (no engine): the line goes to stderr", () => {
 
   it("a replacement the diff announced: the delete half adds nothing", async () => {
     const id = "aaaaaaaa-0000-4000-8000-000000000005";
-    const olds = state(id, {
-      invitedUserEmailAddress: "eva@contoso.com",
-      inviteRedirectUrl: redirect,
-      invitedUserType: "Guest",
-      sendInvitationMessage: false,
-      triggers: 1,
-    });
+    const olds = state(id, guest("eva@contoso.com", { triggers: 1 }));
     const news = { invitedUserEmailAddress: "eva@contoso.com", inviteRedirectUrl: redirect, triggers: 2 };
     await checkAndDiff(id, olds, news);
     await provider.check({}, news);
@@ -256,13 +230,7 @@ describe("in the plugin: the line goes to the engine's Log", () => {
 
   it("an email change in a preview: one INFO line, and nothing on stderr", async () => {
     const id = "3e75249f-05ed-4af7-b328-494506e83357";
-    const inputs = {
-      invitedUserEmailAddress: "kim@contoso.com",
-      inviteRedirectUrl: redirect,
-      invitedUserType: "Guest",
-      sendInvitationMessage: false,
-      __provider: providerText,
-    };
+    const inputs = guest("kim@contoso.com", { __provider: providerText });
     const olds = { ...state(id, inputs), __provider: providerText };
     const news = await check(urn("kim"), inputs, {
       invitedUserEmailAddress: "kim@fabrikam.com",
@@ -291,13 +259,7 @@ describe("in the plugin: the line goes to the engine's Log", () => {
   it("pulumi up --replace: the delete half logs it", async () => {
     logged.length = 0;
     const id = "bbbbbbbb-0000-4000-8000-000000000001";
-    const inputs = {
-      invitedUserEmailAddress: "rob@contoso.com",
-      inviteRedirectUrl: redirect,
-      invitedUserType: "Guest",
-      sendInvitationMessage: false,
-      __provider: providerText,
-    };
+    const inputs = guest("rob@contoso.com", { __provider: providerText });
     await check(urn("rob"), {}, inputs);
     const req = new pb.DeleteRequest();
     req.setUrn(urn("rob"));
