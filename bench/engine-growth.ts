@@ -26,6 +26,7 @@ import type { RunResult } from "../src/testing/pulumi-cli";
 import { TestStack } from "../src/testing/stack";
 import {
   type EngineStep,
+  engineEnv,
   INVITATION_STATE_TYPE,
   measureStep,
   stateAccounting,
@@ -352,11 +353,7 @@ export async function runGrowthSize(o: {
   const markerName = "ENTRA_BENCH_RUN";
   const marker = `${markerName}=${randomUUID()}`;
   process.env[markerName] = marker.slice(markerName.length + 1);
-  const env = {
-    ...providerEnv(emu),
-    ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
-    ...(o.parallel ? { PULUMI_PARALLEL: String(o.parallel) } : {}),
-  };
+  const env = engineEnv(emu, o);
   const stack = new TestStack({
     packageDir: o.pkgDir,
     name: `bench-${o.form}-${o.guests}`,

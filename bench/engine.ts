@@ -220,6 +220,23 @@ export function stateAccounting(stack: TestStack, type = INVITATION_STATE_TYPE):
   };
 }
 
+/**
+ * The environment of a benchmark's `pulumi` commands: the provider's settings for the emulator, and
+ * PULUMI_SKIP_CHECKPOINTS (the engine writes the whole state after every step by default, so the
+ * file backend writes O(N) bytes N times; skipped, it writes it at the end only) and PULUMI_PARALLEL
+ * (the engine's --parallel; unset, the CLI runs 4 operations per CPU at once) when asked for.
+ */
+export function engineEnv(
+  emu: RunningEmulator,
+  o: { skipCheckpoints?: boolean; parallel?: number },
+): Record<string, string> {
+  return {
+    ...providerEnv(emu),
+    ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
+    ...(o.parallel ? { PULUMI_PARALLEL: String(o.parallel) } : {}),
+  };
+}
+
 export async function runEngine(o: {
   pkgDir: string;
   guests: number;
@@ -230,14 +247,7 @@ export async function runEngine(o: {
   log: (s: string) => void;
 }): Promise<EngineResult> {
   const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
-  // PULUMI_SKIP_CHECKPOINTS: the engine writes the whole state after every step by default (so the
-  // file backend writes O(N) bytes N times); skipped, it writes it at the end only.
-  // PULUMI_PARALLEL: the engine's --parallel; unset, the CLI runs 4 operations per CPU at once.
-  const env = {
-    ...providerEnv(emu),
-    ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
-    ...(o.parallel ? { PULUMI_PARALLEL: String(o.parallel) } : {}),
-  };
+  const env = engineEnv(emu, o);
   const stack = new TestStack({
     packageDir: o.pkgDir,
     name: `bench-engine-${o.guests}`,
