@@ -91,6 +91,12 @@ const rowsOf = (text: string): Omit<GuestRow, "name">[] =>
 
 describe("one row per guest that changes", () => {
   const a = "alice@contoso.com";
+  /** A preview that replaces g-a because its invitedUser changed, from `old` to `invitedUser` (with `more` new inputs). */
+  const replaceByInvitedUser = (
+    old: { inputs: Inputs; outputs?: Inputs },
+    invitedUser: string,
+    more: Inputs = {},
+  ): string => preview(step("replace", "g-a", old, { inputs: inputs(a, { invitedUser, ...more }) }, ["invitedUser"]));
   describe.each<[string, string, Omit<GuestRow, "name">[]]>([
     [
       "a create is an invite",
@@ -185,27 +191,14 @@ describe("one row per guest that changes", () => {
     ],
     [
       "a replace by invitedUser naming the user the guest already is: a reset",
-      preview(
-        step(
-          "replace",
-          "g-a",
-          { inputs: inputs(a) },
-          { inputs: inputs(a, { invitedUser: "0BAEC0C2-AA45-4AFF-ACE8-5A032AEEDF48" }) },
-          ["invitedUser"],
-        ),
-      ),
+      replaceByInvitedUser({ inputs: inputs(a) }, "0BAEC0C2-AA45-4AFF-ACE8-5A032AEEDF48"),
       [{ action: "reset", guest: a, notes: ["invitedUser changed", "same user"] }],
     ],
     [
       "a replace by invitedUser naming another user: a switch; the old user, invited by the stack, deleted",
-      preview(
-        step(
-          "replace",
-          "g-a",
-          { inputs: inputs(a, { invitedUser: "11111111-1111-1111-1111-111111111111" }) },
-          { inputs: inputs(a, { invitedUser: "22222222-2222-2222-2222-222222222222" }) },
-          ["invitedUser"],
-        ),
+      replaceByInvitedUser(
+        { inputs: inputs(a, { invitedUser: "11111111-1111-1111-1111-111111111111" }) },
+        "22222222-2222-2222-2222-222222222222",
       ),
       [
         {
@@ -222,14 +215,10 @@ describe("one row per guest that changes", () => {
     ],
     [
       "a switch with resetRedemption; the old user adopted: kept",
-      preview(
-        step(
-          "replace",
-          "g-a",
-          { inputs: inputs(a), outputs: outputs(a, { adopted: true }) },
-          { inputs: inputs(a, { invitedUser: "22222222-2222-2222-2222-222222222222", resetRedemption: true }) },
-          ["invitedUser"],
-        ),
+      replaceByInvitedUser(
+        { inputs: inputs(a), outputs: outputs(a, { adopted: true }) },
+        "22222222-2222-2222-2222-222222222222",
+        { resetRedemption: true },
       ),
       [
         {
@@ -246,15 +235,7 @@ describe("one row per guest that changes", () => {
     ],
     [
       "an invitedUser not known until the update: a reset as far as the preview knows",
-      preview(
-        step(
-          "replace",
-          "g-a",
-          { inputs: inputs(a) },
-          { inputs: inputs(a, { invitedUser: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }) },
-          ["invitedUser"],
-        ),
-      ),
+      replaceByInvitedUser({ inputs: inputs(a) }, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"),
       [{ action: "reset", guest: a, notes: ["invitedUser changed", "same user"] }],
     ],
     [
