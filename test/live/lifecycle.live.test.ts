@@ -9,13 +9,12 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Readable } from "node:stream";
-import { runCli } from "../../src/cli";
 import { readMark } from "../../src/provider/mark";
 import { RunResult, TestStack } from "../../src/testing";
 import { cleanupRun, liveRun } from "./graph";
 import { recordAnswer } from "./observe";
 import { runAddress, runDisplayName, targetEnv } from "./run";
+import { runCliCaptured } from "../cli/run-cli";
 
 jest.setTimeout(1_800_000);
 
@@ -86,25 +85,6 @@ async function settled(
     u = await user(id);
   }
   return u;
-}
-
-async function cli(
-  argv: string[],
-  env: Record<string, string | undefined>,
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const stdin = Readable.from([]) as NodeJS.ReadableStream & { isTTY?: boolean };
-  stdin.isTTY = true;
-  const code = await runCli(argv, {
-    env,
-    stdin,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    cwd,
-  });
-  return { code, stdout, stderr };
 }
 
 const addr = (role: string): string => runAddress(runId, role, target.domain);
@@ -245,7 +225,11 @@ test("marks after an onDelete change and a lost state: orphans finds them, the n
   // The state is lost: orphans gets the export of an empty state, and the stack by name.
   const empty = path.join(stack.dir, "empty-state.json");
   fs.writeFileSync(empty, JSON.stringify({ version: 3, deployment: { manifest: {} } }));
-  const listed = await cli(["orphans", "--stack", NAME, "--project", NAME, "--file", empty, "--json"], env, stack.dir);
+  const listed = await runCliCaptured(
+    ["orphans", "--stack", NAME, "--project", NAME, "--file", empty, "--json"],
+    env,
+    stack.dir,
+  );
   expect(listed.code).toBe(0);
   const found = (JSON.parse(listed.stdout) as { orphans: { id: string; resource: string; onDelete: string }[] })
     .orphans;
@@ -263,7 +247,7 @@ test("marks after an onDelete change and a lost state: orphans finds them, the n
 
 test("export: the run's guests are in the file entra-guests export writes", async () => {
   const out = path.join(stack.dir, "exported.yaml");
-  const r = await cli(
+  const r = await runCliCaptured(
     ["export", "--domain", target.domain, "--out", out],
     { ...process.env, ...targetEnv(target) },
     stack.dir,

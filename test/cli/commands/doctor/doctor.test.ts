@@ -10,8 +10,6 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Readable } from "node:stream";
-import { runCli } from "../../../../src/cli";
 import {
   checkPermissions,
   describeCredential,
@@ -33,6 +31,7 @@ import {
   RunningEmulator,
   startEmulator,
 } from "../../../../src/testing";
+import { CliRun, runCliCaptured } from "../../run-cli";
 
 jest.setTimeout(120_000);
 
@@ -40,25 +39,8 @@ let emu: RunningEmulator;
 let refusing: RunningEmulator;
 let closedPort: number;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function doctor(argv: string[], env: Record<string, string | undefined>, cwd = os.tmpdir()): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const stdin = Readable.from([]) as NodeJS.ReadableStream & { isTTY?: boolean };
-  stdin.isTTY = true;
-  const code = await runCli(["doctor", ...argv], {
-    env,
-    stdin,
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    cwd,
-  });
-  return { code, stdout, stderr };
+function doctor(argv: string[], env: Record<string, string | undefined>, cwd = os.tmpdir()): Promise<CliRun> {
+  return runCliCaptured(["doctor", ...argv], env, cwd);
 }
 
 /** Only the variables a pipeline would set for this emulator (none of this process's ARM_* or AZURE_*). */
@@ -408,46 +390,48 @@ describe("pure parts", () => {
     expect(readToken(token)).toEqual(expected);
   });
 
+  /** What describeCredential says: the credential's kind, the row it comes from, the settings it read. */
+  const credential = (kind: string, row: string, from: string[]): ReturnType<typeof describeCredential> => ({
+    kind,
+    row,
+    from,
+  });
   it.each<[string, Record<string, string>, Record<string, string>, ReturnType<typeof describeCredential>]>([
     [
       "ARM_* secret",
       {},
       { ARM_TENANT_ID: "t", ARM_CLIENT_ID: "c", ARM_CLIENT_SECRET: "s" },
-      {
-        kind: "client secret",
-        row: "environment ARM_*",
-        from: ["ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET"],
-      },
+      credential("client secret", "environment ARM_*", ["ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET"]),
     ],
     [
       "azuread:* config",
       { "azuread:tenantId": "t", "azuread:clientId": "c", "azuread:clientSecret": "s" },
       {},
-      {
-        kind: "client secret",
-        row: "stack config azuread:*",
-        from: ["azuread:tenantId", "azuread:clientId", "azuread:clientSecret"],
-      },
+      credential("client secret", "stack config azuread:*", [
+        "azuread:tenantId",
+        "azuread:clientId",
+        "azuread:clientSecret",
+      ]),
     ],
     [
       "entra:* over ARM_*, mixed with azuread:*",
       { "entra:clientId": "c", "azuread:clientSecret": "s" },
       { ARM_TENANT_ID: "t", ARM_CLIENT_ID: "other" },
-      {
-        kind: "client secret",
-        row: "environment ARM_* + stack config entra:* + stack config azuread:*",
-        from: ["ARM_TENANT_ID", "entra:clientId", "azuread:clientSecret"],
-      },
+      credential("client secret", "environment ARM_* + stack config entra:* + stack config azuread:*", [
+        "ARM_TENANT_ID",
+        "entra:clientId",
+        "azuread:clientSecret",
+      ]),
     ],
     [
       "a certificate",
       {},
       { ARM_TENANT_ID: "t", ARM_CLIENT_ID: "c", ARM_CLIENT_CERTIFICATE_PATH: "/c.pem" },
-      {
-        kind: "client certificate",
-        row: "environment ARM_*",
-        from: ["ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_CERTIFICATE_PATH"],
-      },
+      credential("client certificate", "environment ARM_*", [
+        "ARM_TENANT_ID",
+        "ARM_CLIENT_ID",
+        "ARM_CLIENT_CERTIFICATE_PATH",
+      ]),
     ],
     [
       "OIDC in GitHub Actions",
@@ -459,27 +443,23 @@ describe("pure parts", () => {
         ACTIONS_ID_TOKEN_REQUEST_URL: "https://x",
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: "y",
       },
-      {
-        kind: "oidc",
-        row: "environment ARM_* + the CI's OIDC variables",
-        from: [
-          "ARM_TENANT_ID",
-          "ARM_CLIENT_ID",
-          "ARM_USE_OIDC",
-          "ACTIONS_ID_TOKEN_REQUEST_URL",
-          "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-        ],
-      },
+      credential("oidc", "environment ARM_* + the CI's OIDC variables", [
+        "ARM_TENANT_ID",
+        "ARM_CLIENT_ID",
+        "ARM_USE_OIDC",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+      ]),
     ],
     [
       "nothing: DefaultAzureCredential",
       {},
       {},
-      {
-        kind: "DefaultAzureCredential",
-        row: "DefaultAzureCredential (no complete entra:*, azuread:* or ARM_* credentials)",
-        from: [],
-      },
+      credential(
+        "DefaultAzureCredential",
+        "DefaultAzureCredential (no complete entra:*, azuread:* or ARM_* credentials)",
+        [],
+      ),
     ],
   ])("describeCredential: %s", (_n, config, env, expected) => {
     const src = recordingSources((k) => config[k], env);
