@@ -1,6 +1,7 @@
 // Prepares what the end-to-end suites, the demo and the benchmark need:
 //  - installPackage(): this package installed the way a user gets it (npm pack, then unpacked into
 //    <dir>/node_modules/pulumi-entra-invitation), so Pulumi serializes the provider as users see it;
+//  - npmInstallInto(): the `npm install` into a package folder of its own that installPackage does;
 //  - preparePulumi(): the Pulumi CLI (built from source if none is on PATH) and the dynamic-provider
 //    launcher on PATH, a local backend, no update checks.
 "use strict";
@@ -9,15 +10,12 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 /**
- * `npm pack` the built package and `npm install` the tarball into <dir> (which gets a package.json of
- * its own, so Node does not resolve the package name to this checkout), with its dependencies from
- * npm's cache. That is what a user's program has: @pulumi/pulumi and this package side by side.
- * With `typescript`, also TypeScript and Node's types at this checkout's versions, as
- * `pulumi new typescript` puts them beside a TypeScript program.
+ * `npm install` of `packages` (tarballs, `name@version`) into <dir>, with their dependencies from npm's
+ * cache where it can. <dir> first gets a package.json of its own (if it has none), so Node does not
+ * resolve the package name to this checkout. npm's errors go to `stderr`: "inherit" or "pipe" (then
+ * they are in the thrown error). Also test/e2e/release.ts's installTarball.
  */
-function installPackage(root, dir, { typescript = false } = {}) {
-  root = path.resolve(root);
-  dir = path.resolve(dir);
+function npmInstallInto(dir, packages, stderr = "inherit") {
   fs.mkdirSync(dir, { recursive: true });
   const pkgJson = path.join(dir, "package.json");
   if (!fs.existsSync(pkgJson))
@@ -25,6 +23,31 @@ function installPackage(root, dir, { typescript = false } = {}) {
       pkgJson,
       JSON.stringify({ name: `entra-invitation-${path.basename(dir)}`, private: true }, null, 2) + "\n",
     );
+  execFileSync(
+    "npm",
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      "--no-save",
+      "--no-package-lock",
+      "--loglevel=error",
+      ...packages,
+    ],
+    { cwd: dir, stdio: ["ignore", "ignore", stderr] },
+  );
+}
+
+/**
+ * `npm pack` the built package and `npm install` the tarball into <dir> (npmInstallInto), with its
+ * dependencies from npm's cache. That is what a user's program has: @pulumi/pulumi and this package
+ * side by side. With `typescript`, also TypeScript and Node's types at this checkout's versions, as
+ * `pulumi new typescript` puts them beside a TypeScript program.
+ */
+function installPackage(root, dir, { typescript = false } = {}) {
+  root = path.resolve(root);
+  dir = path.resolve(dir);
   const out = path.join(root, ".stack");
   fs.mkdirSync(out, { recursive: true });
   const name = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", out], {
@@ -39,21 +62,7 @@ function installPackage(root, dir, { typescript = false } = {}) {
         (p) => `${p}@${require(path.join(root, "node_modules", p, "package.json")).version}`,
       )
     : [];
-  execFileSync(
-    "npm",
-    [
-      "install",
-      "--prefer-offline",
-      "--no-audit",
-      "--no-fund",
-      "--no-save",
-      "--no-package-lock",
-      "--loglevel=error",
-      path.join(out, name),
-      ...extra,
-    ],
-    { cwd: dir, stdio: ["ignore", "ignore", "inherit"] },
-  );
+  npmInstallInto(dir, [path.join(out, name), ...extra]);
   fs.rmSync(path.join(out, name));
   return path.join(dir, "node_modules", "pulumi-entra-invitation");
 }
@@ -82,4 +91,4 @@ function preparePulumi(root, env = process.env, { e2ePackage = true } = {}) {
   };
 }
 
-module.exports = { installPackage, preparePulumi };
+module.exports = { installPackage, npmInstallInto, preparePulumi };

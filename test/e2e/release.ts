@@ -13,6 +13,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+// The one `npm install` into a package folder, shared with the scripts (plain JavaScript, hence require).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { npmInstallInto } = require("../../scripts/prepare-e2e.js") as {
+  npmInstallInto: (dir: string, packages: string[], stderr?: "inherit" | "pipe") => void;
+};
+
 /** The package's name, as installed in node_modules. */
 export const PACKAGE_NAME = "pulumi-entra-invitation";
 
@@ -138,38 +144,18 @@ export function packedTarball(tarball: string): PackedPackage {
 }
 
 /**
- * Install a tarball into `dir` as scripts/prepare-e2e.js installPackage does: `dir` gets a
- * package.json of its own, then `npm install` of the tarball, with its dependencies from npm's cache,
- * and TypeScript and Node's types at this checkout's versions (as `pulumi new typescript` puts them
- * beside a program), and `more` packages (`name@version`). Returns the installed package's folder.
+ * Install a tarball into `dir` as scripts/prepare-e2e.js installPackage does, through its
+ * npmInstallInto (`dir` gets a package.json of its own, then `npm install` of the tarball, with its
+ * dependencies from npm's cache), with TypeScript and Node's types at this checkout's versions (as
+ * `pulumi new typescript` puts them beside a program), and `more` packages (`name@version`). Returns
+ * the installed package's folder.
  */
 export function installTarball(dir: string, pkg: PackedPackage, root = REPO_ROOT, more: string[] = []): string {
-  fs.mkdirSync(dir, { recursive: true });
-  const pkgJson = path.join(dir, "package.json");
-  if (!fs.existsSync(pkgJson))
-    fs.writeFileSync(
-      pkgJson,
-      JSON.stringify({ name: `entra-invitation-${path.basename(dir)}`, private: true }, null, 2) + "\n",
-    );
   const version = (p: string): string =>
     (JSON.parse(fs.readFileSync(path.join(root, "node_modules", p, "package.json"), "utf8")) as { version: string })
       .version;
   const extra = [...["typescript", "@types/node"].map((p) => `${p}@${version(p)}`), ...more];
-  execFileSync(
-    "npm",
-    [
-      "install",
-      "--prefer-offline",
-      "--no-audit",
-      "--no-fund",
-      "--no-save",
-      "--no-package-lock",
-      "--loglevel=error",
-      pkg.tarball,
-      ...extra,
-    ],
-    { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
-  );
+  npmInstallInto(dir, [pkg.tarball, ...extra], "pipe");
   return path.join(dir, "node_modules", PACKAGE_NAME);
 }
 
