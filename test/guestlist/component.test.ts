@@ -60,7 +60,7 @@ pulumi.runtime.setMocks(
 
 // Imported after setMocks on purpose (resources are created in the tests).
 import * as azureadLoader from "../../src/guestlist/azuread";
-import { GuestList, GuestListError, decodeText } from "../../src/guestlist";
+import { GuestEntry, GuestList, GuestListArgs, GuestListError, decodeText } from "../../src/guestlist";
 import { AUTO_SHARD_THRESHOLD, chooseForm } from "../../src/guestlist/component";
 import { shardName, shardOf } from "../../src/provider/shard-plan";
 
@@ -81,6 +81,10 @@ async function settled(list: GuestList): Promise<void> {
   await Promise.all(Object.values(list.invitations).map((i) => value(i.urn)));
 }
 
+/** A GuestList of `entries` with the suite's redirect as the default (and `more` arguments, e.g. the form). */
+const listOf = (name: string, entries: GuestEntry[], more: Partial<GuestListArgs> = {}): GuestList =>
+  new GuestList(name, { defaults: { inviteRedirectUrl: REDIRECT }, guests: entries, ...more });
+
 let tmp: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "guestlist-"));
@@ -94,13 +98,10 @@ const write = (name: string, text: string | Buffer): string => {
 
 describe("GuestList: one Invitation per guest, a child of the list", () => {
   it("names children <list>-<key> or <list>-<email>, with the component as parent", async () => {
-    const list = new GuestList("naming", {
-      defaults: { inviteRedirectUrl: REDIRECT },
-      guests: [
-        { key: "Fabrikam-Lead", invitedUserEmailAddress: "avery@fabrikam.com" },
-        { invitedUserEmailAddress: "Sam.Ortiz@Northwind.example" },
-      ],
-    });
+    const list = listOf("naming", [
+      { key: "Fabrikam-Lead", invitedUserEmailAddress: "avery@fabrikam.com" },
+      { invitedUserEmailAddress: "Sam.Ortiz@Northwind.example" },
+    ]);
     await settled(list);
     expect(
       of("naming")
@@ -118,11 +119,8 @@ describe("GuestList: one Invitation per guest, a child of the list", () => {
       { invitedUserEmailAddress: "b@fabrikam.com" },
       { invitedUserEmailAddress: "c@fabrikam.com" },
     ];
-    const a = new GuestList("order-a", { defaults: { inviteRedirectUrl: REDIRECT }, guests: entries });
-    const b = new GuestList("order-b", {
-      defaults: { inviteRedirectUrl: REDIRECT },
-      guests: [entries[2], entries[0], entries[1]],
-    });
+    const a = listOf("order-a", entries);
+    const b = listOf("order-b", [entries[2], entries[0], entries[1]]);
     await Promise.all([settled(a), settled(b)]);
     const suffixes = (list: string): string[] =>
       of(list)
@@ -172,10 +170,7 @@ describe("GuestList: one Invitation per guest, a child of the list", () => {
 
 describe("GuestList keys", () => {
   it("aliases a keyed guest to its email name, so adding a key to an entry replaces nothing", async () => {
-    const list = new GuestList("alias", {
-      defaults: { inviteRedirectUrl: REDIRECT },
-      guests: [{ key: "lead", invitedUserEmailAddress: "Lead@Fabrikam.com" }],
-    });
+    const list = listOf("alias", [{ key: "lead", invitedUserEmailAddress: "Lead@Fabrikam.com" }]);
     await settled(list);
     // The engine receives the alias URNs (the mocks do not show them to newResource).
     const aliases = (list.invitations.lead as unknown as { __aliases: pulumi.Input<string>[] }).__aliases;
@@ -355,13 +350,9 @@ describe("GuestList groups", () => {
     );
     const original = azureadLoader.loadAzureAd;
     jest.spyOn(azureadLoader, "loadAzureAd").mockImplementation(() => original(missing));
-    expect(
-      () =>
-        new GuestList("grp-missing", {
-          defaults: { inviteRedirectUrl: REDIRECT },
-          guests: [{ invitedUserEmailAddress: "a@contoso.com", groups: [PARTNERS] }],
-        }),
-    ).toThrow(/npm install @pulumi\/azuread/);
+    expect(() => listOf("grp-missing", [{ invitedUserEmailAddress: "a@contoso.com", groups: [PARTNERS] }])).toThrow(
+      /npm install @pulumi\/azuread/,
+    );
   });
 
   it("reports other load failures as they are", () => {
@@ -376,13 +367,10 @@ describe("GuestList groups", () => {
 
 describe("GuestList outputs", () => {
   it("maps each guest to its user id, email, state and secret redeem link", async () => {
-    const list = new GuestList("out", {
-      defaults: { inviteRedirectUrl: REDIRECT },
-      guests: [
-        { key: "lead", invitedUserEmailAddress: "accepted.lead@fabrikam.com" },
-        { invitedUserEmailAddress: "new@fabrikam.com" },
-      ],
-    });
+    const list = listOf("out", [
+      { key: "lead", invitedUserEmailAddress: "accepted.lead@fabrikam.com" },
+      { invitedUserEmailAddress: "new@fabrikam.com" },
+    ]);
     expect(Object.keys(list.guests)).toEqual(["lead", "new@fabrikam.com"]);
     const lead = list.guests.lead;
     expect(await value(lead.userId)).toBe("user-out-lead");
@@ -394,16 +382,13 @@ describe("GuestList outputs", () => {
   });
 
   it("summarises the guests by state", async () => {
-    const list = new GuestList("sum", {
-      defaults: { inviteRedirectUrl: REDIRECT },
-      guests: [
-        { invitedUserEmailAddress: "p1@contoso.com" },
-        { invitedUserEmailAddress: "accepted1@contoso.com" },
-        { invitedUserEmailAddress: "p2@contoso.com" },
-        { invitedUserEmailAddress: "internal@contoso.com" },
-        { invitedUserEmailAddress: "p3@contoso.com" },
-      ],
-    });
+    const list = listOf("sum", [
+      { invitedUserEmailAddress: "p1@contoso.com" },
+      { invitedUserEmailAddress: "accepted1@contoso.com" },
+      { invitedUserEmailAddress: "p2@contoso.com" },
+      { invitedUserEmailAddress: "internal@contoso.com" },
+      { invitedUserEmailAddress: "p3@contoso.com" },
+    ]);
     expect(await value(list.summary)).toEqual({ Accepted: 1, None: 1, PendingAcceptance: 3 });
   });
 
@@ -448,9 +433,7 @@ describe("chooseForm: the form a list takes", () => {
 
 describe("GuestList form: shards", () => {
   it("declares one GuestShard per non-empty shard, each guest in the shard its name hashes to; no Invitation", async () => {
-    const list = new GuestList("sh", {
-      defaults: { inviteRedirectUrl: REDIRECT },
-      guests: [...guests(20), { key: "lead", invitedUserEmailAddress: "Lead@Fabrikam.com" }],
+    const list = listOf("sh", [...guests(20), { key: "lead", invitedUserEmailAddress: "Lead@Fabrikam.com" }], {
       form: "shards",
       shards: 4,
     });
@@ -470,14 +453,11 @@ describe("GuestList form: shards", () => {
   });
 
   it("keeps each guest's outputs reachable by name; the redeem link is secret", async () => {
-    const list = new GuestList("out", {
-      defaults: { inviteRedirectUrl: REDIRECT },
-      guests: [
-        { key: "lead", invitedUserEmailAddress: "lead@fabrikam.com" },
-        { invitedUserEmailAddress: "sam@contoso.com" },
-      ],
-      form: "shards",
-    });
+    const list = listOf(
+      "out",
+      [{ key: "lead", invitedUserEmailAddress: "lead@fabrikam.com" }, { invitedUserEmailAddress: "sam@contoso.com" }],
+      { form: "shards" },
+    );
     expect(await value(list.guests["lead"].userId)).toBe("user-lead");
     expect(await value(list.guests["lead"].email)).toBe("lead@fabrikam.com");
     expect(await value(list.guests["sam@contoso.com"].externalUserState)).toBe("PendingAcceptance");
@@ -486,15 +466,8 @@ describe("GuestList form: shards", () => {
   });
 
   it("a guest added lands in one shard: the other shards' inputs do not change", async () => {
-    const before = new GuestList("grow-a", {
-      defaults: { inviteRedirectUrl: REDIRECT },
-      guests: guests(30),
-      form: "shards",
-      shards: 8,
-    });
-    const after = new GuestList("grow-b", {
-      defaults: { inviteRedirectUrl: REDIRECT },
-      guests: [...guests(30), { invitedUserEmailAddress: "new@contoso.com" }],
+    const before = listOf("grow-a", guests(30), { form: "shards", shards: 8 });
+    const after = listOf("grow-b", [...guests(30), { invitedUserEmailAddress: "new@contoso.com" }], {
       form: "shards",
       shards: 8,
     });
