@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import { CliError, CliIO, EXIT_FAILURE, oneLine, parseFlags } from "../../../../src/cli/command";
 import { orphansCommand, projectOf } from "../../../../src/cli/commands/orphans";
 import { adminGraphClient, graphWrites, providerEnv, RunningEmulator, startEmulator } from "../../../../src/testing";
+import { expectDeletedAndDisabled } from "./applied";
 
 const TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
 const MARK = "com.pulumi.entraInvitation";
@@ -186,13 +187,7 @@ describe("--apply", () => {
     expect(r.stderr).toBe(
       `entra-guests orphans: deleted ${ids.a} (a@orphans.example, resource a, onDelete delete)\nentra-guests orphans: disabled ${ids.b} (b@orphans.example, resource b, onDelete disable)\n`,
     );
-    expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([
-      `DELETE /v1.0/users/${ids.a}`,
-      `PATCH /v1.0/users/${ids.b}`,
-    ]);
-    const byId = Object.fromEntries(emu.users({ includeDeleted: true }).map((u) => [u.id, u]));
-    expect(byId[ids.a].deletedDateTime).toBeTruthy();
-    expect(byId[ids.b].accountEnabled).toBe(false);
+    const byId = expectDeletedAndDisabled(emu, ids.a, ids.b);
     expect(byId[ids.x].deletedDateTime).toBeNull(); // another stack's
   });
 });
