@@ -11,26 +11,17 @@ import { killTree } from "../reliability/harness";
 import { shardOf } from "../../src/provider/shard-plan";
 import { adminGraphClient, graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
 import type { RunningEmulator, RunResult } from "../../src/testing";
+import { AVERY, guestListProgram, guestsYaml, SAM } from "./programs";
 
 jest.setTimeout(300_000);
 
-const program = (form: "shards" | "invitations", shards = 4): string => `
-import * as path from "path";
-import { GuestList } from "pulumi-entra-invitation";
-
-const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" }, form: "${form}", shards: ${shards} });
-export const guests = list.guests;
-export const summary = list.summary;
-`;
-
-const yaml = (entries: string[]): string => `guests:\n${entries.join("\n")}\n`;
-const AVERY = "  - key: fabrikam-lead\n    email: avery@fabrikam.com\n    displayName: Avery";
-const SAM = "  - email: sam@northwind.example\n    displayName: Sam";
+const program = (form: "shards" | "invitations", shards = 4): string => guestListProgram({ form, shards });
 const JO = "  - email: jo@adatum.example\n    onDelete: disable";
-const KIM = "  - email: kim@contoso.example";
+const KIM_ADDRESS = "kim@contoso.example";
+const KIM = `  - email: ${KIM_ADDRESS}`;
 /** A guest in kim's shard (of 4): a shard step in which one guest fails and another succeeds. */
 const LEE_ADDRESS = Array.from({ length: 200 }, (_, i) => `lee${i}@contoso.example`).find(
-  (a) => shardOf(a, 4) === shardOf("kim@contoso.example", 4),
+  (a) => shardOf(a, 4) === shardOf(KIM_ADDRESS, 4),
 )!;
 const LEE = `  - email: ${LEE_ADDRESS}`;
 
@@ -67,7 +58,7 @@ beforeAll(async () => {
     name: "e2e-guest-shards",
     program: program("shards"),
     env: providerEnv(emu),
-    files: { "guests.yaml": yaml([AVERY, SAM, JO]) },
+    files: { "guests.yaml": guestsYaml([AVERY, SAM, JO]) },
   });
 });
 afterAll(async () => {
@@ -103,7 +94,7 @@ test("up invites the list into shards: one invitation per guest, outputs per gue
 test("preview --diff shows a line per changed guest; up resets the same user for an email change and patches a name in place", async () => {
   stack.writeFile(
     "guests.yaml",
-    yaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), JO]),
+    guestsYaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), JO]),
   );
   const p = ok(await stack.preview({ diff: true }));
   expect(p.steps.flatMap((s) => Object.keys(s.detailedDiff ?? {})).sort()).toEqual([
@@ -129,7 +120,7 @@ test("preview --diff shows a line per changed guest; up resets the same user for
 test("removing a guest applies its onDelete (disable), once", async () => {
   stack.writeFile(
     "guests.yaml",
-    yaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel")]),
+    guestsYaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel")]),
   );
   emu.clearRequests();
   const r = ok(await stack.up());
@@ -198,13 +189,13 @@ test("partial failure: the guests that succeeded are recorded; the next up invit
   // might not run at all: the engine starts no new step after one failed.)
   const member = emu.addUser({
     displayName: "Kim (member)",
-    mail: "kim@contoso.example",
-    userPrincipalName: "kim@contoso.example",
+    mail: KIM_ADDRESS,
+    userPrincipalName: KIM_ADDRESS,
     userType: "Member",
   });
   stack.writeFile(
     "guests.yaml",
-    yaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), KIM, LEE]),
+    guestsYaml([AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), KIM, LEE]),
   );
   emu.clearRequests();
   const r = await stack.up();
@@ -214,7 +205,7 @@ test("partial failure: the guests that succeeded are recorded; the next up invit
     .filter((x) => x.type.endsWith(":GuestShard"))
     .flatMap((x) => Object.keys((x.outputs?.guests ?? {}) as object));
   expect(recorded).toContain(LEE_ADDRESS);
-  expect(recorded).not.toContain("kim@contoso.example");
+  expect(recorded).not.toContain(KIM_ADDRESS);
   expect(redeemLinksEncrypted()).toBe(true);
   expect(requestsTo(emu.requests(), "POST", "/v1.0/invitations")).toHaveLength(1);
   // The fix: the member's address is taken off; the next up invites kim only (lee is not invited again).
@@ -224,18 +215,18 @@ test("partial failure: the guests that succeeded are recorded; the next up invit
   const again = ok(await stack.up());
   const invited = requestsTo(emu.requests(), "POST", "/v1.0/invitations");
   expect(invited.map((i) => (i.body as { invitedUserEmailAddress: string }).invitedUserEmailAddress)).toEqual([
-    "kim@contoso.example",
+    KIM_ADDRESS,
   ]);
   expect(emu.users().filter((u) => u.mail === LEE_ADDRESS)).toHaveLength(1);
   expect(Object.keys(guestsOf(again)).sort()).toEqual(
-    ["fabrikam-lead", "kim@contoso.example", LEE_ADDRESS, "sam@northwind.example"].sort(),
+    ["fabrikam-lead", KIM_ADDRESS, LEE_ADDRESS, "sam@northwind.example"].sort(),
   );
 });
 
 test("a kill in the middle of a shard step converges: the rerun finds the guests already invited by their marks, no duplicate", async () => {
   const base = [AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM.replace("Sam", "Samuel"), KIM, LEE];
   const added = Array.from({ length: 6 }, (_, i) => `new${i}@woodgrove.example`);
-  stack.writeFile("guests.yaml", yaml([...base, ...added.map((a) => `  - email: ${a}`)]));
+  stack.writeFile("guests.yaml", guestsYaml([...base, ...added.map((a) => `  - email: ${a}`)]));
   emu.clearRequests();
   emu.setLatency(1_500);
   let pid = 0;

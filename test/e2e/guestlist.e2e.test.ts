@@ -5,21 +5,11 @@
  */
 import { graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
 import type { RunningEmulator, RunResult } from "../../src/testing";
+import { AVERY, guestListProgram, guestsYaml, SAM } from "./programs";
 
 jest.setTimeout(300_000);
 
-const PROGRAM = `
-import * as path from "path";
-import { GuestList } from "pulumi-entra-invitation";
-
-const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" } });
-export const guests = list.guests;
-export const summary = list.summary;
-`;
-
-const yaml = (entries: string[]): string => `guests:\n${entries.join("\n")}\n`;
-const AVERY = "  - key: fabrikam-lead\n    email: avery@fabrikam.com\n    displayName: Avery";
-const SAM = "  - email: sam@northwind.example\n    displayName: Sam";
+const PROGRAM = guestListProgram();
 const JO = "  - email: jo@adatum.example";
 
 let emu: RunningEmulator;
@@ -51,7 +41,7 @@ beforeAll(async () => {
     name: "e2e-guestlist",
     program: PROGRAM,
     env: providerEnv(emu),
-    files: { "guests.yaml": yaml([AVERY, SAM]) },
+    files: { "guests.yaml": guestsYaml([AVERY, SAM]) },
   });
 });
 afterAll(async () => {
@@ -71,7 +61,7 @@ test("up invites the list; outputs per guest and a summary", async () => {
 });
 
 test("adding an entry: preview shows one create; up invites only that guest", async () => {
-  stack.writeFile("guests.yaml", yaml([JO, AVERY, SAM])); // reordered too: nothing else may change
+  stack.writeFile("guests.yaml", guestsYaml([JO, AVERY, SAM])); // reordered too: nothing else may change
   const p = ok(await stack.preview());
   expect(plan(p)).toEqual({
     "partners-fabrikam-lead": "same",
@@ -90,7 +80,7 @@ test("adding an entry: preview shows one create; up invites only that guest", as
 });
 
 test("changing a keyed entry's email: preview shows a replace; up resets the same user", async () => {
-  stack.writeFile("guests.yaml", yaml([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM]));
+  stack.writeFile("guests.yaml", guestsYaml([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM]));
   const p = ok(await stack.preview());
   expect(plan(p)["partners-fabrikam-lead"]).toBe("replace");
   emu.clearRequests();
@@ -108,7 +98,7 @@ test("changing a keyed entry's email: preview shows a replace; up resets the sam
 });
 
 test("removing an entry: preview shows one delete; up deletes only that guest", async () => {
-  stack.writeFile("guests.yaml", yaml([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com")]));
+  stack.writeFile("guests.yaml", guestsYaml([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com")]));
   const p = ok(await stack.preview());
   expect(plan(p)).toMatchObject({
     "partners-sam@northwind.example": "delete",
@@ -122,7 +112,7 @@ test("removing an entry: preview shows one delete; up deletes only that guest", 
 });
 
 test("an invalid list stops the preview before any Graph call, naming file and line", async () => {
-  stack.writeFile("guests.yaml", yaml([JO, "  - email: not-an-address\n    displayName: X"]));
+  stack.writeFile("guests.yaml", guestsYaml([JO, "  - email: not-an-address\n    displayName: X"]));
   emu.clearRequests();
   const p = await stack.preview();
   expect(p.ok).toBe(false);

@@ -29,3 +29,23 @@ const list = new GuestList("guests", {
 });
 export const guests = list.guests;
 `;
+
+/**
+ * A `GuestList` "partners" of `guests.yaml` beside the program, exporting its `guests` and `summary`;
+ * with `shape`, in that form (`form: "shards"` or `"invitations"`) and number of shards.
+ */
+export const guestListProgram = (shape?: { form: "shards" | "invitations"; shards: number }): string => `
+import * as path from "path";
+import { GuestList } from "pulumi-entra-invitation";
+
+const list = new GuestList("partners", { file: path.join(__dirname, "guests.yaml"), defaults: { inviteRedirectUrl: "https://myapps.microsoft.com" }${shape ? `, form: "${shape.form}", shards: ${shape.shards}` : ""} });
+export const guests = list.guests;
+export const summary = list.summary;
+`;
+
+/** A `guests.yaml` of these entries (each a YAML list item, as {@link AVERY} and {@link SAM}). */
+export const guestsYaml = (entries: string[]): string => `guests:\n${entries.join("\n")}\n`;
+/** A keyed guest with a display name, as a `guests.yaml` entry. */
+export const AVERY = "  - key: fabrikam-lead\n    email: avery@fabrikam.com\n    displayName: Avery";
+/** A guest without a key, with a display name, as a `guests.yaml` entry. */
+export const SAM = "  - email: sam@northwind.example\n    displayName: Sam";
