@@ -32,6 +32,14 @@ function expectOk(r: RunResult): RunResult {
   return r;
 }
 
+/** The program's one guest (guest.json): `email`, the suite's redirect, onDelete disable, and `more` inputs. */
+function writeGuest(email: string, more: Record<string, unknown> = {}): void {
+  stack.writeFile(
+    "guest.json",
+    JSON.stringify({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect, onDelete: "disable", ...more }),
+  );
+}
+
 function diagnosticsSection(stdout: string): string[] {
   const m = /^Diagnostics:\n([\s\S]*?)\n(?:\S|$)/m.exec(stdout);
   return m
@@ -53,14 +61,7 @@ afterAll(async () => {
 });
 
 test("invitedUser naming another user: the old user is disabled by its onDelete and keeps its redemption; the new one is reset", async () => {
-  stack.writeFile(
-    "guest.json",
-    JSON.stringify({
-      invitedUserEmailAddress: "dan@contoso.example",
-      inviteRedirectUrl: redirect,
-      onDelete: "disable",
-    }),
-  );
+  writeGuest("dan@contoso.example");
   const first = expectOk(await stack.up());
   const danId = first.outputs?.userId?.value as string;
   emu.redeem(danId);
@@ -72,16 +73,7 @@ test("invitedUser naming another user: the old user is disabled by its onDelete 
   const erinId = erin.invitedUser.id;
   emu.clearRequests();
 
-  stack.writeFile(
-    "guest.json",
-    JSON.stringify({
-      invitedUserEmailAddress: "erin@partner.example",
-      inviteRedirectUrl: redirect,
-      onDelete: "disable",
-      invitedUser: erinId,
-      resetRedemption: true,
-    }),
-  );
+  writeGuest("erin@partner.example", { invitedUser: erinId, resetRedemption: true });
   const p = expectOk(await stack.preview());
   expect(p.stdout).toMatch(/^ \+- +pulumi-nodejs:dynamic\/entra:Invitation dan replace/m);
   expect(diagnosticsSection(p.stdout)).toEqual([
@@ -123,14 +115,7 @@ test("invitedUser naming another user: the old user is disabled by its onDelete 
 
   // The switch done, the program drops invitedUser and resetRedemption: an update, no second reset.
   emu.redeem(erinId);
-  stack.writeFile(
-    "guest.json",
-    JSON.stringify({
-      invitedUserEmailAddress: "erin@partner.example",
-      inviteRedirectUrl: redirect,
-      onDelete: "disable",
-    }),
-  );
+  writeGuest("erin@partner.example");
   const drop = expectOk(await stack.up());
   expect(drop.summary).toMatchObject({ update: 1 });
   expect(drop.outputs?.userId?.value).toBe(erinId);
