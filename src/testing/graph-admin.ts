@@ -49,6 +49,20 @@ export function providerEnv(t: GraphTarget & { caCertPath?: string }): Record<st
   return env;
 }
 
+/**
+ * The stack config (`entra:*`) that points the provider at the target, as a stack's Pulumi.<stack>.yaml
+ * would set it; e.g. for `ProviderServer.configure`.
+ */
+export function providerConfig(t: GraphTarget): Record<string, string> {
+  return {
+    "entra:graphEndpoint": t.graphUrl,
+    "entra:authorityHost": t.authorityHost,
+    "entra:tenantId": t.tenantId,
+    "entra:clientId": t.clientId,
+    "entra:clientSecret": t.clientSecret,
+  };
+}
+
 /** Where the emulator's admin surface is: its URL and (unless the process trusts it already) its CA. */
 export interface EmulatorAdminTarget {
   /** The emulator's base URL, e.g. `https://localhost:8443` (the admin surface answers loopback clients only). */

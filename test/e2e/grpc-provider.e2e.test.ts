@@ -7,6 +7,7 @@
 import {
   graphWrites,
   invitationUrn,
+  providerConfig,
   ProviderServer,
   RunningEmulator,
   serializedInvitationProvider,
@@ -47,13 +48,7 @@ test("the serialized provider is one require of the package's stable entry point
 test("Configure, Check, Diff, Create, Read, Update, Delete through the SDK's gRPC server", async () => {
   const urn = invitationUrn("grpc");
   // Stack config reaches the provider through Configure (credentials from `entra:*`, never the state).
-  await server.configure({
-    "entra:graphEndpoint": emu.graphUrl,
-    "entra:authorityHost": emu.authorityHost,
-    "entra:tenantId": emu.tenantId,
-    "entra:clientId": emu.clientId,
-    "entra:clientSecret": emu.clientSecret,
-  });
+  await server.configure(providerConfig(emu));
 
   const bad = await server.check(
     urn,
@@ -127,13 +122,7 @@ test("Configure, Check, Diff, Create, Read, Update, Delete through the SDK's gRP
   // A later deployment (a new plugin process) in which the resource left the program: delete by policy.
   await server.close();
   server = await ProviderServer.start({ cwd: pkgDir });
-  await server.configure({
-    "entra:graphEndpoint": emu.graphUrl,
-    "entra:authorityHost": emu.authorityHost,
-    "entra:tenantId": emu.tenantId,
-    "entra:clientId": emu.clientId,
-    "entra:clientSecret": emu.clientSecret,
-  });
+  await server.configure(providerConfig(emu));
   await server.delete(urn, created.id, replacement.props);
   expect(requestsTo(emu.requests(), "DELETE", `/v1.0/users/${created.id}`)).toHaveLength(1);
   expect(server.stderr.join("\n")).not.toContain(emu.clientSecret);

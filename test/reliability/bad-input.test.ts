@@ -21,6 +21,7 @@ import {
   serializedInvitationProvider,
   startEmulator,
   TestStack,
+  providerConfig,
   providerEnv,
 } from "../../src/testing";
 import { INVALID_GUESTLIST_INPUTS, InvalidGuestListCase, expectRejected } from "../guestlist/invalid-inputs";
@@ -86,13 +87,7 @@ describeInstalled("Invitation: refused by the plugin's gRPC Check, nothing sent 
     emu = await startEmulator();
     provider = serializedInvitationProvider(PKG_DIR).provider;
     server = await ProviderServer.start({ cwd: PKG_DIR, env: { ...process.env, ...providerEnv(emu) } });
-    await server.configure({
-      "entra:graphEndpoint": emu.graphUrl,
-      "entra:authorityHost": emu.authorityHost,
-      "entra:tenantId": emu.tenantId,
-      "entra:clientId": emu.clientId,
-      "entra:clientSecret": emu.clientSecret,
-    });
+    await server.configure(providerConfig(emu));
   });
 
   afterAll(async () => {
