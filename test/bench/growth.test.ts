@@ -129,59 +129,24 @@ describe("Graph's floor", () => {
 });
 
 describe("growth between sizes", () => {
+  /** Measured points from `[n, value]` pairs. */
+  const points = (...pairs: [number, number][]): { n: number; value: number }[] =>
+    pairs.map(([n, value]) => ({ n, value }));
+
   test.each([
-    [
-      "linear",
-      [
-        { n: 1000, value: 10 },
-        { n: 2000, value: 20 },
-      ],
-      { ratio: 2, exponent: 1, perDoubling: 2 },
-    ],
-    [
-      "quadratic",
-      [
-        { n: 1000, value: 10 },
-        { n: 2000, value: 40 },
-      ],
-      { ratio: 4, exponent: 2, perDoubling: 4 },
-    ],
-    [
-      "flat",
-      [
-        { n: 1000, value: 10 },
-        { n: 2000, value: 10 },
-      ],
-      { ratio: 1, exponent: 0, perDoubling: 1 },
-    ],
-    [
-      "2.5 × the guests, 2.5 × the time",
-      [
-        { n: 2000, value: 20 },
-        { n: 5000, value: 50 },
-      ],
-      { ratio: 2.5, exponent: 1, perDoubling: 2 },
-    ],
-    [
-      "unsorted input",
-      [
-        { n: 2000, value: 40 },
-        { n: 1000, value: 10 },
-      ],
-      { ratio: 4, exponent: 2, perDoubling: 4 },
-    ],
-  ])("%s", (_name, points, expected) => {
-    expect(growthRatios(points)).toEqual([expect.objectContaining(expected)]);
+    ["linear", points([1000, 10], [2000, 20]), { ratio: 2, exponent: 1, perDoubling: 2 }],
+    ["quadratic", points([1000, 10], [2000, 40]), { ratio: 4, exponent: 2, perDoubling: 4 }],
+    ["flat", points([1000, 10], [2000, 10]), { ratio: 1, exponent: 0, perDoubling: 1 }],
+    ["2.5 × the guests, 2.5 × the time", points([2000, 20], [5000, 50]), { ratio: 2.5, exponent: 1, perDoubling: 2 }],
+    ["unsorted input", points([2000, 40], [1000, 10]), { ratio: 4, exponent: 2, perDoubling: 4 }],
+  ])("%s", (_name, measured, expected) => {
+    expect(growthRatios(measured)).toEqual([expect.objectContaining(expected)]);
   });
 
   test("a failed size (no figure) is skipped", () => {
-    expect(
-      growthRatios([
-        { n: 1000, value: 10 },
-        { n: 2000, value: 0 },
-        { n: 4000, value: 40 },
-      ]),
-    ).toEqual([expect.objectContaining({ from: 1000, to: 4000, perDoubling: 2 })]);
+    expect(growthRatios(points([1000, 10], [2000, 0], [4000, 40]))).toEqual([
+      expect.objectContaining({ from: 1000, to: 4000, perDoubling: 2 }),
+    ]);
   });
 
   test.each([
@@ -200,26 +165,16 @@ describe("growth between sizes", () => {
 
   test("a figure that grows slower than linear gets no negative term (a start-up plus a line, not a falling parabola)", () => {
     // The no-change up of a loaded run: start-up dominates.
-    const fit = fitLinearQuadratic([
-      { n: 100, value: 3.6 },
-      { n: 200, value: 4.5 },
-      { n: 400, value: 6.4 },
-    ])!;
+    const fit = fitLinearQuadratic(points([100, 3.6], [200, 4.5], [400, 6.4]))!;
     expect(Math.min(fit.c, fit.a, fit.b)).toBeGreaterThanOrEqual(0);
     expect(predict(fit, 800)).toBeGreaterThan(6.4);
   });
 
   test.each([
     [[], undefined],
-    [
-      [
-        { n: 1000, value: 10 },
-        { n: 1000, value: 11 },
-      ],
-      undefined,
-    ],
-  ])("no fit from %j (fewer than two sizes)", (points, fit) => {
-    expect(fitLinearQuadratic(points)).toBe(fit);
+    [points([1000, 10], [1000, 11]), undefined],
+  ])("no fit from %j (fewer than two sizes)", (measured, fit) => {
+    expect(fitLinearQuadratic(measured)).toBe(fit);
   });
 
   test.each([
