@@ -37,6 +37,20 @@ const endpoints = (authorityHost: string): Record<string, string> => ({
   ENTRA_AUTHORITY_HOST: authorityHost,
 });
 
+/**
+ * Sets a row's environment: the tenant and `app` under the `ARM_*` names (Terraform's azuread
+ * provider) or the `AZURE_*` names (@azure/identity), the {@link endpoints} with `authorityHost`,
+ * and the row's own `variables`.
+ */
+function setAppEnv(prefix: "ARM" | "AZURE", app: App, authorityHost: string, variables: Record<string, string>): void {
+  env.set({
+    [`${prefix}_TENANT_ID`]: world.emu.tenantId,
+    [`${prefix}_CLIENT_ID`]: app.clientId,
+    ...variables,
+    ...endpoints(authorityHost),
+  });
+}
+
 /** The emulator's own token endpoint answered this app. */
 function emulatorIssuedTo(app: App): void {
   const tokens = world.emu
@@ -222,22 +236,14 @@ describe("every row of the resolution table, through a custom authority", () => 
   describe("3. environment ARM_*", () => {
     test("ARM_CLIENT_SECRET", async () => {
       const app = newApp();
-      env.set({
-        ARM_TENANT_ID: world.emu.tenantId,
-        ARM_CLIENT_ID: app.clientId,
-        ARM_CLIENT_SECRET: app.clientSecret,
-        ...endpoints(world.emu.authorityHost),
-      });
+      setAppEnv("ARM", app, world.emu.authorityHost, { ARM_CLIENT_SECRET: app.clientSecret });
       await proveIssued(app, "emulator", { kind: "clientSecret", email: "arm-secret@contoso.com" });
     });
 
     test("ARM_CLIENT_CERTIFICATE_PATH", async () => {
       const app = newApp();
-      env.set({
-        ARM_TENANT_ID: world.emu.tenantId,
-        ARM_CLIENT_ID: app.clientId,
+      setAppEnv("ARM", app, world.front.authorityHost, {
         ARM_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(app),
-        ...endpoints(world.front.authorityHost),
       });
       await proveIssued(app, "certificate", { kind: "clientCertificate", email: "arm-cert@contoso.com" });
     });
@@ -245,24 +251,18 @@ describe("every row of the resolution table, through a custom authority", () => 
     test("ARM_CLIENT_CERTIFICATE_PATH with ARM_CLIENT_CERTIFICATE_PASSWORD", async () => {
       const app = newApp();
       const file = world.front.addCertificate(app, { password: "s3cret" });
-      env.set({
-        ARM_TENANT_ID: world.emu.tenantId,
-        ARM_CLIENT_ID: app.clientId,
+      setAppEnv("ARM", app, world.front.authorityHost, {
         ARM_CLIENT_CERTIFICATE_PATH: file,
         ARM_CLIENT_CERTIFICATE_PASSWORD: "s3cret",
-        ...endpoints(world.front.authorityHost),
       });
       await proveIssued(app, "certificate", { kind: "clientCertificate", email: "arm-cert-password@contoso.com" });
     });
 
     test("ARM_USE_OIDC with ARM_OIDC_TOKEN", async () => {
       const app = newApp();
-      env.set({
+      setAppEnv("ARM", app, world.front.authorityHost, {
         ARM_USE_OIDC: "true",
-        ARM_TENANT_ID: world.emu.tenantId,
-        ARM_CLIENT_ID: app.clientId,
         ARM_OIDC_TOKEN: world.front.federatedToken(app, "repo:contoso/guests:ref:refs/heads/main"),
-        ...endpoints(world.front.authorityHost),
       });
       await proveIssued(app, "federated", { kind: "oidc", email: "arm-oidc-token@contoso.com" });
     });
@@ -271,26 +271,17 @@ describe("every row of the resolution table, through a custom authority", () => 
       const app = newApp();
       const file = path.join(world.dir, "oidc-token");
       fs.writeFileSync(file, `${world.front.federatedToken(app, "repo:contoso/guests:pull_request")}\n`);
-      env.set({
-        ARM_USE_OIDC: "true",
-        ARM_TENANT_ID: world.emu.tenantId,
-        ARM_CLIENT_ID: app.clientId,
-        ARM_OIDC_TOKEN_FILE_PATH: file,
-        ...endpoints(world.front.authorityHost),
-      });
+      setAppEnv("ARM", app, world.front.authorityHost, { ARM_USE_OIDC: "true", ARM_OIDC_TOKEN_FILE_PATH: file });
       await proveIssued(app, "federated", { kind: "oidc", email: "arm-oidc-file@contoso.com" });
     });
 
     test("ARM_USE_OIDC in GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN)", async () => {
       const app = newApp();
       world.front.setCiToken(world.front.federatedToken(app, "repo:contoso/guests:environment:production"));
-      env.set({
+      setAppEnv("ARM", app, world.front.authorityHost, {
         ARM_USE_OIDC: "true",
-        ARM_TENANT_ID: world.emu.tenantId,
-        ARM_CLIENT_ID: app.clientId,
         ACTIONS_ID_TOKEN_REQUEST_URL: world.front.githubTokenUrl,
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: world.front.ciRequestToken,
-        ...endpoints(world.front.authorityHost),
       });
       const before = world.front.requests.length;
       await proveIssued(app, "federated", { kind: "oidc", email: "arm-oidc-github@contoso.com" });
@@ -300,14 +291,11 @@ describe("every row of the resolution table, through a custom authority", () => 
     test("ARM_USE_OIDC in Azure DevOps (SYSTEM_OIDCREQUESTURI, ARM_OIDC_AZURE_SERVICE_CONNECTION_ID, SYSTEM_ACCESSTOKEN)", async () => {
       const app = newApp();
       world.front.setCiToken(world.front.federatedToken(app, "sc://contoso/guests/entra-guests"));
-      env.set({
+      setAppEnv("ARM", app, world.front.authorityHost, {
         ARM_USE_OIDC: "true",
-        ARM_TENANT_ID: world.emu.tenantId,
-        ARM_CLIENT_ID: app.clientId,
         SYSTEM_OIDCREQUESTURI: world.front.adoTokenUrl,
         ARM_OIDC_AZURE_SERVICE_CONNECTION_ID: world.front.adoServiceConnectionId,
         SYSTEM_ACCESSTOKEN: world.front.ciRequestToken,
-        ...endpoints(world.front.authorityHost),
       });
       const before = world.front.requests.length;
       await proveIssued(app, "federated", { kind: "oidc", email: "arm-oidc-ado@contoso.com" });
@@ -318,12 +306,7 @@ describe("every row of the resolution table, through a custom authority", () => 
   describe("4. DefaultAzureCredential (AZURE_* variables)", () => {
     test("the report: only AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET with ENTRA_AUTHORITY_HOST and ENTRA_GRAPH_ENDPOINT: the provider creates a guest", async () => {
       const app = newApp();
-      env.set({
-        AZURE_TENANT_ID: world.emu.tenantId,
-        AZURE_CLIENT_ID: app.clientId,
-        AZURE_CLIENT_SECRET: app.clientSecret,
-        ...endpoints(world.emu.authorityHost),
-      });
+      setAppEnv("AZURE", app, world.emu.authorityHost, { AZURE_CLIENT_SECRET: app.clientSecret });
       expect(Object.keys(process.env).filter(isCredentialVariable).sort()).toEqual([
         "AZURE_CLIENT_ID",
         "AZURE_CLIENT_SECRET",
@@ -363,12 +346,7 @@ describe("every row of the resolution table, through a custom authority", () => 
 
     test("the same row at the credential: EnvironmentCredential with AZURE_CLIENT_SECRET", async () => {
       const app = newApp();
-      env.set({
-        AZURE_TENANT_ID: world.emu.tenantId,
-        AZURE_CLIENT_ID: app.clientId,
-        AZURE_CLIENT_SECRET: app.clientSecret,
-        ...endpoints(world.emu.authorityHost),
-      });
+      setAppEnv("AZURE", app, world.emu.authorityHost, { AZURE_CLIENT_SECRET: app.clientSecret });
       await proveIssued(app, "emulator", { kind: "default", email: "azure-env-secret@contoso.com" });
     });
 
@@ -387,12 +365,9 @@ describe("every row of the resolution table, through a custom authority", () => 
     test("EnvironmentCredential with AZURE_CLIENT_CERTIFICATE_PATH and AZURE_CLIENT_CERTIFICATE_PASSWORD", async () => {
       const app = newApp();
       const file = world.front.addCertificate(app, { password: "pa55" });
-      env.set({
-        AZURE_TENANT_ID: world.emu.tenantId,
-        AZURE_CLIENT_ID: app.clientId,
+      setAppEnv("AZURE", app, world.front.authorityHost, {
         AZURE_CLIENT_CERTIFICATE_PATH: file,
         AZURE_CLIENT_CERTIFICATE_PASSWORD: "pa55",
-        ...endpoints(world.front.authorityHost),
       });
       await proveIssued(app, "certificate", { kind: "default", email: "azure-env-cert@contoso.com" });
     });
@@ -401,12 +376,7 @@ describe("every row of the resolution table, through a custom authority", () => 
       const app = newApp();
       const file = path.join(world.dir, "azure-identity-token");
       fs.writeFileSync(file, world.front.federatedToken(app, "system:serviceaccount:guests:entra-invitations"));
-      env.set({
-        AZURE_TENANT_ID: world.emu.tenantId,
-        AZURE_CLIENT_ID: app.clientId,
-        AZURE_FEDERATED_TOKEN_FILE: file,
-        ...endpoints(world.front.authorityHost),
-      });
+      setAppEnv("AZURE", app, world.front.authorityHost, { AZURE_FEDERATED_TOKEN_FILE: file });
       await proveIssued(app, "federated", { kind: "default", email: "azure-workload@contoso.com" });
     });
   });
@@ -415,11 +385,8 @@ describe("every row of the resolution table, through a custom authority", () => 
     test("a certificate the app does not have is refused (AADSTS700027)", async () => {
       const app = newApp();
       const other = newApp();
-      env.set({
-        ARM_TENANT_ID: world.emu.tenantId,
-        ARM_CLIENT_ID: app.clientId,
+      setAppEnv("ARM", app, world.front.authorityHost, {
         ARM_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(other),
-        ...endpoints(world.front.authorityHost),
       });
       const s = resolveSettings(configOf({}), process.env);
       await expect(
@@ -430,12 +397,9 @@ describe("every row of the resolution table, through a custom authority", () => 
     test("a federated token for a subject the app does not trust is refused (AADSTS70021)", async () => {
       const app = newApp();
       const other = newApp();
-      env.set({
+      setAppEnv("ARM", app, world.front.authorityHost, {
         ARM_USE_OIDC: "true",
-        ARM_TENANT_ID: world.emu.tenantId,
-        ARM_CLIENT_ID: app.clientId,
         ARM_OIDC_TOKEN: world.front.federatedToken(other, "repo:contoso/other:ref:refs/heads/main"),
-        ...endpoints(world.front.authorityHost),
       });
       const s = resolveSettings(configOf({}), process.env);
       await expect(
