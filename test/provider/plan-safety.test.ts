@@ -21,13 +21,9 @@ import {
 import { isMark, MARK_NAME, readMark, wholeMark } from "../../src/provider/mark";
 import { lookupFilter } from "../../src/graph/extensions";
 import type { CheckedInputs, InvitationOutputs } from "../../src/provider/types";
+import { checkedInputs } from "./plan-fixtures";
 
-const inputs: CheckedInputs = {
-  invitedUserEmailAddress: "jane@contoso.com",
-  inviteRedirectUrl: "https://myapps.microsoft.com",
-  invitedUserType: "Guest",
-  sendInvitationMessage: false,
-};
+const inputs = checkedInputs("jane@contoso.com");
 const self = { project: "guests", stack: "prod", name: "jane" };
 const markFields = { version: 1, project: "guests", stack: "prod", resource: "jane", onDelete: "delete" };
 

@@ -18,13 +18,9 @@ import {
 } from "../../src/provider/plan";
 import { markChanges, markData, MarkOwner, markOwner, parseUrn, readMark } from "../../src/provider/mark";
 import { type CheckedInputs, type InvitationOutputs, UNKNOWN } from "../../src/provider/types";
+import { checkedInputs, type MarkOwnerFields, storedMark } from "./plan-fixtures";
 
-const inputs: CheckedInputs = {
-  invitedUserEmailAddress: "jane@contoso.com",
-  inviteRedirectUrl: "https://myapps.microsoft.com",
-  invitedUserType: "Guest",
-  sendInvitationMessage: false,
-};
+const inputs = checkedInputs("jane@contoso.com");
 const state: InvitationOutputs = { ...inputs, userId: "u1", adopted: false, externalUserState: "PendingAcceptance" };
 
 describe("planDiff", () => {
@@ -329,17 +325,7 @@ describe("invitationBody", () => {
 
 describe("planCreate: an existing user is taken over without an invitation", () => {
   const self = { project: "guests", stack: "prod", name: "partners-jane" };
-  const mark = (m: Partial<{ project: string; stack: string; resource: string; onDelete: string }> = {}) => ({
-    "@odata.type": "#microsoft.graph.openTypeExtension",
-    extensionName: "com.pulumi.entraInvitation",
-    id: "com.pulumi.entraInvitation",
-    version: 1,
-    project: "guests",
-    stack: "prod",
-    resource: "partners-jane",
-    onDelete: "delete",
-    ...m,
-  });
+  const mark = (m: MarkOwnerFields = {}) => storedMark("partners-jane", m);
   const guest = {
     id: "u1",
     displayName: "Jane",

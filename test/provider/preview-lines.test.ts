@@ -17,26 +17,12 @@ import {
   restoreNotice,
 } from "../../src/provider/plan";
 import type { CheckedInputs, InvitationOutputs } from "../../src/provider/types";
+import { checkedInputs, type MarkOwnerFields, storedMark } from "./plan-fixtures";
 
-const inputs: CheckedInputs = {
-  invitedUserEmailAddress: "kim@contoso.com",
-  inviteRedirectUrl: "https://myapps.microsoft.com",
-  invitedUserType: "Guest",
-  sendInvitationMessage: true,
-};
+const inputs = checkedInputs("kim@contoso.com", { sendInvitationMessage: true });
 const self = { project: "guests", stack: "prod", name: "partners-kim2" };
 const ID = "3e75249f-1111-4222-8333-444455556666";
-const mark = (m: Partial<{ project: string; stack: string; resource: string }> = {}) => ({
-  "@odata.type": "#microsoft.graph.openTypeExtension",
-  extensionName: "com.pulumi.entraInvitation",
-  id: "com.pulumi.entraInvitation",
-  version: 1,
-  project: "guests",
-  stack: "prod",
-  resource: "partners-kim2",
-  onDelete: "delete",
-  ...m,
-});
+const mark = (m: MarkOwnerFields = {}) => storedMark("partners-kim2", m);
 const guest = {
   id: ID,
   userType: "Guest",
