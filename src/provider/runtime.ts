@@ -723,31 +723,19 @@ export async function updateStep(
 }
 
 function computed(o: InvitationOutputs): InvitationOutputs {
-  const {
-    userId,
-    inviteRedeemUrl,
-    invitationId,
-    status,
-    externalUserState,
-    externalUserStateChangeDateTime,
-    adopted,
-    invitedAt,
-    lastInvitationAt,
-    remindersSent,
-  } = o;
   const outs = {
-    userId,
-    inviteRedeemUrl,
-    invitationId,
-    status,
-    externalUserState,
-    externalUserStateChangeDateTime,
-    adopted: adopted ?? false,
-    invitedAt,
+    userId: o.userId,
+    inviteRedeemUrl: o.inviteRedeemUrl,
+    invitationId: o.invitationId,
+    status: o.status,
+    externalUserState: o.externalUserState,
+    externalUserStateChangeDateTime: o.externalUserStateChangeDateTime,
+    adopted: o.adopted ?? false,
+    invitedAt: o.invitedAt,
   } as InvitationOutputs;
   // Only when present: state written without reminders keeps its shape.
-  if (lastInvitationAt !== undefined) outs.lastInvitationAt = lastInvitationAt;
-  if (remindersSent !== undefined) outs.remindersSent = remindersSent;
+  if (o.lastInvitationAt !== undefined) outs.lastInvitationAt = o.lastInvitationAt;
+  if (o.remindersSent !== undefined) outs.remindersSent = o.remindersSent;
   // A guest taken over (no invitation) has no redeem URL, invitation id or time: leave the keys out,
   // the SDK cannot send `undefined` to the engine ("Unexpected struct type").
   for (const k of Object.keys(outs) as (keyof InvitationOutputs)[]) if (outs[k] === undefined) delete outs[k];
