@@ -258,6 +258,15 @@ describe("splitOutputs: what a guest's state keeps (every byte is written twice 
     userId: "u",
     externalUserState: "PendingAcceptance",
   };
+  /** What refresh, reminders and expiry decide on. */
+  const decidedOn: Partial<InvitationOutputs> = {
+    invitedAt: "t0",
+    lastInvitationAt: "t1",
+    remindersSent: 1,
+    reminderDue: "why",
+    inRecycleBin: true,
+    expiresOn: "2027-01-01",
+  };
   it.each<[string, Partial<InvitationOutputs>, Record<string, unknown>]>([
     [
       "no invitation id, status or change time; adopted false and the defaults check fills in left out",
@@ -277,26 +286,7 @@ describe("splitOutputs: what a guest's state keeps (every byte is written twice 
       { invitedUserType: "Member", sendInvitationMessage: true, onDelete: "disable" },
       { ...base, invitedUserType: "Member", sendInvitationMessage: true, onDelete: "disable" },
     ],
-    [
-      "what refresh, reminders and expiry decide on is kept",
-      {
-        invitedAt: "t0",
-        lastInvitationAt: "t1",
-        remindersSent: 1,
-        reminderDue: "why",
-        inRecycleBin: true,
-        expiresOn: "2027-01-01",
-      },
-      {
-        ...base,
-        invitedAt: "t0",
-        lastInvitationAt: "t1",
-        remindersSent: 1,
-        reminderDue: "why",
-        inRecycleBin: true,
-        expiresOn: "2027-01-01",
-      },
-    ],
+    ["what refresh, reminders and expiry decide on is kept", decidedOn, { ...base, ...decidedOn }],
   ])("%s", (_why, extra, want) => {
     expect(
       splitOutputs({
