@@ -320,59 +320,50 @@ function classifyGraphError(err: EntraGraphError, origin?: string): Failure {
     .split("\n")[0]
     .trim()
     .replace(/ \(request-id [^)]*\)$/, "")}${err.requestId ? `; request-id ${err.requestId}` : ""}`;
-  const where = err.request;
+  // Every Graph failure quotes what Graph said; the request is where, unless the origin did not answer.
+  const failure = (klass: FailureClass, cause: string, fix: string, where = err.request): Failure => ({
+    class: klass,
+    where,
+    cause,
+    detail: said,
+    fix,
+  });
   if (err.status === 403) {
-    return {
-      class: "permission",
-      where,
-      cause: "was refused: the app lacks a permission or role",
-      detail: said,
-      fix: err.hint ?? "grant the app the permission the call needs (admin consent) and run again.",
-    };
+    return failure(
+      "permission",
+      "was refused: the app lacks a permission or role",
+      err.hint ?? "grant the app the permission the call needs (admin consent) and run again.",
+    );
   }
   if (err.status === 401) {
-    return {
-      class: "credentials",
-      where,
-      cause: "was refused: Graph did not accept the access token",
-      detail: said,
-      fix: err.hint ?? "check ARM_TENANT_ID / entra:tenantId and that the credential belongs to that tenant.",
-    };
+    return failure(
+      "credentials",
+      "was refused: Graph did not accept the access token",
+      err.hint ?? "check ARM_TENANT_ID / entra:tenantId and that the credential belongs to that tenant.",
+    );
   }
   if (err.status === 429 || (err.code === "DeadlineExceeded" && /rate budget/.test(err.message))) {
-    return {
-      class: "throttled",
-      where,
-      cause: "was still throttled when its deadline passed",
-      detail: said,
-      fix: "run again later (nothing is lost: the next run picks up where this one stopped), lower entra:maxConcurrency / ENTRA_MAX_CONCURRENCY, or run fewer stacks against the tenant at once.",
-    };
+    return failure(
+      "throttled",
+      "was still throttled when its deadline passed",
+      "run again later (nothing is lost: the next run picks up where this one stopped), lower entra:maxConcurrency / ENTRA_MAX_CONCURRENCY, or run fewer stacks against the tenant at once.",
+    );
   }
   if (err.status === 400 || err.status === 409) {
-    return {
-      class: "input",
-      where,
-      cause: "was refused as invalid",
-      detail: said,
-      fix: err.hint ?? "correct the value Graph names above in the program or guest file and run again.",
-    };
+    return failure(
+      "input",
+      "was refused as invalid",
+      err.hint ?? "correct the value Graph names above in the program or guest file and run again.",
+    );
   }
   if (err.code === "DeadlineExceeded" && origin) {
-    return {
-      class: "unreachable",
-      where: origin,
-      cause: "did not answer before the deadline",
-      detail: said,
-      fix: GRAPH_ENDPOINT_FIX,
-    };
+    return failure("unreachable", "did not answer before the deadline", GRAPH_ENDPOINT_FIX, origin);
   }
-  return {
-    class: "graph",
-    where,
-    cause: "failed",
-    detail: said,
-    fix: err.hint ?? "run again; if it persists, quote the request-id to Microsoft support.",
-  };
+  return failure(
+    "graph",
+    "failed",
+    err.hint ?? "run again; if it persists, quote the request-id to Microsoft support.",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
