@@ -319,6 +319,12 @@ function extensionWrite(r: RouteRequest, withBody: boolean): { u: StoredUser; bo
   return { u: r.visibleUser(r.params.id), body };
 }
 
+/** A read of a user's open extensions, in Graph's order: permission and throttle, the user. */
+function extensionRead(r: RouteRequest): StoredUser {
+  r.guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
+  return r.visibleUser(r.params.id);
+}
+
 /** Every Graph route the emulator serves (routes.ts lists them as "METHOD /path"). */
 export const GRAPH_ROUTE_TABLE: readonly GraphRoute[] = [
   {
@@ -379,8 +385,7 @@ export const GRAPH_ROUTE_TABLE: readonly GraphRoute[] = [
     method: "GET",
     path: "/v1.0/users/{id}/extensions",
     handle: (r) => {
-      r.guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
-      const u = r.visibleUser(r.params.id);
+      const u = extensionRead(r);
       return r.ok(200, {
         "@odata.context": `${r.base}/$metadata#users('${u.id}')/extensions`,
         value: r.dir.listExtensions(u.id),
@@ -400,8 +405,7 @@ export const GRAPH_ROUTE_TABLE: readonly GraphRoute[] = [
     method: "GET",
     path: "/v1.0/users/{id}/extensions/{name}",
     handle: (r) => {
-      r.guard(READ, { cost: identityCost(1, {}), write: false, extension: true });
-      const u = r.visibleUser(r.params.id);
+      const u = extensionRead(r);
       return r.ok(200, {
         "@odata.context": `${r.base}/$metadata#users('${u.id}')/extensions/$entity`,
         ...r.dir.getExtension(u.id, r.params.name),
