@@ -19,6 +19,9 @@ interface Bar {
   note?: string;
 }
 
+/** One bar; `note` (requests, failures) is written after its value. */
+const bar = (label: string, value: number, color: string, note?: string): Bar => ({ label, value, color, note });
+
 /** Horizontal bars in a box at (x, y) of size w × h. */
 function bars(x: number, y: number, w: number, h: number, title: string, unit: string, items: Bar[]): string {
   const out: string[] = [];
@@ -110,78 +113,47 @@ export function renderChart(r: R): string {
   const H = 440;
   const parts: string[] = [];
   const createBars: Bar[] = [
-    { label: "throttle floor (N/30 s)", value: num(r.floorSeconds) ?? 0, color: COLORS.floor },
-    {
-      label: "scheduler",
-      value: num(r.createSeconds) ?? 0,
-      color: COLORS.ours,
-      note: `${r.createFailures ?? 0} failed, ${r.createRequests ?? "?"} requests`,
-    },
+    bar("throttle floor (N/30 s)", num(r.floorSeconds) ?? 0, COLORS.floor),
+    bar(
+      "scheduler",
+      num(r.createSeconds) ?? 0,
+      COLORS.ours,
+      `${r.createFailures ?? 0} failed, ${r.createRequests ?? "?"} requests`,
+    ),
   ];
   if (num(r.baselineCreateSeconds) !== undefined)
-    createBars.push({
-      label: "baseline",
-      value: num(r.baselineCreateSeconds)!,
-      color: COLORS.base,
-      note: `${r.baselineCreateFailures} failed, ${r.baselineCreateRequests} requests`,
-    });
+    createBars.push(
+      bar(
+        "baseline",
+        num(r.baselineCreateSeconds)!,
+        COLORS.base,
+        `${r.baselineCreateFailures} failed, ${r.baselineCreateRequests} requests`,
+      ),
+    );
   parts.push(bars(20, 10, 380, 200, `Create ${n} guests (seconds)`, "s", createBars));
 
-  const cmp: Bar[] = [
-    {
-      label: "refresh: scheduler",
-      value: num(r.refreshSeconds) ?? 0,
-      color: COLORS.ours,
-      note: `${r.refreshRequests} req`,
-    },
-  ];
+  const cmp: Bar[] = [bar("refresh: scheduler", num(r.refreshSeconds) ?? 0, COLORS.ours, `${r.refreshRequests} req`)];
   if (num(r.baselineRefreshSeconds) !== undefined)
-    cmp.push({
-      label: "refresh: baseline",
-      value: num(r.baselineRefreshSeconds)!,
-      color: COLORS.base,
-      note: `${r.baselineRefreshRequests} req`,
-    });
-  cmp.push({
-    label: "no-change diff: sched.",
-    value: num(r.diffSeconds) ?? 0,
-    color: COLORS.ours,
-    note: `${r.diffRequests} req`,
-  });
+    cmp.push(bar("refresh: baseline", num(r.baselineRefreshSeconds)!, COLORS.base, `${r.baselineRefreshRequests} req`));
+  cmp.push(bar("no-change diff: sched.", num(r.diffSeconds) ?? 0, COLORS.ours, `${r.diffRequests} req`));
   if (num(r.baselineDiffSeconds) !== undefined)
-    cmp.push({
-      label: "no-change diff: base.",
-      value: num(r.baselineDiffSeconds)!,
-      color: COLORS.base,
-      note: `${r.baselineDiffRequests} req`,
-    });
+    cmp.push(bar("no-change diff: base.", num(r.baselineDiffSeconds)!, COLORS.base, `${r.baselineDiffRequests} req`));
   if (num(r.serverFloorRefreshSeconds) !== undefined) {
-    cmp.push({
-      label: "refresh: server alone",
-      value: num(r.serverFloorRefreshSeconds)!,
-      color: COLORS.floor,
-      note: "no-op provider",
-    });
-    cmp.push({
-      label: "diff: server alone",
-      value: num(r.serverFloorDiffSeconds)!,
-      color: COLORS.floor,
-      note: "no-op provider",
-    });
+    cmp.push(bar("refresh: server alone", num(r.serverFloorRefreshSeconds)!, COLORS.floor, "no-op provider"));
+    cmp.push(bar("diff: server alone", num(r.serverFloorDiffSeconds)!, COLORS.floor, "no-op provider"));
   }
   if (num(r.graphLayerRefreshSeconds) !== undefined) {
-    cmp.push({
-      label: "reads only: scheduler",
-      value: num(r.graphLayerRefreshSeconds)!,
-      color: COLORS.ours,
-      note: `${r.graphLayerRefreshRequests} req`,
-    });
-    cmp.push({
-      label: "reads only: baseline",
-      value: num(r.graphLayerBaselineRefreshSeconds)!,
-      color: COLORS.base,
-      note: `${r.graphLayerBaselineRefreshRequests} req`,
-    });
+    cmp.push(
+      bar("reads only: scheduler", num(r.graphLayerRefreshSeconds)!, COLORS.ours, `${r.graphLayerRefreshRequests} req`),
+    );
+    cmp.push(
+      bar(
+        "reads only: baseline",
+        num(r.graphLayerBaselineRefreshSeconds)!,
+        COLORS.base,
+        `${r.graphLayerBaselineRefreshRequests} req`,
+      ),
+    );
   }
   parts.push(bars(20, 200, 380, 230, `Refresh and no-change diff of ${n} (seconds)`, "s", cmp));
 
