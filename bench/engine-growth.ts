@@ -338,16 +338,21 @@ export async function runStateSize(o: {
   }
 }
 
-/** One form at one size: the five steps on a fresh emulator and backend. */
-export async function runGrowthSize(o: {
+/** What every run of the growth study is given. */
+export interface GrowthOptions {
+  /** The package as a user has it installed (npm pack), which the programs run. */
   pkgDir: string;
-  form: EngineForm;
-  guests: number;
+  /** The emulator's latency per request. */
   latencyMs: number;
+  /** The engine with PULUMI_SKIP_CHECKPOINTS=true (state written once, not after every step). */
   skipCheckpoints: boolean;
+  /** The engine's --parallel (PULUMI_PARALLEL); unset, the CLI's default of 4 per CPU. */
   parallel?: number;
   log: (s: string) => void;
-}): Promise<GrowthRun> {
+}
+
+/** One form at one size: the five steps on a fresh emulator and backend. */
+export async function runGrowthSize(o: GrowthOptions & { form: EngineForm; guests: number }): Promise<GrowthRun> {
   const emu = await startEmulator({ throttle: "graph", latencyMs: o.latencyMs });
   // Every process of the CLI inherits this marker, so the sampler counts only this run's processes.
   const markerName = "ENTRA_BENCH_RUN";
@@ -449,16 +454,9 @@ export async function runGrowthSize(o: {
 }
 
 /** The growth study: every form at every size (the per-guest form capped), then the analysis. */
-export async function runEngineGrowth(o: {
-  pkgDir: string;
-  sizes: number[];
-  forms: EngineForm[];
-  perGuestMax: number;
-  latencyMs: number;
-  skipCheckpoints: boolean;
-  parallel?: number;
-  log: (s: string) => void;
-}): Promise<EngineGrowthResult> {
+export async function runEngineGrowth(
+  o: GrowthOptions & { sizes: number[]; forms: EngineForm[]; perGuestMax: number },
+): Promise<EngineGrowthResult> {
   const started = Date.now();
   const { runs: todo, skipped } = plan(o.sizes, o.forms, o.perGuestMax);
   const runs: GrowthRun[] = [];
