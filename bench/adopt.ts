@@ -6,13 +6,9 @@
  * with `$expand=extensions`, `/extensions`) and `POST /invitations` (0 expected), beside the
  * invitation floor for N (N / 30 s). The tenant is loaded from a state file, as the export benchmark's.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { startEmulator } from "../src/emulator";
 import { invitationUrn } from "../src/testing/provider-server";
 import { serializedInvitationProvider } from "../src/testing/serialized";
-import { tenantUsers } from "./export";
+import { startTenant } from "./export";
 import { PhaseResult, round } from "./measure";
 import { createAll, Guest, Plugin } from "./provider-suite";
 
@@ -56,11 +52,7 @@ export async function benchAdopt(o: {
   latencyMs: number;
   log: (s: string) => void;
 }): Promise<AdoptBenchResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-bench-adopt-"));
-  const statePath = path.join(dir, "tenant.json");
-  const users = tenantUsers(o.guests);
-  fs.writeFileSync(statePath, JSON.stringify({ version: 1, users }));
-  const emu = await startEmulator({ statePath, throttle: "graph", latencyMs: o.latencyMs });
+  const { emu, users, close } = await startTenant("adopt", o.guests, o.latencyMs);
   let plugin: Plugin | undefined;
   try {
     const { provider } = serializedInvitationProvider(o.pkgDir);
@@ -102,7 +94,6 @@ export async function benchAdopt(o: {
     return result;
   } finally {
     if (plugin) await plugin.close();
-    await emu.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }

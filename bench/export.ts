@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator } from "../src/emulator";
+import { type RunningEmulator, startEmulator } from "../src/emulator";
 import { resolveSettings } from "../src/graph";
 import { exportGuests, exportScheduler } from "../src/cli/commands/export";
 import { DEFAULT_REDIRECT_URL } from "../src/cli/commands/export/export-file";
@@ -63,17 +63,34 @@ export function tenantUsers(guests: number): Record<string, unknown>[] {
   return users;
 }
 
+/**
+ * A fresh emulator throttled as Graph, its state file (in a new temporary folder named for `bench`)
+ * holding the {@link tenantUsers} of `guests` guests; `close` stops it and removes the folder.
+ */
+export async function startTenant(
+  bench: string,
+  guests: number,
+  latencyMs: number,
+): Promise<{ emu: RunningEmulator; users: Record<string, unknown>[]; close: () => Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `entra-bench-${bench}-`));
+  const statePath = path.join(dir, "tenant.json");
+  const users = tenantUsers(guests);
+  fs.writeFileSync(statePath, JSON.stringify({ version: 1, users }));
+  const emu = await startEmulator({ statePath, throttle: "graph", latencyMs });
+  const close = async (): Promise<void> => {
+    await emu.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { emu, users, close };
+}
+
 /** Exports a tenant of `guests` guests once and reports it. */
 export async function benchExport(o: {
   guests: number;
   latencyMs: number;
   log: (s: string) => void;
 }): Promise<ExportBenchResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-bench-export-"));
-  const statePath = path.join(dir, "tenant.json");
-  const users = tenantUsers(o.guests);
-  fs.writeFileSync(statePath, JSON.stringify({ version: 1, users }));
-  const emu = await startEmulator({ statePath, throttle: "graph", latencyMs: o.latencyMs });
+  const { emu, users, close } = await startTenant("export", o.guests, o.latencyMs);
   try {
     const env = providerEnv(emu);
     const settings = resolveSettings(() => undefined, env);
@@ -103,7 +120,6 @@ export async function benchExport(o: {
     );
     return result;
   } finally {
-    await emu.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
