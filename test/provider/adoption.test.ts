@@ -19,6 +19,16 @@ const MARK = "com.pulumi.entraInvitation";
 const TYPE = "pulumi-nodejs:dynamic/entra:Invitation";
 const urnOf = (stack: string, name: string, project = "guests"): string =>
   `urn:pulumi:${stack}::${project}::${TYPE}::${name}`;
+/** The mark the provider writes (POST or PATCH) for `resource` of guests/prod. */
+const markBody = (resource: string, onDelete: string): Record<string, unknown> => ({
+  "@odata.type": "microsoft.graph.openTypeExtension",
+  extensionName: MARK,
+  version: 1,
+  project: "guests",
+  stack: "prod",
+  resource,
+  onDelete,
+});
 let emu: RunningEmulator;
 
 function config(values: Record<string, string>): { get(k: string): string | undefined; require(k: string): string } {
@@ -257,15 +267,7 @@ describe("ownership marks", () => {
       "POST /v1.0/invitations",
       `POST /v1.0/users/${id}/extensions`,
     ]);
-    expect(writes[1].body).toEqual({
-      "@odata.type": "microsoft.graph.openTypeExtension",
-      extensionName: MARK,
-      version: 1,
-      project: "guests",
-      stack: "prod",
-      resource: "partners-new",
-      onDelete: "disable",
-    });
+    expect(writes[1].body).toEqual(markBody("partners-new", "disable"));
     expect(await markOf(id)).toEqual(
       expect.objectContaining({
         extensionName: MARK,
@@ -322,18 +324,7 @@ describe("ownership marks", () => {
       urn,
     );
     expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([
-      [
-        `PATCH /v1.0/users/${first.id}/extensions/${MARK}`,
-        {
-          "@odata.type": "microsoft.graph.openTypeExtension",
-          extensionName: MARK,
-          version: 1,
-          project: "guests",
-          stack: "prod",
-          resource: "policy",
-          onDelete: "retain",
-        },
-      ],
+      [`PATCH /v1.0/users/${first.id}/extensions/${MARK}`, markBody("policy", "retain")],
     ]);
   });
 
@@ -441,18 +432,7 @@ describe("ownership marks", () => {
     );
     expect(b.outs.adopted).toBe(false);
     expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([
-      [
-        `PATCH /v1.0/users/${a.id}/extensions/${MARK}`,
-        {
-          "@odata.type": "microsoft.graph.openTypeExtension",
-          extensionName: MARK,
-          version: 1,
-          project: "guests",
-          stack: "prod",
-          resource: "new-name",
-          onDelete: "delete",
-        },
-      ],
+      [`PATCH /v1.0/users/${a.id}/extensions/${MARK}`, markBody("new-name", "delete")],
     ]);
   });
 
