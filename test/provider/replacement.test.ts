@@ -535,16 +535,18 @@ describe("the protocol, engine call by engine call", () => {
     | ["create", CheckedInputs];
   const email = news({ invitedUserEmailAddress: "kim@fabrikam.com" });
   const other = news({ invitedUser: OTHER, resetRedemption: true });
+  /** What the engine calls in a `pulumi up` that replaces the guest because `changed` changed to `n`'s. */
+  const replacedOnUp = (n: CheckedInputs, changed: string): Call[] => [
+    ["check", rec(state()), n],
+    ["diff", state(), n, [changed]],
+    ["check", {}, n],
+    ["delete", state()],
+    ["create", n],
+  ];
   it.each<[string, Call[], string[]]>([
     [
       "an email change (`pulumi up`)",
-      [
-        ["check", rec(state()), email],
-        ["diff", state(), email, ["invitedUserEmailAddress"]],
-        ["check", {}, email],
-        ["delete", state()],
-        ["create", email],
-      ],
+      replacedOnUp(email, "invitedUserEmailAddress"),
       ["update", "announce", "replacement-recheck", "keep-user", "reset same user"],
     ],
     [
@@ -558,13 +560,7 @@ describe("the protocol, engine call by engine call", () => {
     ],
     [
       "invitedUser switched to another user",
-      [
-        ["check", rec(state()), other],
-        ["diff", state(), other, ["invitedUser"]],
-        ["check", {}, other],
-        ["delete", state()],
-        ["create", other],
-      ],
+      replacedOnUp(other, "invitedUser"),
       ["update", "announce", "replacement-recheck", "delete-by-policy", "reset other user"],
     ],
     ["`pulumi destroy` (nothing checked)", [["delete", state()]], ["delete-by-policy"]],
