@@ -12,7 +12,13 @@
  *
  * Quick mode (npm test): 40 guests. Long mode: SOAK_GUESTS=300 or `node scripts/soak.js`.
  */
-import { providerEnv, RunningEmulator, serializedInvitationProvider, startEmulator } from "../../src/testing";
+import {
+  providerConfig,
+  providerEnv,
+  RunningEmulator,
+  serializedInvitationProvider,
+  startEmulator,
+} from "../../src/testing";
 import { GrpcEngine, StepRecord, tally } from "./grpc-engine";
 import {
   auditDirectory,
@@ -21,6 +27,7 @@ import {
   HeldGuest,
   LogCensus,
   LONG,
+  notEndedByPolicy,
   PKG_DIR,
   SecretScanner,
   SEED,
@@ -102,13 +109,7 @@ describeInstalled(`fault soak: ${SOAK_GUESTS} guests, faults ${FAULTS}, replicat
       pkgDir: PKG_DIR,
       env,
       provider,
-      config: {
-        "entra:graphEndpoint": emu.graphUrl,
-        "entra:authorityHost": emu.authorityHost,
-        "entra:tenantId": emu.tenantId,
-        "entra:clientId": emu.clientId,
-        "entra:clientSecret": emu.clientSecret,
-      },
+      config: providerConfig(emu),
     });
     scanner = new SecretScanner(emu.clientSecret);
     program = new Map(Array.from({ length: SOAK_GUESTS }, (_, i) => [`g${pad(i)}`, baseGuest(i)]));
@@ -291,20 +292,7 @@ describeInstalled(`fault soak: ${SOAK_GUESTS} guests, faults ${FAULTS}, replicat
     program = new Map();
     await phase("destroy", () => engine.up(program), false);
     expect(engine.state.size).toBe(0);
-    const users = new Map(emu.users({ includeDeleted: true }).map((u) => [u.id, u]));
-    const wrong: string[] = [];
-    for (const g of before) {
-      const u = users.get(g.id!)!;
-      const policy = g.onDelete === "delete" && g.adopted ? "retain" : g.onDelete;
-      const ok =
-        policy === "delete"
-          ? !!u.deletedDateTime
-          : policy === "disable"
-            ? !u.deletedDateTime && !u.accountEnabled
-            : !u.deletedDateTime && u.accountEnabled;
-      if (!ok) wrong.push(`${g.name} (${policy}): deleted=${!!u.deletedDateTime} enabled=${u.accountEnabled}`);
-    }
-    expect(wrong).toEqual([]);
+    expect(notEndedByPolicy(emu, before)).toEqual([]);
     // No orphan: every live soak user is one the stack was told to keep (disable/retain).
     const kept = new Set(before.filter((g) => g.onDelete !== "delete" || g.adopted).map((g) => g.id));
     expect(

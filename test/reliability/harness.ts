@@ -268,6 +268,28 @@ export function auditDirectory(
   return { lost, duplicated, orphans, mismatched, summary: parts.join("\n") || "directory and state agree" };
 }
 
+/**
+ * The guests held before a destroy whose user did not end as their onDelete says (an adopted
+ * guest's "delete" is a retain): deleted, disabled but not deleted, or still enabled. Each as
+ * `name (policy): deleted=… enabled=…`; must be empty.
+ */
+export function notEndedByPolicy(emu: RunningEmulator, before: readonly HeldGuest[]): string[] {
+  const users = new Map(emu.users({ includeDeleted: true }).map((u) => [u.id, u]));
+  const wrong: string[] = [];
+  for (const g of before) {
+    const u = users.get(g.id!)!;
+    const policy = g.onDelete === "delete" && g.adopted ? "retain" : g.onDelete;
+    const ok =
+      policy === "delete"
+        ? !!u.deletedDateTime
+        : policy === "disable"
+          ? !u.deletedDateTime && !u.accountEnabled
+          : !u.deletedDateTime && u.accountEnabled;
+    if (!ok) wrong.push(`${g.name} (${policy}): deleted=${!!u.deletedDateTime} enabled=${u.accountEnabled}`);
+  }
+  return wrong;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Processes
 

@@ -25,6 +25,7 @@ import {
   INTERRUPT_RUNS,
   killTree,
   LONG,
+  notEndedByPolicy,
   processTree,
   prng,
   SecretScanner,
@@ -378,20 +379,7 @@ describeInstalled(`interrupted runs: ${INTERRUPT_RUNS} killed \`up\`s with the r
     const d = await stack.destroy();
     scan("destroy", d);
     expect(d.ok).toBe(true);
-    const users = new Map(emu.users({ includeDeleted: true }).map((u) => [u.id, u]));
-    const wrong: string[] = [];
-    for (const g of before) {
-      const u = users.get(g.id!)!;
-      const policy = g.adopted && g.onDelete === "delete" ? "retain" : g.onDelete;
-      const ok =
-        policy === "delete"
-          ? !!u.deletedDateTime
-          : policy === "disable"
-            ? !u.deletedDateTime && !u.accountEnabled
-            : !u.deletedDateTime && u.accountEnabled;
-      if (!ok) wrong.push(`${g.name} (${policy})`);
-    }
-    expect(wrong).toEqual([]);
+    expect(notEndedByPolicy(emu, before)).toEqual([]);
     const allowed = new Set([
       ...before.filter((g) => g.onDelete !== "delete" || g.adopted).map((g) => g.id),
       ...retained,

@@ -7,7 +7,7 @@
  * Each step runs over the dynamic-provider gRPC server in the engine's order (GrpcEngine), against
  * an emulator whose new users answer 404 for LAG_MS.
  */
-import { RunningEmulator, serializedInvitationProvider, startEmulator } from "../../src/testing";
+import { providerConfig, RunningEmulator, serializedInvitationProvider, startEmulator } from "../../src/testing";
 import { GrpcEngine, StepRecord, tally } from "./grpc-engine";
 import { auditDirectory, describeInstalled, PKG_DIR, SecretScanner, writeFigures } from "./harness";
 
@@ -49,13 +49,7 @@ describeInstalled(
         env: { ...process.env, ARM_CLIENT_SECRET: "", ENTRA_GRAPH_ENDPOINT: "" },
         provider,
         stack: "lag",
-        config: {
-          "entra:graphEndpoint": emu.graphUrl,
-          "entra:authorityHost": emu.authorityHost,
-          "entra:tenantId": emu.tenantId,
-          "entra:clientId": emu.clientId,
-          "entra:clientSecret": emu.clientSecret,
-        },
+        config: providerConfig(emu),
       });
     }
 
