@@ -42,7 +42,9 @@ async function create(news: Props, name: string): Promise<{ id: string; outs: In
 }
 
 const invitations = () => requestsTo(emu.requests(), "POST", "/v1.0/invitations");
-const member = (mail: string) => emu.addUser({ displayName: "Ann", userPrincipalName: mail, mail });
+/** A member of the tenant ("Ann") with `mail` as address and sign-in name, and `extra` properties. */
+const member = (mail: string, extra: Partial<Parameters<RunningEmulator["addUser"]>[0]> = {}) =>
+  emu.addUser({ displayName: "Ann", userPrincipalName: mail, mail, ...extra });
 
 describe("a user the stack did not invite is found by every address Graph matches, adopted and kept", () => {
   it.each<[string, (address: string) => Parameters<RunningEmulator["addUser"]>[0]]>([
@@ -85,12 +87,7 @@ describe("a user the stack did not invite is found by every address Graph matche
   });
 
   it("an internal user holding the address only in proxyAddresses: refused by address, nothing written", async () => {
-    emu.addUser({
-      displayName: "Ann",
-      userPrincipalName: "ann@contoso.example",
-      mail: "ann@contoso.example",
-      proxyAddresses: ["SMTP:ann@contoso.example", "smtp:ann@fabrikam.example"],
-    });
+    member("ann@contoso.example", { proxyAddresses: ["SMTP:ann@contoso.example", "smtp:ann@fabrikam.example"] });
     emu.clearRequests();
     await expect(
       create({ invitedUserEmailAddress: "ann@fabrikam.example", inviteRedirectUrl: redirect }, "ann"),
@@ -99,12 +96,7 @@ describe("a user the stack did not invite is found by every address Graph matche
   });
 
   it("two users with the address: the invited guest is taken over, and a warning names both", async () => {
-    const m = emu.addUser({
-      displayName: "Ann",
-      userPrincipalName: "ann@contoso.example",
-      mail: "ann@contoso.example",
-      otherMails: ["shared@fabrikam.example"],
-    });
+    const m = member("ann@contoso.example", { otherMails: ["shared@fabrikam.example"] });
     const g = emu.addUser({
       displayName: "Guest",
       creationType: "Invitation",
