@@ -1,7 +1,5 @@
 /** $batch through the real Graph client (and raw HTTPS where the client would retry the batch itself). */
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { RunningEmulator, startEmulator } from "../../src/emulator";
-import { address, destroyAgents, graphClient, graphFailure, invitation, raw, rawToken } from "./helpers";
+import { address, graphFailure, invitation, raw, rawToken, useEmulator } from "./helpers";
 
 type Json = Record<string, unknown>;
 interface SubResponse {
@@ -14,30 +12,21 @@ interface BatchResponse {
   responses: SubResponse[];
 }
 
-let emu: RunningEmulator;
-let client: Client;
+const graph = useEmulator({ seed: 7 });
 
-beforeAll(async () => {
-  emu = await startEmulator({ seed: 7 });
-  client = graphClient(emu);
-});
 afterEach(() => {
-  emu.reset(); // also forgets throttle counters
-  emu.setThrottle("off");
-  emu.setFaults(undefined);
-  emu.setLatency(0);
-});
-afterAll(async () => {
-  await emu.close();
-  destroyAgents();
+  graph.emu.reset(); // also forgets throttle counters
+  graph.emu.setThrottle("off");
+  graph.emu.setFaults(undefined);
+  graph.emu.setLatency(0);
 });
 
 const json = { "Content-Type": "application/json" };
 
 test("sub-requests run with their own status; dependsOn on a failed request gives 424; the log marks them", async () => {
   const email = address("batch");
-  emu.clearRequests();
-  const res = (await client.api("/$batch").post({
+  graph.emu.clearRequests();
+  const res = (await graph.client.api("/$batch").post({
     requests: [
       { id: "1", method: "POST", url: "/invitations", headers: json, body: invitation(email) },
       { id: "2", method: "GET", url: `/users?$filter=mail eq '${email}'&$select=id,mail`, dependsOn: ["1"] },
@@ -64,7 +53,7 @@ test("sub-requests run with their own status; dependsOn on a failed request give
   expect((byId.get("3")?.body as { error: Json }).error.code).toBe("Request_ResourceNotFound");
   expect(byId.get("4")?.status).toBe(424);
   expect(byId.get("5")?.status).toBe(400);
-  const log = emu.requests();
+  const log = graph.emu.requests();
   expect(log.find((e) => e.path === "/v1.0/$batch")?.status).toBe(200);
   const sub = log.filter((e) => e.inBatch !== undefined);
   expect(sub.map((e) => e.inBatch).sort()).toEqual(["1", "2", "3", "5"]); // 4 never ran
@@ -103,25 +92,25 @@ test.each([
     },
   ],
 ])("malformed batch is 400: %s", async (_n, body) => {
-  const e = await graphFailure(client.api("/$batch").post(body));
+  const e = await graphFailure(graph.client.api("/$batch").post(body));
   expect([e.statusCode, e.code]).toEqual([400, "BadRequest"]);
 });
 
 test("20 sub-requests are allowed; responses may come back out of order", async () => {
-  emu.setLatency({ min: 0, max: 40 });
+  graph.emu.setLatency({ min: 0, max: 40 });
   const requests = Array.from({ length: 20 }, (_, i) => ({
     id: `r${i}`,
     method: "GET",
     url: "/users?$top=1&$select=id",
   }));
-  const res = (await client.api("/$batch").post({ requests })) as BatchResponse;
+  const res = (await graph.client.api("/$batch").post({ requests })) as BatchResponse;
   expect(res.responses.map((r) => r.id).sort()).toEqual(requests.map((r) => r.id).sort());
   expect(res.responses.every((r) => r.status === 200)).toBe(true);
   expect(res.responses.map((r) => r.id)).not.toEqual(requests.map((r) => r.id));
 });
 
 test("invitation throttling hits sub-requests: 429 with Retry-After inside a 200 batch", async () => {
-  emu.setThrottle("graph");
+  graph.emu.setThrottle("graph");
   const sub: SubResponse[] = [];
   for (let b = 0; b < 9; b++) {
     const requests = Array.from({ length: 20 }, (_, i) => ({
@@ -131,7 +120,7 @@ test("invitation throttling hits sub-requests: 429 with Retry-After inside a 200
       headers: json,
       body: invitation(address(`thr${b}`)),
     }));
-    const res = (await client.api("/$batch").post({ requests })) as BatchResponse;
+    const res = (await graph.client.api("/$batch").post({ requests })) as BatchResponse;
     sub.push(...res.responses);
   }
   const ok = sub.filter((r) => r.status === 201);
@@ -143,10 +132,11 @@ test("invitation throttling hits sub-requests: 429 with Retry-After inside a 200
 });
 
 test("users resource units: x-ms-resource-unit, limit percentage above 0.8, then 429 with the throttle headers", async () => {
-  emu.setThrottle("graph");
-  const token = await rawToken(emu);
-  const id = ((await client.api("/invitations").post(invitation(address("ru")))) as { invitedUser: { id: string } })
-    .invitedUser.id;
+  graph.emu.setThrottle("graph");
+  const token = await rawToken(graph.emu);
+  const id = (
+    (await graph.client.api("/invitations").post(invitation(address("ru")))) as { invitedUser: { id: string } }
+  ).invitedUser.id;
   const seen: SubResponse[] = [];
   for (let b = 0; b < 100 && !seen.some((r) => r.status === 429); b++) {
     // GET /users/{id} costs 1 RU (throttling-limits: not in the table); $expand adds 1: 2 RU each.
@@ -155,7 +145,7 @@ test("users resource units: x-ms-resource-unit, limit percentage above 0.8, then
       method: "GET",
       url: `/users/${id}?$expand=sponsors`,
     }));
-    const r = await raw(emu, "POST", "/v1.0/$batch", { token, body: { requests } });
+    const r = await raw(graph.emu, "POST", "/v1.0/$batch", { token, body: { requests } });
     expect(r.status).toBe(200);
     seen.push(...(r.json as BatchResponse).responses);
   }
@@ -164,7 +154,7 @@ test("users resource units: x-ms-resource-unit, limit percentage above 0.8, then
   const t = seen.find((r) => r.status === 429) as SubResponse;
   expect(t).toBeDefined();
   expect(t.headers["x-ms-throttle-information"]).toBe("ResourceUnitLimitExceeded");
-  expect(t.headers["x-ms-throttle-scope"]).toBe(`Tenant_Application/Read/${emu.clientId}/${emu.tenantId}`);
+  expect(t.headers["x-ms-throttle-scope"]).toBe(`Tenant_Application/Read/${graph.emu.clientId}/${graph.emu.tenantId}`);
   expect(Number(t.headers["Retry-After"])).toBeGreaterThanOrEqual(1);
   // ~1,750 GETs of 2 RU fit into 3,500 RU (plus what refills meanwhile)
   const okCount = seen.filter((r) => r.status === 200).length;
@@ -173,13 +163,13 @@ test("users resource units: x-ms-resource-unit, limit percentage above 0.8, then
 });
 
 test("sub-requests are faulted on their own", async () => {
-  const token = await rawToken(emu);
-  emu.setFaults("503=0.3,504=0.1");
+  const token = await rawToken(graph.emu);
+  graph.emu.setFaults("503=0.3,504=0.1");
   const statuses: number[] = [];
   let batches = 0;
   while (statuses.length < 200) {
     const requests = Array.from({ length: 20 }, (_, i) => ({ id: String(i), method: "GET", url: "/users?$top=1" }));
-    const r = await raw(emu, "POST", "/v1.0/$batch", { token, body: { requests } });
+    const r = await raw(graph.emu, "POST", "/v1.0/$batch", { token, body: { requests } });
     batches++;
     if (r.status !== 200) continue; // the batch itself was faulted
     statuses.push(...(r.json as BatchResponse).responses.map((x) => x.status));
@@ -190,5 +180,5 @@ test("sub-requests are faulted on their own", async () => {
   expect(n503).toBeGreaterThan(20);
   expect(n504).toBeGreaterThan(3);
   expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(80);
-  expect(emu.requests().some((e) => e.inBatch !== undefined && e.fault === "503")).toBe(true);
+  expect(graph.emu.requests().some((e) => e.inBatch !== undefined && e.fault === "503")).toBe(true);
 });

@@ -5,26 +5,20 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RunningEmulator, startEmulator } from "../../src/emulator";
 import { ADMIN_ROUTES, GRAPH_ROUTES, IDENTITY_ROUTES } from "../../src/emulator/routes";
-import { destroyAgents, raw, rawToken } from "./helpers";
+import { raw, rawToken, useEmulator } from "./helpers";
 
 const root = path.resolve(__dirname, "../..");
 const doc = fs.readFileSync(path.join(root, "docs/graph-contract.md"), "utf8");
 const ALL = [...GRAPH_ROUTES, ...IDENTITY_ROUTES, ...ADMIN_ROUTES];
 
-let emu: RunningEmulator;
+const graph = useEmulator({ seed: 43 });
 let token: string;
 let userId: string;
 
 beforeAll(async () => {
-  emu = await startEmulator({ seed: 43 });
-  token = await rawToken(emu);
-  userId = emu.addUser({ displayName: "Doc", creationType: "Invitation", mail: "doc@fabrikam.com" }).id;
-});
-afterAll(async () => {
-  await emu.close();
-  destroyAgents();
+  token = await rawToken(graph.emu);
+  userId = graph.emu.addUser({ displayName: "Doc", creationType: "Invitation", mail: "doc@fabrikam.com" }).id;
 });
 
 test.each(ALL)("%s has a row in docs/graph-contract.md", (route) => {
@@ -39,7 +33,7 @@ test("the routes table lists no route the emulator does not serve", () => {
 test.each([...GRAPH_ROUTES, ...IDENTITY_ROUTES, ...ADMIN_ROUTES])("%s is served", async (route) => {
   const [method, template] = route.split(" ");
   const p = template
-    .replace("{tenant}", emu.tenantId)
+    .replace("{tenant}", graph.emu.tenantId)
     .replace("{id}", userId)
     .replace("{sponsorId}", "00000000-0000-4000-8000-000000000001")
     .replace("{name}", "com.contoso.doc");
@@ -48,16 +42,16 @@ test.each([...GRAPH_ROUTES, ...IDENTITY_ROUTES, ...ADMIN_ROUTES])("%s is served"
       ? p.endsWith("/token")
         ? new URLSearchParams({
             grant_type: "client_credentials",
-            client_id: emu.clientId,
-            client_secret: emu.clientSecret,
-            scope: `${emu.graphUrl}/.default`,
+            client_id: graph.emu.clientId,
+            client_secret: graph.emu.clientSecret,
+            scope: `${graph.emu.graphUrl}/.default`,
           }).toString()
         : {}
       : undefined;
   const headers: Record<string, string> = p.endsWith("/token")
     ? { "Content-Type": "application/x-www-form-urlencoded" }
     : {};
-  const r = await raw(emu, method, p, { token: p.startsWith("/v1.0") ? token : undefined, body, headers });
+  const r = await raw(graph.emu, method, p, { token: p.startsWith("/v1.0") ? token : undefined, body, headers });
   expect(r.status).not.toBe(405);
   expect(r.text).not.toContain("Resource not found for the segment");
   expect(r.text).not.toContain("No admin route");
@@ -84,7 +78,10 @@ test.each(CANDIDATE_PATHS.flatMap((p) => ["GET", "POST", "PATCH", "PUT", "DELETE
     if ((GRAPH_ROUTES as readonly string[]).includes(route)) return;
     const [method, template] = route.split(" ");
     const p = template.replace("{id}", userId).replace("{sponsorId}", "00000000-0000-4000-8000-000000000001");
-    const r = await raw(emu, method, p, { token, body: method === "GET" || method === "DELETE" ? undefined : {} });
+    const r = await raw(graph.emu, method, p, {
+      token,
+      body: method === "GET" || method === "DELETE" ? undefined : {},
+    });
     expect([route, r.status === 405 || NOT_ROUTED.test(r.text)]).toEqual([route, true]);
   },
 );

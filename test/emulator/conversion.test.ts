@@ -4,38 +4,27 @@
  * and userType kept, invited from then on); a reset of a user who was never invited is refused; an
  * app-only reset of a guest holding a directory role is refused. Refusals change nothing.
  */
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { EmulatedUser, RunningEmulator, startEmulator } from "../../src/emulator";
-import { credential, destroyAgents, graphClient, graphFailure, invitation } from "./helpers";
+import { EmulatedUser } from "../../src/emulator";
+import { credential, graphClient, graphFailure, invitation, useEmulator } from "./helpers";
 
-let emu: RunningEmulator;
-let client: Client;
+const graph = useEmulator({ seed: 23 });
 let n = 0;
-
-beforeAll(async () => {
-  emu = await startEmulator({ seed: 23 });
-  client = graphClient(emu);
-});
-afterAll(async () => {
-  await emu.close();
-  destroyAgents();
-});
 
 function member(extra: Record<string, unknown> = {}): EmulatedUser {
   n++;
-  return emu.addUser({
+  return graph.emu.addUser({
     displayName: `Internal ${n}`,
     userPrincipalName: `internal${n}@emulator.onmicrosoft.com`,
     mail: `internal${n}@fabrikam.com`,
     ...extra,
   });
 }
-const stateOf = (id: string): EmulatedUser | undefined => emu.users().find((u) => u.id === id);
+const stateOf = (id: string): EmulatedUser | undefined => graph.emu.users().find((u) => u.id === id);
 
 describe("invitedUser.id of an internal user converts it (invite-internal-users)", () => {
   test("same object, UPN and userType; externalUserState PendingAcceptance, then Accepted on redemption; no way back", async () => {
     const m = member();
-    const inv = (await client
+    const inv = (await graph.client
       .api("/invitations")
       .post(invitation(m.mail as string, { invitedUser: { id: m.id } }))) as Record<string, unknown>;
     expect(inv).toMatchObject({ status: "PendingAcceptance", invitedUser: { id: m.id }, resetRedemption: false });
@@ -48,12 +37,12 @@ describe("invitedUser.id of an internal user converts it (invite-internal-users)
       externalUserState: "PendingAcceptance",
     });
     expect(after?.externalUserStateChangeDateTime).toBeTruthy();
-    const back = await graphFailure(client.api(`/users/${m.id}`).patch({ externalUserState: null }));
+    const back = await graphFailure(graph.client.api(`/users/${m.id}`).patch({ externalUserState: null }));
     expect(back.statusCode).toBe(400);
-    emu.redeem(m.id);
+    graph.emu.redeem(m.id);
     expect(stateOf(m.id)?.externalUserState).toBe("Accepted");
     // Invited now, so a reset is a reset.
-    const reset = (await client
+    const reset = (await graph.client
       .api("/invitations")
       .post(invitation(m.mail as string, { invitedUser: { id: m.id }, resetRedemption: true }))) as Record<
       string,
@@ -79,7 +68,9 @@ describe("invitedUser.id of an internal user converts it (invite-internal-users)
     ],
   ])("refused for %s, nothing changes", async (_what, make, addr, status, text) => {
     const m = make();
-    const e = await graphFailure(client.api("/invitations").post(invitation(addr(m), { invitedUser: { id: m.id } })));
+    const e = await graphFailure(
+      graph.client.api("/invitations").post(invitation(addr(m), { invitedUser: { id: m.id } })),
+    );
     expect(e.statusCode).toBe(status);
     expect(e.message).toContain(text);
     expect(stateOf(m.id)).toEqual(m);
@@ -87,8 +78,8 @@ describe("invitedUser.id of an internal user converts it (invite-internal-users)
 
   test("an app with User.Invite.All only cannot convert (403), nothing changes", async () => {
     const m = member();
-    const app = emu.addClient({ roles: ["User.Invite.All"] });
-    const inviter = graphClient(emu, credential(emu, app.clientId, app.clientSecret));
+    const app = graph.emu.addClient({ roles: ["User.Invite.All"] });
+    const inviter = graphClient(graph.emu, credential(graph.emu, app.clientId, app.clientSecret));
     const e = await graphFailure(
       inviter.api("/invitations").post(invitation(m.mail as string, { invitedUser: { id: m.id } })),
     );
@@ -101,7 +92,7 @@ describe("resetRedemption", () => {
   test("on a user who was never invited: 400, nothing changes", async () => {
     const m = member();
     const e = await graphFailure(
-      client
+      graph.client
         .api("/invitations")
         .post(invitation(m.mail as string, { invitedUser: { id: m.id }, resetRedemption: true })),
     );
@@ -111,7 +102,7 @@ describe("resetRedemption", () => {
   });
 
   test("app-only, on a guest holding a directory role: 403, nothing changes; without the role it resets", async () => {
-    const g = emu.addUser({
+    const g = graph.emu.addUser({
       displayName: "Admin Guest",
       creationType: "Invitation",
       externalUserState: "Accepted",
@@ -119,20 +110,20 @@ describe("resetRedemption", () => {
       directoryRoles: ["Helpdesk Administrator"],
     });
     const e = await graphFailure(
-      client
+      graph.client
         .api("/invitations")
         .post(invitation("role.guest@fabrikam.com", { invitedUser: { id: g.id }, resetRedemption: true })),
     );
     expect([e.statusCode, e.code]).toEqual([403, "Authorization_RequestDenied"]);
     expect(e.message).toContain("directory roles");
     expect(stateOf(g.id)).toEqual(g);
-    const plain = emu.addUser({
+    const plain = graph.emu.addUser({
       displayName: "Plain Guest",
       creationType: "Invitation",
       externalUserState: "Accepted",
       mail: "plain.guest@fabrikam.com",
     });
-    const ok = (await client
+    const ok = (await graph.client
       .api("/invitations")
       .post(
         invitation("plain.guest@fabrikam.com", { invitedUser: { id: plain.id }, resetRedemption: true }),

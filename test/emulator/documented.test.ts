@@ -4,50 +4,40 @@
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
-import { address, credential, destroyAgents, graphClient, graphFailure, invitation, raw, rawToken } from "./helpers";
+import { address, credential, graphClient, graphFailure, invitation, raw, rawToken, useEmulator } from "./helpers";
 
 type Json = Record<string, unknown>;
 
-let emu: RunningEmulator;
-let client: Client;
-
-beforeAll(async () => {
-  emu = await startEmulator({ seed: 29 });
-  client = graphClient(emu);
-});
-afterAll(async () => {
-  await emu.close();
-  destroyAgents();
-});
+const graph = useEmulator({ seed: 29 });
 
 async function invite(email: string, extra: Json = {}): Promise<string> {
-  return ((await client.api("/invitations").post(invitation(email, extra))) as { invitedUser: { id: string } })
+  return ((await graph.client.api("/invitations").post(invitation(email, extra))) as { invitedUser: { id: string } })
     .invitedUser.id;
 }
 
 describe("sponsors (b2b-sponsors)", () => {
   test("without invitedUserSponsors the inviter (the app's service principal) is stamped as the sponsor", async () => {
     const id = await invite(address("sponsorless"));
-    const sponsors = ((await client.api(`/users/${id}/sponsors`).get()) as { value: Json[] }).value;
+    const sponsors = ((await graph.client.api(`/users/${id}/sponsors`).get()) as { value: Json[] }).value;
     expect(sponsors).toEqual([
       {
         "@odata.type": "#microsoft.graph.servicePrincipal",
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-        appId: emu.clientId,
+        appId: graph.emu.clientId,
         displayName: expect.any(String),
       },
     ]);
   });
 
   test("given sponsors replace the inviter; more than five is 400", async () => {
-    const s = emu.addUser({ displayName: "Sponsor", userPrincipalName: "sponsor@emulator.onmicrosoft.com" });
+    const s = graph.emu.addUser({ displayName: "Sponsor", userPrincipalName: "sponsor@emulator.onmicrosoft.com" });
     const id = await invite(address("sponsored"), { invitedUserSponsors: [{ id: s.id }] });
-    expect(((await client.api(`/users/${id}/sponsors`).get()) as { value: Json[] }).value.map((x) => x.id)).toEqual([
-      s.id,
-    ]);
+    expect(
+      ((await graph.client.api(`/users/${id}/sponsors`).get()) as { value: Json[] }).value.map((x) => x.id),
+    ).toEqual([s.id]);
     const six = Array.from({ length: 6 }, (_, i) => ({ id: `00000000-0000-4000-8000-00000000000${i}` }));
     const e = await graphFailure(
-      client.api("/invitations").post(invitation(address("six"), { invitedUserSponsors: six })),
+      graph.client.api("/invitations").post(invitation(address("six"), { invitedUserSponsors: six })),
     );
     expect(e.statusCode).toBe(400);
   });
@@ -305,11 +295,11 @@ describe("throttling-limits: resource units and the open-extension limit", () =>
 
 describe("$batch envelope (json-batching vs throttling-limits)", () => {
   test("fault batch424: the batch runs, the envelope is 424 and still carries every sub-response; other requests are untouched", async () => {
-    const token = await rawToken(emu);
+    const token = await rawToken(graph.emu);
     const email = address("env");
-    emu.setFaults("batch424=1");
+    graph.emu.setFaults("batch424=1");
     try {
-      const r = await raw(emu, "POST", "/v1.0/$batch", {
+      const r = await raw(graph.emu, "POST", "/v1.0/$batch", {
         token,
         body: {
           requests: [
@@ -327,11 +317,11 @@ describe("$batch envelope (json-batching vs throttling-limits)", () => {
       expect(r.status).toBe(424);
       const responses = (r.json as { responses: { id: string; status: number }[] }).responses;
       expect(responses.map((x) => `${x.id}:${x.status}`).sort()).toEqual(["1:201", "2:200"]);
-      expect(emu.users().some((u) => u.mail === email)).toBe(true);
-      expect(emu.requests().find((e) => e.path === "/v1.0/$batch" && e.status === 424)?.fault).toBe("batch424");
-      expect((await raw(emu, "GET", "/v1.0/users?$top=1", { token })).status).toBe(200);
+      expect(graph.emu.users().some((u) => u.mail === email)).toBe(true);
+      expect(graph.emu.requests().find((e) => e.path === "/v1.0/$batch" && e.status === 424)?.fault).toBe("batch424");
+      expect((await raw(graph.emu, "GET", "/v1.0/users?$top=1", { token })).status).toBe(200);
     } finally {
-      emu.setFaults(undefined);
+      graph.emu.setFaults(undefined);
     }
   });
 });
@@ -339,14 +329,14 @@ describe("$batch envelope (json-batching vs throttling-limits)", () => {
 describe("user resource and the invitation's preconditions", () => {
   test("usageLocation is not nullable: PATCH null is 400 and keeps the value", async () => {
     const id = await invite(address("loc"));
-    await client.api(`/users/${id}`).patch({ usageLocation: "de" });
-    const e = await graphFailure(client.api(`/users/${id}`).patch({ usageLocation: null }));
+    await graph.client.api(`/users/${id}`).patch({ usageLocation: "de" });
+    const e = await graphFailure(graph.client.api(`/users/${id}`).patch({ usageLocation: null }));
     expect([e.statusCode, e.code]).toEqual([400, "Request_BadRequest"]);
-    expect(((await client.api(`/users/${id}`).select("usageLocation").get()) as Json).usageLocation).toBe("DE");
+    expect(((await graph.client.api(`/users/${id}`).select("usageLocation").get()) as Json).usageLocation).toBe("DE");
   });
 
   test("an address of the tenant's verified domain is not invited", async () => {
-    const e = await graphFailure(client.api("/invitations").post(invitation("someone@emulator.onmicrosoft.com")));
+    const e = await graphFailure(graph.client.api("/invitations").post(invitation("someone@emulator.onmicrosoft.com")));
     expect(e.statusCode).toBe(400);
     expect(e.message).toContain("verified domain");
   });
@@ -354,8 +344,8 @@ describe("user resource and the invitation's preconditions", () => {
 
 describe("invitedUserType Member (invitation resource)", () => {
   test("an app with User.Invite.All only cannot invite as Member (403); as Guest it can", async () => {
-    const app = emu.addClient({ roles: ["User.Invite.All"] });
-    const inviter = graphClient(emu, credential(emu, app.clientId, app.clientSecret));
+    const app = graph.emu.addClient({ roles: ["User.Invite.All"] });
+    const inviter = graphClient(graph.emu, credential(graph.emu, app.clientId, app.clientSecret));
     const e = await graphFailure(
       inviter.api("/invitations").post(invitation(address("member"), { invitedUserType: "Member" })),
     );

@@ -5,38 +5,29 @@
  * replaces the whole data: unspecified properties are deleted; the name may change), delete, a taken name, Graph's limits (primitive data, 2 KB, two per
  * app), permissions, replication lag, soft delete, `$batch` and the state file.
  */
-import type { Client } from "@microsoft/microsoft-graph-client";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RunningEmulator, startEmulator } from "../../src/emulator";
-import { address, credential, destroyAgents, graphClient, graphFailure, invitation } from "./helpers";
+import { startEmulator } from "../../src/emulator";
+import { address, credential, graphClient, graphFailure, invitation, useEmulator } from "./helpers";
 
 type Json = Record<string, unknown>;
 const NAME = "com.contoso.roamingSettings";
 const TYPE = "microsoft.graph.openTypeExtension";
 
-let emu: RunningEmulator;
-let client: Client;
-
-beforeAll(async () => {
-  emu = await startEmulator({ seed: 3 });
-  client = graphClient(emu);
-});
-afterAll(async () => {
-  await emu.close();
-  destroyAgents();
-});
+const graph = useEmulator({ seed: 3 });
 
 async function guest(): Promise<string> {
-  const inv = (await client.api("/invitations").post(invitation(address("ext")))) as { invitedUser: { id: string } };
+  const inv = (await graph.client.api("/invitations").post(invitation(address("ext")))) as {
+    invitedUser: { id: string };
+  };
   return inv.invitedUser.id;
 }
 
 describe("open extensions on users", () => {
   test("POST creates one: 201 with @odata.type, extensionName, id = the name, and the data", async () => {
     const id = await guest();
-    const created = (await client
+    const created = (await graph.client
       .api(`/users/${id}/extensions`)
       .post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark", size: 3, on: true, tags: ["a", "b"] })) as Json;
     expect(created).toMatchObject({
@@ -48,41 +39,43 @@ describe("open extensions on users", () => {
       on: true,
       tags: ["a", "b"],
     });
-    expect(created["@odata.context"]).toBe(`${emu.graphUrl}/v1.0/$metadata#users('${id}')/extensions/$entity`);
-    const log = emu.requests().filter((r) => r.method === "POST" && r.path === `/v1.0/users/${id}/extensions`);
+    expect(created["@odata.context"]).toBe(`${graph.emu.graphUrl}/v1.0/$metadata#users('${id}')/extensions/$entity`);
+    const log = graph.emu.requests().filter((r) => r.method === "POST" && r.path === `/v1.0/users/${id}/extensions`);
     expect(log.map((r) => r.status)).toEqual([201]);
   });
 
   test("GET lists them and gets one by name (any case) or by fully qualified id; an unknown name is 404", async () => {
     const id = await guest();
-    await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark" });
-    const list = (await client.api(`/users/${id}/extensions`).get()) as { value: Json[] };
+    await graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark" });
+    const list = (await graph.client.api(`/users/${id}/extensions`).get()) as { value: Json[] };
     expect(list.value).toEqual([{ "@odata.type": `#${TYPE}`, extensionName: NAME, id: NAME, theme: "dark" }]);
     for (const key of [NAME, NAME.toUpperCase(), `${TYPE}.${NAME}`]) {
-      expect(await client.api(`/users/${id}/extensions/${key}`).get()).toMatchObject({
+      expect(await graph.client.api(`/users/${id}/extensions/${key}`).get()).toMatchObject({
         extensionName: NAME,
         theme: "dark",
       });
     }
-    const missing = await graphFailure(client.api(`/users/${id}/extensions/com.contoso.other`).get());
+    const missing = await graphFailure(graph.client.api(`/users/${id}/extensions/com.contoso.other`).get());
     expect([missing.statusCode, missing.code]).toEqual([404, "Request_ResourceNotFound"]);
-    expect(((await client.api(`/users/${await guest()}/extensions`).get()) as { value: Json[] }).value).toEqual([]);
+    expect(((await graph.client.api(`/users/${await guest()}/extensions`).get()) as { value: Json[] }).value).toEqual(
+      [],
+    );
   });
 
   // opentypeextension-update: "you must specify all properties in the request body; otherwise,
   // Microsoft Graph will delete the unspecified properties."
   test("PATCH replaces the whole data (204): unspecified properties are deleted, null keeps the key", async () => {
     const id = await guest();
-    await client
+    await graph.client
       .api(`/users/${id}/extensions`)
       .post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark", lang: "ja", size: 3 });
-    emu.clearRequests();
-    await client
+    graph.emu.clearRequests();
+    await graph.client
       .api(`/users/${id}/extensions/${NAME}`)
       .patch({ "@odata.type": TYPE, extensionName: NAME, theme: "light", color: "red", size: null });
-    expect(emu.requests().map((r) => r.status)).toContain(204);
-    expect(await client.api(`/users/${id}/extensions/${NAME}`).get()).toEqual({
-      "@odata.context": `${emu.graphUrl}/v1.0/$metadata#users('${id}')/extensions/$entity`,
+    expect(graph.emu.requests().map((r) => r.status)).toContain(204);
+    expect(await graph.client.api(`/users/${id}/extensions/${NAME}`).get()).toEqual({
+      "@odata.context": `${graph.emu.graphUrl}/v1.0/$metadata#users('${id}')/extensions/$entity`,
       "@odata.type": `#${TYPE}`,
       extensionName: NAME,
       id: NAME,
@@ -91,7 +84,7 @@ describe("open extensions on users", () => {
       size: null,
     });
     const missing = await graphFailure(
-      client
+      graph.client
         .api(`/users/${id}/extensions/com.contoso.other`)
         .patch({ "@odata.type": TYPE, extensionName: "com.contoso.other", theme: "x" }),
     );
@@ -100,19 +93,21 @@ describe("open extensions on users", () => {
 
   test("PATCH may change extensionName (the id follows); a name another extension holds is 409; @odata.type and extensionName are required", async () => {
     const id = await guest();
-    await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, a: 1 });
-    await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.contoso.second" });
-    await client
+    await graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, a: 1 });
+    await graph.client
+      .api(`/users/${id}/extensions`)
+      .post({ "@odata.type": TYPE, extensionName: "com.contoso.second" });
+    await graph.client
       .api(`/users/${id}/extensions/${NAME}`)
       .patch({ "@odata.type": TYPE, extensionName: "com.contoso.renamed", a: 2 });
-    expect((await graphFailure(client.api(`/users/${id}/extensions/${NAME}`).get())).statusCode).toBe(404);
-    expect(await client.api(`/users/${id}/extensions/com.contoso.renamed`).get()).toMatchObject({
+    expect((await graphFailure(graph.client.api(`/users/${id}/extensions/${NAME}`).get())).statusCode).toBe(404);
+    expect(await graph.client.api(`/users/${id}/extensions/com.contoso.renamed`).get()).toMatchObject({
       extensionName: "com.contoso.renamed",
       id: "com.contoso.renamed",
       a: 2,
     });
     const taken = await graphFailure(
-      client
+      graph.client
         .api(`/users/${id}/extensions/com.contoso.renamed`)
         .patch({ "@odata.type": TYPE, extensionName: "COM.contoso.second" }),
     );
@@ -126,19 +121,19 @@ describe("open extensions on users", () => {
       { "@odata.type": TYPE, a: 3 },
     ]) {
       expect(
-        (await graphFailure(client.api(`/users/${id}/extensions/com.contoso.renamed`).patch(body))).statusCode,
+        (await graphFailure(graph.client.api(`/users/${id}/extensions/com.contoso.renamed`).patch(body))).statusCode,
       ).toBe(400);
     }
-    expect(await client.api(`/users/${id}/extensions/com.contoso.renamed`).get()).toMatchObject({ a: 2 });
+    expect(await graph.client.api(`/users/${id}/extensions/com.contoso.renamed`).get()).toMatchObject({ a: 2 });
   });
 
   test("DELETE removes it (204), then 404", async () => {
     const id = await guest();
-    await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME });
-    await client.api(`/users/${id}/extensions/${NAME}`).delete();
-    const gone = await graphFailure(client.api(`/users/${id}/extensions/${NAME}`).get());
+    await graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME });
+    await graph.client.api(`/users/${id}/extensions/${NAME}`).delete();
+    const gone = await graphFailure(graph.client.api(`/users/${id}/extensions/${NAME}`).get());
     expect(gone.statusCode).toBe(404);
-    const again = await graphFailure(client.api(`/users/${id}/extensions/${NAME}`).delete());
+    const again = await graphFailure(graph.client.api(`/users/${id}/extensions/${NAME}`).delete());
     expect(again.statusCode).toBe(404);
   });
 
@@ -151,43 +146,47 @@ describe("open extensions on users", () => {
     ["over 2 KB", { "@odata.type": TYPE, extensionName: NAME, blob: "x".repeat(2100) }, 400],
   ])("POST %s is refused", async (_name, body, status) => {
     const id = await guest();
-    const e = await graphFailure(client.api(`/users/${id}/extensions`).post(body));
+    const e = await graphFailure(graph.client.api(`/users/${id}/extensions`).post(body));
     expect(e.statusCode).toBe(status);
-    expect(((await client.api(`/users/${id}/extensions`).get()) as { value: Json[] }).value).toEqual([]);
+    expect(((await graph.client.api(`/users/${id}/extensions`).get()) as { value: Json[] }).value).toEqual([]);
   });
 
   test("a taken name is 409; an app adds at most two extensions to a user", async () => {
     const id = await guest();
-    await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME });
+    await graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME });
     const taken = await graphFailure(
-      client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME.toUpperCase() }),
+      graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME.toUpperCase() }),
     );
     expect([taken.statusCode, taken.code, taken.message]).toEqual([
       409,
       "NameAlreadyExists",
       "An extension already exists with given id.",
     ]);
-    await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.contoso.second" });
+    await graph.client
+      .api(`/users/${id}/extensions`)
+      .post({ "@odata.type": TYPE, extensionName: "com.contoso.second" });
     const third = await graphFailure(
-      client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.contoso.third" }),
+      graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.contoso.third" }),
     );
     expect(third.statusCode).toBe(400);
     // Another app has two of its own.
-    const app = emu.addClient({ roles: ["User.ReadWrite.All"] });
-    const other = graphClient(emu, credential(emu, app.clientId, app.clientSecret));
+    const app = graph.emu.addClient({ roles: ["User.ReadWrite.All"] });
+    const other = graphClient(graph.emu, credential(graph.emu, app.clientId, app.clientSecret));
     await other.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.fabrikam.third" });
     expect(
-      ((await client.api(`/users/${id}/extensions`).get()) as { value: Json[] }).value.map((e) => e.extensionName),
+      ((await graph.client.api(`/users/${id}/extensions`).get()) as { value: Json[] }).value.map(
+        (e) => e.extensionName,
+      ),
     ).toEqual([NAME, "com.contoso.second", "com.fabrikam.third"]);
   });
 
   test("permissions: reading needs User.Read.All, writing User.ReadWrite.All", async () => {
     const id = await guest();
-    await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME });
-    const inviter = emu.addClient({ roles: ["User.Invite.All"] });
-    const reader = emu.addClient({ roles: ["User.Read.All"] });
-    const asInviter = graphClient(emu, credential(emu, inviter.clientId, inviter.clientSecret));
-    const asReader = graphClient(emu, credential(emu, reader.clientId, reader.clientSecret));
+    await graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME });
+    const inviter = graph.emu.addClient({ roles: ["User.Invite.All"] });
+    const reader = graph.emu.addClient({ roles: ["User.Read.All"] });
+    const asInviter = graphClient(graph.emu, credential(graph.emu, inviter.clientId, inviter.clientSecret));
+    const asReader = graphClient(graph.emu, credential(graph.emu, reader.clientId, reader.clientSecret));
     expect((await graphFailure(asInviter.api(`/users/${id}/extensions`).get())).statusCode).toBe(403);
     expect(await asReader.api(`/users/${id}/extensions/${NAME}`).get()).toMatchObject({ extensionName: NAME });
     for (const write of [
@@ -202,19 +201,19 @@ describe("open extensions on users", () => {
 
   test("$expand=extensions on a user, with $select, and on a filtered list (nextLink keeps it)", async () => {
     const id = await guest();
-    await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark" });
-    const one = (await client.api(`/users/${id}`).select("id,mail").expand("extensions").get()) as Json;
+    await graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark" });
+    const one = (await graph.client.api(`/users/${id}`).select("id,mail").expand("extensions").get()) as Json;
     expect(
       Object.keys(one)
         .filter((k) => !k.startsWith("@odata"))
         .sort(),
     ).toEqual(["extensions", "extensions@odata.context", "id", "mail"].sort());
     expect(one.extensions).toEqual([{ "@odata.type": `#${TYPE}`, extensionName: NAME, id: NAME, theme: "dark" }]);
-    const plain = (await client.api(`/users/${id}`).select("id").get()) as Json;
+    const plain = (await graph.client.api(`/users/${id}`).select("id").get()) as Json;
     expect(plain).not.toHaveProperty("extensions");
 
-    const mail = (await client.api(`/users/${id}`).select("mail").get()) as { mail: string };
-    const list = (await client
+    const mail = (await graph.client.api(`/users/${id}`).select("mail").get()) as { mail: string };
+    const list = (await graph.client
       .api("/users")
       .filter(`mail eq '${mail.mail}'`)
       .select("id")
@@ -224,49 +223,53 @@ describe("open extensions on users", () => {
       expect.objectContaining({ id, extensions: [expect.objectContaining({ extensionName: NAME, theme: "dark" })] }),
     ]);
 
-    const page = (await client.api("/users").select("id").expand("extensions").top(1).get()) as {
+    const page = (await graph.client.api("/users").select("id").expand("extensions").top(1).get()) as {
       value: Json[];
       "@odata.nextLink"?: string;
     };
     expect(page.value[0]).toHaveProperty("extensions");
     expect(page["@odata.nextLink"]).toContain("$expand=extensions");
-    const next = (await client.api(page["@odata.nextLink"]!).get()) as { value: Json[] };
+    const next = (await graph.client.api(page["@odata.nextLink"]!).get()) as { value: Json[] };
     expect(next.value[0]).toHaveProperty("extensions");
 
-    const bad = await graphFailure(client.api(`/users/${id}`).expand("manager").get());
+    const bad = await graphFailure(graph.client.api(`/users/${id}`).expand("manager").get());
     expect(bad.statusCode).toBe(400);
     // $expand=sponsors on a list is served too (query-parameters: at most 20 expanded items per user).
-    const sponsorsOnList = (await client.api("/users").filter(`mail eq '${mail.mail}'`).expand("sponsors").get()) as {
+    const sponsorsOnList = (await graph.client
+      .api("/users")
+      .filter(`mail eq '${mail.mail}'`)
+      .expand("sponsors")
+      .get()) as {
       value: Json[];
     };
     expect(sponsorsOnList.value[0]).toHaveProperty("sponsors");
   });
 
   test("a user within replication lag: POST is 404 until the lag is over", async () => {
-    emu.setReplicationLag(60_000);
+    graph.emu.setReplicationLag(60_000);
     try {
       const id = await guest();
       const e = await graphFailure(
-        client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME }),
+        graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME }),
       );
       expect(e.statusCode).toBe(404);
     } finally {
-      emu.setReplicationLag(0);
+      graph.emu.setReplicationLag(0);
     }
   });
 
   test("soft delete and restore keep the extensions; a deleted user's extensions are 404", async () => {
     const id = await guest();
-    await client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark" });
-    await client.api(`/users/${id}`).delete();
-    expect((await graphFailure(client.api(`/users/${id}/extensions`).get())).statusCode).toBe(404);
-    await client.api(`/directory/deletedItems/${id}/restore`).post({});
-    expect(await client.api(`/users/${id}/extensions/${NAME}`).get()).toMatchObject({ theme: "dark" });
+    await graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME, theme: "dark" });
+    await graph.client.api(`/users/${id}`).delete();
+    expect((await graphFailure(graph.client.api(`/users/${id}/extensions`).get())).statusCode).toBe(404);
+    await graph.client.api(`/directory/deletedItems/${id}/restore`).post({});
+    expect(await graph.client.api(`/users/${id}/extensions/${NAME}`).get()).toMatchObject({ theme: "dark" });
   });
 
   test("inside $batch", async () => {
     const id = await guest();
-    const res = (await client.api("/$batch").post({
+    const res = (await graph.client.api("/$batch").post({
       requests: [
         {
           id: "1",

@@ -3,11 +3,9 @@
  * Invitation / User types of @microsoft/microsoft-graph-types (read with the TypeScript compiler
  * API, following the interfaces' base types: Entity, DirectoryObject).
  */
-import type { Client } from "@microsoft/microsoft-graph-client";
 import * as fs from "node:fs";
 import * as ts from "typescript";
-import { RunningEmulator, startEmulator } from "../../src/emulator";
-import { address, destroyAgents, graphClient, invitation } from "./helpers";
+import { address, invitation, useEmulator } from "./helpers";
 
 type Json = Record<string, unknown>;
 
@@ -44,17 +42,7 @@ function keysOf(obj: Json): string[] {
   return Object.keys(obj).filter((k) => !k.startsWith("@odata."));
 }
 
-let emu: RunningEmulator;
-let client: Client;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  client = graphClient(emu);
-});
-afterAll(async () => {
-  await emu.close();
-  destroyAgents();
-});
+const graph = useEmulator();
 
 test("the types are found with their bases", () => {
   expect(interfaces.get("User")?.bases).toEqual(["DirectoryObject"]);
@@ -66,9 +54,9 @@ test("the types are found with their bases", () => {
 
 test("every invitation property is in Invitation (and nested ones in their types)", async () => {
   const sponsor = (
-    (await client.api("/invitations").post(invitation(address("fs")))) as { invitedUser: { id: string } }
+    (await graph.client.api("/invitations").post(invitation(address("fs")))) as { invitedUser: { id: string } }
   ).invitedUser.id;
-  const inv = (await client.api("/invitations").post(
+  const inv = (await graph.client.api("/invitations").post(
     invitation(address("fields"), {
       invitedUserDisplayName: "F",
       invitedUserType: "Guest",
@@ -81,7 +69,7 @@ test("every invitation property is in Invitation (and nested ones in their types
       invitedUserSponsors: [{ id: sponsor }],
     }),
   )) as Json;
-  const reset = (await client.api("/invitations").post(
+  const reset = (await graph.client.api("/invitations").post(
     invitation(inv.invitedUserEmailAddress as string, {
       resetRedemption: true,
       invitedUser: { id: (inv.invitedUser as Json).id },
@@ -103,10 +91,10 @@ test("every invitation property is in Invitation (and nested ones in their types
 
 test("every user property is in User: default set, $select=*, expand, list, deletedItems, restore, sponsors, admin view", async () => {
   const sponsor = (
-    (await client.api("/invitations").post(invitation(address("sp")))) as { invitedUser: { id: string } }
+    (await graph.client.api("/invitations").post(invitation(address("sp")))) as { invitedUser: { id: string } }
   ).invitedUser.id;
   const id = (
-    (await client
+    (await graph.client
       .api("/invitations")
       .post(invitation(address("user-fields"), { invitedUserSponsors: [{ id: sponsor }] }))) as {
       invitedUser: { id: string };
@@ -114,20 +102,20 @@ test("every user property is in User: default set, $select=*, expand, list, dele
   ).invitedUser.id;
   const userProps = propsOf("User");
   const objects: Json[] = [];
-  objects.push((await client.api(`/users/${id}`).get()) as Json);
-  objects.push((await client.api(`/users/${id}`).select("*").get()) as Json);
-  objects.push((await client.api(`/users/${id}`).expand("sponsors").get()) as Json);
-  objects.push(...((await client.api("/users").get()) as { value: Json[] }).value);
-  objects.push(...((await client.api("/users").select("*").get()) as { value: Json[] }).value);
-  objects.push(...((await client.api(`/users/${id}/sponsors`).get()) as { value: Json[] }).value);
-  await client.api(`/users/${id}`).delete();
-  objects.push((await client.api(`/directory/deletedItems/${id}`).get()) as Json);
+  objects.push((await graph.client.api(`/users/${id}`).get()) as Json);
+  objects.push((await graph.client.api(`/users/${id}`).select("*").get()) as Json);
+  objects.push((await graph.client.api(`/users/${id}`).expand("sponsors").get()) as Json);
+  objects.push(...((await graph.client.api("/users").get()) as { value: Json[] }).value);
+  objects.push(...((await graph.client.api("/users").select("*").get()) as { value: Json[] }).value);
+  objects.push(...((await graph.client.api(`/users/${id}/sponsors`).get()) as { value: Json[] }).value);
+  await graph.client.api(`/users/${id}`).delete();
+  objects.push((await graph.client.api(`/directory/deletedItems/${id}`).get()) as Json);
   objects.push(
-    ...((await client.api("/directory/deletedItems/microsoft.graph.user").select("*").get()) as { value: Json[] })
+    ...((await graph.client.api("/directory/deletedItems/microsoft.graph.user").select("*").get()) as { value: Json[] })
       .value,
   );
-  objects.push((await client.api(`/directory/deletedItems/${id}/restore`).post({})) as Json);
-  objects.push(...(emu.users({ includeDeleted: true }) as unknown as Json[]));
+  objects.push((await graph.client.api(`/directory/deletedItems/${id}/restore`).post({})) as Json);
+  objects.push(...(graph.emu.users({ includeDeleted: true }) as unknown as Json[]));
   const seen = new Set<string>();
   for (const o of objects) for (const k of keysOf(o)) seen.add(k);
   expect([...seen].filter((k) => !userProps.has(k))).toEqual([]);

@@ -4,7 +4,7 @@ import { Client, GraphError } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import * as fs from "node:fs";
 import * as https from "node:https";
-import type { RunningEmulator } from "../../src/emulator";
+import { EmulatorOptions, RunningEmulator, startEmulator } from "../../src/emulator";
 import { readBody } from "../../src/testing/http-body";
 
 /** The real ClientSecretCredential pointed at the emulator. */
@@ -148,4 +148,41 @@ export function invitation(email: string, extra: Record<string, unknown> = {}): 
 export function destroyAgents(): void {
   for (const a of agents.values()) a.destroy();
   agents.clear();
+}
+
+/** What {@link useEmulator} hands a test file: its emulator and the real Graph client, from `beforeAll` on. */
+export interface EmulatorFixture {
+  /** The running emulator. */
+  readonly emu: RunningEmulator;
+  /** The real Graph client (v3) with the real credential, pointed at {@link EmulatorFixture.emu}. */
+  readonly client: Client;
+}
+
+/**
+ * One emulator for the enclosing file or describe: started with `options` in `beforeAll`, closed
+ * (with the keep-alive agents) in `afterAll`. Call it before any other `beforeAll` that uses the
+ * emulator: hooks run in the order they are declared.
+ */
+export function useEmulator(options: EmulatorOptions = {}): EmulatorFixture {
+  let started: EmulatorFixture | undefined;
+  beforeAll(async () => {
+    const emu = await startEmulator(options);
+    started = { emu, client: graphClient(emu) };
+  });
+  afterAll(async () => {
+    await started?.emu.close();
+    destroyAgents();
+  });
+  const get = (): EmulatorFixture => {
+    if (!started) throw new Error("useEmulator: the emulator starts in beforeAll; use it in a test or a hook");
+    return started;
+  };
+  return {
+    get emu() {
+      return get().emu;
+    },
+    get client() {
+      return get().client;
+    },
+  };
 }

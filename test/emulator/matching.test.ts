@@ -5,29 +5,20 @@
  * documented lookup query (without signInNames, which v1.0 users do not have) is served as a plain
  * query. Users are seeded through the admin surface; everything else goes through Graph.
  */
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { RunningEmulator, startEmulator } from "../../src/emulator";
-import { destroyAgents, graphClient, graphFailure, invitation } from "./helpers";
+import { graphFailure, invitation, useEmulator } from "./helpers";
 
 type Json = Record<string, unknown>;
 
-let emu: RunningEmulator;
-let client: Client;
-
-beforeAll(async () => {
-  emu = await startEmulator({ seed: 17 });
-  client = graphClient(emu);
-});
-afterAll(async () => {
-  await emu.close();
-  destroyAgents();
-});
+const graph = useEmulator({ seed: 17 });
 
 const lookup = (a: string): string =>
   `userPrincipalName eq '${a}' or mail eq '${a}' or proxyAddresses/any(x:x eq 'SMTP:${a}') or otherMails/any(x:x eq '${a}')`;
 
 async function invite(email: string): Promise<{ invitedUser: { id: string }; status: string }> {
-  return (await client.api("/invitations").post(invitation(email))) as { invitedUser: { id: string }; status: string };
+  return (await graph.client.api("/invitations").post(invitation(email))) as {
+    invitedUser: { id: string };
+    status: string;
+  };
 }
 
 describe("POST /invitations returns the user that already holds the address", () => {
@@ -44,26 +35,26 @@ describe("POST /invitations returns the user that already holds the address", ()
     ["otherMails", { mail: null, otherMails: ["only.other@fabrikam.com"] }, "only.other@fabrikam.com"],
     ["mail", { mail: "only.mail@fabrikam.com" }, "only.mail@FABRIKAM.com"],
   ])("an accepted guest found by %s: same id, status Completed, no new user", async (_what, fields, address) => {
-    const g = emu.addUser({
+    const g = graph.emu.addUser({
       displayName: "Existing",
       creationType: "Invitation",
       externalUserState: "Accepted",
       userPrincipalName: `g${Math.random().toString(36).slice(2)}#EXT#@emulator.onmicrosoft.com`,
       ...fields,
     });
-    const before = emu.users().length;
+    const before = graph.emu.users().length;
     const inv = await invite(address);
     expect(inv.invitedUser.id).toBe(g.id);
     expect(inv.status).toBe("Completed");
-    expect(emu.users()).toHaveLength(before);
+    expect(graph.emu.users()).toHaveLength(before);
     const found = (
-      (await client.api("/users").filter(lookup(address.toLowerCase())).select("id").get()) as { value: Json[] }
+      (await graph.client.api("/users").filter(lookup(address.toLowerCase())).select("id").get()) as { value: Json[] }
     ).value.map((u) => u.id);
     expect(found).toEqual([g.id]);
   });
 
   test("a soft-deleted guest holds no address: a new guest is created", async () => {
-    const gone = emu.addUser({
+    const gone = graph.emu.addUser({
       displayName: "Gone",
       mail: "gone.guest@fabrikam.com",
       creationType: "Invitation",
@@ -75,7 +66,7 @@ describe("POST /invitations returns the user that already holds the address", ()
   });
 
   test("a member holding the address only in proxyAddresses is not invited; a disabled guest found by UPN is refused", async () => {
-    emu.addUser({
+    graph.emu.addUser({
       displayName: "Member",
       userPrincipalName: "mem@emulator.onmicrosoft.com",
       mail: "mem@emulator.onmicrosoft.com",
@@ -83,7 +74,7 @@ describe("POST /invitations returns the user that already holds the address", ()
     });
     const member = await graphFailure(invite("mem.ext@fabrikam.com"));
     expect([member.statusCode, member.code]).toEqual([400, "BadRequest"]);
-    const off = emu.addUser({
+    const off = graph.emu.addUser({
       displayName: "Off",
       userPrincipalName: "off.upn@fabrikam.com",
       creationType: "Invitation",
@@ -96,27 +87,27 @@ describe("POST /invitations returns the user that already holds the address", ()
 
 describe("the documented lookup query", () => {
   test("is served without advanced query parameters, matching each of its four properties", async () => {
-    const a = emu.addUser({
+    const a = graph.emu.addUser({
       displayName: "A",
       userPrincipalName: "q.a@emulator.onmicrosoft.com",
       mail: "q.a@emulator.onmicrosoft.com",
       otherMails: ["q.shared@fabrikam.com"],
     });
-    const b = emu.addUser({
+    const b = graph.emu.addUser({
       displayName: "B",
       creationType: "Invitation",
       mail: "q.b@fabrikam.com",
       proxyAddresses: ["SMTP:q.b@fabrikam.com", "smtp:q.shared@fabrikam.com"],
     });
     const ids = (
-      (await client.api("/users").filter(lookup("q.shared@fabrikam.com")).select("id").get()) as { value: Json[] }
+      (await graph.client.api("/users").filter(lookup("q.shared@fabrikam.com")).select("id").get()) as { value: Json[] }
     ).value.map((u) => u.id);
     expect(ids.sort()).toEqual([a.id, b.id].sort());
   });
 
   test("with signInNames (not a property of the v1.0 user) it is Graph's 400 for an unknown property", async () => {
     const e = await graphFailure(
-      client
+      graph.client
         .api("/users")
         .filter(`${lookup("x@fabrikam.com")} or signInNames/any(x:x eq 'x@fabrikam.com')`)
         .get(),

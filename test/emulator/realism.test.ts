@@ -1,61 +1,53 @@
 /** Latency, faults, replication lag, the admin API, the state file, the CLI and fresh-process trust. */
-import type { Client } from "@microsoft/microsoft-graph-client";
 import { ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RunningEmulator, startEmulator } from "../../src/emulator";
+import { startEmulator } from "../../src/emulator";
 import {
   address,
   credential,
-  destroyAgents,
   expectGraphErrorBody,
   graphClient,
   graphFailure,
   invitation,
   raw,
   rawToken,
+  useEmulator,
 } from "./helpers";
 
 type Json = Record<string, unknown>;
 const root = path.resolve(__dirname, "../..");
 
-let emu: RunningEmulator;
-let client: Client;
+const graph = useEmulator({ seed: 42 });
 let token: string;
 
 beforeAll(async () => {
-  emu = await startEmulator({ seed: 42 });
-  client = graphClient(emu);
-  token = await rawToken(emu);
+  token = await rawToken(graph.emu);
 });
 afterEach(() => {
-  emu.setFaults(undefined);
-  emu.setLatency(0);
-  emu.setReplicationLag(0);
-  emu.setThrottle("off");
-});
-afterAll(async () => {
-  await emu.close();
-  destroyAgents();
+  graph.emu.setFaults(undefined);
+  graph.emu.setLatency(0);
+  graph.emu.setReplicationLag(0);
+  graph.emu.setThrottle("off");
 });
 
 describe("latency", () => {
   test("fixed and ranged latency delay Graph requests but not token requests", async () => {
-    emu.setLatency(150);
+    graph.emu.setLatency(150);
     let t = Date.now();
-    expect((await raw(emu, "GET", "/v1.0/users?$top=1", { token })).status).toBe(200);
+    expect((await raw(graph.emu, "GET", "/v1.0/users?$top=1", { token })).status).toBe(200);
     expect(Date.now() - t).toBeGreaterThanOrEqual(145);
     t = Date.now();
-    await rawToken(emu);
+    await rawToken(graph.emu);
     expect(Date.now() - t).toBeLessThan(120);
-    emu.setLatency({ min: 20, max: 60 });
+    graph.emu.setLatency({ min: 20, max: 60 });
     t = Date.now();
-    await raw(emu, "GET", "/v1.0/users?$top=1", { token });
+    await raw(graph.emu, "GET", "/v1.0/users?$top=1", { token });
     const d = Date.now() - t;
     expect(d).toBeGreaterThanOrEqual(18);
-    expect(() => emu.setLatency(-1)).toThrow();
-    expect(() => emu.setLatency({ min: 10, max: 5 })).toThrow();
+    expect(() => graph.emu.setLatency(-1)).toThrow();
+    expect(() => graph.emu.setLatency({ min: 10, max: 5 })).toThrow();
   });
 });
 
@@ -66,137 +58,145 @@ describe("faults", () => {
       ["504", "GatewayTimeout"],
       ["429", "TooManyRequests"],
     ] as const) {
-      emu.setFaults({ [kind]: 1 });
-      const before = emu.users().length;
-      const r = await raw(emu, "POST", "/v1.0/invitations", { token, body: invitation(address(`f${kind}`)) });
+      graph.emu.setFaults({ [kind]: 1 });
+      const before = graph.emu.users().length;
+      const r = await raw(graph.emu, "POST", "/v1.0/invitations", { token, body: invitation(address(`f${kind}`)) });
       expect(r.status).toBe(Number(kind));
       expectGraphErrorBody(r.json, code);
       if (kind !== "504") expect(r.headers["retry-after"]).toBe("1");
-      expect(emu.users().length).toBe(before); // nothing was done
-      expect(emu.requests().at(-1)).toMatchObject({ status: Number(kind), fault: kind });
-      await rawToken(emu); // token endpoint unaffected
-      expect((await raw(emu, "GET", "/_emulator/users")).status).toBe(200);
+      expect(graph.emu.users().length).toBe(before); // nothing was done
+      expect(graph.emu.requests().at(-1)).toMatchObject({ status: Number(kind), fault: kind });
+      await rawToken(graph.emu); // token endpoint unaffected
+      expect((await raw(graph.emu, "GET", "/_emulator/users")).status).toBe(200);
     }
   });
 
   test("reset destroys the connection before the work; drop does the work, then destroys the connection", async () => {
-    emu.setFaults("reset=1");
+    graph.emu.setFaults("reset=1");
     const a = address("reset");
-    await expect(raw(emu, "POST", "/v1.0/invitations", { token, body: invitation(a) })).rejects.toThrow(
+    await expect(raw(graph.emu, "POST", "/v1.0/invitations", { token, body: invitation(a) })).rejects.toThrow(
       /socket hang up|ECONNRESET/,
     );
-    expect(emu.users().some((u) => u.mail === a)).toBe(false);
-    expect(emu.requests().at(-1)).toMatchObject({ status: 0, fault: "reset", path: "/v1.0/invitations" });
+    expect(graph.emu.users().some((u) => u.mail === a)).toBe(false);
+    expect(graph.emu.requests().at(-1)).toMatchObject({ status: 0, fault: "reset", path: "/v1.0/invitations" });
 
-    emu.setFaults({ drop: 1 });
+    graph.emu.setFaults({ drop: 1 });
     const b = address("drop");
-    await expect(raw(emu, "POST", "/v1.0/invitations", { token, body: invitation(b) })).rejects.toThrow(
+    await expect(raw(graph.emu, "POST", "/v1.0/invitations", { token, body: invitation(b) })).rejects.toThrow(
       /socket hang up|ECONNRESET/,
     );
-    expect(emu.users().some((u) => u.mail === b)).toBe(true); // committed
-    expect(emu.requests().at(-1)).toMatchObject({ status: 201, fault: "drop" });
+    expect(graph.emu.users().some((u) => u.mail === b)).toBe(true); // committed
+    expect(graph.emu.requests().at(-1)).toMatchObject({ status: 201, fault: "drop" });
 
     // the Graph client surfaces a broken connection as a rejected call
-    await expect(client.api("/invitations").post(invitation(address("drop2")))).rejects.toThrow();
-    emu.setFaults(undefined);
+    await expect(graph.client.api("/invitations").post(invitation(address("drop2")))).rejects.toThrow();
+    graph.emu.setFaults(undefined);
     // retrying the dropped invitation is idempotent: same user
-    const again = (await client.api("/invitations").post(invitation(b))) as { invitedUser: { id: string } };
-    expect(again.invitedUser.id).toBe(emu.users().find((u) => u.mail === b)?.id);
+    const again = (await graph.client.api("/invitations").post(invitation(b))) as { invitedUser: { id: string } };
+    expect(again.invitedUser.id).toBe(graph.emu.users().find((u) => u.mail === b)?.id);
   });
 
   test("rates are drawn per request (seeded) and the Graph client retries 503 by itself", async () => {
-    emu.setFaults("503=0.3");
+    graph.emu.setFaults("503=0.3");
     let n503 = 0;
-    for (let i = 0; i < 200; i++) if ((await raw(emu, "GET", "/v1.0/users?$top=1", { token })).status === 503) n503++;
+    for (let i = 0; i < 200; i++)
+      if ((await raw(graph.emu, "GET", "/v1.0/users?$top=1", { token })).status === 503) n503++;
     expect(n503).toBeGreaterThan(30);
     expect(n503).toBeLessThan(95);
-    emu.setFaults("503=0.2");
-    const res = (await client.api("/users").top(1).get()) as Json;
+    graph.emu.setFaults("503=0.2");
+    const res = (await graph.client.api("/users").top(1).get()) as Json;
     expect(res.value).toBeDefined();
   });
 
   test("bad fault specs are refused", () => {
-    expect(() => emu.setFaults("bogus=1")).toThrow(/unknown kind/);
-    expect(() => emu.setFaults("503=2")).toThrow();
-    expect(() => emu.setFaults("503=0.7,504=0.5")).toThrow(/more than 1/);
-    expect(() => emu.setFaults("503")).toThrow();
+    expect(() => graph.emu.setFaults("bogus=1")).toThrow(/unknown kind/);
+    expect(() => graph.emu.setFaults("503=2")).toThrow();
+    expect(() => graph.emu.setFaults("503=0.7,504=0.5")).toThrow(/more than 1/);
+    expect(() => graph.emu.setFaults("503")).toThrow();
   });
 });
 
 describe("replication lag", () => {
   test("a new user 404s on GET/PATCH/DELETE /users/{id} for the lag, then appears", async () => {
-    emu.setReplicationLag(2_000); // drawn per user between 1 s and 2 s
+    graph.emu.setReplicationLag(2_000); // drawn per user between 1 s and 2 s
     const email = address("lag");
-    const inv = (await client.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } };
+    const inv = (await graph.client.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } };
     const id = inv.invitedUser.id;
     for (const [method, body] of [
       ["GET", undefined],
       ["PATCH", { jobTitle: "x" }],
       ["DELETE", undefined],
     ] as const) {
-      const r = await raw(emu, method, `/v1.0/users/${id}`, { token, body });
+      const r = await raw(graph.emu, method, `/v1.0/users/${id}`, { token, body });
       expect([method, r.status]).toEqual([method, 404]);
       expectGraphErrorBody(r.json, "Request_ResourceNotFound");
     }
     // the invitation service's matching lags too: inviting again meets the directory's uniqueness of the address
-    const again = await graphFailure(client.api("/invitations").post(invitation(email)));
+    const again = await graphFailure(graph.client.api("/invitations").post(invitation(email)));
     expect([again.statusCode, again.code]).toEqual([400, "Request_BadRequest"]);
     await new Promise((r) => setTimeout(r, 2_050));
-    expect(((await client.api(`/users/${id}`).select("id").get()) as Json).id).toBe(id);
-    const later = (await client.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } };
+    expect(((await graph.client.api(`/users/${id}`).select("id").get()) as Json).id).toBe(id);
+    const later = (await graph.client.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } };
     expect(later.invitedUser.id).toBe(id);
   });
 });
 
 describe("admin API", () => {
   test("requests, reset, redeem, faults, config and users; admin calls are not logged", async () => {
-    await raw(emu, "DELETE", "/_emulator/requests");
+    await raw(graph.emu, "DELETE", "/_emulator/requests");
     const email = address("admin");
-    const inv = (await client.api("/invitations").post(invitation(email, { invitedUserDisplayName: "Ad Min" }))) as {
+    const inv = (await graph.client
+      .api("/invitations")
+      .post(invitation(email, { invitedUserDisplayName: "Ad Min" }))) as {
       invitedUser: { id: string };
     };
     const id = inv.invitedUser.id;
-    const log = (await raw(emu, "GET", "/_emulator/requests")).json as Json[];
+    const log = (await raw(graph.emu, "GET", "/_emulator/requests")).json as Json[];
     expect(log.map((e) => `${e.method} ${String(e.path).split("?")[0]} ${e.status}`)).toEqual(
-      [`POST /${emu.tenantId}/oauth2/v2.0/token 200`, "POST /v1.0/invitations 201"].slice(log.length === 1 ? 1 : 0),
+      [`POST /${graph.emu.tenantId}/oauth2/v2.0/token 200`, "POST /v1.0/invitations 201"].slice(
+        log.length === 1 ? 1 : 0,
+      ),
     );
     const entry = log.at(-1) as Json;
     expect(entry.body).toEqual(invitation(email, { invitedUserDisplayName: "Ad Min" }));
     expect(typeof entry.seq).toBe("number");
     expect(Date.parse(entry.time as string)).toBeGreaterThan(0);
-    expect(emu.requests()).toEqual(log);
-    const since = (await raw(emu, "GET", `/_emulator/requests?since=${String(entry.seq)}`)).json as Json[];
+    expect(graph.emu.requests()).toEqual(log);
+    const since = (await raw(graph.emu, "GET", `/_emulator/requests?since=${String(entry.seq)}`)).json as Json[];
     expect(since).toEqual([]);
 
-    const redeemed = await raw(emu, "POST", `/_emulator/users/${id}/redeem`);
+    const redeemed = await raw(graph.emu, "POST", `/_emulator/users/${id}/redeem`);
     expect(redeemed.status).toBe(200);
     expect((redeemed.json as Json).externalUserState).toBe("Accepted");
-    expect((await raw(emu, "POST", "/_emulator/users/nobody/redeem")).status).toBe(404);
+    expect((await raw(graph.emu, "POST", "/_emulator/users/nobody/redeem")).status).toBe(404);
 
-    await client.api(`/users/${id}`).delete();
-    const users = (await raw(emu, "GET", "/_emulator/users")).json as Json[];
+    await graph.client.api(`/users/${id}`).delete();
+    const users = (await raw(graph.emu, "GET", "/_emulator/users")).json as Json[];
     expect(users.find((u) => u.id === id)?.deletedDateTime).toBeTruthy();
-    expect(emu.users().some((u) => u.id === id)).toBe(false);
-    expect(emu.users({ includeDeleted: true }).some((u) => u.id === id)).toBe(true);
+    expect(graph.emu.users().some((u) => u.id === id)).toBe(false);
+    expect(graph.emu.users({ includeDeleted: true }).some((u) => u.id === id)).toBe(true);
 
-    expect((await raw(emu, "PUT", "/_emulator/faults", { body: { spec: "503=1" } })).status).toBe(204);
-    expect((await raw(emu, "GET", "/v1.0/users", { token })).status).toBe(503);
-    expect((await raw(emu, "PUT", "/_emulator/faults", { body: { "503": 0 } })).status).toBe(204);
-    expect((await raw(emu, "GET", "/v1.0/users", { token })).status).toBe(200);
-    expect((await raw(emu, "PUT", "/_emulator/faults", { body: { spec: "nope=1" } })).status).toBe(400);
+    expect((await raw(graph.emu, "PUT", "/_emulator/faults", { body: { spec: "503=1" } })).status).toBe(204);
+    expect((await raw(graph.emu, "GET", "/v1.0/users", { token })).status).toBe(503);
+    expect((await raw(graph.emu, "PUT", "/_emulator/faults", { body: { "503": 0 } })).status).toBe(204);
+    expect((await raw(graph.emu, "GET", "/v1.0/users", { token })).status).toBe(200);
+    expect((await raw(graph.emu, "PUT", "/_emulator/faults", { body: { spec: "nope=1" } })).status).toBe(400);
     expect(
-      (await raw(emu, "PUT", "/_emulator/config", { body: { throttle: "graph", latencyMs: 0, replicationLagMs: 0 } }))
-        .status,
+      (
+        await raw(graph.emu, "PUT", "/_emulator/config", {
+          body: { throttle: "graph", latencyMs: 0, replicationLagMs: 0 },
+        })
+      ).status,
     ).toBe(204);
-    expect(((await raw(emu, "GET", "/_emulator/info")).json as Json).throttle).toBe("graph");
-    expect((await raw(emu, "PUT", "/_emulator/config", { body: { throttle: "fast" } })).status).toBe(400);
-    expect((await raw(emu, "GET", "/_emulator/nothing")).status).toBe(404);
+    expect(((await raw(graph.emu, "GET", "/_emulator/info")).json as Json).throttle).toBe("graph");
+    expect((await raw(graph.emu, "PUT", "/_emulator/config", { body: { throttle: "fast" } })).status).toBe(400);
+    expect((await raw(graph.emu, "GET", "/_emulator/nothing")).status).toBe(404);
 
-    const logged = emu.requests().filter((e) => e.path.startsWith("/_emulator"));
+    const logged = graph.emu.requests().filter((e) => e.path.startsWith("/_emulator"));
     expect(logged).toEqual([]);
-    expect((await raw(emu, "POST", "/_emulator/reset")).status).toBe(204);
-    expect(emu.users({ includeDeleted: true })).toEqual([]);
-    expect(emu.requests()).toEqual([]);
+    expect((await raw(graph.emu, "POST", "/_emulator/reset")).status).toBe(204);
+    expect(graph.emu.users({ includeDeleted: true })).toEqual([]);
+    expect(graph.emu.requests()).toEqual([]);
   });
 });
 
@@ -354,7 +354,7 @@ describe("CLI and a fresh process", () => {
 });
 
 test("graphFailure helper sanity: a Graph error carries status and code", async () => {
-  const e = await graphFailure(client.api("/users/none").get());
+  const e = await graphFailure(graph.client.api("/users/none").get());
   expect(e.statusCode).toBe(404);
-  expect(credential(emu)).toBeDefined();
+  expect(credential(graph.emu)).toBeDefined();
 });

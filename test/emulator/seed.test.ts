@@ -1,34 +1,22 @@
 /**
  * Seeding any user Graph can hold: POST /_emulator/users (admin surface, loopback only) and
  * in-process `emu.addUser`, validated as Graph validates the same properties (a bad one is a 400
- * naming it), then read back through Graph with the real client.
+ * naming it), then read back through Graph with the real graph.client.
  */
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { RunningEmulator, startEmulator } from "../../src/emulator";
 import { GraphError } from "../../src/emulator/errors";
 import { seedUser } from "../../src/testing/graph-admin";
-import { destroyAgents, graphClient, graphFailure, raw } from "./helpers";
+import { graphFailure, raw, useEmulator } from "./helpers";
 
 type Json = Record<string, unknown>;
 
-let emu: RunningEmulator;
-let client: Client;
-
-beforeAll(async () => {
-  emu = await startEmulator({ seed: 11 });
-  client = graphClient(emu);
-});
-afterAll(async () => {
-  await emu.close();
-  destroyAgents();
-});
+const graph = useEmulator({ seed: 11 });
 
 const ALL =
   "id,displayName,mail,proxyAddresses,otherMails,userPrincipalName,userType,creationType,externalUserState,accountEnabled,onPremisesUserPrincipalName";
 
 describe("POST /_emulator/users", () => {
   test("an internal member with a mailbox: 201 with its id; Graph reads it back", async () => {
-    const r = await raw(emu, "POST", "/_emulator/users", {
+    const r = await raw(graph.emu, "POST", "/_emulator/users", {
       body: {
         displayName: "Mia Member",
         userPrincipalName: "mia@emulator.onmicrosoft.com",
@@ -47,7 +35,7 @@ describe("POST /_emulator/users", () => {
       accountEnabled: true,
     });
     expect(created).not.toHaveProperty("hasMailbox");
-    const read = (await client
+    const read = (await graph.client
       .api(`/users/${created.id as string}`)
       .select(ALL)
       .get()) as Json;
@@ -61,7 +49,7 @@ describe("POST /_emulator/users", () => {
   });
 
   test("an invited guest without a UPN gets Graph's guest UPN, Guest type and PendingAcceptance", async () => {
-    const r = await raw(emu, "POST", "/_emulator/users", {
+    const r = await raw(graph.emu, "POST", "/_emulator/users", {
       body: { displayName: "G", mail: "g.one@fabrikam.com", creationType: "Invitation" },
     });
     expect(r.status).toBe(201);
@@ -75,7 +63,7 @@ describe("POST /_emulator/users", () => {
 
   test("a soft-deleted and a disabled guest", async () => {
     const deleted = (
-      await raw(emu, "POST", "/_emulator/users", {
+      await raw(graph.emu, "POST", "/_emulator/users", {
         body: {
           displayName: "Gone",
           mail: "gone@fabrikam.com",
@@ -86,16 +74,16 @@ describe("POST /_emulator/users", () => {
       })
     ).json as Json;
     const disabled = (
-      await raw(emu, "POST", "/_emulator/users", {
+      await raw(graph.emu, "POST", "/_emulator/users", {
         body: { displayName: "Off", mail: "off@fabrikam.com", creationType: "Invitation", accountEnabled: false },
       })
     ).json as Json;
-    expect((await graphFailure(client.api(`/users/${deleted.id as string}`).get())).statusCode).toBe(404);
-    const bin = (await client.api(`/directory/deletedItems/${deleted.id as string}`).get()) as Json;
+    expect((await graphFailure(graph.client.api(`/users/${deleted.id as string}`).get())).statusCode).toBe(404);
+    const bin = (await graph.client.api(`/directory/deletedItems/${deleted.id as string}`).get()) as Json;
     expect(bin.deletedDateTime).toBe("2026-11-01T00:00:00Z");
     expect(
       (
-        (await client
+        (await graph.client
           .api(`/users/${disabled.id as string}`)
           .select("accountEnabled")
           .get()) as Json
@@ -134,27 +122,27 @@ describe("POST /_emulator/users", () => {
     ],
     [{ displayName: "X", userPrincipalName: "x11@emulator.onmicrosoft.com", id: "not-a-guid" }, "id"],
   ])("a bad shape is 400 naming the field: %j", async (body, field) => {
-    const r = await raw(emu, "POST", "/_emulator/users", { body });
+    const r = await raw(graph.emu, "POST", "/_emulator/users", { body });
     expect(r.status).toBe(400);
     expect((r.json as { error: { message: string } }).error.message).toContain(`'${field}'`);
   });
 
   test("a taken UPN, a taken id, and an address another user holds in mail or proxyAddresses are refused as Graph refuses them", async () => {
-    const first = emu.addUser({
+    const first = graph.emu.addUser({
       displayName: "First",
       userPrincipalName: "first@emulator.onmicrosoft.com",
       proxyAddresses: ["smtp:shared@contoso.com"],
     });
-    const again = await raw(emu, "POST", "/_emulator/users", {
+    const again = await raw(graph.emu, "POST", "/_emulator/users", {
       body: { displayName: "Again", userPrincipalName: "FIRST@emulator.onmicrosoft.com" },
     });
     expect(again.status).toBe(400);
     expect((again.json as { error: { message: string } }).error.message).toContain("userPrincipalName");
-    const sameId = await raw(emu, "POST", "/_emulator/users", {
+    const sameId = await raw(graph.emu, "POST", "/_emulator/users", {
       body: { displayName: "Id", userPrincipalName: "id@emulator.onmicrosoft.com", id: first.id },
     });
     expect(sameId.status).toBe(400);
-    const proxy = await raw(emu, "POST", "/_emulator/users", {
+    const proxy = await raw(graph.emu, "POST", "/_emulator/users", {
       body: { displayName: "P", userPrincipalName: "p@emulator.onmicrosoft.com", mail: "Shared@Contoso.com" },
     });
     expect(proxy.status).toBe(400);
@@ -167,33 +155,41 @@ describe("POST /_emulator/users", () => {
 
 describe("emu.addUser", () => {
   test("seeds in-process and throws a GraphError naming the field", () => {
-    const u = emu.addUser({
+    const u = graph.emu.addUser({
       displayName: "In Process",
       mail: "inproc@fabrikam.com",
       creationType: "Invitation",
       directoryRoles: ["Helpdesk Administrator"],
     });
-    expect(emu.users().find((x) => x.id === u.id)?.mail).toBe("inproc@fabrikam.com");
+    expect(graph.emu.users().find((x) => x.id === u.id)?.mail).toBe("inproc@fabrikam.com");
     expect(() =>
-      emu.addUser({ displayName: "Bad", userPrincipalName: "bad@emulator.onmicrosoft.com", usageLocation: "Germany" }),
+      graph.emu.addUser({
+        displayName: "Bad",
+        userPrincipalName: "bad@emulator.onmicrosoft.com",
+        usageLocation: "Germany",
+      }),
     ).toThrow(GraphError);
     expect(() =>
-      emu.addUser({ displayName: "Bad", userPrincipalName: "bad@emulator.onmicrosoft.com", usageLocation: "Germany" }),
+      graph.emu.addUser({
+        displayName: "Bad",
+        userPrincipalName: "bad@emulator.onmicrosoft.com",
+        usageLocation: "Germany",
+      }),
     ).toThrow(/'usageLocation'/);
   });
 
   test("a member with a mailbox: mail cannot be PATCHed to an external address (invite-internal-users)", async () => {
-    const m = emu.addUser({
+    const m = graph.emu.addUser({
       displayName: "Box",
       userPrincipalName: "box@emulator.onmicrosoft.com",
       mail: "box@emulator.onmicrosoft.com",
       hasMailbox: true,
     });
-    const e = await graphFailure(client.api(`/users/${m.id}`).patch({ mail: "box@fabrikam.com" }));
+    const e = await graphFailure(graph.client.api(`/users/${m.id}`).patch({ mail: "box@fabrikam.com" }));
     expect(e.statusCode).toBe(400);
     expect(e.message).toContain("'mail'");
-    await client.api(`/users/${m.id}`).patch({ mail: "box2@emulator.onmicrosoft.com" });
-    const read = (await client.api(`/users/${m.id}`).select("mail,proxyAddresses").get()) as Json;
+    await graph.client.api(`/users/${m.id}`).patch({ mail: "box2@emulator.onmicrosoft.com" });
+    const read = (await graph.client.api(`/users/${m.id}`).select("mail,proxyAddresses").get()) as Json;
     expect(read).toMatchObject({
       mail: "box2@emulator.onmicrosoft.com",
       proxyAddresses: ["SMTP:box2@emulator.onmicrosoft.com"],
@@ -203,10 +199,10 @@ describe("emu.addUser", () => {
 
 describe("seedUser (src/testing/graph-admin.ts)", () => {
   test("seeds over HTTPS with the emulator's CA and rejects with the message naming the field", async () => {
-    const u = await seedUser(emu, { displayName: "Kit", creationType: "Invitation", mail: "kit@fabrikam.com" });
-    expect(emu.users().find((x) => x.id === u.id)?.mail).toBe("kit@fabrikam.com");
+    const u = await seedUser(graph.emu, { displayName: "Kit", creationType: "Invitation", mail: "kit@fabrikam.com" });
+    expect(graph.emu.users().find((x) => x.id === u.id)?.mail).toBe("kit@fabrikam.com");
     await expect(
-      seedUser(emu, { displayName: "Kit", userPrincipalName: "kit@emulator.onmicrosoft.com", userType: "Robot" }),
+      seedUser(graph.emu, { displayName: "Kit", userPrincipalName: "kit@emulator.onmicrosoft.com", userType: "Robot" }),
     ).rejects.toThrow(/400 .*'userType'/);
   });
 });

@@ -1,7 +1,6 @@
 /** Throttling: the Throttle class on a fake clock, and 400 invitations against throttle "graph". */
-import { RunningEmulator, startEmulator } from "../../src/emulator";
 import { GRAPH_LIMITS, Throttle } from "../../src/emulator/throttle";
-import { destroyAgents, invitation, raw, rawToken } from "./helpers";
+import { invitation, raw, rawToken, useEmulator } from "./helpers";
 
 describe("Throttle (fake clock)", () => {
   test("invitations: 150 per sliding 5 s per tenant, Retry-After until the oldest leaves the window", () => {
@@ -71,17 +70,10 @@ test("open extensions: 455 requests per sliding 10 s per app and tenant", () => 
 });
 
 describe("throttle graph, end to end", () => {
-  let emu: RunningEmulator;
-  beforeAll(async () => {
-    emu = await startEmulator({ throttle: "graph" });
-  });
-  afterAll(async () => {
-    await emu.close();
-    destroyAgents();
-  });
+  const graph = useEmulator({ throttle: "graph" });
 
   test("400 invitations as fast as possible (50 at a time, honouring Retry-After): 429s, and never more than 150 accepted in any 5 s", async () => {
-    const token = await rawToken(emu);
+    const token = await rawToken(graph.emu);
     const total = 400;
     let next = 0;
     let throttled = 0;
@@ -91,7 +83,7 @@ describe("throttle graph, end to end", () => {
         const i = next++;
         if (i >= total) return;
         for (;;) {
-          const r = await raw(emu, "POST", "/v1.0/invitations", {
+          const r = await raw(graph.emu, "POST", "/v1.0/invitations", {
             token,
             body: invitation(`throttle${i}.${process.pid}@contoso.com`),
           });
@@ -115,7 +107,7 @@ describe("throttle graph, end to end", () => {
     expect(acceptedAt).toHaveLength(total);
     expect(throttled).toBeGreaterThan(0);
     // Server side: the log's times are the moments the emulator admitted each request.
-    const admitted = emu
+    const admitted = graph.emu
       .requests()
       .filter((e) => e.path === "/v1.0/invitations" && e.status === 201)
       .map((e) => Date.parse(e.time))
@@ -130,6 +122,6 @@ describe("throttle graph, end to end", () => {
     for (const n of perWindow.values()) expect(n).toBeLessThanOrEqual(150);
     // 400 at 150 per 5 s needs at least two full windows.
     expect(elapsed).toBeGreaterThanOrEqual(10_000);
-    expect(emu.requests().filter((e) => e.status === 429)).toHaveLength(throttled);
+    expect(graph.emu.requests().filter((e) => e.status === 429)).toHaveLength(throttled);
   });
 });
