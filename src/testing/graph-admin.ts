@@ -7,6 +7,7 @@ import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import * as fs from "node:fs";
 import * as https from "node:https";
+import type { SeedUser } from "../emulator";
 import { readBody } from "./http-body";
 
 /** A Graph endpoint and an app to sign in with; a {@link RunningEmulator} is one. */
@@ -69,6 +70,15 @@ export interface EmulatorAdminTarget {
   graphUrl: string;
   /** PEM file of the emulator's CA; without it the process must trust the CA (NODE_EXTRA_CA_CERTS). */
   caCertPath?: string;
+}
+
+/**
+ * A guest who has redeemed an invitation, as Graph holds one (`creationType` "Invitation",
+ * `externalUserState` "Accepted"), with `user`'s properties on top; seed it with `emu.addUser` or
+ * `POST /_emulator/users`.
+ */
+export function acceptedGuest(user: SeedUser): SeedUser {
+  return { creationType: "Invitation", externalUserState: "Accepted", ...user };
 }
 
 /**

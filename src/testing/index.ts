@@ -6,13 +6,13 @@
  * @module pulumi-entra-invitation/testing
  */
 export { startEmulator } from "../emulator";
-export type { RunningEmulator, EmulatorOptions, RequestLogEntry, EmulatedUser } from "../emulator";
+export type { RunningEmulator, EmulatorOptions, RequestLogEntry, EmulatedUser, SeedUser } from "../emulator";
 export { ProviderServer, invitationUrn } from "./provider-server";
 export { TestStack } from "./stack";
 export type { RunResult, StepEvent, DiagnosticEvent, StateResource, TestStackOptions, RunOptions } from "./stack";
 export { runPulumi, readEventLog, operationArgs } from "./pulumi-cli";
 export type { PulumiRunOptions, PulumiOp } from "./pulumi-cli";
-export { adminGraphClient, providerConfig, providerEnv } from "./graph-admin";
+export { acceptedGuest, adminGraphClient, providerConfig, providerEnv } from "./graph-admin";
 export type { GraphTarget } from "./graph-admin";
 export { graphWrites, requestsTo, describeRequests } from "./requests";
 export { serializedInvitationProvider } from "./serialized";

@@ -9,7 +9,7 @@
  * (A reminder sends no `invitedUser`: reminders.e2e.test.ts.) Writes are counted from the emulator's log.
  */
 import { spawn } from "node:child_process";
-import { graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
+import { acceptedGuest, graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
 import type { RunningEmulator, RunResult } from "../../src/testing";
 import { GUEST_LIST_PROGRAM, INVITATION, redirect } from "./programs";
 import { entraGuestsBin } from "./summarize-bin";
@@ -119,22 +119,22 @@ test("after an onDelete change and a lost state the guest is still owned: orphan
 });
 
 test("guests whose address is only in proxyAddresses or their UPN are adopted (no invitation) and survive destroy", async () => {
-  const proxy = emu.addUser({
-    displayName: "Pia",
-    creationType: "Invitation",
-    externalUserState: "Accepted",
-    mail: "pia@elsewhere.example",
-    proxyAddresses: ["SMTP:pia@elsewhere.example", "smtp:pia@partner.example"],
-  });
-  const upn = emu.addUser({
-    displayName: "Uma",
-    userPrincipalName: "uma@partner.example",
-    creationType: "Invitation",
-    externalUserState: "Accepted",
-    userType: "Guest",
-    mail: null,
-    proxyAddresses: [],
-  });
+  const proxy = emu.addUser(
+    acceptedGuest({
+      displayName: "Pia",
+      mail: "pia@elsewhere.example",
+      proxyAddresses: ["SMTP:pia@elsewhere.example", "smtp:pia@partner.example"],
+    }),
+  );
+  const upn = emu.addUser(
+    acceptedGuest({
+      displayName: "Uma",
+      userPrincipalName: "uma@partner.example",
+      userType: "Guest",
+      mail: null,
+      proxyAddresses: [],
+    }),
+  );
   const stack = newStack("e2e-safety-adopt", GUEST_LIST_PROGRAM, {
     "guests.yaml": "guests:\n  - email: pia@partner.example\n  - email: uma@partner.example\n",
   });

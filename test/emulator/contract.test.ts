@@ -7,6 +7,7 @@
 import { startEmulator } from "../../src/emulator";
 import {
   address,
+  appClient,
   credential,
   expectGraphErrorBody,
   graphClient,
@@ -181,8 +182,7 @@ describe("401 for bad tokens", () => {
 
 describe("403 for missing permissions", () => {
   test("least privilege (User.Invite.All) invites but cannot read, patch, delete or reset", async () => {
-    const app = graph.emu.addClient({ roles: ["User.Invite.All"] });
-    const c = graphClient(graph.emu, credential(graph.emu, app.clientId, app.clientSecret));
+    const c = appClient(graph.emu, ["User.Invite.All"]);
     const inv = (await c.api("/invitations").post(invitation(address("lp")))) as Json;
     expect(inv.status).toBe("PendingAcceptance");
     const id = userIdOf(inv);
@@ -205,8 +205,7 @@ describe("403 for missing permissions", () => {
 
   test("read-only (User.Read.All) reads but cannot invite or write", async () => {
     const inv = await invite(address("ro"));
-    const app = graph.emu.addClient({ roles: ["User.Read.All"] });
-    const c = graphClient(graph.emu, credential(graph.emu, app.clientId, app.clientSecret));
+    const c = appClient(graph.emu, ["User.Read.All"]);
     expect(((await c.api(`/users/${userIdOf(inv)}`).get()) as Json).id).toBe(userIdOf(inv));
     expect((await graphFailure(c.api("/invitations").post(invitation(address())))).statusCode).toBe(403);
     expect((await graphFailure(c.api(`/users/${userIdOf(inv)}`).patch({ jobTitle: "x" }))).statusCode).toBe(403);

@@ -5,7 +5,8 @@
  * app-only reset of a guest holding a directory role is refused. Refusals change nothing.
  */
 import { EmulatedUser } from "../../src/emulator";
-import { credential, graphClient, graphFailure, invitation, useEmulator } from "./helpers";
+import { acceptedGuest } from "../../src/testing";
+import { appClient, graphFailure, invitation, useEmulator } from "./helpers";
 
 const graph = useEmulator({ seed: 23 });
 let n = 0;
@@ -78,8 +79,7 @@ describe("invitedUser.id of an internal user converts it (invite-internal-users)
 
   test("an app with User.Invite.All only cannot convert (403), nothing changes", async () => {
     const m = member();
-    const app = graph.emu.addClient({ roles: ["User.Invite.All"] });
-    const inviter = graphClient(graph.emu, credential(graph.emu, app.clientId, app.clientSecret));
+    const inviter = appClient(graph.emu, ["User.Invite.All"]);
     const e = await graphFailure(
       inviter.api("/invitations").post(invitation(m.mail as string, { invitedUser: { id: m.id } })),
     );
@@ -102,13 +102,13 @@ describe("resetRedemption", () => {
   });
 
   test("app-only, on a guest holding a directory role: 403, nothing changes; without the role it resets", async () => {
-    const g = graph.emu.addUser({
-      displayName: "Admin Guest",
-      creationType: "Invitation",
-      externalUserState: "Accepted",
-      mail: "role.guest@fabrikam.com",
-      directoryRoles: ["Helpdesk Administrator"],
-    });
+    const g = graph.emu.addUser(
+      acceptedGuest({
+        displayName: "Admin Guest",
+        mail: "role.guest@fabrikam.com",
+        directoryRoles: ["Helpdesk Administrator"],
+      }),
+    );
     const e = await graphFailure(
       graph.client
         .api("/invitations")
@@ -117,12 +117,12 @@ describe("resetRedemption", () => {
     expect([e.statusCode, e.code]).toEqual([403, "Authorization_RequestDenied"]);
     expect(e.message).toContain("directory roles");
     expect(stateOf(g.id)).toEqual(g);
-    const plain = graph.emu.addUser({
-      displayName: "Plain Guest",
-      creationType: "Invitation",
-      externalUserState: "Accepted",
-      mail: "plain.guest@fabrikam.com",
-    });
+    const plain = graph.emu.addUser(
+      acceptedGuest({
+        displayName: "Plain Guest",
+        mail: "plain.guest@fabrikam.com",
+      }),
+    );
     const ok = (await graph.client
       .api("/invitations")
       .post(

@@ -4,7 +4,8 @@
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
-import { address, credential, graphClient, graphFailure, invitation, raw, rawToken, useEmulator } from "./helpers";
+import { acceptedGuest } from "../../src/testing";
+import { address, appClient, graphClient, graphFailure, invitation, raw, rawToken, useEmulator } from "./helpers";
 
 type Json = Record<string, unknown>;
 
@@ -77,12 +78,12 @@ describe("replication lag (Entra dev blog 'Designing for Eventual Consistency')"
   });
 
   test("a recently updated property: reads, lists and the reset's address check see the old value until the lag is over", async () => {
-    const g = lagEmu.addUser({
-      displayName: "Lagging",
-      creationType: "Invitation",
-      externalUserState: "Accepted",
-      mail: "old.lag@fabrikam.com",
-    });
+    const g = lagEmu.addUser(
+      acceptedGuest({
+        displayName: "Lagging",
+        mail: "old.lag@fabrikam.com",
+      }),
+    );
     const next = "new.lag@fabrikam.com";
     await c.api(`/users/${g.id}`).patch({ mail: next });
     expect(lagEmu.users().find((u) => u.id === g.id)?.mail).toBe(next);
@@ -344,8 +345,7 @@ describe("user resource and the invitation's preconditions", () => {
 
 describe("invitedUserType Member (invitation resource)", () => {
   test("an app with User.Invite.All only cannot invite as Member (403); as Guest it can", async () => {
-    const app = graph.emu.addClient({ roles: ["User.Invite.All"] });
-    const inviter = graphClient(graph.emu, credential(graph.emu, app.clientId, app.clientSecret));
+    const inviter = appClient(graph.emu, ["User.Invite.All"]);
     const e = await graphFailure(
       inviter.api("/invitations").post(invitation(address("member"), { invitedUserType: "Member" })),
     );

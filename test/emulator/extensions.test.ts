@@ -5,11 +5,8 @@
  * replaces the whole data: unspecified properties are deleted; the name may change), delete, a taken name, Graph's limits (primitive data, 2 KB, two per
  * app), permissions, replication lag, soft delete, `$batch` and the state file.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { startEmulator } from "../../src/emulator";
-import { address, credential, graphClient, graphFailure, invitation, useEmulator } from "./helpers";
+import { address, appClient, graphClient, graphFailure, invitation, useEmulator, withStateFile } from "./helpers";
 
 type Json = Record<string, unknown>;
 const NAME = "com.contoso.roamingSettings";
@@ -170,8 +167,7 @@ describe("open extensions on users", () => {
     );
     expect(third.statusCode).toBe(400);
     // Another app has two of its own.
-    const app = graph.emu.addClient({ roles: ["User.ReadWrite.All"] });
-    const other = graphClient(graph.emu, credential(graph.emu, app.clientId, app.clientSecret));
+    const other = appClient(graph.emu, ["User.ReadWrite.All"]);
     await other.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: "com.fabrikam.third" });
     expect(
       ((await graph.client.api(`/users/${id}/extensions`).get()) as { value: Json[] }).value.map(
@@ -183,10 +179,8 @@ describe("open extensions on users", () => {
   test("permissions: reading needs User.Read.All, writing User.ReadWrite.All", async () => {
     const id = await guest();
     await graph.client.api(`/users/${id}/extensions`).post({ "@odata.type": TYPE, extensionName: NAME });
-    const inviter = graph.emu.addClient({ roles: ["User.Invite.All"] });
-    const reader = graph.emu.addClient({ roles: ["User.Read.All"] });
-    const asInviter = graphClient(graph.emu, credential(graph.emu, inviter.clientId, inviter.clientSecret));
-    const asReader = graphClient(graph.emu, credential(graph.emu, reader.clientId, reader.clientSecret));
+    const asInviter = appClient(graph.emu, ["User.Invite.All"]);
+    const asReader = appClient(graph.emu, ["User.Read.All"]);
     expect((await graphFailure(asInviter.api(`/users/${id}/extensions`).get())).statusCode).toBe(403);
     expect(await asReader.api(`/users/${id}/extensions/${NAME}`).get()).toMatchObject({ extensionName: NAME });
     for (const write of [
@@ -287,9 +281,7 @@ describe("open extensions on users", () => {
   });
 
   test("the admin view of users leaves extensions out; the state file keeps them", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-ext-state-"));
-    const statePath = path.join(dir, "state.json");
-    try {
+    await withStateFile(async (statePath) => {
       const first = await startEmulator({ statePath });
       const c1 = graphClient(first);
       const inv = (await c1.api("/invitations").post(invitation(address("persist")))) as {
@@ -308,8 +300,6 @@ describe("open extensions on users", () => {
       } finally {
         await second.close();
       }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -1,9 +1,11 @@
-/** Shared helpers of the emulator tests: the real Graph client and credential, and raw HTTPS. */
+/** Shared helpers of the emulator tests: one emulator per file (useEmulator), the real Graph client and credential, raw HTTPS. */
 import { ClientSecretCredential } from "@azure/identity";
 import { Client, GraphError } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import * as fs from "node:fs";
 import * as https from "node:https";
+import * as os from "node:os";
+import * as path from "node:path";
 import { EmulatorOptions, RunningEmulator, startEmulator } from "../../src/emulator";
 import { readBody } from "../../src/testing/http-body";
 
@@ -27,6 +29,12 @@ export function graphClient(emu: RunningEmulator, cred: ClientSecretCredential =
     baseUrl: `${emu.graphUrl}/`,
     customHosts: new Set(["localhost"]),
   });
+}
+
+/** The real Graph client of a new app registered in `emu` with the application permissions `roles`. */
+export function appClient(emu: RunningEmulator, roles: string[]): Client {
+  const app = emu.addClient({ roles });
+  return graphClient(emu, credential(emu, app.clientId, app.clientSecret));
 }
 
 /** Awaits a Graph client call that must fail and returns its GraphError. */
@@ -142,6 +150,16 @@ export function address(prefix = "guest"): string {
 /** The minimal valid invitation body. */
 export function invitation(email: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { invitedUserEmailAddress: email, inviteRedirectUrl: "https://myapps.microsoft.com", ...extra };
+}
+
+/** Runs `body` with the path of a state file (`state.json`) in a new temporary folder, and removes the folder afterwards. */
+export async function withStateFile(body: (statePath: string) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-emu-state-"));
+  try {
+    await body(path.join(dir, "state.json"));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Destroys the keep-alive agents (call in afterAll). */

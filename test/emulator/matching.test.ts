@@ -5,6 +5,7 @@
  * documented lookup query (without signInNames, which v1.0 users do not have) is served as a plain
  * query. Users are seeded through the admin surface; everything else goes through Graph.
  */
+import { acceptedGuest } from "../../src/testing";
 import { graphFailure, invitation, useEmulator } from "./helpers";
 
 type Json = Record<string, unknown>;
@@ -35,13 +36,13 @@ describe("POST /invitations returns the user that already holds the address", ()
     ["otherMails", { mail: null, otherMails: ["only.other@fabrikam.com"] }, "only.other@fabrikam.com"],
     ["mail", { mail: "only.mail@fabrikam.com" }, "only.mail@FABRIKAM.com"],
   ])("an accepted guest found by %s: same id, status Completed, no new user", async (_what, fields, address) => {
-    const g = graph.emu.addUser({
-      displayName: "Existing",
-      creationType: "Invitation",
-      externalUserState: "Accepted",
-      userPrincipalName: `g${Math.random().toString(36).slice(2)}#EXT#@emulator.onmicrosoft.com`,
-      ...fields,
-    });
+    const g = graph.emu.addUser(
+      acceptedGuest({
+        displayName: "Existing",
+        userPrincipalName: `g${Math.random().toString(36).slice(2)}#EXT#@emulator.onmicrosoft.com`,
+        ...fields,
+      }),
+    );
     const before = graph.emu.users().length;
     const inv = await invite(address);
     expect(inv.invitedUser.id).toBe(g.id);

@@ -14,6 +14,7 @@ import {
   raw,
   rawToken,
   useEmulator,
+  withStateFile,
 } from "./helpers";
 
 type Json = Record<string, unknown>;
@@ -202,9 +203,7 @@ describe("admin API", () => {
 
 describe("state file", () => {
   test("the directory, client secret and signing key survive a restart", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-emu-state-"));
-    const statePath = path.join(dir, "state.json");
-    try {
+    await withStateFile(async (statePath) => {
       const first = await startEmulator({ statePath });
       const c1 = graphClient(first);
       const email = address("persist");
@@ -233,9 +232,7 @@ describe("state file", () => {
       } finally {
         await second.close();
       }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

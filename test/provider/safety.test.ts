@@ -10,7 +10,7 @@ import { resolveSettings, schedulerFor } from "../../src/graph";
 import { createCredential } from "../../src/graph/credential";
 import { RequestScheduler, Scheduler, Transport } from "../../src/graph/scheduler";
 import { createTransport } from "../../src/graph/transport";
-import { adminGraphClient, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
+import { acceptedGuest, adminGraphClient, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
 import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import { freshDeploymentEachTest, providerAgainstEmulator } from "./emulator-fixture";
 import { URN_KEY } from "../../src/sdk";
@@ -50,25 +50,23 @@ describe("a user the stack did not invite is found by every address Graph matche
   it.each<[string, (address: string) => Parameters<RunningEmulator["addUser"]>[0]]>([
     [
       "only in proxyAddresses",
-      (a) => ({
-        displayName: "Kim",
-        creationType: "Invitation",
-        externalUserState: "Accepted",
-        mail: "kim@other.example",
-        proxyAddresses: ["SMTP:kim@other.example", `smtp:${a}`],
-      }),
+      (a) =>
+        acceptedGuest({
+          displayName: "Kim",
+          mail: "kim@other.example",
+          proxyAddresses: ["SMTP:kim@other.example", `smtp:${a}`],
+        }),
     ],
     [
       "only its userPrincipalName",
-      (a) => ({
-        displayName: "Kim",
-        userPrincipalName: a,
-        creationType: "Invitation",
-        externalUserState: "Accepted",
-        userType: "Guest",
-        mail: null,
-        proxyAddresses: [],
-      }),
+      (a) =>
+        acceptedGuest({
+          displayName: "Kim",
+          userPrincipalName: a,
+          userType: "Guest",
+          mail: null,
+          proxyAddresses: [],
+        }),
     ],
   ])("an invited guest whose address is %s: adopted without an invitation, retained on delete", async (_n, seed) => {
     const address = "kim@fabrikam.example";
@@ -97,12 +95,12 @@ describe("a user the stack did not invite is found by every address Graph matche
 
   it("two users with the address: the invited guest is taken over, and a warning names both", async () => {
     const m = member("ann@contoso.example", { otherMails: ["shared@fabrikam.example"] });
-    const g = emu.addUser({
-      displayName: "Guest",
-      creationType: "Invitation",
-      externalUserState: "Accepted",
-      mail: "shared@fabrikam.example",
-    });
+    const g = emu.addUser(
+      acceptedGuest({
+        displayName: "Guest",
+        mail: "shared@fabrikam.example",
+      }),
+    );
     const { id } = await create(
       { invitedUserEmailAddress: "shared@fabrikam.example", inviteRedirectUrl: redirect },
       "shared",
@@ -276,12 +274,12 @@ describe("replication lag after a mail PATCH", () => {
   afterEach(() => restore());
 
   it("the reset that still meets the old address is retried until the new one is visible", async () => {
-    const user = emu.addUser({
-      displayName: "Lia",
-      creationType: "Invitation",
-      externalUserState: "Accepted",
-      mail: "lia@old.example",
-    });
+    const user = emu.addUser(
+      acceptedGuest({
+        displayName: "Lia",
+        mail: "lia@old.example",
+      }),
+    );
     let lagging = 2;
     restore = interceptGraph((req) =>
       req.path === "/invitations" && (req.body as { resetRedemption?: boolean }).resetRedemption && lagging-- > 0
