@@ -1,4 +1,5 @@
-/** Values the pure plan tests share: checked inputs and the mark as Graph returns it on a user. */
+/** Values the pure plan tests share: checked inputs, a found guest and the mark as Graph returns it on a user. */
+import type { FoundUser } from "../../src/provider/plan";
 import type { CheckedInputs } from "../../src/provider/types";
 
 /** Inputs as `check` leaves them for an invitation to `email`: the My Apps redirect, a Guest, no email unless `extra` asks. */
@@ -10,6 +11,11 @@ export function checkedInputs(email: string, extra: Partial<CheckedInputs> = {})
     sendInvitationMessage: false,
     ...extra,
   };
+}
+
+/** A guest who redeemed an invitation (`u1`), as the lookup returns it, with `extra` properties. */
+export function foundGuest(extra: Partial<FoundUser> = {}): FoundUser {
+  return { id: "u1", userType: "Guest", externalUserState: "Accepted", creationType: "Invitation", ...extra };
 }
 
 /** The owner fields of a mark; each defaults to the stack `guests`/`prod` owning the user as `resource`. */

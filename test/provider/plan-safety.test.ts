@@ -21,7 +21,7 @@ import {
 import { isMark, MARK_NAME, readMark, wholeMark } from "../../src/provider/mark";
 import { lookupFilter } from "../../src/graph/extensions";
 import type { CheckedInputs, InvitationOutputs } from "../../src/provider/types";
-import { checkedInputs } from "./plan-fixtures";
+import { checkedInputs, foundGuest } from "./plan-fixtures";
 
 const inputs = checkedInputs("jane@contoso.com");
 const self = { project: "guests", stack: "prod", name: "jane" };
@@ -66,11 +66,7 @@ describe("marks: found by id as well as extensionName, PATCHed whole", () => {
   ])("wholeMark: %s", (_n, existing, changes, expected) => expect(wholeMark(existing, changes)).toEqual(expected));
 
   it("planCreate: a take-over that renames the mark PATCHes the whole mark", () => {
-    const found = {
-      id: "u1",
-      userType: "Guest",
-      externalUserState: "Accepted",
-      creationType: "Invitation",
+    const found = foundGuest({
       extensions: [
         {
           "@odata.type": "#microsoft.graph.openTypeExtension",
@@ -80,7 +76,7 @@ describe("marks: found by id as well as extensionName, PATCHed whole", () => {
           resource: "old",
         },
       ],
-    };
+    });
     expect(planCreate(inputs, found, self)).toMatchObject({
       action: "take",
       adopted: false,
@@ -90,13 +86,7 @@ describe("marks: found by id as well as extensionName, PATCHed whole", () => {
   });
 
   it("planCreate: nothing to change, nothing to PATCH", () => {
-    const found = {
-      id: "u1",
-      userType: "Guest",
-      externalUserState: "Accepted",
-      creationType: "Invitation",
-      extensions: [{ extensionName: MARK_NAME, ...markFields }],
-    };
+    const found = foundGuest({ extensions: [{ extensionName: MARK_NAME, ...markFields }] });
     expect(planCreate(inputs, found, self)).not.toHaveProperty("markWrite");
   });
 });
