@@ -2,10 +2,8 @@
  * Rules of the second reading of Microsoft's documentation (graph-facts.md), one describe per
  * rule, each against the emulator over HTTPS with the real client and credential.
  */
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { RunningEmulator, startEmulator } from "../../src/emulator";
 import { acceptedGuest } from "../../src/testing";
-import { address, appClient, graphClient, graphFailure, invitation, raw, rawToken, useEmulator } from "./helpers";
+import { address, appClient, graphFailure, invitation, raw, rawToken, useEmulator } from "./helpers";
 
 type Json = Record<string, unknown>;
 
@@ -46,26 +44,20 @@ describe("sponsors (b2b-sponsors)", () => {
 
 describe("replication lag (Entra dev blog 'Designing for Eventual Consistency')", () => {
   const LAG = 3_000; // each write draws its lag between 1.5 s and 3 s (seeded PRNG)
-  let lagEmu: RunningEmulator;
-  let c: Client;
-  beforeAll(async () => {
-    lagEmu = await startEmulator({ seed: 31, replicationLagMs: LAG });
-    c = graphClient(lagEmu);
-  });
-  afterAll(async () => {
-    await lagEmu.close();
-  });
+  const lag = useEmulator({ seed: 31, replicationLagMs: LAG });
   const ids = async (filter: string): Promise<string[]> =>
-    ((await c.api("/users").filter(filter).select("id").get()) as { value: Json[] }).value.map((u) => u.id as string);
+    ((await lag.client.api("/users").filter(filter).select("id").get()) as { value: Json[] }).value.map(
+      (u) => u.id as string,
+    );
   const lookup = (a: string): string =>
     `userPrincipalName eq '${a}' or mail eq '${a}' or proxyAddresses/any(x:x eq 'SMTP:${a}') or otherMails/any(x:x eq '${a}')`;
 
   test("a new guest is missing from lists and from the invitation service's matching until the lag is over", async () => {
     const email = address("lag-list");
-    const id = ((await c.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } }).invitedUser
-      .id;
+    const id = ((await lag.client.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } })
+      .invitedUser.id;
     expect(await ids(lookup(email))).toEqual([]);
-    const again = await graphFailure(c.api("/invitations").post(invitation(email)));
+    const again = await graphFailure(lag.client.api("/invitations").post(invitation(email)));
     expect([again.statusCode, again.message]).toEqual([
       400,
       "Another object with the same value for property proxyAddresses already exists.",
@@ -73,30 +65,31 @@ describe("replication lag (Entra dev blog 'Designing for Eventual Consistency')"
     await new Promise((r) => setTimeout(r, LAG + 50));
     expect(await ids(lookup(email))).toEqual([id]);
     expect(
-      ((await c.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } }).invitedUser.id,
+      ((await lag.client.api("/invitations").post(invitation(email))) as { invitedUser: { id: string } }).invitedUser
+        .id,
     ).toBe(id);
   });
 
   test("a recently updated property: reads, lists and the reset's address check see the old value until the lag is over", async () => {
-    const g = lagEmu.addUser(
+    const g = lag.emu.addUser(
       acceptedGuest({
         displayName: "Lagging",
         mail: "old.lag@fabrikam.com",
       }),
     );
     const next = "new.lag@fabrikam.com";
-    await c.api(`/users/${g.id}`).patch({ mail: next });
-    expect(lagEmu.users().find((u) => u.id === g.id)?.mail).toBe(next);
-    expect(((await c.api(`/users/${g.id}`).select("mail").get()) as Json).mail).toBe("old.lag@fabrikam.com");
+    await lag.client.api(`/users/${g.id}`).patch({ mail: next });
+    expect(lag.emu.users().find((u) => u.id === g.id)?.mail).toBe(next);
+    expect(((await lag.client.api(`/users/${g.id}`).select("mail").get()) as Json).mail).toBe("old.lag@fabrikam.com");
     expect(await ids(`mail eq '${next}'`)).toEqual([]);
     const early = await graphFailure(
-      c.api("/invitations").post(invitation(next, { invitedUser: { id: g.id }, resetRedemption: true })),
+      lag.client.api("/invitations").post(invitation(next, { invitedUser: { id: g.id }, resetRedemption: true })),
     );
     expect(early.message).toContain("doesn't match any emails on the user object");
     await new Promise((r) => setTimeout(r, LAG + 50));
-    expect(((await c.api(`/users/${g.id}`).select("mail").get()) as Json).mail).toBe(next);
+    expect(((await lag.client.api(`/users/${g.id}`).select("mail").get()) as Json).mail).toBe(next);
     expect(await ids(`mail eq '${next}'`)).toEqual([g.id]);
-    const reset = (await c
+    const reset = (await lag.client
       .api("/invitations")
       .post(invitation(next, { invitedUser: { id: g.id }, resetRedemption: true }))) as Json;
     expect(reset.status).toBe("PendingAcceptance");
@@ -104,26 +97,20 @@ describe("replication lag (Entra dev blog 'Designing for Eventual Consistency')"
 });
 
 describe("query options (aad-advanced-queries, query-parameters)", () => {
-  let qEmu: RunningEmulator;
-  let c: Client;
+  const query = useEmulator({ seed: 37 });
   const tag = `q${process.pid}`;
   beforeAll(async () => {
-    qEmu = await startEmulator({ seed: 37 });
-    c = graphClient(qEmu);
     for (const name of ["Carol", "alice", "Bob"])
-      qEmu.addUser({
+      query.emu.addUser({
         displayName: `${name} ${tag}`,
         userPrincipalName: `${name.toLowerCase()}.${tag}@emulator.onmicrosoft.com`,
         mail: `${name.toLowerCase()}.${tag}@fabrikam.com`,
       });
   });
-  afterAll(async () => {
-    await qEmu.close();
-  });
   const names = (r: unknown): string[] => (r as { value: Json[] }).value.map((u) => u.displayName as string);
 
   test("`in` works wherever `eq` does", async () => {
-    const r = await c
+    const r = await query.client
       .api("/users")
       .filter(`mail in ('alice.${tag}@fabrikam.com', 'BOB.${tag}@fabrikam.com')`)
       .select("displayName")
@@ -134,9 +121,11 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
   test("a filter of more than 15 expressions (each `in` value counts) is 400; with advanced queries a URL over 2,048 characters is", async () => {
     const values = (n: number): string => Array.from({ length: n }, (_, i) => `'x${i}.${tag}@fabrikam.com'`).join(",");
     const fifteen = `mail in (${values(11)}) or otherMails/any(x:x in (${values(3)})) or mail eq 'alice.${tag}@fabrikam.com'`;
-    expect(names(await c.api("/users").filter(fifteen).select("displayName").get())).toEqual([`alice ${tag}`]);
+    expect(names(await query.client.api("/users").filter(fifteen).select("displayName").get())).toEqual([
+      `alice ${tag}`,
+    ]);
     const sixteen = await graphFailure(
-      c
+      query.client
         .api("/users")
         .filter(`mail in (${values(12)}) or otherMails/any(x:x in (${values(4)}))`)
         .get(),
@@ -147,14 +136,20 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
       "Too many expressions in the filter clause: 16. Max allowed: 15.",
     ]);
     const manyEq = await graphFailure(
-      c
+      query.client
         .api("/users")
         .filter(Array.from({ length: 16 }, (_, i) => `mail eq 'y${i}@fabrikam.com'`).join(" or "))
         .get(),
     );
     expect(manyEq.statusCode).toBe(400);
     const advanced = (q: string): Promise<unknown> =>
-      c.api("/users").header("ConsistencyLevel", "eventual").count(true).filter(q).select("displayName").get();
+      query.client
+        .api("/users")
+        .header("ConsistencyLevel", "eventual")
+        .count(true)
+        .filter(q)
+        .select("displayName")
+        .get();
     expect(names(await advanced(`mail in (${values(20)}) or mail eq 'alice.${tag}@fabrikam.com'`))).toEqual([
       `alice ${tag}`,
     ]);
@@ -166,25 +161,27 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
   });
 
   test("$count=true without ConsistencyLevel is ignored; with it the answer carries @odata.count", async () => {
-    const plain = (await c.api("/users").count(true).get()) as Json;
+    const plain = (await query.client.api("/users").count(true).get()) as Json;
     expect(plain).not.toHaveProperty("@odata.count");
     expect((plain.value as Json[]).length).toBe(3);
-    const counted = (await c.api("/users").header("ConsistencyLevel", "eventual").count(true).get()) as Json;
+    const counted = (await query.client.api("/users").header("ConsistencyLevel", "eventual").count(true).get()) as Json;
     expect(counted["@odata.count"]).toBe(3);
   });
 
   test("plain $orderby on users works (case-insensitive, desc, paged); $filter with $orderby needs an advanced query", async () => {
-    const asc = await c.api("/users").orderby("displayName").select("displayName").get();
+    const asc = await query.client.api("/users").orderby("displayName").select("displayName").get();
     expect(names(asc)).toEqual([`alice ${tag}`, `Bob ${tag}`, `Carol ${tag}`]);
-    const page = (await c.api("/users").orderby("displayName desc").select("displayName").top(2).get()) as {
+    const page = (await query.client.api("/users").orderby("displayName desc").select("displayName").top(2).get()) as {
       value: Json[];
       "@odata.nextLink": string;
     };
     expect(names(page)).toEqual([`Carol ${tag}`, `Bob ${tag}`]);
-    expect(names(await c.api(page["@odata.nextLink"]).get())).toEqual([`alice ${tag}`]);
-    const both = await graphFailure(c.api("/users").filter("userType eq 'Member'").orderby("displayName").get());
+    expect(names(await query.client.api(page["@odata.nextLink"]).get())).toEqual([`alice ${tag}`]);
+    const both = await graphFailure(
+      query.client.api("/users").filter("userType eq 'Member'").orderby("displayName").get(),
+    );
     expect([both.statusCode, both.code]).toEqual([400, "Request_UnsupportedQuery"]);
-    const advanced = (await c
+    const advanced = (await query.client
       .api("/users")
       .header("ConsistencyLevel", "eventual")
       .count(true)
@@ -193,47 +190,47 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
       .select("displayName")
       .get()) as Json;
     expect(names(advanced)).toEqual([`alice ${tag}`, `Bob ${tag}`, `Carol ${tag}`]);
-    const unknown = await graphFailure(c.api("/users").orderby("jobTitle").get());
+    const unknown = await graphFailure(query.client.api("/users").orderby("jobTitle").get());
     expect(unknown.statusCode).toBe(400);
   });
 
   test("$expand on a list: at most 20 expanded items per user, pages of at most 100 users, not with advanced queries", async () => {
     const base = Array.from({ length: 101 }, (_, i) =>
-      qEmu.addUser({
+      query.emu.addUser({
         displayName: `Many ${i}`,
         userPrincipalName: `many${i}.${tag}@emulator.onmicrosoft.com`,
         userType: "Guest",
       }),
     );
-    const page = (await c.api("/users").filter("userType eq 'Guest'").expand("sponsors").top(999).get()) as {
+    const page = (await query.client.api("/users").filter("userType eq 'Guest'").expand("sponsors").top(999).get()) as {
       value: Json[];
       "@odata.nextLink"?: string;
     };
     expect(page.value).toHaveLength(100);
     expect(page["@odata.nextLink"]).toContain("$expand=sponsors");
-    expect(((await c.api(page["@odata.nextLink"]!).get()) as { value: Json[] }).value).toHaveLength(1);
+    expect(((await query.client.api(page["@odata.nextLink"]!).get()) as { value: Json[] }).value).toHaveLength(1);
     expect(base).toHaveLength(101);
     const sponsors = Array.from({ length: 25 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
-    const many = qEmu.addUser({
+    const many = query.emu.addUser({
       displayName: "Sponsored",
       userPrincipalName: `sponsored.${tag}@emulator.onmicrosoft.com`,
       sponsors,
     });
-    const one = (await c
+    const one = (await query.client
       .api("/users")
       .filter(`userPrincipalName eq '${many.userPrincipalName}'`)
       .expand("sponsors")
       .get()) as { value: Json[] };
     expect((one.value[0].sponsors as Json[]).length).toBe(20);
-    expect(((await c.api(`/users/${many.id}`).expand("sponsors").get()) as Json).sponsors).toHaveLength(20);
+    expect(((await query.client.api(`/users/${many.id}`).expand("sponsors").get()) as Json).sponsors).toHaveLength(20);
     const adv = await graphFailure(
-      c.api("/users").header("ConsistencyLevel", "eventual").count(true).expand("extensions").get(),
+      query.client.api("/users").header("ConsistencyLevel", "eventual").count(true).expand("extensions").get(),
     );
     expect([adv.statusCode, adv.code]).toEqual([400, "Request_UnsupportedQuery"]);
   });
 
   test("$search needs ConsistencyLevel (Graph's message)", async () => {
-    const e = await graphFailure(c.api("/users").search('"displayName:alice"').get());
+    const e = await graphFailure(query.client.api("/users").search('"displayName:alice"').get());
     expect(e.message).toBe(
       "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
     );
@@ -241,16 +238,12 @@ describe("query options (aad-advanced-queries, query-parameters)", () => {
 });
 
 describe("throttling-limits: resource units and the open-extension limit", () => {
-  let tEmu: RunningEmulator;
+  const throttled = useEmulator({ seed: 41, throttle: "graph" });
   let token: string;
   let id: string;
   beforeAll(async () => {
-    tEmu = await startEmulator({ seed: 41, throttle: "graph" });
-    token = await rawToken(tEmu);
-    id = tEmu.addUser({ displayName: "Costly", creationType: "Invitation", mail: "costly@fabrikam.com" }).id;
-  });
-  afterAll(async () => {
-    await tEmu.close();
+    token = await rawToken(throttled.emu);
+    id = throttled.emu.addUser({ displayName: "Costly", creationType: "Invitation", mail: "costly@fabrikam.com" }).id;
   });
 
   test.each<[string, string, unknown, string]>([
@@ -264,16 +257,16 @@ describe("throttling-limits: resource units and the open-extension limit", () =>
     ["PATCH", "/v1.0/users/{id}", { jobTitle: "x" }, "1"],
     ["GET", "/v1.0/directory/deletedItems/microsoft.graph.user", undefined, "1"],
   ])("%s %s costs %s", async (method, path, body, cost) => {
-    const r = await raw(tEmu, method, path.replace("{id}", id), { token, body });
+    const r = await raw(throttled.emu, method, path.replace("{id}", id), { token, body });
     expect(r.status).toBeLessThan(300);
     expect(r.headers["x-ms-resource-unit"]).toBe(cost);
   });
 
   test("open extensions: the 456th request within 10 s (reads expanding extensions count too) is 429 with Retry-After", async () => {
-    const app = tEmu.addClient({ roles: ["User.ReadWrite.All"] });
-    const appToken = await rawToken(tEmu, app.clientId, app.clientSecret);
+    const app = throttled.emu.addClient({ roles: ["User.ReadWrite.All"] });
+    const appToken = await rawToken(throttled.emu, app.clientId, app.clientSecret);
     const statuses: number[] = [];
-    const first = await raw(tEmu, "GET", `/v1.0/users/${id}?$expand=extensions`, { token: appToken });
+    const first = await raw(throttled.emu, "GET", `/v1.0/users/${id}?$expand=extensions`, { token: appToken });
     statuses.push(first.status);
     for (let b = 0; b < 23; b++) {
       const requests = Array.from({ length: 20 }, (_, i) => ({
@@ -281,16 +274,16 @@ describe("throttling-limits: resource units and the open-extension limit", () =>
         method: "GET",
         url: `/users/${id}/extensions`,
       }));
-      const r = await raw(tEmu, "POST", "/v1.0/$batch", { token: appToken, body: { requests } });
+      const r = await raw(throttled.emu, "POST", "/v1.0/$batch", { token: appToken, body: { requests } });
       statuses.push(...(r.json as { responses: { status: number }[] }).responses.map((x) => x.status));
     }
     expect(statuses.filter((s) => s === 200)).toHaveLength(455);
     expect(statuses.filter((s) => s === 429)).toHaveLength(statuses.length - 455);
-    const last = await raw(tEmu, "GET", `/v1.0/users/${id}/extensions`, { token: appToken });
+    const last = await raw(throttled.emu, "GET", `/v1.0/users/${id}/extensions`, { token: appToken });
     expect(last.status).toBe(429);
     expect(Number(last.headers["retry-after"])).toBeGreaterThanOrEqual(1);
     // another app has its own 455
-    expect((await raw(tEmu, "GET", `/v1.0/users/${id}/extensions`, { token })).status).toBe(200);
+    expect((await raw(throttled.emu, "GET", `/v1.0/users/${id}/extensions`, { token })).status).toBe(200);
   });
 });
 
