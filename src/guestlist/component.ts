@@ -226,7 +226,10 @@ export class GuestList extends pulumi.ComponentResource {
     this.summary = pulumi
       .all([states.length ? pulumi.all(states) : pulumi.output([] as (string | null)[]), overdue])
       .apply(([s, late]) => extras(countStates(s), late));
-    this.registerOutputs({ guests: this.guests, summary: this.summary });
+    // Only the summary is recorded in the component's state: `guests` (a secret redeem link per guest,
+    // about 500 bytes each in the state file) stays a property of the program's object, and each
+    // guest's state is in its Invitation or shard already.
+    this.registerOutputs({ summary: this.summary });
   }
 }
 
