@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Invitation } from "../resource/invitation";
 import { GuestShard } from "../resource/shard";
-import { DEFAULT_SHARDS, MAX_SHARDS, shardName, shardOf, unpackRedeemUrls } from "../provider/shard-plan";
+import { decodeGuest, DEFAULT_SHARDS, MAX_SHARDS, shardName, shardOf, unpackRedeemUrls } from "../provider/shard-plan";
 import { now } from "../clock";
 import { markRunError } from "../sdk";
 import { expiryStatus, showExpiry } from "../provider/expiry";
@@ -163,7 +163,7 @@ export class GuestList extends pulumi.ComponentResource {
         // The redeem links are packed in one secret (unpacked once per shard, not per guest).
         const urls = shardResource.redeemUrls.apply((u) => unpackRedeemUrls(u));
         for (const g of members) {
-          const state = shardResource.guests.apply((all) => all?.[g.name]);
+          const state = shardResource.guests.apply((all) => decodeGuest(all?.[g.name]));
           outputs[g.name] = {
             userId: state.apply((s) => s?.userId as string),
             externalUserState: state.apply((s) => s?.externalUserState ?? null),
@@ -226,7 +226,10 @@ export class GuestList extends pulumi.ComponentResource {
     this.summary = pulumi
       .all([states.length ? pulumi.all(states) : pulumi.output([] as (string | null)[]), overdue])
       .apply(([s, late]) => extras(countStates(s), late));
-    this.registerOutputs({ guests: this.guests, summary: this.summary });
+    // Only the summary is recorded in the component's state: `guests` (a secret redeem link per guest,
+    // about 500 bytes each in the state file) stays a property of the program's object, and each
+    // guest's state is in its Invitation or shard already.
+    this.registerOutputs({ summary: this.summary });
   }
 }
 

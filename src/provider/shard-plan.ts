@@ -106,6 +106,73 @@ export function unpackRedeemUrls(stored: unknown): Record<string, string> {
   return stored && typeof stored === "object" && !Array.isArray(stored) ? (stored as Record<string, string>) : {};
 }
 
+/** The prefix of a guest's state stored as one string by {@link encodeGuest} (its format, versioned). */
+const GUEST = "g1:";
+
+/**
+ * One guest's state as the shard's state records it: `g1:` and the state's JSON, one string. The
+ * engine writes its state indented, a line per field at a guest's depth (about 25 bytes of spaces
+ * each), and carries each field as its own protobuf value between the engine and the plugin: one
+ * string per guest costs neither. Nothing in the engine looks into a guest's outputs (diffs are of
+ * the inputs), so only {@link decodeGuest} reads it.
+ */
+export function encodeGuest(state: GuestState): string {
+  return GUEST + JSON.stringify(state);
+}
+
+/**
+ * A guest's state from a shard's state: the string {@link encodeGuest} writes, or the object states
+ * written before it hold; undefined for no guest. A string in a format this version does not know
+ * (a state written by a later version) is an error, not a guest dropped from the state.
+ */
+export function decodeGuest(stored: unknown): GuestState | undefined {
+  if (typeof stored === "string") {
+    const v = stored.startsWith(GUEST) ? (JSON.parse(stored.slice(GUEST.length)) as unknown) : undefined;
+    if (v && typeof v === "object" && !Array.isArray(v)) return v as GuestState;
+    throw new Error(
+      `a guest of a GuestShard's state is '${stored.slice(0, 12)}...', not a format this version of pulumi-entra-invitation reads (${GUEST}): the state was written by a later version; install that version (or later) and run again.`,
+    );
+  }
+  return stored && typeof stored === "object" && !Array.isArray(stored) ? (stored as GuestState) : undefined;
+}
+
+/** A shard's guests as the steps work with them, from its state (either format of {@link decodeGuest}). */
+export function decodeGuests(stored: unknown): Record<string, GuestState> {
+  const out: Record<string, GuestState> = {};
+  if (!stored || typeof stored !== "object" || Array.isArray(stored)) return out;
+  for (const [name, v] of Object.entries(stored as Record<string, unknown>)) {
+    const g = decodeGuest(v);
+    if (g) out[name] = g;
+  }
+  return out;
+}
+
+/** A shard's guests as its state records them (see {@link encodeGuest}). */
+export function encodeGuests(guests: Record<string, GuestState>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, g] of Object.entries(guests)) out[name] = encodeGuest(g);
+  return out;
+}
+
+/**
+ * A guest's checked inputs as the shard's inputs record them: the inputs `check` fills with their
+ * default left out when they have it (each is a line per guest in the state's inputs, twice per
+ * state write). The engine's property-path diff of a changed guest is unchanged: a guest that sets
+ * one to another value shows it. {@link withDefaults} puts them back.
+ */
+export function withoutDefaults<T extends object>(inputs: T): T {
+  const out = { ...inputs } as Record<string, unknown>;
+  for (const k of Object.keys(DEFAULTS)) if (out[k] === DEFAULTS[k]) delete out[k];
+  return out as T;
+}
+
+/** A guest's checked inputs as the steps work with them: those {@link withoutDefaults} left out put back. */
+export function withDefaults<T extends object>(inputs: T): T {
+  const out = { ...inputs } as Record<string, unknown>;
+  for (const k of Object.keys(DEFAULTS)) if (out[k] === undefined) out[k] = DEFAULTS[k];
+  return out as T;
+}
+
 /** The per-guest outputs a step of runtime.ts works with, from a shard's state (what {@link splitOutputs} left out put back). */
 export function guestOutputs(
   outs: Pick<ShardOutputs, "guests" | "redeemUrls">,

@@ -12,6 +12,8 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { explain } from "../graph/failures";
 import { checkStep, createStep, deleteStep, diffStep, readStep, updateStep } from "./runtime";
 import {
+  decodeGuests,
+  encodeGuests,
   guestOutputs,
   GuestResult,
   mergeShard,
@@ -21,6 +23,8 @@ import {
   ShardInputs,
   ShardOutputs,
   unpackRedeemUrls,
+  withDefaults,
+  withoutDefaults,
 } from "./shard-plan";
 import type { CheckedInputs, InvitationOutputs } from "./types";
 import { engineContext, StepContext } from "./context";
@@ -32,6 +36,12 @@ type Props = Record<string, unknown>;
 /** At most this many new guests of a shard are looked up at check, for the preview's lines. */
 const PREVIEW_LOOKUPS = 100;
 const PROVIDER_KEY = "__provider";
+/**
+ * At most this many guests of a shard are read at once in a refresh: enough to fill the Graph
+ * scheduler's batches (64 requests of 20) with a few shards read side by side, without every guest
+ * of every shard waiting in its queue with its pending request at once.
+ */
+const READS_IN_FLIGHT = 256;
 
 /** Who a guest is: the name its `Invitation` would have, the shard's URN for log lines, and its holder key; the engine log from the SDK door. */
 function guestContext(
@@ -60,15 +70,22 @@ function guestsOf(props: Props): Record<string, Props> | undefined {
   return g && typeof g === "object" && !Array.isArray(g) ? (g as Record<string, Props>) : undefined;
 }
 
-/** A shard's state as the steps work with it: the redeem links unpacked. */
+/** A shard's state as the steps work with it: each guest's state decoded, the redeem links unpacked. */
 function opened(props: Props): ShardOutputs {
   const o = props as unknown as ShardOutputs;
-  return { ...o, redeemUrls: unpackRedeemUrls(o.redeemUrls) };
+  return { ...o, guests: decodeGuests(o.guests), redeemUrls: unpackRedeemUrls(o.redeemUrls) };
 }
 
-/** A shard's state as the engine records it: the redeem links packed (one secret). */
+/** A shard's state as the engine records it: one string per guest, the redeem links packed (one secret). */
 function stored(o: ShardOutputs): Props {
-  return { ...o, redeemUrls: packRedeemUrls(o.redeemUrls) };
+  return { ...o, guests: encodeGuests(o.guests), redeemUrls: packRedeemUrls(o.redeemUrls) };
+}
+
+/** The declared guests as the steps work with them: the inputs the shard's inputs leave at their default put back. */
+function declared(guests: Record<string, unknown>): Record<string, CheckedInputs & Props> {
+  const out: Record<string, CheckedInputs & Props> = {};
+  for (const [name, g] of Object.entries(guests)) out[name] = withDefaults(g as CheckedInputs & Props);
+  return out;
 }
 
 function messageOf(e: unknown): string {
@@ -101,20 +118,27 @@ function partialFailure(
   });
 }
 
-/** Runs every guest's step at once (the Graph scheduler bounds the requests in flight); never rejects. */
+/** Runs every guest's step, at most `limit` at a time (default: all at once; the Graph scheduler bounds the requests in flight); never rejects. */
 async function each<T>(
   names: readonly string[],
   step: (name: string) => Promise<T>,
+  limit = names.length,
 ): Promise<({ name: string; value: T } | { name: string; error: unknown })[]> {
-  return Promise.all(
-    names.map(async (name) => {
+  const out: ({ name: string; value: T } | { name: string; error: unknown })[] = new Array(names.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < names.length) {
+      const i = next++;
+      const name = names[i];
       try {
-        return { name, value: await step(name) };
+        out[i] = { name, value: await step(name) };
       } catch (error) {
-        return { name, error };
+        out[i] = { name, error };
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, names.length)) }, worker));
+  return out;
 }
 
 /** Validates every guest with the per-guest check (a failure names the guest and its field), before any write. */
@@ -135,13 +159,16 @@ export const check: NonNullable<dynamic.ResourceProvider["check"]> = async (olds
       urn,
     );
   const results = await each(Object.keys(guests), (name) =>
-    checkStep(oldGuests[name] ?? {}, guests[name], { ...guestContext(s, name, engine.identity, urn), announce }),
+    checkStep(oldGuests[name] ? withDefaults(oldGuests[name]) : {}, guests[name], {
+      ...guestContext(s, name, engine.identity, urn),
+      announce,
+    }),
   );
   const checked: Record<string, unknown> = {};
   const failures: dynamic.CheckFailure[] = [];
   for (const r of results) {
     if ("error" in r) throw r.error;
-    checked[r.name] = r.value.inputs;
+    checked[r.name] = withoutDefaults(r.value.inputs);
     for (const f of r.value.failures ?? [])
       failures.push({ property: `guests["${r.name}"].${f.property}`, reason: `guest '${r.name}': ${f.reason}` });
   }
@@ -154,8 +181,9 @@ export const check: NonNullable<dynamic.ResourceProvider["check"]> = async (olds
  * path per changed guest (see {@link shardChanges}).
  */
 export const diff: NonNullable<dynamic.ResourceProvider["diff"]> = async (_id, olds, news) => {
-  const guests = guestsOf(news);
-  if (!guests) return {};
+  const given = guestsOf(news);
+  if (!given) return {};
+  const guests = declared(given);
   const o = opened(olds);
   const s = { list: String(news.list), shard: String(news.shard) };
   const steps = planShard(o.guests, guests as Record<string, Partial<CheckedInputs>>);
@@ -174,7 +202,7 @@ export const diff: NonNullable<dynamic.ResourceProvider["diff"]> = async (_id, o
 
 /** Invites (or adopts, sending nothing) every guest; a partial failure records the guests that succeeded. */
 export const create: dynamic.ResourceProvider["create"] = async (inputs) => {
-  const i = inputs as unknown as ShardInputs;
+  const i = { ...(inputs as unknown as ShardInputs), guests: declared(inputs.guests as Props) };
   const { identity: stack, urn } = engineContext(inputs);
   const id = `${i.list}/${i.shard}`;
   const names = Object.keys(i.guests ?? {});
@@ -198,7 +226,7 @@ export const create: dynamic.ResourceProvider["create"] = async (inputs) => {
 /** Each guest's step: create, update, reset (same user, in place), remove by its onDelete, or nothing. */
 export const update: NonNullable<dynamic.ResourceProvider["update"]> = async (id, olds, news) => {
   const o = opened(olds);
-  const i = news as unknown as ShardInputs;
+  const i = { ...(news as unknown as ShardInputs), guests: declared(news.guests as Props) };
   const steps = planShard(o.guests, i.guests);
   // Removals last: a guest that moved to another name (a key rename) is taken over, and so held, first.
   const run = async (names: string[]) =>
@@ -257,14 +285,16 @@ export const read: NonNullable<dynamic.ResourceProvider["read"]> = async (id, pr
   const o = opened(props);
   const names = Object.keys(o.guests ?? {});
   type Read = { props?: InvitationOutputs; inputs?: Partial<CheckedInputs> };
-  const results = await each(names, async (name): Promise<Read> =>
-    readStep(o.guests[name].userId, guestOutputs(o, name)!),
+  const results = await each(
+    names,
+    async (name): Promise<Read> => readStep(o.guests[name].userId, guestOutputs(o, name)!),
+    READS_IN_FLIGHT,
   );
   const inputs: Record<string, unknown> = {};
   for (const r of results) {
     if ("error" in r) throw r.error;
     if (!r.value.props) continue;
-    inputs[r.name] = r.value.inputs ?? inputsOf(r.value.props as unknown as Props);
+    inputs[r.name] = withoutDefaults(r.value.inputs ?? inputsOf(r.value.props as unknown as Props));
   }
   const found = results.flatMap((r) => ("value" in r && r.value.props ? [{ name: r.name, outs: r.value.props }] : []));
   const merged = mergeShard(undefined, found, names);

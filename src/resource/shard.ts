@@ -27,8 +27,12 @@ export interface GuestShardArgs {
  * as an `Invitation` each. Never replaced itself.
  */
 export class GuestShard extends pulumi.dynamic.Resource {
-  /** Each guest's state by name (user id, email, external user state, ...), without its redeem link. */
-  declare public readonly guests: pulumi.Output<Record<string, GuestState>>;
+  /**
+   * Each guest's state by name (user id, email, external user state, ...), without its redeem link:
+   * one string per guest (`decodeGuest` of `pulumi-entra-invitation/provider/shard-plan` gives the
+   * object; a state from before holds the object itself).
+   */
+  declare public readonly guests: pulumi.Output<Record<string, string | GuestState>>;
   /**
    * Each guest's redeem link by name, as one secret packed to save state (`unpackRedeemUrls` of
    * `pulumi-entra-invitation/provider/shard-plan` gives the map; a state from before packing holds the map itself).

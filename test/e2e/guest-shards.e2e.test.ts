@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { killTree } from "../reliability/harness";
-import { shardOf } from "../../src/provider/shard-plan";
+import { decodeGuest, shardOf } from "../../src/provider/shard-plan";
 import { adminGraphClient, graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
 import type { RunningEmulator, RunResult } from "../../src/testing";
 import { AVERY, guestListProgram, guestsYaml, SAM } from "./programs";
@@ -245,29 +245,43 @@ test("a kill in the middle of a shard step converges: the rerun finds the guests
   expect(ok(await stack.up()).summary).not.toHaveProperty("update");
 });
 
-test("a shard state written before the state was cut (every guest field kept) is read as it is: no change, 0 Graph writes, same outputs", async () => {
+test("a shard state written before the state was cut (every guest an object with every field, inputs with their defaults) is read as it is: no change, 0 Graph writes, same outputs", async () => {
   const before = guestsOf(ok(await stack.up()));
-  // Rewrite the state file as main's shard form wrote it: each guest with the inputs' defaults,
-  // `adopted: false` and `externalUserStateChangeDateTime` (the redeem links stay as they are: an
-  // encrypted secret cannot be rewritten here; the plain map of old is read by unpackRedeemUrls, unit-tested).
+  // Rewrite the state file as main's shard form wrote it: each guest an object (not one string) with
+  // the inputs' defaults, `adopted: false` and `externalUserStateChangeDateTime`, and each guest's
+  // inputs with the defaults `check` filled in (the redeem links stay as they are: an encrypted secret
+  // cannot be rewritten here; the plain map of old is read by unpackRedeemUrls, unit-tested).
   const file = path.join(stack.stateDir, ".pulumi", "stacks", stack.stackName, `${stack.stackName}.json`);
   const doc = JSON.parse(fs.readFileSync(file, "utf8")) as {
     checkpoint: {
-      latest: { resources: { type: string; outputs?: { guests?: Record<string, Record<string, unknown>> } }[] };
+      latest: {
+        resources: {
+          type: string;
+          inputs?: { guests?: Record<string, Record<string, unknown>> };
+          outputs?: { guests?: Record<string, unknown> };
+        }[];
+      };
     };
   };
   let rewritten = 0;
   for (const r of doc.checkpoint.latest.resources) {
     if (!r.type.endsWith(":GuestShard")) continue;
-    for (const g of Object.values(r.outputs?.guests ?? {})) {
-      Object.assign(g, {
+    for (const [name, stored] of Object.entries(r.outputs?.guests ?? {})) {
+      const g = decodeGuest(stored)!;
+      r.outputs!.guests![name] = {
+        ...g,
         invitedUserType: "Guest",
         sendInvitationMessage: false,
         adopted: g.adopted === true,
         externalUserStateChangeDateTime: null,
-      });
+      };
       rewritten++;
     }
+    for (const g of Object.values(r.inputs?.guests ?? {}))
+      Object.assign(g, {
+        invitedUserType: g.invitedUserType ?? "Guest",
+        sendInvitationMessage: g.sendInvitationMessage ?? false,
+      });
   }
   expect(rewritten).toBeGreaterThan(0);
   fs.writeFileSync(file, JSON.stringify(doc, null, 4));

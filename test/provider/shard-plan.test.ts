@@ -4,6 +4,14 @@
  */
 import { packRedeemUrls, unpackRedeemUrls } from "../../src/provider/shard-plan";
 import {
+  decodeGuest,
+  decodeGuests,
+  encodeGuest,
+  encodeGuests,
+  withDefaults,
+  withoutDefaults,
+} from "../../src/provider/shard-plan";
+import {
   fnv1a,
   GuestResult,
   GuestState,
@@ -357,5 +365,108 @@ describe("packRedeemUrls / unpackRedeemUrls: the shard's one secret, smaller", (
 
   it("links of one tenant pack to well under three quarters of their JSON (the part the engine's base64 would add back)", () => {
     expect(packRedeemUrls(many).length).toBeLessThan(0.75 * JSON.stringify(many).length);
+  });
+});
+
+describe("encodeGuest / decodeGuest: one string per guest in the shard's state, states from before still read", () => {
+  const kim = state("kim@contoso.com", "u-kim", {
+    invitedUserDisplayName: 'Kim "K" Ng',
+    invitedAt: "2026-12-05T10:00:00.000Z",
+  });
+  it.each<[string, GuestState]>([
+    [
+      "a guest with every field it may have",
+      { ...kim, adopted: true, triggers: { a: "1" }, remindersSent: 2 } as GuestState,
+    ],
+    ["a guest with the fewest", { userId: "u", invitedUserEmailAddress: "a@b.c" } as GuestState],
+    ["names and values with any character", { ...kim, invitedUserDisplayName: 'a"b\\c\u00e9\n' }],
+  ])("round trip: %s", (_why, g) => {
+    const stored = encodeGuest(g);
+    expect(stored.startsWith("g1:")).toBe(true);
+    expect(decodeGuest(stored)).toEqual(g);
+  });
+
+  it.each<[string, unknown, GuestState | undefined]>([
+    ["an object (a state from before: a guest as an object)", kim, kim],
+    [
+      "the object of an older state, every field kept",
+      { ...kim, adopted: false, externalUserStateChangeDateTime: null },
+      { ...kim, adopted: false, externalUserStateChangeDateTime: null } as GuestState,
+    ],
+    ["nothing (a preview)", undefined, undefined],
+    ["an array is no guest", ["x"], undefined],
+  ])("reads %s", (_why, stored, want) => expect(decodeGuest(stored)).toEqual(want));
+
+  it.each<[string, string]>([
+    ["a string of another (later) format", "g9:{}"],
+    ["a string that is no object", 'g1:["x"]'],
+  ])("refuses %s, naming the format it reads (a guest is never dropped from the state)", (_why, stored) =>
+    expect(() => decodeGuest(stored)).toThrow(
+      /not a format this version of pulumi-entra-invitation reads \(g1:\).*later version/,
+    ),
+  );
+
+  it("decodeGuests reads a shard's guests in either format, side by side, and encodeGuests writes strings", () => {
+    const lee = state("lee@contoso.com", "u-lee");
+    const guests = decodeGuests({ kim: encodeGuest(kim), lee, none: null });
+    expect(guests).toEqual({ kim, lee });
+    expect(decodeGuests(encodeGuests(guests))).toEqual(guests);
+    expect(Object.values(encodeGuests(guests)).every((v) => typeof v === "string")).toBe(true);
+    expect(decodeGuests(undefined)).toEqual({});
+  });
+
+  it("a guest's string is smaller than its object would be in the engine's indented state (no line, no indentation per field)", () => {
+    const indented = JSON.stringify({ guests: { kim } }, null, 4).length;
+    const one = JSON.stringify({ guests: { kim: encodeGuest(kim) } }, null, 4).length;
+    expect(one).toBeLessThan(indented);
+  });
+
+  it("guestOutputs and mergeShard work on decoded state: the per-guest outputs are those of the object form", () => {
+    const outs = guestOutputs(
+      { guests: decodeGuests({ kim: encodeGuest(kim) }), redeemUrls: { kim: "https://r/kim" } },
+      "kim",
+    );
+    expect(outs).toEqual(guestOutputs({ guests: { kim }, redeemUrls: { kim: "https://r/kim" } }, "kim"));
+  });
+});
+
+describe("withoutDefaults / withDefaults: a guest's inputs in the shard's inputs leave out what check defaults", () => {
+  it.each<[string, Partial<CheckedInputs>, Partial<CheckedInputs>]>([
+    [
+      "both at their default: left out",
+      inputs("a@b.c"),
+      { invitedUserEmailAddress: "a@b.c", inviteRedirectUrl: redirect },
+    ],
+    [
+      "a Member: kept",
+      inputs("a@b.c", { invitedUserType: "Member" }),
+      { invitedUserEmailAddress: "a@b.c", inviteRedirectUrl: redirect, invitedUserType: "Member" },
+    ],
+    [
+      "an email asked for: kept",
+      inputs("a@b.c", { sendInvitationMessage: true }),
+      { invitedUserEmailAddress: "a@b.c", inviteRedirectUrl: redirect, sendInvitationMessage: true },
+    ],
+    [
+      "neither there (inputs recorded by this version): unchanged",
+      { invitedUserEmailAddress: "a@b.c" },
+      { invitedUserEmailAddress: "a@b.c" },
+    ],
+  ])("%s", (_why, checked, recorded) => {
+    expect(withoutDefaults(checked)).toEqual(recorded);
+    // The steps get the very inputs check gave (or the defaults, for inputs recorded without them).
+    expect(withDefaults(withoutDefaults(checked))).toEqual({
+      invitedUserType: "Guest",
+      sendInvitationMessage: false,
+      ...checked,
+    });
+  });
+
+  it("planShard sees no change between inputs recorded with the defaults (a state from before) and without them", () => {
+    const old = splitOutputs({ ...inputs("a@b.c"), userId: "u", adopted: false } as InvitationOutputs).state;
+    expect(planShard({ a: old }, { a: withDefaults(withoutDefaults(inputs("a@b.c"))) })).toEqual([
+      { name: "a", action: "keep" },
+    ]);
+    expect(planShard({ a: old }, { a: withoutDefaults(inputs("a@b.c")) })).toEqual([{ name: "a", action: "keep" }]);
   });
 });

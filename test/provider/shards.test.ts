@@ -8,7 +8,7 @@ import * as shards from "../../src/provider/shards";
 import { invitationProvider } from "../../src";
 import { graphWrites, requestsTo, adminGraphClient } from "../../src/testing";
 import { URN_KEY } from "../../src/sdk";
-import { unpackRedeemUrls, type ShardOutputs } from "../../src/provider/shard-plan";
+import { decodeGuests, unpackRedeemUrls, type ShardOutputs } from "../../src/provider/shard-plan";
 import type { InvitationOutputs } from "../../src/provider/types";
 import { freshDeploymentEachTest, providerAgainstEmulator } from "./emulator-fixture";
 import { resetLifecycleRegistry } from "../../src/provider/replacement";
@@ -36,6 +36,10 @@ const withUrn = <T extends object>(o: T, urn: string): T =>
 const news = (guests: Record<string, Props>): Props =>
   withUrn({ list: "partners", shard: "1of4", guests, __provider: PROVIDER }, SHARD_URN);
 
+/** A shard's state as the engine recorded it, each guest decoded (the state holds one string per guest). */
+const decoded = <T extends object>(o: T): T & ShardOutputs =>
+  ({ ...o, guests: decodeGuests((o as { guests?: unknown }).guests) }) as T & ShardOutputs;
+
 /** What the engine does: check (old inputs, new), then create or diff + update. */
 async function checked(olds: Props, next: Props): Promise<Props> {
   const r = await shards.check!(olds, next);
@@ -45,7 +49,7 @@ async function checked(olds: Props, next: Props): Promise<Props> {
 async function createShard(guests: Record<string, Props>): Promise<{ id: string; outs: ShardOutputs; inputs: Props }> {
   const inputs = await checked({}, news(guests));
   const r = await shards.create(inputs);
-  return { id: r.id, outs: r.outs as ShardOutputs, inputs };
+  return { id: r.id, outs: decoded(r.outs as ShardOutputs), inputs };
 }
 async function updateShard(
   id: string,
@@ -56,7 +60,7 @@ async function updateShard(
   const inputs = await checked(oldInputs, news(guests));
   const diff = await shards.diff!(id, olds as unknown as Props, inputs);
   const r = await shards.update!(id, olds as unknown as Props, inputs);
-  return { outs: r.outs as ShardOutputs, inputs, diff };
+  return { outs: decoded(r.outs as ShardOutputs), inputs, diff };
 }
 /** The next `pulumi` command: a fresh plugin process (nothing remembered from the last). */
 const newProcess = (): void => {
@@ -155,7 +159,7 @@ describe("create, update, read, delete per guest", () => {
     // Invited a while ago (a 404 right after an invitation is taken for replication lag).
     for (const g of Object.values(a.outs.guests)) g.invitedAt = "2026-01-01T00:00:00.000Z";
     const r = await shards.read!(a.id, a.outs as unknown as Props);
-    const props = r.props as unknown as ShardOutputs;
+    const props = decoded(r.props as unknown as ShardOutputs);
     expect(Object.keys(props.guests)).toEqual(["kim"]);
     expect((r.inputs as { guests: Record<string, Props> }).guests.kim).toMatchObject({
       invitedUserDisplayName: "Kimberly",
@@ -203,7 +207,7 @@ describe("partial failure", () => {
     let err: (Error & { id?: string; properties?: Props; reasons?: string[] }) | undefined;
     await shards.create(inputs).catch((e: Error) => void (err = e));
     expect(err?.id).toBe("partners/1of4");
-    const props = err!.properties as unknown as ShardOutputs & { __provider: string };
+    const props = decoded(err!.properties as unknown as ShardOutputs & { __provider: string });
     expect(props.__provider).toBe(PROVIDER);
     expect(Object.keys(props.guests).sort()).toEqual(["ann", "lee"]);
     expect(props.failed).toEqual(["kim"]);
@@ -215,7 +219,7 @@ describe("partial failure", () => {
     const diff = await shards.diff!(err!.id!, props as unknown as Props, inputs);
     expect(diff.changes).toBe(true);
     const r = await shards.update!(err!.id!, props as unknown as Props, inputs);
-    const outs = r.outs as ShardOutputs;
+    const outs = decoded(r.outs as ShardOutputs);
     expect(Object.keys(outs.guests).sort()).toEqual(["ann", "kim", "lee"]);
     expect(outs.failed).toBeUndefined();
     expect(
@@ -321,7 +325,7 @@ describe("reminders in a shard", () => {
     newProcess();
     process.env.ENTRA_NOW = "2027-01-09T00:00:00Z";
     const r = await shards.read!(a.id, a.outs as unknown as Props);
-    const props = r.props as unknown as ShardOutputs;
+    const props = decoded(r.props as unknown as ShardOutputs);
     expect(props.guests.kim.reminderDue).toMatch(/reminder 1 of 3/);
     emu().clearRequests();
     const b = await updateShard(a.id, r.inputs as Props, props, {

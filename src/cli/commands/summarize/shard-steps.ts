@@ -6,6 +6,7 @@
  * the same guest created in a shard, or back) is no step at all: nothing is sent. Pure.
  */
 import { planDiff } from "../../../provider/plan";
+import { decodeGuest } from "../../../provider/shard-plan";
 import type { CheckedInputs, InvitationOutputs } from "../../../provider/types";
 import type { PlanStep, ResourceState } from "./summary";
 import { GUEST_SHARD_TYPE, INVITATION_TYPE } from "../../../names";
@@ -19,7 +20,7 @@ const rec = (v: unknown): Rec => (isRecord(v) ? v : {});
 /** One guest of a shard's state, as an `Invitation`'s state. */
 function guestState(st: ResourceState | undefined, name: string): ResourceState | undefined {
   const inputs = rec(st?.inputs?.guests)[name];
-  const outputs = rec(st?.outputs?.guests)[name];
+  const outputs = decodeGuest(rec(st?.outputs?.guests)[name]) as unknown;
   if (!isRecord(inputs) && !isRecord(outputs)) return undefined;
   const out = isRecord(outputs) ? outputs : undefined;
   return {
@@ -52,7 +53,7 @@ export function expandShardSteps(steps: readonly PlanStep[]): PlanStep[] {
       const urn = `${at < 0 ? `${s.urn}$` : s.urn.slice(0, at)}${INVITATION_TYPE}::${list}-${name}`;
       const old = s.op === "create" ? undefined : guestState(s.old, name);
       const next = s.op === "delete" || s.op === "refresh" ? undefined : guestState(s.new, name);
-      const applied = rec(s.applied?.guests)[name];
+      const applied = decodeGuest(rec(s.applied?.guests)[name]);
       const base = { urn, old, new: next, ...(isRecord(applied) ? { applied } : {}) };
       if (s.op === "refresh") {
         if (old) out.push({ ...base, op: "refresh", new: guestState(s.new, name) });

@@ -5,6 +5,7 @@
  */
 import { expandShardSteps, GUEST_SHARD_TYPE } from "../../../../src/cli/commands/summarize/shard-steps";
 import { GuestRow, PlanStep, summarize } from "../../../../src/cli/commands/summarize/summary";
+import { encodeGuest, type GuestState, withoutDefaults } from "../../../../src/provider/shard-plan";
 
 const INV = "pulumi-nodejs:dynamic/entra:Invitation";
 const urn = (name: string, type: string): string => `urn:pulumi:dev::guests::entra:index:GuestList$${type}::${name}`;
@@ -146,5 +147,57 @@ describe("the same rows for both forms", () => {
       shard([{ name: a, next: inputs(a) }], "create"),
     ];
     expect(rows(moved)).toEqual([]);
+  });
+});
+
+describe("a shard state in this version's format (a guest's outputs one string, its inputs without the defaults) gives the same rows", () => {
+  const a = "alice@contoso.com";
+  const b = "bob@contoso.com";
+  type Side = { inputs?: { guests?: Record<string, unknown> }; outputs?: { guests?: Record<string, unknown> } };
+  const map = (g: Record<string, unknown> | undefined, f: (v: Record<string, unknown>) => unknown) =>
+    g && Object.fromEntries(Object.entries(g).map(([k, v]) => [k, f(v as Record<string, unknown>)]));
+  const side = (s: Side | undefined): Side | undefined =>
+    s && {
+      ...s,
+      inputs: s.inputs && { ...s.inputs, guests: map(s.inputs.guests, withoutDefaults) },
+      ...(s.outputs
+        ? { outputs: { ...s.outputs, guests: map(s.outputs.guests, (v) => encodeGuest(v as unknown as GuestState)) } }
+        : {}),
+    };
+  const compact = (step: PlanStep): PlanStep =>
+    ({ ...step, old: side(step.old as Side), new: side(step.new as Side) }) as PlanStep;
+  it.each<[string, Change[], string]>([
+    [
+      "a guest added and one removed",
+      [
+        { name: a, next: inputs(a) },
+        { name: b, old: inputs(b), oldState: state(b, "u-b") },
+      ],
+      "update",
+    ],
+    [
+      "an email change (reset, same user)",
+      [{ name: "lead", old: inputs(a), oldState: state(a, "u-a"), next: inputs(b) }],
+      "update",
+    ],
+    [
+      "a display name (update)",
+      [{ name: a, old: inputs(a), oldState: state(a, "u-a"), next: inputs(a, { invitedUserDisplayName: "Alice" }) }],
+      "update",
+    ],
+  ])("%s", (_why, changes, op) => {
+    const step = compact(shard(changes, op));
+    expect(JSON.stringify(step.old?.outputs)).toContain("g1:");
+    expect(rows([step])).toEqual(rows(perGuest(changes)));
+  });
+
+  it("an unchanged guest recorded without the defaults, declared with them, gives no step", () => {
+    const kept: Change = {
+      name: "kept",
+      old: inputs("k@contoso.com"),
+      oldState: state("k@contoso.com", "u-k"),
+      next: inputs("k@contoso.com"),
+    };
+    expect(expandShardSteps([compact(shard([kept]))])).toEqual([]);
   });
 });
