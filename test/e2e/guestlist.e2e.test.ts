@@ -3,7 +3,8 @@
  * redemption reset of the same user); remove an entry. Each step's plan (preview) and effect (what
  * Graph saw) asserted.
  */
-import { graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
+import { graphWrites, requestsTo, TestStack } from "../../src/testing";
+import { ok, withEmulatedStack } from "./suite";
 import type { RunningEmulator, RunResult } from "../../src/testing";
 import { AVERY, guestListProgram, guestsYaml, SAM } from "./programs";
 
@@ -15,10 +16,6 @@ const JO = "  - email: jo@adatum.example";
 let emu: RunningEmulator;
 let stack: TestStack;
 
-const ok = (r: RunResult): RunResult => {
-  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
-  return r;
-};
 /** The plan per guest: the engine's step, "replace" for the steps of a replacement. */
 const plan = (r: RunResult): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -35,19 +32,13 @@ const live = (): string[] =>
     .map((u) => u.mail!)
     .sort();
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  stack = new TestStack({
-    name: "e2e-guestlist",
-    program: PROGRAM,
-    env: providerEnv(emu),
-    files: { "guests.yaml": guestsYaml([AVERY, SAM]) },
-  });
-});
-afterAll(async () => {
-  await emu?.close();
-  stack?.dispose();
-});
+withEmulatedStack(
+  { name: "e2e-guestlist", program: PROGRAM, files: { "guests.yaml": guestsYaml([AVERY, SAM]) } },
+  (e, s) => {
+    emu = e;
+    stack = s;
+  },
+);
 
 let averyId = "";
 
