@@ -11,21 +11,11 @@ import {
   GraphResponse,
   lastTryBeforeDeadline,
   MAX_BATCH,
-  Scheduler,
-  SchedulerOptions,
 } from "../../src/graph/scheduler";
-import { FakeGraph, networkError, ok, Op, status } from "./fake-graph";
+import { FakeGraph, get, networkError, ok, Op, run, scheduler, status, useFakeClock } from "./fake-graph";
 
-beforeEach(() => {
-  jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask"], now: 1_000_000 });
-});
-afterEach(() => {
-  jest.useRealTimers();
-});
+useFakeClock();
 
-const run = (ms: number): Promise<void> => jest.advanceTimersByTimeAsync(ms);
-
-const get = (id: string): GraphRequest => ({ method: "GET", path: `/users/${id}?$select=id`, lane: "users" });
 const patch = (id: string): GraphRequest => ({
   method: "PATCH",
   path: `/users/${id}`,
@@ -38,10 +28,6 @@ const invite = (email: string): GraphRequest => ({
   body: { invitedUserEmailAddress: email, inviteRedirectUrl: "https://x" },
   lane: "invitations",
 });
-
-function scheduler(graph: FakeGraph, o: Partial<SchedulerOptions> = {}): Scheduler {
-  return new Scheduler(graph, { maxConcurrency: 16, batching: true, random: () => 0.5, ...o });
-}
 
 /** Settles promises into an inspectable record as they finish. */
 function track<T>(ps: Promise<T>[]): { done: number; values: (T | undefined)[]; errors: unknown[] } {
