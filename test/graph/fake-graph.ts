@@ -138,3 +138,13 @@ export const get = (id: string): GraphRequest => ({ method: "GET", path: `/users
 /** The scheduler under test against the fake Graph: 16 at a time, batching, jitter at its middle; `o` overrides. */
 export const scheduler = (graph: FakeGraph, o: Partial<SchedulerOptions> = {}): Scheduler =>
   new Scheduler(graph, { maxConcurrency: 16, batching: true, random: () => 0.5, ...o });
+
+/** A handler that answers the first operation of this method 429 with these headers, and every operation after it as the default (200, its path). */
+export function throttleOnce(method: HttpMethod, headers: Record<string, string>): (op: Op) => Answer {
+  let first = true;
+  return (op) => {
+    if (!first || op.method !== method) return ok({ path: op.path });
+    first = false;
+    return status(429, headers);
+  };
+}
