@@ -49,6 +49,20 @@ export function adminGraphClient(t: GraphTarget): Client {
   });
 }
 
+/**
+ * Invites `email` as the tenant's admin would (in the portal or a script), out of band:
+ * `POST /invitations` through {@link adminGraphClient}, redirecting to My Apps unless `extra` says
+ * otherwise. Resolves with the invited user's object id.
+ */
+export async function adminInvite(t: GraphTarget, email: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const r = (await adminGraphClient(t)
+    .api("/invitations")
+    .post({ invitedUserEmailAddress: email, inviteRedirectUrl: "https://myapps.microsoft.com", ...extra })) as {
+    invitedUser: { id: string };
+  };
+  return r.invitedUser.id;
+}
+
 /** The environment that points the provider (in the plugin process) at the target. */
 export function providerEnv(t: GraphTarget & { caCertPath?: string }): Record<string, string> {
   const env: Record<string, string> = {
