@@ -93,36 +93,26 @@ async function proveIssued(
 }
 
 /**
- * A row set in the environment: a new app, its tenant and id under `prefix` with the row's own
- * `variables` (made for the app, e.g. its certificate file) and the endpoints, the authority being
- * the one that issues its token (see {@link proveIssued}); then proven there.
+ * Proves a row for a new app at the authority that issues its token (see {@link proveIssued}). With a
+ * config namespace (`entra`, `azuread`), `settings` (made for the app) are the stack's config with the
+ * tenant and the app's id, the endpoints in the environment unless the config names the authority;
+ * with an environment prefix (`ARM`, `AZURE`), they are environment variables, set with
+ * {@link setAppEnv}.
  */
-async function proveEnvironmentRow(
-  prefix: "ARM" | "AZURE",
+async function proveNewApp(
+  where: "entra" | "azuread" | "ARM" | "AZURE",
   by: Issuer,
   row: { kind: string; email: string },
-  variables: (app: App) => Record<string, string>,
+  settings: (app: App) => Record<string, string>,
 ): Promise<void> {
   const app = newApp();
-  setAppEnv(prefix, app, issuerAuthority(by), variables(app));
-  await proveIssued(app, by, row);
-}
-
-/**
- * A row set in the stack's config: a new app, its tenant and id under the `prefix` namespace with the
- * row's own `config` (made for the app); the endpoints in the environment unless the config names the
- * authority; then proven at the authority that issues its token (see {@link proveIssued}).
- */
-async function proveConfigRow(
-  prefix: "entra" | "azuread",
-  by: Issuer,
-  row: { kind: string; email: string },
-  config: (app: App) => Record<string, string>,
-): Promise<void> {
-  const app = newApp();
-  const all = { [`${prefix}:tenantId`]: world.emu.tenantId, [`${prefix}:clientId`]: app.clientId, ...config(app) };
-  if (!(`${prefix}:authorityHost` in all)) env.set(endpoints(issuerAuthority(by)));
-  await proveIssued(app, by, { ...row, config: all });
+  if (where === "ARM" || where === "AZURE") {
+    setAppEnv(where, app, issuerAuthority(by), settings(app));
+    return proveIssued(app, by, row);
+  }
+  const config = { [`${where}:tenantId`]: world.emu.tenantId, [`${where}:clientId`]: app.clientId, ...settings(app) };
+  if (!(`${where}:authorityHost` in config)) env.set(endpoints(issuerAuthority(by)));
+  return proveIssued(app, by, { ...row, config });
 }
 
 /**
@@ -208,14 +198,14 @@ describe("every row of the resolution table, through a custom authority", () => 
 
   describe("1. stack config entra:*", () => {
     test("client secret, endpoints in config too", () =>
-      proveConfigRow("entra", "emulator", { kind: "clientSecret", email: "entra-secret@contoso.com" }, (app) => ({
+      proveNewApp("entra", "emulator", { kind: "clientSecret", email: "entra-secret@contoso.com" }, (app) => ({
         "entra:clientSecret": app.clientSecret,
         "entra:graphEndpoint": world.emu.graphUrl,
         "entra:authorityHost": world.emu.authorityHost,
       })));
 
     test("client certificate with a password (encrypted key)", () =>
-      proveConfigRow("entra", "certificate", { kind: "clientCertificate", email: "entra-cert@contoso.com" }, (app) => ({
+      proveNewApp("entra", "certificate", { kind: "clientCertificate", email: "entra-cert@contoso.com" }, (app) => ({
         "entra:clientCertificatePath": world.front.addCertificate(app, { password: "correct horse" }),
         "entra:clientCertificatePassword": "correct horse",
         "entra:graphEndpoint": world.emu.graphUrl,
@@ -223,7 +213,7 @@ describe("every row of the resolution table, through a custom authority", () => 
       })));
 
     test("OIDC with entra:oidcToken", () =>
-      proveConfigRow("entra", "federated", { kind: "oidc", email: "entra-oidc@contoso.com" }, (app) => ({
+      proveNewApp("entra", "federated", { kind: "oidc", email: "entra-oidc@contoso.com" }, (app) => ({
         "entra:useOidc": "true",
         "entra:oidcToken": world.front.federatedToken(app, "repo:contoso/guests:environment:config"),
       })));
@@ -231,12 +221,12 @@ describe("every row of the resolution table, through a custom authority", () => 
 
   describe("2. stack config azuread:*", () => {
     test("client secret (azuread:tenantId/clientId/clientSecret), endpoints from ENTRA_*", () =>
-      proveConfigRow("azuread", "emulator", { kind: "clientSecret", email: "azuread-secret@contoso.com" }, (app) => ({
+      proveNewApp("azuread", "emulator", { kind: "clientSecret", email: "azuread-secret@contoso.com" }, (app) => ({
         "azuread:clientSecret": app.clientSecret,
       })));
 
     test("client certificate (azuread:clientCertificatePath)", () =>
-      proveConfigRow(
+      proveNewApp(
         "azuread",
         "certificate",
         { kind: "clientCertificate", email: "azuread-cert@contoso.com" },
@@ -293,7 +283,7 @@ describe("every row of the resolution table, through a custom authority", () => 
           return { ARM_USE_OIDC: "true", ARM_OIDC_TOKEN_FILE_PATH: file };
         },
       ],
-    ])("%s", (_title, by, kind, email, variables) => proveEnvironmentRow("ARM", by, { kind, email }, variables));
+    ])("%s", (_title, by, kind, email, variables) => proveNewApp("ARM", by, { kind, email }, variables));
 
     test("ARM_USE_OIDC in GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN)", async () => {
       const app = newApp();
@@ -365,7 +355,7 @@ describe("every row of the resolution table, through a custom authority", () => 
     });
 
     test("the same row at the credential: EnvironmentCredential with AZURE_CLIENT_SECRET", () =>
-      proveEnvironmentRow("AZURE", "emulator", { kind: "default", email: "azure-env-secret@contoso.com" }, (app) => ({
+      proveNewApp("AZURE", "emulator", { kind: "default", email: "azure-env-secret@contoso.com" }, (app) => ({
         AZURE_CLIENT_SECRET: app.clientSecret,
       })));
 
@@ -382,13 +372,13 @@ describe("every row of the resolution table, through a custom authority", () => 
     });
 
     test("EnvironmentCredential with AZURE_CLIENT_CERTIFICATE_PATH and AZURE_CLIENT_CERTIFICATE_PASSWORD", () =>
-      proveEnvironmentRow("AZURE", "certificate", { kind: "default", email: "azure-env-cert@contoso.com" }, (app) => ({
+      proveNewApp("AZURE", "certificate", { kind: "default", email: "azure-env-cert@contoso.com" }, (app) => ({
         AZURE_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(app, { password: "pa55" }),
         AZURE_CLIENT_CERTIFICATE_PASSWORD: "pa55",
       })));
 
     test("WorkloadIdentityCredential with AZURE_FEDERATED_TOKEN_FILE (AKS workload identity)", () =>
-      proveEnvironmentRow("AZURE", "federated", { kind: "default", email: "azure-workload@contoso.com" }, (app) => {
+      proveNewApp("AZURE", "federated", { kind: "default", email: "azure-workload@contoso.com" }, (app) => {
         const file = path.join(world.dir, "azure-identity-token");
         fs.writeFileSync(file, world.front.federatedToken(app, "system:serviceaccount:guests:entra-invitations"));
         return { AZURE_FEDERATED_TOKEN_FILE: file };
