@@ -393,15 +393,19 @@ describe("ownership marks", () => {
     expect(graphWrites(emu.requests())).toEqual([]);
   });
 
-  it("a guest another stack marked: adopted, with a warning naming that stack; its mark is kept", async () => {
-    const a = await create(
-      { invitedUserEmailAddress: "shared@contoso.example", inviteRedirectUrl: redirect },
-      urnOf("staging", "shared-a"),
-    );
+  /** The same address created by the resource `first`, then in a later deployment by `second` (request log cleared between). */
+  async function createTwice(email: string, first: string, second: string) {
+    const news = { invitedUserEmailAddress: email, inviteRedirectUrl: redirect };
+    const a = await create(news, first);
     resetLifecycleRegistry();
     emu.clearRequests();
-    const b = await create(
-      { invitedUserEmailAddress: "shared@contoso.example", inviteRedirectUrl: redirect },
+    return { a, b: await create(news, second) };
+  }
+
+  it("a guest another stack marked: adopted, with a warning naming that stack; its mark is kept", async () => {
+    const { a, b } = await createTwice(
+      "shared@contoso.example",
+      urnOf("staging", "shared-a"),
       urnOf("prod", "shared-b"),
     );
     expect(b.id).toBe(a.id);
@@ -414,16 +418,7 @@ describe("ownership marks", () => {
   });
 
   it("another resource of this stack marked it: owned, and the mark now names this resource", async () => {
-    const a = await create(
-      { invitedUserEmailAddress: "renamed@contoso.example", inviteRedirectUrl: redirect },
-      urnOf("prod", "old-name"),
-    );
-    resetLifecycleRegistry();
-    emu.clearRequests();
-    const b = await create(
-      { invitedUserEmailAddress: "renamed@contoso.example", inviteRedirectUrl: redirect },
-      urnOf("prod", "new-name"),
-    );
+    const { a, b } = await createTwice("renamed@contoso.example", urnOf("prod", "old-name"), urnOf("prod", "new-name"));
     expect(b.outs.adopted).toBe(false);
     expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([
       [`PATCH /v1.0/users/${a.id}/extensions/${MARK}`, markBody("new-name", "delete")],
