@@ -8,6 +8,8 @@ import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-grap
 import * as fs from "node:fs";
 import * as https from "node:https";
 import type { SeedUser } from "../emulator";
+import { createTransport } from "../graph/transport";
+import type { Transport } from "../graph/scheduler";
 import { readBody } from "./http-body";
 
 /** A Graph endpoint and an app to sign in with; a {@link RunningEmulator} is one. */
@@ -24,17 +26,41 @@ export interface GraphTarget {
   clientSecret: string;
 }
 
-/** A Graph SDK client signed in to the target as its app. */
-export function adminGraphClient(t: GraphTarget): Client {
-  const credential = new ClientSecretCredential(t.tenantId, t.clientId, t.clientSecret, {
+/** The target's app as the real `ClientSecretCredential` (the provider's client-secret sign-in). */
+export function appCredential(t: GraphTarget): ClientSecretCredential {
+  return new ClientSecretCredential(t.tenantId, t.clientId, t.clientSecret, {
     authorityHost: t.authorityHost,
     disableInstanceDiscovery: true,
   });
+}
+
+/** The provider's own transport (the Graph SDK client behind it) to the target, signed in with {@link appCredential}. */
+export function appTransport(t: GraphTarget): Transport {
+  return createTransport({ graphEndpoint: t.graphUrl, credential: appCredential(t) });
+}
+
+/** A Graph SDK client signed in to the target as its app. */
+export function adminGraphClient(t: GraphTarget): Client {
+  const credential = appCredential(t);
   return Client.initWithMiddleware({
     authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [`${t.graphUrl}/.default`] }),
     baseUrl: `${t.graphUrl}/`,
     customHosts: new Set([new URL(t.graphUrl).hostname]),
   });
+}
+
+/**
+ * Invites `email` as the tenant's admin would (in the portal or a script), out of band:
+ * `POST /invitations` through {@link adminGraphClient}, redirecting to My Apps unless `extra` says
+ * otherwise. Resolves with the invited user's object id.
+ */
+export async function adminInvite(t: GraphTarget, email: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const r = (await adminGraphClient(t)
+    .api("/invitations")
+    .post({ invitedUserEmailAddress: email, inviteRedirectUrl: "https://myapps.microsoft.com", ...extra })) as {
+    invitedUser: { id: string };
+  };
+  return r.invitedUser.id;
 }
 
 /** The environment that points the provider (in the plugin process) at the target. */

@@ -12,7 +12,7 @@ export { TestStack } from "./stack";
 export type { RunResult, StepEvent, DiagnosticEvent, StateResource, TestStackOptions, RunOptions } from "./stack";
 export { runPulumi, readEventLog, operationArgs } from "./pulumi-cli";
 export type { PulumiRunOptions, PulumiOp } from "./pulumi-cli";
-export { acceptedGuest, adminGraphClient, providerConfig, providerEnv } from "./graph-admin";
+export { acceptedGuest, adminGraphClient, adminInvite, providerConfig, providerEnv } from "./graph-admin";
 export type { GraphTarget } from "./graph-admin";
 export { graphWrites, requestsTo, describeRequests } from "./requests";
 export { serializedInvitationProvider } from "./serialized";

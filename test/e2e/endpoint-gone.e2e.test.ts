@@ -12,18 +12,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { providerEnv, RequestLogEntry, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import { RequestLogEntry, RunningEmulator, RunResult, startEmulator } from "../../src/testing";
 import { GUEST_LIST_PROGRAM } from "./programs";
+import { ok, stackAgainst } from "./suite";
 
 jest.setTimeout(600_000);
 
 const yaml = (n: number, domain: string): string =>
   `guests:\n${Array.from({ length: n }, (_, i) => `  - email: guest${i}@${domain}\n    displayName: Guest ${i}\n`).join("")}`;
-
-const ok = (r: RunResult): RunResult => {
-  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
-  return r;
-};
 
 /** What a person at the terminal reads: the CLI's stdout and stderr. */
 const printed = (r: RunResult): string => `${r.stdout}\n${r.stderr}`;
@@ -57,10 +53,9 @@ describe("Graph goes away in the middle of `pulumi up`", () => {
     // Latency makes the run last long enough to stop the endpoint in its middle.
     const first = await startEmulator({ statePath, latencyMs: 150 });
     emulators.push(first);
-    const stack = new TestStack({
+    const stack = stackAgainst(first, {
       name: "endpoint-gone",
       program: GUEST_LIST_PROGRAM,
-      env: providerEnv(first),
       files: { "guests.yaml": yaml(GUESTS, "gone.example.com") },
     });
 
@@ -120,10 +115,9 @@ describe("a refresh of 100 guests with a wrong client secret", () => {
   test("prints one message with the cause and the fix, no stack trace, and a bounded number of lines", async () => {
     const emu = await startEmulator();
     emulators.push(emu);
-    const stack = new TestStack({
+    const stack = stackAgainst(emu, {
       name: "wrong-secret",
       program: GUEST_LIST_PROGRAM,
-      env: providerEnv(emu),
       files: { "guests.yaml": yaml(GUESTS, "secret.example.com") },
     });
     ok(await stack.up());
@@ -156,12 +150,7 @@ describe("a bad guest file", () => {
     const emu = await startEmulator();
     emulators.push(emu);
     const file = "guests:\n  - email: fine@bad.example.com\n  - email: not-an-address\n    displayName: Broken\n";
-    const stack = new TestStack({
-      name: "bad-file",
-      program: GUEST_LIST_PROGRAM,
-      env: providerEnv(emu),
-      files: { "guests.yaml": file },
-    });
+    const stack = stackAgainst(emu, { name: "bad-file", program: GUEST_LIST_PROGRAM, files: { "guests.yaml": file } });
     const r = await stack.preview();
     const text = printed(r);
     expect(r.ok).toBe(false);

@@ -9,12 +9,13 @@ import {
   graphWrites,
   providerEnv,
   requestsTo,
-  startEmulator,
   TestStack,
   adminGraphClient,
+  adminInvite,
 } from "../../src/testing";
 import type { RunningEmulator, RunResult } from "../../src/testing";
 import { redirect } from "./programs";
+import { ok, withEmulatedStack } from "./suite";
 
 jest.setTimeout(300_000);
 
@@ -45,11 +46,6 @@ function setGuests(list: Guest[]): void {
   stack.writeFile("guests.json", JSON.stringify(list, null, 2));
 }
 
-function expectOk(r: RunResult): RunResult {
-  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
 function userIdOf(r: RunResult, name: string): string {
   const g = (r.outputs?.guests?.value as Record<string, { userId: string }>)[name];
   return g.userId;
@@ -58,13 +54,9 @@ function userIdOf(r: RunResult, name: string): string {
 const liveUsers = (): ReturnType<RunningEmulator["users"]> => emu.users().filter((u) => !u.deletedDateTime);
 const invitationType = "pulumi-nodejs:dynamic/entra:Invitation";
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  stack = new TestStack({ name: "e2e-engine", program: PROGRAM, env: providerEnv(emu) });
-});
-
-afterAll(async () => {
-  await emu?.close();
+withEmulatedStack({ name: "e2e-engine", program: PROGRAM }, (e, s) => {
+  emu = e;
+  stack = s;
 });
 
 const ids: Record<string, string> = {};
@@ -93,7 +85,7 @@ describe("the real Pulumi engine against the emulator", () => {
         onDelete: "disable",
       },
     ]);
-    const r = expectOk(await stack.up());
+    const r = ok(await stack.up());
     for (const g of guests) ids[g.name] = userIdOf(r, g.name);
     expect(new Set(Object.values(ids)).size).toBe(3);
     expect(
@@ -122,11 +114,11 @@ describe("the real Pulumi engine against the emulator", () => {
 
   test("2. a second up changes nothing and sends no write to Graph", async () => {
     emu.clearRequests();
-    const r = expectOk(await stack.up());
+    const r = ok(await stack.up());
     expect(r.summary).toEqual({ same: 4 });
     expect(graphWrites(emu.requests())).toEqual([]);
     // A drift preview with nothing changed out of band shows nothing: no refresh diff, no step.
-    const p = expectOk(await stack.preview({ refresh: true }));
+    const p = ok(await stack.preview({ refresh: true }));
     const refreshed = p.steps.filter((s) => s.type === invitationType && s.op === "refresh");
     expect(refreshed).toHaveLength(3);
     expect(refreshed.flatMap((s) => s.refreshedOutputs ?? ["(no outputs event)"])).toEqual([]);
@@ -148,7 +140,7 @@ describe("the real Pulumi engine against the emulator", () => {
           : g,
       ),
     );
-    const r = expectOk(await stack.up());
+    const r = ok(await stack.up());
     expect(r.summary).toMatchObject({ update: 1, same: 3 });
     expect(userIdOf(r, "alice")).toBe(ids.alice);
     const patches = requestsTo(emu.requests(), "PATCH", `/v1.0/users/${ids.alice}`);
@@ -164,13 +156,13 @@ describe("the real Pulumi engine against the emulator", () => {
     emu.clearRequests();
     setGuests(guests.map((g) => (g.name === "bob" ? { ...g, invitedUserEmailAddress: "bob@fabrikam.example" } : g)));
     // What a reviewer reads: the CLI's "+-" comes with one line under Diagnostics that says it is a reset.
-    const p = expectOk(await stack.preview());
+    const p = ok(await stack.preview());
     expect(p.stdout).toMatch(/^ \+- +pulumi-nodejs:dynamic\/entra:Invitation bob replace/m);
     expect(diagnosticsSection(p.stdout)).toEqual([
       `bob@fabrikam.com: email change to bob@fabrikam.example → redemption reset of the same user ${ids.bob.slice(0, 8)}… (not deleted)`,
     ]);
     expect(graphWrites(emu.requests())).toEqual([]);
-    const r = expectOk(await stack.up());
+    const r = ok(await stack.up());
     expect(r.summary).toMatchObject({ replace: 1 });
     expect(userIdOf(r, "bob")).toBe(ids.bob);
     const writes = graphWrites(emu.requests());
@@ -195,7 +187,7 @@ describe("the real Pulumi engine against the emulator", () => {
     emu.redeem(ids.carol);
     emu.clearRequests();
     const urn = stack.urn(invitationType, "carol");
-    let r = expectOk(await stack.up({ replace: [urn] }));
+    let r = ok(await stack.up({ replace: [urn] }));
     expect(r.summary).toMatchObject({ replace: 1 });
     expect(userIdOf(r, "carol")).toBe(ids.carol);
     let writes = graphWrites(emu.requests());
@@ -210,11 +202,11 @@ describe("the real Pulumi engine against the emulator", () => {
 
     emu.clearRequests();
     setGuests(guests.map((g) => (g.name === "carol" ? { ...g, triggers: { rotated: "2026-11" } } : g)));
-    const p = expectOk(await stack.preview());
+    const p = ok(await stack.preview());
     expect(diagnosticsSection(p.stdout)).toEqual([
       `carol@northwind.example: triggers change → redemption reset of the same user ${ids.carol.slice(0, 8)}… (not deleted)`,
     ]);
-    r = expectOk(await stack.up());
+    r = ok(await stack.up());
     expect(r.summary).toMatchObject({ replace: 1 });
     expect(userIdOf(r, "carol")).toBe(ids.carol);
     writes = graphWrites(emu.requests());
@@ -230,14 +222,14 @@ describe("the real Pulumi engine against the emulator", () => {
     emu.redeem(ids.carol);
     emu.clearRequests();
 
-    const p = expectOk(await stack.preview({ refresh: true }));
+    const p = ok(await stack.preview({ refresh: true }));
     const ops = Object.fromEntries(
       p.steps.filter((s) => s.type === invitationType).map((s) => [s.urn.split("::").pop(), s.op]),
     );
     expect(ops).toMatchObject({ alice: "update", bob: "create", carol: "same" });
     expect(graphWrites(emu.requests())).toEqual([]);
 
-    const r = expectOk(await stack.up({ refresh: true }));
+    const r = ok(await stack.up({ refresh: true }));
     const guestsOut = r.outputs?.guests?.value as Record<string, { userId: string; state: string }>;
     expect(guestsOut.alice.userId).toBe(ids.alice);
     expect(emu.users().find((u) => u.id === ids.alice)?.displayName).toBe("Alice A.");
@@ -250,7 +242,7 @@ describe("the real Pulumi engine against the emulator", () => {
   test("7. up --refresh with a guest removed deletes that guest only", async () => {
     emu.clearRequests();
     setGuests(guests.filter((g) => g.name !== "alice"));
-    const r = expectOk(await stack.up({ refresh: true }));
+    const r = ok(await stack.up({ refresh: true }));
     expect(r.summary).toMatchObject({ delete: 1 });
     const writes = graphWrites(emu.requests());
     expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`DELETE /v1.0/users/${ids.alice}`]);
@@ -278,43 +270,38 @@ describe("the real Pulumi engine against the emulator", () => {
     expect(killed.ok).toBe(false);
     emu.setLatency(0);
     // What a pipeline does after a killed run: release the lock, then run again.
-    expectOk(await stack.cancel());
-    const r = expectOk(await stack.up({ refresh: true }));
+    ok(await stack.cancel());
+    const r = ok(await stack.up({ refresh: true }));
     const bobs = liveUsers().filter((u) => u.mail === "bob@fabrikam.net" || u.mail?.startsWith("bob@"));
     expect(bobs.map((u) => u.id)).toEqual([ids.bob]);
     expect(userIdOf(r, "bob")).toBe(ids.bob);
     // The interrupted replacement's create found the guest by its new address, and the ownership mark
     // on the user names this stack's resource: owned, not adopted, so destroy still removes it.
     expect((r.outputs?.guests?.value as Record<string, { adopted: boolean }>).bob.adopted).toBe(false);
-    const again = expectOk(await stack.up());
+    const again = ok(await stack.up());
     expect(again.summary).toMatchObject({ same: 3 });
   });
 
   test("8. destroy: invited guests deleted, adopted kept, onDelete disable disables; a second destroy is clean", async () => {
-    const admin = adminGraphClient(emu);
-    const pre = (await admin
-      .api("/invitations")
-      .post({ invitedUserEmailAddress: "dave@partner.example", inviteRedirectUrl: redirect })) as {
-      invitedUser: { id: string };
-    };
+    const daveId = await adminInvite(emu, "dave@partner.example");
     setGuests([
       ...guests,
       { name: "dave", invitedUserEmailAddress: "dave@partner.example", inviteRedirectUrl: redirect },
       { name: "frank", invitedUserEmailAddress: "frank@contoso.com", inviteRedirectUrl: redirect },
     ]);
-    const r = expectOk(await stack.up());
-    expect(userIdOf(r, "dave")).toBe(pre.invitedUser.id);
+    const r = ok(await stack.up());
+    expect(userIdOf(r, "dave")).toBe(daveId);
     ids.frank = userIdOf(r, "frank");
     expect((r.outputs?.guests?.value as Record<string, { adopted: boolean }>).dave.adopted).toBe(true);
 
     emu.clearRequests();
-    const d = expectOk(await stack.destroy());
+    const d = ok(await stack.destroy());
     expect(d.summary).toMatchObject({ delete: 5 });
     const byId = Object.fromEntries(emu.users({ includeDeleted: true }).map((u) => [u.id, u]));
     expect(byId[ids.frank].deletedDateTime).toBeTruthy();
     expect(byId[ids.bob].deletedDateTime).toBeTruthy(); // owned again after scenario 9 (its mark)
     expect(byId[ids.carol]).toMatchObject({ deletedDateTime: null, accountEnabled: false });
-    expect(byId[pre.invitedUser.id]).toMatchObject({ deletedDateTime: null, accountEnabled: true });
+    expect(byId[daveId]).toMatchObject({ deletedDateTime: null, accountEnabled: true });
     expect(
       requestsTo(emu.requests(), "DELETE", /\/users\//)
         .map((x) => x.path)
@@ -322,7 +309,7 @@ describe("the real Pulumi engine against the emulator", () => {
     ).toEqual([`/v1.0/users/${ids.frank}`, `/v1.0/users/${ids.bob}`].sort());
 
     emu.clearRequests();
-    const d2 = expectOk(await stack.destroy());
+    const d2 = ok(await stack.destroy());
     expect(d2.summary ?? {}).not.toHaveProperty("delete");
     expect(graphWrites(emu.requests())).toEqual([]);
   });
@@ -338,7 +325,7 @@ describe("the real Pulumi engine against the emulator", () => {
       env: { ...env, ARM_CLIENT_SECRET: "" },
       files: { "guests.json": JSON.stringify(guests) },
     });
-    const r = expectOk(await s2.up({ secretConfig: { "entra:clientSecret": secret } }));
+    const r = ok(await s2.up({ secretConfig: { "entra:clientSecret": secret } }));
     const redeemLinks = emu.requests().length; // the emulator's log holds no response bodies; scan by shape instead
     expect(redeemLinks).toBeGreaterThan(0);
     const state = JSON.stringify(s2.exportState());
@@ -348,7 +335,7 @@ describe("the real Pulumi engine against the emulator", () => {
       expect(t).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/); // a JWT
       expect(t).not.toMatch(/redeem\?/i);
     }
-    expectOk(await s2.destroy());
+    ok(await s2.destroy());
     s2.dispose();
   });
 });

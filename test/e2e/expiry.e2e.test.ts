@@ -4,7 +4,8 @@
  * guest out, so `up` removes it per its onDelete; a lone Invitation warns, then reports an error once
  * expired (and keeps the guest); the provider refuses to create an expired invitation. Nothing sleeps.
  */
-import { graphWrites, providerEnv, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import { graphWrites, RunningEmulator, RunResult, TestStack } from "../../src/testing";
+import { ok, withEmulatedStack } from "./suite";
 
 jest.setTimeout(300_000);
 
@@ -33,10 +34,6 @@ const SOLO = [{ name: "solo", email: "solo@fabrikam.com", expiresOn: "2027-03-01
 let emu: RunningEmulator;
 let stack: TestStack;
 
-const ok = (r: RunResult): RunResult => {
-  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
-  return r;
-};
 const at = (iso: string) => ({ env: { ENTRA_NOW: iso } });
 const plan = (r: RunResult): Record<string, string> =>
   Object.fromEntries(
@@ -46,19 +43,13 @@ const notes = (r: RunResult, re: RegExp): string[] =>
   r.diagnostics.filter((d) => d.severity !== "debug" && re.test(d.message)).map((d) => `${d.severity}: ${d.message}`);
 const user = (mail: string) => emu.users({ includeDeleted: true }).find((u) => u.mail === mail)!;
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  stack = new TestStack({
-    name: "e2e-expiry",
-    program: PROGRAM,
-    env: providerEnv(emu),
-    files: { "guests.yaml": GUESTS, "solo.json": JSON.stringify(SOLO) },
-  });
-});
-afterAll(async () => {
-  await emu?.close();
-  stack?.dispose();
-});
+withEmulatedStack(
+  { name: "e2e-expiry", program: PROGRAM, files: { "guests.yaml": GUESTS, "solo.json": JSON.stringify(SOLO) } },
+  (e, s) => {
+    emu = e;
+    stack = s;
+  },
+);
 
 test("before the window: up invites everyone, no expiry lines; summary counts expiring", async () => {
   const r = ok(await stack.up(at("2027-01-01T09:00:00Z")));

@@ -3,7 +3,8 @@
  * redemption reset of the same user); remove an entry. Each step's plan (preview) and effect (what
  * Graph saw) asserted.
  */
-import { graphWrites, providerEnv, requestsTo, startEmulator, TestStack } from "../../src/testing";
+import { graphWrites, requestsTo, TestStack } from "../../src/testing";
+import { ok, withEmulatedStack } from "./suite";
 import type { RunningEmulator, RunResult } from "../../src/testing";
 import { AVERY, guestListProgram, guestsYaml, SAM } from "./programs";
 
@@ -15,10 +16,6 @@ const JO = "  - email: jo@adatum.example";
 let emu: RunningEmulator;
 let stack: TestStack;
 
-const ok = (r: RunResult): RunResult => {
-  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
-  return r;
-};
 /** The plan per guest: the engine's step, "replace" for the steps of a replacement. */
 const plan = (r: RunResult): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -34,20 +31,21 @@ const live = (): string[] =>
     .filter((u) => !u.deletedDateTime)
     .map((u) => u.mail!)
     .sort();
+/** Writes these entries as the list and previews (its plan per guest), then runs `up` with the request log cleared. */
+const edit = async (entries: string[]): Promise<{ planned: Record<string, string>; up: RunResult }> => {
+  stack.writeFile("guests.yaml", guestsYaml(entries));
+  const planned = plan(ok(await stack.preview()));
+  emu.clearRequests();
+  return { planned, up: ok(await stack.up()) };
+};
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  stack = new TestStack({
-    name: "e2e-guestlist",
-    program: PROGRAM,
-    env: providerEnv(emu),
-    files: { "guests.yaml": guestsYaml([AVERY, SAM]) },
-  });
-});
-afterAll(async () => {
-  await emu?.close();
-  stack?.dispose();
-});
+withEmulatedStack(
+  { name: "e2e-guestlist", program: PROGRAM, files: { "guests.yaml": guestsYaml([AVERY, SAM]) } },
+  (e, s) => {
+    emu = e;
+    stack = s;
+  },
+);
 
 let averyId = "";
 
@@ -61,15 +59,12 @@ test("up invites the list; outputs per guest and a summary", async () => {
 });
 
 test("adding an entry: preview shows one create; up invites only that guest", async () => {
-  stack.writeFile("guests.yaml", guestsYaml([JO, AVERY, SAM])); // reordered too: nothing else may change
-  const p = ok(await stack.preview());
-  expect(plan(p)).toEqual({
+  const { planned } = await edit([JO, AVERY, SAM]); // reordered too: nothing else may change
+  expect(planned).toEqual({
     "partners-fabrikam-lead": "same",
     "partners-sam@northwind.example": "same",
     "partners-jo@adatum.example": "create",
   });
-  emu.clearRequests();
-  ok(await stack.up());
   // The invitation, then the ownership mark on the new user.
   const jo = emu.users().find((u) => u.mail === "jo@adatum.example")!;
   expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([
@@ -80,11 +75,8 @@ test("adding an entry: preview shows one create; up invites only that guest", as
 });
 
 test("changing a keyed entry's email: preview shows a replace; up resets the same user", async () => {
-  stack.writeFile("guests.yaml", guestsYaml([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM]));
-  const p = ok(await stack.preview());
-  expect(plan(p)["partners-fabrikam-lead"]).toBe("replace");
-  emu.clearRequests();
-  const r = ok(await stack.up());
+  const { planned, up: r } = await edit([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com"), SAM]);
+  expect(planned["partners-fabrikam-lead"]).toBe("replace");
   expect((r.outputs!.guests.value as Record<string, { userId: string }>)["fabrikam-lead"].userId).toBe(averyId);
   expect(graphWrites(emu.requests()).map((w) => `${w.method} ${w.path}`)).toEqual([
     `PATCH /v1.0/users/${averyId}`,
@@ -98,15 +90,12 @@ test("changing a keyed entry's email: preview shows a replace; up resets the sam
 });
 
 test("removing an entry: preview shows one delete; up deletes only that guest", async () => {
-  stack.writeFile("guests.yaml", guestsYaml([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com")]));
-  const p = ok(await stack.preview());
-  expect(plan(p)).toMatchObject({
+  const { planned } = await edit([JO, AVERY.replace("avery@fabrikam.com", "avery.lee@fabrikam.com")]);
+  expect(planned).toMatchObject({
     "partners-sam@northwind.example": "delete",
     "partners-fabrikam-lead": "same",
     "partners-jo@adatum.example": "same",
   });
-  emu.clearRequests();
-  ok(await stack.up());
   expect(graphWrites(emu.requests()).map((w) => w.method)).toEqual(["DELETE"]);
   expect(live()).toEqual(["avery.lee@fabrikam.com", "jo@adatum.example"]);
 });

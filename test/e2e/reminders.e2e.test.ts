@@ -4,7 +4,8 @@
  * user, no reset), shown first by `preview --refresh` as an update with the reason; at most once per
  * N days and at most `maxReminders` times; never to an Accepted guest; not to a guest without reminders.
  */
-import { providerEnv, requestsTo, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import { requestsTo, RunningEmulator, RunResult, TestStack } from "../../src/testing";
+import { ok, withEmulatedStack } from "./suite";
 import { GUEST_LIST_PROGRAM } from "./programs";
 
 jest.setTimeout(300_000);
@@ -26,27 +27,14 @@ const day = (n: number) => ({ env: { ENTRA_NOW: new Date(T0 + n * DAY).toISOStri
 
 let emu: RunningEmulator;
 let stack: TestStack;
-const ok = (r: RunResult): RunResult => {
-  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
-  return r;
-};
 const updates = (r: RunResult): string[] =>
   r.steps.filter((s) => s.type.endsWith(":Invitation") && s.op === "update").map((s) => s.urn.split("::").pop()!);
 const invitations = () => requestsTo(emu.requests(), "POST", "/v1.0/invitations");
 const userId = (mail: string) => emu.users().find((u) => u.mail === mail)!.id;
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  stack = new TestStack({
-    name: "e2e-reminders",
-    program: GUEST_LIST_PROGRAM,
-    env: providerEnv(emu),
-    files: { "guests.yaml": GUESTS },
-  });
-});
-afterAll(async () => {
-  await emu?.close();
-  stack?.dispose();
+withEmulatedStack({ name: "e2e-reminders", program: GUEST_LIST_PROGRAM, files: { "guests.yaml": GUESTS } }, (e, s) => {
+  emu = e;
+  stack = s;
 });
 
 test("up invites; sam redeems; before N days a refresh changes nothing", async () => {

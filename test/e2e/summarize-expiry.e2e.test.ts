@@ -10,7 +10,8 @@
  * change and a triggers change (resets), an update, a reminder, a removal by each onDelete and an
  * expiry, compared row by row.
  */
-import { adminGraphClient, providerEnv, RunningEmulator, RunResult, startEmulator, TestStack } from "../../src/testing";
+import { adminGraphClient, providerEnv, RunningEmulator, TestStack } from "../../src/testing";
+import { ok, withEmulatedStack } from "./suite";
 import { previewJson, pulumiJson } from "../../src/testing/preview-json";
 import { summarize } from "./summarize-bin";
 import { GUEST_LIST_PROGRAM } from "./programs";
@@ -38,24 +39,15 @@ const day = (n: number): Record<string, string> => ({ ENTRA_NOW: new Date(T0 + n
 let emu: RunningEmulator;
 let stack: TestStack;
 
-const ok = (r: RunResult): RunResult => {
-  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
-  return r;
-};
-
+withEmulatedStack(
+  { name: "e2e-summarize-expiry", program: GUEST_LIST_PROGRAM, files: { "guests.yaml": GUESTS } },
+  (e, s) => {
+    emu = e;
+    stack = s;
+  },
+);
 beforeAll(async () => {
-  emu = await startEmulator();
-  stack = new TestStack({
-    name: "e2e-summarize-expiry",
-    program: GUEST_LIST_PROGRAM,
-    env: providerEnv(emu),
-    files: { "guests.yaml": GUESTS },
-  });
   ok(await stack.up({ env: day(0) }));
-});
-afterAll(async () => {
-  await emu?.close();
-  stack?.dispose();
 });
 
 const TABLE = [

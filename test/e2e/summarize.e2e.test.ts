@@ -5,7 +5,8 @@
  * `pulumi preview --refresh --json` piped into the installed `entra-guests` bin must give exactly
  * the expected table. Also `--replace`, `up --json`, no changes, and input that is not JSON.
  */
-import { adminGraphClient, providerEnv, RunningEmulator, startEmulator, TestStack, RunResult } from "../../src/testing";
+import { adminGraphClient, RunningEmulator, TestStack } from "../../src/testing";
+import { ok, withEmulatedStack } from "./suite";
 import { pulumiJson, previewJson } from "../../src/testing/preview-json";
 import { summarize } from "./summarize-bin";
 
@@ -57,11 +58,6 @@ const AFTER = `guests:
 let emu: RunningEmulator;
 let stack: TestStack;
 
-function expectOk(r: RunResult): RunResult {
-  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}`);
-  return r;
-}
-
 const invitationUrn = (name: string): string =>
   stack.urn("pulumi-nodejs:dynamic/entra:Invitation", name, "entra:index:GuestList");
 
@@ -87,15 +83,12 @@ const TABLE = [
   "",
 ].join("\n");
 
+withEmulatedStack({ name: "e2e-summarize", program: PROGRAM, files: { "guests.yaml": BEFORE } }, (e, s) => {
+  emu = e;
+  stack = s;
+});
 beforeAll(async () => {
-  emu = await startEmulator();
-  stack = new TestStack({
-    name: "e2e-summarize",
-    program: PROGRAM,
-    env: providerEnv(emu),
-    files: { "guests.yaml": BEFORE },
-  });
-  expectOk(await stack.up());
+  ok(await stack.up());
   const users = emu.users();
   const id = (mail: string): string => users.find((u) => u.mail === mail)!.id;
   const admin = adminGraphClient(emu);
@@ -103,10 +96,6 @@ beforeAll(async () => {
   await admin.api(`/directory/deletedItems/${id("dave@contoso.com")}`).delete(); // and from the recycle bin (else it is restored)
   await admin.api(`/users/${id("judy@contoso.com")}`).patch({ displayName: "Judy (renamed in the portal)" });
   stack.writeFile("guests.yaml", AFTER);
-});
-
-afterAll(async () => {
-  await emu?.close();
 });
 
 describe("pulumi preview --json | entra-guests summarize, with the real engine", () => {

@@ -5,11 +5,12 @@
  * half kept the old user and the create reset the old user's redemption. Dropping `invitedUser`
  * afterwards keeps the user: an update that sends nothing.
  */
-import { adminGraphClient, graphWrites, providerEnv, startEmulator, TestStack } from "../../src/testing";
-import type { RunningEmulator, RunResult } from "../../src/testing";
+import { adminInvite, graphWrites, TestStack } from "../../src/testing";
+import type { RunningEmulator } from "../../src/testing";
 import { redirect } from "./programs";
 import { previewJson } from "../../src/testing/preview-json";
 import { summarize } from "./summarize-bin";
+import { ok, withEmulatedStack } from "./suite";
 
 jest.setTimeout(300_000);
 
@@ -26,11 +27,6 @@ export const adopted = dan.adopted;
 
 let emu: RunningEmulator;
 let stack: TestStack;
-
-function expectOk(r: RunResult): RunResult {
-  if (!r.ok) throw new Error(`${r.op} failed: ${r.error}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 /** The program's one guest (guest.json): `email`, the suite's redirect, onDelete disable, and `more` inputs. */
 function writeGuest(email: string, more: Record<string, unknown> = {}): void {
@@ -50,31 +46,21 @@ function diagnosticsSection(stdout: string): string[] {
     : [];
 }
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  stack = new TestStack({ name: "e2e-switch-user", program: PROGRAM, env: providerEnv(emu) });
-});
-
-afterAll(async () => {
-  await emu?.close();
-  stack?.dispose();
+withEmulatedStack({ name: "e2e-switch-user", program: PROGRAM }, (e, s) => {
+  emu = e;
+  stack = s;
 });
 
 test("invitedUser naming another user: the old user is disabled by its onDelete and keeps its redemption; the new one is reset", async () => {
   writeGuest("dan@contoso.example");
-  const first = expectOk(await stack.up());
+  const first = ok(await stack.up());
   const danId = first.outputs?.userId?.value as string;
   emu.redeem(danId);
-  const erin = (await adminGraphClient(emu)
-    .api("/invitations")
-    .post({ invitedUserEmailAddress: "erin@partner.example", inviteRedirectUrl: redirect })) as {
-    invitedUser: { id: string };
-  };
-  const erinId = erin.invitedUser.id;
+  const erinId = await adminInvite(emu, "erin@partner.example");
   emu.clearRequests();
 
   writeGuest("erin@partner.example", { invitedUser: erinId, resetRedemption: true });
-  const p = expectOk(await stack.preview());
+  const p = ok(await stack.preview());
   expect(p.stdout).toMatch(/^ \+- +pulumi-nodejs:dynamic\/entra:Invitation dan replace/m);
   expect(diagnosticsSection(p.stdout)).toEqual([
     `dan@contoso.example: invitedUser change to ${erinId.slice(0, 8)}… → another user: ${erinId.slice(0, 8)}… is taken over and its redemption reset; the old user ${danId.slice(0, 8)}… leaves the stack by its onDelete (disable)`,
@@ -89,7 +75,7 @@ test("invitedUser naming another user: the old user is disabled by its onDelete 
   ]);
   expect(graphWrites(emu.requests())).toEqual([]);
 
-  const r = expectOk(await stack.up());
+  const r = ok(await stack.up());
   expect(r.summary).toMatchObject({ replace: 1 });
   expect(r.outputs?.userId?.value).toBe(erinId);
   expect(r.outputs?.adopted?.value).toBe(true);
@@ -109,14 +95,14 @@ test("invitedUser naming another user: the old user is disabled by its onDelete 
   expect(emu.users().find((u) => u.id === erinId)).toMatchObject({ externalUserState: "PendingAcceptance" });
 
   emu.clearRequests();
-  const again = expectOk(await stack.preview({ refresh: true }));
+  const again = ok(await stack.preview({ refresh: true }));
   expect(again.steps.filter((s) => s.op !== "same" && s.op !== "refresh")).toEqual([]);
   expect(graphWrites(emu.requests())).toEqual([]);
 
   // The switch done, the program drops invitedUser and resetRedemption: an update, no second reset.
   emu.redeem(erinId);
   writeGuest("erin@partner.example");
-  const drop = expectOk(await stack.up());
+  const drop = ok(await stack.up());
   expect(drop.summary).toMatchObject({ update: 1 });
   expect(drop.outputs?.userId?.value).toBe(erinId);
   expect(graphWrites(emu.requests())).toEqual([]);

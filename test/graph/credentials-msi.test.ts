@@ -41,34 +41,44 @@ const platform = (): Record<string, string> => ({
 
 managedIdentityRows(world, env, platform, { name: "App Service", prefix: "msi" });
 
-test("entra:useMsi with entra:clientId and entra:authorityHost in config", async () => {
+// Managed identity chosen in the stack's config (its entra: or azuread: keys): a new app's user-assigned identity.
+test.each([
+  [
+    "entra:useMsi with entra:clientId and entra:authorityHost in config",
+    {
+      email: "msi-entra-config@contoso.com",
+      environment: (): Record<string, string> => ({
+        IDENTITY_ENDPOINT: world.front.msiEndpoint,
+        IDENTITY_HEADER: world.front.msiHeader,
+      }),
+      config: (clientId: string): Record<string, string> => ({
+        "entra:useMsi": "true",
+        "entra:clientId": clientId,
+        "entra:graphEndpoint": world.emu.graphUrl,
+        "entra:authorityHost": world.front.authorityHost,
+      }),
+    },
+  ],
+  [
+    "azuread:useMsi with azuread:clientId",
+    {
+      email: "msi-azuread-config@contoso.com",
+      environment: platform,
+      config: (clientId: string): Record<string, string> => ({
+        "azuread:useMsi": "true",
+        "azuread:clientId": clientId,
+      }),
+    },
+  ],
+])("%s", async (_title, row) => {
   const app = newApp();
   world.front.addManagedIdentity(app, { systemAssigned: false });
-  env.set({ IDENTITY_ENDPOINT: world.front.msiEndpoint, IDENTITY_HEADER: world.front.msiHeader });
-  const config = {
-    "entra:useMsi": "true",
-    "entra:clientId": app.clientId,
-    "entra:graphEndpoint": world.emu.graphUrl,
-    "entra:authorityHost": world.front.authorityHost,
-  };
+  env.set(row.environment());
   await proveManagedIdentityRow(world.emu, world.front, {
-    config,
+    config: row.config(app.clientId),
     kind: "managedIdentity",
     clientId: app.clientId,
-    email: "msi-entra-config@contoso.com",
-  });
-});
-
-test("azuread:useMsi with azuread:clientId", async () => {
-  const app = newApp();
-  world.front.addManagedIdentity(app, { systemAssigned: false });
-  env.set(platform());
-  const config = { "azuread:useMsi": "true", "azuread:clientId": app.clientId };
-  await proveManagedIdentityRow(world.emu, world.front, {
-    config,
-    kind: "managedIdentity",
-    clientId: app.clientId,
-    email: "msi-azuread-config@contoso.com",
+    email: row.email,
   });
 });
 

@@ -72,6 +72,11 @@ function frontIssuedTo(app: App, proof: "certificate" | "federated"): void {
   expect(world.front.requests.filter((r) => r.status === 404)).toEqual([]);
 }
 
+/** Who issues a row's token: the emulator's own authority (client secret), or the front one that verifies a certificate or a federated token. */
+type Issuer = "emulator" | "certificate" | "federated";
+const issuerAuthority = (by: Issuer): string =>
+  by === "emulator" ? world.emu.authorityHost : world.front.authorityHost;
+
 /**
  * Proves the row (see {@link proveRow}) for `app` at the authority that issues its token: the
  * emulator's own for a client secret, else the front authority that verifies the `certificate` or
@@ -79,13 +84,35 @@ function frontIssuedTo(app: App, proof: "certificate" | "federated"): void {
  */
 async function proveIssued(
   app: App,
-  by: "emulator" | "certificate" | "federated",
+  by: Issuer,
   row: { config?: Record<string, string>; kind: string; email: string },
 ): Promise<void> {
-  const authorityHost = by === "emulator" ? world.emu.authorityHost : world.front.authorityHost;
-  await proveRow(world.emu, { ...row, clientId: app.clientId, authorityHost });
+  await proveRow(world.emu, { ...row, clientId: app.clientId, authorityHost: issuerAuthority(by) });
   if (by === "emulator") emulatorIssuedTo(app);
   else frontIssuedTo(app, by);
+}
+
+/**
+ * Proves a row for a new app at the authority that issues its token (see {@link proveIssued}). With a
+ * config namespace (`entra`, `azuread`), `settings` (made for the app) are the stack's config with the
+ * tenant and the app's id, the endpoints in the environment unless the config names the authority;
+ * with an environment prefix (`ARM`, `AZURE`), they are environment variables, set with
+ * {@link setAppEnv}.
+ */
+async function proveNewApp(
+  where: "entra" | "azuread" | "ARM" | "AZURE",
+  by: Issuer,
+  row: { kind: string; email: string },
+  settings: (app: App) => Record<string, string>,
+): Promise<void> {
+  const app = newApp();
+  if (where === "ARM" || where === "AZURE") {
+    setAppEnv(where, app, issuerAuthority(by), settings(app));
+    return proveIssued(app, by, row);
+  }
+  const config = { [`${where}:tenantId`]: world.emu.tenantId, [`${where}:clientId`]: app.clientId, ...settings(app) };
+  if (!(`${where}:authorityHost` in config)) env.set(endpoints(issuerAuthority(by)));
+  return proveIssued(app, by, { ...row, config });
 }
 
 /**
@@ -170,110 +197,93 @@ describe("every row of the resolution table, through a custom authority", () => 
   });
 
   describe("1. stack config entra:*", () => {
-    test("client secret, endpoints in config too", async () => {
-      const app = newApp();
-      const config = {
-        "entra:tenantId": world.emu.tenantId,
-        "entra:clientId": app.clientId,
+    test("client secret, endpoints in config too", () =>
+      proveNewApp("entra", "emulator", { kind: "clientSecret", email: "entra-secret@contoso.com" }, (app) => ({
         "entra:clientSecret": app.clientSecret,
         "entra:graphEndpoint": world.emu.graphUrl,
         "entra:authorityHost": world.emu.authorityHost,
-      };
-      await proveIssued(app, "emulator", { config, kind: "clientSecret", email: "entra-secret@contoso.com" });
-    });
+      })));
 
-    test("client certificate with a password (encrypted key)", async () => {
-      const app = newApp();
-      const file = world.front.addCertificate(app, { password: "correct horse" });
-      const config = {
-        "entra:tenantId": world.emu.tenantId,
-        "entra:clientId": app.clientId,
-        "entra:clientCertificatePath": file,
+    test("client certificate with a password (encrypted key)", () =>
+      proveNewApp("entra", "certificate", { kind: "clientCertificate", email: "entra-cert@contoso.com" }, (app) => ({
+        "entra:clientCertificatePath": world.front.addCertificate(app, { password: "correct horse" }),
         "entra:clientCertificatePassword": "correct horse",
         "entra:graphEndpoint": world.emu.graphUrl,
         "entra:authorityHost": world.front.authorityHost,
-      };
-      await proveIssued(app, "certificate", { config, kind: "clientCertificate", email: "entra-cert@contoso.com" });
-    });
+      })));
 
-    test("OIDC with entra:oidcToken", async () => {
-      const app = newApp();
-      const config = {
+    test("OIDC with entra:oidcToken", () =>
+      proveNewApp("entra", "federated", { kind: "oidc", email: "entra-oidc@contoso.com" }, (app) => ({
         "entra:useOidc": "true",
-        "entra:tenantId": world.emu.tenantId,
-        "entra:clientId": app.clientId,
         "entra:oidcToken": world.front.federatedToken(app, "repo:contoso/guests:environment:config"),
-      };
-      env.set(endpoints(world.front.authorityHost));
-      await proveIssued(app, "federated", { config, kind: "oidc", email: "entra-oidc@contoso.com" });
-    });
+      })));
   });
 
   describe("2. stack config azuread:*", () => {
-    test("client secret (azuread:tenantId/clientId/clientSecret), endpoints from ENTRA_*", async () => {
-      const app = newApp();
-      const config = {
-        "azuread:tenantId": world.emu.tenantId,
-        "azuread:clientId": app.clientId,
+    test("client secret (azuread:tenantId/clientId/clientSecret), endpoints from ENTRA_*", () =>
+      proveNewApp("azuread", "emulator", { kind: "clientSecret", email: "azuread-secret@contoso.com" }, (app) => ({
         "azuread:clientSecret": app.clientSecret,
-      };
-      env.set(endpoints(world.emu.authorityHost));
-      await proveIssued(app, "emulator", { config, kind: "clientSecret", email: "azuread-secret@contoso.com" });
-    });
+      })));
 
-    test("client certificate (azuread:clientCertificatePath)", async () => {
-      const app = newApp();
-      const config = {
-        "azuread:tenantId": world.emu.tenantId,
-        "azuread:clientId": app.clientId,
-        "azuread:clientCertificatePath": world.front.addCertificate(app),
-      };
-      env.set(endpoints(world.front.authorityHost));
-      await proveIssued(app, "certificate", { config, kind: "clientCertificate", email: "azuread-cert@contoso.com" });
-    });
+    test("client certificate (azuread:clientCertificatePath)", () =>
+      proveNewApp(
+        "azuread",
+        "certificate",
+        { kind: "clientCertificate", email: "azuread-cert@contoso.com" },
+        (app) => ({
+          "azuread:clientCertificatePath": world.front.addCertificate(app),
+        }),
+      ));
   });
 
   describe("3. environment ARM_*", () => {
-    test("ARM_CLIENT_SECRET", async () => {
-      const app = newApp();
-      setAppEnv("ARM", app, world.emu.authorityHost, { ARM_CLIENT_SECRET: app.clientSecret });
-      await proveIssued(app, "emulator", { kind: "clientSecret", email: "arm-secret@contoso.com" });
-    });
-
-    test("ARM_CLIENT_CERTIFICATE_PATH", async () => {
-      const app = newApp();
-      setAppEnv("ARM", app, world.front.authorityHost, {
-        ARM_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(app),
-      });
-      await proveIssued(app, "certificate", { kind: "clientCertificate", email: "arm-cert@contoso.com" });
-    });
-
-    test("ARM_CLIENT_CERTIFICATE_PATH with ARM_CLIENT_CERTIFICATE_PASSWORD", async () => {
-      const app = newApp();
-      const file = world.front.addCertificate(app, { password: "s3cret" });
-      setAppEnv("ARM", app, world.front.authorityHost, {
-        ARM_CLIENT_CERTIFICATE_PATH: file,
-        ARM_CLIENT_CERTIFICATE_PASSWORD: "s3cret",
-      });
-      await proveIssued(app, "certificate", { kind: "clientCertificate", email: "arm-cert-password@contoso.com" });
-    });
-
-    test("ARM_USE_OIDC with ARM_OIDC_TOKEN", async () => {
-      const app = newApp();
-      setAppEnv("ARM", app, world.front.authorityHost, {
-        ARM_USE_OIDC: "true",
-        ARM_OIDC_TOKEN: world.front.federatedToken(app, "repo:contoso/guests:ref:refs/heads/main"),
-      });
-      await proveIssued(app, "federated", { kind: "oidc", email: "arm-oidc-token@contoso.com" });
-    });
-
-    test("ARM_USE_OIDC with ARM_OIDC_TOKEN_FILE_PATH", async () => {
-      const app = newApp();
-      const file = path.join(world.dir, "oidc-token");
-      fs.writeFileSync(file, `${world.front.federatedToken(app, "repo:contoso/guests:pull_request")}\n`);
-      setAppEnv("ARM", app, world.front.authorityHost, { ARM_USE_OIDC: "true", ARM_OIDC_TOKEN_FILE_PATH: file });
-      await proveIssued(app, "federated", { kind: "oidc", email: "arm-oidc-file@contoso.com" });
-    });
+    test.each<[string, Issuer, string, string, (app: App) => Record<string, string>]>([
+      [
+        "ARM_CLIENT_SECRET",
+        "emulator",
+        "clientSecret",
+        "arm-secret@contoso.com",
+        (app) => ({ ARM_CLIENT_SECRET: app.clientSecret }),
+      ],
+      [
+        "ARM_CLIENT_CERTIFICATE_PATH",
+        "certificate",
+        "clientCertificate",
+        "arm-cert@contoso.com",
+        (app) => ({ ARM_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(app) }),
+      ],
+      [
+        "ARM_CLIENT_CERTIFICATE_PATH with ARM_CLIENT_CERTIFICATE_PASSWORD",
+        "certificate",
+        "clientCertificate",
+        "arm-cert-password@contoso.com",
+        (app) => ({
+          ARM_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(app, { password: "s3cret" }),
+          ARM_CLIENT_CERTIFICATE_PASSWORD: "s3cret",
+        }),
+      ],
+      [
+        "ARM_USE_OIDC with ARM_OIDC_TOKEN",
+        "federated",
+        "oidc",
+        "arm-oidc-token@contoso.com",
+        (app) => ({
+          ARM_USE_OIDC: "true",
+          ARM_OIDC_TOKEN: world.front.federatedToken(app, "repo:contoso/guests:ref:refs/heads/main"),
+        }),
+      ],
+      [
+        "ARM_USE_OIDC with ARM_OIDC_TOKEN_FILE_PATH",
+        "federated",
+        "oidc",
+        "arm-oidc-file@contoso.com",
+        (app) => {
+          const file = path.join(world.dir, "oidc-token");
+          fs.writeFileSync(file, `${world.front.federatedToken(app, "repo:contoso/guests:pull_request")}\n`);
+          return { ARM_USE_OIDC: "true", ARM_OIDC_TOKEN_FILE_PATH: file };
+        },
+      ],
+    ])("%s", (_title, by, kind, email, variables) => proveNewApp("ARM", by, { kind, email }, variables));
 
     test("ARM_USE_OIDC in GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN)", async () => {
       const app = newApp();
@@ -344,11 +354,10 @@ describe("every row of the resolution table, through a custom authority", () => 
       emulatorIssuedTo(app);
     });
 
-    test("the same row at the credential: EnvironmentCredential with AZURE_CLIENT_SECRET", async () => {
-      const app = newApp();
-      setAppEnv("AZURE", app, world.emu.authorityHost, { AZURE_CLIENT_SECRET: app.clientSecret });
-      await proveIssued(app, "emulator", { kind: "default", email: "azure-env-secret@contoso.com" });
-    });
+    test("the same row at the credential: EnvironmentCredential with AZURE_CLIENT_SECRET", () =>
+      proveNewApp("AZURE", "emulator", { kind: "default", email: "azure-env-secret@contoso.com" }, (app) => ({
+        AZURE_CLIENT_SECRET: app.clientSecret,
+      })));
 
     test("AZURE_AUTHORITY_HOST instead of ENTRA_AUTHORITY_HOST", async () => {
       const app = newApp();
@@ -362,23 +371,18 @@ describe("every row of the resolution table, through a custom authority", () => 
       await proveIssued(app, "emulator", { kind: "default", email: "azure-authority-host@contoso.com" });
     });
 
-    test("EnvironmentCredential with AZURE_CLIENT_CERTIFICATE_PATH and AZURE_CLIENT_CERTIFICATE_PASSWORD", async () => {
-      const app = newApp();
-      const file = world.front.addCertificate(app, { password: "pa55" });
-      setAppEnv("AZURE", app, world.front.authorityHost, {
-        AZURE_CLIENT_CERTIFICATE_PATH: file,
+    test("EnvironmentCredential with AZURE_CLIENT_CERTIFICATE_PATH and AZURE_CLIENT_CERTIFICATE_PASSWORD", () =>
+      proveNewApp("AZURE", "certificate", { kind: "default", email: "azure-env-cert@contoso.com" }, (app) => ({
+        AZURE_CLIENT_CERTIFICATE_PATH: world.front.addCertificate(app, { password: "pa55" }),
         AZURE_CLIENT_CERTIFICATE_PASSWORD: "pa55",
-      });
-      await proveIssued(app, "certificate", { kind: "default", email: "azure-env-cert@contoso.com" });
-    });
+      })));
 
-    test("WorkloadIdentityCredential with AZURE_FEDERATED_TOKEN_FILE (AKS workload identity)", async () => {
-      const app = newApp();
-      const file = path.join(world.dir, "azure-identity-token");
-      fs.writeFileSync(file, world.front.federatedToken(app, "system:serviceaccount:guests:entra-invitations"));
-      setAppEnv("AZURE", app, world.front.authorityHost, { AZURE_FEDERATED_TOKEN_FILE: file });
-      await proveIssued(app, "federated", { kind: "default", email: "azure-workload@contoso.com" });
-    });
+    test("WorkloadIdentityCredential with AZURE_FEDERATED_TOKEN_FILE (AKS workload identity)", () =>
+      proveNewApp("AZURE", "federated", { kind: "default", email: "azure-workload@contoso.com" }, (app) => {
+        const file = path.join(world.dir, "azure-identity-token");
+        fs.writeFileSync(file, world.front.federatedToken(app, "system:serviceaccount:guests:entra-invitations"));
+        return { AZURE_FEDERATED_TOKEN_FILE: file };
+      }));
   });
 
   describe("the world.front authority really checks what it is shown", () => {

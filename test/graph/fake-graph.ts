@@ -4,7 +4,8 @@
  * optionally after a latency, and can enforce Graph's limits itself to catch a scheduler that breaks
  * them.
  */
-import type { GraphResponse, HttpMethod, Transport } from "../../src/graph/scheduler";
+import { Scheduler } from "../../src/graph/scheduler";
+import type { GraphRequest, GraphResponse, HttpMethod, SchedulerOptions, Transport } from "../../src/graph/scheduler";
 
 export interface Op {
   method: HttpMethod;
@@ -116,4 +117,34 @@ export class FakeGraph implements Transport {
   ops(): (Op & { at: number; batched: boolean })[] {
     return this.calls.flatMap((c) => c.ops.map((o) => ({ ...o, at: c.at, batched: c.path === "/$batch" })));
   }
+}
+
+/** Puts each test of the file on jest's fake clock (promises and ticks still run) from a fixed now, and back after it. */
+export function useFakeClock(): void {
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask"], now: 1_000_000 });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+}
+
+/** Moves the fake clock on by `ms`, running what falls due. */
+export const run = (ms: number): Promise<void> => jest.advanceTimersByTimeAsync(ms);
+
+/** A read of one user, in the users lane. */
+export const get = (id: string): GraphRequest => ({ method: "GET", path: `/users/${id}?$select=id`, lane: "users" });
+
+/** The scheduler under test against the fake Graph: 16 at a time, batching, jitter at its middle; `o` overrides. */
+export const scheduler = (graph: FakeGraph, o: Partial<SchedulerOptions> = {}): Scheduler =>
+  new Scheduler(graph, { maxConcurrency: 16, batching: true, random: () => 0.5, ...o });
+
+/** A handler that answers the first operation of this method 429 with these headers, and every operation after it as the default (200, its path). */
+export function throttleOnce(method: HttpMethod, headers: Record<string, string>): (op: Op) => Answer {
+  let first = true;
+  return (op) => {
+    if (!first || op.method !== method) return ok({ path: op.path });
+    first = false;
+    return status(429, headers);
+  };
 }

@@ -5,24 +5,17 @@
  * back to one request per address, each caller getting its own error. Needs NODE_EXTRA_CA_CERTS
  * (scripts/test.js sets it).
  */
-import { ClientSecretCredential } from "@azure/identity";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
 import { EntraGraphError } from "../../src/graph";
 import { maxAddresses } from "../../src/graph/lookup-batch";
 import { Scheduler } from "../../src/graph/scheduler";
-import { createTransport } from "../../src/graph/transport";
+import { appTransport } from "../../src/testing/graph-admin";
 import { LOOKUP_SELECT, LOOKUP_TOP, lookupFilter, UsersClient, UserWithExtensions } from "../../src/graph/users";
 
 jest.setTimeout(60_000);
 
 function usersOn(emu: RunningEmulator): UsersClient {
-  const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
-    authorityHost: emu.authorityHost,
-    disableInstanceDiscovery: true,
-  });
-  return new UsersClient(
-    new Scheduler(createTransport({ graphEndpoint: emu.graphUrl, credential }), { maxConcurrency: 8, batching: false }),
-  );
+  return new UsersClient(new Scheduler(appTransport(emu), { maxConcurrency: 8, batching: false }));
 }
 
 const lookups = (emu: RunningEmulator): string[] =>

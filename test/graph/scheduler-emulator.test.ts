@@ -4,12 +4,11 @@
  * lost, the request sent again), sub-request faults inside `$batch` are retried on their own, and
  * Graph's throttling is never met. Needs NODE_EXTRA_CA_CERTS (scripts/test.js sets it).
  */
-import { ClientSecretCredential } from "@azure/identity";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
 import { GraphClient } from "../../src/graph/client";
 import { Scheduler } from "../../src/graph/scheduler";
 import { EndpointError } from "../../src/graph/failures";
-import { createTransport } from "../../src/graph/transport";
+import { appTransport } from "../../src/testing/graph-admin";
 
 jest.setTimeout(60_000);
 
@@ -27,25 +26,14 @@ beforeEach(() => {
 });
 
 function client(batching: boolean): { g: GraphClient; s: Scheduler } {
-  const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
-    authorityHost: emu.authorityHost,
-    disableInstanceDiscovery: true,
-  });
-  const s = new Scheduler(createTransport({ graphEndpoint: emu.graphUrl, credential }), {
-    maxConcurrency: 8,
-    batching,
-  });
+  const s = new Scheduler(appTransport(emu), { maxConcurrency: 8, batching });
   return { g: new GraphClient(s), s };
 }
 
 // Changed on purpose (issue 20): the failure now comes wrapped with the host that did not answer
 // (EndpointError), its cause being the network failure itself.
 test("a broken connection surfaces as the network failure itself with its host (its cause says a retry helps), not the Graph client's wrapper", async () => {
-  const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
-    authorityHost: emu.authorityHost,
-    disableInstanceDiscovery: true,
-  });
-  const transport = createTransport({ graphEndpoint: emu.graphUrl, credential });
+  const transport = appTransport(emu);
   expect((await transport.send({ method: "GET", path: "/users?$top=1" })).status).toBe(200);
   emu.setFaults("reset=1");
   const err = (await transport.send({ method: "GET", path: "/users?$top=1" }).then(

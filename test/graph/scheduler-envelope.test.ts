@@ -3,25 +3,16 @@
  * settled from its own sub-response whatever the envelope's status when `responses` is there; an
  * envelope 424 without `responses` is retried; open-extension requests stay within 455 per 10 s.
  */
-import { GraphRequest, Scheduler, SchedulerOptions } from "../../src/graph/scheduler";
-import { FakeGraph, ok, status } from "./fake-graph";
+import { GraphRequest } from "../../src/graph/scheduler";
+import { FakeGraph, get, ok, run, scheduler, status, useFakeClock } from "./fake-graph";
 
-beforeEach(() => {
-  jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask"], now: 1_000_000 });
-});
-afterEach(() => {
-  jest.useRealTimers();
-});
+useFakeClock();
 
-const run = (ms: number): Promise<void> => jest.advanceTimersByTimeAsync(ms);
-const get = (id: string): GraphRequest => ({ method: "GET", path: `/users/${id}?$select=id`, lane: "users" });
 const ext = (id: string): GraphRequest => ({
   method: "GET",
   path: `/users/${id}/extensions/com.pulumi.entraInvitation`,
   lane: "users",
 });
-const scheduler = (graph: FakeGraph, o: Partial<SchedulerOptions> = {}): Scheduler =>
-  new Scheduler(graph, { maxConcurrency: 16, batching: true, random: () => 0.5, ...o });
 
 describe("batch envelopes", () => {
   test.each<[string, number]>([

@@ -4,12 +4,11 @@
  * sub-response (nothing sent twice); 600 mark writes stay within the open-extension limit (455 per
  * 10 s per app and tenant) with no 429. Needs NODE_EXTRA_CA_CERTS (scripts/test.js sets it).
  */
-import { ClientSecretCredential } from "@azure/identity";
 import { RunningEmulator, startEmulator } from "../../src/emulator";
 import { GraphClient } from "../../src/graph/client";
 import { ExtensionClient } from "../../src/graph/extensions";
 import { Scheduler } from "../../src/graph/scheduler";
-import { createTransport } from "../../src/graph/transport";
+import { appTransport } from "../../src/testing/graph-admin";
 
 jest.setTimeout(120_000);
 
@@ -21,24 +20,26 @@ afterAll(async () => {
   await emu?.close();
 });
 
+/** Adds `n` guests to the emulator (display names PREFIX0…, mails prefix0@domain…) and returns their ids. */
+const addGuests = (n: number, prefix: string, domain: string): string[] =>
+  Array.from(
+    { length: n },
+    (_, i) =>
+      emu.addUser({
+        displayName: `${prefix}${i}`,
+        creationType: "Invitation",
+        mail: `${prefix.toLowerCase()}${i}@${domain}`,
+      }).id,
+  );
+
 function scheduler(): Scheduler {
-  const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
-    authorityHost: emu.authorityHost,
-    disableInstanceDiscovery: true,
-  });
-  return new Scheduler(createTransport({ graphEndpoint: emu.graphUrl, credential }), {
-    maxConcurrency: 8,
-    batching: true,
-  });
+  return new Scheduler(appTransport(emu), { maxConcurrency: 8, batching: true });
 }
 
 test("an envelope 424 that carries responses: every item settles from its sub-response, none is sent again", async () => {
   const s = scheduler();
   const g = new GraphClient(s);
-  const ids = Array.from(
-    { length: 6 },
-    (_, i) => emu.addUser({ displayName: `B${i}`, creationType: "Invitation", mail: `b${i}@batch.example` }).id,
-  );
+  const ids = addGuests(6, "B", "batch.example");
   await g.getUser(ids[0]); // token first
   emu.clearRequests();
   emu.setFaults("batch424=1");
@@ -57,10 +58,7 @@ test("an envelope 424 that carries responses: every item settles from its sub-re
 test("600 mark writes: none throttled, no window of 10 s holds more than 455", async () => {
   const s = scheduler();
   const x = new ExtensionClient(s);
-  const ids = Array.from(
-    { length: 600 },
-    (_, i) => emu.addUser({ displayName: `E${i}`, creationType: "Invitation", mail: `e${i}@ext.example` }).id,
-  );
+  const ids = addGuests(600, "E", "ext.example");
   emu.clearRequests();
   await Promise.all(
     ids.map((id) =>

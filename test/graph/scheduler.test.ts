@@ -11,21 +11,11 @@ import {
   GraphResponse,
   lastTryBeforeDeadline,
   MAX_BATCH,
-  Scheduler,
-  SchedulerOptions,
 } from "../../src/graph/scheduler";
-import { FakeGraph, networkError, ok, Op, status } from "./fake-graph";
+import { FakeGraph, get, networkError, ok, Op, run, scheduler, status, throttleOnce, useFakeClock } from "./fake-graph";
 
-beforeEach(() => {
-  jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask"], now: 1_000_000 });
-});
-afterEach(() => {
-  jest.useRealTimers();
-});
+useFakeClock();
 
-const run = (ms: number): Promise<void> => jest.advanceTimersByTimeAsync(ms);
-
-const get = (id: string): GraphRequest => ({ method: "GET", path: `/users/${id}?$select=id`, lane: "users" });
 const patch = (id: string): GraphRequest => ({
   method: "PATCH",
   path: `/users/${id}`,
@@ -38,10 +28,6 @@ const invite = (email: string): GraphRequest => ({
   body: { invitedUserEmailAddress: email, inviteRedirectUrl: "https://x" },
   lane: "invitations",
 });
-
-function scheduler(graph: FakeGraph, o: Partial<SchedulerOptions> = {}): Scheduler {
-  return new Scheduler(graph, { maxConcurrency: 16, batching: true, random: () => 0.5, ...o });
-}
 
 /** Settles promises into an inspectable record as they finish. */
 function track<T>(ps: Promise<T>[]): { done: number; values: (T | undefined)[]; errors: unknown[] } {
@@ -59,6 +45,16 @@ function track<T>(ps: Promise<T>[]): { done: number; values: (T | undefined)[]; 
     ),
   );
   return t;
+}
+
+/** A read of user `id` that Graph answers `code` gets that answer within `ms`, after one call: no retry. */
+async function expectAnsweredAsItIs(code: number, id: string, ms: number): Promise<void> {
+  const graph = new FakeGraph(() => status(code));
+  const s = scheduler(graph, { batching: false });
+  const t = track([s.submit(get(id))]);
+  await run(ms);
+  expect(t.values[0]?.status).toBe(code);
+  expect(graph.calls).toHaveLength(1);
 }
 
 describe("batching", () => {
@@ -173,57 +169,44 @@ describe("429 and Retry-After", () => {
     expect(s.stats()).toMatchObject({ throttled: 1, retries: 1, failures: 0 });
   });
 
-  test("a 429 pauses its lane until Retry-After: later users requests wait, invitations do not", async () => {
-    const graph = new FakeGraph();
-    let first = true;
-    graph.handler = (op) => {
-      if (first && op.method === "GET") {
-        first = false;
-        return status(429, { "retry-after": "3" });
-      }
-      return ok({ path: op.path });
-    };
-    const s = scheduler(graph);
-    const a = s.submit(get("a"));
-    await run(10);
-    expect(graph.calls).toHaveLength(1);
-    const b = track([s.submit(get("b"))]);
-    const inv = track([s.submit(invite("x@contoso.com"))]);
-    await run(100);
-    expect(inv.done).toBe(1);
-    expect(b.done).toBe(0);
-    await run(3_000);
-    expect(b.done).toBe(1);
-    await a;
-    const bAt = graph.ops().find((o) => o.path.startsWith("/users/b"))!.at;
-    expect(bAt - graph.calls[0].at).toBeGreaterThanOrEqual(3_000);
-  });
-
-  test("WriteLimitExceeded pauses only user writes", async () => {
-    const graph = new FakeGraph();
-    let first = true;
-    graph.handler = (op) => {
-      if (first && op.method === "PATCH") {
-        first = false;
-        return status(429, {
+  // The throttled lane waits Retry-After from the first call; the other lane's request passes meanwhile.
+  test.each([
+    [
+      "a 429 pauses its lane until Retry-After: later users requests wait, invitations do not",
+      { method: "GET" as const, headers: { "retry-after": "3" }, options: {}, pause: 3_000, settle: 10 },
+      { first: get("a"), waits: get("b"), passes: invite("x@contoso.com") },
+    ],
+    [
+      "WriteLimitExceeded pauses only user writes",
+      {
+        method: "PATCH" as const,
+        headers: {
           "retry-after": "5",
           "x-ms-throttle-information": "WriteLimitExceeded",
           "x-ms-throttle-scope": "Tenant_Application/ReadWrite/app/t",
-        });
-      }
-      return ok();
-    };
-    const s = scheduler(graph, { batching: false });
-    const p1 = s.submit(patch("a"));
-    await run(5);
-    const reads = track([s.submit(get("b"))]);
-    const writes = track([s.submit(patch("c"))]);
+        },
+        options: { batching: false },
+        pause: 5_000,
+        settle: 5,
+      },
+      { first: patch("a"), waits: patch("c"), passes: get("b") },
+    ],
+  ])("%s", async (_name, throttle, requests) => {
+    const graph = new FakeGraph(throttleOnce(throttle.method, throttle.headers));
+    const s = scheduler(graph, throttle.options);
+    const first = s.submit(requests.first);
+    await run(throttle.settle);
+    expect(graph.calls).toHaveLength(1);
+    const waits = track([s.submit(requests.waits)]);
+    const passes = track([s.submit(requests.passes)]);
     await run(100);
-    expect(reads.done).toBe(1);
-    expect(writes.done).toBe(0);
-    await run(5_000);
-    expect(writes.done).toBe(1);
-    await p1;
+    expect(passes.done).toBe(1);
+    expect(waits.done).toBe(0);
+    await run(throttle.pause);
+    expect(waits.done).toBe(1);
+    await first;
+    const waitedAt = graph.ops().find((o) => o.path === requests.waits.path)!.at;
+    expect(waitedAt - graph.calls[0].at).toBeGreaterThanOrEqual(throttle.pause);
   });
 
   test("without Retry-After a 429 backs off exponentially with jitter", async () => {
@@ -331,14 +314,7 @@ describe("failures and retries", () => {
     expect(t.values[0]?.status).toBe(200);
   });
 
-  test("4xx other than 404-in-window and 429 is answered as it is, no retry", async () => {
-    const graph = new FakeGraph(() => status(400));
-    const s = scheduler(graph, { batching: false });
-    const t = track([s.submit(get("a"))]);
-    await run(10);
-    expect(t.values[0]?.status).toBe(400);
-    expect(graph.calls).toHaveLength(1);
-  });
+  test("4xx other than 404-in-window and 429 is answered as it is, no retry", () => expectAnsweredAsItIs(400, "a", 10));
 
   test("a sub-response missing from a $batch answer is retried", async () => {
     const graph = new FakeGraph();
@@ -510,14 +486,7 @@ describe("404 while a new user replicates", () => {
     expect(graph.calls[graph.calls.length - 1].at).toBe(start + 3_000);
   });
 
-  test("without a window a 404 is answered at once", async () => {
-    const graph = new FakeGraph(() => status(404));
-    const s = scheduler(graph, { batching: false });
-    const t = track([s.submit(get("u"))]);
-    await run(1);
-    expect(t.values[0]?.status).toBe(404);
-    expect(graph.calls).toHaveLength(1);
-  });
+  test("without a window a 404 is answered at once", () => expectAnsweredAsItIs(404, "u", 1));
 });
 
 describe("concurrency and Graph's limits", () => {

@@ -5,7 +5,7 @@
  * provider's fallback when no engine is there to log to).
  */
 import { invitationProvider } from "../../src";
-import { adminGraphClient, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
+import { adminGraphClient, adminInvite, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
 import { resetLifecycleRegistry } from "../../src/provider/replacement";
 import { freshDeploymentEachTest, providerAgainstEmulator } from "./emulator-fixture";
 import { resetMarkState } from "../../src/provider/runtime";
@@ -60,15 +60,6 @@ async function create(news: Props, urn?: string): Promise<{ id: string; outs: In
   return { id: r.id, outs: r.outs as InvitationOutputs };
 }
 
-async function preInvite(email: string, extra: Props = {}): Promise<string> {
-  const r = (await adminGraphClient(emu)
-    .api("/invitations")
-    .post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect, ...extra })) as {
-    invitedUser: { id: string };
-  };
-  return r.invitedUser.id;
-}
-
 async function markOf(id: string): Promise<Props | undefined> {
   try {
     return (await adminGraphClient(emu).api(`/users/${id}/extensions/${MARK}`).get()) as Props;
@@ -81,7 +72,7 @@ const invitations = (): number => requestsTo(emu.requests(), "POST", "/v1.0/invi
 
 describe("adoption sends nothing but the PATCHes the program needs", () => {
   it("an accepted guest, sendInvitationMessage true: no invitation, no PATCH, no mark; no redeem URL", async () => {
-    const id = await preInvite("kim@woodgrove.example", { invitedUserDisplayName: "Kim" });
+    const id = await adminInvite(emu, "kim@woodgrove.example", { invitedUserDisplayName: "Kim" });
     emu.redeem(id);
     emu.clearRequests();
     const { id: got, outs } = await create(
@@ -112,7 +103,10 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
   });
 
   it("a guest whose name, type and declared properties differ: one PATCH with exactly those; undeclared properties kept", async () => {
-    const id = await preInvite("lee@fabrikam.example", { invitedUserDisplayName: "L", invitedUserType: "Member" });
+    const id = await adminInvite(emu, "lee@fabrikam.example", {
+      invitedUserDisplayName: "L",
+      invitedUserType: "Member",
+    });
     await adminGraphClient(emu).api(`/users/${id}`).patch({ companyName: "Fabrikam", department: "Audit" });
     emu.clearRequests();
     const { outs } = await create(
@@ -139,8 +133,8 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
   });
 
   it("declared sponsors the guest lacks are added with $ref, no invitation", async () => {
-    const sponsor = await preInvite("boss@contoso.example");
-    const id = await preInvite("vendor@fabrikam.example");
+    const sponsor = await adminInvite(emu, "boss@contoso.example");
+    const id = await adminInvite(emu, "vendor@fabrikam.example");
     emu.clearRequests();
     await create(
       {
@@ -158,7 +152,7 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
   });
 
   it("invitedUser without resetRedemption adopts that user without an invitation; a missing one fails with nothing sent", async () => {
-    const id = await preInvite("old@partner.example");
+    const id = await adminInvite(emu, "old@partner.example");
     emu.clearRequests();
     const { id: got, outs } = await create(
       { invitedUserEmailAddress: "old@partner.example", inviteRedirectUrl: redirect, invitedUser: id },
@@ -182,7 +176,7 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
   });
 
   it("invitedUser with resetRedemption (the cmdlet's example 5) still resets", async () => {
-    const id = await preInvite("reset@partner.example");
+    const id = await adminInvite(emu, "reset@partner.example");
     emu.redeem(id);
     emu.clearRequests();
     const { outs } = await create(
@@ -203,7 +197,7 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
   });
 
   it("a disabled guest is adopted as it is, with a warning; no invitation (which Graph would refuse)", async () => {
-    const id = await preInvite("off@fabrikam.example");
+    const id = await adminInvite(emu, "off@fabrikam.example");
     await adminGraphClient(emu).api(`/users/${id}`).patch({ accountEnabled: false });
     emu.clearRequests();
     const { outs } = await create(
@@ -216,7 +210,7 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
   });
 
   it("a triggers change sends an adopted guest an invitation on purpose: a reset of the same user, with a redeem URL", async () => {
-    const id = await preInvite("later@fabrikam.example");
+    const id = await adminInvite(emu, "later@fabrikam.example");
     emu.redeem(id);
     const news0 = {
       invitedUserEmailAddress: "later@fabrikam.example",
@@ -244,7 +238,7 @@ describe("adoption sends nothing but the PATCHes the program needs", () => {
   });
 
   it("adopted guests are retained on delete", async () => {
-    const id = await preInvite("keep@fabrikam.example");
+    const id = await adminInvite(emu, "keep@fabrikam.example");
     const { outs } = await create(
       { invitedUserEmailAddress: "keep@fabrikam.example", inviteRedirectUrl: redirect },
       urnOf("prod", "keep"),
@@ -379,7 +373,7 @@ describe("ownership marks", () => {
     ]);
     expect(await markOf(id)).toMatchObject({ onDelete: "disable", resource: "upd" });
 
-    const adoptedId = await preInvite("adp@contoso.example");
+    const adoptedId = await adminInvite(emu, "adp@contoso.example");
     const adopted = await create(
       { invitedUserEmailAddress: "adp@contoso.example", inviteRedirectUrl: redirect },
       urnOf("prod", "adp"),
@@ -399,15 +393,19 @@ describe("ownership marks", () => {
     expect(graphWrites(emu.requests())).toEqual([]);
   });
 
-  it("a guest another stack marked: adopted, with a warning naming that stack; its mark is kept", async () => {
-    const a = await create(
-      { invitedUserEmailAddress: "shared@contoso.example", inviteRedirectUrl: redirect },
-      urnOf("staging", "shared-a"),
-    );
+  /** The same address created by the resource `first`, then in a later deployment by `second` (request log cleared between). */
+  async function createTwice(email: string, first: string, second: string) {
+    const news = { invitedUserEmailAddress: email, inviteRedirectUrl: redirect };
+    const a = await create(news, first);
     resetLifecycleRegistry();
     emu.clearRequests();
-    const b = await create(
-      { invitedUserEmailAddress: "shared@contoso.example", inviteRedirectUrl: redirect },
+    return { a, b: await create(news, second) };
+  }
+
+  it("a guest another stack marked: adopted, with a warning naming that stack; its mark is kept", async () => {
+    const { a, b } = await createTwice(
+      "shared@contoso.example",
+      urnOf("staging", "shared-a"),
       urnOf("prod", "shared-b"),
     );
     expect(b.id).toBe(a.id);
@@ -420,16 +418,7 @@ describe("ownership marks", () => {
   });
 
   it("another resource of this stack marked it: owned, and the mark now names this resource", async () => {
-    const a = await create(
-      { invitedUserEmailAddress: "renamed@contoso.example", inviteRedirectUrl: redirect },
-      urnOf("prod", "old-name"),
-    );
-    resetLifecycleRegistry();
-    emu.clearRequests();
-    const b = await create(
-      { invitedUserEmailAddress: "renamed@contoso.example", inviteRedirectUrl: redirect },
-      urnOf("prod", "new-name"),
-    );
+    const { a, b } = await createTwice("renamed@contoso.example", urnOf("prod", "old-name"), urnOf("prod", "new-name"));
     expect(b.outs.adopted).toBe(false);
     expect(graphWrites(emu.requests()).map((w) => [`${w.method} ${w.path}`, w.body])).toEqual([
       [`PATCH /v1.0/users/${a.id}/extensions/${MARK}`, markBody("new-name", "delete")],

@@ -4,7 +4,7 @@
  * the emulator's log.
  */
 import { invitationProvider } from "../../src";
-import { graphWrites, requestsTo, RunningEmulator, adminGraphClient } from "../../src/testing";
+import { adminGraphClient, adminInvite, graphWrites, requestsTo, RunningEmulator } from "../../src/testing";
 import type { InvitationOutputs } from "../../src/provider/types";
 import { INVALID_INVITATION_INPUTS, VALID_BASE } from "./invalid-inputs";
 import { resetLifecycleRegistry } from "../../src/provider/replacement";
@@ -14,7 +14,6 @@ type Props = Record<string, unknown>;
 const p = invitationProvider;
 const redirect = "https://myapps.microsoft.com";
 let emu: RunningEmulator;
-const admin = () => adminGraphClient(emu);
 
 const fixture = providerAgainstEmulator();
 beforeAll(() => void (emu = fixture.emu));
@@ -82,18 +81,13 @@ describe("create", () => {
   });
 
   it("adopts an existing guest with the same address: same object id, adopted true, display name set", async () => {
-    const admin = adminGraphClient(emu);
-    const pre = (await admin.api("/invitations").post({
-      invitedUserEmailAddress: "sam@fabrikam.com",
-      inviteRedirectUrl: redirect,
-      invitedUserDisplayName: "S",
-    })) as { invitedUser: { id: string } };
+    const preId = await adminInvite(emu, "sam@fabrikam.com", { invitedUserDisplayName: "S" });
     const { id, outs } = await createGuest({
       invitedUserEmailAddress: "sam@fabrikam.com",
       inviteRedirectUrl: redirect,
       invitedUserDisplayName: "Sam",
     });
-    expect(id).toBe(pre.invitedUser.id);
+    expect(id).toBe(preId);
     expect(outs.adopted).toBe(true);
     expect(emu.users()).toHaveLength(1);
     expect(emu.users()[0].displayName).toBe("Sam");
@@ -116,21 +110,16 @@ describe("create", () => {
   });
 
   it("invites an existing user by object id (invitedUser) and resets with resetRedemption", async () => {
-    const admin = adminGraphClient(emu);
-    const pre = (await admin
-      .api("/invitations")
-      .post({ invitedUserEmailAddress: "old@partner.example", inviteRedirectUrl: redirect })) as {
-      invitedUser: { id: string };
-    };
-    emu.redeem(pre.invitedUser.id);
+    const preId = await adminInvite(emu, "old@partner.example");
+    emu.redeem(preId);
     emu.clearRequests();
     const { id, outs } = await createGuest({
       invitedUserEmailAddress: "new@partner.example",
       inviteRedirectUrl: redirect,
-      invitedUser: pre.invitedUser.id,
+      invitedUser: preId,
       resetRedemption: true,
     });
-    expect(id).toBe(pre.invitedUser.id);
+    expect(id).toBe(preId);
     expect(outs.adopted).toBe(true);
     const writes = graphWrites(emu.requests());
     expect(writes.map((w) => w.method)).toEqual(["PATCH", "POST"]);
@@ -338,12 +327,7 @@ describe("replace = reset redemption of the same user", () => {
       onDelete: "disable",
     });
     emu.redeem(oldId);
-    const other = (await admin()
-      .api("/invitations")
-      .post({ invitedUserEmailAddress: "other@partner.example", inviteRedirectUrl: redirect })) as {
-      invitedUser: { id: string };
-    };
-    const newId = other.invitedUser.id;
+    const newId = await adminInvite(emu, "other@partner.example");
     emu.clearRequests();
     const r = await replace(oldId, outs, {
       invitedUserEmailAddress: "other@partner.example",
@@ -373,21 +357,17 @@ describe("replace = reset redemption of the same user", () => {
       invitedUserEmailAddress: "first@partner.example",
       inviteRedirectUrl: redirect,
     });
-    const other = (await admin()
-      .api("/invitations")
-      .post({ invitedUserEmailAddress: "second@partner.example", inviteRedirectUrl: redirect })) as {
-      invitedUser: { id: string };
-    };
+    const otherId = await adminInvite(emu, "second@partner.example");
     emu.clearRequests();
     const r = await replace(oldId, outs, {
       invitedUserEmailAddress: "second@partner.example",
       inviteRedirectUrl: redirect,
-      invitedUser: other.invitedUser.id,
+      invitedUser: otherId,
     });
-    expect(r.id).toBe(other.invitedUser.id);
+    expect(r.id).toBe(otherId);
     const writes = graphWrites(emu.requests()).filter((w) => !w.path.includes("/extensions"));
     expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual([`DELETE /v1.0/users/${oldId}`]);
-    expect(emu.users().map((u) => u.id)).toEqual([other.invitedUser.id]);
+    expect(emu.users().map((u) => u.id)).toEqual([otherId]);
   });
 
   it("triggers change: reset without a mail PATCH", async () => {
@@ -428,10 +408,7 @@ describe("delete by policy", () => {
     ["adopted guest with onDelete delete", { onDelete: "delete" }, true, { deleted: true, enabled: true }],
   ])("%s", async (_n, extra, adopt, expected) => {
     const email = `del-${Math.random().toString(36).slice(2, 8)}@contoso.com`;
-    if (adopt)
-      await adminGraphClient(emu)
-        .api("/invitations")
-        .post({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect });
+    if (adopt) await adminInvite(emu, email);
     const { id, outs } = await createGuest({ invitedUserEmailAddress: email, inviteRedirectUrl: redirect, ...extra });
     expect(outs.adopted).toBe(adopt);
     resetLifecycleRegistry(); // a later deployment, in which the resource left the program

@@ -23,15 +23,14 @@ const config = {
   "entra:clientSecret": "s",
 };
 
+/** A guest's inputs as the program writes them: the address, the redirect, and `extra`. */
+function program(email: string, extra: Props = {}): Props {
+  return { invitedUserEmailAddress: email, inviteRedirectUrl: redirect, ...extra };
+}
+
 /** A guest's inputs as check returns them: the address, the redirect, a Guest, no message; and `extra`. */
 function guest(email: string, extra: Props = {}): Props {
-  return {
-    invitedUserEmailAddress: email,
-    inviteRedirectUrl: redirect,
-    invitedUserType: "Guest",
-    sendInvitationMessage: false,
-    ...extra,
-  };
+  return program(email, { invitedUserType: "Guest", sendInvitationMessage: false, ...extra });
 }
 
 function state(id: string, inputs: Props): InvitationOutputs {
@@ -74,10 +73,7 @@ describe("in process (no engine): the line goes to stderr", () => {
   it("an email change: one line naming old and new address and the user", async () => {
     const id = "3e75249f-05ed-4af7-b328-494506e83357";
     const olds = state(id, guest("kim@contoso.com"));
-    const d = await checkAndDiff(id, olds, {
-      invitedUserEmailAddress: "Kim@Fabrikam.com",
-      inviteRedirectUrl: redirect,
-    });
+    const d = await checkAndDiff(id, olds, program("Kim@Fabrikam.com"));
     expect(d.replaces).toEqual(["invitedUserEmailAddress"]);
     expect(lines).toEqual([
       "kim@contoso.com: email change to kim@fabrikam.com \u2192 redemption reset of the same user 3e75249f\u2026 (not deleted)",
@@ -87,11 +83,7 @@ describe("in process (no engine): the line goes to stderr", () => {
   it("a triggers change: the values are not shown", async () => {
     const id = "aaaaaaaa-0000-4000-8000-000000000001";
     const olds = state(id, guest("lee@contoso.com", { triggers: { rotate: "secret-1" } }));
-    await checkAndDiff(id, olds, {
-      invitedUserEmailAddress: "lee@contoso.com",
-      inviteRedirectUrl: redirect,
-      triggers: { rotate: "secret-2" },
-    });
+    await checkAndDiff(id, olds, program("lee@contoso.com", { triggers: { rotate: "secret-2" } }));
     expect(lines).toEqual([
       "lee@contoso.com: triggers change \u2192 redemption reset of the same user aaaaaaaa\u2026 (not deleted)",
     ]);
@@ -100,11 +92,7 @@ describe("in process (no engine): the line goes to stderr", () => {
   it("an in-place change says nothing", async () => {
     const id = "aaaaaaaa-0000-4000-8000-000000000002";
     const olds = state(id, guest("max@contoso.com"));
-    const d = await checkAndDiff(id, olds, {
-      invitedUserEmailAddress: "max@contoso.com",
-      inviteRedirectUrl: redirect,
-      invitedUserDisplayName: "Max",
-    });
+    const d = await checkAndDiff(id, olds, program("max@contoso.com", { invitedUserDisplayName: "Max" }));
     expect(d).toMatchObject({ changes: true, replaces: [] });
     expect(lines).toEqual([]);
   });
@@ -130,7 +118,7 @@ describe("in process (no engine): the line goes to stderr", () => {
   it("a replacement the diff announced: the delete half adds nothing", async () => {
     const id = "aaaaaaaa-0000-4000-8000-000000000005";
     const olds = state(id, guest("eva@contoso.com", { triggers: 1 }));
-    const news = { invitedUserEmailAddress: "eva@contoso.com", inviteRedirectUrl: redirect, triggers: 2 };
+    const news = program("eva@contoso.com", { triggers: 2 });
     await checkAndDiff(id, olds, news);
     await provider.check({}, news);
     await provider.delete(id, olds);
@@ -232,11 +220,7 @@ describe("in the plugin: the line goes to the engine's Log", () => {
     const id = "3e75249f-05ed-4af7-b328-494506e83357";
     const inputs = guest("kim@contoso.com", { __provider: providerText });
     const olds = { ...state(id, inputs), __provider: providerText };
-    const news = await check(urn("kim"), inputs, {
-      invitedUserEmailAddress: "kim@fabrikam.com",
-      inviteRedirectUrl: redirect,
-      __provider: providerText,
-    });
+    const news = await check(urn("kim"), inputs, program("kim@fabrikam.com", { __provider: providerText }));
     const req = new pb.DiffRequest();
     req.setUrn(urn("kim"));
     req.setId(id);
