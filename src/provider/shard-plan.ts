@@ -200,9 +200,8 @@ export function splitOutputs(outs: InvitationOutputs): { state: GuestState; url?
     externalUserStateChangeDateTime: _since,
     ...rest
   } = outs;
-  const state = rest as Partial<GuestState> & Record<string, unknown>;
-  for (const k of Object.keys(state))
-    if (state[k] === undefined || (k in DEFAULTS && state[k] === DEFAULTS[k])) delete state[k];
+  const state = withoutDefaults(rest) as Partial<GuestState> & Record<string, unknown>;
+  for (const k of Object.keys(state)) if (state[k] === undefined) delete state[k];
   if (state.adopted !== true) delete state.adopted;
   return { state: state as GuestState, url: inviteRedeemUrl };
 }
