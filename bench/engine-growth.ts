@@ -37,7 +37,7 @@ import { round, sleep } from "./measure";
 import { MemorySampler, type PeakMemory } from "./procmem";
 import { ENGINE_FORMS, type EngineForm, guestAddress, guestName, growthProgram, SHARD_FORM_ARGS } from "./programs";
 import type { StateBreakdown } from "./state-bytes";
-import { decodeGuest } from "../src/provider/shard-plan";
+import { decodeGuest, decodeGuests } from "../src/provider/shard-plan";
 
 /** The steps measured per size and form, in the order they run. */
 export const GROWTH_STEPS = ["up", "upNoChange", "previewRefresh", "destroy", "adopt"] as const;
@@ -202,10 +202,15 @@ async function seedGuests(emu: { graphUrl: string }, n: number, prefix: string):
   await Promise.all(Array.from({ length: 16 }, worker));
 }
 
-/** Counts `"adopted":true` in the outputs of the stack's resources (either form keeps it per guest; a shard's guest as one string holds it escaped). */
+/** Counts the adopted guests in the stack's state: an `Invitation`'s `adopted`, or each of a shard's guests (decoded). */
 function adoptedIn(stack: TestStack): number {
-  const rs = (stack.exportState().deployment.resources ?? []) as unknown as { outputs?: unknown }[];
-  return rs.reduce((n, r) => n + (JSON.stringify(r.outputs ?? {}).match(/\\?"adopted\\?":true/g)?.length ?? 0), 0);
+  const rs = (stack.exportState().deployment.resources ?? []) as unknown as { outputs?: Record<string, unknown> }[];
+  return rs.reduce((n, r) => {
+    const guests = r.outputs?.guests;
+    if (guests && typeof guests === "object")
+      return n + Object.values(decodeGuests(guests)).filter((g) => g.adopted === true).length;
+    return n + (r.outputs?.adopted === true ? 1 : 0);
+  }, 0);
 }
 
 /** A preview of a 3-guest program in the form: refuses a package that lacks the form before any long run. */
